@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { Duration } from '../campaigns/duration.js';
+
+/** The options of each step kind (a brick), validated when a spec is read. */
+export const OpenPrOptions = z.strictObject({});
+export const AwaitChecksOptions = z.strictObject({
+  /** Check names to require; default: the branch protection's required checks. */
+  required: z.array(z.string().min(1)).optional(),
+  timeout: Duration.prefault('2h'),
+  pollEvery: Duration.prefault('2m'),
+});
+export const ComplianceRule = z.enum([
+  'codeowners',
+  'required-reviews',
+  'allowed-paths',
+  'diff-size',
+  'no-secrets',
+  'required-labels',
+]);
+export const ComplianceOptions = z.strictObject({
+  rules: z.array(ComplianceRule).default(['codeowners', 'allowed-paths', 'diff-size', 'no-secrets']),
+  allowedPaths: z.array(z.string().min(1)).default(['**']),
+  maxChangedLines: z.number().int().positive().default(400),
+  requiredLabels: z.array(z.string().min(1)).default([]),
+  requiredApprovals: z.number().int().min(0).default(0),
+});
+export const CanaryStepOptions = z.strictObject({
+  /** How long the canary runs before it is judged. */
+  duration: Duration.prefault('30m'),
+});
+export const GateOptions = z.strictObject({});
+export const MergeOptions = z.strictObject({
+  method: z.enum(['merge', 'squash', 'rebase']).default('squash'),
+  deleteBranch: z.boolean().default(true),
+});
+export const BakeOptions = z.strictObject({
+  duration: Duration.prefault('1h'),
+});
+export const CloseOptions = z.strictObject({
+  deleteBranch: z.boolean().default(true),
+});
+export const RevertOptions = z.strictObject({});
+
+export const STEP_OPTIONS = {
+  'open-pr': OpenPrOptions,
+  'await-checks': AwaitChecksOptions,
+  compliance: ComplianceOptions,
+  canary: CanaryStepOptions,
+  gate: GateOptions,
+  merge: MergeOptions,
+  bake: BakeOptions,
+  close: CloseOptions,
+  revert: RevertOptions,
+} as const;
+
+export type StepKind = keyof typeof STEP_OPTIONS;
+export const STEP_KINDS = Object.keys(STEP_OPTIONS) as StepKind[];
+export const DEFAULT_PATH: readonly StepKind[] = ['open-pr', 'await-checks', 'compliance', 'canary', 'gate', 'merge', 'bake'];
