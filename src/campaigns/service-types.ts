@@ -1,0 +1,79 @@
+import type { CampaignSpec } from './spec.js';
+import type { CampaignRecord, GateRecord, TargetRecord } from '../store/store.js';
+import type { CampaignState, TargetState } from '../engine/states.js';
+
+/**
+ * What the Slack surface (commands, buttons, modals) and the CLI ask of campaigns. Implemented by
+ * `createCampaignService` in `service.ts`. Every method checks authorization itself, records an
+ * event for what it did (or for a refused attempt), queues the Slack messages that follow in the
+ * same transaction, and throws a FleetError with a sentence for a person when it refuses.
+ */
+export interface CampaignService {
+  /** Dry run: the waves, a sample diff, the GitHub budget and a time estimate. Changes nothing. */
+  preview(ref: SpecRef): Promise<CampaignPreview>;
+  /** Validates, discovers targets, plans waves, stores the campaign and starts wave 0. */
+  start(ref: SpecRef, actor: string): Promise<CampaignRecord>;
+  pause(campaignId: string, actor: string, reason?: string): Promise<CampaignRecord>;
+  resume(campaignId: string, actor: string): Promise<CampaignRecord>;
+  abort(campaignId: string, actor: string, reason?: string): Promise<CampaignRecord>;
+  /** Decides the open gate of the campaign (or the one named). Two deciders at once: one wins. */
+  approve(campaignId: string, actor: string, gateId?: number): Promise<GateRecord>;
+  reject(campaignId: string, actor: string, gateId?: number): Promise<GateRecord>;
+  retry(campaignId: string, repo: string, actor: string): Promise<TargetRecord>;
+  skip(campaignId: string, repo: string, actor: string, reason?: string): Promise<TargetRecord>;
+  /** Opens revert PRs for the merged targets of a wave (offered after a failure after merge). */
+  revertWave(campaignId: string, wave: number, actor: string): Promise<number>;
+  /** The global kill switch: no step runs anywhere while it is on. Admins only. */
+  setFreeze(on: boolean, actor: string): Promise<void>;
+  isFrozen(): boolean;
+  status(campaignId: string): CampaignStatus;
+  list(): CampaignSummary[];
+  /** The specs in the catalog (FLEET_CAMPAIGNS), for `/fleet start` with no argument. */
+  catalog(): Promise<CatalogEntry[]>;
+}
+
+/** A spec named in the catalog, a spec given inline (from the modal), or a file path for the CLI. */
+export type SpecRef = { catalog: string } | { spec: CampaignSpec; source: string };
+
+export interface CatalogEntry {
+  name: string;
+  title: string;
+  changeKind: string;
+}
+
+export interface PlannedWave {
+  index: number;
+  repos: string[];
+}
+
+export interface CampaignPreview {
+  spec: CampaignSpec;
+  targets: number;
+  /** Targets that need no change (no-op), found while computing the sample. */
+  noChange: string[];
+  waves: PlannedWave[];
+  sampleRepo: string | null;
+  sampleDiff: string;
+  github: { requests: number; contentRequests: number; remaining: number | null };
+  estimate: { minutes: number; explanation: string };
+}
+
+export interface CampaignSummary {
+  id: string;
+  name: string;
+  state: CampaignState;
+  owner: string;
+  channel: string;
+  currentWave: number;
+  waveCount: number;
+  counts: Record<TargetState, number>;
+}
+
+export interface CampaignStatus extends CampaignSummary {
+  stateReason: string;
+  rootTs: string | null;
+  spec: CampaignSpec;
+  openGate: GateRecord | null;
+  confidence: number | null;
+  needsAttention: { repo: string; reason: string; prUrl: string | null }[];
+}
