@@ -1,0 +1,243 @@
+import type { CampaignState, TargetState } from '../../engine/states.js';
+import { TARGET_STATES } from '../../engine/states.js';
+import { ACTION, encodeValue } from './action-ids.js';
+import {
+  LIMITS,
+  actions,
+  button,
+  context,
+  escapeText,
+  fallback,
+  fields,
+  formatDuration,
+  header,
+  link,
+  mention,
+  packLines,
+  progressBar,
+  section,
+  type Block,
+  type Button,
+  type SlackMessage,
+} from './text.js';
+
+const STATE_EMOJI: Record<CampaignState, string> = {
+  draft: ':memo:',
+  running: ':arrows_counterclockwise:',
+  paused: ':double_vertical_bar:',
+  'awaiting-approval': ':raised_hand:',
+  halted: ':octagonal_sign:',
+  'rolling-back': ':rewind:',
+  completed: ':white_check_mark:',
+  aborted: ':x:',
+};
+
+export interface WaveProgress {
+  index: number;
+  total: number;
+  /** Targets in a final state (succeeded, failed, skipped, reverted). */
+  done: number;
+  failed: number;
+}
+
+export interface RootMessageInput {
+  campaignId: string;
+  name: string;
+  state: CampaignState;
+  stateReason?: string;
+  owner: string;
+  currentWave: number;
+  waves: WaveProgress[];
+  counts: Partial<Record<TargetState, number>>;
+  /** Campaign confidence 0–100, once computed. */
+  confidence: number | null;
+  openGate: { id: number; wave: number; kind: 'wave' | 'rollback' } | null;
+}
+
+function formatCounts(counts: Partial<Record<TargetState, number>>): string {
+  const parts = TARGET_STATES.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${s} *${counts[s]}*`);
+  return parts.length ? parts.join(' · ') : 'no targets yet';
+}
+
+function campaignButtons(campaignId: string, state: CampaignState): Button[] {
+  const value = encodeValue({ c: campaignId });
+  const buttons: Button[] = [];
+  if (state === 'running' || state === 'awaiting-approval') buttons.push(button({ text: 'Pause', actionId: ACTION.pause, value }));
+  if (state === 'paused' || state === 'halted') buttons.push(button({ text: 'Resume', actionId: ACTION.resume, value, style: 'primary' }));
+  if (state !== 'completed' && state !== 'aborted') buttons.push(button({ text: 'Abort', actionId: ACTION.abort, value, style: 'danger' }));
+  return buttons;
+}
+
+/**
+ * The campaign's root message, updated in place as the campaign moves: state, progress per wave,
+ * counts per state, confidence, the open gate, and the buttons that fit the state.
+ *
+ * @example rootMessage({ campaignId: 'c-1', name: 'bump-lodash', state: 'running', owner: 'U1',
+ *   currentWave: 0, waves: [{ index: 0, total: 3, done: 1, failed: 0 }], counts: { running: 2 },
+ *   confidence: null, openGate: null })
+ */
+export function rootMessage(input: RootMessageInput): SlackMessage {
+  const name = escapeText(input.name);
+  const total = input.waves.reduce((n, w) => n + w.total, 0);
+  const done = input.waves.reduce((n, w) => n + w.done, 0);
+  const blocks: Block[] = [
+    header(`Fleet campaign: ${input.name}`),
+    section(
+      `${STATE_EMOJI[input.state]} *${input.state}*${input.stateReason ? ` — ${escapeText(input.stateReason)}` : ''}\n` +
+        `Owner ${mention(input.owner)} · id \`${escapeText(input.campaignId)}\` · wave ${input.currentWave + 1} of ${Math.max(1, input.waves.length)}`,
+    ),
+    section(`*Overall* \`${progressBar(done, total)}\` ${done}/${total}`),
+  ];
+  // One line per wave, packed into as few sections as fit; a campaign has a handful of waves.
+  const waveLines = input.waves.map((w) => {
+    const marker = w.index === input.currentWave ? '▶' : ' ';
+    const failed = w.failed > 0 ? ` · ${w.failed} failed` : '';
+    return `${marker} Wave ${w.index + 1} \`${progressBar(w.done, w.total, 12)}\` ${w.done}/${w.total}${failed}`;
+  });
+  blocks.push(...packLines(waveLines, 5, 'waves'));
+  blocks.push(section(`*Targets* ${formatCounts(input.counts)}`));
+  const confidence = input.confidence === null ? 'not yet measured' : `*${Math.round(input.confidence)}*/100`;
+  const gate = input.openGate
+    ? ` · :raised_hand: ${input.openGate.kind === 'rollback' ? 'rollback offer' : 'gate'} open before wave ${input.openGate.wave + 2} (see thread)`
+    : '';
+  blocks.push(context([`Confidence ${confidence}${gate}`]));
+  const buttons = campaignButtons(input.campaignId, input.state);
+  if (buttons.length) blocks.push(actions(buttons, `campaign:${input.campaignId}`));
+  return { text: fallback(`Fleet campaign ${name}: ${input.state}, ${done}/${total} targets done`), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+}
+
+export interface WaveStartedInput {
+  campaignId: string;
+  wave: number;
+  waveCount: number;
+  repos: string[];
+}
+
+/** Thread post when a wave starts: its size and the first repositories. */
+export function waveStarted(input: WaveStartedInput): SlackMessage {
+  const shown = input.repos.slice(0, 20).map((r) => `\`${escapeText(r)}\``);
+  const more = input.repos.length > shown.length ? ` and ${input.repos.length - shown.length} more` : '';
+  const what = input.wave === 0 ? 'canary wave' : 'wave';
+  return {
+    text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} started: ${input.repos.length} repositories`),
+    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}* (${what}) started with *${input.repos.length}* repositories: ${shown.join(', ')}${more}`)],
+  };
+}
+
+export interface WaveFinishedInput {
+  campaignId: string;
+  wave: number;
+  waveCount: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  needsAttention: number;
+  durationMs: number;
+  meanScore: number | null;
+}
+
+export function waveFinished(input: WaveFinishedInput): SlackMessage {
+  const score = input.meanScore === null ? 'n/a' : `${Math.round(input.meanScore)}/100`;
+  return {
+    text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} finished: ${input.succeeded} succeeded, ${input.failed} failed`),
+    blocks: [
+      section(`:checkered_flag: *Wave ${input.wave + 1} of ${input.waveCount}* finished in ${formatDuration(input.durationMs)}`),
+      fields([
+        `*Succeeded*\n${input.succeeded}`,
+        `*Failed*\n${input.failed}`,
+        `*Skipped*\n${input.skipped}`,
+        `*Needs attention*\n${input.needsAttention}`,
+        `*Mean target score*\n${score}`,
+      ]),
+    ],
+  };
+}
+
+export interface NeedsAttentionInput {
+  campaignId: string;
+  repo: string;
+  reason: string;
+  prUrl: string | null;
+  step?: string;
+  /** People to mention (repository owners, the campaign owner). */
+  notify?: string[];
+}
+
+/** A target that needs a person: why, the PR, and Retry / Skip. */
+export function needsAttention(input: NeedsAttentionInput): SlackMessage {
+  const value = encodeValue({ c: input.campaignId, r: input.repo });
+  const pr = input.prUrl ? ` · ${link(input.prUrl, 'pull request')}` : '';
+  const step = input.step ? ` at step \`${escapeText(input.step)}\`` : '';
+  const who = input.notify?.length ? `\n${input.notify.slice(0, 20).map(mention).join(' ')}` : '';
+  return {
+    text: fallback(`${input.repo} needs attention: ${escapeText(input.reason)}`),
+    blocks: [
+      section(`:warning: *${escapeText(input.repo)}* needs attention${step}${pr}\n>${escapeText(input.reason).replace(/\n/g, '\n>')}${who}`),
+      actions(
+        [
+          button({ text: 'Retry', actionId: ACTION.retry, value, style: 'primary' }),
+          button({ text: 'Skip', actionId: ACTION.skip, value }),
+        ],
+        `target:${input.campaignId}:${input.repo}`,
+      ),
+    ],
+  };
+}
+
+export interface RollbackOfferInput {
+  campaignId: string;
+  wave: number;
+  reason: string;
+  mergedCount: number;
+}
+
+/** After a failure following a merge: offers to revert the wave's merged changes. */
+export function rollbackOffer(input: RollbackOfferInput): SlackMessage {
+  return {
+    text: fallback(`Wave ${input.wave + 1} may need reverting: ${escapeText(input.reason)}`),
+    blocks: [
+      section(
+        `:rewind: *Wave ${input.wave + 1}* failed after merge: ${escapeText(input.reason)}\n` +
+          `Reverting opens a revert PR for each of the *${input.mergedCount}* merged repositories.`,
+      ),
+      actions(
+        [
+          button({
+            text: 'Revert wave',
+            actionId: ACTION.revertWave,
+            value: encodeValue({ c: input.campaignId, w: input.wave }),
+            style: 'danger',
+            confirm: { title: 'Revert this wave?', text: `Open ${input.mergedCount} revert PRs for wave ${input.wave + 1}.`, confirm: 'Revert', deny: 'Cancel' },
+          }),
+        ],
+        `rollback:${input.campaignId}:${input.wave}`,
+      ),
+    ],
+  };
+}
+
+export interface FinalSummaryInput {
+  campaignId: string;
+  name: string;
+  state: 'completed' | 'aborted';
+  reason?: string;
+  counts: Partial<Record<TargetState, number>>;
+  durationMs: number;
+  /** Targets a person had to act on, and all targets (the share Fleet tries to cut). */
+  humanTouched: number;
+  total: number;
+  approvals: number;
+}
+
+export function finalSummary(input: FinalSummaryInput): SlackMessage {
+  const share = input.total > 0 ? Math.round((100 * input.humanTouched) / input.total) : 0;
+  const icon = input.state === 'completed' ? ':tada:' : ':x:';
+  return {
+    text: fallback(`Campaign ${escapeText(input.name)} ${input.state} after ${formatDuration(input.durationMs)}`),
+    blocks: [
+      section(`${icon} *${escapeText(input.name)}* ${input.state} after ${formatDuration(input.durationMs)}${input.reason ? `: ${escapeText(input.reason)}` : ''}`),
+      section(`*Targets* ${formatCounts(input.counts)}`),
+      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${input.approvals} approvals`]),
+    ],
+  };
+}

@@ -1,0 +1,76 @@
+import type { CampaignState } from '../../engine/states.js';
+import { LIMITS, context, joinWithin, divider, escapeText, fallback, header, link, mention, progressBar, section, type Block, type SlackMessage } from './text.js';
+
+export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';
+
+export interface DigestWait {
+  kind: WaitKind;
+  /** Who it waits for: user or user-group ids. */
+  who: string[];
+  repo?: string;
+  detail: string;
+  url?: string | null;
+}
+
+export interface DigestCampaign {
+  id: string;
+  name: string;
+  state: CampaignState;
+  owner: string;
+  done: number;
+  total: number;
+  /** Targets that reached a final state since the previous digest. */
+  doneSinceYesterday: number;
+  failedSinceYesterday: number;
+  waits: DigestWait[];
+}
+
+export interface DigestInput {
+  channel: string;
+  /** The local day the digest covers, YYYY-MM-DD. */
+  day: string;
+  campaigns: DigestCampaign[];
+  github: { used: number; limit: number | null; notModified: number };
+}
+
+const WAIT_LABEL: Record<WaitKind, string> = {
+  'failing-checks': 'failing checks',
+  'pr-review': 'PR without review',
+  gate: 'open gate',
+  'needs-attention': 'needs attention',
+};
+
+/**
+ * The daily digest of one channel: progress since yesterday, what waits for whom (with mentions),
+ * and the GitHub budget used. Long lists are cut with a count so the message stays under limits.
+ *
+ * @example digestMessage({ channel: 'C1', day: '2024-05-02', campaigns: [], github: { used: 0, limit: 5000, notModified: 0 } })
+ */
+export function digestMessage(input: DigestInput): SlackMessage {
+  const blocks: Block[] = [header(`Fleet digest for ${input.day}`)];
+  if (input.campaigns.length === 0) blocks.push(section('No active campaigns in this channel.'));
+  // Each campaign takes at most 3 blocks; keep room for the header and the budget line.
+  const room = Math.floor((LIMITS.blocksPerMessage - 4) / 3);
+  for (const c of input.campaigns.slice(0, room)) {
+    blocks.push(
+      section(
+        `*${escapeText(c.name)}* (\`${escapeText(c.id)}\`, ${c.state}) owned by ${mention(c.owner)}\n` +
+          `\`${progressBar(c.done, c.total, 15)}\` ${c.done}/${c.total} · since yesterday +${c.doneSinceYesterday} done, ${c.failedSinceYesterday} failed`,
+      ),
+    );
+    if (c.waits.length) {
+      const lines = c.waits.map((w) => {
+        const who = w.who.length ? w.who.slice(0, 5).map(mention).join(' ') : 'nobody assigned';
+        const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
+        return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeText(w.detail)} → ${who}`;
+      });
+      blocks.push(section(joinWithin(lines, LIMITS.sectionText, 'waiting')));
+    }
+    blocks.push(divider());
+  }
+  if (input.campaigns.length > room) blocks.push(section(`_… and ${input.campaigns.length - room} more campaigns: type \`/fleet list\`_`));
+  const limit = input.github.limit === null ? '' : ` of ${input.github.limit}`;
+  blocks.push(context([`GitHub budget used: ${input.github.used}${limit} requests (${input.github.notModified} answered from cache)`]));
+  const waiting = input.campaigns.reduce((n, c) => n + c.waits.length, 0);
+  return { text: fallback(`Fleet digest ${input.day}: ${input.campaigns.length} campaigns, ${waiting} items waiting`), blocks };
+}
