@@ -1,0 +1,204 @@
+import { betaQuantile } from './distributions.js';
+
+/**
+ * The wave gate. The campaign's own evidence (s successes, f failures so far) updates a prior
+ * Beta(a0, b0) learned from past campaigns of the same change kind; campaign confidence is a low
+ * quantile of the posterior Beta(a0 + s, b0 + f), so a handful of successes is not mistaken for
+ * certainty. It is then averaged with the wave's mean target score (the two weigh half each by
+ * default): the posterior says how often targets of this change succeed, the target scores say how
+ * strong the evidence on this wave's targets is.
+ */
+
+/** The largest a0 + b0 a prior may have: history informs but never outvotes the campaign itself. */
+export const PRIOR_CAP = 10;
+export const DEFAULT_QUANTILE = 0.1;
+export const DEFAULT_EVIDENCE_WEIGHT = 0.5;
+export const DEFAULT_POLICY = { auto: 90, review: 60, failureBudget: '5%' as number | string };
+
+export interface Prior {
+  a0: number;
+  b0: number;
+  /** Past campaigns of this change kind the prior was learned from. */
+  campaigns: number;
+  /** Target outcomes behind it, before capping. */
+  successes: number;
+  failures: number;
+  /** True when the history was scaled down to the cap. */
+  capped: boolean;
+}
+
+/** The uninformative prior, Beta(1, 1), for a change kind never run before. */
+export const UNIFORM_PRIOR: Prior = { a0: 1, b0: 1, campaigns: 0, successes: 0, failures: 0, capped: false };
+
+/**
+ * A prior from past outcomes: Beta(1 + S·k, 1 + F·k) where k shrinks the history so that
+ * a0 + b0 ≤ cap.
+ *
+ * @example buildPrior(90, 0, 9) // { a0: 9, b0: 1, campaigns: 9, capped: true, ... }
+ */
+export function buildPrior(successes: number, failures: number, campaigns: number, cap = PRIOR_CAP): Prior {
+  const n = successes + failures;
+  const room = Math.max(0, cap - 2);
+  const scale = n > room ? room / n : 1;
+  return { a0: 1 + successes * scale, b0: 1 + failures * scale, campaigns, successes, failures, capped: scale < 1 };
+}
+
+export interface WavePolicy {
+  /** At or above: the next wave starts on its own (0–100). */
+  auto?: number;
+  /** At or above (and below auto): a person approves. Below: halt. */
+  review?: number;
+  /** Failures allowed in the whole campaign: a count, or a share of targets such as "5%". */
+  failureBudget?: number | string;
+}
+
+export interface WaveInput {
+  /** The wave that just finished (for the reason line). */
+  wave: number;
+  /** Targets of this campaign that succeeded / failed so far (all waves up to this one). */
+  successes: number;
+  failures: number;
+  /** Scores (0–100) of this wave's targets; gated targets count with their 0. */
+  targetScores: readonly number[];
+  /** Learned from past campaigns of this change kind; uniform when absent. */
+  prior?: Prior;
+  policy?: WavePolicy;
+  /** All targets of the campaign, to turn a percentage failure budget into a count. */
+  targetCount?: number;
+  /** The posterior quantile used as campaign confidence (default 0.1, the 10th percentile). */
+  quantile?: number;
+  /** Weight of the campaign confidence against the wave's mean target score (default 0.5). */
+  evidenceWeight?: number;
+}
+
+export interface WaveFactor {
+  name: 'campaign' | 'wave';
+  label: string;
+  /** 0–100, or null when there is nothing to measure. */
+  value: number | null;
+  weight: number;
+  /** Points added to the combined confidence. */
+  contribution: number;
+  detail: string;
+}
+
+export type WaveDecisionKind = 'auto' | 'review' | 'halt';
+
+export interface WaveDecision {
+  decision: WaveDecisionKind;
+  /** Combined confidence, 0–100. */
+  confidence: number;
+  /** One line for a person. */
+  reason: string;
+  factors: WaveFactor[];
+  prior: Prior;
+  posterior: { a: number; b: number };
+  quantile: number;
+  /** The posterior quantile as 0–100. */
+  campaignConfidence: number;
+  /** The wave's mean target score, or null for an empty wave. */
+  waveMean: number | null;
+  successes: number;
+  failures: number;
+  thresholds: { auto: number; review: number };
+  failureBudget: { allowed: number; used: number; exceeded: boolean };
+}
+
+/**
+ * The failures a campaign may have: a count as is, a percentage of the targets rounded up (so a
+ * small campaign with "5%" may still lose one target rather than none).
+ *
+ * @example resolveFailureBudget('5%', 30) // 2
+ */
+export function resolveFailureBudget(budget: number | string, targetCount: number): number {
+  if (typeof budget === 'number') return budget;
+  const percent = Number(budget.replace('%', ''));
+  if (!Number.isFinite(percent)) return 0;
+  return Math.ceil((percent / 100) * targetCount);
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+/**
+ * Decides what happens after a wave: 'auto' (the next wave starts), 'review' (an approval request)
+ * or 'halt' (the campaign stops and says why).
+ *
+ * @example
+ * decideWave({ wave: 0, successes: 3, failures: 0, targetScores: [95, 95, 95] })
+ * // posterior Beta(4, 1), 10th percentile 0.1^(1/4) = 0.562 → 56.2;
+ * // combined 0.5 × 56.2 + 0.5 × 95 = 75.6 → 'review'
+ */
+export function decideWave(input: WaveInput): WaveDecision {
+  const prior = input.prior ?? UNIFORM_PRIOR;
+  const policy = { ...DEFAULT_POLICY, ...input.policy };
+  const quantile = input.quantile ?? DEFAULT_QUANTILE;
+  const evidenceWeight = input.evidenceWeight ?? DEFAULT_EVIDENCE_WEIGHT;
+  const a = prior.a0 + input.successes;
+  const b = prior.b0 + input.failures;
+  const campaignConfidence = betaQuantile(quantile, a, b) * 100;
+  const waveMean = input.targetScores.length > 0 ? input.targetScores.reduce((s, x) => s + x, 0) / input.targetScores.length : null;
+
+  // An empty wave has no target evidence: the campaign factor then carries the whole weight.
+  const campaignWeight = waveMean === null ? 1 : evidenceWeight;
+  const waveWeight = waveMean === null ? 0 : 1 - evidenceWeight;
+  const confidence = campaignConfidence * campaignWeight + (waveMean ?? 0) * waveWeight;
+  const percentile = Math.round(quantile * 100);
+  const factors: WaveFactor[] = [
+    {
+      name: 'campaign',
+      label: 'Campaign evidence',
+      value: campaignConfidence,
+      weight: campaignWeight,
+      contribution: campaignConfidence * campaignWeight,
+      detail:
+        `${input.successes} succeeded, ${input.failures} failed so far; prior Beta(${round1(prior.a0)}, ${round1(prior.b0)}) ` +
+        `from ${prior.campaigns} past campaign${prior.campaigns === 1 ? '' : 's'}; ` +
+        `${percentile}th percentile of Beta(${round1(a)}, ${round1(b)})`,
+    },
+    {
+      name: 'wave',
+      label: 'Wave target scores',
+      value: waveMean,
+      weight: waveWeight,
+      contribution: (waveMean ?? 0) * waveWeight,
+      detail: waveMean === null ? 'no targets in this wave' : `mean of ${input.targetScores.length} target score${input.targetScores.length === 1 ? '' : 's'}`,
+    },
+  ];
+
+  const allowed = resolveFailureBudget(policy.failureBudget, input.targetCount ?? input.successes + input.failures);
+  const exceeded = input.failures > allowed;
+  const base = {
+    confidence,
+    factors,
+    prior,
+    posterior: { a, b },
+    quantile,
+    campaignConfidence,
+    waveMean,
+    successes: input.successes,
+    failures: input.failures,
+    thresholds: { auto: policy.auto, review: policy.review },
+    failureBudget: { allowed, used: input.failures, exceeded },
+  };
+  const shown = round1(confidence);
+  if (exceeded) {
+    return {
+      ...base,
+      decision: 'halt',
+      reason: `Halt after wave ${input.wave}: ${input.failures} failed targets exceed the failure budget of ${allowed}.`,
+    };
+  }
+  if (confidence >= policy.auto) {
+    return { ...base, decision: 'auto', reason: `Wave ${input.wave} passed: confidence ${shown} is at or above ${policy.auto}, the next wave starts on its own.` };
+  }
+  if (confidence >= policy.review) {
+    return {
+      ...base,
+      decision: 'review',
+      reason: `Wave ${input.wave} needs an approval: confidence ${shown} is between ${policy.review} and ${policy.auto}.`,
+    };
+  }
+  return { ...base, decision: 'halt', reason: `Halt after wave ${input.wave}: confidence ${shown} is below ${policy.review}.` };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { buildPrior, decideWave, resolveFailureBudget, UNIFORM_PRIOR } from '../../src/confidence/decide-wave.js';
+
+describe('decideWave', () => {
+  it('sends a first canary wave of three clean targets to review', () => {
+    const d = decideWave({ wave: 0, successes: 3, failures: 0, targetScores: [95, 95, 95] });
+    // Posterior Beta(1 + 3, 1 + 0) = Beta(4, 1); its 10th percentile is 0.1^(1/4) = 0.56234 → 56.23.
+    // Combined: 0.5 · 56.23 + 0.5 · 95 = 75.62 → between 60 and 90.
+    expect(d.campaignConfidence).toBeCloseTo(56.234, 2);
+    expect(d.confidence).toBeCloseTo(75.617, 2);
+    expect(d.decision).toBe('review');
+    expect(d.posterior).toEqual({ a: 4, b: 1 });
+    expect(d.prior).toEqual(UNIFORM_PRIOR);
+    expect(d.factors.map((f) => [f.name, f.weight])).toEqual([
+      ['campaign', 0.5],
+      ['wave', 0.5],
+    ]);
+    expect(d.reason).toBe('Wave 0 needs an approval: confidence 75.6 is between 60 and 90.');
+  });
+
+  it('proceeds on its own with a strong prior and a strong wave', () => {
+    const prior = buildPrior(90, 0, 9);
+    // 90 outcomes scaled to 8 so that a0 + b0 = 10: Beta(9, 1).
+    expect(prior).toMatchObject({ a0: 9, b0: 1, capped: true });
+    const d = decideWave({ wave: 1, successes: 13, failures: 0, targetScores: [96, 97, 98], prior });
+    // Beta(22, 1): 0.1^(1/22) = 0.90063 → 90.06; mean 97; combined 93.53 → auto.
+    expect(d.campaignConfidence).toBeCloseTo(90.063, 2);
+    expect(d.confidence).toBeCloseTo(93.53, 1);
+    expect(d.decision).toBe('auto');
+  });
+
+  it('halts below the review threshold', () => {
+    const d = decideWave({ wave: 0, successes: 2, failures: 1, targetScores: [90, 90, 0], policy: { failureBudget: 5 } });
+    // Beta(3, 2) 10th percentile ≈ 0.3205 → 32.05; mean 60; combined ≈ 46 → halt.
+    expect(d.decision).toBe('halt');
+    expect(d.reason).toMatch(/below 60/);
+  });
+
+  it('halts when the failure budget is exceeded whatever the confidence', () => {
+    const d = decideWave({ wave: 2, successes: 100, failures: 6, targetScores: [100], targetCount: 100, policy: { failureBudget: '5%' } });
+    expect(d.failureBudget).toEqual({ allowed: 5, used: 6, exceeded: true });
+    expect(d.decision).toBe('halt');
+    expect(d.reason).toContain('exceed the failure budget of 5');
+  });
+
+  it('uses the campaign evidence alone for an empty wave', () => {
+    const d = decideWave({ wave: 1, successes: 3, failures: 0, targetScores: [] });
+    expect(d.waveMean).toBeNull();
+    expect(d.confidence).toBeCloseTo(d.campaignConfidence, 10);
+  });
+
+  it('honours custom thresholds', () => {
+    const d = decideWave({ wave: 0, successes: 3, failures: 0, targetScores: [95, 95, 95], policy: { auto: 70, review: 50 } });
+    expect(d.decision).toBe('auto');
+  });
+});
+
+describe('buildPrior and resolveFailureBudget', () => {
+  it('keeps small histories as they are', () => {
+    expect(buildPrior(3, 1, 1)).toMatchObject({ a0: 4, b0: 2, capped: false });
+  });
+
+  it('scales large histories to the cap, keeping the rate', () => {
+    const p = buildPrior(60, 20, 5);
+    // 80 outcomes scaled by 8/80 = 0.1: Beta(1 + 6, 1 + 2).
+    expect(p.a0).toBeCloseTo(7, 12);
+    expect(p.b0).toBeCloseTo(3, 12);
+  });
+
+  it('turns a percentage into a count, rounding up', () => {
+    expect(resolveFailureBudget('5%', 30)).toBe(2);
+    expect(resolveFailureBudget('10%', 100)).toBe(10);
+    expect(resolveFailureBudget(3, 1000)).toBe(3);
+  });
+});
