@@ -1,0 +1,37 @@
+import type { GateDecision, TargetRecord } from '../store/store.js';
+
+/** The evidence the wave logic hands the confidence model when a wave is ready for a decision. */
+export interface WaveEvidence {
+  campaignId: string;
+  changeKind: string;
+  wave: number;
+  waveCount: number;
+  /** Targets of the whole campaign so far. */
+  successes: number;
+  failures: number;
+  /** Mean target score (0–100) of the wave's targets that have one; null when none do. */
+  meanScore: number | null;
+  policy: { auto: number; review: number };
+}
+
+export interface WaveVerdict {
+  decision: GateDecision;
+  /** Campaign confidence, 0–100. */
+  confidence: number;
+  /** One sentence a person can read in Slack. */
+  reason: string;
+  /** The breakdown shown to approvers (signals, weights, history). */
+  explanation: Record<string, unknown>;
+}
+
+/**
+ * What the engine asks of the confidence model. Kept as a small interface so the tick and the wave
+ * logic stay pure units under test; `createConfidenceModel` binds it to src/confidence/.
+ */
+export interface ConfidenceModel {
+  /** A target's score (0–100) from its collected signals; null when there is nothing to score. */
+  scoreTarget(signals: Record<string, unknown>): number | null;
+  decideWave(evidence: WaveEvidence): WaveVerdict;
+  /** Called once when a campaign completes (or halts) so later campaigns learn from it. */
+  recordOutcome(campaign: { id: string; changeKind: string }, targets: readonly TargetRecord[], now: number): void;
+}

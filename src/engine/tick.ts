@@ -1,0 +1,332 @@
+import type { StepDefinition } from '../campaigns/spec.js';
+import { describeError, isFleetError } from '../errors.js';
+import type { StepRegistry } from '../steps/registry.js';
+import type { StepResult } from '../steps/types.js';
+import type { CampaignRecord, NewEvent, NewOutboxMessage, StepStatus, Store, TargetPatch, TargetRecord } from '../store/store.js';
+import { readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
+import type { ConfidenceModel } from './confidence-model.js';
+import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './messages.js';
+import { findNextWindowOpen, isInWindow } from './schedule.js';
+import { advanceWaves, type WavesReport } from './waves.js';
+
+export interface TickLimits {
+  /** Targets picked per tick. */
+  maxTargets: number;
+  /** Steps running at once. */
+  concurrency: number;
+  /** A step that takes longer is abandoned for this tick and counts as a retryable failure. */
+  stepTimeoutMs: number;
+  /** Failed attempts of one step before the target needs a person (default 5). */
+  maxAttempts?: number;
+  /** First retry delay, doubled per attempt up to `backoffCapMs` (defaults 30 s and 30 min). */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+}
+
+export interface TickInput<Deps> {
+  store: Store;
+  registry: StepRegistry<Deps>;
+  deps: Deps;
+  now: () => number;
+  limits: TickLimits;
+  confidence: ConfidenceModel;
+}
+
+export type TargetOutcome = 'done' | 'wait' | 'retry' | 'failed' | 'needs-human' | 'skipped' | 'succeeded' | 'lost-race' | 'timeout' | 'budget' | 'deferred';
+
+export interface TickReport {
+  frozen: boolean;
+  picked: number;
+  /** Steps actually run. */
+  ran: number;
+  outcomes: Partial<Record<TargetOutcome, number>>;
+  /** Targets not started because of a schedule window, the open-PR cap or the GitHub budget. */
+  deferred: { window: number; openPrs: number; budget: number };
+  waves: WavesReport;
+}
+
+/** How long the lease taken on a target outlives the step's own time limit before another worker may take over. */
+const LEASE_GRACE_MS = 60_000;
+const OPEN_PR_RECHECK_MS = 60_000;
+
+interface Claimed {
+  target: TargetRecord;
+  campaign: CampaignRecord;
+  step: StepDefinition;
+  stepIndex: number;
+  pathLength: number;
+}
+
+type RunResult = { kind: 'result'; result: StepResult } | { kind: 'budget'; retryAt: number; reason: string } | { kind: 'timeout' };
+
+/**
+ * One pass of the engine: runs the current step of every due target (bounded concurrency, a time
+ * limit per step), writes each target's outcome in one transaction, then moves waves and gates.
+ * Safe to run from several workers at once: a target is claimed with its version before its step
+ * runs, so no step runs twice for one due time.
+ *
+ * @example
+ * const report = await runTick({ store, registry, deps, now: Date.now, confidence,
+ *   limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000 } });
+ */
+export async function runTick<Deps>(input: TickInput<Deps>): Promise<TickReport> {
+  const { store, limits } = input;
+  const report: TickReport = { frozen: false, picked: 0, ran: 0, outcomes: {}, deferred: { window: 0, openPrs: 0, budget: 0 }, waves: { decisions: [] } };
+  if (store.settings.isFrozen()) {
+    report.frozen = true;
+    return report;
+  }
+  const start = input.now();
+  const due = [...store.targets.due(start, limits.maxTargets), ...findRevertsDue(store, start, limits.maxTargets)];
+  report.picked = due.length;
+
+  const campaigns = new Map<string, CampaignRecord>();
+  const openPrs = new Map<string, number>();
+  const touched = new Set<string>();
+  let budgetRetryAt: number | undefined;
+  const claimed: Claimed[] = [];
+
+  for (const target of due) {
+    let campaign = campaigns.get(target.campaignId);
+    if (!campaign) {
+      campaign = store.campaigns.get(target.campaignId);
+      if (!campaign) continue;
+      campaigns.set(campaign.id, campaign);
+    }
+    const spec = readSpec(campaign);
+    const steps = readSteps(campaign);
+    const step = resolveStepAt(steps, target.stepIndex);
+    const deferral = findDeferral();
+    if (deferral) {
+      const updated = store.targets.update(target.id, target.version, { dueAt: deferral.until, stateReason: deferral.reason }, start);
+      if (updated) report.deferred[deferral.kind] += 1;
+      bump(report, 'deferred');
+      continue;
+    }
+    const lease = store.targets.update(target.id, target.version, { state: 'running', dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
+    if (!lease) {
+      bump(report, 'lost-race');
+      continue;
+    }
+    if (step.kind === 'open-pr' && target.prNumber === null) openPrs.set(campaign.id, (openPrs.get(campaign.id) ?? 0) + 1);
+    claimed.push({ target: lease, campaign, step, stepIndex: target.stepIndex, pathLength: steps.length });
+
+    function findDeferral(): { kind: 'window' | 'openPrs' | 'budget'; until: number; reason: string } | undefined {
+      if (budgetRetryAt !== undefined) return { kind: 'budget', until: budgetRetryAt, reason: 'waiting for the GitHub budget' };
+      const schedule = spec.policy.schedule;
+      if (!isInWindow(schedule, start)) {
+        const opens = findNextWindowOpen(schedule, start) ?? start + 86_400_000;
+        return { kind: 'window', until: opens, reason: 'outside the campaign schedule window' };
+      }
+      if (step.kind === 'open-pr' && target.prNumber === null) {
+        const open = openPrs.get(campaign!.id) ?? store.targets.openPrCount(campaign!.id);
+        openPrs.set(campaign!.id, open);
+        if (open >= spec.policy.maxOpenPrs) {
+          return { kind: 'openPrs', until: start + OPEN_PR_RECHECK_MS, reason: `waiting: ${open} PRs open, the campaign allows ${spec.policy.maxOpenPrs}` };
+        }
+      }
+      return undefined;
+    }
+  }
+
+  await runPool(claimed, limits.concurrency, async (job) => {
+    if (budgetRetryAt !== undefined) {
+      store.targets.update(job.target.id, job.target.version, { state: 'waiting', dueAt: budgetRetryAt, stateReason: 'waiting for the GitHub budget' }, input.now());
+      report.deferred.budget += 1;
+      bump(report, 'budget');
+      return;
+    }
+    const outcome = await runClaimed(input, job);
+    report.ran += 1;
+    if (outcome.kind === 'budget') budgetRetryAt = outcome.retryAt;
+    bump(report, outcome.outcome);
+    if (outcome.outcome !== 'lost-race') touched.add(job.campaign.id);
+  });
+
+  const end = input.now();
+  for (const id of touched) {
+    const campaign = store.campaigns.get(id);
+    if (campaign) enqueueRootUpdate(store, campaign, end);
+  }
+  report.waves = advanceWaves({ store, now: end, confidence: input.confidence });
+  return report;
+}
+
+function bump(report: TickReport, outcome: TargetOutcome): void {
+  report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+}
+
+/** Targets of campaigns rolling back that are reverting (past the end of the path) and due. */
+function findRevertsDue(store: Store, now: number, limit: number): TargetRecord[] {
+  const found: TargetRecord[] = [];
+  for (const campaign of store.campaigns.list({ states: ['rolling-back'] })) {
+    const pathLength = readSteps(campaign).length;
+    for (const t of store.targets.list(campaign.id)) {
+      if (found.length >= limit) return found;
+      if (t.stepIndex >= pathLength && (t.state === 'running' || t.state === 'waiting' || t.state === 'pending') && t.dueAt <= now) found.push(t);
+    }
+  }
+  return found;
+}
+
+async function runPool<T>(items: readonly T[], concurrency: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await worker(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+async function runStepWithLimit<Deps>(input: TickInput<Deps>, job: Claimed, state: Record<string, unknown>): Promise<RunResult> {
+  const step = input.registry.get(job.step.kind);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<RunResult>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), input.limits.stepTimeoutMs);
+  });
+  const run = (async (): Promise<RunResult> => {
+    try {
+      const result = await step.run({
+        campaign: job.campaign,
+        spec: readSpec(job.campaign),
+        target: job.target,
+        step: job.step,
+        stepIndex: job.stepIndex,
+        options: job.step.options,
+        state,
+        deps: input.deps,
+        now: input.now(),
+      });
+      return { kind: 'result', result };
+    } catch (error) {
+      if (isFleetError(error, 'budget_exhausted')) {
+        const retryAt = typeof error.details.retryAt === 'number' ? error.details.retryAt : input.now() + 60_000;
+        return { kind: 'budget', retryAt, reason: error.message };
+      }
+      return { kind: 'result', result: { kind: 'failed', retryable: true, reason: describeError(error) } };
+    }
+  })();
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runClaimed<Deps>(input: TickInput<Deps>, job: Claimed): Promise<{ outcome: TargetOutcome; kind?: 'budget'; retryAt?: number }> {
+  const { store } = input;
+  const previous = store.steps.get(job.target.id, job.stepIndex);
+  const state = previous?.data ?? {};
+  const ran = await runStepWithLimit(input, job, state);
+  const now = input.now();
+
+  if (ran.kind === 'budget') {
+    const updated = store.targets.update(job.target.id, job.target.version, { state: 'waiting', dueAt: ran.retryAt, stateReason: ran.reason }, now);
+    return { outcome: updated ? 'budget' : 'lost-race', kind: 'budget', retryAt: ran.retryAt };
+  }
+  const result: StepResult =
+    ran.kind === 'timeout'
+      ? { kind: 'failed', retryable: true, reason: `the ${job.step.kind} step took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` }
+      : ran.result;
+  const plan = planOutcome(job, result, previous?.status, now, { ...input.limits, attempts: job.target.attempts });
+  const signals = result.patch?.signals ? { ...job.target.signals, ...result.patch.signals } : job.target.signals;
+  const score = input.confidence.scoreTarget(signals);
+
+  const written = store.transaction(() => {
+    const patch: TargetPatch = { ...plan.patch, ...factsOf(result), signals, score };
+    const updated = store.targets.update(job.target.id, job.target.version, patch, now);
+    if (!updated) return undefined;
+    store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: job.step.kind, status: plan.stepStatus, data: result.data ?? state, reason: plan.reason, now, finished: plan.stepFinished });
+    const events: NewEvent[] = (result.events ?? []).map((e) => ({ ...e, campaignId: job.campaign.id, targetId: job.target.id, at: now, actor: 'engine' }));
+    if (plan.event) events.push({ campaignId: job.campaign.id, targetId: job.target.id, at: now, actor: 'engine', kind: plan.event, data: { step: job.step.kind, stepIndex: job.stepIndex, reason: plan.reason, attempts: plan.patch.attempts ?? job.target.attempts } });
+    for (const e of events) store.events.append(e);
+    const messages: NewOutboxMessage[] = [];
+    const campaign = store.campaigns.get(job.campaign.id) ?? job.campaign;
+    if (plan.outcome === 'needs-human') messages.push(buildNeedsAttention(campaign, updated, plan.reason, now));
+    if (plan.outcome === 'failed' && (result.data?.rollback === true || job.target.mergedSha !== null)) offerRollback(store, campaign, updated, plan.reason, now, messages);
+    for (const m of messages) store.outbox.enqueue(m);
+    return updated;
+  });
+  return { outcome: written ? plan.outcome : 'lost-race' };
+}
+
+/** A failure after merge: pause the campaign and offer to revert the wave (once per wave). */
+function offerRollback(store: Store, campaign: CampaignRecord, target: TargetRecord, reason: string, now: number, messages: NewOutboxMessage[]): void {
+  const existing = store.gates.find(campaign.id, target.wave, 'rollback');
+  if (existing) return;
+  store.gates.open({ campaignId: campaign.id, wave: target.wave, kind: 'rollback', decision: 'review', confidence: { repo: target.repo, reason }, now });
+  if (campaign.state === 'running' || campaign.state === 'awaiting-approval') {
+    store.campaigns.update(campaign.id, campaign.version, { state: 'paused', stateReason: `${target.repo} failed after merge: ${reason}` }, now);
+  }
+  store.events.append({ campaignId: campaign.id, targetId: target.id, at: now, actor: 'engine', kind: 'rollback.offered', data: { wave: target.wave, repo: target.repo, reason } });
+  messages.push(buildRollbackOffer(campaign, target.wave, target, reason, now));
+}
+
+function factsOf(result: StepResult): TargetPatch {
+  const p = result.patch;
+  if (!p) return {};
+  const facts: TargetPatch = {};
+  if (p.prNumber !== undefined) facts.prNumber = p.prNumber;
+  if (p.prUrl !== undefined) facts.prUrl = p.prUrl;
+  if (p.branch !== undefined) facts.branch = p.branch;
+  if (p.headSha !== undefined) facts.headSha = p.headSha;
+  if (p.mergedSha !== undefined) facts.mergedSha = p.mergedSha;
+  return facts;
+}
+
+export interface OutcomePlan {
+  outcome: TargetOutcome;
+  patch: TargetPatch;
+  stepStatus: StepStatus;
+  stepFinished: boolean;
+  reason: string;
+  /** The engine event to record, or none (a repeated wait is not news). */
+  event: string | null;
+}
+
+/**
+ * What a step's result means for its target: the next state, when to look again, and the event.
+ * Pure; exported for tests.
+ */
+export function planOutcome(
+  job: Pick<Claimed, 'stepIndex' | 'pathLength'>,
+  result: StepResult,
+  previousStatus: StepStatus | undefined,
+  now: number,
+  limits: Pick<TickLimits, 'maxAttempts' | 'backoffBaseMs' | 'backoffCapMs'> & { attempts?: number },
+): OutcomePlan {
+  const reverting = job.stepIndex >= job.pathLength;
+  switch (result.kind) {
+    case 'done': {
+      if (result.skipTarget !== undefined) {
+        return { outcome: 'skipped', patch: { state: 'skipped', stateReason: result.skipTarget, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: result.skipTarget, event: 'target.skipped' };
+      }
+      if (reverting) {
+        return { outcome: 'succeeded', patch: { state: 'reverted', stateReason: 'the change was reverted', attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'target.reverted' };
+      }
+      if (job.stepIndex + 1 >= job.pathLength) {
+        return { outcome: 'succeeded', patch: { state: 'succeeded', stateReason: '', stepIndex: job.stepIndex + 1, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'target.succeeded' };
+      }
+      return { outcome: 'done', patch: { state: 'running', stateReason: '', stepIndex: job.stepIndex + 1, dueAt: now, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'step.done' };
+    }
+    case 'wait':
+      return { outcome: 'wait', patch: { state: 'waiting', stateReason: result.reason, dueAt: result.until, attempts: 0 }, stepStatus: 'waiting', stepFinished: false, reason: result.reason, event: previousStatus === 'waiting' ? null : 'step.waiting' };
+    case 'needs-human':
+      return { outcome: 'needs-human', patch: { state: 'needs-attention', stateReason: result.reason }, stepStatus: 'needs-human', stepFinished: false, reason: result.reason, event: 'target.needs-attention' };
+    case 'failed': {
+      if (!result.retryable) {
+        return { outcome: 'failed', patch: { state: 'failed', stateReason: result.reason }, stepStatus: 'failed', stepFinished: true, reason: result.reason, event: 'target.failed' };
+      }
+      const attempts = (limits.attempts ?? 0) + 1;
+      const cap = limits.maxAttempts ?? 5;
+      if (attempts >= cap) {
+        const reason = `${result.reason} (failed ${attempts} times)`;
+        return { outcome: 'needs-human', patch: { state: 'needs-attention', stateReason: reason, attempts }, stepStatus: 'failed', stepFinished: false, reason, event: 'target.needs-attention' };
+      }
+      const delay = Math.min((limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), limits.backoffCapMs ?? 30 * 60_000);
+      return { outcome: 'retry', patch: { state: 'waiting', stateReason: `retrying: ${result.reason}`, dueAt: now + delay, attempts }, stepStatus: 'failed', stepFinished: false, reason: result.reason, event: 'step.retry' };
+    }
+  }
+}

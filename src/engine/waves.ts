@@ -1,0 +1,188 @@
+import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
+import { readSpec, readSteps, resolveFailureBudget } from './campaign-spec.js';
+import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
+import {
+  buildFinalSummary,
+  buildGateDecided,
+  buildGateRequest,
+  buildStateNotice,
+  buildWaveFinished,
+  buildWaveStarted,
+  enqueueRootUpdate,
+} from './messages.js';
+import { isFinalTargetState } from './states.js';
+
+export interface WaveDecisionRecord {
+  campaignId: string;
+  wave: number;
+  decision: WaveVerdict['decision'];
+  confidence: number;
+  reason: string;
+}
+
+export interface WavesReport {
+  decisions: WaveDecisionRecord[];
+  started?: { campaignId: string; wave: number }[];
+  completed?: string[];
+  halted?: string[];
+  expired?: string[];
+}
+
+export interface AdvanceWavesInput {
+  store: Store;
+  now: number;
+  confidence: ConfidenceModel;
+}
+
+/**
+ * Moves campaigns between waves, once per tick: decides a wave when every target of it is final
+ * or parked at its gate (auto → the gate opens itself, review → a person is asked, halt → the
+ * campaign stops), starts the next wave once the current one is final and its gate approved,
+ * completes the campaign after the last wave, halts it when the failure budget is spent, and
+ * pauses it when an approval request times out (a gate never approves itself).
+ *
+ * @example advanceWaves({ store, now: Date.now(), confidence })
+ */
+export function advanceWaves(input: AdvanceWavesInput): WavesReport {
+  const report: WavesReport = { decisions: [], started: [], completed: [], halted: [], expired: [] };
+  for (const campaign of input.store.campaigns.list({ states: ['running', 'awaiting-approval'] })) {
+    input.store.transaction(() => advanceCampaign(input, campaign.id, report));
+  }
+  return report;
+}
+
+function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: WavesReport): void {
+  const { store, now } = input;
+  const campaign = store.campaigns.get(campaignId);
+  if (!campaign) return;
+  if (campaign.state === 'awaiting-approval') {
+    expireGate(input, campaign, report);
+    return;
+  }
+  if (campaign.state !== 'running') return;
+  const spec = readSpec(campaign);
+  const counts = store.targets.counts(campaign.id);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const allowed = resolveFailureBudget(spec.policy.failureBudget, total);
+  if (counts.failed > allowed) {
+    halt(input, campaign, `${counts.failed} failed targets exceed the failure budget of ${allowed} (${String(spec.policy.failureBudget)})`, report);
+    return;
+  }
+
+  const steps = readSteps(campaign);
+  const wave = campaign.currentWave;
+  const isLast = wave >= campaign.waveCount - 1;
+  const targets = store.targets.list(campaign.id, wave);
+  const atGate = (t: TargetRecord): boolean => !isFinalTargetState(t.state) && t.state !== 'needs-attention' && steps[t.stepIndex]?.kind === 'gate';
+  const allFinal = targets.every((t) => isFinalTargetState(t.state));
+  const ready = targets.every((t) => isFinalTargetState(t.state) || atGate(t));
+  let gate = store.gates.find(campaign.id, wave, 'wave');
+
+  if (ready && !gate && !(allFinal && isLast)) {
+    const scores = targets.map((t) => t.score).filter((s): s is number => s !== null);
+    const verdict = input.confidence.decideWave({
+      campaignId: campaign.id,
+      changeKind: campaign.changeKind,
+      wave,
+      waveCount: campaign.waveCount,
+      successes: counts.succeeded,
+      failures: counts.failed + counts.reverted,
+      meanScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+      policy: { auto: spec.policy.auto, review: spec.policy.review },
+    });
+    report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });
+    gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report);
+    if (!gate || gate.state !== 'approved') return;
+  }
+  if (!allFinal) return;
+
+  const fresh = store.campaigns.get(campaign.id)!;
+  if (isLast) {
+    complete(input, fresh, report);
+    return;
+  }
+  if (gate?.state !== 'approved') return;
+  const next = wave + 1;
+  const moved = store.campaigns.update(fresh.id, fresh.version, { currentWave: next, stateReason: '' }, now);
+  if (!moved) return;
+  const nextTargets = store.targets.list(moved.id, next).length;
+  store.events.append({ campaignId: moved.id, at: now, actor: 'engine', kind: 'wave.started', data: { wave: next, targets: nextTargets } });
+  store.outbox.enqueue(buildWaveFinished(moved, wave, store.targets.counts(moved.id, wave), now));
+  store.outbox.enqueue(buildWaveStarted(moved, next, nextTargets, now));
+  enqueueRootUpdate(store, moved, now);
+  report.started?.push({ campaignId: moved.id, wave: next });
+}
+
+function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number, verdict: WaveVerdict, approvalTimeout: number, report: WavesReport): GateRecord | undefined {
+  const { store, now } = input;
+  const confidence = { ...verdict.explanation, confidence: verdict.confidence, reason: verdict.reason };
+  if (verdict.decision === 'halt') {
+    const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'halt', confidence, now });
+    store.gates.decide(gate.id, 'rejected', 'engine', now);
+    halt(input, campaign, verdict.reason, report);
+    return store.gates.get(gate.id);
+  }
+  if (verdict.decision === 'auto') {
+    const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'auto', confidence, now });
+    const decided = store.gates.decide(gate.id, 'approved', 'engine', now) ?? gate;
+    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason } });
+    store.outbox.enqueue(buildGateDecided(campaign, wave, 'approved', 'engine', now));
+    wakeGateTargets(store, campaign.id, wave, now);
+    return decided;
+  }
+  const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'review', confidence, now, expiresAt: now + approvalTimeout });
+  const paused = store.campaigns.update(campaign.id, campaign.version, { state: 'awaiting-approval', stateReason: `wave ${wave + 1} needs approval: ${verdict.reason}` }, now);
+  if (!paused) return gate;
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason } });
+  store.outbox.enqueue(buildGateRequest(paused, gate.id, wave, verdict.confidence, verdict.reason, now));
+  enqueueRootUpdate(store, paused, now);
+  return gate;
+}
+
+/** Makes the wave's targets parked at the gate due now, so a decision takes effect at the next tick. */
+export function wakeGateTargets(store: Store, campaignId: string, wave: number, now: number): number {
+  let woken = 0;
+  for (const t of store.targets.list(campaignId, wave)) {
+    if (t.state !== 'waiting' || t.dueAt <= now) continue;
+    if (store.targets.update(t.id, t.version, { dueAt: now }, now)) woken += 1;
+  }
+  return woken;
+}
+
+function expireGate(input: AdvanceWavesInput, campaign: CampaignRecord, report: WavesReport): void {
+  const { store, now } = input;
+  const gate = store.gates.find(campaign.id, campaign.currentWave, 'wave');
+  if (!gate || gate.state !== 'open' || gate.expiresAt === null || now < gate.expiresAt) return;
+  if (!store.gates.decide(gate.id, 'expired', 'engine', now)) return;
+  const reason = `nobody approved wave ${campaign.currentWave + 1} in time; resume the campaign to ask again`;
+  const paused = store.campaigns.update(campaign.id, campaign.version, { state: 'paused', stateReason: reason }, now);
+  if (!paused) return;
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.expired', data: { gateId: gate.id, wave: gate.wave } });
+  store.outbox.enqueue(buildStateNotice(paused, `The approval request for wave ${gate.wave + 1} expired; the campaign is paused. Resume it to ask again.`, now));
+  enqueueRootUpdate(store, paused, now);
+  report.expired?.push(campaign.id);
+}
+
+function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport): void {
+  const { store, now } = input;
+  const fresh = store.campaigns.get(campaign.id)!;
+  const halted = store.campaigns.update(fresh.id, fresh.version, { state: 'halted', stateReason: reason }, now);
+  if (!halted) return;
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'campaign.halted', data: { reason, wave: halted.currentWave } });
+  const messages: NewOutboxMessage[] = [buildStateNotice(halted, `Campaign halted: ${reason}.`, now)];
+  for (const m of messages) store.outbox.enqueue(m);
+  enqueueRootUpdate(store, halted, now);
+  report.halted?.push(campaign.id);
+}
+
+function complete(input: AdvanceWavesInput, campaign: CampaignRecord, report: WavesReport): void {
+  const { store, now } = input;
+  const done = store.campaigns.update(campaign.id, campaign.version, { state: 'completed', stateReason: '' }, now);
+  if (!done) return;
+  const counts = store.targets.counts(done.id);
+  store.events.append({ campaignId: done.id, at: now, actor: 'engine', kind: 'campaign.completed', data: { counts } });
+  input.confidence.recordOutcome({ id: done.id, changeKind: done.changeKind }, store.targets.list(done.id), now);
+  store.outbox.enqueue(buildFinalSummary(store, done, now));
+  enqueueRootUpdate(store, done, now);
+  report.completed?.push(done.id);
+}

@@ -1,0 +1,53 @@
+import type { Store } from '../store/store.js';
+import { FleetError } from '../errors.js';
+import type { StepKind } from './options.js';
+import type { Step } from './types.js';
+
+/**
+ * What the tick hands every step: the shared clients. The GitHub gateway and the metrics provider
+ * are typed by their own modules; the registry only passes them through.
+ */
+export interface StepDeps<Github = unknown, Metrics = unknown> {
+  github: Github;
+  metrics: Metrics;
+  store: Store;
+  /** Where the campaign catalog lives on disk (codemods are loaded from it). */
+  catalogDir?: string;
+}
+
+// Options are parsed by the engine from the spec before `run`, so the registry holds steps of any options type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RegisteredStep<Deps> = Step<any, Deps>;
+
+export interface StepRegistry<Deps = StepDeps> {
+  /** The step for a kind; throws a FleetError naming the missing kind. */
+  get(kind: StepKind): RegisteredStep<Deps>;
+  has(kind: StepKind): boolean;
+  kinds(): StepKind[];
+}
+
+/**
+ * Builds the kind → step lookup the tick uses. Two steps of one kind are a wiring mistake.
+ *
+ * @example
+ * const registry = createStepRegistry([openPrStep, awaitChecksStep, gateStep, mergeStep]);
+ * registry.get('merge').run(ctx);
+ */
+export function createStepRegistry<Deps = StepDeps>(steps: readonly RegisteredStep<Deps>[]): StepRegistry<Deps> {
+  const byKind = new Map<StepKind, RegisteredStep<Deps>>();
+  for (const step of steps) {
+    if (byKind.has(step.kind)) throw new FleetError('internal', `Two steps are registered for "${step.kind}"; register each kind once.`);
+    byKind.set(step.kind, step);
+  }
+  return {
+    get(kind) {
+      const step = byKind.get(kind);
+      if (!step) {
+        throw new FleetError('internal', `No step is registered for "${kind}". Add it to the step registry or remove it from the campaign's steps.`, { kind });
+      }
+      return step;
+    },
+    has: (kind) => byKind.has(kind),
+    kinds: () => [...byKind.keys()],
+  };
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CampaignSpec } from '../../src/campaigns/spec.js';
+import type { ConfidenceModel, WaveEvidence, WaveVerdict } from '../../src/engine/confidence-model.js';
+import { openDatabase } from '../../src/store/database.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import type { Db } from '../../src/store/database.js';
+
+export interface TempStore {
+  dir: string;
+  file: string;
+  db: Db;
+  store: Store;
+  close(): void;
+}
+
+export function openTempStore(): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
+  const file = join(dir, 'fleet.db');
+  const db = openDatabase(file);
+  return {
+    dir,
+    file,
+    db,
+    store: createStore(db),
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function makeSpec(overrides: Record<string, unknown> = {}): CampaignSpec {
+  return CampaignSpec.parse({
+    name: 'bump-lodash',
+    owner: 'UOWNER1',
+    approvers: { users: ['UAPPROVER1'], groups: ['SGROUP1'] },
+    channel: 'CCHAN1',
+    targets: { repos: ['acme/a', 'acme/b'] },
+    change: { kind: 'npm-dependency', options: { package: 'lodash', version: '4.17.21' } },
+    pr: { title: 'Bump lodash' },
+    steps: ['open-pr', 'gate', 'merge'],
+    waves: [1, '100%'],
+    ...overrides,
+  });
+}
+
+/** Inserts a running campaign with its targets planned into the given waves. */
+export function seedCampaign(store: Store, options: { id?: string; spec?: CampaignSpec; waves: string[][]; now?: number; state?: 'running' | 'paused' }): string {
+  const id = options.id ?? 'c-test';
+  const spec = options.spec ?? makeSpec();
+  const now = options.now ?? 1_000;
+  store.transaction(() => {
+    store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: options.state ?? 'running', waveCount: options.waves.length, now });
+    store.targets.insertMany(id, options.waves.flatMap((repos, wave) => repos.map((repo) => ({ repo, wave }))), now);
+  });
+  return id;
+}
+
+/** A confidence model with a fixed wave decision, recording what it was asked. */
+export function createFixedConfidence(decision: WaveVerdict['decision'] | ((e: WaveEvidence) => WaveVerdict['decision']) = 'auto') {
+  const asked: WaveEvidence[] = [];
+  const recorded: string[] = [];
+  const model: ConfidenceModel = {
+    scoreTarget: (signals) => (typeof signals.score === 'number' ? signals.score : null),
+    decideWave(evidence) {
+      asked.push(evidence);
+      const d = typeof decision === 'function' ? decision(evidence) : decision;
+      return { decision: d, confidence: d === 'auto' ? 95 : d === 'review' ? 75 : 20, reason: `test decision ${d}`, explanation: { successes: evidence.successes } };
+    },
+    recordOutcome(campaign) {
+      recorded.push(campaign.id);
+    },
+  };
+  return { model, asked, recorded };
+}
