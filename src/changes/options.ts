@@ -1,45 +1,103 @@
 import { z } from 'zod';
 
+/** A file path inside a repository: relative, with forward slashes, never climbing out with "..". */
+function isRepoPath(path: string): boolean {
+  if (path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+export const RepoPath = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine(isRepoPath, 'a path inside the repository such as "package.json" or "config/app.yml" (relative, "/" separators, no "..")');
+
+/** A path or a glob over the repository's paths, e.g. "**\/*.ts". */
+export const RepoGlob = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine(isRepoPath, 'a path or glob inside the repository such as "src/**/*.ts" (relative, "/" separators, no "..")');
+
+/** A dotted key path ("compilerOptions.strict"); write "\\." for a dot inside a key. */
+export const KeyPath = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((key) => splitKeyPath(key).every((segment) => segment !== ''), 'a dotted key path such as "compilerOptions.strict" with no empty segment');
+
+/** The segments of a dotted key path; "\\." stands for a dot inside a key. */
+export function splitKeyPath(key: string): string[] {
+  const segments: string[] = [''];
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i];
+    if (c === '\\' && key[i + 1] === '.') {
+      segments[segments.length - 1] += '.';
+      i++;
+    } else if (c === '.') {
+      segments.push('');
+    } else {
+      segments[segments.length - 1] += c;
+    }
+  }
+  return segments;
+}
+
+function isValidRegex(source: string, flags: string): boolean {
+  try {
+    new RegExp(source, flags);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The options of each change kind. The transforms in this folder parse with these. */
 export const NpmDependencyOptions = z.strictObject({
-  package: z.string().min(1).regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i, 'an npm package name, e.g. lodash or @scope/name'),
-  version: z.string().min(1).max(100),
+  package: z.string().min(1).max(214).regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i, 'an npm package name, e.g. lodash or @scope/name'),
+  version: z.string().min(1).max(100).regex(/^\S+(?: \S+)*$/, 'a version or range such as "^4.17.21" (no leading or trailing spaces)'),
   /** Which sections to touch; default: every section that already lists the package. */
-  sections: z.array(z.enum(['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'])).optional(),
-  /** Paths of package.json files to edit; default: the root one. */
-  paths: z.array(z.string().min(1)).optional(),
+  sections: z.array(z.enum(['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'])).min(1).optional(),
+  /** Paths or globs of package.json files to edit; default: the root one. */
+  paths: z.array(RepoGlob).min(1).optional(),
 });
 export type NpmDependencyOptions = z.infer<typeof NpmDependencyOptions>;
 
+const JsonValue = z.unknown().refine((value) => value !== undefined, 'a value to set (a string, number, boolean, null, list or object)');
+
 export const JsonSetOptions = z.strictObject({
-  path: z.string().min(1),
+  path: RepoPath,
   /** A dotted key path, e.g. "compilerOptions.strict". */
-  key: z.string().min(1),
-  value: z.unknown(),
+  key: KeyPath,
+  value: JsonValue,
   createFile: z.boolean().default(false),
 });
 export type JsonSetOptions = z.infer<typeof JsonSetOptions>;
 
 export const YamlSetOptions = z.strictObject({
-  path: z.string().min(1),
-  key: z.string().min(1),
-  value: z.unknown(),
+  path: RepoPath,
+  /** A dotted key path, e.g. "jobs.build.runs-on"; a number picks a list item ("steps.0.uses"). */
+  key: KeyPath,
+  value: JsonValue,
   createFile: z.boolean().default(false),
 });
 export type YamlSetOptions = z.infer<typeof YamlSetOptions>;
 
-export const ReplaceOptions = z.strictObject({
-  /** Path globs, e.g. ["**\/*.ts", "Dockerfile"]. */
-  paths: z.array(z.string().min(1)).min(1),
-  find: z.string().min(1).max(2000),
-  replace: z.string().max(10_000),
-  regex: z.boolean().default(false),
-  flags: z.string().regex(/^[gimsu]*$/, 'only the flags g, i, m, s and u').default('g'),
-});
+export const ReplaceOptions = z
+  .strictObject({
+    /** Path globs, e.g. ["**\/*.ts", "Dockerfile"]. */
+    paths: z.array(RepoGlob).min(1),
+    find: z.string().min(1).max(2000),
+    /** With `regex`, "$1" and "$<name>" refer to groups; otherwise the text is inserted as is. */
+    replace: z.string().max(10_000),
+    regex: z.boolean().default(false),
+    flags: z.string().regex(/^(?!.*(.).*\1)[gimsu]*$/, 'only the flags g, i, m, s and u, each at most once').default('g'),
+  })
+  .refine((o) => !o.regex || isValidRegex(o.find, o.flags), { message: 'a valid JavaScript regular expression', path: ['find'] });
 export type ReplaceOptions = z.infer<typeof ReplaceOptions>;
 
 export const FileWriteOptions = z.strictObject({
-  path: z.string().min(1),
+  path: RepoPath,
   content: z.string().max(1_000_000),
   /** Leave an existing file alone (default: overwrite it). */
   onlyIfMissing: z.boolean().default(false),
@@ -47,13 +105,16 @@ export const FileWriteOptions = z.strictObject({
 export type FileWriteOptions = z.infer<typeof FileWriteOptions>;
 
 export const FileDeleteOptions = z.strictObject({
-  paths: z.array(z.string().min(1)).min(1),
+  /** Paths or globs of files to delete. */
+  paths: z.array(RepoGlob).min(1),
 });
 export type FileDeleteOptions = z.infer<typeof FileDeleteOptions>;
 
 export const CodemodOptions = z.strictObject({
   /** A module name in the campaign catalog's `codemods/` folder, e.g. "rename-logger". */
   module: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a codemod name from the catalog (lowercase letters, digits and dashes)'),
+  /** Which files the codemod gets to read; narrow it, since every file is one GitHub request. */
+  paths: z.array(RepoGlob).min(1).default(['**']),
   options: z.record(z.string(), z.unknown()).default({}),
 });
 export type CodemodOptions = z.infer<typeof CodemodOptions>;

@@ -1,0 +1,96 @@
+import { FleetError } from '../errors.js';
+import { JsonTextError, findMember, parseJsonText, type JsonNode } from './json-text.js';
+import { isLiteralPath, matchPaths } from './match-paths.js';
+import type { NpmDependencyOptions } from './options.js';
+import type { ChangeContext, FileEdit, FileSet, TransformOutcome } from './types.js';
+
+const SECTIONS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
+
+/** The package.json files the change looks at: the root one unless `paths` says otherwise. */
+export function choosePackageJsonPaths(options: NpmDependencyOptions, treePaths: Iterable<string>): string[] {
+  return matchPaths(options.paths ?? ['package.json'], treePaths);
+}
+
+/** Reads a file as JSON or JSONC, turning a syntax error into a FleetError that names the file. */
+export function parseRepoJson(path: string, text: string, ctx: ChangeContext, jsonc: boolean): JsonNode {
+  try {
+    return parseJsonText(text, { jsonc });
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    throw new FleetError(
+      'change_failed',
+      `${path} in ${ctx.repo} is not valid JSON (${error.message}). Fix the file in the repository, or leave the repository out of the campaign.`,
+      { path, repo: ctx.repo, line: error.line, column: error.column },
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Sets a dependency's version in every dependency section of each package.json that lists it,
+ * by replacing only the version string, so indentation, key order, line endings and the final
+ * newline stay as they were. A package.json that does not list the package is left alone.
+ *
+ * @example
+ * await bumpNpmDependency({ package: 'lodash', version: '^4.17.21' },
+ *   new Map([['package.json', '{\n  "dependencies": { "lodash": "^4.17.20" }\n}\n']]), { repo: 'acme/api' });
+ * // edits: [{ path: 'package.json', content: '{\n  "dependencies": { "lodash": "^4.17.21" }\n}\n' }]
+ */
+export async function bumpNpmDependency(options: NpmDependencyOptions, files: FileSet, ctx: ChangeContext): Promise<TransformOutcome> {
+  const patterns = options.paths ?? ['package.json'];
+  const paths = choosePackageJsonPaths(options, files.keys());
+  const sections = options.sections ?? SECTIONS;
+  const edits: FileEdit[] = [];
+  const changed: string[] = [];
+  const already: string[] = [];
+  const missing = patterns.filter((p) => isLiteralPath(p) && !files.has(p));
+
+  for (const path of paths) {
+    const text = files.get(path)!;
+    const root = parseRepoJson(path, text, ctx, false);
+    if (root.type !== 'object') {
+      throw new FleetError('change_failed', `${path} in ${ctx.repo} is not a JSON object, so it is not a package.json npm can read. Fix the file, or leave the repository out of the campaign.`, { path, repo: ctx.repo });
+    }
+    const replacements: { start: number; end: number; from: string; section: string }[] = [];
+    const sectionsAlready: string[] = [];
+    for (const section of sections) {
+      const block = findMember(root, section)?.value;
+      if (!block) continue;
+      if (block.type !== 'object') {
+        throw new FleetError('change_failed', `"${section}" in ${path} of ${ctx.repo} is not an object of package names and versions. Fix the file, or leave the repository out of the campaign.`, { path, section, repo: ctx.repo });
+      }
+      const entry = findMember(block, options.package)?.value;
+      if (!entry) continue;
+      if (entry.type !== 'string') {
+        throw new FleetError('change_failed', `${options.package} in "${section}" of ${path} (${ctx.repo}) has a ${entry.type} where a version string belongs. Fix the file, or leave the repository out of the campaign.`, { path, section, repo: ctx.repo });
+      }
+      if (entry.value === options.version) sectionsAlready.push(section);
+      else replacements.push({ start: entry.start, end: entry.end, from: entry.value, section });
+    }
+    if (replacements.length === 0) {
+      if (sectionsAlready.length > 0) already.push(path);
+      continue;
+    }
+    let next = text;
+    for (const r of [...replacements].sort((a, b) => b.start - a.start)) {
+      next = next.slice(0, r.start) + JSON.stringify(options.version) + next.slice(r.end);
+    }
+    edits.push({ path, content: next });
+    const froms = [...new Set(replacements.map((r) => r.from))].join(', ');
+    changed.push(`${path} (${replacements.map((r) => r.section).join(', ')}; was ${froms})`);
+  }
+
+  const summary = `Set ${options.package} to ${options.version} in ${changed.join(', ')}`;
+  return { edits, summary, noopReason: describeNoop(options, paths, already, missing, sections) };
+}
+
+function describeNoop(options: NpmDependencyOptions, paths: string[], already: string[], missing: string[], sections: readonly string[]): string {
+  if (paths.length === 0) {
+    const wanted = (options.paths ?? ['package.json']).join(', ');
+    return `no package.json matches ${wanted}`;
+  }
+  if (already.length > 0) return `${options.package} is already at ${options.version} in ${already.join(', ')}`;
+  const where = options.sections ? ` (${sections.join(', ')})` : '';
+  const gone = missing.length > 0 ? `; ${missing.join(', ')} does not exist` : '';
+  return `${options.package} is not listed in ${paths.join(', ')}${where}${gone}`;
+}

@@ -1,0 +1,28 @@
+/** A repository's files in memory: path → UTF-8 content. */
+export type FileSet = ReadonlyMap<string, string>;
+
+export interface ChangeContext {
+  /** "owner/name", for messages and for codemods that need it. */
+  repo: string;
+  /** The campaign catalog, where `codemods/<name>.js` live. */
+  catalogDir?: string;
+  /** How long a user's regular expression or codemod may run (default 5 seconds). */
+  timeoutMs?: number;
+}
+
+/** One file a transform wants changed: new content, or null to delete it. */
+export interface FileEdit {
+  path: string;
+  content: string | null;
+}
+
+/** What a transform returns before the edits are compared with the files and diffed. */
+export interface TransformOutcome {
+  edits: FileEdit[];
+  /** A one-line summary of the change, used when the edits change something. */
+  summary: string;
+  /** Why nothing changes, used when no edit changes a file. */
+  noopReason: string;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5000;

@@ -1,0 +1,138 @@
+import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { FleetError } from '../errors.js';
+import { detectEol, isSameJson } from './json-text.js';
+import { splitKeyPath, type YamlSetOptions } from './options.js';
+import type { ChangeContext, FileSet, TransformOutcome } from './types.js';
+
+/**
+ * Sets a value at a dotted key path in a YAML file. The two common edits are made in the text
+ * itself so nothing else moves: replacing a scalar (its quoting style is kept) and adding a key
+ * to a block mapping. Anything else (replacing a list or map, adding to a flow mapping) goes
+ * through the `yaml` Document API, which keeps comments but may respace flow collections.
+ *
+ * @example
+ * await setYamlValue({ path: '.github/workflows/ci.yml', key: 'jobs.build.runs-on', value: 'ubuntu-24.04', createFile: false },
+ *   new Map([['.github/workflows/ci.yml', 'jobs:\n  build:\n    runs-on: ubuntu-22.04 # pinned\n']]), { repo: 'acme/api' });
+ * // edits: [{ path: '.github/workflows/ci.yml', content: 'jobs:\n  build:\n    runs-on: ubuntu-24.04 # pinned\n' }]
+ */
+export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx: ChangeContext): Promise<TransformOutcome> {
+  const keys = splitKeyPath(options.key);
+  const text = files.get(options.path);
+  const shown = JSON.stringify(options.value);
+  const summary = `Set ${options.key} to ${shown} in ${options.path}`;
+  if (text === undefined) {
+    if (!options.createFile) return { edits: [], summary, noopReason: `${options.path} does not exist (set createFile to create it)` };
+    return { edits: [{ path: options.path, content: stringify(nestValue(keys, options.value), { lineWidth: 0 }) }], summary: `Create ${options.path} with ${options.key} set to ${shown}`, noopReason: '' };
+  }
+
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0];
+    const where = first.linePos ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+    throw new FleetError(
+      'change_failed',
+      `${options.path} in ${ctx.repo} is not valid YAML${where} (${first.message.split('\n')[0]}). Fix the file in the repository, or leave the repository out of the campaign.`,
+      { path: options.path, repo: ctx.repo },
+    );
+  }
+  const eol = detectEol(text);
+
+  let node: unknown = doc.contents;
+  for (let depth = 0; depth < keys.length; depth++) {
+    const key = keys[depth];
+    if (isSeq(node) && /^\d+$/.test(key) && Number(key) < node.items.length) {
+      node = node.items[Number(key)];
+      continue;
+    }
+    if (node === null && depth === 0) return { edits: [{ path: options.path, content: viaDocument(doc, text, keys, options.value, eol) }], summary, noopReason: '' };
+    if (!isMap(node)) {
+      const at = depth === 0 ? 'the top level' : keys.slice(0, depth).join('.');
+      throw new FleetError(
+        'change_failed',
+        `Cannot set ${options.key} in ${options.path} of ${ctx.repo}: ${at} is ${describe(node)}, not a mapping. Change the key, or leave the repository out of the campaign.`,
+        { path: options.path, repo: ctx.repo, key: options.key },
+      );
+    }
+    if (!node.has(key)) {
+      const content = insertIntoBlockMap(text, node, key, nestValue(keys.slice(depth + 1), options.value), eol) ?? viaDocument(doc, text, keys, options.value, eol);
+      return { edits: [{ path: options.path, content }], summary, noopReason: '' };
+    }
+    node = node.get(key, true);
+  }
+
+  const current = isScalar(node) || isMap(node) || isSeq(node) ? (node as YamlNode).toJS(doc) : node;
+  if (isSameJson(current, options.value)) return { edits: [], summary, noopReason: `${options.key} is already ${shown} in ${options.path}` };
+  const content = replaceScalar(text, node, options.value) ?? viaDocument(doc, text, keys, options.value, eol);
+  return { edits: [{ path: options.path, content }], summary, noopReason: '' };
+}
+
+function describe(node: unknown): string {
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return node.value === null ? 'empty' : `the value ${JSON.stringify(node.value)}`;
+  return 'not a mapping';
+}
+
+function nestValue(keys: readonly string[], value: unknown): unknown {
+  return keys.reduceRight<unknown>((inner, key) => {
+    const outer: Record<string, unknown> = {};
+    Object.defineProperty(outer, key, { value: inner, enumerable: true, writable: true, configurable: true });
+    return outer;
+  }, value);
+}
+
+function isPlainScalar(value: unknown): boolean {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** Replaces a scalar's text with the new scalar in the same quoting style; null when it cannot. */
+function replaceScalar(text: string, node: unknown, value: unknown): string | null {
+  if (!isScalar(node) || !node.range || !isPlainScalar(value)) return null;
+  if (node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL') return null;
+  const quoted = typeof value === 'string' && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+  const rendered = stringify(value, { lineWidth: 0, ...(quoted ? { defaultStringType: node.type } : {}) }).replace(/\n$/, '');
+  if (rendered.includes('\n')) return null;
+  return text.slice(0, node.range[0]) + rendered + text.slice(node.range[1]);
+}
+
+/** Appends `key: value` to a block mapping, in its own column; null when it cannot. */
+function insertIntoBlockMap(text: string, map: YAMLMap, key: string, value: unknown, eol: string): string | null {
+  const firstKey = map.items[0]?.key;
+  if (map.flow || !map.range || !firstKey || !(isScalar(firstKey) && firstKey.range)) return null;
+  const keyStart = firstKey.range[0];
+  const column = keyStart - (text.lastIndexOf('\n', keyStart - 1) + 1);
+  const unit = detectYamlIndent(text);
+  const rendered = stringify(nestValue([key], value), { lineWidth: 0, indent: unit, indentSeq: hasIndentedSequences(text) })
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => ' '.repeat(column) + line)
+    .join(eol);
+  let end = map.range[1];
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  const lineEnd = text.indexOf('\n', end);
+  if (lineEnd === -1) return `${text}${eol}${rendered}`;
+  return `${text.slice(0, lineEnd + 1)}${rendered}${eol}${text.slice(lineEnd + 1)}`;
+}
+
+/** The fallback: let the Document API place the value, keeping comments. */
+function viaDocument(doc: Document, text: string, keys: readonly string[], value: unknown, eol: string): string {
+  const path: (string | number)[] = [];
+  let node: unknown = doc.contents;
+  for (const key of keys) {
+    const index = isSeq(node) && /^\d+$/.test(key) ? Number(key) : null;
+    path.push(index ?? key);
+    node = isMap(node) || isSeq(node) ? node.get(index ?? key, true) : undefined;
+  }
+  doc.setIn(path, value);
+  const out = doc.toString({ lineWidth: 0, indent: detectYamlIndent(text), indentSeq: hasIndentedSequences(text) });
+  return eol === '\n' ? out : out.replace(/\r?\n/g, eol);
+}
+
+function detectYamlIndent(text: string): number {
+  const match = /\n( +)[^\s-]/.exec(text);
+  return match ? Math.min(match[1].length, 8) : 2;
+}
+
+/** False when the file writes lists under a key at the key's own column (`steps:\n- run: x`). */
+function hasIndentedSequences(text: string): boolean {
+  return !/^( *)[^\s#-][^\n]*:[ \t]*\r?\n\1- /m.test(text);
+}
