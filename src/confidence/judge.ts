@@ -1,0 +1,395 @@
+import { z } from 'zod';
+import { FleetError } from '../errors.js';
+import { fisherGreaterP, studentTwoSidedP } from './distributions.js';
+import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
+
+/**
+ * The canary judge. It follows Kayenta's NetflixACAJudge: per metric, clean the series (NaNs
+ * removed or replaced, optional IQR outlier removal), compare canary with baseline by a
+ * Mann-Whitney U test at 98% confidence, and classify the metric High or Low when the
+ * Hodges-Lehmann interval of the shift lies outside a tolerance band (±25% of the estimate) and
+ * the relative shift exceeds the metric's effect size; group score = Pass / (Pass + High + Low +
+ * NoData that must have data); summary = weighted sum of group scores; a critical failure, or half
+ * the metrics without data, scores 0.
+ *
+ * Where it does better (each is reported in the metric's `statistics` and reason):
+ * - sparse series (≥ 75% zeros, typically error counts) are also compared by the count of
+ *   non-zero points (Fisher's exact test), and errors appearing in 2+ canary points where the
+ *   baseline had none are High, where a rank test sees only a shift of 0;
+ * - a series under 50 points gets a warning and a weight of points/50 (at least 0.25) in its group;
+ * - a change in spread alone (Brown-Forsythe test on absolute deviations from the median, p ≤ 0.02,
+ *   with the canary's mean deviation at least 1.5 times the baseline's) is High;
+ * - outliers are never removed from a series whose interquartile range is 0, so a handful of
+ *   error spikes cannot be discarded as outliers.
+ */
+
+const Series = z.array(z.union([z.number(), z.nan(), z.null()]));
+
+export const JudgeMetric = z.object({
+  name: z.string().min(1),
+  group: z.string().min(1).default('default'),
+  /** Which move is bad. */
+  direction: z.enum(['increase', 'decrease', 'either']).default('either'),
+  critical: z.boolean().default(false),
+  /** The relative shift (0.1 = 10% of the baseline's median) below which a move is ignored. */
+  effectSize: z.number().min(0).default(0.1),
+  /** A metric without data counts as a failure in its group when true. */
+  mustHaveData: z.boolean().default(false),
+  nanStrategy: z.enum(['remove', 'replace']).default('remove'),
+  outliers: z.enum(['keep', 'remove']).default('keep'),
+  canary: Series,
+  baseline: Series,
+});
+export type JudgeMetric = z.infer<typeof JudgeMetric>;
+
+export const JudgeThresholds = z
+  .object({ pass: z.number().min(0).max(100).default(95), marginal: z.number().min(0).max(100).default(75) })
+  .refine((t) => t.marginal <= t.pass, { message: 'the marginal threshold must not be above the pass threshold', path: ['marginal'] });
+
+export const JudgeInput = z.object({
+  metrics: z.array(JudgeMetric).min(1, 'give at least one metric'),
+  thresholds: JudgeThresholds.prefault({}),
+  groupWeights: z.record(z.string(), z.number().min(0)).optional(),
+});
+export type JudgeInput = z.input<typeof JudgeInput>;
+
+export type Classification = 'Pass' | 'High' | 'Low' | 'NoData';
+export type Verdict = 'pass' | 'marginal' | 'fail';
+
+export interface SeriesStats {
+  count: number;
+  /** Points dropped (or replaced by 0) because they were NaN, null or infinite. */
+  missing: number;
+  outliersRemoved: number;
+  median: number | null;
+  mean: number | null;
+  nonZero: number;
+  /** Mean absolute deviation from the median. */
+  spread: number | null;
+}
+
+export interface MetricStatistics {
+  canary: SeriesStats;
+  baseline: SeriesStats;
+  mannWhitney: MannWhitneyResult | null;
+  /** The tolerance band the interval is compared with: ±25% of |estimate|. */
+  band: { lower: number; upper: number } | null;
+  /** The estimate relative to the baseline's median (or mean of |baseline| when the median is 0). */
+  relativeShift: number | null;
+  sparse: { canaryNonZero: number; baselineNonZero: number; pMore: number; pFewer: number } | null;
+  spread: { ratio: number; pValue: number } | null;
+}
+
+export interface MetricResult {
+  name: string;
+  group: string;
+  direction: 'increase' | 'decrease' | 'either';
+  critical: boolean;
+  mustHaveData: boolean;
+  classification: Classification;
+  /** What decided the classification: a level shift, the sparse test, the spread test, or none. */
+  decidedBy: 'level' | 'sparse' | 'spread' | 'identical' | 'no-data' | 'none';
+  reason: string;
+  /** The metric's weight within its group (1, or less for short series). */
+  weight: number;
+  statistics: MetricStatistics;
+  warnings: string[];
+}
+
+export interface GroupResult {
+  name: string;
+  /** 0–100, or null when no metric of the group had data. */
+  score: number | null;
+  weight: number;
+  counts: Record<Classification, number>;
+}
+
+export interface JudgeResult {
+  /** The summary score, 0–100. */
+  score: number;
+  verdict: Verdict;
+  reason: string;
+  thresholds: { pass: number; marginal: number };
+  metrics: MetricResult[];
+  groups: GroupResult[];
+  warnings: string[];
+}
+
+export const CONFIDENCE_LEVEL = 0.98;
+export const TOLERANCE = 0.25;
+export const MIN_POINTS = 50;
+export const MIN_WEIGHT = 0.25;
+export const SPARSE_ZERO_SHARE = 0.75;
+export const SPREAD_RATIO = 1.5;
+/** Each series is thinned to at most this many points so the m·n pairwise differences stay cheap. */
+export const MAX_POINTS = 1000;
+const ALPHA = 1 - CONFIDENCE_LEVEL;
+
+function sortedCopy(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+function quantileSorted(sorted: readonly number[], p: number): number {
+  const pos = (sorted.length - 1) * p;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function median(values: readonly number[]): number {
+  return quantileSorted(sortedCopy(values), 0.5);
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((s, v) => s + v, 0) / values.length;
+}
+
+function clean(raw: readonly (number | null)[], strategy: 'remove' | 'replace'): { values: number[]; missing: number } {
+  const values: number[] = [];
+  let missing = 0;
+  for (const v of raw) {
+    if (v === null || !Number.isFinite(v)) {
+      missing++;
+      // Kayenta replaces a missing point by 0 (no requests, no errors in that interval).
+      if (strategy === 'replace') values.push(0);
+      continue;
+    }
+    values.push(v);
+  }
+  return { values, missing };
+}
+
+/** Kayenta's IQR detector with factor 3; skipped when the IQR is 0 (sparse series keep their spikes). */
+function removeOutliers(values: number[]): { values: number[]; removed: number } {
+  if (values.length < 4) return { values, removed: 0 };
+  const sorted = sortedCopy(values);
+  const q1 = quantileSorted(sorted, 0.25);
+  const q3 = quantileSorted(sorted, 0.75);
+  const iqr = q3 - q1;
+  if (iqr === 0) return { values, removed: 0 };
+  const kept = values.filter((v) => v >= q1 - 3 * iqr && v <= q3 + 3 * iqr);
+  return { values: kept, removed: values.length - kept.length };
+}
+
+function thin(values: number[]): number[] {
+  if (values.length <= MAX_POINTS) return values;
+  const step = values.length / MAX_POINTS;
+  return Array.from({ length: MAX_POINTS }, (_, i) => values[Math.floor(i * step)]);
+}
+
+function describeSeries(values: number[], missing: number, outliersRemoved: number): SeriesStats {
+  if (values.length === 0) return { count: 0, missing, outliersRemoved, median: null, mean: null, nonZero: 0, spread: null };
+  const med = median(values);
+  return {
+    count: values.length,
+    missing,
+    outliersRemoved,
+    median: med,
+    mean: mean(values),
+    nonZero: values.filter((v) => v !== 0).length,
+    spread: mean(values.map((v) => Math.abs(v - med))),
+  };
+}
+
+/** Brown-Forsythe: a pooled two-sample t-test on absolute deviations from each sample's median. */
+function testSpread(canary: number[], baseline: number[]): { ratio: number; pValue: number } | null {
+  const m = canary.length;
+  const n = baseline.length;
+  if (m < 3 || n < 3) return null;
+  const dc = canary.map((v) => Math.abs(v - median(canary)));
+  const db = baseline.map((v) => Math.abs(v - median(baseline)));
+  const mc = mean(dc);
+  const mb = mean(db);
+  const ssc = dc.reduce((s, v) => s + (v - mc) ** 2, 0);
+  const ssb = db.reduce((s, v) => s + (v - mb) ** 2, 0);
+  const pooled = (ssc + ssb) / (m + n - 2);
+  const ratio = mb === 0 ? (mc === 0 ? 1 : Infinity) : mc / mb;
+  if (pooled === 0) return { ratio, pValue: mc === mb ? 1 : 0 };
+  const t = (mc - mb) / Math.sqrt(pooled * (1 / m + 1 / n));
+  return { ratio, pValue: studentTwoSidedP(t, m + n - 2) };
+}
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(2);
+}
+
+function classifyMetric(metric: JudgeMetric): MetricResult {
+  const canaryClean = clean(metric.canary, metric.nanStrategy);
+  const baselineClean = clean(metric.baseline, metric.nanStrategy);
+  const warnings: string[] = [];
+  let canary = canaryClean.values;
+  let baseline = baselineClean.values;
+  let canaryOutliers = 0;
+  let baselineOutliers = 0;
+  if (metric.outliers === 'remove') {
+    const c = removeOutliers(canary);
+    const b = removeOutliers(baseline);
+    canary = c.values;
+    baseline = b.values;
+    canaryOutliers = c.removed;
+    baselineOutliers = b.removed;
+  }
+  const statistics: MetricStatistics = {
+    canary: describeSeries(canary, canaryClean.missing, canaryOutliers),
+    baseline: describeSeries(baseline, baselineClean.missing, baselineOutliers),
+    mannWhitney: null,
+    band: null,
+    relativeShift: null,
+    sparse: null,
+    spread: null,
+  };
+  const base = { name: metric.name, group: metric.group, direction: metric.direction, critical: metric.critical, mustHaveData: metric.mustHaveData, statistics, warnings };
+  const result = (classification: Classification, decidedBy: MetricResult['decidedBy'], reason: string, weight: number): MetricResult => ({
+    ...base,
+    classification,
+    decidedBy,
+    reason,
+    weight,
+  });
+
+  if (canary.length === 0 || baseline.length === 0) {
+    const which = canary.length === 0 && baseline.length === 0 ? 'canary and baseline have' : canary.length === 0 ? 'the canary has' : 'the baseline has';
+    return result('NoData', 'no-data', `No data: ${which} no points.`, 1);
+  }
+
+  const points = Math.min(canary.length, baseline.length);
+  let weight = 1;
+  if (points < MIN_POINTS) {
+    weight = Math.max(MIN_WEIGHT, points / MIN_POINTS);
+    warnings.push(`${metric.name}: only ${points} points (fewer than ${MIN_POINTS}); its weight in the group is lowered to ${weight.toFixed(2)}.`);
+  }
+
+  const sortedCanary = sortedCopy(canary);
+  const sortedBaseline = sortedCopy(baseline);
+  if (sortedCanary.length === sortedBaseline.length && sortedCanary.every((v, i) => v === sortedBaseline[i])) {
+    return result('Pass', 'identical', 'Canary and baseline are identical.', weight);
+  }
+
+  const allowHigh = metric.direction !== 'decrease';
+  const allowLow = metric.direction !== 'increase';
+  const zeros = canary.filter((v) => v === 0).length + baseline.filter((v) => v === 0).length;
+  const sparse = zeros / (canary.length + baseline.length) >= SPARSE_ZERO_SHARE;
+  if (sparse) {
+    const k1 = statistics.canary.nonZero;
+    const k0 = statistics.baseline.nonZero;
+    const pMore = fisherGreaterP(k1, canary.length, k0, baseline.length);
+    const pFewer = fisherGreaterP(k0, baseline.length, k1, canary.length);
+    statistics.sparse = { canaryNonZero: k1, baselineNonZero: k0, pMore, pFewer };
+    if (allowHigh && k0 === 0 && k1 >= 2) {
+      return result('High', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points where the baseline had none.`, weight);
+    }
+    if (allowHigh && pMore <= ALPHA) {
+      return result('High', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points against ${k0} of ${baseline.length} in the baseline (Fisher p = ${fmt(pMore)}).`, weight);
+    }
+    if (allowLow && k1 === 0 && k0 >= 2) {
+      return result('Low', 'sparse', `Zero in every canary point where the baseline was non-zero in ${k0} of ${baseline.length}.`, weight);
+    }
+    if (allowLow && pFewer <= ALPHA) {
+      return result('Low', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points against ${k0} of ${baseline.length} in the baseline (Fisher p = ${fmt(pFewer)}).`, weight);
+    }
+    if (k0 === 0 && k1 === 1) warnings.push(`${metric.name}: one non-zero canary point where the baseline had none; not enough to fail on.`);
+  }
+
+  if (canary.length + baseline.length > 2 * MAX_POINTS) {
+    warnings.push(`${metric.name}: series thinned to ${MAX_POINTS} points each for the rank test.`);
+  }
+  const mw = mannWhitney(thin(canary), thin(baseline), CONFIDENCE_LEVEL);
+  statistics.mannWhitney = mw;
+  const halfWidth = TOLERANCE * Math.abs(mw.estimate);
+  statistics.band = { lower: -halfWidth, upper: halfWidth };
+  const scale = Math.abs(statistics.baseline.median ?? 0) || mean(baseline.map(Math.abs));
+  const relativeShift = scale > 0 ? mw.estimate / scale : mw.estimate === 0 ? 0 : Math.sign(mw.estimate) * Infinity;
+  statistics.relativeShift = relativeShift;
+  const shiftText = `shift ${fmt(mw.estimate)} (${Number.isFinite(relativeShift) ? `${(relativeShift * 100).toFixed(1)}%` : 'from zero'}), 98% interval [${fmt(mw.lower)}, ${fmt(mw.upper)}], p = ${fmt(mw.pValue)}`;
+
+  if (allowHigh && mw.lower > halfWidth && relativeShift > metric.effectSize) {
+    return result('High', 'level', `Canary higher than baseline: ${shiftText}.`, weight);
+  }
+  if (allowLow && mw.upper < -halfWidth && relativeShift < -metric.effectSize) {
+    return result('Low', 'level', `Canary lower than baseline: ${shiftText}.`, weight);
+  }
+
+  if (!sparse) {
+    const spread = testSpread(canary, baseline);
+    statistics.spread = spread;
+    if (spread && spread.pValue <= ALPHA && spread.ratio >= SPREAD_RATIO) {
+      return result(
+        'High',
+        'spread',
+        `Canary spread ${fmt(spread.ratio)} times the baseline's (Brown-Forsythe p = ${fmt(spread.pValue)}) with no shift in level: ${shiftText}.`,
+        weight,
+      );
+    }
+  }
+  return result('Pass', 'none', `No significant change: ${shiftText}.`, weight);
+}
+
+function scoreGroups(metrics: MetricResult[], groupWeights: Record<string, number> | undefined): GroupResult[] {
+  const names = [...new Set(metrics.map((m) => m.group))];
+  const listed = names.filter((n) => groupWeights?.[n] !== undefined);
+  const unlisted = names.filter((n) => groupWeights?.[n] === undefined);
+  const listedSum = listed.reduce((s, n) => s + groupWeights![n], 0);
+  // Like Kayenta, unweighted groups share what is left of 100; when nothing is left they take the
+  // listed groups' mean weight, so a group is never silently ignored.
+  const share = listed.length === 0 ? 1 : listedSum < 100 ? (100 - listedSum) / unlisted.length : listedSum / listed.length;
+  return names.map((name) => {
+    const inGroup = metrics.filter((m) => m.group === name);
+    const counts: Record<Classification, number> = { Pass: 0, High: 0, Low: 0, NoData: 0 };
+    let passWeight = 0;
+    let totalWeight = 0;
+    for (const m of inGroup) {
+      counts[m.classification]++;
+      if (m.classification === 'NoData' && !m.mustHaveData) continue;
+      totalWeight += m.weight;
+      if (m.classification === 'Pass') passWeight += m.weight;
+    }
+    return { name, score: totalWeight > 0 ? (passWeight / totalWeight) * 100 : null, weight: groupWeights?.[name] ?? share, counts };
+  });
+}
+
+/**
+ * Judges a canary against its baseline.
+ *
+ * @example
+ * judgeCanary({
+ *   metrics: [{ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary: [...], baseline: [...] }],
+ *   thresholds: { pass: 95, marginal: 75 },
+ * })
+ * // { score: 100, verdict: 'pass', metrics: [{ classification: 'Pass', statistics: { mannWhitney: {...} }, ... }], ... }
+ */
+export function judgeCanary(input: JudgeInput): JudgeResult {
+  const parsed = JudgeInput.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+    throw new FleetError('bad_input', `The canary judge's input is invalid (${issues}). Fix these fields and judge again.`);
+  }
+  const { metrics: metricInputs, thresholds, groupWeights } = parsed.data;
+  const metrics = metricInputs.map(classifyMetric);
+  const groups = scoreGroups(metrics, groupWeights);
+  const warnings = metrics.flatMap((m) => m.warnings);
+  const scored = groups.filter((g) => g.score !== null);
+  const weightSum = scored.reduce((s, g) => s + g.weight, 0);
+  let score = weightSum > 0 ? scored.reduce((s, g) => s + g.score! * g.weight, 0) / weightSum : 0;
+  let reason: string;
+
+  const criticalFailures = metrics.filter((m) => m.critical && m.classification !== 'Pass');
+  const noData = metrics.filter((m) => m.classification === 'NoData');
+  const failing = metrics.filter((m) => m.classification === 'High' || m.classification === 'Low');
+  if (criticalFailures.length > 0) {
+    score = 0;
+    reason = `Critical metric ${criticalFailures.map((m) => `${m.name} (${m.classification})`).join(', ')} failed: ${criticalFailures[0].reason}`;
+  } else if (noData.length >= metrics.length / 2) {
+    score = 0;
+    reason = `${noData.length} of ${metrics.length} metrics have no data; check the queries and that the canary receives traffic.`;
+  } else if (scored.length === 0) {
+    reason = 'No group has data to judge.';
+  } else {
+    reason =
+      failing.length === 0
+        ? `All ${metrics.length - noData.length} metrics with data pass.`
+        : `${failing.length} of ${metrics.length} metrics moved: ${failing.map((m) => `${m.name} ${m.classification}`).join(', ')}.`;
+  }
+  const verdict: Verdict = score >= thresholds.pass ? 'pass' : score > thresholds.marginal ? 'marginal' : 'fail';
+  return { score, verdict, reason, thresholds, metrics, groups, warnings };
+}
