@@ -19,9 +19,3 @@ export function resolveStepAt(steps: readonly StepDefinition[], stepIndex: numbe
 export function readSteps(campaign: Pick<CampaignRecord, 'specJson'>): StepDefinition[] {
   return resolveSteps(readSpec(campaign));
 }
-
-/** The failures a campaign tolerates before it halts: a count, or a share of its targets (rounded down). */
-export function resolveFailureBudget(budget: number | string, targets: number): number {
-  if (typeof budget === 'number') return budget;
-  return Math.floor((Number(budget.slice(0, -1)) / 100) * targets);
-}

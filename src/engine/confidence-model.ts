@@ -9,9 +9,11 @@ export interface WaveEvidence {
   /** Targets of the whole campaign so far. */
   successes: number;
   failures: number;
-  /** Mean target score (0–100) of the wave's targets that have one; null when none do. */
-  meanScore: number | null;
-  policy: { auto: number; review: number };
+  /** Scores (0–100) of the wave's targets that have one. */
+  targetScores: number[];
+  /** All targets of the campaign (a percentage failure budget is a share of these). */
+  targetCount: number;
+  policy: { auto: number; review: number; failureBudget: number | string };
 }
 
 export interface WaveVerdict {

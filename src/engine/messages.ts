@@ -1,37 +1,57 @@
-import type { CampaignRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
-import type { TargetState } from './states.js';
+import { finalSummary, gateDecided, gateRequest, needsAttention, rollbackOffer, rootMessage, waveFinished, waveStarted } from '../slack/blocks/index.js';
+import type { SlackMessage } from '../slack/blocks/index.js';
+import type { ConfidenceBreakdown } from '../slack/blocks/gate.js';
+import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
+import { readSpec } from './campaign-spec.js';
+import { FINAL_TARGET_STATES } from './states.js';
 
 /**
- * The Slack messages the engine queues, as outbox rows. Everything but the root message goes in
- * the campaign's thread (`threadOf: 'root'`); the root message is updated in place under one
- * coalesce key, so however many targets move in a tick, at most one update is pending.
+ * The Slack messages the engine queues, as outbox rows built with the Block Kit builders. Every
+ * message but the root goes in the campaign's thread (`threadOf: 'root'`); the root message is
+ * updated in place under one coalesce key, so however many targets move, at most one update is
+ * pending and a campaign of 1,000 repositories posts tens of messages, not thousands.
  */
 
 export function rootKey(campaignId: string): string {
   return `root:${campaignId}`;
 }
 
-function formatCounts(counts: Record<TargetState, number>): string {
-  return (Object.entries(counts) as [TargetState, number][])
-    .filter(([, n]) => n > 0)
-    .map(([state, n]) => `${state} ${n}`)
-    .join(', ');
+function toPayload(message: SlackMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { text: message.text, blocks: message.blocks, ...extra };
 }
 
-function thread(campaign: CampaignRecord, text: string, now: number, extra: Record<string, unknown> = {}): NewOutboxMessage {
-  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: 'root', payload: { text, ...extra }, now };
+function thread(campaign: CampaignRecord, message: SlackMessage, now: number): NewOutboxMessage {
+  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: 'root', payload: toPayload(message), now };
 }
 
-/** The root message's text for the campaign as it stands. */
-export function describeRoot(store: Store, campaign: CampaignRecord): string {
-  const counts = store.targets.counts(campaign.id);
-  const reason = campaign.stateReason ? ` (${campaign.stateReason})` : '';
-  return `Campaign ${campaign.name} [${campaign.id}] by <@${campaign.owner}>: ${campaign.state}${reason}, wave ${campaign.currentWave + 1} of ${campaign.waveCount}. ${formatCounts(counts) || 'no targets'}.`;
+/** The root message for the campaign as it stands: state, progress per wave, counts, the open gate. */
+export function buildRootMessage(store: Store, campaign: CampaignRecord): SlackMessage {
+  const waves = Array.from({ length: campaign.waveCount }, (_, index) => {
+    const counts = store.targets.counts(campaign.id, index);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const done = FINAL_TARGET_STATES.reduce((sum, s) => sum + counts[s], 0);
+    return { index, total, done, failed: counts.failed };
+  });
+  const open = store.gates.list(campaign.id).find((g) => g.state === 'open') ?? null;
+  const lastGate = store.gates.list(campaign.id).filter((g) => g.kind === 'wave').at(-1);
+  const confidence = typeof lastGate?.confidence.confidence === 'number' ? lastGate.confidence.confidence : null;
+  return rootMessage({
+    campaignId: campaign.id,
+    name: campaign.name,
+    state: campaign.state,
+    stateReason: campaign.stateReason,
+    owner: campaign.owner,
+    currentWave: campaign.currentWave,
+    waves,
+    counts: store.targets.counts(campaign.id),
+    confidence,
+    openGate: open ? { id: open.id, wave: open.wave, kind: open.kind } : null,
+  });
 }
 
 /** The first post of a campaign; the notify job records its ts as the campaign's root. */
 export function buildRootPost(store: Store, campaign: CampaignRecord, now: number): NewOutboxMessage {
-  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: null, payload: { text: describeRoot(store, campaign), root: true }, now };
+  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: null, payload: toPayload(buildRootMessage(store, campaign), { root: true }), now };
 }
 
 /** Queues an in-place update of the root message, replacing any update still pending. */
@@ -41,54 +61,102 @@ export function enqueueRootUpdate(store: Store, campaign: CampaignRecord, now: n
     channel: campaign.channel,
     method: 'chat.update',
     threadOf: 'root',
-    payload: { text: describeRoot(store, campaign) },
+    payload: toPayload(buildRootMessage(store, campaign)),
     coalesceKey: rootKey(campaign.id),
     now,
   });
 }
 
-export function buildNeedsAttention(campaign: CampaignRecord, target: TargetRecord, reason: string, now: number): NewOutboxMessage {
-  const pr = target.prUrl ? ` (${target.prUrl})` : '';
-  return thread(campaign, `${target.repo}${pr} needs attention: ${reason}. Use Retry or Skip.`, now, {
-    actions: [
-      { action: 'retry', campaignId: campaign.id, repo: target.repo },
-      { action: 'skip', campaignId: campaign.id, repo: target.repo },
-    ],
-  });
+export function buildNeedsAttention(campaign: CampaignRecord, target: TargetRecord, reason: string, step: string, now: number): NewOutboxMessage {
+  return thread(campaign, needsAttention({ campaignId: campaign.id, repo: target.repo, reason, prUrl: target.prUrl, step, notify: [campaign.owner] }), now);
 }
 
-export function buildRollbackOffer(campaign: CampaignRecord, wave: number, target: TargetRecord, reason: string, now: number): NewOutboxMessage {
-  return thread(campaign, `${target.repo} failed after merge in wave ${wave + 1}: ${reason}. The campaign is paused; revert the wave's merged changes?`, now, {
-    actions: [{ action: 'revert-wave', campaignId: campaign.id, wave }],
-  });
+export function buildRollbackOffer(campaign: CampaignRecord, wave: number, mergedCount: number, reason: string, now: number): NewOutboxMessage {
+  return thread(campaign, rollbackOffer({ campaignId: campaign.id, wave, reason, mergedCount }), now);
 }
 
-export function buildWaveStarted(campaign: CampaignRecord, wave: number, targets: number, now: number): NewOutboxMessage {
-  return thread(campaign, `Wave ${wave + 1} of ${campaign.waveCount} started: ${targets} repositories.`, now);
+export function buildWaveStarted(campaign: CampaignRecord, wave: number, repos: string[], now: number): NewOutboxMessage {
+  return thread(campaign, waveStarted({ campaignId: campaign.id, wave, waveCount: campaign.waveCount, repos }), now);
 }
 
-export function buildWaveFinished(campaign: CampaignRecord, wave: number, counts: Record<TargetState, number>, now: number): NewOutboxMessage {
-  return thread(campaign, `Wave ${wave + 1} of ${campaign.waveCount} finished: ${formatCounts(counts)}.`, now);
+export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: number, startedAt: number, now: number): NewOutboxMessage {
+  const targets = store.targets.list(campaign.id, wave);
+  const count = (state: string) => targets.filter((t) => t.state === state).length;
+  const scores = targets.map((t) => t.score).filter((s): s is number => s !== null);
+  return thread(
+    campaign,
+    waveFinished({
+      campaignId: campaign.id,
+      wave,
+      waveCount: campaign.waveCount,
+      succeeded: count('succeeded'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      needsAttention: count('needs-attention'),
+      durationMs: Math.max(0, now - startedAt),
+      meanScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+    }),
+    now,
+  );
 }
 
-export function buildGateRequest(campaign: CampaignRecord, gateId: number, wave: number, confidence: number, reason: string, now: number): NewOutboxMessage {
-  return thread(campaign, `Wave ${wave + 1} needs approval: confidence ${Math.round(confidence)}. ${reason}`, now, {
-    actions: [
-      { action: 'approve', campaignId: campaign.id, gateId },
-      { action: 'reject', campaignId: campaign.id, gateId },
-    ],
-  });
+/** The gate's confidence explanation in the shape the gate builders show. */
+export function toBreakdown(gate: Pick<GateRecord, 'confidence' | 'decision'>): ConfidenceBreakdown {
+  const c = gate.confidence;
+  const factors = Array.isArray(c.factors) ? (c.factors as { label?: string; name?: string; value?: number | null; weight?: number; contribution?: number }[]) : [];
+  const prior = c.prior as { a0?: number; b0?: number; campaigns?: number } | undefined;
+  return {
+    score: typeof c.confidence === 'number' ? c.confidence : 0,
+    decision: gate.decision,
+    signals: factors.map((f) => ({ name: f.label ?? f.name ?? 'factor', value: f.value === undefined || f.value === null ? null : f.value / 100, weight: f.weight ?? 0, contribution: f.contribution ?? 0 })),
+    prior: prior && typeof prior.a0 === 'number' && typeof prior.b0 === 'number' ? { a: prior.a0, b: prior.b0, campaigns: prior.campaigns ?? 0 } : null,
+    successes: typeof c.successes === 'number' ? c.successes : undefined,
+    failures: typeof c.failures === 'number' ? c.failures : undefined,
+    explanation: typeof c.reason === 'string' ? c.reason : undefined,
+  };
 }
 
-export function buildGateDecided(campaign: CampaignRecord, wave: number, state: string, by: string, now: number): NewOutboxMessage {
-  const who = by === 'engine' ? 'automatically' : `by <@${by}>`;
-  return thread(campaign, `The gate of wave ${wave + 1} was ${state} ${who}.`, now);
+function approversOf(campaign: CampaignRecord): string[] {
+  const spec = readSpec(campaign);
+  return [...new Set([campaign.owner, ...spec.approvers.users, ...spec.approvers.groups])];
 }
 
+export function buildGateRequest(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
+  return thread(campaign, gateRequest({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt }), now);
+}
+
+export function buildGateDecided(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
+  const state = gate.state === 'open' ? 'approved' : gate.state;
+  return thread(
+    campaign,
+    gateDecided({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt, state, decidedBy: gate.decidedBy }),
+    now,
+  );
+}
+
+/** A plain line in the thread (halts, pauses, expiries, refusals of the engine). */
 export function buildStateNotice(campaign: CampaignRecord, text: string, now: number): NewOutboxMessage {
-  return thread(campaign, text, now);
+  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: 'root', payload: { text }, now };
 }
 
 export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: number): NewOutboxMessage {
-  return thread(campaign, `Campaign ${campaign.name} ${campaign.state}: ${formatCounts(store.targets.counts(campaign.id))}.`, now);
+  const counts = store.targets.counts(campaign.id);
+  const events = store.events.list({ campaignId: campaign.id, kinds: ['target.needs-attention', 'gate.approved'] });
+  const humanTouched = new Set(events.filter((e) => e.kind === 'target.needs-attention').map((e) => e.targetId)).size;
+  const approvals = events.filter((e) => e.kind === 'gate.approved' && e.actor !== 'engine').length;
+  return thread(
+    campaign,
+    finalSummary({
+      campaignId: campaign.id,
+      name: campaign.name,
+      state: campaign.state === 'aborted' ? 'aborted' : 'completed',
+      reason: campaign.stateReason || undefined,
+      counts,
+      durationMs: Math.max(0, now - campaign.createdAt),
+      humanTouched,
+      total: Object.values(counts).reduce((a, b) => a + b, 0),
+      approvals,
+    }),
+    now,
+  );
 }

@@ -5,6 +5,7 @@ import type { StepResult } from '../steps/types.js';
 import type { CampaignRecord, NewEvent, NewOutboxMessage, StepStatus, Store, TargetPatch, TargetRecord } from '../store/store.js';
 import { readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
 import type { ConfidenceModel } from './confidence-model.js';
+import { createConfidenceModel } from './confidence.js';
 import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './messages.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { advanceWaves, type WavesReport } from './waves.js';
@@ -29,7 +30,8 @@ export interface TickInput<Deps> {
   deps: Deps;
   now: () => number;
   limits: TickLimits;
-  confidence: ConfidenceModel;
+  /** Default: the model over src/confidence/ with history from the store. */
+  confidence?: ConfidenceModel;
 }
 
 export type TargetOutcome = 'done' | 'wait' | 'retry' | 'failed' | 'needs-human' | 'skipped' | 'succeeded' | 'lost-race' | 'timeout' | 'budget' | 'deferred';
@@ -69,7 +71,8 @@ type RunResult = { kind: 'result'; result: StepResult } | { kind: 'budget'; retr
  * const report = await runTick({ store, registry, deps, now: Date.now, confidence,
  *   limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000 } });
  */
-export async function runTick<Deps>(input: TickInput<Deps>): Promise<TickReport> {
+export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickReport> {
+  const input = { ...tickInput, confidence: tickInput.confidence ?? createConfidenceModel(tickInput.store) };
   const { store, limits } = input;
   const report: TickReport = { frozen: false, picked: 0, ran: 0, outcomes: {}, deferred: { window: 0, openPrs: 0, budget: 0 }, waves: { decisions: [] } };
   if (store.settings.isFrozen()) {
@@ -180,7 +183,7 @@ async function runPool<T>(items: readonly T[], concurrency: number, worker: (ite
   await Promise.all(lanes);
 }
 
-async function runStepWithLimit<Deps>(input: TickInput<Deps>, job: Claimed, state: Record<string, unknown>): Promise<RunResult> {
+async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, job: Claimed, state: Record<string, unknown>): Promise<RunResult> {
   const step = input.registry.get(job.step.kind);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<RunResult>((resolve) => {
@@ -215,7 +218,7 @@ async function runStepWithLimit<Deps>(input: TickInput<Deps>, job: Claimed, stat
   }
 }
 
-async function runClaimed<Deps>(input: TickInput<Deps>, job: Claimed): Promise<{ outcome: TargetOutcome; kind?: 'budget'; retryAt?: number }> {
+async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ outcome: TargetOutcome; kind?: 'budget'; retryAt?: number }> {
   const { store } = input;
   const previous = store.steps.get(job.target.id, job.stepIndex);
   const state = previous?.data ?? {};
@@ -244,7 +247,7 @@ async function runClaimed<Deps>(input: TickInput<Deps>, job: Claimed): Promise<{
     for (const e of events) store.events.append(e);
     const messages: NewOutboxMessage[] = [];
     const campaign = store.campaigns.get(job.campaign.id) ?? job.campaign;
-    if (plan.outcome === 'needs-human') messages.push(buildNeedsAttention(campaign, updated, plan.reason, now));
+    if (plan.outcome === 'needs-human') messages.push(buildNeedsAttention(campaign, updated, plan.reason, job.step.kind, now));
     if (plan.outcome === 'failed' && (result.data?.rollback === true || job.target.mergedSha !== null)) offerRollback(store, campaign, updated, plan.reason, now, messages);
     for (const m of messages) store.outbox.enqueue(m);
     return updated;
@@ -261,7 +264,8 @@ function offerRollback(store: Store, campaign: CampaignRecord, target: TargetRec
     store.campaigns.update(campaign.id, campaign.version, { state: 'paused', stateReason: `${target.repo} failed after merge: ${reason}` }, now);
   }
   store.events.append({ campaignId: campaign.id, targetId: target.id, at: now, actor: 'engine', kind: 'rollback.offered', data: { wave: target.wave, repo: target.repo, reason } });
-  messages.push(buildRollbackOffer(campaign, target.wave, target, reason, now));
+  const merged = store.targets.list(campaign.id, target.wave).filter((t) => t.mergedSha !== null).length;
+  messages.push(buildRollbackOffer(campaign, target.wave, Math.max(1, merged), `${target.repo}: ${reason}`, now));
 }
 
 function factsOf(result: StepResult): TargetPatch {

@@ -1,5 +1,6 @@
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
-import { readSpec, readSteps, resolveFailureBudget } from './campaign-spec.js';
+import { resolveFailureBudget } from '../confidence/decide-wave.js';
+import { readSpec, readSteps } from './campaign-spec.js';
 import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
 import {
   buildFinalSummary,
@@ -87,8 +88,9 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       waveCount: campaign.waveCount,
       successes: counts.succeeded,
       failures: counts.failed + counts.reverted,
-      meanScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
-      policy: { auto: spec.policy.auto, review: spec.policy.review },
+      targetScores: scores,
+      targetCount: total,
+      policy: { auto: spec.policy.auto, review: spec.policy.review, failureBudget: spec.policy.failureBudget },
     });
     report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });
     gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report);
@@ -105,10 +107,10 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const next = wave + 1;
   const moved = store.campaigns.update(fresh.id, fresh.version, { currentWave: next, stateReason: '' }, now);
   if (!moved) return;
-  const nextTargets = store.targets.list(moved.id, next).length;
-  store.events.append({ campaignId: moved.id, at: now, actor: 'engine', kind: 'wave.started', data: { wave: next, targets: nextTargets } });
-  store.outbox.enqueue(buildWaveFinished(moved, wave, store.targets.counts(moved.id, wave), now));
-  store.outbox.enqueue(buildWaveStarted(moved, next, nextTargets, now));
+  const nextRepos = store.targets.list(moved.id, next).map((t) => t.repo);
+  store.events.append({ campaignId: moved.id, at: now, actor: 'engine', kind: 'wave.started', data: { wave: next, targets: nextRepos.length } });
+  store.outbox.enqueue(buildWaveFinished(store, moved, wave, findWaveStart(store, moved, wave), now));
+  store.outbox.enqueue(buildWaveStarted(moved, next, nextRepos, now));
   enqueueRootUpdate(store, moved, now);
   report.started?.push({ campaignId: moved.id, wave: next });
 }
@@ -126,7 +128,7 @@ function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number
     const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'auto', confidence, now });
     const decided = store.gates.decide(gate.id, 'approved', 'engine', now) ?? gate;
     store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason } });
-    store.outbox.enqueue(buildGateDecided(campaign, wave, 'approved', 'engine', now));
+    store.outbox.enqueue(buildGateDecided(campaign, decided, now));
     wakeGateTargets(store, campaign.id, wave, now);
     return decided;
   }
@@ -134,9 +136,15 @@ function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number
   const paused = store.campaigns.update(campaign.id, campaign.version, { state: 'awaiting-approval', stateReason: `wave ${wave + 1} needs approval: ${verdict.reason}` }, now);
   if (!paused) return gate;
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason } });
-  store.outbox.enqueue(buildGateRequest(paused, gate.id, wave, verdict.confidence, verdict.reason, now));
+  store.outbox.enqueue(buildGateRequest(paused, gate, now));
   enqueueRootUpdate(store, paused, now);
   return gate;
+}
+
+/** When a wave started: its 'wave.started' event, or the campaign's start for wave 0. */
+function findWaveStart(store: Store, campaign: CampaignRecord, wave: number): number {
+  const started = store.events.list({ campaignId: campaign.id, kinds: ['wave.started'] }).find((e) => e.data.wave === wave);
+  return started?.at ?? campaign.createdAt;
 }
 
 /** Makes the wave's targets parked at the gate due now, so a decision takes effect at the next tick. */

@@ -247,7 +247,7 @@ describe('runTick', () => {
     expect(campaign.state).toBe('paused');
     expect(campaign.stateReason).toContain('error rate doubled');
     expect(t.store.gates.find(id, 0, 'rollback')?.state).toBe('open');
-    const offers = t.store.outbox.list({ campaignId: id }).filter((m) => JSON.stringify(m.payload).includes('revert-wave'));
+    const offers = t.store.outbox.list({ campaignId: id }).filter((m) => JSON.stringify(m.payload).includes('fleet.wave.revert'));
     expect(offers).toHaveLength(1);
   });
 });
