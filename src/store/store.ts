@@ -590,6 +590,13 @@ export function createStore(db: Db) {
     setMessageTs(id: number, ts: string): void {
       prep('UPDATE gates SET message_ts = ? WHERE id = ?').run(ts, id);
     },
+    /** Asks again after an approval request expired (a resumed campaign); false if it was not expired. */
+    reopen(id: number, now: number, expiresAt: number | null): boolean {
+      return (
+        prep(`UPDATE gates SET state = 'open', decided_by = NULL, decided_at = NULL, opened_at = @now, expires_at = @expiresAt WHERE id = @id AND state = 'expired'`).run({ id, now, expiresAt })
+          .changes === 1
+      );
+    },
   };
 
   const outbox = {
