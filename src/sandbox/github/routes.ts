@@ -1,0 +1,489 @@
+import type { GitObject } from './git-objects.js';
+import type { Renderer } from './render.js';
+import { failHttp, type World } from './state.js';
+
+/**
+ * The REST routes the fake serves, each named by its OpenAPI path template. Handlers read and
+ * change the world and return a status and a body in GitHub's shape.
+ */
+
+export interface RouteRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  /** The login the token acts as. */
+  login: string;
+  /** The request's own URL (for pagination links). */
+  url: URL;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  template: string;
+  pattern: RegExp;
+  handle: (request: RouteRequest) => RouteResult;
+}
+
+/** Params that may hold slashes (refs, paths, basehead). */
+const GREEDY = new Set(['ref', 'path', 'basehead']);
+
+function compile(template: string): RegExp {
+  const source = template.replace(/\{(\w+)\}/g, (_match, name: string) => (GREEDY.has(name) ? `(?<${name}>.+?)` : `(?<${name}>[^/]+)`));
+  return new RegExp(`^${source}$`);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** Slices a list by `per_page` (≤ 100) and `page`, with GitHub's `Link` header. */
+function paginate<T>(items: T[], request: RouteRequest, defaultPerPage = 30): { page: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(100, Math.max(1, Number.parseInt(request.query.get('per_page') ?? '', 10) || defaultPerPage));
+  const page = Math.max(1, Number.parseInt(request.query.get('page') ?? '', 10) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const link = (n: number, rel: string): string => {
+    const url = new URL(request.url);
+    url.searchParams.set('per_page', String(perPage));
+    url.searchParams.set('page', String(n));
+    return `<${url.toString()}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(link(page - 1, 'prev'));
+  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+  if (page > 1) links.push(link(1, 'first'));
+  return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
+}
+
+function requireCommit(world: World, sha: unknown): string {
+  const value = str(sha);
+  if (!value || world.objects.get(value)?.type !== 'commit') failHttp(422, 'Object does not exist');
+  return value;
+}
+
+/** Builds the route table over a world and its renderer. */
+export function createRoutes(world: World, render: Renderer): Route[] {
+  const routes: Route[] = [];
+  const add = (method: Route['method'], template: string, handle: Route['handle']): void => {
+    routes.push({ method, template, pattern: compile(template), handle });
+  };
+  const repoOf = (params: Record<string, string>) => world.getRepo(params.owner ?? '', params.repo ?? '');
+  const pullOf = (params: Record<string, string>, key = 'pull_number') => world.getPull(params.owner ?? '', params.repo ?? '', Number(params[key]));
+
+  add('GET', '/rate_limit', () => ({ status: 200 }));
+
+  add('GET', '/orgs/{org}/repos', (request) => {
+    const type = request.query.get('type') ?? 'all';
+    const repos = world.listOrgRepos(request.params.org ?? '').filter(() => type !== 'forks' && type !== 'public');
+    const { page, headers } = paginate(repos, request);
+    return { status: 200, body: page.map(render.repo), headers };
+  });
+
+  add('GET', '/repos/{owner}/{repo}', (request) => ({ status: 200, body: render.repo(repoOf(request.params)) }));
+
+  add('GET', '/repos/{owner}/{repo}/git/ref/{ref}', (request) => {
+    const repo = repoOf(request.params);
+    const ref = (request.params.ref ?? '').replace(/^refs\//, '');
+    const sha = repo.refs.get(ref);
+    if (!sha) failHttp(404, 'Not Found');
+    return { status: 200, body: render.gitRef(repo, ref, sha) };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/git/refs', (request) => {
+    const repo = repoOf(request.params);
+    const full = str(request.body.ref) ?? '';
+    if (!/^refs\/[^/]+\/.+/.test(full)) failHttp(422, 'Reference name is invalid');
+    const sha = requireCommit(world, request.body.sha);
+    const ref = full.slice('refs/'.length);
+    if (repo.refs.has(ref)) failHttp(422, 'Reference already exists');
+    world.setRef(repo, ref, sha, request.login);
+    return { status: 201, body: render.gitRef(repo, ref, sha), headers: { location: `${render.repoUrl(repo.owner, repo.name)}/git/refs/${ref}` } };
+  });
+
+  add('PATCH', '/repos/{owner}/{repo}/git/refs/{ref}', (request) => {
+    const repo = repoOf(request.params);
+    const ref = (request.params.ref ?? '').replace(/^refs\//, '');
+    const current = repo.refs.get(ref);
+    if (!current) failHttp(422, 'Reference does not exist');
+    const sha = requireCommit(world, request.body.sha);
+    if (request.body.force !== true && !world.objects.ancestors(sha).includes(current)) failHttp(422, 'Update is not a fast forward');
+    world.setRef(repo, ref, sha, request.login);
+    return { status: 200, body: render.gitRef(repo, ref, sha) };
+  });
+
+  add('DELETE', '/repos/{owner}/{repo}/git/refs/{ref}', (request) => {
+    const repo = repoOf(request.params);
+    world.deleteRef(repo, (request.params.ref ?? '').replace(/^refs\//, ''), request.login);
+    return { status: 204 };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', (request) => {
+    const repo = repoOf(request.params);
+    const wanted = request.params.tree_sha ?? '';
+    const resolved = world.resolveCommit(repo, wanted) ?? wanted;
+    const object = world.objects.get(resolved);
+    const treeSha = object?.type === 'commit' ? object.tree : object?.type === 'tree' ? object.sha : undefined;
+    if (!treeSha) failHttp(404, 'Not Found');
+    const base = render.repoUrl(repo.owner, repo.name);
+    const entries: Record<string, unknown>[] = [];
+    const recursive = request.query.has('recursive') && !['0', 'false'].includes(request.query.get('recursive') ?? '');
+    const walk = (sha: string, prefix: string): void => {
+      const tree = world.objects.get(sha);
+      if (tree?.type !== 'tree') return;
+      for (const entry of tree.entries) {
+        const blob = world.objects.get(entry.sha);
+        entries.push({
+          path: prefix + entry.name,
+          mode: entry.mode,
+          type: entry.type,
+          sha: entry.sha,
+          ...(blob?.type === 'blob' ? { size: blob.content.length } : {}),
+          url: `${base}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}`,
+        });
+        if (recursive && entry.type === 'tree') walk(entry.sha, `${prefix}${entry.name}/`);
+      }
+    };
+    walk(treeSha, '');
+    return { status: 200, body: { sha: treeSha, url: `${base}/git/trees/${treeSha}`, tree: entries, truncated: false } };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/git/trees', (request) => {
+    const repo = repoOf(request.params);
+    const baseTree = str(request.body.base_tree);
+    if (baseTree && world.objects.get(baseTree)?.type !== 'tree') failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'base_tree', code: 'invalid' }]);
+    const flat = baseTree ? world.objects.flatten(baseTree) : new Map();
+    const items = Array.isArray(request.body.tree) ? (request.body.tree as Record<string, unknown>[]) : [];
+    for (const item of items) {
+      const path = str(item.path);
+      if (!path) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'path', code: 'missing_field' }]);
+      const mode = item.mode === '100755' ? '100755' : '100644';
+      if (typeof item.content === 'string') {
+        flat.set(path, { sha: world.objects.writeBlob(Buffer.from(item.content)), mode });
+      } else if (item.sha === null) {
+        for (const key of [...flat.keys()]) if (key === path || key.startsWith(`${path}/`)) flat.delete(key);
+      } else {
+        const sha = str(item.sha);
+        if (!sha || world.objects.get(sha)?.type !== 'blob') failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'sha', code: 'invalid' }]);
+        flat.set(path, { sha, mode });
+      }
+    }
+    const sha = world.objects.writeFlat(flat);
+    const tree = world.objects.get(sha);
+    const base = render.repoUrl(repo.owner, repo.name);
+    const entries = tree?.type === 'tree' ? tree.entries : [];
+    const body = {
+      sha,
+      url: `${base}/git/trees/${sha}`,
+      truncated: false,
+      tree: entries.map((entry) => {
+        const blob = world.objects.get(entry.sha);
+        return { path: entry.name, mode: entry.mode, type: entry.type, sha: entry.sha, ...(blob?.type === 'blob' ? { size: blob.content.length } : {}), url: `${base}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}` };
+      }),
+    };
+    return { status: 201, body, headers: { location: body.url } };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', (request) => {
+    const repo = repoOf(request.params);
+    const blob = world.objects.get(request.params.file_sha ?? '');
+    if (blob?.type !== 'blob') failHttp(404, 'Not Found');
+    const content = (blob.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
+    return { status: 200, body: { sha: blob.sha, node_id: `B_${blob.sha.slice(0, 20)}`, size: blob.content.length, url: `${render.repoUrl(repo.owner, repo.name)}/git/blobs/${blob.sha}`, content: content === '' ? '' : `${content}\n`, encoding: 'base64' } };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/git/blobs', (request) => {
+    const repo = repoOf(request.params);
+    const content = str(request.body.content);
+    if (content === undefined) failHttp(422, 'Invalid request.\n\n"content" wasn\'t supplied.');
+    const buffer = request.body.encoding === 'base64' ? Buffer.from(content, 'base64') : Buffer.from(content);
+    const sha = world.objects.writeBlob(buffer);
+    const url = `${render.repoUrl(repo.owner, repo.name)}/git/blobs/${sha}`;
+    return { status: 201, body: { sha, url }, headers: { location: url } };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/git/commits/{commit_sha}', (request) => {
+    const repo = repoOf(request.params);
+    const commit = world.objects.get(request.params.commit_sha ?? '');
+    if (commit?.type !== 'commit') failHttp(404, 'Not Found');
+    return { status: 200, body: render.gitCommit(repo, commit) };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/git/commits', (request) => {
+    const repo = repoOf(request.params);
+    const tree = str(request.body.tree);
+    if (!tree || world.objects.get(tree)?.type !== 'tree') failHttp(422, 'Tree SHA does not exist');
+    const parents = strings(request.body.parents);
+    if (parents.some((sha) => world.objects.get(sha)?.type !== 'commit')) failHttp(422, 'Parent SHA does not exist or is not a commit object');
+    const message = str(request.body.message);
+    if (message === undefined) failHttp(422, 'Invalid request.\n\n"message" wasn\'t supplied.');
+    const personOf = (value: unknown) => {
+      const fallback = world.person(request.login);
+      if (!value || typeof value !== 'object') return fallback;
+      const given = value as Record<string, unknown>;
+      return { name: str(given.name) ?? fallback.name, email: str(given.email) ?? fallback.email, date: str(given.date) ? new Date(str(given.date) as string).toISOString().replace('.000Z', 'Z') : fallback.date };
+    };
+    const author = personOf(request.body.author);
+    const sha = world.objects.writeCommit({ tree, parents, message, author, committer: request.body.committer ? personOf(request.body.committer) : author });
+    const commit = world.objects.get(sha);
+    if (commit?.type !== 'commit') failHttp(500, 'Server Error');
+    const body = render.gitCommit(repo, commit);
+    return { status: 201, body, headers: { location: String(body.url) } };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/contents/{path}', (request) => {
+    const repo = repoOf(request.params);
+    const ref = request.query.get('ref') ?? repo.defaultBranch;
+    const sha = world.resolveCommit(repo, ref);
+    const commit = sha ? world.objects.get(sha) : undefined;
+    if (commit?.type !== 'commit') failHttp(404, `No commit found for the ref ${ref}`);
+    const path = (request.params.path ?? '').replace(/\/+$/, '');
+    const flat = world.objects.flatten(commit.tree);
+    const base = render.repoUrl(repo.owner, repo.name);
+    const entry = (name: string, full: string, type: 'file' | 'dir', objectSha: string, size: number): Record<string, unknown> => {
+      const url = `${base}/contents/${full}?ref=${encodeURIComponent(ref)}`;
+      const gitUrl = `${base}/git/${type === 'dir' ? 'trees' : 'blobs'}/${objectSha}`;
+      const html = `${render.repoUrl(repo.owner, repo.name).replace('/repos/', '/')}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${full}`;
+      return { type, size, name, path: full, sha: objectSha, url, git_url: gitUrl, html_url: html, download_url: type === 'file' ? `${html}?raw=1` : null, _links: { self: url, git: gitUrl, html } };
+    };
+    const file = flat.get(path);
+    if (file) {
+      const blob = world.objects.get(file.sha);
+      if (blob?.type !== 'blob') failHttp(404, 'Not Found');
+      const content = (blob.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
+      return { status: 200, body: { ...entry(path.split('/').at(-1) ?? path, path, 'file', file.sha, blob.content.length), content: content === '' ? '' : `${content}\n`, encoding: 'base64' } };
+    }
+    let treeSha: string | undefined = commit.tree;
+    for (const part of path === '' ? [] : path.split('/')) {
+      const parent: GitObject | undefined = treeSha ? world.objects.get(treeSha) : undefined;
+      treeSha = parent?.type === 'tree' ? parent.entries.find((item) => item.name === part && item.type === 'tree')?.sha : undefined;
+    }
+    const tree = treeSha ? world.objects.get(treeSha) : undefined;
+    if (tree?.type !== 'tree') failHttp(404, 'Not Found');
+    const listing = tree.entries.map((item) => {
+      const full = path === '' ? item.name : `${path}/${item.name}`;
+      const blob = world.objects.get(item.sha);
+      return entry(item.name, full, item.type === 'tree' ? 'dir' : 'file', item.sha, blob?.type === 'blob' ? blob.content.length : 0);
+    });
+    return { status: 200, body: listing };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/compare/{basehead}', (request) => {
+    const repo = repoOf(request.params);
+    const [baseRef, headRef] = (request.params.basehead ?? '').split('...');
+    const baseSha = baseRef ? world.resolveCommit(repo, baseRef) : undefined;
+    const headSha = headRef ? world.resolveCommit(repo, headRef) : undefined;
+    if (!baseSha || !headSha) failHttp(404, 'Not Found');
+    const mergeBase = world.mergeBase(baseSha, headSha) ?? baseSha;
+    const ofBase = new Set(world.objects.ancestors(baseSha));
+    const ofHead = new Set(world.objects.ancestors(headSha));
+    const ahead = [...ofHead].filter((sha) => !ofBase.has(sha)).reverse();
+    const behind = [...ofBase].filter((sha) => !ofHead.has(sha));
+    const status = baseSha === headSha ? 'identical' : behind.length === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
+    const commitBody = (sha: string) => {
+      const commit = world.objects.get(sha);
+      if (commit?.type !== 'commit') failHttp(404, 'Not Found');
+      return render.restCommit(repo, commit);
+    };
+    const html = `${render.repoUrl(repo.owner, repo.name).replace('/repos/', '/')}/compare/${request.params.basehead}`;
+    const body = {
+      url: `${render.repoUrl(repo.owner, repo.name)}/compare/${request.params.basehead}`,
+      html_url: html,
+      permalink_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      base_commit: commitBody(baseSha),
+      merge_base_commit: commitBody(mergeBase),
+      status,
+      ahead_by: ahead.length,
+      behind_by: behind.length,
+      total_commits: ahead.length,
+      commits: ahead.map(commitBody),
+      files: render.diffFiles(mergeBase, headSha).map((file) => render.fileEntry(repo, file)),
+    };
+    return { status: 200, body };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/pulls', (request) => {
+    const repo = repoOf(request.params);
+    const state = request.query.get('state') ?? 'open';
+    const head = request.query.get('head');
+    const base = request.query.get('base');
+    const list = world.pulls.filter((pull) => {
+      if (pull.owner !== repo.owner || pull.repo !== repo.name) return false;
+      if (state !== 'all' && pull.state !== state) return false;
+      if (base && pull.baseRef !== base) return false;
+      if (head) {
+        const [owner, branch] = head.includes(':') ? head.split(':') : [repo.owner, head];
+        if (owner?.toLowerCase() !== repo.owner.toLowerCase() || pull.headRef !== branch) return false;
+      }
+      return true;
+    });
+    const ordered = request.query.get('direction') === 'asc' ? list : [...list].reverse();
+    const { page, headers } = paginate(ordered, request);
+    return { status: 200, body: page.map(render.pull), headers };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/pulls', (request) => {
+    const repo = repoOf(request.params);
+    const title = str(request.body.title);
+    const head = str(request.body.head);
+    const base = str(request.body.base);
+    if (!title || !head || !base) failHttp(422, 'Validation Failed', [{ resource: 'PullRequest', field: !title ? 'title' : !head ? 'head' : 'base', code: 'missing_field' }]);
+    const pull = world.openPull(repo, { title, head, base, body: str(request.body.body) ?? null, draft: request.body.draft === true }, request.login);
+    const body = render.pull(pull);
+    return { status: 201, body, headers: { location: String(body.url) } };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', (request) => ({ status: 200, body: render.pull(pullOf(request.params)) }));
+
+  add('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', (request) => {
+    const pull = pullOf(request.params);
+    const state = request.body.state === 'open' || request.body.state === 'closed' ? request.body.state : undefined;
+    const body = request.body.body === null ? null : str(request.body.body);
+    world.updatePull(pull, { title: str(request.body.title), ...(body !== undefined ? { body } : {}), state, base: str(request.body.base) }, request.login);
+    return { status: 200, body: render.pull(pull) };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/files', (request) => {
+    const pull = pullOf(request.params);
+    const repo = repoOf(request.params);
+    const { page, headers } = paginate(render.pullFiles(pull), request);
+    return { status: 200, body: page.map((file) => render.fileEntry(repo, file)), headers };
+  });
+
+  add('PUT', '/repos/{owner}/{repo}/pulls/{pull_number}/merge', (request) => {
+    const pull = pullOf(request.params);
+    const method = request.body.merge_method === 'squash' || request.body.merge_method === 'rebase' ? request.body.merge_method : 'merge';
+    const sha = world.mergePull(pull, { sha: str(request.body.sha), method, title: str(request.body.commit_title), message: str(request.body.commit_message) }, request.login);
+    return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', (request) => {
+    const pull = pullOf(request.params);
+    const reviewers = strings(request.body.reviewers);
+    if (reviewers.includes(pull.login)) failHttp(422, 'Review cannot be requested from pull request author.');
+    for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
+    for (const slug of strings(request.body.team_reviewers)) if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
+    return { status: 201, body: render.pull(pull) };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews', (request) => {
+    const pull = pullOf(request.params);
+    const { page, headers } = paginate(pull.reviews, request);
+    return { status: 200, body: page.map((review) => render.review(pull, review)), headers };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews', (request) => {
+    const pull = pullOf(request.params);
+    const review = world.submitReview(pull, { event: str(request.body.event), body: str(request.body.body), commitId: str(request.body.commit_id) }, request.login);
+    pull.requestedReviewers = pull.requestedReviewers.filter((login) => login !== request.login);
+    return { status: 200, body: render.review(pull, review) };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/issues/{issue_number}/labels', (request) => {
+    const pull = pullOf(request.params, 'issue_number');
+    const given = strings(request.body.labels);
+    if (given.length === 0) failHttp(422, 'Invalid request.\n\nNo labels given.');
+    for (const name of given) if (!pull.labels.includes(name)) pull.labels.push(name);
+    return { status: 200, body: render.pull(pull).labels };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/issues/{issue_number}/comments', (request) => {
+    const pull = pullOf(request.params, 'issue_number');
+    const { page, headers } = paginate(pull.comments, request);
+    return { status: 200, body: page.map((comment) => render.comment(pull, comment)), headers };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', (request) => {
+    const pull = pullOf(request.params, 'issue_number');
+    const text = str(request.body.body);
+    if (!text) failHttp(422, 'Validation Failed', [{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    const comment = { id: world.newId(), login: request.login, body: text, createdAt: world.iso(world.now()) };
+    pull.comments.push(comment);
+    const body = render.comment(pull, comment);
+    return { status: 201, body, headers: { location: String(body.url) } };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/commits/{ref}/check-runs', (request) => {
+    const repo = repoOf(request.params);
+    const sha = world.resolveCommit(repo, request.params.ref ?? '');
+    if (!sha) failHttp(404, 'Not Found');
+    const name = request.query.get('check_name');
+    const status = request.query.get('status');
+    const runs = world.runsFor(repo, sha).filter((run) => (!name || run.name === name) && (!status || run.status === status));
+    const { page, headers } = paginate(runs, request);
+    return { status: 200, body: { total_count: runs.length, check_runs: page.map(render.checkRun) }, headers };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/commits/{ref}/status', (request) => {
+    const repo = repoOf(request.params);
+    const sha = world.resolveCommit(repo, request.params.ref ?? '');
+    if (!sha) failHttp(404, 'Not Found');
+    return { status: 200, body: render.combinedStatus(repo, sha) };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/branches/{branch}/protection', (request) => {
+    const repo = repoOf(request.params);
+    const branch = request.params.branch ?? '';
+    if (!repo.refs.has(`heads/${branch}`)) failHttp(404, 'Branch not found');
+    if (branch !== repo.defaultBranch || !repo.protection) failHttp(404, 'Branch not protected');
+    const url = `${render.repoUrl(repo.owner, repo.name)}/branches/${branch}/protection`;
+    const body: Record<string, unknown> = {
+      url,
+      required_status_checks: {
+        url: `${url}/required_status_checks`,
+        strict: false,
+        contexts: repo.protection.requiredChecks,
+        contexts_url: `${url}/required_status_checks/contexts`,
+        checks: repo.protection.requiredChecks.map((context) => ({ context, app_id: 15368 })),
+      },
+      enforce_admins: { url: `${url}/enforce_admins`, enabled: false },
+      required_linear_history: { enabled: false },
+      allow_force_pushes: { enabled: false },
+      allow_deletions: { enabled: false },
+      block_creations: { enabled: false },
+      required_conversation_resolution: { enabled: false },
+      lock_branch: { enabled: false },
+      allow_fork_syncing: { enabled: false },
+      required_signatures: { url: `${url}/required_signatures`, enabled: false },
+    };
+    if (repo.protection.requiredApprovals !== undefined) {
+      body.required_pull_request_reviews = {
+        url: `${url}/required_pull_request_reviews`,
+        dismiss_stale_reviews: false,
+        require_code_owner_reviews: true,
+        required_approving_review_count: repo.protection.requiredApprovals,
+        require_last_push_approval: false,
+      };
+    }
+    return { status: 200, body };
+  });
+
+  return routes;
+}
+
+/** Finds the route for a method and path; `allowed` lists methods the path takes when none matched. */
+export function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: Record<string, string> } | { allowed: string[] } {
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    if (route.method !== method) {
+      allowed.push(route.method);
+      continue;
+    }
+    const params: Record<string, string> = {};
+    for (const [key, value] of Object.entries(match.groups ?? {})) params[key] = decodeURIComponent(value);
+    return { route, params };
+  }
+  return { allowed };
+}

@@ -1,0 +1,434 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { isFleetError } from '../../errors.js';
+import { createRenderer } from './render.js';
+import { createRoutes, matchRoute, type RouteResult } from './routes.js';
+import { createWorld, type CheckConclusion, type CheckRunRecord, type SeedRepoInput } from './state.js';
+import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
+
+export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion } from './state.js';
+export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
+
+export const Faults = z.object({
+  /** Share of requests answered 500, 502 or 503. */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** Share answered 429 with `Retry-After`. */
+  rateLimitRate: z.number().min(0).max(1).default(0),
+  /** Share answered 403 as a secondary rate limit. */
+  secondaryRate: z.number().min(0).max(1).default(0),
+  latencyMs: z.number().int().min(0).default(0),
+  /** Share whose socket is destroyed without an answer. */
+  dropRate: z.number().min(0).max(1).default(0),
+  seed: z.number().int().default(1),
+});
+export type Faults = z.infer<typeof Faults>;
+
+export interface RequestLogEntry {
+  method: string;
+  /** The OpenAPI path template, or the raw path when no route matched. */
+  route: string;
+  status: number;
+  at: number;
+}
+
+export interface FakeGitHubOptions {
+  port?: number;
+  now?: () => number;
+  webhook?: WebhookTarget;
+  faults?: Partial<Faults>;
+  rateLimit?: { limit?: number; windowMs?: number };
+  /** Content-creating requests allowed per minute before the secondary limit answers 403. */
+  secondaryPerMinute?: number;
+  /** token → login. Without it, any non-empty token is accepted and acts as `fleet-bot`. */
+  tokens?: Record<string, string>;
+  installationId?: number;
+  fetch?: typeof fetch;
+  log?: (line: string) => void;
+}
+
+export interface FakeGitHubState {
+  seedRepo(input: SeedRepoInput): { fullName: string; defaultBranch: string; headSha: string };
+  completeCheck(owner: string, repo: string, sha: string, name: string, conclusion: CheckConclusion): void;
+  /** Moves the fake's clock forward; CI that became due completes (and its webhooks fire). */
+  advance(ms: number): void;
+  /** The fake's clock: the injected `now` plus every `advance`. */
+  now(): number;
+  /** Text of every file at a ref (default branch when omitted). */
+  readFiles(owner: string, repo: string, ref?: string): Record<string, string>;
+  /** A short view of every pull request, for demos and assertions. */
+  listPulls(): PullSummary[];
+  checkRuns(owner: string, repo: string, sha: string): CheckRunRecord[];
+  deliveries: DeliveryRecord[];
+  /** Resolves once every queued webhook delivery has been attempted. */
+  flushWebhooks(): Promise<void>;
+}
+
+export interface PullSummary {
+  repo: string;
+  number: number;
+  title: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  head: string;
+  headSha: string;
+  base: string;
+  labels: string[];
+  approvals: number;
+  mergeableState: string;
+}
+
+export interface FakeGitHub {
+  url: string;
+  state: FakeGitHubState;
+  requestLog: RequestLogEntry[];
+  counts(): Record<string, number>;
+  setFaults(faults: Partial<Faults> | null): void;
+  setWebhook(target: WebhookTarget | null): void;
+  close(): Promise<void>;
+}
+
+const DOCS = 'https://docs.github.com/rest';
+const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
+
+/** mulberry32: a tiny seeded generator, so a fault schedule replays exactly. */
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function errorBody(status: number, message: string, errors?: unknown): Record<string, unknown> {
+  return { message, documentation_url: DOCS, status: String(status), ...(errors ? { errors } : {}) };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const SeedRepoBody = z.object({
+  owner: z.string().min(1),
+  name: z.string().min(1),
+  files: z.record(z.string(), z.string()),
+  topics: z.array(z.string()).optional(),
+  language: z.string().nullable().optional(),
+  archived: z.boolean().optional(),
+  defaultBranch: z.string().optional(),
+  description: z.string().nullable().optional(),
+  protection: z.object({ requiredChecks: z.array(z.string()), requiredApprovals: z.number().int().min(0).optional() }).optional(),
+  ci: z
+    .object({
+      checks: z.array(z.string()),
+      outcome: z.enum(['pass', 'fail', 'flaky', 'fail-on-default', 'manual']),
+      durationMs: z.number().min(0),
+      flakyRate: z.number().min(0).max(1).optional(),
+      failWhenDependency: z.object({ name: z.string(), atLeast: z.string() }).optional(),
+    })
+    .optional(),
+});
+const CompleteCheckBody = z.object({
+  owner: z.string(),
+  repo: z.string(),
+  sha: z.string(),
+  name: z.string(),
+  conclusion: z.enum(['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required']),
+});
+const AdvanceBody = z.object({ ms: z.number().min(0) });
+const WebhookBody = z.object({ url: z.string().url(), secret: z.string().min(1) }).nullable();
+
+/**
+ * Starts a stateful stand-in for GitHub's REST API on 127.0.0.1, serving the routes Fleet calls
+ * with GitHub's shapes, ETags, rate-limit headers, signed webhooks and injectable faults.
+ *
+ * @example
+ * const fake = await startFakeGitHub({ port: 0 });
+ * fake.state.seedRepo({ owner: 'acme', name: 'api', files: { 'README.md': '# api\n' } });
+ * const octokit = new Octokit({ baseUrl: fake.url, auth: 'token' });
+ * await fake.close();
+ */
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const wallClock = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => process.stderr.write(`[fake-github] ${line}\n`));
+  const limit = options.rateLimit?.limit ?? 5000;
+  const windowMs = options.rateLimit?.windowMs ?? 3_600_000;
+  const secondaryPerMinute = options.secondaryPerMinute ?? 80;
+  const ctx = { base: '' };
+  // Events are queued until the sender exists (it needs the world to render payloads).
+  let sendEvent: (event: Parameters<Parameters<typeof createWorld>[0]['emit']>[0]) => void = () => undefined;
+  const world = createWorld({ now: wallClock, emit: (event) => sendEvent(event) });
+  const render = createRenderer(world, ctx);
+  const routes = createRoutes(world, render);
+  const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, log });
+  sendEvent = sender.send;
+  sender.setTarget(options.webhook ?? null);
+
+  let faults: Faults = Faults.parse(options.faults ?? {});
+  let random = createRandom(faults.seed);
+  const requestLog: RequestLogEntry[] = [];
+  let windowStart = world.now();
+  let used = 0;
+  const recentWrites: number[] = [];
+
+  function rateHeaders(): Record<string, string> {
+    const at = world.now();
+    if (at >= windowStart + windowMs) {
+      windowStart = at;
+      used = 0;
+    }
+    return {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - used)),
+      'x-ratelimit-used': String(used),
+      'x-ratelimit-reset': String(Math.ceil((windowStart + windowMs) / 1000)),
+      'x-ratelimit-resource': 'core',
+    };
+  }
+
+  function send(response: ServerResponse, result: RouteResult, extra: Record<string, string> = {}): void {
+    const headers: Record<string, string> = { 'x-github-request-id': randomUUID().toUpperCase(), 'x-github-media-type': 'github.v3; format=json', ...extra, ...result.headers };
+    if (result.body === undefined || result.status === 204 || result.status === 304) {
+      response.writeHead(result.status, headers);
+      response.end();
+      return;
+    }
+    const text = JSON.stringify(result.body);
+    response.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    response.end(text);
+  }
+
+  function loginOf(request: IncomingMessage): string | undefined {
+    const header = request.headers.authorization ?? '';
+    const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) return undefined;
+    if (!options.tokens) return world.BOT;
+    return options.tokens[match[1]];
+  }
+
+  function rateLimitBody(): Record<string, unknown> {
+    const headers = rateHeaders();
+    const core = { limit, used, remaining: Math.max(0, limit - used), reset: Number(headers['x-ratelimit-reset']) };
+    const other = (n: number) => ({ limit: n, used: 0, remaining: n, reset: core.reset });
+    return { resources: { core, search: other(30), graphql: other(5000), integration_manifest: other(5000), code_search: other(10) }, rate: core };
+  }
+
+  async function handleControl(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+    const raw = request.method === 'GET' ? '' : await readBody(request);
+    const json: unknown = raw === '' ? {} : JSON.parse(raw);
+    const ok = (body: unknown, status = 200) => send(response, { status, body });
+    if (request.method === 'GET' && path === '/_fake/requests') return ok(requestLog);
+    if (request.method === 'GET' && path === '/_fake/counts') return ok(counts());
+    if (request.method === 'GET' && path === '/_fake/state/pulls') return ok(listPulls());
+    if (request.method === 'GET' && path === '/_fake/deliveries') return ok(sender.deliveries);
+    if (request.method === 'POST' && path === '/_fake/repos') {
+      const inputs = Array.isArray(json) ? json : [json];
+      return ok(inputs.map((input) => world.seedRepo(SeedRepoBody.parse(input))), 201);
+    }
+    if (request.method === 'POST' && path === '/_fake/checks/complete') {
+      const body = CompleteCheckBody.parse(json);
+      world.completeCheck(body.owner, body.repo, body.sha, body.name, body.conclusion);
+      return ok({ completed: true });
+    }
+    if (request.method === 'POST' && path === '/_fake/advance') {
+      world.advance(AdvanceBody.parse(json).ms);
+      return ok({ now: world.now() });
+    }
+    if (request.method === 'POST' && path === '/_fake/faults') {
+      setFaults(json === null ? null : Faults.partial().parse(json));
+      return ok(faults);
+    }
+    if (request.method === 'POST' && path === '/_fake/webhook') {
+      sender.setTarget(WebhookBody.parse(json));
+      return ok({ configured: json !== null });
+    }
+    return send(response, { status: 404, body: errorBody(404, `No control route ${request.method ?? ''} ${path}; see src/sandbox/github/README.md for the control API.`) });
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', ctx.base);
+    const method = (request.method ?? 'GET').toUpperCase();
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path.startsWith('/_fake/')) {
+      try {
+        await handleControl(request, response, path);
+      } catch (error) {
+        const message = error instanceof z.ZodError ? `Invalid control request: ${error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}` : error instanceof Error ? error.message : String(error);
+        send(response, { status: isFleetError(error, 'not_found') ? 404 : 400, body: errorBody(400, message) });
+      }
+      return;
+    }
+    world.evaluateChecks();
+    const matched = matchRoute(routes, method, path);
+    const route = 'route' in matched ? matched.route.template : path;
+    const record = (status: number): void => {
+      requestLog.push({ method, route, status, at: world.now() });
+    };
+    const reply = (result: RouteResult, extra: Record<string, string> = {}): void => {
+      record(result.status);
+      send(response, result, { ...rateHeaders(), ...extra });
+    };
+
+    // Faults come first, as they would from a proxy in front of the API.
+    if (faults.dropRate > 0 && random() < faults.dropRate) {
+      record(0);
+      request.socket.destroy();
+      return;
+    }
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    if (faults.errorRate > 0 && random() < faults.errorRate) {
+      const status = [500, 502, 503][Math.floor(random() * 3)] ?? 500;
+      return reply({ status, body: errorBody(status, status === 500 ? 'Server Error' : status === 502 ? 'Bad Gateway' : 'Service Unavailable') });
+    }
+    if (faults.rateLimitRate > 0 && random() < faults.rateLimitRate) {
+      return reply({ status: 429, body: errorBody(429, 'Too Many Requests') }, { 'retry-after': '1' });
+    }
+    if (faults.secondaryRate > 0 && random() < faults.secondaryRate) {
+      return reply({ status: 403, body: errorBody(403, SECONDARY_MESSAGE) }, { 'retry-after': '1' });
+    }
+
+    const login = loginOf(request);
+    if (!login) return reply({ status: 401, body: errorBody(401, request.headers.authorization ? 'Bad credentials' : 'Requires authentication') });
+    if (!('route' in matched)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
+    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody() });
+
+    let body: Record<string, unknown> = {};
+    if (method !== 'GET' && method !== 'DELETE') {
+      const raw = await readBody(request);
+      try {
+        const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
+        body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+      } catch {
+        return reply({ status: 400, body: errorBody(400, 'Problems parsing JSON') });
+      }
+    }
+
+    const exhausted = (): boolean => {
+      rateHeaders();
+      return used >= limit;
+    };
+    const limited = (): void => reply({ status: 403, body: errorBody(403, `API rate limit exceeded for user ${login}.`) }, { 'x-ratelimit-remaining': '0' });
+
+    if (method !== 'GET') {
+      if (exhausted()) return limited();
+      const at = world.now();
+      while (recentWrites.length > 0 && (recentWrites[0] ?? 0) <= at - 60_000) recentWrites.shift();
+      if (recentWrites.length >= secondaryPerMinute) {
+        const wait = Math.max(1, Math.ceil(((recentWrites[0] ?? at) + 60_000 - at) / 1000));
+        return reply({ status: 403, body: errorBody(403, SECONDARY_MESSAGE) }, { 'retry-after': String(wait) });
+      }
+      recentWrites.push(at);
+    }
+
+    let result: RouteResult;
+    try {
+      result = matched.route.handle({ params: matched.params, query: url.searchParams, body, login, url });
+    } catch (error) {
+      const status = isFleetError(error) && typeof error.details.httpStatus === 'number' ? error.details.httpStatus : 500;
+      if (status === 500) log(`handler error on ${method} ${route}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      if (method !== 'GET') used += 1;
+      const message = isFleetError(error) && status !== 500 ? error.message : 'Server Error';
+      return reply({ status, body: errorBody(status, message, isFleetError(error) ? error.details.errors : undefined) });
+    }
+
+    if (method === 'GET' && result.status === 200) {
+      const etag = `W/"${createHash('sha1').update(JSON.stringify(result.body)).digest('hex')}"`;
+      const conditional = request.headers['if-none-match'];
+      // A 304 costs nothing against the primary limit, as on GitHub.
+      if (conditional && conditional.split(',').map((tag) => tag.trim()).includes(etag)) {
+        return reply({ status: 304, headers: { etag, ...result.headers } });
+      }
+      if (exhausted()) return limited();
+      used += 1;
+      return reply({ ...result, headers: { etag, 'cache-control': 'private, max-age=60, s-maxage=60', vary: 'Accept, Authorization, Cookie, X-GitHub-OTP', ...result.headers } });
+    }
+    if (method === 'GET') {
+      if (exhausted()) return limited();
+      used += 1;
+    } else {
+      used += 1;
+    }
+    return reply(result);
+  }
+
+  function counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const entry of requestLog) out[`${entry.method} ${entry.route}`] = (out[`${entry.method} ${entry.route}`] ?? 0) + 1;
+    return out;
+  }
+
+  function listPulls(): PullSummary[] {
+    return world.pulls.map((pull) => ({
+      repo: `${pull.owner}/${pull.repo}`,
+      number: pull.number,
+      title: pull.title,
+      state: pull.state,
+      merged: pull.merged,
+      head: pull.headRef,
+      headSha: pull.headSha,
+      base: pull.baseRef,
+      labels: [...pull.labels],
+      approvals: world.approvals(pull),
+      mergeableState: world.mergeability(pull).state,
+    }));
+  }
+
+  function setFaults(next: Partial<Faults> | null): void {
+    faults = Faults.parse(next ?? {});
+    random = createRandom(faults.seed);
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      log(`unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      if (!response.headersSent) send(response, { status: 500, body: errorBody(500, 'Server Error') });
+      else response.destroy();
+    });
+  });
+  // Keep-alive sockets would hold close() open in tests.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  ctx.base = `http://127.0.0.1:${address.port}`;
+  const ticker = setInterval(() => world.evaluateChecks(), 250);
+  ticker.unref();
+
+  const state: FakeGitHubState = {
+    seedRepo: (input) => world.seedRepo(input),
+    completeCheck: (owner, repo, sha, name, conclusion) => void world.completeCheck(owner, repo, sha, name, conclusion),
+    advance: (ms) => world.advance(ms),
+    now: () => world.now(),
+    readFiles: (owner, repo, ref) => world.readFiles(owner, repo, ref),
+    listPulls,
+    checkRuns: (owner, repo, sha) => world.runsFor(world.getRepo(owner, repo), sha).map((run) => ({ ...run })),
+    deliveries: sender.deliveries,
+    flushWebhooks: () => sender.flush(),
+  };
+
+  return {
+    url: ctx.base,
+    state,
+    requestLog,
+    counts,
+    setFaults,
+    setWebhook: (target) => sender.setTarget(target),
+    async close(): Promise<void> {
+      clearInterval(ticker);
+      await sender.flush();
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+

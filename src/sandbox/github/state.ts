@@ -1,0 +1,572 @@
+import { createHash } from 'node:crypto';
+import { FleetError } from '../../errors.js';
+import { createObjectStore, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
+
+/**
+ * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
+ * statuses. Plain records and operations, no HTTP; `routes.ts` renders them in GitHub's shapes.
+ */
+
+export type CiOutcome = 'pass' | 'fail' | 'flaky' | 'fail-on-default' | 'manual';
+export type CheckConclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
+
+export interface CiProfile {
+  /** Check names created on every new commit. */
+  checks: string[];
+  outcome: CiOutcome;
+  durationMs: number;
+  /** Share of flaky runs that fail (default 0.3), decided per commit and check, deterministically. */
+  flakyRate?: number;
+  /** Ground truth for "this change breaks CI": true makes every check fail on that commit. */
+  failWhen?: (files: Record<string, string>) => boolean;
+  /** The same as `failWhen`, in a form that travels over HTTP: fails when the dependency is at or above the version. */
+  failWhenDependency?: { name: string; atLeast: string };
+}
+
+export interface BranchProtection {
+  requiredChecks: string[];
+  requiredApprovals?: number;
+}
+
+export interface SeedRepoInput {
+  owner: string;
+  name: string;
+  files: Record<string, string>;
+  topics?: string[];
+  language?: string | null;
+  archived?: boolean;
+  defaultBranch?: string;
+  description?: string | null;
+  protection?: BranchProtection;
+  ci?: CiProfile;
+}
+
+export interface RepoRecord {
+  id: number;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  topics: string[];
+  language: string | null;
+  archived: boolean;
+  description: string | null;
+  protection: BranchProtection | null;
+  ci: CiProfile | null;
+  /** 'heads/main' → commit sha */
+  refs: Map<string, string>;
+  createdAt: string;
+  pushedAt: string;
+  nextNumber: number;
+}
+
+export interface ReviewRecord {
+  id: number;
+  login: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'PENDING';
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface CommentRecord {
+  id: number;
+  login: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface PullRecord {
+  id: number;
+  number: number;
+  owner: string;
+  repo: string;
+  title: string;
+  body: string | null;
+  login: string;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  state: 'open' | 'closed';
+  draft: boolean;
+  merged: boolean;
+  mergedAt: string | null;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  closedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  labels: string[];
+  requestedReviewers: string[];
+  requestedTeams: string[];
+  reviews: ReviewRecord[];
+  comments: CommentRecord[];
+}
+
+export interface CheckRunRecord {
+  id: number;
+  suiteId: number;
+  owner: string;
+  repo: string;
+  headSha: string;
+  headBranch: string;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: CheckConclusion | null;
+  /** What the run will conclude when due; null for a manual check. */
+  planned: CheckConclusion | null;
+  startedAt: string;
+  completedAt: string | null;
+  dueAt: number;
+}
+
+/** Something the world did that GitHub would announce by webhook. */
+export type WorldEvent =
+  | { kind: 'pull_request'; action: 'opened' | 'closed' | 'reopened' | 'synchronize' | 'edited'; pull: PullRecord; actor: string }
+  | { kind: 'pull_request_review'; pull: PullRecord; review: ReviewRecord }
+  | { kind: 'check_run'; run: CheckRunRecord }
+  | { kind: 'check_suite'; runs: CheckRunRecord[] }
+  | { kind: 'status'; run: CheckRunRecord };
+
+export interface WorldDeps {
+  /** Wall clock in epoch ms; the world adds its own `advance()` offset. */
+  now: () => number;
+  emit: (event: WorldEvent) => void;
+}
+
+export type World = ReturnType<typeof createWorld>;
+
+/** An HTTP-level failure in GitHub's words; the server renders it as GitHub's error body. */
+export function failHttp(status: number, message: string, errors?: unknown[]): never {
+  const code = status === 404 ? 'not_found' : status === 409 ? 'conflict' : status === 401 || status === 403 ? 'forbidden' : 'bad_input';
+  throw new FleetError(code, message, { httpStatus: status, ...(errors ? { errors } : {}) });
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^[^\d]*/, '').split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  const pb = b.replace(/^[^\d]*/, '').split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length, 3); i += 1) {
+    const diff = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+/**
+ * True when package.json declares `name` (in any dependency block) at or above `atLeast`.
+ *
+ * @example hasDependencyAtLeast({ 'package.json': '{"dependencies":{"lodash":"^4.17.21"}}' }, 'lodash', '4.17.21') // true
+ */
+export function hasDependencyAtLeast(files: Record<string, string>, name: string, atLeast: string): boolean {
+  const text = files['package.json'];
+  if (text === undefined) return false;
+  try {
+    const manifest = JSON.parse(text) as Record<string, Record<string, string> | undefined>;
+    for (const block of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+      const version = manifest[block]?.[name];
+      if (typeof version === 'string' && compareVersions(version, atLeast) >= 0) return true;
+    }
+  } catch {
+    // A broken manifest is the change's fault; CI fails on it below.
+    return true;
+  }
+  return false;
+}
+
+/** A deterministic number in [0, 1) for a key, so flaky CI is the same on every run. */
+function unitHash(key: string): number {
+  return createHash('sha1').update(key).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+function iso(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+const BOT = 'fleet-bot';
+
+export function createWorld(deps: WorldDeps) {
+  const objects: ObjectStore = createObjectStore();
+  const repos = new Map<string, RepoRecord>();
+  const pulls: PullRecord[] = [];
+  const checkRuns: CheckRunRecord[] = [];
+  const suites = new Map<string, number>();
+  let offsetMs = 0;
+  let nextId = 1000;
+
+  function now(): number {
+    return deps.now() + offsetMs;
+  }
+
+  function newId(): number {
+    nextId += 1;
+    return nextId;
+  }
+
+  function person(login: string): GitPerson {
+    return { name: login, email: `${login}@users.noreply.github.com`, date: iso(now()) };
+  }
+
+  function getRepo(owner: string, name: string): RepoRecord {
+    const repo = repos.get(`${owner}/${name}`.toLowerCase());
+    if (!repo) failHttp(404, 'Not Found');
+    return repo;
+  }
+
+  function listOrgRepos(org: string): RepoRecord[] {
+    const list = [...repos.values()].filter((repo) => repo.owner.toLowerCase() === org.toLowerCase());
+    if (list.length === 0) failHttp(404, 'Not Found');
+    return list.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A branch name, `heads/x`, `refs/heads/x` or a commit sha → commit sha. */
+  function resolveCommit(repo: RepoRecord, ref: string): string | undefined {
+    const short = ref.replace(/^refs\//, '');
+    const direct = repo.refs.get(short) ?? repo.refs.get(`heads/${short}`) ?? repo.refs.get(`tags/${short}`);
+    if (direct) return direct;
+    if (/^[0-9a-f]{40}$/.test(ref) && objects.get(ref)?.type === 'commit') return ref;
+    return undefined;
+  }
+
+  function mergeBase(a: string, b: string): string | undefined {
+    const ofA = new Set(objects.ancestors(a));
+    return objects.ancestors(b).find((sha) => ofA.has(sha));
+  }
+
+  function planConclusion(repo: RepoRecord, sha: string, name: string): CheckConclusion | null {
+    const ci = repo.ci;
+    if (!ci || ci.outcome === 'manual') return null;
+    const files = objects.readFiles(sha);
+    if (ci.failWhen?.(files)) return 'failure';
+    if (ci.failWhenDependency && hasDependencyAtLeast(files, ci.failWhenDependency.name, ci.failWhenDependency.atLeast)) return 'failure';
+    if (ci.outcome === 'fail' || ci.outcome === 'fail-on-default') return 'failure';
+    if (ci.outcome === 'flaky') return unitHash(`${sha}:${name}`) < (ci.flakyRate ?? 0.3) ? 'failure' : 'success';
+    return 'success';
+  }
+
+  function startChecks(repo: RepoRecord, sha: string, branch: string, completeNow: boolean): void {
+    if (!repo.ci || repo.ci.checks.length === 0) return;
+    const suiteKey = `${repo.owner}/${repo.name}@${sha}`.toLowerCase();
+    if (suites.has(suiteKey)) return;
+    const suiteId = newId();
+    suites.set(suiteKey, suiteId);
+    const startedAt = now();
+    for (const name of repo.ci.checks) {
+      const planned = planConclusion(repo, sha, name);
+      const done = completeNow && planned !== null;
+      checkRuns.push({
+        id: newId(),
+        suiteId,
+        owner: repo.owner,
+        repo: repo.name,
+        headSha: sha,
+        headBranch: branch,
+        name,
+        status: done ? 'completed' : 'queued',
+        conclusion: done ? planned : null,
+        planned,
+        startedAt: iso(startedAt),
+        completedAt: done ? iso(startedAt) : null,
+        dueAt: startedAt + repo.ci.durationMs,
+      });
+    }
+  }
+
+  function finishRun(run: CheckRunRecord, conclusion: CheckConclusion): void {
+    run.status = 'completed';
+    run.conclusion = conclusion;
+    run.completedAt = iso(now());
+    deps.emit({ kind: 'check_run', run });
+    deps.emit({ kind: 'status', run });
+    const suite = checkRuns.filter((other) => other.suiteId === run.suiteId);
+    if (suite.every((other) => other.status === 'completed')) deps.emit({ kind: 'check_suite', runs: suite });
+  }
+
+  /** Completes every check run whose time has come; called on each request and on `advance`. */
+  function evaluateChecks(): void {
+    const at = now();
+    for (const run of checkRuns) {
+      if (run.status === 'completed' || run.planned === null || run.dueAt > at) continue;
+      finishRun(run, run.planned);
+    }
+  }
+
+  /** Points a ref at a commit, starting CI for a new commit and telling open PRs on that branch. */
+  function setRef(repo: RepoRecord, ref: string, sha: string, actor: string): void {
+    repo.refs.set(ref, sha);
+    repo.pushedAt = iso(now());
+    if (!ref.startsWith('heads/')) return;
+    const branch = ref.slice('heads/'.length);
+    startChecks(repo, sha, branch, false);
+    for (const pull of pulls) {
+      if (pull.owner !== repo.owner || pull.repo !== repo.name || pull.state !== 'open' || pull.headRef !== branch || pull.headSha === sha) continue;
+      pull.headSha = sha;
+      pull.updatedAt = iso(now());
+      deps.emit({ kind: 'pull_request', action: 'synchronize', pull, actor });
+    }
+  }
+
+  function writeFiles(files: Record<string, string>): string {
+    const flat: FlatTree = new Map();
+    for (const [path, text] of Object.entries(files)) flat.set(path, { sha: objects.writeBlob(Buffer.from(text)), mode: '100644' });
+    return objects.writeFlat(flat);
+  }
+
+  /**
+   * Creates a repository with one commit holding `files` on its default branch. Its CI runs on
+   * that commit at once (completed, except manual checks), so the default branch has a history.
+   */
+  function seedRepo(input: SeedRepoInput): { fullName: string; defaultBranch: string; headSha: string } {
+    const key = `${input.owner}/${input.name}`.toLowerCase();
+    if (repos.has(key)) throw new FleetError('conflict', `The fake already has ${input.owner}/${input.name}; seed each repository once or pick another name.`);
+    const defaultBranch = input.defaultBranch ?? 'main';
+    const tree = writeFiles(input.files);
+    const author = { name: 'Fleet Sandbox', email: 'sandbox@fleet.invalid', date: iso(now()) };
+    const sha = objects.writeCommit({ tree, parents: [], message: 'Initial commit\n', author, committer: author });
+    const repo: RepoRecord = {
+      id: newId(),
+      owner: input.owner,
+      name: input.name,
+      defaultBranch,
+      topics: input.topics ?? [],
+      language: input.language ?? null,
+      archived: input.archived ?? false,
+      description: input.description ?? null,
+      protection: input.protection ?? null,
+      ci: input.ci ?? null,
+      refs: new Map([[`heads/${defaultBranch}`, sha]]),
+      createdAt: iso(now()),
+      pushedAt: iso(now()),
+      nextNumber: 1,
+    };
+    repos.set(key, repo);
+    startChecks(repo, sha, defaultBranch, true);
+    return { fullName: `${repo.owner}/${repo.name}`, defaultBranch, headSha: sha };
+  }
+
+  function getPull(owner: string, name: string, number: number): PullRecord {
+    const repo = getRepo(owner, name);
+    const pull = pulls.find((candidate) => candidate.owner === repo.owner && candidate.repo === repo.name && candidate.number === number);
+    if (!pull) failHttp(404, 'Not Found');
+    return pull;
+  }
+
+  function runsFor(repo: RepoRecord, sha: string): CheckRunRecord[] {
+    return checkRuns.filter((run) => run.owner === repo.owner && run.repo === repo.name && run.headSha === sha);
+  }
+
+  /** Three-way merge of flat trees; undefined on a conflict. */
+  function mergeTrees(baseSha: string | undefined, oursSha: string, theirsSha: string): FlatTree | undefined {
+    const treeOf = (commitSha: string | undefined): FlatTree => {
+      const commit = commitSha ? objects.get(commitSha) : undefined;
+      return commit?.type === 'commit' ? objects.flatten(commit.tree) : new Map();
+    };
+    const base = treeOf(baseSha);
+    const ours = treeOf(oursSha);
+    const theirs = treeOf(theirsSha);
+    const result: FlatTree = new Map();
+    for (const path of new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])) {
+      const b = base.get(path)?.sha;
+      const o = ours.get(path);
+      const t = theirs.get(path);
+      let pick: typeof o;
+      if (o?.sha === t?.sha) pick = o;
+      else if (b === o?.sha) pick = t;
+      else if (b === t?.sha) pick = o;
+      else return undefined;
+      if (pick) result.set(path, pick);
+    }
+    return result;
+  }
+
+  function approvals(pull: PullRecord): number {
+    const latest = new Map<string, ReviewRecord['state']>();
+    for (const review of pull.reviews) if (review.state !== 'PENDING' && review.state !== 'COMMENTED') latest.set(review.login, review.state);
+    return [...latest.values()].filter((state) => state === 'APPROVED').length;
+  }
+
+  function checksPassing(repo: RepoRecord, sha: string, required: string[]): boolean {
+    const runs = runsFor(repo, sha);
+    return required.every((name) => runs.some((run) => run.name === name && run.status === 'completed' && ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')));
+  }
+
+  /** GitHub's mergeable / mergeable_state for an open PR. */
+  function mergeability(pull: PullRecord): { mergeable: boolean | null; state: string } {
+    if (pull.state !== 'open') return { mergeable: null, state: 'unknown' };
+    const repo = getRepo(pull.owner, pull.repo);
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    if (!baseSha) return { mergeable: false, state: 'dirty' };
+    if (!mergeTrees(mergeBase(baseSha, pull.headSha), baseSha, pull.headSha)) return { mergeable: false, state: 'dirty' };
+    const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
+    if (protection && (!checksPassing(repo, pull.headSha, protection.requiredChecks) || approvals(pull) < (protection.requiredApprovals ?? 0))) return { mergeable: true, state: 'blocked' };
+    const failing = runsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
+    return { mergeable: true, state: failing ? 'unstable' : 'clean' };
+  }
+
+  function mergePull(pull: PullRecord, input: { sha?: string; method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string }, actor: string): string {
+    const repo = getRepo(pull.owner, pull.repo);
+    if (pull.state !== 'open') failHttp(405, 'Pull Request is not mergeable');
+    if (input.sha && input.sha !== pull.headSha) failHttp(409, 'Head branch was modified. Review and try the merge again.');
+    const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
+    if (protection && !checksPassing(repo, pull.headSha, protection.requiredChecks)) failHttp(405, 'Pull Request is not mergeable');
+    if (protection && approvals(pull) < (protection.requiredApprovals ?? 0)) failHttp(405, 'Pull Request is not mergeable');
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    if (!baseSha) failHttp(405, 'Pull Request is not mergeable');
+    const merged = mergeTrees(mergeBase(baseSha, pull.headSha), baseSha, pull.headSha);
+    if (!merged) failHttp(405, 'Pull Request is not mergeable');
+    const tree = objects.writeFlat(merged);
+    const title = input.title ?? (input.method === 'merge' ? `Merge pull request #${pull.number} from ${pull.owner}/${pull.headRef}` : `${pull.title} (#${pull.number})`);
+    const message = input.message ? `${title}\n\n${input.message}` : title;
+    const parents = input.method === 'merge' ? [baseSha, pull.headSha] : [baseSha];
+    const commit = objects.writeCommit({ tree, parents, message, author: person(actor), committer: person('web-flow') });
+    setRef(repo, `heads/${pull.baseRef}`, commit, actor);
+    pull.state = 'closed';
+    pull.merged = true;
+    pull.mergedAt = iso(now());
+    pull.closedAt = pull.mergedAt;
+    pull.updatedAt = pull.mergedAt;
+    pull.mergedBy = actor;
+    pull.mergeCommitSha = commit;
+    deps.emit({ kind: 'pull_request', action: 'closed', pull, actor });
+    return commit;
+  }
+
+  function openPull(repo: RepoRecord, input: { title: string; head: string; base: string; body?: string | null; draft?: boolean }, actor: string): PullRecord {
+    const headBranch = input.head.includes(':') ? input.head.slice(input.head.indexOf(':') + 1) : input.head;
+    const headSha = repo.refs.get(`heads/${headBranch}`);
+    const baseSha = repo.refs.get(`heads/${input.base}`);
+    const invalid = (field: string): never => failHttp(422, 'Validation Failed', [{ resource: 'PullRequest', field, code: 'invalid' }]);
+    if (!headSha) invalid('head');
+    if (!baseSha) invalid('base');
+    const duplicate = pulls.find((pull) => pull.owner === repo.owner && pull.repo === repo.name && pull.state === 'open' && pull.headRef === headBranch && pull.baseRef === input.base);
+    if (duplicate) {
+      const message = `A pull request already exists for ${repo.owner}:${headBranch}.`;
+      failHttp(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message }]);
+    }
+    if (headSha === baseSha) failHttp(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${input.base} and ${headBranch}` }]);
+    const at = iso(now());
+    const pull: PullRecord = {
+      id: newId(),
+      number: repo.nextNumber,
+      owner: repo.owner,
+      repo: repo.name,
+      title: input.title,
+      body: input.body ?? null,
+      login: actor,
+      headRef: headBranch,
+      headSha: headSha as string,
+      baseRef: input.base,
+      state: 'open',
+      draft: input.draft ?? false,
+      merged: false,
+      mergedAt: null,
+      mergedBy: null,
+      mergeCommitSha: null,
+      closedAt: null,
+      createdAt: at,
+      updatedAt: at,
+      labels: [],
+      requestedReviewers: [],
+      requestedTeams: [],
+      reviews: [],
+      comments: [],
+    };
+    repo.nextNumber += 1;
+    pulls.push(pull);
+    deps.emit({ kind: 'pull_request', action: 'opened', pull, actor });
+    return pull;
+  }
+
+  function updatePull(pull: PullRecord, input: { title?: string; body?: string | null; state?: 'open' | 'closed'; base?: string }, actor: string): void {
+    if (input.title !== undefined) pull.title = input.title;
+    if (input.body !== undefined) pull.body = input.body;
+    if (input.base !== undefined) pull.baseRef = input.base;
+    pull.updatedAt = iso(now());
+    if (input.state === 'closed' && pull.state === 'open') {
+      pull.state = 'closed';
+      pull.closedAt = pull.updatedAt;
+      deps.emit({ kind: 'pull_request', action: 'closed', pull, actor });
+      return;
+    }
+    if (input.state === 'open' && pull.state === 'closed' && !pull.merged) {
+      pull.state = 'open';
+      pull.closedAt = null;
+      deps.emit({ kind: 'pull_request', action: 'reopened', pull, actor });
+      return;
+    }
+    if (input.title !== undefined || input.body !== undefined || input.base !== undefined) deps.emit({ kind: 'pull_request', action: 'edited', pull, actor });
+  }
+
+  function deleteRef(repo: RepoRecord, ref: string, actor: string): void {
+    if (!repo.refs.has(ref)) failHttp(422, 'Reference does not exist');
+    repo.refs.delete(ref);
+    if (!ref.startsWith('heads/')) return;
+    // GitHub closes open pull requests whose head branch is deleted.
+    const branch = ref.slice('heads/'.length);
+    for (const pull of pulls) {
+      if (pull.owner === repo.owner && pull.repo === repo.name && pull.state === 'open' && pull.headRef === branch) updatePull(pull, { state: 'closed' }, actor);
+    }
+  }
+
+  function submitReview(pull: PullRecord, input: { event?: string; body?: string; commitId?: string }, actor: string): ReviewRecord {
+    const states: Record<string, ReviewRecord['state']> = { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' };
+    const state = input.event ? states[input.event] : 'PENDING';
+    if (!state) failHttp(422, 'Unprocessable Entity', [{ resource: 'PullRequestReview', field: 'event', code: 'invalid' }]);
+    if (pull.login === actor && (state === 'APPROVED' || state === 'CHANGES_REQUESTED')) failHttp(422, 'Unprocessable Entity', [`Can not ${state === 'APPROVED' ? 'approve' : 'request changes on'} your own pull request`]);
+    const review: ReviewRecord = { id: newId(), login: actor, state, body: input.body ?? '', commitId: input.commitId ?? pull.headSha, submittedAt: iso(now()) };
+    pull.reviews.push(review);
+    if (state !== 'PENDING') deps.emit({ kind: 'pull_request_review', pull, review });
+    return review;
+  }
+
+  function completeCheck(owner: string, name: string, sha: string, check: string, conclusion: CheckConclusion): CheckRunRecord {
+    const repo = getRepo(owner, name);
+    const run = runsFor(repo, sha).find((candidate) => candidate.name === check && candidate.status !== 'completed');
+    if (!run) throw new FleetError('not_found', `No pending check "${check}" on ${owner}/${name}@${sha.slice(0, 7)}; list check runs for that commit to see what is pending.`);
+    finishRun(run, conclusion);
+    return run;
+  }
+
+  /** Moves the fake's clock forward and completes the CI that became due. */
+  function advance(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new FleetError('bad_input', 'Advance the fake clock by a positive number of milliseconds.');
+    offsetMs += ms;
+    evaluateChecks();
+  }
+
+  function readFiles(owner: string, name: string, ref?: string): Record<string, string> {
+    const repo = getRepo(owner, name);
+    const sha = resolveCommit(repo, ref ?? repo.defaultBranch);
+    if (!sha) throw new FleetError('not_found', `No ref "${ref}" in ${owner}/${name}; pass a branch name or a commit sha.`);
+    return objects.readFiles(sha);
+  }
+
+  return {
+    objects,
+    repos,
+    pulls,
+    checkRuns,
+    now,
+    iso,
+    newId,
+    person,
+    getRepo,
+    listOrgRepos,
+    resolveCommit,
+    mergeBase,
+    setRef,
+    deleteRef,
+    seedRepo,
+    getPull,
+    runsFor,
+    mergeability,
+    mergePull,
+    openPull,
+    updatePull,
+    submitReview,
+    completeCheck,
+    evaluateChecks,
+    advance,
+    readFiles,
+    approvals,
+    BOT,
+  };
+}

@@ -1,0 +1,163 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import type { Renderer } from './render.js';
+import { renderUser, type ShapeContext } from './shapes.js';
+import type { WorldEvent, World } from './state.js';
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  event: string;
+  action: string | null;
+  /** The receiver's HTTP status, or null when it could not be reached. */
+  status: number | null;
+  error: string | null;
+  at: number;
+}
+
+export interface WebhookSenderDeps {
+  world: World;
+  render: Renderer;
+  ctx: ShapeContext;
+  fetch: typeof fetch;
+  installationId: number;
+  log: (line: string) => void;
+}
+
+/**
+ * `sha256=<hex>` over the raw body, as GitHub signs `X-Hub-Signature-256`.
+ *
+ * @example signPayload('secret', '{}') // 'sha256=…'
+ */
+export function signPayload(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * Turns world events into GitHub webhook deliveries, sent one at a time in order. A failed
+ * delivery is recorded and logged; it never throws into the server.
+ */
+export function createWebhookSender(deps: WebhookSenderDeps) {
+  let target: WebhookTarget | null = null;
+  let queue: Promise<void> = Promise.resolve();
+  const deliveries: DeliveryRecord[] = [];
+
+  function envelope(repoOwner: string, repoName: string, sender: string): Record<string, unknown> {
+    const repo = deps.world.getRepo(repoOwner, repoName);
+    return {
+      repository: deps.render.repo(repo),
+      organization: { login: repo.owner, id: (renderUser(deps.ctx, repo.owner, 'Organization').id as number), node_id: renderUser(deps.ctx, repo.owner, 'Organization').node_id, url: `${deps.ctx.base}/orgs/${repo.owner}` },
+      sender: renderUser(deps.ctx, sender, sender.endsWith('[bot]') ? 'Bot' : 'User'),
+      installation: { id: deps.installationId, node_id: Buffer.from(`Installation${deps.installationId}`).toString('base64') },
+    };
+  }
+
+  function payloadOf(event: WorldEvent): { name: string; payload: Record<string, unknown> } {
+    switch (event.kind) {
+      case 'pull_request':
+        return {
+          name: 'pull_request',
+          payload: { action: event.action, number: event.pull.number, pull_request: deps.render.pull(event.pull), ...envelope(event.pull.owner, event.pull.repo, event.actor) },
+        };
+      case 'pull_request_review':
+        return {
+          name: 'pull_request_review',
+          payload: { action: 'submitted', review: deps.render.review(event.pull, event.review), pull_request: deps.render.pull(event.pull), ...envelope(event.pull.owner, event.pull.repo, event.review.login) },
+        };
+      case 'check_run': {
+        const run = deps.render.checkRun(event.run);
+        const suite = deps.render.checkSuite(deps.world.checkRuns.filter((other) => other.suiteId === event.run.suiteId));
+        return { name: 'check_run', payload: { action: 'completed', check_run: { ...run, check_suite: suite }, ...envelope(event.run.owner, event.run.repo, 'github-actions[bot]') } };
+      }
+      case 'check_suite': {
+        const first = event.runs[0];
+        return { name: 'check_suite', payload: { action: 'completed', check_suite: deps.render.checkSuite(event.runs), ...envelope(first?.owner ?? '', first?.repo ?? '', 'github-actions[bot]') } };
+      }
+      case 'status': {
+        const status = deps.render.status(event.run);
+        const repo = deps.world.getRepo(event.run.owner, event.run.repo);
+        const branches = [...repo.refs.entries()].filter(([ref, sha]) => ref.startsWith('heads/') && sha === event.run.headSha).map(([ref, sha]) => ({ name: ref.slice('heads/'.length), commit: { sha, url: `${deps.render.repoUrl(repo.owner, repo.name)}/commits/${sha}` }, protected: ref === `heads/${repo.defaultBranch}` && repo.protection !== null }));
+        return {
+          name: 'status',
+          payload: {
+            id: status.id,
+            sha: event.run.headSha,
+            name: `${repo.owner}/${repo.name}`,
+            target_url: status.target_url,
+            context: status.context,
+            description: status.description,
+            state: status.state,
+            commit: { sha: event.run.headSha, url: `${deps.render.repoUrl(repo.owner, repo.name)}/commits/${event.run.headSha}` },
+            branches,
+            created_at: status.created_at,
+            updated_at: status.updated_at,
+            ...envelope(repo.owner, repo.name, 'github-actions[bot]'),
+          },
+        };
+      }
+    }
+  }
+
+  async function deliver(to: WebhookTarget, name: string, body: string, action: string | null): Promise<void> {
+    const id = randomUUID();
+    const record: DeliveryRecord = { id, event: name, action, status: null, error: null, at: deps.world.now() };
+    deliveries.push(record);
+    try {
+      const response = await deps.fetch(to.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'GitHub-Hookshot/fleet-sandbox',
+          'x-github-event': name,
+          'x-github-delivery': id,
+          'x-github-hook-id': '1',
+          'x-github-hook-installation-target-type': 'integration',
+          'x-github-hook-installation-target-id': String(deps.installationId),
+          'x-hub-signature-256': signPayload(to.secret, body),
+        },
+        body,
+      });
+      record.status = response.status;
+      await response.arrayBuffer();
+      if (!response.ok) deps.log(`webhook ${name} ${id} answered ${response.status}`);
+    } catch (error) {
+      record.error = error instanceof Error ? error.message : String(error);
+      deps.log(`webhook ${name} ${id} failed: ${record.error}`);
+    }
+  }
+
+  /** Queues the deliveries for an event; they are rendered now so they show the state of this moment. */
+  function send(event: WorldEvent): void {
+    const to = target;
+    if (!to) return;
+    let rendered: { name: string; payload: Record<string, unknown> };
+    try {
+      rendered = payloadOf(event);
+    } catch (error) {
+      deps.log(`webhook ${event.kind} not rendered: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const body = JSON.stringify(rendered.payload);
+    const action = typeof rendered.payload.action === 'string' ? rendered.payload.action : null;
+    queue = queue.then(() => deliver(to, rendered.name, body, action));
+  }
+
+  return {
+    send,
+    deliveries,
+    setTarget(next: WebhookTarget | null): void {
+      target = next;
+    },
+    /** Resolves once every queued delivery has been attempted. */
+    async flush(): Promise<void> {
+      let seen: Promise<void> | undefined;
+      while (seen !== queue) {
+        seen = queue;
+        await queue;
+      }
+    },
+  };
+}
