@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { FleetError } from './errors.js';
+
+/**
+ * Fleet's configuration: environment variables, validated once at start-up. Every missing or
+ * malformed variable is reported in one error, each on its own line with what to set; values are
+ * never echoed, since most of them are secrets.
+ */
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** What each variable is for, shown when it is missing or malformed. */
+const HELP: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'the bot token from the Slack app\'s "OAuth & Permissions" page (it starts with xoxb-)',
+  SLACK_SIGNING_SECRET: 'the signing secret from the Slack app\'s "Basic Information" page',
+  SLACK_APP_TOKEN: 'an app-level token with connections:write (it starts with xapp-), or leave it unset to receive events over HTTP',
+  SLACK_API_URL: 'the Slack Web API base URL, e.g. https://slack.com/api/ (leave unset for Slack itself)',
+  GITHUB_TOKEN: 'a GitHub token with repo and workflow scopes, or instead GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID',
+  GITHUB_APP_ID: "the GitHub App's numeric id from its settings page",
+  GITHUB_APP_PRIVATE_KEY: 'the GitHub App\'s private key in PEM form ("-----BEGIN ... PRIVATE KEY-----"; "\\n" escapes are accepted)',
+  GITHUB_APP_INSTALLATION_ID: 'the numeric id of the App\'s installation on your organisation (the number at the end of its installation URL)',
+  GITHUB_API_URL: 'the GitHub REST API base URL, e.g. https://github.example.com/api/v3 for Enterprise Server (leave unset for github.com)',
+  GITHUB_WEBHOOK_SECRET: 'the secret you entered for the GitHub webhook (used to verify X-Hub-Signature-256)',
+  FLEET_DB: 'the path of the SQLite file Fleet keeps its state in, e.g. /var/lib/fleet/fleet.db',
+  FLEET_CAMPAIGNS: 'where campaign specs live: a directory such as ./campaigns, or github:owner/repo/path',
+  FLEET_ADMINS: 'a comma-separated list of Slack user ids who may run any campaign action, e.g. U024BE7LH,U0G9QF9C6',
+  PROMETHEUS_URL: 'the Prometheus base URL for canary metrics, e.g. http://prometheus:9090 (leave unset to use the simulated provider)',
+  PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
+  GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
+  GITHUB_CONTENT_PER_HOUR: 'the most content-creating GitHub requests per hour, a whole number (default 500)',
+  LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default info)`,
+};
+
+/** Unset and empty are the same thing in an environment. */
+function text() {
+  return z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string().optional());
+}
+
+function required() {
+  return text().refine((v) => v !== undefined, { message: 'missing' });
+}
+
+function matching(pattern: RegExp) {
+  return text().refine((v) => v === undefined || pattern.test(v), { message: 'malformed' });
+}
+
+function httpUrl() {
+  return text().refine((v) => v === undefined || isHttpUrl(v), { message: 'malformed' });
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function wholeNumber(min: number, max: number, fallback: number) {
+  return text()
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= min && Number(v) <= max), { message: 'malformed' })
+    .transform((v) => (v === undefined ? fallback : Number(v)));
+}
+
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const GITHUB_SOURCE = /^github:([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)\/([A-Za-z0-9_.-]+)(?:\/(.*))?$/;
+
+const Env = z
+  .object({
+    SLACK_BOT_TOKEN: required().refine((v) => v === undefined || v.startsWith('xoxb-'), { message: 'malformed' }),
+    SLACK_SIGNING_SECRET: required(),
+    SLACK_APP_TOKEN: matching(/^xapp-/),
+    SLACK_API_URL: httpUrl(),
+    GITHUB_TOKEN: text(),
+    GITHUB_APP_ID: matching(/^\d+$/),
+    GITHUB_APP_PRIVATE_KEY: text().refine((v) => v === undefined || v.includes('-----BEGIN'), { message: 'malformed' }),
+    GITHUB_APP_INSTALLATION_ID: matching(/^\d+$/),
+    GITHUB_API_URL: httpUrl(),
+    GITHUB_WEBHOOK_SECRET: required(),
+    FLEET_DB: required(),
+    FLEET_CAMPAIGNS: required().refine((v) => v === undefined || !v.startsWith('github:') || GITHUB_SOURCE.test(v), { message: 'malformed' }),
+    FLEET_ADMINS: required().refine((v) => v === undefined || splitList(v).every((id) => SLACK_USER.test(id)), { message: 'malformed' }),
+    PROMETHEUS_URL: httpUrl(),
+    PORT: wholeNumber(0, 65_535, 3000),
+    GITHUB_CONTENT_PER_MINUTE: wholeNumber(1, 100_000, 80),
+    GITHUB_CONTENT_PER_HOUR: wholeNumber(1, 1_000_000, 500),
+    LOG_LEVEL: text().refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), { message: 'malformed' }),
+  })
+  .superRefine((env, ctx) => {
+    const app = { GITHUB_APP_ID: env.GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY: env.GITHUB_APP_PRIVATE_KEY, GITHUB_APP_INSTALLATION_ID: env.GITHUB_APP_INSTALLATION_ID };
+    const appSet = Object.values(app).some((v) => v !== undefined);
+    if (env.GITHUB_TOKEN !== undefined && appSet) {
+      ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'ambiguous' });
+      return;
+    }
+    if (env.GITHUB_TOKEN !== undefined) return;
+    if (!appSet) {
+      ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'missing' });
+      return;
+    }
+    for (const [name, value] of Object.entries(app)) {
+      if (value === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'missing' });
+    }
+  });
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export type GithubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; privateKey: string; installationId: number };
+
+export type CampaignSource = { kind: 'directory'; path: string } | { kind: 'github'; owner: string; repo: string; path: string };
+
+/** Where campaign specs live, from FLEET_CAMPAIGNS ("./campaigns" or "github:acme/fleet-campaigns/specs"). */
+export function parseCampaignSource(value: string): CampaignSource {
+  const match = GITHUB_SOURCE.exec(value);
+  if (!match) return { kind: 'directory', path: value };
+  return { kind: 'github', owner: match[1], repo: match[2], path: (match[3] ?? '').replace(/\/+$/, '') };
+}
+
+function need(value: string | undefined): string {
+  // Only reached after validation proved the value present.
+  if (value === undefined) throw new FleetError('internal', 'A validated configuration value is missing; report this as a bug.');
+  return value;
+}
+
+/**
+ * Every known variable present as a key (undefined when unset): optional fields are not checked
+ * at all when their key is absent, and "missing" is itself a check.
+ */
+function pickKnown(env: unknown): Record<string, unknown> {
+  const given = new Map<string, unknown>(typeof env === 'object' && env !== null ? Object.entries(env) : []);
+  return Object.fromEntries(Object.keys(HELP).map((name) => [name, given.get(name)]));
+}
+
+export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
+  const auth: GithubAuth =
+    env.GITHUB_TOKEN !== undefined
+      ? { kind: 'token', token: env.GITHUB_TOKEN }
+      : {
+          kind: 'app',
+          appId: Number(env.GITHUB_APP_ID),
+          privateKey: need(env.GITHUB_APP_PRIVATE_KEY).replace(/\\n/g, '\n'),
+          installationId: Number(env.GITHUB_APP_INSTALLATION_ID),
+        };
+  return {
+    slack: {
+      botToken: need(env.SLACK_BOT_TOKEN),
+      signingSecret: need(env.SLACK_SIGNING_SECRET),
+      /** Set: Socket Mode; unset: the HTTP receiver on `port`. */
+      appToken: env.SLACK_APP_TOKEN ?? null,
+      /** With a trailing slash, as Slack's Web API client expects. */
+      apiUrl: env.SLACK_API_URL === undefined ? null : env.SLACK_API_URL.replace(/\/*$/, '/'),
+    },
+    github: {
+      auth,
+      /** Without a trailing slash, as Octokit's baseUrl expects. */
+      apiUrl: env.GITHUB_API_URL === undefined ? null : env.GITHUB_API_URL.replace(/\/+$/, ''),
+      webhookSecret: need(env.GITHUB_WEBHOOK_SECRET),
+      contentPerMinute: env.GITHUB_CONTENT_PER_MINUTE,
+      contentPerHour: env.GITHUB_CONTENT_PER_HOUR,
+    },
+    db: need(env.FLEET_DB),
+    campaigns: parseCampaignSource(need(env.FLEET_CAMPAIGNS)),
+    admins: splitList(need(env.FLEET_ADMINS)),
+    prometheusUrl: env.PROMETHEUS_URL === undefined ? null : env.PROMETHEUS_URL.replace(/\/+$/, ''),
+    port: env.PORT,
+    logLevel: LOG_LEVELS.find((l) => l === env.LOG_LEVEL) ?? 'info',
+  };
+});
+export type FleetConfig = z.infer<typeof FleetConfig>;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function describeProblem(name: string, problem: string): string {
+  const help = HELP[name] ?? 'a valid value';
+  switch (problem) {
+    case 'missing':
+      return `${name} is not set. Set it to ${help}.`;
+    case 'ambiguous':
+      return `GITHUB_TOKEN and the GITHUB_APP_* variables are both set. Keep one way to sign in to GitHub: unset GITHUB_TOKEN or the three GITHUB_APP_* variables.`;
+    default:
+      return `${name} is malformed. Set it to ${help}.`;
+  }
+}
+
+/**
+ * Reads and validates the configuration; throws FleetError('config_invalid') listing every
+ * problem, one per line.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * config.github.auth.kind; // 'token' | 'app'
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): FleetConfig {
+  const result = FleetConfig.safeParse(env);
+  if (result.success) return result.data;
+  const problems = new Map<string, string>();
+  for (const issue of result.error.issues) {
+    const name = String(issue.path[0] ?? '');
+    // One line per variable: "missing" wins over "malformed" for the same name.
+    if (!problems.has(name) || issue.message === 'missing') problems.set(name, describeProblem(name, issue.message));
+  }
+  const lines = [...problems.values()];
+  throw new FleetError(
+    'config_invalid',
+    `Fleet's configuration has ${lines.length} problem${lines.length === 1 ? '' : 's'}; fix ${lines.length === 1 ? 'it' : 'them'} in the environment and start again:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+    { variables: [...problems.keys()] },
+  );
+}
