@@ -18,10 +18,10 @@ export interface FileDiff {
 
 const CONTEXT = 3;
 /**
- * Past this many differences the edit-path trace would cost D² memory; the middle is then shown
+ * Past this many differences the edit-path trace (about D² numbers) gets large; the middle is then shown
  * as one block removed and one added, which is still a correct (if less tidy) diff.
  */
-const MAX_EDIT_DISTANCE = 4000;
+const MAX_EDIT_DISTANCE = 2000;
 
 /** Splits text into lines that keep their "\n" (and any "\r" before it). */
 export function splitLines(text: string): string[] {
@@ -63,9 +63,10 @@ function diffMiddle(a: readonly string[], b: readonly string[]): DiffOp[] {
   const max = Math.min(n + m, MAX_EDIT_DISTANCE);
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
+  // Round d only reads diagonals -d-1..d+1, so each snapshot keeps just that window.
   const trace: Int32Array[] = [];
   for (let d = 0; d <= max; d++) {
-    trace.push(v.slice());
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x: number;
       if (k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1])) x = v[offset + k + 1]!;
@@ -76,22 +77,23 @@ function diffMiddle(a: readonly string[], b: readonly string[]): DiffOp[] {
         y++;
       }
       v[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(trace, offset, a, b, d);
+      if (x >= n && y >= m) return backtrack(trace, a, b, d);
     }
   }
   return [...a.map((line): DiffOp => ({ kind: 'delete', line })), ...b.map((line): DiffOp => ({ kind: 'insert', line }))];
 }
 
-function backtrack(trace: Int32Array[], offset: number, a: readonly string[], b: readonly string[], dEnd: number): DiffOp[] {
+function backtrack(trace: Int32Array[], a: readonly string[], b: readonly string[], dEnd: number): DiffOp[] {
   const ops: DiffOp[] = [];
   let x = a.length;
   let y = b.length;
   for (let d = dEnd; d > 0; d--) {
     const v = trace[d];
+    const base = d + 1;
     const k = x - y;
-    const down = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]);
+    const down = k === -d || (k !== d && v[base + k - 1] < v[base + k + 1]);
     const prevK = down ? k + 1 : k - 1;
-    const prevX = v[offset + prevK];
+    const prevX = v[base + prevK];
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       ops.push({ kind: 'equal', line: a[x - 1] });
