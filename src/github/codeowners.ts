@@ -44,7 +44,7 @@ export function compilePattern(raw: string): RegExp {
 
   let body = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
+    const c = pattern[i];
     if (c === '*' && pattern[i + 1] === '*') {
       const atSegmentEnd = pattern[i + 2] === '/';
       body += atSegmentEnd ? '(?:.*/)?' : '.*';
@@ -54,7 +54,7 @@ export function compilePattern(raw: string): RegExp {
     } else if (c === '?') {
       body += '[^/]';
     } else if (c === '\\' && i + 1 < pattern.length) {
-      body += escapeRegex(pattern[i + 1]!);
+      body += escapeRegex(pattern[i + 1]);
       i++;
     } else {
       body += escapeRegex(c);
@@ -104,7 +104,7 @@ export function parseCodeowners(text: string): Codeowners {
 export function ownersOf(codeowners: Codeowners, path: string): string[] {
   const normalised = path.replace(/^\/+/, '');
   for (let i = codeowners.rules.length - 1; i >= 0; i--) {
-    const rule = codeowners.rules[i]!;
+    const rule = codeowners.rules[i];
     if (rule.regex.test(normalised)) return rule.owners;
   }
   return [];

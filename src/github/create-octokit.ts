@@ -195,8 +195,8 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     }
     try {
       const response = await request(options);
-      const etag = readHeader(response.headers as Record<string, unknown>, 'etag');
-      const lastModified = readHeader(response.headers as Record<string, unknown>, 'last-modified');
+      const etag = readHeader(response.headers, 'etag');
+      const lastModified = readHeader(response.headers, 'last-modified');
       if (response.status === 200 && (etag || lastModified)) {
         store.httpCache.put({ key, etag: etag ?? null, lastModified: lastModified ?? null, status: 200, body: JSON.stringify(response.data), updatedAt: now() });
       }

@@ -57,6 +57,7 @@ export interface PullRequest {
   requestedTeams: string[];
 }
 
+/** 'queued' covers GitHub's queued, requested, waiting and pending. */
 export type CheckStatus = 'queued' | 'in_progress' | 'completed';
 export interface CheckResult {
   name: string;
@@ -192,7 +193,7 @@ export function toFleetError(error: unknown, what: string, repo: string | undefi
 export function splitRepo(repo: string): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repo);
   if (!match) throw new FleetError('bad_input', `"${repo}" is not a repository: write it as owner/name, e.g. acme/api.`);
-  return { owner: match[1]!, repo: match[2]! };
+  return { owner: match[1], repo: match[2] };
 }
 
 /** Git's blob id for a text, so Fleet can tell whether a branch already holds its change without reading it. */
@@ -201,9 +202,35 @@ export function gitBlobSha(content: string): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
-type Raw = Record<string, any>;
+/** The fields Fleet reads from GitHub's repository objects (both the full and the listed forms). */
+interface RawRepo {
+  full_name: string;
+  default_branch?: string | null;
+  archived?: boolean | null;
+  topics?: string[] | null;
+  language?: string | null;
+  delete_branch_on_merge?: boolean | null;
+}
 
-function toRepo(r: Raw): RepoInfo {
+interface RawPr {
+  number: number;
+  html_url?: string | null;
+  state: string;
+  merged?: boolean | null;
+  merged_at?: string | null;
+  merge_commit_sha?: string | null;
+  head?: { sha?: string; ref?: string } | null;
+  base?: { ref?: string } | null;
+  title?: string | null;
+  body?: string | null;
+  draft?: boolean | null;
+  labels?: ({ name?: string } | string)[] | null;
+  user?: { login?: string } | null;
+  requested_reviewers?: { login?: string }[] | null;
+  requested_teams?: { slug?: string }[] | null;
+}
+
+function toRepo(r: RawRepo): RepoInfo {
   return {
     fullName: r.full_name,
     defaultBranch: r.default_branch ?? 'main',
@@ -214,7 +241,7 @@ function toRepo(r: Raw): RepoInfo {
   };
 }
 
-function toPr(p: Raw): PullRequest {
+function toPr(p: RawPr): PullRequest {
   return {
     number: p.number,
     url: p.html_url ?? '',
@@ -227,10 +254,10 @@ function toPr(p: Raw): PullRequest {
     title: p.title ?? '',
     body: p.body ?? '',
     draft: p.draft === true,
-    labels: Array.isArray(p.labels) ? p.labels.map((l: Raw | string) => (typeof l === 'string' ? l : l.name)) : [],
+    labels: (p.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
     author: p.user?.login ?? null,
-    requestedUsers: Array.isArray(p.requested_reviewers) ? p.requested_reviewers.map((u: Raw) => u.login) : [],
-    requestedTeams: Array.isArray(p.requested_teams) ? p.requested_teams.map((t: Raw) => t.slug) : [],
+    requestedUsers: (p.requested_reviewers ?? []).map((u) => u.login ?? ''),
+    requestedTeams: (p.requested_teams ?? []).map((t) => t.slug ?? ''),
   };
 }
 
@@ -303,7 +330,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     if (data.truncated) {
       throw new FleetError('github_error', `${repo} has more files than GitHub lists in one tree; narrow the campaign's change to named paths or exclude this repository.`, { repo, retryable: false });
     }
-    return data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => ({ path: e.path!, sha: e.sha!, mode: e.mode ?? '100644' }));
+    return data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => ({ path: e.path, sha: e.sha, mode: e.mode ?? '100644' }));
   }
 
   async function readFiles(repo: string, entries: readonly { path: string; sha: string }[]): Promise<Map<string, string>> {
@@ -361,7 +388,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
       if (f.content === null) return { path: f.path, mode, type: 'blob' as const, sha: null };
       return { path: f.path, mode, type: 'blob' as const, content: f.content };
     });
-    const newTree = await call('writing the changed files', repo, async () => (await octokit.rest.git.createTree({ ...r, base_tree: baseTree, tree: tree as never })).data);
+    const newTree = await call('writing the changed files', repo, async () => (await octokit.rest.git.createTree({ ...r, base_tree: baseTree, tree: tree })).data);
     const commit = await call('writing the commit', repo, async () => (await octokit.rest.git.createCommit({ ...r, message: input.message, tree: newTree.sha, parents: [baseSha] })).data);
     treeOfCommit.set(commit.sha, newTree.sha);
     if (branchSha) {
@@ -390,7 +417,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     const byHead = await call('looking for the campaign PR', input.repo, async () =>
       octokit.paginate(octokit.rest.pulls.list, { ...r, head: `${r.owner}:${input.branch}`, state: 'all', per_page: 100 }),
     );
-    const heads = byHead.map((p) => toPr(p as Raw)).filter((p) => p.headRef === input.branch);
+    const heads = byHead.map((p) => toPr(p)).filter((p) => p.headRef === input.branch);
     const open = heads.find((p) => p.state === 'open');
     if (open) return open;
     // A merged PR of this campaign counts as found; one a person closed unmerged does not, so a retry opens a new one.
@@ -398,7 +425,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     if (merged) return merged;
     // The branch may have been renamed or deleted: the marker in the body still identifies the PR.
     const openPrs = await call('looking for the campaign PR', input.repo, async () => octokit.paginate(octokit.rest.pulls.list, { ...r, state: 'open', per_page: 100 }));
-    const marked = openPrs.map((p) => toPr(p as Raw)).find((p) => hasMarker(p.body, input.marker));
+    const marked = openPrs.map((p) => toPr(p)).find((p) => hasMarker(p.body, input.marker));
     return marked;
   }
 
@@ -461,11 +488,11 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     const runs = await call('reading check runs', repo, async () => octokit.paginate(octokit.rest.checks.listForRef, { ...r, ref: sha, per_page: 100 }));
     const combined = await call('reading commit statuses', repo, async () => (await octokit.rest.repos.getCombinedStatusForRef({ ...r, ref: sha, per_page: 100 })).data);
     const byName = new Map<string, CheckResult & { id: number }>();
-    for (const run of runs as Raw[]) {
+    for (const run of runs) {
       // Re-runs add runs with the same name; the newest one is the verdict.
       const seen = byName.get(run.name);
       if (seen && seen.id > run.id) continue;
-      byName.set(run.name, { id: run.id, name: run.name, status: run.status, conclusion: run.conclusion ?? null, source: 'check-run', url: run.html_url ?? null });
+      byName.set(run.name, { id: run.id, name: run.name, status: run.status === 'completed' || run.status === 'in_progress' ? run.status : 'queued', conclusion: run.conclusion ?? null, source: 'check-run', url: run.html_url ?? null });
     }
     const checks: CheckResult[] = [...byName.values()].map(({ id: _id, ...check }) => check);
     for (const s of combined.statuses ?? []) {
@@ -580,7 +607,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     const topics = query.topics ?? [];
     const language = query.language?.toLowerCase();
     return repos
-      .map((r) => toRepo(r as Raw))
+      .map((r) => toRepo(r))
       .filter((r) => (query.includeArchived ?? false) || !r.archived)
       .filter((r) => topics.every((t) => r.topics.includes(t)))
       .filter((r) => language === undefined || r.language?.toLowerCase() === language);
@@ -634,7 +661,7 @@ export interface GatewayReaders {
 function parseLocation(location: string): { repo: string; path: string } {
   const match = /^github:([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)(?:\/(.*))?$/.exec(location);
   if (!match) throw new FleetError('bad_input', `"${location}" is not a GitHub location: write it as github:owner/repo/path, e.g. github:acme/fleet-campaigns/campaigns.`);
-  return { repo: match[1]!, path: (match[2] ?? '').replace(/\/+$/, '') };
+  return { repo: match[1], path: (match[2] ?? '').replace(/\/+$/, '') };
 }
 
 /**

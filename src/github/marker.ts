@@ -27,7 +27,7 @@ export function formatMarker(marker: Marker): string {
 export function parseMarker(body: string | null | undefined): Marker | undefined {
   const match = MARKER.exec(body ?? '');
   if (!match) return undefined;
-  const marker: Marker = { campaignId: match[1]!, repo: match[2]! };
+  const marker: Marker = { campaignId: match[1], repo: match[2] };
   if (match[3] !== undefined) marker.revertOf = Number(match[3]);
   return marker;
 }

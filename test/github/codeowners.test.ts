@@ -62,7 +62,7 @@ describe('parseCodeowners', () => {
     const parsed = parseCodeowners('* @ok\n!secret.txt @x\n[ab].txt @y\n*.md not-an-owner\n');
     expect(parsed.rules.map((r) => r.pattern)).toEqual(['*']);
     expect(parsed.errors.map((e) => e.line)).toEqual([2, 3, 4]);
-    expect(parsed.errors[2]!.message).toContain('not-an-owner');
+    expect(parsed.errors[2].message).toContain('not-an-owner');
   });
 
   test('an escaped # starts a pattern instead of a comment', () => {
