@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { isFleetError } from '../../src/errors.js';
+import { startHarness, writesIn, type Harness } from './harness.js';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+  h.fake.state.seedRepo({
+    owner: 'acme',
+    name: 'api',
+    files: { 'package.json': '{"name":"api"}\n', 'src/index.ts': 'export {};\n', '.github/CODEOWNERS': '* @acme/platform\n/src/ @alice\n' },
+    topics: ['node'],
+    language: 'TypeScript',
+  });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const marker = { campaignId: 'c-1', repo: 'acme/api' };
+
+describe('gateway over real HTTP', () => {
+  test('reads the tree and files, commits a change, opens a PR and finds it again', async () => {
+    const repo = await h.github.getRepo('acme/api');
+    expect(repo).toMatchObject({ fullName: 'acme/api', defaultBranch: 'main', topics: ['node'] });
+    const head = (await h.github.getBranchSha('acme/api', 'main'))!;
+    const tree = await h.github.listTree('acme/api', head);
+    expect(tree.map((e) => e.path).sort()).toEqual(['.github/CODEOWNERS', 'package.json', 'src/index.ts']);
+    const files = await h.github.readFiles('acme/api', tree.filter((e) => e.path === 'package.json'));
+    expect(files.get('package.json')).toBe('{"name":"api"}\n');
+
+    const change = [
+      { path: 'package.json', content: '{"name":"api","private":true}\n' },
+      { path: 'src/index.ts', content: null },
+    ];
+    const first = await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/x', message: 'Change', files: change });
+    expect(first.action).toBe('created');
+    const again = await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/x', message: 'Change', files: change });
+    expect(again).toEqual({ ...first, action: 'unchanged' });
+    expect(h.fake.state.readFiles('acme', 'api', 'fleet/x')).toEqual({ '.github/CODEOWNERS': '* @acme/platform\n/src/ @alice\n', 'package.json': '{"name":"api","private":true}\n' });
+
+    const pr = await h.github.openPr({ repo: 'acme/api', branch: 'fleet/x', base: 'main', title: 'Change', body: 'Body', marker });
+    expect(pr).toMatchObject({ state: 'open', headRef: 'fleet/x', headSha: first.sha, baseRef: 'main' });
+    expect(await h.github.findPr({ repo: 'acme/api', branch: 'fleet/x', marker })).toMatchObject({ number: pr.number });
+    // Found by the marker even when looked up under another branch name.
+    expect(await h.github.findPr({ repo: 'acme/api', branch: 'other', marker })).toMatchObject({ number: pr.number });
+    // A second open attempt (a lost response) returns the same PR instead of failing.
+    expect(await h.github.openPr({ repo: 'acme/api', branch: 'fleet/x', base: 'main', title: 'Change', body: 'Body', marker })).toMatchObject({ number: pr.number });
+
+    const reviewers = await h.github.requestReviewers({ repo: 'acme/api', pr, paths: ['package.json', 'src/index.ts'], ref: 'main' });
+    expect(reviewers).toMatchObject({ users: ['alice'], teams: ['platform'], requested: true });
+    const updated = (await h.github.getPr('acme/api', pr.number))!;
+    const repeat = await h.github.requestReviewers({ repo: 'acme/api', pr: updated, paths: ['package.json', 'src/index.ts'], ref: 'main' });
+    expect(repeat.requested).toBe(false);
+    expect(writesIn(h.fake).filter((w) => w.includes('requested_reviewers'))).toHaveLength(1);
+
+    const prFiles = await h.github.listPrFiles('acme/api', pr.number);
+    expect(prFiles.map((f) => [f.path, f.status]).sort()).toEqual([
+      ['package.json', 'modified'],
+      ['src/index.ts', 'removed'],
+    ]);
+  });
+
+  test('a moved base rebuilds the branch on the new base head', async () => {
+    const change = [{ path: 'package.json', content: '{"name":"api","private":true}\n' }];
+    const first = await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/x', message: 'Change', files: change });
+    await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'other', message: 'Other', files: [{ path: 'README.md', content: '# api\n' }] });
+    await h.octokit.rest.git.updateRef({ owner: 'acme', repo: 'api', ref: 'heads/main', sha: (await h.github.getBranchSha('acme/api', 'other'))! });
+    const rebuilt = await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/x', message: 'Change', files: change });
+    expect(rebuilt.action).toBe('updated');
+    expect(rebuilt.sha).not.toBe(first.sha);
+    expect(h.fake.state.readFiles('acme', 'api', 'fleet/x')['README.md']).toBe('# api\n');
+  });
+
+  test('missing things are undefined, not errors', async () => {
+    expect(await h.github.getRepo('acme/nope')).toBeUndefined();
+    expect(await h.github.getBranchSha('acme/api', 'nope')).toBeUndefined();
+    expect(await h.github.readFile('acme/api', 'main', 'nope.txt')).toBeUndefined();
+    expect(await h.github.getPr('acme/api', 99)).toBeUndefined();
+    expect(await h.github.getRequiredChecks('acme/api', 'main')).toEqual({ protected: false, requiredChecks: [], requiredApprovals: 0 });
+    expect(await h.github.getRepos(['acme/api', 'acme/nope'])).toMatchObject({ missing: ['acme/nope'] });
+  });
+
+  test('a 404 where something must exist becomes a github_error with the status', async () => {
+    const error = await h.github.listTree('acme/api', 'f'.repeat(40)).catch((e: unknown) => e);
+    expect(isFleetError(error, 'github_error')).toBe(true);
+    expect((error as { details: { status: number; retryable: boolean } }).details).toMatchObject({ status: 404, retryable: false });
+  });
+
+  test('a 422 is reported with GitHub’s message', async () => {
+    const error = await h.github.addLabels('acme/api', 1, ['x']).catch((e: unknown) => e);
+    expect(isFleetError(error, 'github_error')).toBe(true);
+    expect((error as { details: { status: number } }).details.status).toBeGreaterThanOrEqual(404);
+  });
+
+  test('lists an organisation by topic, language and archived flag', async () => {
+    h.fake.state.seedRepo({ owner: 'acme', name: 'web', files: { 'a.txt': 'a' }, topics: ['node', 'web'], language: 'TypeScript' });
+    h.fake.state.seedRepo({ owner: 'acme', name: 'old', files: { 'a.txt': 'a' }, topics: ['node'], language: 'TypeScript', archived: true });
+    h.fake.state.seedRepo({ owner: 'acme', name: 'go', files: { 'a.txt': 'a' }, topics: ['node'], language: 'Go' });
+    const names = async (q: object) => (await h.github.listOrgRepos({ org: 'acme', ...q })).map((r) => r.fullName).sort();
+    expect(await names({ topics: ['node'], language: 'typescript' })).toEqual(['acme/api', 'acme/web']);
+    expect(await names({ topics: ['web'] })).toEqual(['acme/web']);
+    expect(await names({ includeArchived: true, language: 'TypeScript' })).toEqual(['acme/api', 'acme/old', 'acme/web']);
+  });
+});
