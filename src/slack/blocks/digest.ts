@@ -30,7 +30,8 @@ export interface DigestInput {
   /** The local day the digest covers, YYYY-MM-DD. */
   day: string;
   campaigns: DigestCampaign[];
-  github: { used: number; limit: number | null; notModified: number };
+  /** The GitHub budget used today, when known. */
+  github?: { used: number; limit: number | null; notModified: number };
 }
 
 const WAIT_LABEL: Record<WaitKind, string> = {
@@ -69,8 +70,10 @@ export function digestMessage(input: DigestInput): SlackMessage {
     blocks.push(divider());
   }
   if (input.campaigns.length > room) blocks.push(section(`_… and ${input.campaigns.length - room} more campaigns: type \`/fleet list\`_`));
-  const limit = input.github.limit === null ? '' : ` of ${input.github.limit}`;
-  blocks.push(context([`GitHub budget used: ${input.github.used}${limit} requests (${input.github.notModified} answered from cache)`]));
+  if (input.github) {
+    const limit = input.github.limit === null ? '' : ` of ${input.github.limit}`;
+    blocks.push(context([`GitHub budget used: ${input.github.used}${limit} requests (${input.github.notModified} answered from cache)`]));
+  }
   const waiting = input.campaigns.reduce((n, c) => n + c.waits.length, 0);
   return { text: fallback(`Fleet digest ${input.day}: ${input.campaigns.length} campaigns, ${waiting} items waiting`), blocks };
 }

@@ -6,3 +6,4 @@ export * from './help.js';
 export * from './home.js';
 export * from './preview.js';
 export { LIMITS, escapeText, truncate, progressBar, type Block, type SlackMessage } from './text.js';
+export * from './status.js';

@@ -1,0 +1,113 @@
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondArguments, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { z } from 'zod';
+import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue, type ActionId } from './blocks/action-ids.js';
+import { abortConfirmation } from './blocks/status.js';
+import { context, escapeText, mention, type Block } from './blocks/text.js';
+import type { ListenerDeps } from './deps.js';
+import { replyWithError } from './handle-errors.js';
+import { specFromForm } from './start-modal.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+interface ClickContext<T> {
+  value: T;
+  user: string;
+  args: ButtonArgs;
+  ephemeral: (text: string) => Promise<unknown>;
+  replace: (message: RespondArguments) => Promise<unknown>;
+}
+
+/**
+ * Registers one button: ack first, validate the value it carries, run `handle`, and send any
+ * error through the one error path. A value that does not validate gets a "this button is out
+ * of date" reply and changes nothing.
+ */
+function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodType<T>, handle: (c: ClickContext<T>) => Promise<void>): void {
+  app.action<BlockAction<ButtonAction>>(id, async (args) => {
+    await args.ack();
+    const user = args.body.user.id;
+    const ephemeral = (text: string) => args.respond({ response_type: 'ephemeral', replace_original: false, text });
+    const replace = (message: RespondArguments) => args.respond({ replace_original: true, ...message });
+    const value = decodeValue(schema, args.action.value);
+    if (value === undefined) {
+      await ephemeral(':warning: This button carries data Fleet cannot read; it may be from an older version. Type `/fleet status <id>` to act on the campaign instead.');
+      return;
+    }
+    try {
+      await handle({ value, user, args, ephemeral, replace });
+    } catch (error) {
+      const campaignId = (value as { c?: string }).c;
+      await replyWithError(error, { what: `the ${id} button`, user, campaignId }, ephemeral, deps.logger);
+    }
+  });
+}
+
+/** Removes the buttons of a message and adds who decided, keeping the rest as it was. */
+export function markDecided(blocks: Block[], verdict: string): Block[] {
+  return [...blocks.filter((b) => b.type !== 'actions'), context([verdict])];
+}
+
+/**
+ * Registers the buttons: Approve / Reject, Pause / Resume / Abort (with confirmation), Retry /
+ * Skip, Revert wave, and Launch / Cancel on a preview.
+ *
+ * @example registerActions(app, { service, admins, logger, now })
+ */
+export function registerActions(app: App, deps: ListenerDeps): void {
+  const { service } = deps;
+
+  for (const [id, decide] of [
+    [ACTION.approve, 'approve'],
+    [ACTION.reject, 'reject'],
+  ] as const) {
+    onButton(app, deps, id, GateValue, async ({ value, user, args }) => {
+      const gate = await service[decide](value.c, user, value.g);
+      const message = args.body.message;
+      const channel = args.body.channel?.id;
+      const verdict = `${gate.state === 'approved' ? ':white_check_mark: Approved' : ':no_entry_sign: Rejected'} by ${mention(user)}`;
+      // The gate message is updated in place so nobody clicks a decided gate again.
+      if (message?.ts && channel) {
+        const blocks = markDecided((message.blocks ?? []) as Block[], verdict);
+        await args.client.chat.update({ channel, ts: message.ts, text: `Gate ${gate.state}`, blocks });
+      }
+    });
+  }
+
+  onButton(app, deps, ACTION.pause, CampaignValue, async ({ value, user, ephemeral }) => {
+    const c = await service.pause(value.c, user);
+    await ephemeral(`:double_vertical_bar: Paused *${escapeText(c.name)}*.`);
+  });
+  onButton(app, deps, ACTION.resume, CampaignValue, async ({ value, user, ephemeral }) => {
+    const c = await service.resume(value.c, user);
+    await ephemeral(`:arrow_forward: Resumed *${escapeText(c.name)}*.`);
+  });
+  onButton(app, deps, ACTION.abort, CampaignValue, async ({ value, args }) => {
+    const status = service.status(value.c);
+    await args.respond({ response_type: 'ephemeral', replace_original: false, ...abortConfirmation(status.id, status.name) });
+  });
+  onButton(app, deps, ACTION.abortConfirm, CampaignValue, async ({ value, user, replace }) => {
+    const c = await service.abort(value.c, user, 'aborted from Slack');
+    await replace({ text: `:x: Aborted *${escapeText(c.name)}* (\`${c.id}\`).` });
+  });
+  onButton(app, deps, ACTION.retry, TargetValue, async ({ value, user, ephemeral }) => {
+    const t = await service.retry(value.c, value.r, user);
+    await ephemeral(`:repeat: \`${escapeText(t.repo)}\` will run again.`);
+  });
+  onButton(app, deps, ACTION.skip, TargetValue, async ({ value, user, ephemeral }) => {
+    const t = await service.skip(value.c, value.r, user, 'skipped from Slack');
+    await ephemeral(`:fast_forward: \`${escapeText(t.repo)}\` is skipped.`);
+  });
+  onButton(app, deps, ACTION.revertWave, WaveValue, async ({ value, user, ephemeral }) => {
+    const count = await service.revertWave(value.c, value.w, user);
+    await ephemeral(`:rewind: Opening ${count} revert PRs for wave ${value.w + 1}.`);
+  });
+  onButton(app, deps, ACTION.launch, LaunchValue, async ({ value, user, replace }) => {
+    const ref = 'catalog' in value ? { catalog: value.catalog } : { spec: specFromForm(value.form, user), source: 'slack:start-form' };
+    const c = await service.start(ref, user);
+    await replace({ text: `:rocket: Started *${escapeText(c.name)}* (\`${c.id}\`) in <#${c.channel}>. Follow it in that thread.` });
+  });
+  app.action<BlockAction<ButtonAction>>(ACTION.cancel, async ({ ack, respond }) => {
+    await ack();
+    await respond({ delete_original: true });
+  });
+}

@@ -1,0 +1,83 @@
+import type { CampaignState, TargetState } from '../../engine/states.js';
+import { TARGET_STATES } from '../../engine/states.js';
+import { ACTION, encodeValue } from './action-ids.js';
+import { actions, button, context, escapeText, fallback, link, mention, packLines, progressBar, section, type Block, type SlackMessage } from './text.js';
+
+export interface StatusInput {
+  id: string;
+  name: string;
+  state: CampaignState;
+  stateReason: string;
+  owner: string;
+  currentWave: number;
+  waveCount: number;
+  counts: Partial<Record<TargetState, number>>;
+  confidence: number | null;
+  openGate: { id: number; wave: number } | null;
+  needsAttention: { repo: string; reason: string; prUrl: string | null }[];
+}
+
+const FINAL: TargetState[] = ['succeeded', 'failed', 'skipped', 'reverted'];
+
+function totals(counts: Partial<Record<TargetState, number>>): { done: number; total: number } {
+  const total = TARGET_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  const done = FINAL.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  return { done, total };
+}
+
+/**
+ * `/fleet status <id>`: one campaign in detail, with what needs a person.
+ *
+ * @example statusMessage({ id: 'c-1', name: 'bump', state: 'running', stateReason: '', owner: 'U1', currentWave: 0,
+ *   waveCount: 4, counts: { running: 3 }, confidence: null, openGate: null, needsAttention: [] })
+ */
+export function statusMessage(s: StatusInput): SlackMessage {
+  const { done, total } = totals(s.counts);
+  const counts = TARGET_STATES.filter((t) => (s.counts[t] ?? 0) > 0).map((t) => `${t} *${s.counts[t]}*`).join(' · ') || 'no targets';
+  const blocks: Block[] = [
+    section(
+      `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeText(s.stateReason)}` : ''}\n` +
+        `Owner ${mention(s.owner)} · wave ${s.currentWave + 1} of ${Math.max(1, s.waveCount)} · \`${progressBar(done, total)}\` ${done}/${total}\n${counts}`,
+    ),
+    context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open before wave ${s.openGate.wave + 2}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
+  ];
+  if (s.needsAttention.length) {
+    const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeText(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);
+    blocks.push(section(`*Needs attention (${s.needsAttention.length})*`), ...packLines(lines, 6, 'targets'));
+  }
+  return { text: fallback(`${escapeText(s.name)} (${s.id}): ${s.state}, ${done}/${total} done`), blocks };
+}
+
+export interface ListEntry {
+  id: string;
+  name: string;
+  state: CampaignState;
+  owner: string;
+  channel: string;
+  counts: Partial<Record<TargetState, number>>;
+}
+
+/** `/fleet list`: every campaign, newest activity first as given. */
+export function listMessage(entries: ListEntry[]): SlackMessage {
+  if (entries.length === 0) return { text: 'No campaigns yet.', blocks: [section('No campaigns yet. Start one with `/fleet start`.')] };
+  const lines = entries.map((e) => {
+    const { done, total } = totals(e.counts);
+    return `• \`${escapeText(e.id)}\` *${escapeText(e.name)}* · ${e.state} · ${done}/${total} · ${mention(e.owner)} in <#${e.channel}>`;
+  });
+  return { text: fallback(`${entries.length} campaigns`), blocks: packLines(lines, 20, 'campaigns') };
+}
+
+/** The confirmation asked before an abort. */
+export function abortConfirmation(campaignId: string, name: string): SlackMessage {
+  const value = encodeValue({ c: campaignId });
+  return {
+    text: fallback(`Abort ${escapeText(name)}?`),
+    blocks: [
+      section(`:warning: Abort *${escapeText(name)}* (\`${escapeText(campaignId)}\`)? No new step will run; open PRs stay open for you to close. This cannot be undone.`),
+      actions([
+        button({ text: 'Abort campaign', actionId: ACTION.abortConfirm, value, style: 'danger' }),
+        button({ text: 'Keep it running', actionId: ACTION.cancel, value: 'cancel' }),
+      ]),
+    ],
+  };
+}

@@ -1,0 +1,63 @@
+import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { homeView } from './blocks/home.js';
+import { previewMessage } from './blocks/preview.js';
+import type { ListenerDeps } from './deps.js';
+import { replyWithError } from './handle-errors.js';
+import { START_CALLBACK, StartMetadata, readStartSubmission, specFromForm } from './start-modal.js';
+
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/**
+ * The `/fleet start` modal's submit: per-field errors are returned to the modal; a valid choice
+ * closes it and posts the dry-run preview ephemerally with a Launch button.
+ */
+export function createStartSubmit(deps: ListenerDeps) {
+  return async function startSubmit({ ack, body, view, client }: SubmitArgs): Promise<void> {
+    const user = body.user.id;
+    const submission = readStartSubmission(view.state.values, view.private_metadata, user);
+    if (!submission.ok) {
+      await ack({ response_action: 'errors', errors: submission.errors });
+      return;
+    }
+    await ack();
+    const meta = StartMetadata.safeParse(JSON.parse(view.private_metadata || '{}'));
+    const channel = meta.success ? meta.data.channel : user;
+    const ephemeral = (text: string) => client.chat.postEphemeral({ channel, user, text });
+    try {
+      const launch = submission.launch;
+      const ref = 'catalog' in launch ? { catalog: launch.catalog } : { spec: specFromForm(launch.form, user), source: 'slack:start-form' };
+      const preview = await deps.service.preview(ref);
+      const message = previewMessage({ ...preview, name: preview.spec.name, noChange: preview.noChange.length, launch });
+      await client.chat.postEphemeral({ channel, user, ...message });
+    } catch (error) {
+      await replyWithError(error, { what: 'the start form', user }, ephemeral, deps.logger);
+    }
+  };
+}
+
+/** App Home: published when a person opens the tab. */
+export function createHomeOpened(deps: ListenerDeps) {
+  return async function homeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
+    if (event.tab !== 'home') return;
+    const FINAL = ['succeeded', 'failed', 'skipped', 'reverted'] as const;
+    const campaigns = deps.service.list().map((c) => ({
+      id: c.id,
+      name: c.name,
+      state: c.state,
+      owner: c.owner,
+      done: FINAL.reduce((n, s) => n + (c.counts[s] ?? 0), 0),
+      total: Object.values(c.counts).reduce((n, v) => n + v, 0),
+      openGate: c.state === 'awaiting-approval',
+    }));
+    try {
+      await client.views.publish({ user_id: event.user, view: homeView({ user: event.user, frozen: deps.service.isFrozen(), isAdmin: deps.admins.includes(event.user), campaigns }) });
+    } catch (error) {
+      deps.logger.error('could not publish App Home', { user: event.user, message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}
+
+export function registerViews(app: App, deps: ListenerDeps): void {
+  app.view<ViewSubmitAction>(START_CALLBACK, createStartSubmit(deps));
+  app.event('app_home_opened', createHomeOpened(deps));
+}
