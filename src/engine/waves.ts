@@ -46,6 +46,9 @@ export interface AdvanceWavesInput {
  */
 export function advanceWaves(input: AdvanceWavesInput): WavesReport {
   const report: WavesReport = { decisions: [], started: [], completed: [], halted: [], expired: [] };
+  for (const campaign of input.store.campaigns.list({ states: ['rolling-back'] })) {
+    input.store.transaction(() => finishRollback(input, campaign.id, report));
+  }
   for (const campaign of input.store.campaigns.list({ states: ['running', 'awaiting-approval'] })) {
     input.store.transaction(() => advanceCampaign(input, campaign.id, report));
   }
@@ -169,6 +172,24 @@ function expireGate(input: AdvanceWavesInput, campaign: CampaignRecord, report: 
   store.outbox.enqueue(buildStateNotice(paused, `The approval request for wave ${gate.wave + 1} expired; the campaign is paused. Resume it to ask again.`, now));
   enqueueRootUpdate(store, paused, now);
   report.expired?.push(campaign.id);
+}
+
+/** A rollback is over when every reverting target (past the end of the path) is final; the campaign then halts. */
+function finishRollback(input: AdvanceWavesInput, campaignId: string, report: WavesReport): void {
+  const { store, now } = input;
+  const campaign = store.campaigns.get(campaignId);
+  if (!campaign || campaign.state !== 'rolling-back') return;
+  const pathLength = readSteps(campaign).length;
+  const reverting = store.targets.list(campaign.id).filter((t) => t.stepIndex >= pathLength && t.mergedSha !== null);
+  if (reverting.some((t) => !isFinalTargetState(t.state))) return;
+  const reverted = reverting.filter((t) => t.state === 'reverted').length;
+  const reason = `${reverted} of ${reverting.length} merged changes reverted; resume the campaign to continue or abort it`;
+  const halted = store.campaigns.update(campaign.id, campaign.version, { state: 'halted', stateReason: reason }, now);
+  if (!halted) return;
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'rollback.finished', data: { reverted, targets: reverting.length } });
+  store.outbox.enqueue(buildStateNotice(halted, `Rollback finished: ${reason}.`, now));
+  enqueueRootUpdate(store, halted, now);
+  report.halted?.push(campaign.id);
 }
 
 function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport): void {

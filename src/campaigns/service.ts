@@ -1,0 +1,431 @@
+import { randomBytes } from 'node:crypto';
+import picomatch from 'picomatch';
+import { applyChange, pathsToRead } from '../changes/apply-change.js';
+import { readSpec, readSteps } from '../engine/campaign-spec.js';
+import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/messages.js';
+import { FINAL_CAMPAIGN_STATES, isFinalTargetState } from '../engine/states.js';
+import { wakeGateTargets } from '../engine/waves.js';
+import { FleetError, isFleetError } from '../errors.js';
+import type { Gateway, RepoInfo } from '../github/gateway.js';
+import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
+import { authorize, type CampaignAction } from './authorize.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, CatalogEntry, PlannedWave, SpecRef } from './service-types.js';
+import { resolveSteps, type CampaignSpec } from './spec.js';
+
+/** What wave planning needs to know of each target. */
+export interface PlanInput {
+  repo: string;
+  canary?: boolean;
+  ciHealth?: number;
+  criticality?: number;
+}
+
+export type PlanWaves = (targets: PlanInput[], sizes: CampaignSpec['waves'], seed: string) => PlannedWave[];
+
+/** The catalog of specs (FLEET_CAMPAIGNS), as the service uses it. */
+export interface ServiceCatalog {
+  list(): Promise<CatalogEntry[]>;
+  /** A spec by name; a FleetError('spec_not_found' or 'spec_invalid') says what is wrong. */
+  load(name: string): Promise<{ spec: CampaignSpec; source: string }>;
+}
+
+export interface CampaignServiceDeps {
+  store: Store;
+  catalog: ServiceCatalog;
+  gateway: Gateway;
+  planWaves: PlanWaves;
+  admins: readonly string[];
+  resolveGroupMembers: (groupId: string) => Promise<string[]>;
+  now: () => number;
+  /** Runs the advance job at once (after a Slack action). */
+  wake: () => void;
+  newId?: () => string;
+  catalogDir?: string;
+}
+
+/** GitHub requests per target along the default path, measured against the fake GitHub's counters. */
+const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> = {
+  'open-pr': { requests: 12, content: 7 },
+  'await-checks': { requests: 4, content: 0 },
+  compliance: { requests: 4, content: 0 },
+  canary: { requests: 0, content: 0 },
+  gate: { requests: 0, content: 0 },
+  merge: { requests: 3, content: 2 },
+  bake: { requests: 0, content: 0 },
+  close: { requests: 2, content: 2 },
+  revert: { requests: 6, content: 5 },
+};
+/** GitHub's secondary limit on content-creating requests. */
+const CONTENT_PER_HOUR = 500;
+
+function createDefaultId(): string {
+  return `c-${randomBytes(3).toString('hex')}`;
+}
+
+function matchesAny(globs: readonly string[], repo: string): boolean {
+  return globs.some((g) => picomatch.isMatch(repo, g) || picomatch.isMatch(repo.split('/')[1] ?? repo, g));
+}
+
+function findCriticality(spec: CampaignSpec, repo: string): number | undefined {
+  const table = spec.targets.criticality;
+  if (table[repo] !== undefined) return table[repo];
+  const glob = Object.keys(table).find((g) => matchesAny([g], repo));
+  return glob === undefined ? undefined : table[glob];
+}
+
+/**
+ * The campaign service the Slack surface and the CLI call. Every method checks authorization,
+ * records an event (a refused attempt too) and queues the Slack messages that follow, in one
+ * transaction with the change itself.
+ *
+ * @example
+ * const service = createCampaignService({ store, catalog, gateway, planWaves, admins: ['U1'],
+ *   resolveGroupMembers: async () => [], now: Date.now, wake: () => scheduler.wake() });
+ * await service.start({ catalog: 'bump-lodash' }, 'U024BE7LH');
+ */
+export function createCampaignService(deps: CampaignServiceDeps): CampaignService {
+  const { store, now } = deps;
+  const newId = deps.newId ?? createDefaultId;
+
+  function requireCampaign(id: string): CampaignRecord {
+    const campaign = store.campaigns.get(id);
+    if (!campaign) throw new FleetError('not_found', `There is no campaign "${id}". Type \`/fleet list\` to see the campaigns.`, { campaignId: id });
+    return campaign;
+  }
+
+  async function check(campaign: CampaignRecord, actor: string, action: CampaignAction): Promise<void> {
+    const spec = readSpec(campaign);
+    const groupMembers: Record<string, string[]> = {};
+    if (!deps.admins.includes(actor) && actor !== campaign.owner && !spec.approvers.users.includes(actor)) {
+      for (const g of spec.approvers.groups) groupMembers[g] = await deps.resolveGroupMembers(g);
+    }
+    const verdict = authorize({ actor, action, admins: deps.admins, owner: campaign.owner, approvers: spec.approvers, groupMembers });
+    if (verdict.allowed) return;
+    store.events.append({ campaignId: campaign.id, at: now(), actor, kind: 'auth.refused', data: { action } });
+    throw new FleetError('forbidden', verdict.sentence, { action, owner: campaign.owner });
+  }
+
+  /** Applies a campaign change with its event and messages in one transaction; a lost race is a conflict. */
+  function transition(campaign: CampaignRecord, patch: { state: CampaignRecord['state']; stateReason: string }, event: { actor: string; kind: string; data?: Record<string, unknown> }, messages: (c: CampaignRecord, at: number) => NewOutboxMessage[] = () => []): CampaignRecord {
+    const at = now();
+    return store.transaction(() => {
+      const updated = store.campaigns.update(campaign.id, campaign.version, patch, at);
+      if (!updated) throw new FleetError('conflict', `Campaign ${campaign.id} changed while you acted on it. Look at its latest state with \`/fleet status ${campaign.id}\` and try again.`);
+      store.events.append({ campaignId: campaign.id, at, ...event });
+      for (const m of messages(updated, at)) store.outbox.enqueue(m);
+      enqueueRootUpdate(store, updated, at);
+      return updated;
+    });
+  }
+
+  async function resolveRef(ref: SpecRef): Promise<{ spec: CampaignSpec; source: string }> {
+    if ('catalog' in ref) return deps.catalog.load(ref.catalog);
+    return { spec: ref.spec, source: ref.source };
+  }
+
+  async function discoverTargets(spec: CampaignSpec): Promise<RepoInfo[]> {
+    const t = spec.targets;
+    let repos: RepoInfo[];
+    if (t.repos) {
+      const { found, missing } = await deps.gateway.getRepos(t.repos);
+      if (missing.length > 0 && found.length === 0) {
+        throw new FleetError('not_found', `None of the listed repositories were found (${missing.slice(0, 5).join(', ')}). Check the names in the spec's targets.repos.`, { missing });
+      }
+      repos = found;
+    } else {
+      repos = await deps.gateway.listOrgRepos({ org: t.org!, topics: t.topics, language: t.language, includeArchived: t.includeArchived });
+    }
+    return repos.filter(
+      (r) => (t.includeArchived || !r.archived) && (t.include.length === 0 || matchesAny(t.include, r.fullName)) && !matchesAny(t.exclude, r.fullName),
+    );
+  }
+
+  function planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): PlannedWave[] {
+    if (repos.length === 0) {
+      throw new FleetError('bad_input', `No repositories match the targets of ${spec.name}. Widen targets (org, topics, include) or list repos explicitly.`);
+    }
+    const inputs = repos.map((r) => ({ repo: r.fullName, canary: spec.targets.canary.includes(r.fullName), criticality: findCriticality(spec, r.fullName) }));
+    return deps.planWaves(inputs, spec.waves, seed).filter((w) => w.repos.length > 0);
+  }
+
+  function summarize(c: CampaignRecord): CampaignSummary {
+    return { id: c.id, name: c.name, state: c.state, owner: c.owner, channel: c.channel, currentWave: c.currentWave, waveCount: c.waveCount, counts: store.targets.counts(c.id) };
+  }
+
+  function findOpenGate(campaignId: string, gateId?: number): GateRecord {
+    const gate = gateId !== undefined ? store.gates.get(gateId) : store.gates.list(campaignId).find((g) => g.kind === 'wave' && g.state === 'open');
+    if (!gate || gate.campaignId !== campaignId) {
+      throw new FleetError('not_found', `Campaign ${campaignId} has no open gate to decide. Type \`/fleet status ${campaignId}\` to see where it is.`);
+    }
+    return gate;
+  }
+
+  async function decideGate(campaignId: string, actor: string, state: 'approved' | 'rejected', gateId?: number): Promise<GateRecord> {
+    const campaign = requireCampaign(campaignId);
+    await check(campaign, actor, state === 'approved' ? 'approve' : 'reject');
+    const gate = findOpenGate(campaignId, gateId);
+    const at = now();
+    const decided = store.transaction(() => {
+      const won = store.gates.decide(gate.id, state, actor, at);
+      if (!won) return undefined;
+      const fresh = store.campaigns.get(campaignId)!;
+      store.events.append({ campaignId, at, actor, kind: state === 'approved' ? 'gate.approved' : 'gate.rejected', data: { gateId: gate.id, wave: gate.wave } });
+      store.outbox.enqueue(buildGateDecided(fresh, won, at));
+      let next = fresh;
+      if (state === 'approved' && fresh.state === 'awaiting-approval') {
+        next = store.campaigns.update(fresh.id, fresh.version, { state: 'running', stateReason: '' }, at) ?? fresh;
+        wakeGateTargets(store, campaignId, gate.wave, at);
+      }
+      if (state === 'rejected' && !FINAL_CAMPAIGN_STATES.includes(fresh.state)) {
+        next = store.campaigns.update(fresh.id, fresh.version, { state: 'halted', stateReason: `wave ${gate.wave + 1} was rejected by <@${actor}>` }, at) ?? fresh;
+      }
+      enqueueRootUpdate(store, next, at);
+      return won;
+    });
+    if (!decided) {
+      const current = store.gates.get(gate.id)!;
+      const who = current.decidedBy === 'engine' ? 'Fleet' : `<@${current.decidedBy ?? 'someone'}>`;
+      throw new FleetError('conflict', `${who} already ${current.state} this gate; nothing more to do.`, { gateId: gate.id, decidedBy: current.decidedBy, state: current.state });
+    }
+    deps.wake();
+    return decided;
+  }
+
+  function requireTarget(campaignId: string, repo: string): TargetRecord {
+    const target = store.targets.findByRepo(campaignId, repo);
+    if (!target) throw new FleetError('not_found', `Campaign ${campaignId} has no target ${repo}. Type \`/fleet status ${campaignId}\` to see its targets.`);
+    return target;
+  }
+
+  return {
+    async preview(ref) {
+      const { spec } = await resolveRef(ref);
+      const repos = await discoverTargets(spec);
+      const waves = planFor(spec, repos, `preview:${spec.name}`);
+      const sampleRepo = waves[0]?.repos[0] ?? null;
+      let sampleDiff = '';
+      const noChange: string[] = [];
+      if (sampleRepo) {
+        const info = repos.find((r) => r.fullName === sampleRepo)!;
+        const head = await deps.gateway.getBranchSha(sampleRepo, info.defaultBranch);
+        if (head) {
+          const tree = await deps.gateway.listTree(sampleRepo, head);
+          const wanted = new Set(pathsToRead(spec.change, tree.map((e) => e.path)));
+          const files = await deps.gateway.readFiles(sampleRepo, tree.filter((e) => wanted.has(e.path)));
+          const result = await applyChange(spec.change, files, { repo: sampleRepo, catalogDir: deps.catalogDir });
+          if (result.noop) noChange.push(sampleRepo);
+          sampleDiff = result.noop ? `(no change needed: ${result.reason})` : result.diff;
+        }
+      }
+      const steps = resolveSteps(spec);
+      const perTarget = steps.reduce((acc, s) => ({ requests: acc.requests + (REQUESTS_PER_STEP[s.kind]?.requests ?? 2), content: acc.content + (REQUESTS_PER_STEP[s.kind]?.content ?? 0) }), { requests: 0, content: 0 });
+      const requests = repos.length * perTarget.requests + repos.length + 1;
+      const contentRequests = repos.length * perTarget.content;
+      const remaining = store.github.rate('core')?.remaining ?? null;
+      const waitMinutes = steps.reduce((sum, s) => sum + (typeof s.options.duration === 'number' ? s.options.duration / 60_000 : 0), 0) + (steps.some((s) => s.kind === 'await-checks') ? 10 : 0);
+      const pacingMinutes = (contentRequests / CONTENT_PER_HOUR) * 60;
+      const minutes = Math.ceil(waves.length * waitMinutes + pacingMinutes);
+      return {
+        spec,
+        targets: repos.length,
+        noChange,
+        waves,
+        sampleRepo,
+        sampleDiff,
+        github: { requests, contentRequests, remaining },
+        estimate: {
+          minutes,
+          explanation: `${waves.length} waves × about ${Math.round(waitMinutes)} min of checks, canary and bake each, plus ${Math.round(pacingMinutes)} min of pacing for ${contentRequests} content-creating requests (GitHub allows ${CONTENT_PER_HOUR} an hour); approvals at review gates add to this.`,
+        },
+      } satisfies CampaignPreview;
+    },
+
+    async start(ref, actor) {
+      const { spec, source } = await resolveRef(ref);
+      const repos = await discoverTargets(spec);
+      const id = newId();
+      const waves = planFor(spec, repos, id);
+      const at = now();
+      const created = store.transaction(() => {
+        const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });
+        store.targets.insertMany(
+          id,
+          waves.flatMap((w) => w.repos.map((repo) => ({ repo, wave: w.index, risk: { canary: spec.targets.canary.includes(repo), criticality: findCriticality(spec, repo) ?? null } }))),
+          at,
+        );
+        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, targets: repos.length, waves: waves.map((w) => w.repos.length) } });
+        store.outbox.enqueue(buildRootPost(store, campaign, at));
+        return campaign;
+      });
+      deps.wake();
+      return created;
+    },
+
+    async pause(campaignId, actor, reason) {
+      const campaign = requireCampaign(campaignId);
+      await check(campaign, actor, 'pause');
+      if (campaign.state !== 'running' && campaign.state !== 'awaiting-approval') {
+        throw new FleetError('transition_refused', `Campaign ${campaignId} is ${campaign.state}; only a running campaign can be paused.`);
+      }
+      const why = reason ?? `paused by <@${actor}>`;
+      return transition(campaign, { state: 'paused', stateReason: why }, { actor, kind: 'campaign.paused', data: { reason: why } }, (c, at) => [buildStateNotice(c, `Paused by <@${actor}>. Steps in flight finish; nothing new starts until it is resumed.`, at)]);
+    },
+
+    async resume(campaignId, actor) {
+      const campaign = requireCampaign(campaignId);
+      await check(campaign, actor, 'resume');
+      if (campaign.state !== 'paused' && campaign.state !== 'halted') {
+        throw new FleetError('transition_refused', `Campaign ${campaignId} is ${campaign.state}; only a paused or halted campaign can be resumed.`);
+      }
+      const spec = readSpec(campaign);
+      const gate = store.gates.find(campaignId, campaign.currentWave, 'wave');
+      const at = now();
+      const resumed = store.transaction(() => {
+        const rollback = store.gates.list(campaignId).find((g) => g.kind === 'rollback' && g.state === 'open');
+        if (rollback) store.gates.decide(rollback.id, 'cancelled', actor, at);
+        // An expired approval request is asked again rather than treated as approved.
+        const askAgain = gate?.state === 'expired' && store.gates.reopen(gate.id, at, at + spec.policy.approvalTimeout);
+        const updated = store.campaigns.update(campaign.id, campaign.version, { state: askAgain ? 'awaiting-approval' : 'running', stateReason: '' }, at);
+        if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
+        store.events.append({ campaignId, at, actor, kind: 'campaign.resumed', data: { askAgain } });
+        store.outbox.enqueue(buildStateNotice(updated, `Resumed by <@${actor}>.`, at));
+        if (askAgain) store.outbox.enqueue(buildGateRequest(updated, store.gates.get(gate.id)!, at));
+        enqueueRootUpdate(store, updated, at);
+        return updated;
+      });
+      deps.wake();
+      return resumed;
+    },
+
+    async abort(campaignId, actor, reason) {
+      const campaign = requireCampaign(campaignId);
+      await check(campaign, actor, 'abort');
+      if (FINAL_CAMPAIGN_STATES.includes(campaign.state)) {
+        throw new FleetError('transition_refused', `Campaign ${campaignId} is already ${campaign.state}; there is nothing to abort.`);
+      }
+      const why = reason ?? `aborted by <@${actor}>`;
+      const at = now();
+      return store.transaction(() => {
+        const updated = store.campaigns.update(campaign.id, campaign.version, { state: 'aborted', stateReason: why }, at);
+        if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
+        for (const t of store.targets.list(campaignId)) {
+          if (!isFinalTargetState(t.state)) store.targets.update(t.id, t.version, { state: 'skipped', stateReason: why }, at);
+        }
+        for (const g of store.gates.list(campaignId)) if (g.state === 'open') store.gates.decide(g.id, 'cancelled', actor, at);
+        store.events.append({ campaignId, at, actor, kind: 'campaign.aborted', data: { reason: why } });
+        store.outbox.enqueue(buildFinalSummary(store, updated, at));
+        enqueueRootUpdate(store, updated, at);
+        return updated;
+      });
+    },
+
+    approve: (campaignId, actor, gateId) => decideGate(campaignId, actor, 'approved', gateId),
+    reject: (campaignId, actor, gateId) => decideGate(campaignId, actor, 'rejected', gateId),
+
+    async retry(campaignId, repo, actor) {
+      const campaign = requireCampaign(campaignId);
+      await check(campaign, actor, 'retry');
+      const target = requireTarget(campaignId, repo);
+      if (target.state !== 'needs-attention' && target.state !== 'failed') {
+        throw new FleetError('transition_refused', `${repo} is ${target.state}; only a target that needs attention or failed can be retried.`);
+      }
+      const at = now();
+      const updated = store.transaction(() => {
+        const t = store.targets.update(target.id, target.version, { state: 'pending', stateReason: `retried by <@${actor}>`, attempts: 0, dueAt: at }, at);
+        if (!t) throw new FleetError('conflict', `${repo} changed while you acted on it. Look at it again and retry.`);
+        store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.retried', data: { repo } });
+        enqueueRootUpdate(store, store.campaigns.get(campaignId)!, at);
+        return t;
+      });
+      deps.wake();
+      return updated;
+    },
+
+    async skip(campaignId, repo, actor, reason) {
+      const campaign = requireCampaign(campaignId);
+      await check(campaign, actor, 'skip');
+      const target = requireTarget(campaignId, repo);
+      if (isFinalTargetState(target.state)) throw new FleetError('transition_refused', `${repo} is already ${target.state}; there is nothing to skip.`);
+      const why = reason ?? `skipped by <@${actor}>`;
+      const at = now();
+      const updated = store.transaction(() => {
+        const t = store.targets.update(target.id, target.version, { state: 'skipped', stateReason: why }, at);
+        if (!t) throw new FleetError('conflict', `${repo} changed while you acted on it. Look at it again and skip it.`);
+        store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.skipped', data: { repo, reason: why } });
+        enqueueRootUpdate(store, store.campaigns.get(campaignId)!, at);
+        return t;
+      });
+      deps.wake();
+      return updated;
+    },
+
+    async revertWave(campaignId, wave, actor) {
+      const campaign = requireCampaign(campaignId);
+      await check(campaign, actor, 'revert');
+      const pathLength = readSteps(campaign).length;
+      const merged = store.targets.list(campaignId, wave).filter((t) => t.mergedSha !== null && t.state !== 'reverted' && t.stepIndex < pathLength);
+      if (merged.length === 0) throw new FleetError('bad_input', `Wave ${wave + 1} of ${campaignId} has no merged changes to revert.`);
+      const at = now();
+      store.transaction(() => {
+        const updated = store.campaigns.update(campaign.id, campaign.version, { state: 'rolling-back', stateReason: `reverting wave ${wave + 1} (asked by <@${actor}>)` }, at);
+        if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
+        const offer = store.gates.find(campaignId, wave, 'rollback');
+        if (offer?.state === 'open') store.gates.decide(offer.id, 'approved', actor, at);
+        for (const t of merged) store.targets.update(t.id, t.version, { state: 'pending', stepIndex: pathLength, attempts: 0, dueAt: at, stateReason: 'reverting' }, at);
+        store.events.append({ campaignId, at, actor, kind: 'wave.revert-started', data: { wave, targets: merged.length } });
+        store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> is reverting wave ${wave + 1}: ${merged.length} revert PRs will be opened.`, at));
+        enqueueRootUpdate(store, updated, at);
+      });
+      deps.wake();
+      return merged.length;
+    },
+
+    async setFreeze(on, actor) {
+      const verdict = authorize({ actor, action: 'freeze', admins: deps.admins });
+      const at = now();
+      if (!verdict.allowed) {
+        store.events.append({ at, actor, kind: 'auth.refused', data: { action: 'freeze', on } });
+        throw new FleetError('forbidden', verdict.sentence);
+      }
+      store.transaction(() => {
+        store.settings.set('freeze', { on }, actor, at);
+        store.events.append({ at, actor, kind: on ? 'freeze.on' : 'freeze.off' });
+        for (const c of store.campaigns.list({ states: ['running', 'awaiting-approval', 'paused', 'rolling-back'] })) {
+          store.outbox.enqueue(buildStateNotice(c, on ? `<@${actor}> turned the global freeze on: no step runs anywhere until it is off.` : `<@${actor}> turned the global freeze off.`, at));
+        }
+      });
+      if (!on) deps.wake();
+    },
+
+    isFrozen: () => store.settings.isFrozen(),
+
+    status(campaignId) {
+      const c = requireCampaign(campaignId);
+      const gates = store.gates.list(c.id);
+      const lastWaveGate = gates.filter((g) => g.kind === 'wave').at(-1);
+      return {
+        ...summarize(c),
+        stateReason: c.stateReason,
+        rootTs: c.rootTs,
+        spec: readSpec(c),
+        openGate: gates.find((g) => g.state === 'open') ?? null,
+        confidence: typeof lastWaveGate?.confidence.confidence === 'number' ? lastWaveGate.confidence.confidence : null,
+        needsAttention: store.targets
+          .list(c.id)
+          .filter((t) => t.state === 'needs-attention')
+          .map((t) => ({ repo: t.repo, reason: t.stateReason, prUrl: t.prUrl })),
+      } satisfies CampaignStatus;
+    },
+
+    list: () => store.campaigns.list().map(summarize),
+
+    async catalog() {
+      try {
+        return await deps.catalog.list();
+      } catch (error) {
+        if (isFleetError(error)) throw error;
+        throw new FleetError('spec_not_found', 'The campaign catalog (FLEET_CAMPAIGNS) could not be read. Check the path or repository it names.', {}, { cause: error });
+      }
+    },
+  };
+}
