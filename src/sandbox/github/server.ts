@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { isFleetError } from '../../errors.js';
+import { createRandom } from '../fleet/random.js';
 import { createRenderer } from './render.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
 import { createWorld, type CheckConclusion, type CheckRunRecord, type SeedRepoInput } from './state.js';
@@ -91,18 +92,6 @@ export interface FakeGitHub {
 
 const DOCS = 'https://docs.github.com/rest';
 const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
-
-/** mulberry32: a tiny seeded generator, so a fault schedule replays exactly. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function errorBody(status: number, message: string, errors?: unknown): Record<string, unknown> {
   return { message, documentation_url: DOCS, status: String(status), ...(errors ? { errors } : {}) };

@@ -1,0 +1,177 @@
+import type { BranchProtection, CiProfile } from '../github/state.js';
+import { createRandom } from './random.js';
+
+/**
+ * A generated fleet of repositories with known ground truth: which ones the demo change (a
+ * lodash bump to 4.17.21) breaks in CI, and which ones it makes regress in a canary. Pure and
+ * seeded: the same options always give the same fleet.
+ */
+
+export interface FleetRepo {
+  org: string;
+  name: string;
+  team: string;
+  /** The owning team's Slack user id, e.g. U0PAYMEN1. */
+  ownerSlackId: string;
+  files: Record<string, string>;
+  topics: string[];
+  language: 'TypeScript' | 'JavaScript';
+  /** 0 (a toy) to 5 (takes payments). */
+  criticality: number;
+  protection: BranchProtection;
+  ci: CiProfile;
+  /** Where lodash sits in package.json, or null when the repository does not use it. */
+  lodash: { block: 'dependencies' | 'devDependencies'; version: string } | null;
+  /** Ground truth: the change causes a canary regression here. */
+  regresses: boolean;
+  /** Ground truth: the change breaks CI here. */
+  breaksCi: boolean;
+}
+
+export interface GenerateFleetOptions {
+  seed: number;
+  repos: number;
+  org?: string;
+  teams?: string[];
+  /** Share of lodash users where the change regresses a canary (default 0.1). */
+  regressionShare?: number;
+  /** Share of lodash users where the change breaks CI (default 0.08). */
+  ciBreakShare?: number;
+}
+
+/** The version the demo change moves lodash to; CI-break ground truth is keyed on it. */
+export const TARGET_LODASH = '4.17.21';
+const OLD_LODASH = ['4.17.4', '4.17.11', '4.17.15', '4.17.19', '4.17.20'];
+const SERVICES = ['api', 'gateway', 'worker', 'ledger', 'indexer', 'web', 'scheduler', 'notifier', 'auth', 'billing', 'catalog', 'reports', 'sync', 'edge', 'admin', 'events'];
+const RUNTIME_DEPS: Record<string, string> = { express: '^4.19.2', zod: '^3.23.8', pino: '^9.3.2', axios: '^1.7.4', dayjs: '^1.11.12', 'prom-client': '^15.1.3', ioredis: '^5.4.1', pg: '^8.12.0' };
+const CHECKS = ['build', 'test', 'lint'];
+const REQUIRED_CHECKS = ['build', 'test'];
+
+/**
+ * The Slack user id of a team's owner: `U0` + the team name's first six letters + `1`.
+ *
+ * @example slackIdForTeam('payments') // 'U0PAYMEN1'
+ */
+export function slackIdForTeam(team: string): string {
+  return `U0${team.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 6).padEnd(6, 'X')}1`;
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+function shuffle<T>(random: () => number, items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+function workflow(checks: string[]): string {
+  const jobs = checks.map((check) => `  ${check}:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-node@v4\n        with:\n          node-version: 20\n      - run: npm ci\n      - run: npm run ${check}\n`);
+  return `name: ci\non:\n  push:\n    branches: [main]\n  pull_request:\njobs:\n${jobs.join('')}`;
+}
+
+/**
+ * Generates `repos` repositories spread evenly over the teams, with at least one flaky CI, one
+ * default branch that already fails, one CI break and one canary regression (when the fleet has
+ * room for them).
+ *
+ * @example
+ * const fleet = generateFleet({ seed: 7, repos: 48 });
+ * fleet.filter((repo) => repo.breaksCi).map((repo) => repo.name);
+ */
+export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
+  const random = createRandom(options.seed);
+  const org = options.org ?? 'acme';
+  const teams = options.teams ?? ['payments', 'search', 'platform'];
+  const count = Math.max(0, Math.floor(options.repos));
+  const regressionShare = options.regressionShare ?? 0.1;
+  const ciBreakShare = options.ciBreakShare ?? 0.08;
+  const used = new Set<string>();
+  const fleet: FleetRepo[] = [];
+
+  for (let index = 0; index < count; index += 1) {
+    const team = teams[index % teams.length] ?? 'platform';
+    let name = `${team}-${pick(random, SERVICES)}`;
+    for (let n = 2; used.has(name); n += 1) name = `${team}-${pick(random, SERVICES)}${n > 3 ? `-${n}` : ''}`;
+    used.add(name);
+    const typescript = random() < 0.65;
+    // Most use lodash at an old version, some only in tests, a few not at all.
+    const roll = random();
+    const lodash: FleetRepo['lodash'] = roll < 0.7 ? { block: 'dependencies', version: pick(random, OLD_LODASH) } : roll < 0.87 ? { block: 'devDependencies', version: pick(random, OLD_LODASH) } : null;
+    const dependencies: Record<string, string> = {};
+    for (const dep of shuffle(random, Object.keys(RUNTIME_DEPS)).slice(0, 2 + Math.floor(random() * 3))) dependencies[dep] = RUNTIME_DEPS[dep] as string;
+    const devDependencies: Record<string, string> = { eslint: '^8.57.0', vitest: '^1.6.0', ...(typescript ? { typescript: '^5.4.5' } : {}) };
+    if (lodash?.block === 'dependencies') dependencies.lodash = lodash.version;
+    if (lodash?.block === 'devDependencies') devDependencies.lodash = lodash.version;
+    const manifest = {
+      name: `@${org}/${name}`,
+      version: `1.${Math.floor(random() * 20)}.${Math.floor(random() * 10)}`,
+      private: true,
+      scripts: { build: typescript ? 'tsc -p tsconfig.json' : 'node --check src/index.js', test: 'vitest run', lint: 'eslint src' },
+      dependencies: Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b))),
+      devDependencies: Object.fromEntries(Object.entries(devDependencies).sort(([a], [b]) => a.localeCompare(b))),
+    };
+    const files: Record<string, string> = {
+      'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
+      '.github/CODEOWNERS': `* @${org}/${team}\n`,
+      '.github/workflows/ci.yml': workflow(CHECKS),
+      'README.md': `# ${name}\n\nOwned by the ${team} team (@${org}/${team}).\n`,
+      [typescript ? 'src/index.ts' : 'src/index.js']: `export function handler() {\n  return '${name}';\n}\n`,
+    };
+    if (typescript) files['tsconfig.json'] = `${JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', strict: true, outDir: 'dist' }, include: ['src'] }, null, 2)}\n`;
+    const criticality = Math.min(5, Math.floor(random() * 6));
+    fleet.push({
+      org,
+      name,
+      team,
+      ownerSlackId: slackIdForTeam(team),
+      files,
+      topics: ['node', 'service', team],
+      language: typescript ? 'TypeScript' : 'JavaScript',
+      criticality,
+      protection: { requiredChecks: REQUIRED_CHECKS, requiredApprovals: criticality === 5 ? 1 : 0 },
+      ci: { checks: CHECKS, outcome: 'pass', durationMs: 120_000 + Math.floor(random() * 6) * 60_000 },
+      lodash,
+      regresses: false,
+      breaksCi: false,
+    });
+  }
+
+  assignCiHealth(random, fleet);
+  assignGroundTruth(random, fleet, regressionShare, ciBreakShare);
+  return fleet;
+}
+
+/** Mostly healthy CI; at least one flaky repository and one whose default branch already fails. */
+function assignCiHealth(random: () => number, fleet: FleetRepo[]): void {
+  const order = shuffle(random, fleet.map((_, index) => index));
+  const flaky = Math.max(1, Math.round(fleet.length * 0.08));
+  const broken = Math.max(1, Math.round(fleet.length * 0.04));
+  order.slice(0, flaky).forEach((index) => {
+    const repo = fleet[index] as FleetRepo;
+    repo.ci = { ...repo.ci, outcome: 'flaky', flakyRate: 0.3 };
+  });
+  order.slice(flaky, flaky + broken).forEach((index) => {
+    const repo = fleet[index] as FleetRepo;
+    repo.ci = { ...repo.ci, outcome: 'fail-on-default' };
+  });
+}
+
+/**
+ * Marks where the change breaks CI and where it regresses a canary, only among repositories the
+ * change touches (those using lodash) and whose CI is otherwise sound, so the truth is unambiguous.
+ */
+function assignGroundTruth(random: () => number, fleet: FleetRepo[], regressionShare: number, ciBreakShare: number): void {
+  const touched = shuffle(random, fleet.filter((repo) => repo.lodash !== null && repo.ci.outcome === 'pass'));
+  const breaks = ciBreakShare > 0 && touched.length > 0 ? Math.max(1, Math.round(touched.length * ciBreakShare)) : 0;
+  const regresses = regressionShare > 0 && touched.length > breaks ? Math.max(1, Math.round(touched.length * regressionShare)) : 0;
+  for (const repo of touched.slice(0, breaks)) {
+    repo.breaksCi = true;
+    repo.ci = { ...repo.ci, failWhenDependency: { name: 'lodash', atLeast: TARGET_LODASH } };
+  }
+  for (const repo of touched.slice(breaks, breaks + regresses)) repo.regresses = true;
+}
