@@ -7,7 +7,7 @@ const ctx = { repo: 'acme/payments-api' };
 const fixture = readFileSync(new URL('./fixtures/package.json', import.meta.url), 'utf8');
 
 function bump(files: Record<string, string>, options: Record<string, unknown> = {}) {
-  return applyChange({ kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21', ...options } }, new Map(Object.entries(files)) as FileSet, ctx);
+  return applyChange({ kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21', ...options } }, new Map(Object.entries(files)), ctx);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -32,14 +32,14 @@ describe('npm-dependency on a real-looking package.json', () => {
 
   test('sections limits which sections change', async () => {
     const result = await bump({ 'package.json': fixture }, { sections: ['peerDependencies'] });
-    expect(result.files[0]!.content).toContain('"lodash": "^4.17.20"');
-    expect(result.files[0]!.content).toContain('"peerDependencies": {\n    "lodash": "^4.17.21"');
+    expect(result.files[0].content).toContain('"lodash": "^4.17.20"');
+    expect(result.files[0].content).toContain('"peerDependencies": {\n    "lodash": "^4.17.21"');
     expect(result.stats).toMatchObject({ additions: 1, deletions: 1 });
   });
 
   test('a scoped package is found', async () => {
     const result = await bump({ 'package.json': fixture }, { package: '@acme/logger', version: '^3.0.0' });
-    expect(result.files[0]!.content).toContain('"@acme/logger": "^3.0.0",');
+    expect(result.files[0].content).toContain('"@acme/logger": "^3.0.0",');
   });
 });
 
@@ -47,7 +47,7 @@ describe('each dependency section', () => {
   test.each(['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'])('%s', async (section) => {
     const text = `{\n  "name": "x",\n  "${section}": {\n    "lodash": "4.0.0"\n  }\n}\n`;
     const result = await bump({ 'package.json': text });
-    expect(result.files[0]!.content).toBe(text.replace('4.0.0', '^4.17.21'));
+    expect(result.files[0].content).toBe(text.replace('4.0.0', '^4.17.21'));
   });
 });
 
@@ -75,7 +75,7 @@ describe('formatting is preserved', () => {
 
   test('a version with characters JSON escapes is written as valid JSON', async () => {
     const result = await bump({ 'package.json': '{"dependencies":{"lodash":"1"}}' }, { version: 'github:lodash/lodash#"main"' });
-    expect(JSON.parse(result.files[0]!.content!)).toEqual({ dependencies: { lodash: 'github:lodash/lodash#"main"' } });
+    expect(JSON.parse(result.files[0].content!)).toEqual({ dependencies: { lodash: 'github:lodash/lodash#"main"' } });
   });
 });
 
