@@ -155,3 +155,14 @@ export function fisherGreaterP(k1: number, n1: number, k0: number, n0: number): 
   }
   return Math.min(1, p);
 }
+
+/**
+ * P(X ≥ k) for X ~ Binomial(n, p), through the identity P(X ≥ k) = I_p(k, n − k + 1).
+ *
+ * @example binomialAtLeastP(3, 3, 0.5) // 0.125
+ */
+export function binomialAtLeastP(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  return regularizedBeta(p, k, n - k + 1);
+}

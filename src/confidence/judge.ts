@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FleetError } from '../errors.js';
-import { fisherGreaterP, studentTwoSidedP } from './distributions.js';
+import { binomialAtLeastP, fisherGreaterP, studentTwoSidedP } from './distributions.js';
 import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
 
 /**
@@ -14,8 +14,9 @@ import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
  *
  * Where it does better (each is reported in the metric's `statistics` and reason):
  * - sparse series (≥ 75% zeros, typically error counts) are also compared by the count of
- *   non-zero points (Fisher's exact test), and errors appearing in 2+ canary points where the
- *   baseline had none are High, where a rank test sees only a shift of 0;
+ *   non-zero points (Fisher's exact test) and by their totals (the exact conditional test of two
+ *   Poisson rates), and errors appearing in 3 or more canary points where the baseline had none
+ *   are High, where a rank test sees only a shift of 0;
  * - a series under 50 points gets a warning and a weight of points/50 (at least 0.25) in its group;
  * - a change in spread alone (Brown-Forsythe test on absolute deviations from the median, p ≤ 0.02,
  *   with the canary's mean deviation at least 1.5 times the baseline's) is High;
@@ -76,7 +77,18 @@ export interface MetricStatistics {
   band: { lower: number; upper: number } | null;
   /** The estimate relative to the baseline's median (or mean of |baseline| when the median is 0). */
   relativeShift: number | null;
-  sparse: { canaryNonZero: number; baselineNonZero: number; pMore: number; pFewer: number } | null;
+  sparse: {
+    canaryNonZero: number;
+    baselineNonZero: number;
+    /** Fisher's exact test on the non-zero point counts, one-sided each way. */
+    pMore: number;
+    pFewer: number;
+    canaryTotal: number;
+    baselineTotal: number;
+    /** The conditional binomial test of the totals (more events in the canary than its share). */
+    pTotalMore: number;
+    pTotalFewer: number;
+  } | null;
   spread: { ratio: number; pValue: number } | null;
 }
 
@@ -121,6 +133,8 @@ export const MIN_POINTS = 50;
 export const MIN_WEIGHT = 0.25;
 export const SPARSE_ZERO_SHARE = 0.75;
 export const SPREAD_RATIO = 1.5;
+/** Canary points with errors, where the baseline had none, that fail a sparse metric outright. */
+export const NEW_ERROR_POINTS = 3;
 /** Each series is thinned to at most this many points so the m·n pairwise differences stay cheap. */
 export const MAX_POINTS = 1000;
 const ALPHA = 1 - CONFIDENCE_LEVEL;
@@ -275,20 +289,31 @@ function classifyMetric(metric: JudgeMetric): MetricResult {
     const k0 = statistics.baseline.nonZero;
     const pMore = fisherGreaterP(k1, canary.length, k0, baseline.length);
     const pFewer = fisherGreaterP(k0, baseline.length, k1, canary.length);
-    statistics.sparse = { canaryNonZero: k1, baselineNonZero: k0, pMore, pFewer };
-    if (allowHigh && k0 === 0 && k1 >= 2) {
+    // Totals of counts: given T events in all, the canary's share is Binomial(T, m / (m + n)) when
+    // both tracks have the same rate. Only meaningful for counts, so negatives disable it.
+    const counts = canary.every((v) => v >= 0) && baseline.every((v) => v >= 0);
+    const c = counts ? Math.round(canary.reduce((s, v) => s + v, 0)) : 0;
+    const b = counts ? Math.round(baseline.reduce((s, v) => s + v, 0)) : 0;
+    const share = canary.length / (canary.length + baseline.length);
+    const pTotalMore = counts ? binomialAtLeastP(c, c + b, share) : 1;
+    const pTotalFewer = counts ? binomialAtLeastP(b, c + b, 1 - share) : 1;
+    statistics.sparse = { canaryNonZero: k1, baselineNonZero: k0, pMore, pFewer, canaryTotal: c, baselineTotal: b, pTotalMore, pTotalFewer };
+    const against = `${k1} of ${canary.length} canary points non-zero (total ${fmt(c)}) against ${k0} of ${baseline.length} in the baseline (total ${fmt(b)})`;
+    if (allowHigh && k0 === 0 && k1 >= NEW_ERROR_POINTS) {
       return result('High', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points where the baseline had none.`, weight);
     }
-    if (allowHigh && pMore <= ALPHA) {
-      return result('High', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points against ${k0} of ${baseline.length} in the baseline (Fisher p = ${fmt(pMore)}).`, weight);
+    if (allowHigh && (pMore <= ALPHA || pTotalMore <= ALPHA)) {
+      return result('High', 'sparse', `More events in the canary: ${against} (Fisher p = ${fmt(pMore)}, totals p = ${fmt(pTotalMore)}).`, weight);
     }
-    if (allowLow && k1 === 0 && k0 >= 2) {
+    if (allowLow && k1 === 0 && k0 >= NEW_ERROR_POINTS) {
       return result('Low', 'sparse', `Zero in every canary point where the baseline was non-zero in ${k0} of ${baseline.length}.`, weight);
     }
-    if (allowLow && pFewer <= ALPHA) {
-      return result('Low', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points against ${k0} of ${baseline.length} in the baseline (Fisher p = ${fmt(pFewer)}).`, weight);
+    if (allowLow && (pFewer <= ALPHA || pTotalFewer <= ALPHA)) {
+      return result('Low', 'sparse', `Fewer events in the canary: ${against} (Fisher p = ${fmt(pFewer)}, totals p = ${fmt(pTotalFewer)}).`, weight);
     }
-    if (k0 === 0 && k1 === 1) warnings.push(`${metric.name}: one non-zero canary point where the baseline had none; not enough to fail on.`);
+    if (k0 === 0 && k1 > 0) {
+      warnings.push(`${metric.name}: non-zero in ${k1} canary point${k1 === 1 ? '' : 's'} where the baseline had none; fewer than ${NEW_ERROR_POINTS}, not enough to fail on.`);
+    }
   }
 
   if (canary.length + baseline.length > 2 * MAX_POINTS) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   betaQuantile,
+  binomialAtLeastP,
   fisherGreaterP,
   logGamma,
   normalCdf,
@@ -87,5 +88,15 @@ describe('fisherGreaterP', () => {
     expect(fisherGreaterP(3, 50, 0, 50)).toBeCloseTo(19600 / 161700, 10);
     // 0 hits in sample 1: certain.
     expect(fisherGreaterP(0, 10, 4, 10)).toBeCloseTo(1, 10);
+  });
+});
+
+describe('binomialAtLeastP', () => {
+  it('is the binomial upper tail', () => {
+    // P(X ≥ 3) for Binomial(3, 1/2) = 1/8; for Binomial(4, 1/2) = (4 + 1)/16.
+    expect(binomialAtLeastP(3, 3, 0.5)).toBeCloseTo(0.125, 12);
+    expect(binomialAtLeastP(3, 4, 0.5)).toBeCloseTo(5 / 16, 12);
+    expect(binomialAtLeastP(0, 4, 0.5)).toBe(1);
+    expect(binomialAtLeastP(5, 4, 0.5)).toBe(0);
   });
 });

@@ -160,13 +160,28 @@ describe('weak spots of the reference judge', () => {
     expect(m.statistics.sparse!.pMore).toBeLessThan(0.02);
   });
 
+  it('fails a burst of events in as many points as the baseline', () => {
+    const baseline = Array<number>(60).fill(0);
+    const canary = Array<number>(60).fill(0);
+    for (const i of [5, 25, 45]) {
+      baseline[i] = 1;
+      canary[i + 1] = 10;
+    }
+    const m = judgeOne(metric({ name: 'errors', direction: 'increase', canary, baseline })).metrics[0];
+    // Same number of non-zero points (Fisher p ≈ 0.66), but 30 events against 3: with equal rates the
+    // canary's share of 33 events is Binomial(33, 1/2), and P(X ≥ 30) = (C(33,30) + C(33,31) + C(33,32) + 1) / 2^33 = (5456 + 528 + 33 + 1) / 2^33 = 6018 / 2^33 ≈ 7.0e-7.
+    expect(m.statistics.sparse!.pMore).toBeGreaterThan(0.5);
+    expect(m.statistics.sparse!.pTotalMore).toBeCloseTo(6018 / 2 ** 33, 12);
+    expect(m.classification).toBe('High');
+  });
+
   it('passes a single error blip with a warning', () => {
     const baseline = Array<number>(60).fill(0);
     const canary = Array<number>(60).fill(0);
     canary[30] = 1;
     const m = judgeOne(metric({ name: 'errors', direction: 'increase', canary, baseline })).metrics[0];
     expect(m.classification).toBe('Pass');
-    expect(m.warnings).toEqual(['errors: one non-zero canary point where the baseline had none; not enough to fail on.']);
+    expect(m.warnings).toEqual(['errors: non-zero in 1 canary point where the baseline had none; fewer than 3, not enough to fail on.']);
   });
 
   it('warns about short series and lowers their weight', () => {

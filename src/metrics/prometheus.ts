@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { FleetError } from '../errors.js';
+import { renderQuery, type MetricsProvider, type SeriesQuery } from './provider.js';
+
+export interface PrometheusOptions {
+  /** e.g. http://prometheus:9090 (PROMETHEUS_URL). */
+  baseUrl: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+const Sample = z.tuple([z.number(), z.string()]);
+const QueryRangeResponse = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('success'),
+    data: z.object({
+      resultType: z.literal('matrix'),
+      result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(Sample).default([]) })),
+    }),
+  }),
+  z.object({ status: z.literal('error'), errorType: z.string().default(''), error: z.string().default('') }),
+]);
+
+function parseValue(text: string): number {
+  // Prometheus writes NaN, +Inf and -Inf as strings; the judge treats them all as missing points.
+  const n = Number(text);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+/**
+ * A metrics provider over Prometheus' HTTP API (`GET /api/v1/query_range`).
+ *
+ * @example
+ * const prometheus = createPrometheusProvider({ baseUrl: 'http://127.0.0.1:9090' });
+ * await prometheus.fetchSeries({ metric, target: 'pr-12', repo: 'acme/api', track: 'canary', start, end, stepMs: 60_000 });
+ */
+export function createPrometheusProvider(options: PrometheusOptions): MetricsProvider {
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  async function fetchSeries(query: SeriesQuery): Promise<number[]> {
+    const promql = renderQuery(query);
+    const url = new URL(`${base}/api/v1/query_range`);
+    url.searchParams.set('query', promql);
+    url.searchParams.set('start', String(query.start / 1000));
+    url.searchParams.set('end', String(query.end / 1000));
+    url.searchParams.set('step', String(Math.max(1, query.stepMs) / 1000));
+    const what = `metric "${query.metric.name}" (${query.track}) of ${query.repo}`;
+
+    let response: Response;
+    try {
+      response = await doFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      throw new FleetError(
+        'metrics_error',
+        timedOut
+          ? `Prometheus at ${base} did not answer within ${timeoutMs} ms for ${what}; check that it is up or raise the timeout.`
+          : `Prometheus at ${base} could not be reached for ${what}; check PROMETHEUS_URL and the network.`,
+        { url: url.toString() },
+        { cause: error },
+      );
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new FleetError('metrics_error', `Prometheus at ${base} answered ${response.status} with a body that is not JSON for ${what}; check that PROMETHEUS_URL points at Prometheus itself.`, {
+        status: response.status,
+      });
+    }
+    const parsed = QueryRangeResponse.safeParse(json);
+    if (!parsed.success) {
+      throw new FleetError('metrics_error', `Prometheus answered ${response.status} with an unexpected body for ${what}; the query must return a range vector.`, {
+        status: response.status,
+      });
+    }
+    if (parsed.data.status === 'error') {
+      throw new FleetError('metrics_error', `Prometheus rejected the query for ${what} (${parsed.data.errorType}: ${parsed.data.error}); fix the metric's query in the campaign spec.`, {
+        status: response.status,
+        query: promql,
+      });
+    }
+    const series = parsed.data.data.result;
+    if (series.length === 0) return [];
+    if (series.length > 1) {
+      throw new FleetError('metrics_error', `The query for ${what} returned ${series.length} series; aggregate it to one (for example with sum() or avg()).`, {
+        query: promql,
+      });
+    }
+    return series[0].values.map(([, value]) => parseValue(value));
+  }
+
+  return { fetchSeries };
+}
