@@ -153,7 +153,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   }
 
   function findOpenGate(campaignId: string, gateId?: number): GateRecord {
-    const gate = gateId !== undefined ? store.gates.get(gateId) : store.gates.list(campaignId).find((g) => g.kind === 'wave' && g.state === 'open');
+    // Without an id, the open wave gate, or else the latest one: deciding it again is then a conflict that says who decided.
+    const waveGates = store.gates.list(campaignId).filter((g) => g.kind === 'wave');
+    const gate = gateId !== undefined ? store.gates.get(gateId) : (waveGates.find((g) => g.state === 'open') ?? waveGates.at(-1));
     if (!gate || gate.campaignId !== campaignId) {
       throw new FleetError('not_found', `Campaign ${campaignId} has no open gate to decide. Type \`/fleet status ${campaignId}\` to see where it is.`);
     }

@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { createCampaignService, type PlanWaves } from '../../src/campaigns/service.js';
+import { isFleetError } from '../../src/errors.js';
+import type { Gateway, RepoInfo } from '../../src/github/gateway.js';
+import { createStore } from '../../src/store/store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { makeSpec, openTempStore, seedCampaign, type TempStore } from '../engine/helpers.js';
+
+function repoInfo(fullName: string): RepoInfo {
+  return { fullName, defaultBranch: 'main', archived: false, topics: [], language: 'TypeScript', deleteBranchOnMerge: false };
+}
+
+/** Only the calls start makes; any other call fails the test. */
+const gateway = new Proxy({} as Gateway, {
+  get(_, name) {
+    if (name === 'getRepos') return async (repos: readonly string[]) => ({ found: repos.filter((r) => r !== 'acme/gone').map(repoInfo), missing: repos.filter((r) => r === 'acme/gone') });
+    if (name === 'then') return undefined;
+    return () => {
+      throw new Error(`unexpected gateway call ${String(name)}`);
+    };
+  },
+});
+
+const planWaves: PlanWaves = (targets, sizes) => {
+  const first = typeof sizes[0] === 'number' ? sizes[0] : 1;
+  return [
+    { index: 0, repos: targets.slice(0, first).map((t) => t.repo) },
+    { index: 1, repos: targets.slice(first).map((t) => t.repo) },
+  ];
+};
+
+describe('campaign service', () => {
+  let t: TempStore;
+  let clock = 50_000;
+  let wakes = 0;
+  const make = (store = t.store) =>
+    createCampaignService({
+      store,
+      catalog: { list: async () => [], load: async () => ({ spec: makeSpec(), source: 'catalog:bump-lodash' }) },
+      gateway,
+      planWaves,
+      admins: ['UADMIN1'],
+      resolveGroupMembers: async (g) => (g === 'SGROUP1' ? ['UGROUPIE1'] : []),
+      now: () => clock,
+      wake: () => {
+        wakes += 1;
+      },
+      newId: () => 'c-new',
+    });
+
+  beforeEach(() => {
+    t = openTempStore();
+    wakes = 0;
+  });
+  afterEach(() => t.close());
+
+  test('start stores the campaign, its targets in waves, an event and the root post in one go, then wakes the engine', async () => {
+    const spec = makeSpec({ targets: { repos: ['acme/a', 'acme/b', 'acme/c', 'acme/gone'] } });
+    const campaign = await make().start({ spec, source: 'inline' }, 'UOWNER1');
+    expect(campaign).toMatchObject({ id: 'c-new', state: 'running', waveCount: 2, owner: 'UOWNER1' });
+    expect(t.store.targets.list('c-new').map((x) => [x.repo, x.wave])).toEqual([
+      ['acme/a', 0],
+      ['acme/b', 1],
+      ['acme/c', 1],
+    ]);
+    expect(t.store.events.list({ campaignId: 'c-new' }).map((e) => e.kind)).toEqual(['campaign.started']);
+    const [root] = t.store.outbox.list({ campaignId: 'c-new' });
+    expect(root).toMatchObject({ method: 'chat.postMessage', threadOf: null });
+    expect(wakes).toBe(1);
+  });
+
+  test('a stranger is refused, the attempt recorded, and the refusal names who may act', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a']] });
+    const error = await make().pause(id, 'USTRANGER1').catch((e: unknown) => e);
+    expect(isFleetError(error, 'forbidden')).toBe(true);
+    expect((error as Error).message).toBe('Only <@UOWNER1>, the approvers (<@UAPPROVER1>, <!subteam^SGROUP1>) or an admin can pause this campaign.');
+    expect(t.store.events.list({ campaignId: id }).map((e) => [e.kind, e.actor])).toEqual([['auth.refused', 'USTRANGER1']]);
+    expect(t.store.campaigns.get(id)?.state).toBe('running');
+  });
+
+  test('a member of an approver group may approve', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
+    const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: { confidence: 70 }, now: clock });
+    const c = t.store.campaigns.get(id)!;
+    t.store.campaigns.update(id, c.version, { state: 'awaiting-approval' }, clock);
+    const decided = await make().approve(id, 'UGROUPIE1');
+    expect(decided).toMatchObject({ id: gate.id, state: 'approved', decidedBy: 'UGROUPIE1' });
+    expect(t.store.campaigns.get(id)?.state).toBe('running');
+  });
+
+  test('two approvals at once on two connections: one decision, the loser told who decided first', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
+    t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: clock });
+    const c = t.store.campaigns.get(id)!;
+    t.store.campaigns.update(id, c.version, { state: 'awaiting-approval' }, clock);
+    const otherDb = openDatabase(t.file);
+    const results = await Promise.allSettled([make().approve(id, 'UOWNER1'), make(createStore(otherDb)).approve(id, 'UAPPROVER1')]);
+    otherDb.close();
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(isFleetError(lost[0].reason, 'conflict')).toBe(true);
+    expect((lost[0].reason as Error).message).toMatch(/^<@U(OWNER|APPROVER)1> already approved this gate/);
+    expect(t.store.events.list({ campaignId: id, kinds: ['gate.approved'] })).toHaveLength(1);
+  });
+
+  test('reject halts the campaign', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
+    t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: clock });
+    await make().reject(id, 'UOWNER1');
+    expect(t.store.campaigns.get(id)).toMatchObject({ state: 'halted', stateReason: 'wave 1 was rejected by <@UOWNER1>' });
+  });
+
+  test('resume after an expired approval request asks again instead of approving', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
+    const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: clock, expiresAt: clock + 1 });
+    t.store.gates.decide(gate.id, 'expired', 'engine', clock + 2);
+    const c = t.store.campaigns.get(id)!;
+    t.store.campaigns.update(id, c.version, { state: 'paused' }, clock);
+    const resumed = await make().resume(id, 'UOWNER1');
+    expect(resumed.state).toBe('awaiting-approval');
+    expect(t.store.gates.get(gate.id)?.state).toBe('open');
+  });
+
+  test('pause, retry and skip record events; abort skips what is left', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a', 'acme/b', 'acme/c']] });
+    const service = make();
+    const a = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(a.id, a.version, { state: 'needs-attention', attempts: 5 }, clock);
+    const retried = await service.retry(id, 'acme/a', 'UOWNER1');
+    expect(retried).toMatchObject({ state: 'pending', attempts: 0, dueAt: clock });
+    await service.skip(id, 'acme/b', 'UAPPROVER1');
+    await service.pause(id, 'UADMIN1');
+    expect(service.status(id).state).toBe('paused');
+    await service.abort(id, 'UOWNER1');
+    expect(t.store.targets.list(id).map((x) => x.state)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(t.store.events.list({ campaignId: id }).map((e) => e.kind)).toEqual(['target.retried', 'target.skipped', 'campaign.paused', 'campaign.aborted']);
+  });
+
+  test('only admins freeze; the freeze is recorded', async () => {
+    const service = make();
+    await expect(service.setFreeze(true, 'UOWNER1')).rejects.toMatchObject({ code: 'forbidden' });
+    await service.setFreeze(true, 'UADMIN1');
+    expect(service.isFrozen()).toBe(true);
+    expect(t.store.events.list().map((e) => e.kind)).toEqual(['auth.refused', 'freeze.on']);
+  });
+
+  test('revertWave sends the merged targets of the wave to the revert brick', async () => {
+    const id = seedCampaign(t.store, { spec: makeSpec({ steps: ['open-pr', 'merge', 'bake'] }), waves: [['acme/a', 'acme/b']] });
+    const a = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(a.id, a.version, { state: 'failed', stepIndex: 2, mergedSha: 'abc' }, clock);
+    const c = t.store.campaigns.get(id)!;
+    t.store.campaigns.update(id, c.version, { state: 'paused' }, clock);
+    expect(await make().revertWave(id, 0, 'UOWNER1')).toBe(1);
+    expect(t.store.campaigns.get(id)?.state).toBe('rolling-back');
+    expect(t.store.targets.findByRepo(id, 'acme/a')).toMatchObject({ state: 'pending', stepIndex: 3 });
+  });
+});
