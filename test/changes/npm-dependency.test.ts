@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { applyChange, type FileSet } from '../../src/changes/apply-change.js';
+import { applyChange } from '../../src/changes/apply-change.js';
 import { isFleetError } from '../../src/errors.js';
 
 const ctx = { repo: 'acme/payments-api' };
