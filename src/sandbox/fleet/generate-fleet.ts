@@ -57,14 +57,14 @@ export function slackIdForTeam(team: string): string {
 }
 
 function pick<T>(random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)] as T;
+  return items[Math.floor(random() * items.length)];
 }
 
 function shuffle<T>(random: () => number, items: T[]): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
+    [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
 }
@@ -103,7 +103,7 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
     const roll = random();
     const lodash: FleetRepo['lodash'] = roll < 0.7 ? { block: 'dependencies', version: pick(random, OLD_LODASH) } : roll < 0.87 ? { block: 'devDependencies', version: pick(random, OLD_LODASH) } : null;
     const dependencies: Record<string, string> = {};
-    for (const dep of shuffle(random, Object.keys(RUNTIME_DEPS)).slice(0, 2 + Math.floor(random() * 3))) dependencies[dep] = RUNTIME_DEPS[dep] as string;
+    for (const dep of shuffle(random, Object.keys(RUNTIME_DEPS)).slice(0, 2 + Math.floor(random() * 3))) dependencies[dep] = RUNTIME_DEPS[dep];
     const devDependencies: Record<string, string> = { eslint: '^8.57.0', vitest: '^1.6.0', ...(typescript ? { typescript: '^5.4.5' } : {}) };
     if (lodash?.block === 'dependencies') dependencies.lodash = lodash.version;
     if (lodash?.block === 'devDependencies') devDependencies.lodash = lodash.version;
@@ -152,11 +152,11 @@ function assignCiHealth(random: () => number, fleet: FleetRepo[]): void {
   const flaky = Math.max(1, Math.round(fleet.length * 0.08));
   const broken = Math.max(1, Math.round(fleet.length * 0.04));
   order.slice(0, flaky).forEach((index) => {
-    const repo = fleet[index] as FleetRepo;
+    const repo = fleet[index];
     repo.ci = { ...repo.ci, outcome: 'flaky', flakyRate: 0.3 };
   });
   order.slice(flaky, flaky + broken).forEach((index) => {
-    const repo = fleet[index] as FleetRepo;
+    const repo = fleet[index];
     repo.ci = { ...repo.ci, outcome: 'fail-on-default' };
   });
 }
