@@ -31,7 +31,7 @@ const planWaves: PlanWaves = (targets, sizes) => {
 
 describe('campaign service', () => {
   let t: TempStore;
-  let clock = 50_000;
+  const clock = 50_000;
   let wakes = 0;
   const make = (store = t.store) =>
     createCampaignService({
