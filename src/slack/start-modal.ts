@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CampaignSpec } from '../campaigns/spec.js';
 import type { CatalogEntry } from '../campaigns/service-types.js';
 import { FleetError } from '../errors.js';
+import { DEFAULT_PATH } from '../steps/options.js';
 import { truncate } from './blocks/text.js';
 import type { LaunchValue } from './blocks/action-ids.js';
 
@@ -92,6 +93,8 @@ export function specFromForm(form: FormValue, owner: string): CampaignSpec {
     targets: { org: form.org, topics: form.topic ? [form.topic] : [] },
     change: { kind: 'npm-dependency', options: { package: form.package, version: form.version } },
     pr: { title: `Bump ${form.package} to ${form.version}` },
+    // The short form names no canary metrics, so its path is the default one without a canary.
+    steps: DEFAULT_PATH.filter((k) => k !== 'canary'),
   };
   const result = CampaignSpec.safeParse(raw);
   if (result.success) return result.data;
