@@ -180,6 +180,8 @@ export function renderTeam(ctx: ShapeContext, org: string, slug: string): Record
     members_url: `${ctx.base}/orgs/${org}/teams/${slug}/members{/member}`,
     repositories_url: `${ctx.base}/orgs/${org}/teams/${slug}/repos`,
     parent: null,
+    type: 'organization',
+    organization_id: stableId('user', org),
   };
 }
 

@@ -1,0 +1,259 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Octokit } from '@octokit/rest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../../src/sandbox/github/server.js';
+
+/**
+ * The fake's responses, checked against GitHub's published OpenAPI description: for every route
+ * Fleet calls, the status must be documented for that operation and the body must satisfy the
+ * documented schema's required fields and types. If the fake drifts from the real API, this fails.
+ */
+
+interface Schema {
+  type?: string;
+  nullable?: boolean;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+  enum?: unknown[];
+}
+
+interface Operation {
+  responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+}
+
+const require = createRequire(import.meta.url);
+const description = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.deref.json'), 'utf8')) as { paths: Record<string, Record<string, Operation>> };
+
+/** A small JSON Schema checker for the subset GitHub's description uses (OpenAPI 3.0). */
+function checkSchema(value: unknown, schema: Schema, path = '$'): string[] {
+  if (value === null) return schema.nullable || schema.type === 'null' || (schema.oneOf ?? schema.anyOf ?? []).some((option) => checkSchema(null, option).length === 0) || (!schema.type && !schema.oneOf && !schema.anyOf && !schema.allOf) ? [] : [`${path}: null is not allowed`];
+  if (schema.allOf) return schema.allOf.flatMap((part) => checkSchema(value, part, path));
+  const options = schema.oneOf ?? schema.anyOf;
+  if (options) {
+    const results = options.map((option) => checkSchema(value, option, path));
+    return results.some((errors) => errors.length === 0) ? [] : [`${path}: matches none of ${options.length} options (${results.map((errors) => errors[0]).join(' | ')})`];
+  }
+  if (schema.enum && !schema.enum.includes(value)) return [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
+  switch (schema.type) {
+    case 'string':
+      return typeof value === 'string' ? [] : [`${path}: expected a string, got ${JSON.stringify(value)}`];
+    case 'integer':
+      return Number.isInteger(value) ? [] : [`${path}: expected an integer, got ${JSON.stringify(value)}`];
+    case 'number':
+      return typeof value === 'number' ? [] : [`${path}: expected a number, got ${JSON.stringify(value)}`];
+    case 'boolean':
+      return typeof value === 'boolean' ? [] : [`${path}: expected a boolean, got ${JSON.stringify(value)}`];
+    case 'array':
+      if (!Array.isArray(value)) return [`${path}: expected an array`];
+      return schema.items ? value.flatMap((item, index) => checkSchema(item, schema.items as Schema, `${path}[${index}]`)) : [];
+    case 'object':
+    case undefined: {
+      if (schema.type === undefined && !schema.properties) return [];
+      if (typeof value !== 'object' || Array.isArray(value)) return [`${path}: expected an object`];
+      const record = value as Record<string, unknown>;
+      const missing = (schema.required ?? []).filter((key) => !(key in record)).map((key) => `${path}.${key}: required but missing`);
+      const nested = Object.entries(schema.properties ?? {}).flatMap(([key, child]) => (key in record && record[key] !== undefined ? checkSchema(record[key], child, `${path}.${key}`) : []));
+      return [...missing, ...nested];
+    }
+    default:
+      return [];
+  }
+}
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface Exchange {
+  method: string;
+  route: string;
+  status: number;
+  body: unknown;
+}
+
+function checkExchange(exchange: Exchange): string[] {
+  const operation = description.paths[exchange.route]?.[exchange.method.toLowerCase()];
+  if (!operation) return [`${exchange.method} ${exchange.route}: not in GitHub's description`];
+  const response = operation.responses[String(exchange.status)];
+  if (!response) return [`${exchange.method} ${exchange.route}: status ${exchange.status} is not documented (documented: ${Object.keys(operation.responses).join(', ')})`];
+  const schema = response.content?.['application/json']?.schema;
+  if (!schema || exchange.status === 204 || exchange.status === 304) return [];
+  return checkSchema(exchange.body, schema).map((error) => `${exchange.method} ${exchange.route} ${exchange.status}: ${error}`);
+}
+
+/** The routes Fleet calls; each must be exercised below and pass the contract. */
+const ROUTES = [
+  'GET /orgs/{org}/repos',
+  'GET /repos/{owner}/{repo}',
+  'GET /repos/{owner}/{repo}/git/ref/{ref}',
+  'POST /repos/{owner}/{repo}/git/refs',
+  'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+  'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+  'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
+  'POST /repos/{owner}/{repo}/git/trees',
+  'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
+  'POST /repos/{owner}/{repo}/git/blobs',
+  'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+  'POST /repos/{owner}/{repo}/git/commits',
+  'GET /repos/{owner}/{repo}/contents/{path}',
+  'GET /repos/{owner}/{repo}/compare/{basehead}',
+  'GET /repos/{owner}/{repo}/pulls',
+  'POST /repos/{owner}/{repo}/pulls',
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+  'PATCH /repos/{owner}/{repo}/pulls/{pull_number}',
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+  'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+  'POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+  'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+  'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+  'GET /repos/{owner}/{repo}/commits/{ref}/status',
+  'GET /repos/{owner}/{repo}/branches/{branch}/protection',
+  'GET /rate_limit',
+];
+
+describe('the fake GitHub against the published OpenAPI description', () => {
+  let fake: FakeGitHub;
+  let author: Octokit;
+  let reviewer: Octokit;
+  const exchanges: Exchange[] = [];
+
+  function record(octokit: Octokit): void {
+    octokit.hook.wrap('request', async (request, options) => {
+      const route = String(options.url);
+      const method = String(options.method);
+      try {
+        const response = await request(options);
+        exchanges.push({ method, route, status: response.status, body: response.data });
+        return response;
+      } catch (error) {
+        const failure = error as { status?: number; response?: { data?: unknown } };
+        exchanges.push({ method, route, status: failure.status ?? 0, body: failure.response?.data });
+        throw error;
+      }
+    });
+  }
+
+  async function expectStatus(call: Promise<unknown>, status: number): Promise<void> {
+    await expect(call).rejects.toMatchObject({ status });
+  }
+
+  beforeAll(async () => {
+    let clock = Date.parse('2025-03-01T09:00:00Z');
+    fake = await startFakeGitHub({ now: () => clock, tokens: { 'author-token': 'fleet-bot', 'reviewer-token': 'alice' }, log: () => undefined });
+    fake.state.seedRepo({
+      owner: 'acme',
+      name: 'payments-api',
+      files: { 'package.json': '{\n  "dependencies": { "lodash": "4.17.15" }\n}\n', 'README.md': '# payments-api\n', 'src/index.ts': 'export {};\n' },
+      topics: ['node', 'payments'],
+      language: 'TypeScript',
+      protection: { requiredChecks: ['build'], requiredApprovals: 1 },
+      ci: { checks: ['build', 'lint'], outcome: 'pass', durationMs: 60_000 },
+    });
+    fake.state.seedRepo({ owner: 'acme', name: 'search-web', files: { 'README.md': '# search-web\n' } });
+    author = new Octokit({ baseUrl: fake.url, auth: 'author-token', request: { retries: 0 }, log: quiet });
+    reviewer = new Octokit({ baseUrl: fake.url, auth: 'reviewer-token', request: { retries: 0 }, log: quiet });
+    record(author);
+    record(reviewer);
+
+    const repo = { owner: 'acme', repo: 'payments-api' };
+    await author.rest.repos.listForOrg({ org: 'acme', type: 'all', per_page: 1 });
+    await author.rest.repos.get(repo);
+    await expectStatus(author.rest.repos.get({ owner: 'acme', repo: 'missing' }), 404);
+    const main = await author.rest.git.getRef({ ...repo, ref: 'heads/main' });
+    await expectStatus(author.rest.git.getRef({ ...repo, ref: 'heads/missing' }), 404);
+    const base = main.data.object.sha;
+    const baseCommit = await author.rest.git.getCommit({ ...repo, commit_sha: base });
+    await author.rest.git.getTree({ ...repo, tree_sha: baseCommit.data.tree.sha, recursive: '1' });
+    const blob = await author.rest.git.createBlob({ ...repo, content: 'hello\n', encoding: 'utf-8' });
+    await author.rest.git.getBlob({ ...repo, file_sha: blob.data.sha });
+    const tree = await author.rest.git.createTree({
+      ...repo,
+      base_tree: baseCommit.data.tree.sha,
+      tree: [
+        { path: 'package.json', mode: '100644', type: 'blob', content: '{\n  "dependencies": { "lodash": "4.17.21" }\n}\n' },
+        { path: 'docs/hello.txt', mode: '100644', type: 'blob', sha: blob.data.sha },
+      ],
+    });
+    const commit = await author.rest.git.createCommit({ ...repo, message: 'Bump lodash', tree: tree.data.sha, parents: [base] });
+    await author.rest.git.createRef({ ...repo, ref: 'refs/heads/fleet/lodash', sha: commit.data.sha });
+    await expectStatus(author.rest.git.createRef({ ...repo, ref: 'refs/heads/fleet/lodash', sha: commit.data.sha }), 422);
+    await author.rest.git.createRef({ ...repo, ref: 'refs/heads/scratch', sha: base });
+    await author.rest.git.updateRef({ ...repo, ref: 'heads/scratch', sha: commit.data.sha, force: true });
+    await author.rest.git.deleteRef({ ...repo, ref: 'heads/scratch' });
+    await expectStatus(author.rest.git.deleteRef({ ...repo, ref: 'heads/scratch' }), 422);
+    await author.rest.repos.getContent({ ...repo, path: 'package.json', ref: 'fleet/lodash' });
+    await author.rest.repos.getContent({ ...repo, path: 'docs', ref: 'fleet/lodash' });
+    await expectStatus(author.rest.repos.getContent({ ...repo, path: 'nope.txt' }), 404);
+    await author.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `main...fleet/lodash` });
+    const pull = await author.rest.pulls.create({ ...repo, title: 'Bump lodash to 4.17.21', head: 'fleet/lodash', base: 'main', body: '<!-- fleet:campaign=1 -->' });
+    await expectStatus(author.rest.pulls.create({ ...repo, title: 'again', head: 'fleet/lodash', base: 'main' }), 422);
+    const number = pull.data.number;
+    await author.rest.pulls.list({ ...repo, head: 'acme:fleet/lodash', state: 'open' });
+    await author.rest.pulls.get({ ...repo, pull_number: number });
+    await expectStatus(author.rest.pulls.get({ ...repo, pull_number: 999 }), 404);
+    await author.rest.pulls.update({ ...repo, pull_number: number, body: '<!-- fleet:campaign=1 -->\nUpdated.' });
+    await author.rest.pulls.listFiles({ ...repo, pull_number: number });
+    await author.rest.pulls.requestReviewers({ ...repo, pull_number: number, reviewers: ['alice'], team_reviewers: ['payments'] });
+    await author.rest.issues.addLabels({ ...repo, issue_number: number, labels: ['fleet', 'dependencies'] });
+    await author.rest.issues.createComment({ ...repo, issue_number: number, body: 'Canary passed.' });
+    await author.rest.issues.listComments({ ...repo, issue_number: number });
+    await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
+    await author.rest.repos.getCombinedStatusForRef({ ...repo, ref: commit.data.sha });
+    await author.rest.repos.getBranchProtection({ ...repo, branch: 'main' });
+    await expectStatus(author.rest.repos.getBranchProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
+    await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number }), 405);
+    clock += 120_000;
+    await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
+    await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number }), 405);
+    await reviewer.rest.pulls.createReview({ ...repo, pull_number: number, event: 'APPROVE', body: 'LGTM' });
+    await author.rest.pulls.listReviews({ ...repo, pull_number: number });
+    await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number, sha: base }), 409);
+    await author.rest.pulls.merge({ ...repo, pull_number: number, sha: commit.data.sha, merge_method: 'squash' });
+    await author.rest.pulls.get({ ...repo, pull_number: number });
+    await author.rest.rateLimit.get();
+  });
+
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  test('the recorder sees OpenAPI path templates, not expanded URLs', () => {
+    expect(exchanges.map((exchange) => exchange.route)).toContain('/repos/{owner}/{repo}/pulls/{pull_number}/merge');
+  });
+
+  test('every route Fleet calls was exercised', () => {
+    const seen = new Set(exchanges.map((exchange) => `${exchange.method} ${exchange.route}`));
+    expect(ROUTES.filter((route) => !seen.has(route))).toEqual([]);
+  });
+
+  test('every route the fake served is a GitHub route', () => {
+    const unknown = Object.keys(fake.counts()).filter((key) => {
+      const [method, route] = key.split(' ');
+      return !description.paths[route ?? '']?.[(method ?? '').toLowerCase()];
+    });
+    expect(unknown).toEqual([]);
+  });
+
+  test('every status is documented and every body matches its schema', () => {
+    const problems = exchanges.flatMap(checkExchange);
+    expect(problems).toEqual([]);
+  });
+
+  test('the checker catches a drifted body', () => {
+    const pull = exchanges.find((exchange) => exchange.method === 'GET' && exchange.route === '/repos/{owner}/{repo}/pulls/{pull_number}' && exchange.status === 200);
+    expect(pull).toBeDefined();
+    const drifted = { ...(pull?.body as Record<string, unknown>), merged: 'yes', head: undefined };
+    delete drifted.head;
+    const problems = checkExchange({ ...(pull as Exchange), body: drifted });
+    expect(problems.some((problem) => problem.includes('$.merged'))).toBe(true);
+    expect(problems.some((problem) => problem.includes('$.head: required'))).toBe(true);
+    expect(checkExchange({ method: 'GET', route: '/repos/{owner}/{repo}', status: 418, body: {} })[0]).toContain('not documented');
+  });
+});
