@@ -1,0 +1,121 @@
+import { parseTargetSignals } from '../confidence/score-target.js';
+import { digestMessage, type DigestCampaign, type DigestWait } from '../slack/blocks/index.js';
+import type { SlackMessage } from '../slack/blocks/index.js';
+import type { CampaignRecord, Store } from '../store/store.js';
+import { readSpec, readSteps } from './campaign-spec.js';
+import { FINAL_TARGET_STATES, isFinalTargetState } from './states.js';
+
+/** A channel's digest time: its local hour and time zone (settings key `digest:<channel>`). */
+export interface DigestSetting {
+  hour: number;
+  timeZone: string;
+}
+
+const DEFAULT_SETTING: DigestSetting = { hour: 9, timeZone: 'UTC' };
+const DAY_MS = 86_400_000;
+const FINISHED_KINDS = ['target.succeeded', 'target.failed', 'target.skipped', 'target.reverted'];
+
+export function readDigestSetting(store: Store, channel: string): DigestSetting {
+  const value = store.settings.get<Partial<DigestSetting>>(`digest:${channel}`);
+  return { hour: typeof value?.hour === 'number' ? value.hour : DEFAULT_SETTING.hour, timeZone: typeof value?.timeZone === 'string' ? value.timeZone : DEFAULT_SETTING.timeZone };
+}
+
+function readLocal(now: number, timeZone: string): { day: string; hour: number } {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now));
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return { day: `${get('year')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) % 24 };
+}
+
+function collectWaits(store: Store, campaign: CampaignRecord): DigestWait[] {
+  const waits: DigestWait[] = [];
+  const spec = readSpec(campaign);
+  const steps = readSteps(campaign);
+  for (const gate of store.gates.list(campaign.id)) {
+    if (gate.state !== 'open') continue;
+    const who = gate.kind === 'wave' ? [campaign.owner, ...spec.approvers.users, ...spec.approvers.groups] : [campaign.owner];
+    waits.push({ kind: 'gate', who: [...new Set(who)], detail: gate.kind === 'wave' ? `approval to continue after wave ${gate.wave + 1}` : `rollback offer for wave ${gate.wave + 1}` });
+  }
+  for (const t of store.targets.list(campaign.id)) {
+    if (isFinalTargetState(t.state)) continue;
+    if (t.state === 'needs-attention') {
+      waits.push({ kind: 'needs-attention', who: [campaign.owner], repo: t.repo, detail: t.stateReason, url: t.prUrl });
+      continue;
+    }
+    const checks = parseTargetSignals(t.signals).signals.checks;
+    if (checks && checks.value < 1) {
+      waits.push({ kind: 'failing-checks', who: [campaign.owner], repo: t.repo, detail: t.stateReason || 'required checks failing', url: t.prUrl });
+      continue;
+    }
+    if (t.prNumber !== null && t.mergedSha === null && steps[t.stepIndex]?.kind === 'compliance') {
+      waits.push({ kind: 'pr-review', who: [campaign.owner], repo: t.repo, detail: t.stateReason || 'waiting for a review', url: t.prUrl });
+    }
+  }
+  return waits;
+}
+
+/**
+ * The digest of one channel as of `now`: what moved in the last day, what waits for whom, and
+ * the GitHub budget used today.
+ *
+ * @example buildDigest(store, 'C024BE91L', Date.now()).text
+ */
+export function buildDigest(store: Store, channel: string, now: number): SlackMessage {
+  const { timeZone } = readDigestSetting(store, channel);
+  const since = now - DAY_MS;
+  const campaigns: DigestCampaign[] = store.campaigns
+    .list({ channel })
+    .filter((c) => !['completed', 'aborted'].includes(c.state) || c.updatedAt >= since)
+    .map((c) => {
+      const counts = store.targets.counts(c.id);
+      const finished = store.events.list({ campaignId: c.id, since, kinds: FINISHED_KINDS });
+      return {
+        id: c.id,
+        name: c.name,
+        state: c.state,
+        owner: c.owner,
+        done: FINAL_TARGET_STATES.reduce((sum, s) => sum + counts[s], 0),
+        total: Object.values(counts).reduce((a, b) => a + b, 0),
+        doneSinceYesterday: finished.length,
+        failedSinceYesterday: finished.filter((e) => e.kind === 'target.failed').length,
+        waits: collectWaits(store, c),
+      };
+    });
+  const utcDay = new Date(now).toISOString().slice(0, 10);
+  const requests = store.github.requestsOn(utcDay);
+  return digestMessage({
+    channel,
+    day: readLocal(now, timeZone).day,
+    campaigns,
+    github: { used: requests.counted, limit: store.github.rate('core')?.limit ?? null, notModified: requests.notModified },
+  });
+}
+
+/** Queues a channel's digest now (`/fleet digest`), whether or not today's was posted. */
+export function postDigestNow(store: Store, channel: string, now: number): void {
+  const message = buildDigest(store, channel, now);
+  store.outbox.enqueue({ channel, method: 'chat.postMessage', payload: { text: message.text, blocks: message.blocks }, now });
+}
+
+/**
+ * Queues the daily digest of every channel with campaigns whose local digest hour has come,
+ * once per local day (the claim is taken in the same transaction as the message). Returns the
+ * channels posted to.
+ *
+ * @example runDigests(store, Date.now()) // ['C024BE91L'] at 09:00 in the channel's time zone
+ */
+export function runDigests(store: Store, now: number): string[] {
+  const channels = [...new Set(store.campaigns.list().map((c) => c.channel))];
+  const posted: string[] = [];
+  for (const channel of channels) {
+    const setting = readDigestSetting(store, channel);
+    const local = readLocal(now, setting.timeZone);
+    if (local.hour < setting.hour) continue;
+    const claimed = store.transaction(() => {
+      if (!store.digests.claim(channel, local.day, now)) return false;
+      postDigestNow(store, channel, now);
+      return true;
+    });
+    if (claimed) posted.push(channel);
+  }
+  return posted;
+}
