@@ -651,6 +651,11 @@ export function createStore(db: Db) {
     pendingCount(): number {
       return (prep(`SELECT COUNT(*) AS n FROM outbox WHERE state IN ('pending','sending')`).get() as { n: number }).n;
     },
+    /** When a message with this coalesce key was last sent (to pace root-message updates across runs). */
+    lastSentAt(coalesceKey: string): number | undefined {
+      const row = prep(`SELECT MAX(sent_at) AS at FROM outbox WHERE coalesce_key = ? AND state = 'sent'`).get(coalesceKey) as { at: number | null };
+      return row.at ?? undefined;
+    },
   };
 
   const httpCache = {
