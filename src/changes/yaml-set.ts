@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, stringify, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { FleetError } from '../errors.js';
 import { detectEol, isSameJson } from './json-text.js';
 import { splitKeyPath, type YamlSetOptions } from './options.js';
@@ -7,8 +7,9 @@ import type { ChangeContext, FileSet, TransformOutcome } from './types.js';
 /**
  * Sets a value at a dotted key path in a YAML file. The two common edits are made in the text
  * itself so nothing else moves: replacing a scalar (its quoting style is kept) and adding a key
- * to a block mapping. Anything else (replacing a list or map, adding to a flow mapping) goes
- * through the `yaml` Document API, which keeps comments but may respace flow collections.
+ * to a block mapping; a list or mapping replaced by another keeps its flow or block style and
+ * column. Anything else (adding to a flow mapping, a scalar turned into a mapping) goes through
+ * the `yaml` Document API, which keeps comments but may respace the rest of the file.
  *
  * @example
  * await setYamlValue({ path: '.github/workflows/ci.yml', key: 'jobs.build.runs-on', value: 'ubuntu-24.04', createFile: false },
@@ -28,7 +29,8 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    const where = first.linePos ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
+    const before = text.slice(0, first.pos[0]);
+    const where = ` at line ${before.split('\n').length}, column ${first.pos[0] - before.lastIndexOf('\n')}`;
     throw new FleetError(
       'change_failed',
       `${options.path} in ${ctx.repo} is not valid YAML${where} (${first.message.split('\n')[0]}). Fix the file in the repository, or leave the repository out of the campaign.`,
@@ -62,7 +64,7 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
 
   const current = isScalar(node) || isMap(node) || isSeq(node) ? (node as YamlNode).toJS(doc) : node;
   if (isSameJson(current, options.value)) return { edits: [], summary, noopReason: `${options.key} is already ${shown} in ${options.path}` };
-  const content = replaceScalar(text, node, options.value) ?? viaDocument(doc, text, keys, options.value, eol);
+  const content = replaceScalar(text, node, options.value) ?? replaceCollection(text, node, options.value, eol) ?? viaDocument(doc, text, keys, options.value, eol);
   return { edits: [{ path: options.path, content }], summary, noopReason: '' };
 }
 
@@ -92,6 +94,32 @@ function replaceScalar(text: string, node: unknown, value: unknown): string | nu
   const rendered = stringify(value, { lineWidth: 0, ...(quoted ? { defaultStringType: node.type } : {}) }).replace(/\n$/, '');
   if (rendered.includes('\n')) return null;
   return text.slice(0, node.range[0]) + rendered + text.slice(node.range[1]);
+}
+
+/** Replaces a list or mapping with a new list or mapping, in the old one's style and column; null when it cannot. */
+function replaceCollection(text: string, node: unknown, value: unknown, eol: string): string | null {
+  if (!(isMap(node) || isSeq(node)) || !node.range || typeof value !== 'object' || value === null) return null;
+  const start = node.range[0];
+  if (node.flow) {
+    const doc = new Document(value);
+    if (isMap(doc.contents) || isSeq(doc.contents)) doc.contents.flow = true;
+    const rendered = doc.toString({ lineWidth: 0 }).replace(/\n$/, '');
+    if (rendered.includes('\n')) return null;
+    return text.slice(0, start) + rendered + text.slice(node.range[1]);
+  }
+  const last = node.items[node.items.length - 1];
+  const lastNode: unknown = isMap(node) && last ? ((last as { value?: unknown; key?: unknown }).value ?? (last as { key?: unknown }).key) : last;
+  const lastRange = (lastNode as { range?: [number, number, number] } | null)?.range;
+  if (!lastRange) return null;
+  let end = lastRange[1];
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  const column = start - (text.lastIndexOf('\n', start - 1) + 1);
+  const rendered = stringify(value, { lineWidth: 0, indent: detectYamlIndent(text), indentSeq: hasIndentedSequences(text) })
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line, i) => (i === 0 ? line : ' '.repeat(column) + line))
+    .join(eol);
+  return text.slice(0, start) + rendered + text.slice(end);
 }
 
 /** Appends `key: value` to a block mapping, in its own column; null when it cannot. */
