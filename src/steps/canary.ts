@@ -1,0 +1,169 @@
+import type { z } from 'zod';
+import type { CampaignSpec } from '../campaigns/spec.js';
+import { judgeCanary, type JudgeResult } from '../confidence/judge.js';
+import { describeError, isFleetError } from '../errors.js';
+import type { MetricsProvider, Track } from '../metrics/provider.js';
+import type { CanaryStepOptions } from './options.js';
+import type { Step, StepContext, StepResult } from './types.js';
+
+export interface CanaryDeps {
+  metrics: MetricsProvider;
+}
+
+type CanarySection = NonNullable<CampaignSpec['canary']>;
+
+export interface CanaryWindow {
+  start: number;
+  end: number;
+  stepMs: number;
+}
+
+/**
+ * What a judgement records as evidence and in its event: the per-metric result, flattened. A type
+ * alias (not an interface) so it stays assignable to the loose JSON shape of `signals.canary`.
+ */
+export type CanaryEvidence = {
+  verdict: JudgeResult['verdict'];
+  score: number;
+  reason: string;
+  thresholds: JudgeResult['thresholds'];
+  window: CanaryWindow;
+  subject: string;
+  metrics: {
+    name: string;
+    group: string;
+    classification: JudgeResult['metrics'][number]['classification'];
+    critical: boolean;
+    reason: string;
+    canaryMedian: number | null;
+    baselineMedian: number | null;
+    estimate: number | null;
+    interval: [number, number] | null;
+    pValue: number | null;
+    points: number;
+  }[];
+  groups: JudgeResult['groups'];
+  warnings: string[];
+};
+
+/**
+ * The window a judgement looks at: from the later of the start of the run and `end − lookback`,
+ * to `end`, so only the time the canary actually ran is compared.
+ */
+export function buildWindow(canary: CanarySection, startedAt: number, end: number): CanaryWindow {
+  return { start: Math.max(startedAt, end - canary.lookback), end, stepMs: canary.step };
+}
+
+/**
+ * Fetches canary and baseline series for every metric of the spec's canary section and judges
+ * them. `subject` fills {{target}} in the queries.
+ *
+ * @example
+ * const { result, evidence } = await judgeWindow(metrics, spec.canary, 'acme/api', 'a1b2c3', window);
+ */
+export async function judgeWindow(
+  provider: MetricsProvider,
+  canary: CanarySection,
+  repo: string,
+  subject: string,
+  window: CanaryWindow,
+): Promise<{ result: JudgeResult; evidence: CanaryEvidence }> {
+  const fetchTrack = (metric: CanarySection['metrics'][number], track: Track) =>
+    provider.fetchSeries({ metric, target: subject, repo, track, start: window.start, end: window.end, stepMs: window.stepMs });
+  const series = await Promise.all(canary.metrics.map(async (metric) => ({ metric, canary: await fetchTrack(metric, 'canary'), baseline: await fetchTrack(metric, 'baseline') })));
+  const result = judgeCanary({
+    metrics: series.map(({ metric, canary: c, baseline }) => ({
+      name: metric.name,
+      group: metric.group,
+      direction: metric.direction,
+      critical: metric.critical,
+      effectSize: metric.effectSize,
+      mustHaveData: metric.mustHaveData,
+      canary: c,
+      baseline,
+    })),
+    thresholds: canary.thresholds,
+    groupWeights: canary.groups,
+  });
+  const evidence: CanaryEvidence = {
+    verdict: result.verdict,
+    score: result.score,
+    reason: result.reason,
+    thresholds: result.thresholds,
+    window,
+    subject,
+    metrics: result.metrics.map((m) => {
+      const mw = m.statistics.mannWhitney;
+      return {
+        name: m.name,
+        group: m.group,
+        classification: m.classification,
+        critical: m.critical,
+        reason: m.reason,
+        canaryMedian: m.statistics.canary.median,
+        baselineMedian: m.statistics.baseline.median,
+        estimate: mw?.estimate ?? null,
+        interval: mw ? [mw.lower, mw.upper] : null,
+        pValue: mw?.pValue ?? null,
+        points: Math.min(m.statistics.canary.count, m.statistics.baseline.count),
+      };
+    }),
+    groups: result.groups,
+    warnings: result.warnings,
+  };
+  return { result, evidence };
+}
+
+/** A provider failure is worth retrying (Prometheus down, a timeout); anything else is a bug. */
+export function failFromMetricsError(error: unknown, what: string, data: Record<string, unknown>): StepResult {
+  if (isFleetError(error, 'metrics_error')) return { kind: 'failed', retryable: true, reason: `${what}: ${error.message}`, data };
+  return { kind: 'failed', retryable: false, reason: `${what}: ${describeError(error)}`, data };
+}
+
+function readStartedAt(state: Record<string, unknown>, now: number): number {
+  return typeof state.startedAt === 'number' && Number.isFinite(state.startedAt) ? state.startedAt : now;
+}
+
+/** {{target}} for the canary: the PR's head commit, else its branch, else the repository. */
+function subjectOf(ctx: StepContext<unknown, CanaryDeps>): string {
+  return ctx.target.headSha ?? ctx.target.branch ?? ctx.target.repo;
+}
+
+/**
+ * The canary brick: the canary runs for `options.duration` from the step's first run (persisted,
+ * so a restart does not extend it); then canary and baseline series are fetched for every metric,
+ * judged, and recorded as `signals.canary` with the judgement as evidence. A 'fail' verdict fails
+ * the target; 'marginal' and 'pass' are done (the confidence metric gates a marginal canary).
+ *
+ * @example
+ * const registry = createStepRegistry([canaryStep, ...]); // deps: { metrics: createPrometheusProvider(...) }
+ */
+export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
+  kind: 'canary',
+  async run(ctx) {
+    const canary = ctx.spec.canary;
+    if (!canary) {
+      return { kind: 'failed', retryable: false, reason: 'The canary step needs a "canary" section with metrics in the campaign spec; add one or remove the step.' };
+    }
+    const startedAt = readStartedAt(ctx.state, ctx.now);
+    const judgeAt = startedAt + ctx.options.duration;
+    if (ctx.now < judgeAt) {
+      return { kind: 'wait', until: judgeAt, reason: `canary running until ${new Date(judgeAt).toISOString()}`, data: { startedAt } };
+    }
+    const window = buildWindow(canary, startedAt, judgeAt);
+    let judged: Awaited<ReturnType<typeof judgeWindow>>;
+    try {
+      judged = await judgeWindow(ctx.deps.metrics, canary, ctx.target.repo, subjectOf(ctx), window);
+    } catch (error) {
+      return failFromMetricsError(error, 'Could not read the canary metrics', { startedAt });
+    }
+    const { result, evidence } = judged;
+    const data = { startedAt, judgedAt: ctx.now, score: result.score, verdict: result.verdict };
+    const patch = { signals: { canary: { value: Math.min(1, Math.max(0, result.score / 100)), evidence } } };
+    const events = [{ kind: 'canary.judged', data: { repo: ctx.target.repo, ...evidence } }];
+    if (result.verdict === 'fail') {
+      return { kind: 'failed', retryable: false, reason: `Canary failed with score ${Math.round(result.score)}: ${result.reason}`, data, patch, events };
+    }
+    return { kind: 'done', data, patch, events };
+  },
+};
