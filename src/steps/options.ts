@@ -3,12 +3,14 @@ import { Duration } from '../campaigns/duration.js';
 
 /** The options of each step kind (a brick), validated when a spec is read. */
 export const OpenPrOptions = z.strictObject({});
+export type OpenPrOptions = z.infer<typeof OpenPrOptions>;
 export const AwaitChecksOptions = z.strictObject({
   /** Check names to require; default: the branch protection's required checks. */
   required: z.array(z.string().min(1)).optional(),
   timeout: Duration.prefault('2h'),
   pollEvery: Duration.prefault('2m'),
 });
+export type AwaitChecksOptions = z.infer<typeof AwaitChecksOptions>;
 export const ComplianceRule = z.enum([
   'codeowners',
   'required-reviews',
@@ -24,6 +26,7 @@ export const ComplianceOptions = z.strictObject({
   requiredLabels: z.array(z.string().min(1)).default([]),
   requiredApprovals: z.number().int().min(0).default(0),
 });
+export type ComplianceOptions = z.infer<typeof ComplianceOptions>;
 export const CanaryStepOptions = z.strictObject({
   /** How long the canary runs before it is judged. */
   duration: Duration.prefault('30m'),
@@ -32,14 +35,20 @@ export const GateOptions = z.strictObject({});
 export const MergeOptions = z.strictObject({
   method: z.enum(['merge', 'squash', 'rebase']).default('squash'),
   deleteBranch: z.boolean().default(true),
+  /** How often to try again when GitHub says the PR is not mergeable yet (405) before asking a person. */
+  notMergeableRetries: z.number().int().min(0).max(20).default(3),
+  retryEvery: Duration.prefault('2m'),
 });
+export type MergeOptions = z.infer<typeof MergeOptions>;
 export const BakeOptions = z.strictObject({
   duration: Duration.prefault('1h'),
 });
 export const CloseOptions = z.strictObject({
   deleteBranch: z.boolean().default(true),
 });
+export type CloseOptions = z.infer<typeof CloseOptions>;
 export const RevertOptions = z.strictObject({});
+export type RevertOptions = z.infer<typeof RevertOptions>;
 
 export const STEP_OPTIONS = {
   'open-pr': OpenPrOptions,
