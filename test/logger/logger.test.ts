@@ -10,7 +10,7 @@ describe('logger', () => {
     expect(lines[0]).not.toContain('s3cr3t-signing-value');
     expect(lines[0]).not.toContain('xoxb-1234');
     expect(lines[0]).not.toContain('ghp_abcdef');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'signing with [redacted]', token: '[redacted]' });
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 'info', msg: 'signing with [redacted]', token: '[redacted]' });
   });
 
   it('drops lines below the level', () => {
