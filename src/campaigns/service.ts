@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
+import { transitionCampaign, type CampaignEvent } from '../engine/machines.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/messages.js';
 import { FINAL_CAMPAIGN_STATES, isFinalTargetState } from '../engine/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
@@ -9,31 +10,22 @@ import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { authorize, type CampaignAction } from './authorize.js';
-import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, CatalogEntry, PlannedWave, SpecRef } from './service-types.js';
+import type { Catalog } from './catalog.js';
+import { planWaves } from './plan-waves.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, PlannedWave, SpecRef } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from './spec.js';
 
-/** What wave planning needs to know of each target. */
-export interface PlanInput {
-  repo: string;
-  canary?: boolean;
-  ciHealth?: number;
-  criticality?: number;
-}
-
-export type PlanWaves = (targets: PlanInput[], sizes: CampaignSpec['waves'], seed: string) => PlannedWave[];
+export type PlanWaves = typeof planWaves;
 
 /** The catalog of specs (FLEET_CAMPAIGNS), as the service uses it. */
-export interface ServiceCatalog {
-  list(): Promise<CatalogEntry[]>;
-  /** A spec by name; a FleetError('spec_not_found' or 'spec_invalid') says what is wrong. */
-  load(name: string): Promise<{ spec: CampaignSpec; source: string }>;
-}
+export type ServiceCatalog = Pick<Catalog, 'list' | 'load'>;
 
 export interface CampaignServiceDeps {
   store: Store;
   catalog: ServiceCatalog;
   gateway: Gateway;
-  planWaves: PlanWaves;
+  /** Default: the risk-ordered planner of plan-waves.ts. */
+  planWaves?: PlanWaves;
   admins: readonly string[];
   resolveGroupMembers: (groupId: string) => Promise<string[]>;
   now: () => number;
@@ -145,7 +137,13 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       throw new FleetError('bad_input', `No repositories match the targets of ${spec.name}. Widen targets (org, topics, include) or list repos explicitly.`);
     }
     const inputs = repos.map((r) => ({ repo: r.fullName, canary: spec.targets.canary.includes(r.fullName), criticality: findCriticality(spec, r.fullName) }));
-    return deps.planWaves(inputs, spec.waves, seed).filter((w) => w.repos.length > 0);
+    return (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0);
+  }
+
+  /** The state machine's verdict on a person's action; its reason says why not. */
+  function requireTransition(campaign: CampaignRecord, event: CampaignEvent): void {
+    const result = transitionCampaign(campaign.state, event);
+    if (!result.ok) throw new FleetError('transition_refused', `Campaign ${campaign.id}: ${result.reason}`, { state: campaign.state, event: event.type });
   }
 
   function summarize(c: CampaignRecord): CampaignSummary {
@@ -266,9 +264,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async pause(campaignId, actor, reason) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'pause');
-      if (campaign.state !== 'running' && campaign.state !== 'awaiting-approval') {
-        throw new FleetError('transition_refused', `Campaign ${campaignId} is ${campaign.state}; only a running campaign can be paused.`);
-      }
+      requireTransition(campaign, { type: 'pause', reason });
       const why = reason ?? `paused by <@${actor}>`;
       return transition(campaign, { state: 'paused', stateReason: why }, { actor, kind: 'campaign.paused', data: { reason: why } }, (c, at) => [buildStateNotice(c, `Paused by <@${actor}>. Steps in flight finish; nothing new starts until it is resumed.`, at)]);
     },
@@ -276,9 +272,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async resume(campaignId, actor) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'resume');
-      if (campaign.state !== 'paused' && campaign.state !== 'halted') {
-        throw new FleetError('transition_refused', `Campaign ${campaignId} is ${campaign.state}; only a paused or halted campaign can be resumed.`);
-      }
+      requireTransition(campaign, { type: 'resume' });
       const spec = readSpec(campaign);
       const gate = store.gates.find(campaignId, campaign.currentWave, 'wave');
       const at = now();
@@ -287,7 +281,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         if (rollback) store.gates.decide(rollback.id, 'cancelled', actor, at);
         // An expired approval request is asked again rather than treated as approved.
         const askAgain = gate?.state === 'expired' && store.gates.reopen(gate.id, at, at + spec.policy.approvalTimeout);
-        const updated = store.campaigns.update(campaign.id, campaign.version, { state: askAgain ? 'awaiting-approval' : 'running', stateReason: '' }, at);
+        // Paused while a person was being asked: the request still stands.
+        const stillAsking = gate?.state === 'open';
+        const updated = store.campaigns.update(campaign.id, campaign.version, { state: askAgain || stillAsking ? 'awaiting-approval' : 'running', stateReason: '' }, at);
         if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
         store.events.append({ campaignId, at, actor, kind: 'campaign.resumed', data: { askAgain } });
         store.outbox.enqueue(buildStateNotice(updated, `Resumed by <@${actor}>.`, at));
@@ -302,9 +298,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async abort(campaignId, actor, reason) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'abort');
-      if (FINAL_CAMPAIGN_STATES.includes(campaign.state)) {
-        throw new FleetError('transition_refused', `Campaign ${campaignId} is already ${campaign.state}; there is nothing to abort.`);
-      }
+      requireTransition(campaign, { type: 'abort', reason });
       const why = reason ?? `aborted by <@${actor}>`;
       const at = now();
       return store.transaction(() => {
