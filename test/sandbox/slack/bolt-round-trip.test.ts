@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { sendBlockAction, sendSlashCommand, signRequest } from '../../../src/sandbox/slack/client.js';
 import { startFakeSlack, type FakeSlack } from '../../../src/sandbox/slack/server.js';
+import { startSampleApp } from './sample-app.js';
 
 const SIGNING_SECRET = 'round-trip-secret';
 
@@ -11,74 +10,9 @@ let slack: FakeSlack;
 let app: App;
 let appUrl: string;
 
-const startModal = {
-  type: 'modal' as const,
-  callback_id: 'fleet_start',
-  title: { type: 'plain_text' as const, text: 'Start a campaign' },
-  submit: { type: 'plain_text' as const, text: 'Start' },
-  blocks: [
-    {
-      type: 'input' as const,
-      block_id: 'spec',
-      label: { type: 'plain_text' as const, text: 'Spec' },
-      element: { type: 'plain_text_input' as const, action_id: 'spec_value' },
-    },
-  ],
-};
-
-/** A small app in the shape of Fleet's: a /fleet command, buttons and a modal, all through the fake. */
-function registerListeners(bolt: App): void {
-  bolt.command('/fleet', async ({ command, ack, respond, client }) => {
-    await ack();
-    if (command.text === 'start') {
-      await client.views.open({ trigger_id: command.trigger_id, view: startModal });
-      return;
-    }
-    if (command.text === 'sync') {
-      return;
-    }
-    await respond({ response_type: 'ephemeral', text: `You asked for *${command.text}*, <@${command.user_id}>.` });
-    await client.chat.postMessage({
-      channel: command.channel_id,
-      text: 'Campaign lodash-4.17.21 is waiting for approval',
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '*lodash-4.17.21* wave 1 needs approval' } },
-        {
-          type: 'actions',
-          block_id: 'gate',
-          elements: [
-            { type: 'button', action_id: 'gate_approve', text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value: 'c1:1' },
-            { type: 'button', action_id: 'gate_reject', text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: 'c1:1' },
-          ],
-        },
-      ],
-    });
-  });
-  bolt.action('gate_approve', async ({ ack, body, respond, client, action }) => {
-    await ack();
-    const value = action.type === 'button' ? action.value : undefined;
-    if (body.type !== 'block_actions' || !body.channel || !body.message) return;
-    await respond({ replace_original: true, text: `Approved ${value} by <@${body.user.id}>` });
-    await client.chat.postMessage({ channel: body.channel.id, thread_ts: body.message.ts, text: `Wave 1 approved by <@${body.user.id}>` });
-  });
-  bolt.view('fleet_start', async ({ ack, view }) => {
-    const spec = view.state.values.spec?.spec_value?.value ?? '';
-    if (!spec.endsWith('.yaml')) {
-      await ack({ response_action: 'errors', errors: { spec: 'Give a spec file name ending in .yaml' } });
-      return;
-    }
-    await ack();
-  });
-}
-
 beforeEach(async () => {
   slack = await startFakeSlack({ signingSecret: SIGNING_SECRET });
-  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: '/slack/events', logLevel: LogLevel.ERROR });
-  app = new App({ token: slack.botToken, receiver, clientOptions: { slackApiUrl: slack.apiUrl }, logLevel: LogLevel.ERROR });
-  registerListeners(app);
-  const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
-  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
-  slack.setAppUrl(appUrl);
+  ({ app, appUrl } = await startSampleApp(slack));
 });
 
 afterEach(async () => {
@@ -90,7 +24,8 @@ describe('a Bolt app against the fake', () => {
   test('a slash command is answered through respond() and chat.postMessage', async () => {
     const result = await slack.sendCommand({ user: 'U0OWNER01', channel: 'C0FLEET001', text: 'status' });
     expect(result.status).toBe(200);
-    await expect.poll(() => slack.messages('C0FLEET001').length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => slack.thread('C0FLEET001', slack.messages('C0FLEET001')[0]?.ts ?? '').length, { timeout: 10_000 }).toBe(2);
+    expect(slack.messages('C0FLEET001')[0]?.metadata).toEqual({ event_type: 'fleet_campaign', event_payload: { campaign_id: 'c1' } });
     expect(slack.ephemeral('U0OWNER01').map((message) => message.text)).toEqual(['You asked for *status*, <@U0OWNER01>.']);
     expect(slack.ephemeral('U0APPROV1')).toEqual([]);
     expect(slack.stats().calls['auth.test']).toBe(1);
@@ -98,13 +33,13 @@ describe('a Bolt app against the fake', () => {
 
   test('a button click reaches the action handler, which replaces the message and replies in the thread', async () => {
     await slack.sendCommand({ user: 'U0OWNER01', channel: 'C0FLEET001', text: 'status' });
-    await expect.poll(() => slack.messages('C0FLEET001').length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => slack.thread('C0FLEET001', slack.messages('C0FLEET001')[0]?.ts ?? '').length, { timeout: 10_000 }).toBe(2);
     const gate = slack.messages('C0FLEET001')[0];
     const click = await slack.clickButton({ user: 'U0APPROV1', channel: 'C0FLEET001', messageTs: gate.ts, actionId: 'gate_approve' });
     expect(click.status).toBe(200);
-    await expect.poll(() => slack.thread('C0FLEET001', gate.ts).length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => slack.thread('C0FLEET001', gate.ts).length, { timeout: 10_000 }).toBe(3);
     expect(slack.messages('C0FLEET001')[0]?.text).toBe('Approved c1:1 by <@U0APPROV1>');
-    expect(slack.thread('C0FLEET001', gate.ts)[1]?.text).toBe('Wave 1 approved by <@U0APPROV1>');
+    expect(slack.thread('C0FLEET001', gate.ts)[2]?.text).toBe('Wave 1 approved by <@U0APPROV1>');
   });
 
   test('a modal opens from the command trigger, refuses a bad value with errors and closes on a good one', async () => {
