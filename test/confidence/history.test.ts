@@ -74,6 +74,17 @@ describe('learned history', () => {
     expect(approvals(tenth)).toBeLessThan(approvals(first));
   });
 
+  it('still asks a person when a canary fails in a well-known kind', () => {
+    for (let n = 1; n <= 9; n++) runCleanCampaign('npm-dependency', n);
+    const prior = learnPrior(store, 'npm-dependency');
+    // Beta(9 + 2, 1 + 1) = Beta(11, 2): 10th percentile 0.713; wave mean (95 + 95 + 0) / 3 = 63.3;
+    // combined ≈ 67.3 → review. Without history: Beta(3, 2) → 32.0, combined 47.7 → halt.
+    const seasoned = decideWave({ wave: 0, successes: 2, failures: 1, targetScores: [95, 95, 0], prior, targetCount: 30 });
+    expect(seasoned.confidence).toBeCloseTo(67.3, 1);
+    expect(seasoned.decision).toBe('review');
+    expect(decideWave({ wave: 0, successes: 2, failures: 1, targetScores: [95, 95, 0], targetCount: 30 }).decision).toBe('halt');
+  });
+
   it('never lets history outvote a failing campaign', () => {
     for (let n = 1; n <= 10; n++) runCleanCampaign('npm-dependency', n);
     const prior = learnPrior(store, 'npm-dependency');
