@@ -23,7 +23,9 @@ export async function startHarness(options: { fake?: FakeGitHubOptions; octokit?
   const dir = mkdtempSync(join(tmpdir(), 'fleet-github-'));
   const db = openDatabase(join(dir, 'fleet.db'));
   const store = createStore(db);
-  const fake = await startFakeGitHub({ port: 0, log: () => undefined, ...options.fake });
+  // A frozen clock that only `fake.state.advance` moves: waits and timeouts are asserted exactly.
+  const start = Date.UTC(2025, 0, 6, 9, 0, 0);
+  const fake = await startFakeGitHub({ port: 0, log: () => undefined, now: () => start, ...options.fake });
   const now = () => fake.state.now();
   function client(settings: Partial<OctokitSettings> = {}) {
     const octokit = createOctokit({

@@ -1,0 +1,96 @@
+import { CampaignSpec, resolveSteps } from '../../src/campaigns/spec.js';
+import type { CampaignRecord, TargetRecord } from '../../src/store/store.js';
+import type { StepContext, StepResult, TargetFacts } from '../../src/steps/types.js';
+import type { GitHubStepDeps } from '../../src/github/gateway.js';
+import { STEP_OPTIONS, type StepKind } from '../../src/steps/options.js';
+
+export function makeSpec(overrides: Record<string, unknown> = {}): CampaignSpec {
+  return CampaignSpec.parse({
+    name: 'bump-lodash',
+    description: 'Moves every service to the patched lodash.',
+    owner: 'U0OWNER1',
+    channel: 'C0CHAN01',
+    targets: { repos: ['acme/api'] },
+    change: { kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21' } },
+    pr: { title: 'Bump lodash in {{repo}}', body: '{{description}} (campaign {{campaign}})', labels: ['fleet', 'dependencies'] },
+    steps: ['open-pr', 'await-checks', 'compliance', 'merge'],
+    ...overrides,
+  });
+}
+
+export function makeCampaign(spec: CampaignSpec, id = 'c-1'): CampaignRecord {
+  return {
+    id,
+    name: spec.name,
+    specJson: JSON.stringify(spec),
+    specSource: 'test',
+    changeKind: spec.change.kind,
+    owner: spec.owner,
+    channel: spec.channel,
+    rootTs: null,
+    state: 'running',
+    stateReason: '',
+    currentWave: 0,
+    waveCount: 1,
+    version: 1,
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
+export function makeTarget(repo: string, facts: Partial<TargetRecord> = {}): TargetRecord {
+  return {
+    id: 1,
+    campaignId: 'c-1',
+    repo,
+    wave: 0,
+    state: 'running',
+    stateReason: '',
+    stepIndex: 0,
+    dueAt: 0,
+    attempts: 0,
+    prNumber: null,
+    prUrl: null,
+    branch: null,
+    headSha: null,
+    mergedSha: null,
+    score: null,
+    signals: {},
+    risk: {},
+    version: 1,
+    createdAt: 0,
+    updatedAt: 0,
+    ...facts,
+  };
+}
+
+/** What the engine does with a result: keep the step's data, apply the patch to the target. */
+export function applyResult(target: TargetRecord, result: StepResult): TargetRecord {
+  const patch: TargetFacts = result.patch ?? {};
+  const { signals, ...facts } = patch;
+  return { ...target, ...facts, signals: { ...target.signals, ...(signals ?? {}) } };
+}
+
+export function makeContext<K extends StepKind>(input: {
+  kind: K;
+  spec: CampaignSpec;
+  target: TargetRecord;
+  deps: GitHubStepDeps;
+  now: number;
+  state?: Record<string, unknown>;
+  options?: Record<string, unknown>;
+}): StepContext<never, GitHubStepDeps> {
+  const options = STEP_OPTIONS[input.kind].parse(input.options ?? {});
+  const steps = resolveSteps(input.spec);
+  return {
+    campaign: makeCampaign(input.spec),
+    spec: input.spec,
+    target: input.target,
+    step: steps.find((s) => s.kind === input.kind) ?? { kind: input.kind, options },
+    stepIndex: 0,
+    options: options as never,
+    state: input.state ?? {},
+    deps: input.deps,
+    now: input.now,
+  };
+}

@@ -1,0 +1,196 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openPrStep } from '../../src/steps/open-pr.js';
+import { awaitChecksStep } from '../../src/steps/await-checks.js';
+import { complianceStep } from '../../src/steps/compliance.js';
+import { mergeStep } from '../../src/steps/merge.js';
+import { closeStep } from '../../src/steps/close.js';
+import { revertStep } from '../../src/steps/revert.js';
+import type { StepResult } from '../../src/steps/types.js';
+import type { TargetRecord } from '../../src/store/store.js';
+import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
+import { startHarness, type Harness } from '../github/harness.js';
+import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
+
+const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+function seed(name: string, extra: Partial<SeedRepoInput> = {}): string {
+  h.fake.state.seedRepo({
+    owner: 'acme',
+    name,
+    files: { 'package.json': PACKAGE_JSON, '.github/CODEOWNERS': '* @acme/platform\npackage.json @alice\n', 'src/index.ts': 'export {};\n' },
+    protection: { requiredChecks: ['ci/test'], requiredApprovals: 0 },
+    ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 60_000 },
+    ...extra,
+  });
+  return `acme/${name}`;
+}
+
+const spec = makeSpec();
+
+async function run(kind: 'open-pr' | 'await-checks' | 'compliance' | 'merge' | 'close' | 'revert', target: TargetRecord, opts: { state?: Record<string, unknown>; options?: Record<string, unknown>; github?: Harness['github'] } = {}): Promise<StepResult> {
+  const step = { 'open-pr': openPrStep, 'await-checks': awaitChecksStep, compliance: complianceStep, merge: mergeStep, close: closeStep, revert: revertStep }[kind];
+  const ctx = makeContext({ kind, spec, target, deps: { github: opts.github ?? h.github }, now: h.now(), state: opts.state, options: opts.options });
+  return (step.run as (c: typeof ctx) => Promise<StepResult>)(ctx);
+}
+
+describe('the default path over real HTTP', () => {
+  test('open-pr → await-checks → compliance → merge', async () => {
+    const repo = seed('api');
+    let target = makeTarget(repo);
+
+    const opened = await run('open-pr', target);
+    expect(opened.kind).toBe('done');
+    target = applyResult(target, opened);
+    expect(target.prNumber).toBe(1);
+    expect(target.branch).toBe('fleet/bump-lodash');
+    expect(target.signals.diffSize).toMatchObject({ evidence: { filesChanged: 1, additions: 1, deletions: 1 } });
+    const [pull] = h.fake.state.listPulls();
+    expect(pull).toMatchObject({ title: 'Bump lodash in acme/api', labels: ['fleet', 'dependencies'], state: 'open' });
+    expect(h.fake.state.readFiles('acme', 'api', 'fleet/bump-lodash')['package.json']).toContain('"lodash": "^4.17.21"');
+    const body = (await h.github.getPr(repo, 1))!.body;
+    expect(body).toContain('Moves every service to the patched lodash. (campaign bump-lodash)');
+    expect(body).toContain('<!-- fleet:campaign=c-1 target=acme/api -->');
+
+    const waiting = await run('await-checks', target);
+    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test' });
+    h.fake.state.advance(60_000);
+    const checked = await run('await-checks', target, { state: (waiting as { data: Record<string, unknown> }).data });
+    expect(checked.kind).toBe('done');
+    target = applyResult(target, checked);
+    expect(target.signals.checks).toMatchObject({ value: 1 });
+
+    const compliant = await run('compliance', target);
+    expect(compliant.kind).toBe('done');
+    target = applyResult(target, compliant);
+    expect(target.signals.compliance).toMatchObject({ value: 1 });
+
+    const merged = await run('merge', target);
+    expect(merged.kind).toBe('done');
+    target = applyResult(target, merged);
+    expect(target.mergedSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: true });
+    expect(await h.github.getBranchSha(repo, 'fleet/bump-lodash')).toBeUndefined();
+    expect(h.fake.state.readFiles('acme', 'api')['package.json']).toContain('"lodash": "^4.17.21"');
+
+    // Running merge again is a no-op that reports the same merge.
+    const again = await run('merge', target);
+    expect(again).toMatchObject({ kind: 'done', patch: { mergedSha: target.mergedSha } });
+
+    const reverted = await run('revert', target);
+    expect(reverted).toMatchObject({ kind: 'done', data: { revertPr: 2 } });
+    expect(h.fake.state.readFiles('acme', 'api', 'revert/fleet/bump-lodash')['package.json']).toBe(PACKAGE_JSON);
+    const revertAgain = await run('revert', target);
+    expect(revertAgain).toMatchObject({ kind: 'done', data: { revertPr: 2 } });
+    expect(h.fake.state.listPulls()).toHaveLength(2);
+  });
+
+  test('a repository that already has the change is skipped without a write', async () => {
+    const repo = seed('done', { files: { 'package.json': PACKAGE_JSON.replace('4.17.15', '4.17.21') } });
+    const result = await run('open-pr', makeTarget(repo));
+    expect(result).toMatchObject({ kind: 'done' });
+    expect((result as { skipTarget?: string }).skipTarget).toBeTruthy();
+    expect(h.fake.requestLog.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  test('an archived repository is skipped', async () => {
+    const repo = seed('old', { archived: true });
+    expect(await run('open-pr', makeTarget(repo))).toMatchObject({ kind: 'done', skipTarget: 'acme/old is archived' });
+  });
+});
+
+describe('await-checks', () => {
+  async function opened(repo: string): Promise<TargetRecord> {
+    return applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
+  }
+
+  test('a check the change breaks fails the target, not retryable, with the check named', async () => {
+    const repo = seed('broken', { ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 0, failWhenDependency: { name: 'lodash', atLeast: '4.17.21' } } });
+    const target = await opened(repo);
+    h.fake.state.advance(1);
+    const result = await run('await-checks', target);
+    expect(result).toMatchObject({ kind: 'failed', retryable: false, patch: { signals: { checks: { value: 0 } } } });
+    expect((result as { reason: string }).reason).toContain('ci/test');
+  });
+
+  test('a check that also fails on the default branch is pre-existing: reported, not blamed', async () => {
+    const repo = seed('redbase', { ci: { checks: ['ci/test', 'ci/lint'], outcome: 'fail-on-default', durationMs: 0 }, protection: { requiredChecks: ['ci/test'] } });
+    const target = await opened(repo);
+    h.fake.state.advance(1);
+    const result = await run('await-checks', target);
+    expect(result).toMatchObject({ kind: 'done', data: { preExisting: ['ci/test'], failing: [] }, patch: { signals: { checks: { value: 0.5 } } } });
+  });
+
+  test('no required checks: done with a note; explicit options override protection', async () => {
+    const repo = seed('free', { protection: undefined, ci: { checks: ['ci/test'], outcome: 'manual', durationMs: 0 } });
+    const target = await opened(repo);
+    expect(await run('await-checks', target)).toMatchObject({ kind: 'done', data: { note: 'no required checks' } });
+    expect(await run('await-checks', target, { options: { required: ['ci/test'] } })).toMatchObject({ kind: 'wait' });
+  });
+
+  test('pending past the timeout asks a person', async () => {
+    const repo = seed('slow', { ci: { checks: ['ci/test'], outcome: 'manual', durationMs: 0 } });
+    const target = await opened(repo);
+    const first = await run('await-checks', target, { options: { timeout: '10m', pollEvery: '1m' } });
+    expect(first).toMatchObject({ kind: 'wait', until: h.now() + 60_000 });
+    h.fake.state.advance(11 * 60_000);
+    const late = await run('await-checks', target, { state: (first as { data: Record<string, unknown> }).data, options: { timeout: '10m' } });
+    expect(late.kind).toBe('needs-human');
+  });
+});
+
+describe('compliance', () => {
+  test('every failing rule is reported with its evidence', async () => {
+    const repo = seed('strict', { files: { 'package.json': PACKAGE_JSON } });
+    const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
+    const result = await run('compliance', target, {
+      options: { rules: ['codeowners', 'allowed-paths', 'diff-size', 'required-labels', 'required-reviews'], allowedPaths: ['src/**'], maxChangedLines: 1, requiredLabels: ['security'], requiredApprovals: 1 },
+    });
+    expect(result.kind).toBe('needs-human');
+    const results = (result as { data: { results: { rule: string; pass: boolean; evidence: Record<string, unknown> }[] } }).data.results;
+    expect(Object.fromEntries(results.map((r) => [r.rule, r.pass]))).toEqual({ codeowners: false, 'allowed-paths': false, 'diff-size': false, 'required-labels': false, 'required-reviews': false });
+    expect(results.find((r) => r.rule === 'allowed-paths')!.evidence.outside).toEqual(['package.json']);
+    expect(results.find((r) => r.rule === 'required-labels')!.evidence.missing).toEqual(['security']);
+  });
+});
+
+describe('merge', () => {
+  test('a head that moved after the checks is never merged', async () => {
+    const repo = seed('moved');
+    const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
+    await h.github.commitFiles({ repo, baseBranch: 'main', branch: 'fleet/bump-lodash', message: 'push', files: [{ path: 'x.txt', content: 'x' }] });
+    const result = await run('merge', target);
+    expect(result.kind).toBe('needs-human');
+    expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
+  });
+
+  test('not mergeable (405) waits and retries, then asks a person with the reason', async () => {
+    const repo = seed('protected', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 1 } });
+    const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    let state: Record<string, unknown> = {};
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await run('merge', target, { state, options: { notMergeableRetries: 2 } });
+      kinds.push(result.kind);
+      state = (result as { data?: Record<string, unknown> }).data ?? {};
+    }
+    expect(kinds).toEqual(['wait', 'wait', 'needs-human']);
+    expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
+  });
+
+  test('close closes the PR and deletes the branch, once', async () => {
+    const repo = seed('closing');
+    const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
+    expect(await run('close', target)).toMatchObject({ kind: 'done', data: { closed: true, branchDeleted: true } });
+    expect(await run('close', target)).toMatchObject({ kind: 'done', data: { closed: true, branchDeleted: false }, events: [] });
+    expect(h.fake.state.listPulls()[0]).toMatchObject({ state: 'closed', merged: false });
+  });
+});
