@@ -715,6 +715,10 @@ export function createStore(db: Db) {
          ON CONFLICT (day) DO UPDATE SET counted = counted + excluded.counted, not_modified = not_modified + excluded.not_modified`,
       ).run({ day, counted: notModified ? 0 : 1, nm: notModified ? 1 : 0 });
     },
+    /** Records a webhook delivery id; false when it was already handled (a redelivery). */
+    claimDelivery(id: string, event: string, at: number): boolean {
+      return prep('INSERT INTO github_deliveries (id, event, at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(id, event, at).changes === 1;
+    },
     requestsOn(day: string): { counted: number; notModified: number } {
       const row = prep('SELECT counted, not_modified FROM github_requests WHERE day = ?').get(day) as { counted: number; not_modified: number } | undefined;
       return { counted: row?.counted ?? 0, notModified: row?.not_modified ?? 0 };

@@ -38,7 +38,7 @@ const spec = makeSpec();
 async function run(kind: 'open-pr' | 'await-checks' | 'compliance' | 'merge' | 'close' | 'revert', target: TargetRecord, opts: { state?: Record<string, unknown>; options?: Record<string, unknown>; github?: Harness['github'] } = {}): Promise<StepResult> {
   const step = { 'open-pr': openPrStep, 'await-checks': awaitChecksStep, compliance: complianceStep, merge: mergeStep, close: closeStep, revert: revertStep }[kind];
   const ctx = makeContext({ kind, spec, target, deps: { github: opts.github ?? h.github }, now: h.now(), state: opts.state, options: opts.options });
-  return (step.run as (c: typeof ctx) => Promise<StepResult>)(ctx);
+  return (step.run)(ctx);
 }
 
 describe('the default path over real HTTP', () => {
