@@ -96,7 +96,7 @@ export function signRequest(input: { signingSecret: string; timestamp: number; b
   return `v0=${digest}`;
 }
 
-async function postSigned(options: SignedRequestOptions, body: string): Promise<AppResponse> {
+async function postSigned(options: SignedRequestOptions, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<AppResponse> {
   const now = options.now ?? Date.now;
   const timestamp = options.timestamp ?? Math.floor(now() / 1_000);
   const signature = options.signature ?? signRequest({ signingSecret: options.signingSecret, timestamp, body });
@@ -104,7 +104,7 @@ async function postSigned(options: SignedRequestOptions, body: string): Promise<
   const response = await doFetch(options.appUrl, {
     method: 'POST',
     headers: {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': contentType,
       'x-slack-signature': signature,
       'x-slack-request-timestamp': String(timestamp),
       'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
@@ -249,4 +249,33 @@ export async function sendViewSubmission(options: ViewSubmissionOptions): Promis
   };
   const form = new URLSearchParams({ payload: JSON.stringify(payload) });
   return postSigned(options, form.toString());
+}
+
+export interface EventOptions extends SignedRequestOptions, TeamFields {
+  /** The inner event, e.g. { type: 'app_home_opened', user: 'U0OWNER01', tab: 'home' } */
+  event: Record<string, unknown>;
+  eventId?: string;
+}
+
+/**
+ * Send a signed Events API callback (JSON, like Slack's event delivery).
+ *
+ * @example
+ * await sendEvent({ appUrl, signingSecret, event: { type: 'app_home_opened', user: 'U0OWNER01', tab: 'home', channel: 'D0OWNER01' } });
+ */
+export async function sendEvent(options: EventOptions): Promise<AppResponse> {
+  const ids = team(options);
+  const eventTime = Math.floor((options.now ?? Date.now)() / 1_000);
+  const body = JSON.stringify({
+    token: ids.token,
+    team_id: ids.teamId,
+    api_app_id: ids.apiAppId,
+    event: { event_ts: `${eventTime}.000100`, ...options.event },
+    type: 'event_callback',
+    event_id: options.eventId ?? `Ev${eventTime.toString(36).toUpperCase()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: eventTime,
+    authorizations: [{ enterprise_id: null, team_id: ids.teamId, user_id: 'U0FLEETBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+  return postSigned({ ...options }, body, 'application/json');
 }

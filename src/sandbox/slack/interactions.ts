@@ -1,5 +1,5 @@
 import { FleetError } from '../../errors.js';
-import { sendBlockAction, sendSlashCommand, sendViewSubmission, type AppResponse } from './client.js';
+import { sendBlockAction, sendEvent, sendSlashCommand, sendViewSubmission, type AppResponse } from './client.js';
 import {
   addEphemeral,
   createId,
@@ -398,4 +398,28 @@ export function closeTopView(state: SlackState, user: string): void {
   if (!stack || stack.length === 0) return;
   stack.pop();
   touchState(state);
+}
+
+/** The person opened the app's Home tab: Slack sends `app_home_opened` so the app can publish it. */
+export async function openHomeTab(state: SlackState, target: AppTarget, userId: string): Promise<InteractionResult> {
+  const appUrl = requireAppUrl(target);
+  const user = findUser(state, userId);
+  const channel = resolveChannel(state, user.id);
+  const home = state.homes.get(user.id);
+  return sendEvent({
+    appUrl,
+    signingSecret: target.signingSecret,
+    now: state.now,
+    ...(target.fetch ? { fetch: target.fetch } : {}),
+    teamId: state.workspace.teamId,
+    apiAppId: state.workspace.appId,
+    event: {
+      type: 'app_home_opened',
+      user: user.id,
+      channel: channel?.id ?? '',
+      tab: 'home',
+      ...(home ? { view: renderViewForApp(home) } : {}),
+    },
+    eventId: createId(state, 'Ev'),
+  });
 }

@@ -398,7 +398,16 @@ const SCRIPT = String.raw`
     var target = event.target.closest('button');
     if (!target) return;
     if (target.hasAttribute('data-channel')) { ui.channel = target.getAttribute('data-channel'); ui.home = false; ui.thread = null; render(); return; }
-    if (target.hasAttribute('data-home')) { ui.home = true; render(); return; }
+    if (target.hasAttribute('data-home')) {
+      ui.home = true;
+      render();
+      post('home', { user: ui.user }).then(function (data) {
+        var failure = describeFailure(data, 'Opening the Home tab');
+        showHint(failure || '', !!failure);
+        refresh();
+      });
+      return;
+    }
     if (target.hasAttribute('data-thread')) { ui.thread = { channel: ui.channel, ts: target.getAttribute('data-thread') }; render(); return; }
     if (target.hasAttribute('data-dismiss')) { ui.dismissed[target.getAttribute('data-dismiss')] = true; render(); return; }
     if (target.hasAttribute('data-action-id')) { clickAction(target); return; }
@@ -412,6 +421,7 @@ const SCRIPT = String.raw`
     localStorage.setItem('fleet-sandbox-user', ui.user);
     ui.errors = {};
     ui.modalKey = null;
+    if (ui.home) post('home', { user: ui.user }).then(refresh);
     refresh();
   });
   fetch('/_page/state?user=' + encodeURIComponent(ui.user)).then(function (r) { return r.json(); }).then(function (data) {

@@ -6,6 +6,7 @@ import type { AppResponse } from './client.js';
 import { createFaultInjector, type FaultOptions } from './faults.js';
 import {
   closeTopView,
+  openHomeTab,
   postToResponseUrl,
   runBlockAction,
   runSlashCommand,
@@ -73,6 +74,8 @@ export interface FakeSlack {
   clickButton(input: BlockActionInput): Promise<InteractionResult>;
   /** Submit the user's open modal with these state values. */
   submitView(input: ViewSubmissionInput): Promise<InteractionResult>;
+  /** Open the app's Home tab as a user (sends `app_home_opened`). */
+  openHome(user: string): Promise<InteractionResult>;
   close(): Promise<void>;
 }
 
@@ -88,7 +91,7 @@ const PageAction = z.object({
   viewId: z.string().optional(),
 });
 const PageSubmit = z.object({ user: z.string(), viewId: z.string().optional(), values: z.record(z.string(), z.record(z.string(), z.unknown())) });
-const PageClose = z.object({ user: z.string() });
+const PageUser = z.object({ user: z.string() });
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -235,7 +238,8 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     if (action === 'command') result = await runSlashCommand(state, target, PageCommand.parse(input));
     else if (action === 'action') result = await runBlockAction(state, target, PageAction.parse(input));
     else if (action === 'submit') result = await runViewSubmission(state, target, PageSubmit.parse(input));
-    else if (action === 'close') closeTopView(state, PageClose.parse(input).user);
+    else if (action === 'close') closeTopView(state, PageUser.parse(input).user);
+    else if (action === 'home') result = await openHomeTab(state, target, PageUser.parse(input).user);
     else {
       sendJson(response, 404, { ok: false, error: `There is no page action ${action}.` });
       return;
@@ -341,6 +345,9 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     },
     submitView(input) {
       return runViewSubmission(state, target, input);
+    },
+    openHome(user) {
+      return openHomeTab(state, target, user);
     },
     close() {
       return new Promise<void>((resolve, reject) => {

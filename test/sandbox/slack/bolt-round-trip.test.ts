@@ -54,6 +54,30 @@ describe('a Bolt app against the fake', () => {
   });
 });
 
+describe('ephemeral buttons and the Home tab', () => {
+  test('a button on an ephemeral reply is replaced through its response URL, for that user only', async () => {
+    await slack.sendCommand({ user: 'U0OWNER01', channel: 'C0FLEET001', text: 'abort' });
+    await expect.poll(() => slack.ephemeral('U0OWNER01').length, { timeout: 10_000 }).toBe(1);
+    const [prompt] = slack.ephemeral('U0OWNER01');
+    const click = await slack.clickButton({ user: 'U0OWNER01', ephemeralId: prompt?.id, actionId: 'abort_confirm' });
+    expect(click.status).toBe(200);
+    await expect.poll(() => slack.ephemeral('U0OWNER01')[0]?.text, { timeout: 10_000 }).toBe('c1 aborted by <@U0OWNER01>');
+    expect(slack.ephemeral('U0OWNER01')).toHaveLength(1);
+    expect(slack.messages('C0FLEET001')).toEqual([]);
+  });
+
+  test('opening Home sends app_home_opened; a Home button reaches the app with the view', async () => {
+    const opened = await slack.openHome('U0APPROV1');
+    expect(opened.status).toBe(200);
+    await expect.poll(() => slack.home('U0APPROV1')?.blocks.length, { timeout: 10_000 }).toBe(2);
+    expect(slack.home('U0OWNER01')).toBeUndefined();
+    const homeId = slack.home('U0APPROV1')?.id;
+    await slack.clickButton({ user: 'U0APPROV1', viewId: homeId, actionId: 'home_refresh' });
+    await expect.poll(() => slack.home('U0APPROV1')?.blocks.length, { timeout: 10_000 }).toBe(1);
+    expect(slack.home('U0APPROV1')?.id).toBe(homeId);
+  });
+});
+
 describe('signatures', () => {
   const base = { text: 'sync', user: 'U0OWNER01', channel: 'C0FLEET001' };
 

@@ -43,6 +43,17 @@ export function registerListeners(bolt: App): void {
     if (command.text === 'sync') {
       return;
     }
+    if (command.text === 'abort') {
+      await respond({
+        response_type: 'ephemeral',
+        text: 'Abort c1?',
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text: 'Abort *c1*? Open pull requests will be closed.' } },
+          { type: 'actions', block_id: 'abort', elements: [{ type: 'button', action_id: 'abort_confirm', style: 'danger', text: { type: 'plain_text', text: 'Abort c1' }, value: 'c1' }] },
+        ],
+      });
+      return;
+    }
     await respond({ response_type: 'ephemeral', text: `You asked for *${command.text}*, <@${command.user_id}>.` });
     const root = await client.chat.postMessage({
       channel: command.channel_id,
@@ -90,6 +101,31 @@ export function registerListeners(bolt: App): void {
     if (body.type !== 'block_actions' || !body.channel || !body.message) return;
     await respond({ replace_original: true, text: `Approved ${value} by <@${body.user.id}>` });
     await client.chat.postMessage({ channel: body.channel.id, thread_ts: body.message.ts, text: `Wave 1 approved by <@${body.user.id}>` });
+  });
+  bolt.action('abort_confirm', async ({ ack, respond, body }) => {
+    await ack();
+    if (body.type !== 'block_actions' || body.container.is_ephemeral !== true) return;
+    await respond({ replace_original: true, text: `c1 aborted by <@${body.user.id}>` });
+  });
+  bolt.event('app_home_opened', async ({ event, client }) => {
+    await client.views.publish({
+      user_id: event.user,
+      view: {
+        type: 'home',
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: 'Your campaigns' } },
+          { type: 'section', text: { type: 'mrkdwn', text: `Hello <@${event.user}>: *1* campaign running.` }, accessory: { type: 'button', action_id: 'home_refresh', text: { type: 'plain_text', text: 'Refresh' } } },
+        ],
+      },
+    });
+  });
+  bolt.action('home_refresh', async ({ ack, body, client }) => {
+    await ack();
+    if (body.type !== 'block_actions' || body.view?.type !== 'home') return;
+    await client.views.publish({
+      user_id: body.user.id,
+      view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Refreshed: *0* campaigns need you.' } }] },
+    });
   });
   bolt.view('fleet_start', async ({ ack, view }) => {
     const spec = view.state.values.spec?.spec_value?.value ?? '';
