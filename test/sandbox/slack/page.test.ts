@@ -114,6 +114,17 @@ describe.runIf(chromiumAvailable)('the page in Chromium', () => {
     expect(slack.views('U0OWNER01')).toEqual([]);
   });
 
+  test('the Home tab is published by the app when opened, and its buttons work', async () => {
+    await actAs('U0APPROV1');
+    await page.locator('nav button[data-home]').click();
+    const pane = page.locator('[data-testid=messages]');
+    await pane.locator('.block.header', { hasText: 'Your campaigns' }).waitFor();
+    expect(await pane.innerText()).toContain('Hello @María García: 1 campaign running.');
+    await pane.locator('button[data-action-id=home_refresh]').click();
+    await pane.locator('.block', { hasText: 'Refreshed: 0 campaigns need you.' }).waitFor();
+    await page.locator('nav button', { hasText: 'fleet-payments' }).click();
+  });
+
   test('message text cannot inject HTML', async () => {
     await fetch(`${slack.apiUrl}chat.postMessage`, {
       method: 'POST',

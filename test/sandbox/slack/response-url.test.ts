@@ -9,12 +9,13 @@ let app: Awaited<ReturnType<typeof startRecordingApp>>;
 async function startRecordingApp() {
   const { createServer } = await import('node:http');
   const bodies: URLSearchParams[] = [];
+  const reply = { body: '', contentType: 'text/plain' };
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       bodies.push(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      response.writeHead(200).end();
+      response.writeHead(200, { 'content-type': reply.contentType }).end(reply.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -23,6 +24,7 @@ async function startRecordingApp() {
   return {
     url: `http://127.0.0.1:${port}/slack/events`,
     bodies,
+    reply,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -102,6 +104,16 @@ describe('response URLs', () => {
     expect(slack.messages('C0FLEET002').map((message) => message.text)).toEqual(['Approved']);
     await post(payload.response_url, { delete_original: true });
     expect(slack.messages('C0FLEET002')).toEqual([]);
+  });
+
+  test('an immediate reply in the HTTP response shows like a response URL post', async () => {
+    app.reply.body = JSON.stringify({ response_type: 'ephemeral', text: 'Usage: /fleet start <spec>' });
+    app.reply.contentType = 'application/json';
+    await slack.sendCommand({ user: 'U0OWNER01', channel: 'C0FLEET001', text: 'start --bogus' });
+    app.reply.body = 'Plain text works too';
+    app.reply.contentType = 'text/plain';
+    await slack.sendCommand({ user: 'U0OWNER01', channel: 'C0FLEET001', text: 'help' });
+    expect(slack.ephemeral('U0OWNER01').map((message) => message.text)).toEqual(['Usage: /fleet start <spec>', 'Plain text works too']);
   });
 
   test('an unknown URL is refused, and a URL works five times only', async () => {
