@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { WebClient } from '@slack/web-api';
+import { webApi } from '@slack/bolt';
 import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.js';
 import { sendSlashCommand } from '../../src/sandbox/slack/client.js';
 import { createSlackApp, isFreshTimestamp, type SlackApp } from '../../src/slack/create-app.js';
@@ -237,7 +237,7 @@ describe('/fleet', () => {
 });
 
 describe('buttons', () => {
-  const client = () => new WebClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+  const client = () => new webApi.WebClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
 
   test('two Approve clicks at once record one decision; the gate message shows who approved', async () => {
     const posted = await client().chat.postMessage({
