@@ -6,3 +6,4 @@ export * from './history.js';
 export * from './judge.js';
 export { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
 export { betaQuantile, regularizedBeta } from './distributions.js';
+export * from './explain.js';

@@ -24,7 +24,8 @@ import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
  *   error spikes cannot be discarded as outliers.
  */
 
-const Series = z.array(z.union([z.number(), z.nan(), z.null()]));
+// NaN, ±Infinity and null are all missing points (a provider may hand any of them over).
+const Series = z.array(z.union([z.number(), z.nan(), z.null(), z.literal(Infinity), z.literal(-Infinity)]));
 
 export const JudgeMetric = z.object({
   name: z.string().min(1),

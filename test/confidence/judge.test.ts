@@ -207,11 +207,11 @@ describe('weak spots of the reference judge', () => {
 
 describe('cleaning', () => {
   it('removes or replaces NaNs', () => {
-    const canary = [1, NaN, 2, null, 3];
+    const canary = [1, NaN, 2, null, 3, Infinity, -Infinity];
     const removed = judgeOne(metric({ canary, baseline: [1, 2, 3] })).metrics[0].statistics.canary;
-    expect(removed).toMatchObject({ count: 3, missing: 2 });
+    expect(removed).toMatchObject({ count: 3, missing: 4 });
     const replaced = judgeOne(metric({ canary, baseline: [1, 2, 3], nanStrategy: 'replace' })).metrics[0].statistics.canary;
-    expect(replaced).toMatchObject({ count: 5, missing: 2, median: 1 });
+    expect(replaced).toMatchObject({ count: 7, missing: 4, median: 0 });
   });
 
   it('removes outliers beyond three interquartile ranges when asked', () => {
