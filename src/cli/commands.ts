@@ -1,0 +1,14 @@
+import type { CliCommand } from './io.js';
+import { runJudgeCommand } from './judge.js';
+import { migrateCommand } from './migrate.js';
+import { validateCommand } from './validate.js';
+
+/**
+ * The `fleet` subcommands. Adding one is one line here: a name and a CliCommand
+ * (summary, usage, run(args, io) → exit code). `help` is built in.
+ */
+export const COMMANDS: Record<string, CliCommand> = {
+  validate: validateCommand,
+  migrate: migrateCommand,
+  judge: { summary: 'Judge a canary against its baseline from a JSON file', usage: 'fleet judge [--check] <file.json>', run: runJudgeCommand },
+};
