@@ -77,6 +77,8 @@ aside.thread[hidden] { display: none; }
 .input-block .hint-text { color: var(--muted); font-size: 13px; }
 .input-block .field-error { color: var(--red); font-size: 13px; margin-top: 4px; }
 .empty { color: var(--muted); padding: 20px; }
+.reactions { margin-top: 4px; }
+.reaction { display: inline-block; border: 1px solid #d3e7f5; background: #eef6fb; border-radius: 12px; padding: 0 8px; font-size: 12px; margin-right: 4px; }
 `;
 
 const SCRIPT = String.raw`
@@ -217,10 +219,14 @@ const SCRIPT = String.raw`
     var origin = JSON.stringify({ channel: channel, messageTs: m.ts });
     var content = m.blocks && m.blocks.length ? renderBlocks(m.blocks, origin) : '<div class="text">' + mrkdwn(m.text) + '</div>';
     var replies = !inThread && m.reply_count ? '<button class="replies" data-thread="' + escapeHtml(m.ts) + '">' + m.reply_count + (m.reply_count === 1 ? ' reply' : ' replies') + '</button>' : '';
+    var reactions = (m.reactions || []).map(function (r) {
+      return '<span class="reaction">' + (EMOJI[r.name] || ':' + escapeHtml(r.name) + ':') + ' ' + escapeHtml(r.count) + '</span>';
+    }).join('');
+    if (reactions) reactions = '<div class="reactions">' + reactions + '</div>';
     var broadcast = m.subtype === 'thread_broadcast' && !inThread ? '<div class="note">replied to a thread</div>' : '';
     return '<div class="message" data-ts="' + escapeHtml(m.ts) + '"><div class="avatar' + (isBot ? ' bot' : '') + '">' + escapeHtml(name.charAt(0)) + '</div><div class="body">' +
       '<div class="meta"><span class="name">' + escapeHtml(name) + '</span>' + (isBot ? '<span class="app">APP</span>' : '') + '<time>' + formatTime(m.ts) + '</time>' +
-      (m.edited ? '<span class="edited">(edited)</span>' : '') + '</div>' + broadcast + content + replies + '</div></div>';
+      (m.edited ? '<span class="edited">(edited)</span>' : '') + '</div>' + broadcast + content + reactions + replies + '</div></div>';
   }
   function renderEphemeral(e) {
     var origin = JSON.stringify({ ephemeralId: e.id });

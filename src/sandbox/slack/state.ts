@@ -31,6 +31,7 @@ export interface SlackMessage {
   latest_reply?: string;
   metadata?: MessageMetadata;
   edited?: { user: string; ts: string };
+  reactions?: Array<{ name: string; users: string[]; count: number }>;
 }
 
 export interface StoredMessage {

@@ -501,6 +501,59 @@ function usergroupsUsersList(state: SlackState, args: SlackArgs): SlackResponse 
   return group ? { ok: true, users: [...group.users] } : fail('no_such_subteam');
 }
 
+function getPermalink(state: SlackState, args: SlackArgs): SlackResponse {
+  const channel = state.channels.get(readString(args, 'channel') ?? '');
+  if (!channel) return fail('channel_not_found');
+  const ts = readString(args, 'message_ts') ?? '';
+  const message = findMessage(state, channel.id, ts);
+  if (!message) return fail('message_not_found');
+  const thread = message.thread_ts && message.thread_ts !== message.ts ? `?thread_ts=${message.thread_ts}&cid=${channel.id}` : '';
+  return { ok: true, channel: channel.id, permalink: `https://${state.workspace.domain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}${thread}` };
+}
+
+function openConversation(state: SlackState, args: SlackArgs): SlackResponse {
+  const users = (readString(args, 'users') ?? '').split(',').filter(Boolean);
+  if (users.length !== 1) return fail(users.length === 0 ? 'users_list_not_supplied' : 'not_enough_users');
+  const channel = resolveChannel(state, users[0] ?? '');
+  if (!channel?.isIm) return fail('user_not_found');
+  return { ok: true, channel: { id: channel.id } };
+}
+
+function addReaction(state: SlackState, args: SlackArgs): SlackResponse {
+  const channel = state.channels.get(readString(args, 'channel') ?? '');
+  if (!channel) return fail('channel_not_found');
+  const message = findMessage(state, channel.id, readString(args, 'timestamp') ?? '');
+  if (!message) return fail('message_not_found');
+  const name = readString(args, 'name') ?? '';
+  if (!/^[a-z0-9_+-]+$/.test(name)) return fail('invalid_name');
+  const reactions = message.reactions ?? [];
+  const existing = reactions.find((reaction) => reaction.name === name);
+  if (existing?.users.includes(state.workspace.botUserId)) return fail('already_reacted');
+  if (existing) {
+    existing.users.push(state.workspace.botUserId);
+    existing.count += 1;
+  } else {
+    reactions.push({ name, users: [state.workspace.botUserId], count: 1 });
+  }
+  message.reactions = reactions;
+  touchState(state);
+  return { ok: true };
+}
+
+function usergroupsList(state: SlackState): SlackResponse {
+  return {
+    ok: true,
+    usergroups: state.workspace.usergroups.map((group) => ({
+      id: group.id,
+      team_id: state.workspace.teamId,
+      handle: group.handle,
+      name: group.name,
+      is_usergroup: true,
+      user_count: group.users.length,
+    })),
+  };
+}
+
 type Handler = (state: SlackState, args: SlackArgs) => SlackResponse;
 
 const HANDLERS: Record<string, Handler> = {
@@ -509,6 +562,10 @@ const HANDLERS: Record<string, Handler> = {
   'chat.update': updateMessage,
   'chat.delete': deleteMessage,
   'chat.postEphemeral': postEphemeral,
+  'chat.getPermalink': getPermalink,
+  'conversations.open': openConversation,
+  'reactions.add': addReaction,
+  'usergroups.list': usergroupsList,
   'views.open': openView,
   'views.push': pushView,
   'views.update': updateView,

@@ -179,6 +179,22 @@ describe('conversations', () => {
   });
 });
 
+describe('permalinks, direct messages and reactions', () => {
+  test('chat.getPermalink, conversations.open and reactions.add behave like Slack', async () => {
+    const root = await client.chat.postMessage({ channel: 'C0FLEET001', text: 'root' });
+    const link = await client.chat.getPermalink({ channel: 'C0FLEET001', message_ts: root.ts ?? '' });
+    expect(link.permalink).toBe(`https://fleet-sandbox.slack.com/archives/C0FLEET001/p${(root.ts ?? '').replace('.', '')}`);
+    const dm = await client.conversations.open({ users: 'U0OWNER01' });
+    expect(dm.channel?.id).toBe('D0OWNER01');
+    await client.chat.postMessage({ channel: dm.channel?.id ?? '', text: 'your digest' });
+    expect(slack.messages('D0OWNER01').map((message) => message.text)).toEqual(['your digest']);
+    await client.reactions.add({ channel: 'C0FLEET001', timestamp: root.ts ?? '', name: 'white_check_mark' });
+    expect(slack.messages('C0FLEET001')[0]?.reactions).toEqual([{ name: 'white_check_mark', users: ['U0FLEETBOT'], count: 1 }]);
+    expect((await platformError(client.reactions.add({ channel: 'C0FLEET001', timestamp: root.ts ?? '', name: 'white_check_mark' }))).data.error).toBe('already_reacted');
+    expect((await client.usergroups.list()).usergroups?.[0]).toMatchObject({ id: 'S0PLATFRM', handle: 'platform-team' });
+  });
+});
+
 describe('users and groups', () => {
   test('users.info and usergroups.users.list read the seeded workspace', async () => {
     const info = await client.users.info({ user: 'U0APPROV1' });
