@@ -2,6 +2,7 @@ import type { CliCommand } from './io.js';
 import { runJudgeCommand } from './judge.js';
 import { migrateCommand } from './migrate.js';
 import { validateCommand } from './validate.js';
+import { runSandboxGithubCommand } from '../sandbox/github/cli.js';
 
 /**
  * The `fleet` subcommands. Adding one is one line here: a name and a CliCommand
@@ -10,5 +11,6 @@ import { validateCommand } from './validate.js';
 export const COMMANDS: Record<string, CliCommand> = {
   validate: validateCommand,
   migrate: migrateCommand,
+  sandbox: { summary: 'Run the fake GitHub seeded with a generated fleet, until Ctrl-C', usage: 'fleet sandbox github [--port N] [--repos N] [--seed N]', run: (args, io) => runSandboxGithubCommand(args, io) },
   judge: { summary: 'Judge a canary against its baseline from a JSON file', usage: 'fleet judge [--check] <file.json>', run: runJudgeCommand },
 };
