@@ -1,0 +1,235 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Webhooks } from '@octokit/webhooks';
+import { z } from 'zod';
+import { isFinalTargetState } from '../engine/states.js';
+import type { Store, TargetRecord } from '../store/store.js';
+import type { GitHubLogger } from './create-octokit.js';
+
+/** GitHub sends at most 25 MB; anything bigger is not GitHub. */
+const MAX_BODY_BYTES = 25 * 1024 * 1024;
+
+const Repository = z.object({ full_name: z.string() });
+const PrRef = z.object({ number: z.number().int() });
+
+const CheckRunPayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  check_run: z.object({
+    name: z.string(),
+    head_sha: z.string(),
+    status: z.string(),
+    conclusion: z.string().nullable().optional(),
+    pull_requests: z.array(PrRef).default([]),
+  }),
+});
+const CheckSuitePayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  check_suite: z.object({
+    head_sha: z.string(),
+    status: z.string().nullable().optional(),
+    conclusion: z.string().nullable().optional(),
+    pull_requests: z.array(PrRef).default([]),
+  }),
+});
+const StatusPayload = z.object({
+  repository: Repository,
+  sha: z.string(),
+  context: z.string(),
+  state: z.string(),
+});
+const PullRequestPayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  pull_request: z.object({
+    number: z.number().int(),
+    merged: z.boolean().nullable().optional(),
+    head: z.object({ sha: z.string() }),
+  }),
+});
+const ReviewPayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  review: z.object({ state: z.string(), user: z.object({ login: z.string() }).nullable().optional() }),
+  pull_request: z.object({ number: z.number().int(), head: z.object({ sha: z.string() }) }),
+});
+
+/** What a delivery is about: the repository, the PRs and commits it names, and the event's facts. */
+interface Subject {
+  repo: string;
+  prNumbers: number[];
+  shas: string[];
+  data: Record<string, unknown>;
+}
+
+const HANDLED: Record<string, (payload: unknown) => Subject> = {
+  check_run(payload) {
+    const p = CheckRunPayload.parse(payload);
+    const run = p.check_run;
+    return {
+      repo: p.repository.full_name,
+      prNumbers: run.pull_requests.map((pr) => pr.number),
+      shas: [run.head_sha],
+      data: { action: p.action, name: run.name, status: run.status, conclusion: run.conclusion ?? null, sha: run.head_sha },
+    };
+  },
+  check_suite(payload) {
+    const p = CheckSuitePayload.parse(payload);
+    const suite = p.check_suite;
+    return {
+      repo: p.repository.full_name,
+      prNumbers: suite.pull_requests.map((pr) => pr.number),
+      shas: [suite.head_sha],
+      data: { action: p.action, status: suite.status ?? null, conclusion: suite.conclusion ?? null, sha: suite.head_sha },
+    };
+  },
+  status(payload) {
+    const p = StatusPayload.parse(payload);
+    return { repo: p.repository.full_name, prNumbers: [], shas: [p.sha], data: { context: p.context, state: p.state, sha: p.sha } };
+  },
+  pull_request(payload) {
+    const p = PullRequestPayload.parse(payload);
+    const pr = p.pull_request;
+    return { repo: p.repository.full_name, prNumbers: [pr.number], shas: [], data: { action: p.action, number: pr.number, merged: pr.merged ?? false, headSha: pr.head.sha } };
+  },
+  pull_request_review(payload) {
+    const p = ReviewPayload.parse(payload);
+    return {
+      repo: p.repository.full_name,
+      prNumbers: [p.pull_request.number],
+      shas: [],
+      data: { action: p.action, number: p.pull_request.number, state: p.review.state, user: p.review.user?.login ?? null },
+    };
+  },
+};
+
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: string;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface WebhookDeps {
+  secret: string;
+  store: Store;
+  /** Wakes the advance job so the targets are looked at now, not at their next poll. */
+  wake: () => void;
+  now: () => number;
+  logger?: GitHubLogger;
+}
+
+function header(headers: WebhookRequest['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Targets named by the delivery (by PR number, then by head sha), each once. */
+function matchTargets(store: Store, subject: Subject): TargetRecord[] {
+  const found = new Map<number, TargetRecord>();
+  for (const n of subject.prNumbers) for (const t of store.targets.findByPr(subject.repo, n)) found.set(t.id, t);
+  for (const sha of subject.shas) for (const t of store.targets.findByRepoAndSha(subject.repo, sha)) found.set(t.id, t);
+  return [...found.values()];
+}
+
+/**
+ * Handles one webhook delivery: verifies `X-Hub-Signature-256` over the raw body, records an event
+ * for each matching target, makes those targets due now and wakes the engine. A missing or wrong
+ * signature is 401 and changes nothing; malformed JSON is 400; an event Fleet does not use is 202;
+ * a delivery id seen before is 200 and changes nothing.
+ *
+ * @example
+ * const result = await handleWebhook(deps, { headers: req.headers, rawBody }); // { status: 200, body: { targets: 1 } }
+ */
+export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest): Promise<WebhookResponse> {
+  const { store, now, logger } = deps;
+  const signature = header(request.headers, 'x-hub-signature-256');
+  if (!signature) return { status: 401, body: { error: 'Missing X-Hub-Signature-256: set the webhook secret in the GitHub App or repository settings.' } };
+  const verified = await new Webhooks({ secret: deps.secret }).verify(request.rawBody, signature).catch(() => false);
+  if (!verified) {
+    logger?.warn('GitHub webhook with a wrong signature refused', { delivery: header(request.headers, 'x-github-delivery') ?? null });
+    return { status: 401, body: { error: 'Signature does not match: GITHUB_WEBHOOK_SECRET must equal the secret set on GitHub.' } };
+  }
+  const event = header(request.headers, 'x-github-event') ?? '';
+  const delivery = header(request.headers, 'x-github-delivery');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(request.rawBody);
+  } catch {
+    return { status: 400, body: { error: 'The body is not JSON: set the webhook content type to application/json.' } };
+  }
+  if (event === 'ping') return { status: 200, body: { ok: true } };
+  const describe = HANDLED[event];
+  if (!describe) return { status: 202, body: { ignored: event } };
+  let subject: Subject;
+  try {
+    subject = describe(payload);
+  } catch (error) {
+    const issues = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : String(error);
+    return { status: 400, body: { error: `The ${event} payload lacks what Fleet reads (${issues}).` } };
+  }
+
+  const at = now();
+  const outcome = store.transaction(() => {
+    // Claimed in the same transaction as its effects: a crash before commit leaves the redelivery welcome.
+    if (delivery && !store.github.claimDelivery(delivery, event, at)) return { duplicate: true, woken: 0, matched: 0 };
+    const targets = matchTargets(store, subject);
+    let woken = 0;
+    for (const target of targets) {
+      store.events.append({ campaignId: target.campaignId, targetId: target.id, at, actor: 'github', kind: `github.${event}`, data: { ...subject.data, delivery: delivery ?? null } });
+      if (isFinalTargetState(target.state) || target.dueAt <= at) continue;
+      // Inside the IMMEDIATE transaction nobody else writes, so the version read above still holds.
+      if (store.targets.update(target.id, target.version, { dueAt: at }, at)) woken++;
+    }
+    return { duplicate: false, woken, matched: targets.length };
+  });
+  if (outcome.duplicate) return { status: 200, body: { duplicate: true } };
+  if (outcome.matched > 0) deps.wake();
+  logger?.info('GitHub webhook handled', { event, delivery: delivery ?? null, repo: subject.repo, targets: outcome.matched, woken: outcome.woken });
+  return { status: 200, body: { targets: outcome.matched, woken: outcome.woken } };
+}
+
+async function readRawBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A node `(req, res)` handler for POST /github/webhooks (mount it on Bolt's custom routes or any
+ * http server). The raw body is read here, before any JSON parsing, because the signature covers
+ * the exact bytes GitHub sent.
+ *
+ * @example
+ * const onWebhook = createWebhookHandler({ secret: env.GITHUB_WEBHOOK_SECRET, store, wake, now: Date.now, logger });
+ * http.createServer(onWebhook).listen(3000);
+ */
+export function createWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  function reply(res: ServerResponse, result: WebhookResponse): void {
+    const text = JSON.stringify(result.body);
+    res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if ((req.method ?? '').toUpperCase() !== 'POST') return reply(res, { status: 405, body: { error: 'GitHub webhooks are POSTed to this URL.' } });
+    const rawBody = await readRawBody(req);
+    if (rawBody === undefined) return reply(res, { status: 413, body: { error: 'The body is larger than any GitHub webhook.' } });
+    reply(res, await handleWebhook(deps, { headers: req.headers, rawBody }));
+  }
+  return (req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      deps.logger?.warn('GitHub webhook failed', { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) reply(res, { status: 500, body: { error: 'Fleet could not record this delivery; GitHub will show it as failed and it can be redelivered.' } });
+      else res.destroy();
+    });
+  };
+}

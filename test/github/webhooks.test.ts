@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhooks } from '@octokit/webhooks';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { createWebhookHandler } from '../../src/github/webhooks.js';
+
+const SECRET = 'webhook-secret';
+const NOW = 1_000_000;
+let dir: string;
+let db: Db;
+let store: Store;
+let server: Server;
+let url: string;
+let wakes: number;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fleet-webhooks-'));
+  db = openDatabase(join(dir, 'fleet.db'));
+  store = createStore(db);
+  wakes = 0;
+  store.campaigns.insert({ id: 'c-1', name: 'x', specJson: '{}', specSource: 't', changeKind: 'json-set', owner: 'U1', channel: 'C1', state: 'running', waveCount: 1, now: 0 });
+  store.targets.insertMany('c-1', [{ repo: 'acme/api', wave: 0 }, { repo: 'acme/web', wave: 0 }], 0);
+  const [api, web] = store.targets.list('c-1');
+  store.targets.update(api.id, api.version, { prNumber: 7, headSha: 'a'.repeat(40), dueAt: NOW + 120_000, state: 'waiting' }, 0);
+  store.targets.update(web.id, web.version, { prNumber: 3, headSha: 'b'.repeat(40), dueAt: NOW + 120_000, state: 'waiting' }, 0);
+  server = createServer(createWebhookHandler({ secret: SECRET, store, wake: () => wakes++, now: () => NOW }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`;
+});
+afterEach(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function deliver(event: string, payload: unknown, options: { secret?: string | null; delivery?: string; raw?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = options.raw ?? JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? `d-${Math.random()}` };
+  if (options.secret !== null) headers['x-hub-signature-256'] = await new Webhooks({ secret: options.secret ?? SECRET }).sign(body);
+  const response = await fetch(url, { method: 'POST', headers, body });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const checkRun = {
+  action: 'completed',
+  repository: { full_name: 'acme/api' },
+  check_run: { name: 'ci/test', head_sha: 'a'.repeat(40), status: 'completed', conclusion: 'success', pull_requests: [{ number: 7 }] },
+};
+
+function target(repo: string) {
+  return store.targets.findByRepo('c-1', repo)!;
+}
+
+describe('GitHub webhooks', () => {
+  test('a check run wakes the matching target: an event, due now, and a wake call', async () => {
+    const result = await deliver('check_run', checkRun);
+    expect(result).toEqual({ status: 200, body: { targets: 1, woken: 1 } });
+    expect(target('acme/api').dueAt).toBe(NOW);
+    expect(target('acme/web').dueAt).toBe(NOW + 120_000);
+    expect(wakes).toBe(1);
+    const [event] = store.events.list({ campaignId: 'c-1' });
+    expect(event).toMatchObject({ actor: 'github', kind: 'github.check_run', targetId: target('acme/api').id, data: { name: 'ci/test', conclusion: 'success' } });
+  });
+
+  test('statuses match by sha; pull requests and reviews by number', async () => {
+    expect((await deliver('status', { repository: { full_name: 'acme/web' }, sha: 'b'.repeat(40), context: 'ci', state: 'failure' })).body).toMatchObject({ targets: 1 });
+    expect((await deliver('pull_request', { action: 'closed', repository: { full_name: 'acme/api' }, pull_request: { number: 7, merged: false, head: { sha: 'a'.repeat(40) } } })).body).toMatchObject({ targets: 1 });
+    expect((await deliver('pull_request_review', { action: 'submitted', repository: { full_name: 'acme/api' }, review: { state: 'approved', user: { login: 'alice' } }, pull_request: { number: 7, head: { sha: 'a'.repeat(40) } } })).body).toMatchObject({ targets: 1 });
+    expect(store.events.list({ campaignId: 'c-1' }).map((e) => e.kind)).toEqual(['github.status', 'github.pull_request', 'github.pull_request_review']);
+  });
+
+  test('a missing or wrong signature is 401 and changes nothing', async () => {
+    expect((await deliver('check_run', checkRun, { secret: null })).status).toBe(401);
+    expect((await deliver('check_run', checkRun, { secret: 'not-the-secret' })).status).toBe(401);
+    expect(store.events.list({})).toEqual([]);
+    expect(target('acme/api').dueAt).toBe(NOW + 120_000);
+    expect(wakes).toBe(0);
+  });
+
+  test('malformed JSON is 400; a payload without the fields Fleet reads is 400', async () => {
+    expect((await deliver('check_run', undefined, { raw: '{"action": ' })).status).toBe(400);
+    expect((await deliver('check_run', { action: 'completed' })).status).toBe(400);
+    expect(store.events.list({})).toEqual([]);
+  });
+
+  test('an event Fleet does not use is accepted and ignored', async () => {
+    expect(await deliver('star', { action: 'created' })).toEqual({ status: 202, body: { ignored: 'star' } });
+    expect(store.events.list({})).toEqual([]);
+  });
+
+  test('a redelivery with the same id changes nothing', async () => {
+    await deliver('check_run', checkRun, { delivery: 'same-id' });
+    expect(await deliver('check_run', checkRun, { delivery: 'same-id' })).toEqual({ status: 200, body: { duplicate: true } });
+    expect(store.events.list({})).toHaveLength(1);
+    expect(wakes).toBe(1);
+  });
+
+  test('a delivery about nobody Fleet tracks is fine and wakes nothing', async () => {
+    const other = { ...checkRun, repository: { full_name: 'acme/other' } };
+    expect(await deliver('check_run', other)).toEqual({ status: 200, body: { targets: 0, woken: 0 } });
+    expect(wakes).toBe(0);
+  });
+});
