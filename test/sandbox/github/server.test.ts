@@ -274,6 +274,24 @@ describe('CI and webhooks', () => {
     expect(checkRun).toMatchObject({ check_run: { head_sha: sha, pull_requests: [{ number: 1 }] }, repository: { full_name: 'acme/api' }, installation: { id: 1 } });
   });
 
+  test('reviews, force-pushes and merges are announced with GitHub\'s payloads', async () => {
+    const hook = await receiver();
+    const { fake, octokit } = await setup({ webhook: { url: hook.url, secret: 'shh' }, tokens: { 'secret-token': 'fleet-bot', alice: 'alice' } }, { ci: undefined, protection: undefined });
+    const first = await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    const tree = await octokit.rest.git.createTree({ ...repo, tree: [{ path: 'package.json', mode: '100644', type: 'blob', content: NEW }] });
+    const rewritten = await octokit.rest.git.createCommit({ ...repo, message: 'Again', tree: tree.data.sha, parents: [first.base] });
+    await octokit.rest.git.updateRef({ ...repo, ref: 'heads/fleet/lodash', sha: rewritten.data.sha, force: true });
+    await new Octokit({ baseUrl: fake.url, auth: 'alice', log: quiet }).rest.pulls.createReview({ ...repo, pull_number: 1, event: 'APPROVE' });
+    await octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha: rewritten.data.sha });
+    await fake.state.flushWebhooks();
+    const payloads = hook.received.map((delivery) => ({ event: delivery.headers['x-github-event'], body: JSON.parse(delivery.body) as Record<string, unknown> }));
+    expect(payloads.map((item) => `${String(item.event)}:${String(item.body.action)}`)).toEqual(['pull_request:opened', 'pull_request:synchronize', 'pull_request_review:submitted', 'pull_request:closed']);
+    expect(payloads[1]?.body).toMatchObject({ number: 1, pull_request: { head: { sha: rewritten.data.sha } } });
+    expect(payloads[2]?.body).toMatchObject({ review: { state: 'APPROVED', user: { login: 'alice' } }, pull_request: { number: 1 } });
+    expect(payloads[3]?.body).toMatchObject({ pull_request: { merged: true, state: 'closed' }, repository: { full_name: 'acme/api' }, sender: { login: 'fleet-bot' } });
+  });
+
   test('manual checks wait for completeCheck; failWhen and fail-on-default decide conclusions', async () => {
     const { fake, octokit } = await setup({}, { ci: { checks: ['build', 'e2e'], outcome: 'manual', durationMs: 1000 } });
     const { sha } = await pushBranch(octokit, 'fleet/lodash');
