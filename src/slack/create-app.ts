@@ -33,6 +33,8 @@ export interface SlackAppDeps {
   logger: FleetLogger;
   now: () => number;
   routes?: HttpRoute[];
+  /** The interface to listen on (default all; the sandbox and tests use 127.0.0.1). */
+  host?: string;
   buildDigest?: (channel: string) => Promise<DigestInput> | DigestInput;
   /** Largest body accepted on an extra route (GitHub sends up to 25 MB). */
   routeBodyLimit?: number;
@@ -164,7 +166,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       server = s;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
-        s.listen(port, '0.0.0.0', () => resolve());
+        s.listen(port, deps.host ?? '0.0.0.0', () => resolve());
       });
     },
     async stop(): Promise<void> {

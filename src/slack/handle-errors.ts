@@ -12,7 +12,7 @@ export interface ErrorContext {
 export type EphemeralReply = (text: string) => Promise<unknown>;
 
 /** Codes whose sentence is meant for the person as it is: their input or their rights. */
-const EXPECTED = new Set(['forbidden', 'bad_input', 'not_found', 'transition_refused', 'conflict', 'frozen', 'spec_invalid', 'spec_not_found', 'budget_exhausted']);
+const EXPECTED = new Set(['forbidden', 'bad_input', 'not_found', 'transition_refused', 'conflict', 'frozen', 'spec_invalid', 'spec_not_found', 'budget_exhausted', 'slack_error']);
 
 /**
  * The one place that turns a thrown error into a reply and a log line. A FleetError the person

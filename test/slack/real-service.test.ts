@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { webApi } from '@slack/bolt';
+import { createCampaignService } from '../../src/campaigns/service.js';
+import { CampaignSpec } from '../../src/campaigns/spec.js';
+import type { Gateway } from '../../src/github/gateway.js';
+import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.js';
+import { ACTION, gateRequest } from '../../src/slack/blocks/index.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/create-app.js';
+import { createGroupResolver } from '../../src/slack/user-groups.js';
+import { openDatabase } from '../../src/store/database.js';
+import { createStore, type Store } from '../../src/store/store.js';
+
+const SECRET = 'real-service-secret';
+const TOKEN = 'xoxb-real-service';
+const CHANNEL = 'C0FLEET003';
+const OWNER = 'U0OWNER01';
+const APPROVER = 'U0APPROV1';
+const GROUPIE = 'U0PLATFM1'; // a member of the S0PLATFRM user group in the fake workspace
+const OUTSIDER = 'U0OUTSID1';
+
+/** Approving and refusing touch no repository: any GitHub call fails the test. */
+const gateway = new Proxy({} as Gateway, {
+  get(_, name) {
+    if (name === 'then') return undefined;
+    return () => {
+      throw new Error(`unexpected GitHub call ${String(name)}`);
+    };
+  },
+});
+
+let dir: string;
+let store: Store;
+let slack: FakeSlack;
+let app: SlackApp;
+
+function seed(id: string): number {
+  const spec = CampaignSpec.parse({
+    name: 'bump-lodash',
+    owner: OWNER,
+    approvers: { users: [APPROVER], groups: ['S0PLATFRM'] },
+    channel: CHANNEL,
+    targets: { repos: ['acme/a', 'acme/b'] },
+    change: { kind: 'npm-dependency', options: { package: 'lodash', version: '4.17.21' } },
+    pr: { title: 'Bump lodash' },
+    steps: ['open-pr', 'gate', 'merge'],
+    waves: [1, '100%'],
+  });
+  store.transaction(() => {
+    store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: 'npm-dependency', owner: OWNER, channel: CHANNEL, state: 'awaiting-approval', waveCount: 2, now: Date.now() });
+    store.targets.insertMany(id, [{ repo: 'acme/a', wave: 0 }, { repo: 'acme/b', wave: 1 }], Date.now());
+  });
+  return store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: Date.now() }).id;
+}
+
+async function postGate(campaignId: string, gateId: number): Promise<string> {
+  const client = new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl });
+  const posted = await client.chat.postMessage({ channel: CHANNEL, ...gateRequest({ campaignId, gateId, wave: 0, waveCount: 2, confidence: { score: 75, signals: [], prior: null }, approvers: [APPROVER] }) });
+  return posted.ts!;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fleet-slack-real-'));
+  store = createStore(openDatabase(join(dir, 'fleet.db')));
+  slack = await startFakeSlack({ signingSecret: SECRET, botToken: TOKEN });
+  const service = createCampaignService({
+    store,
+    catalog: {
+      list: async () => [],
+      load: async () => {
+        throw new Error('not used');
+      },
+    },
+    gateway,
+    admins: ['U0ADMIN01'],
+    resolveGroupMembers: createGroupResolver({ client: new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl }), now: Date.now }),
+    now: Date.now,
+    wake: () => undefined,
+  });
+  app = createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: slack.apiUrl, service, admins: ['U0ADMIN01'], logger: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now });
+  await app.start(0);
+  slack.setAppUrl(`http://127.0.0.1:${app.port()}/slack/events`);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await slack?.close();
+  store?.db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('with the real campaign service', () => {
+  test('two Approve clicks at once record one decision, and the gate message shows it', async () => {
+    const gateId = seed('c-race');
+    const ts = await postGate('c-race', gateId);
+    const seen = { [OWNER]: slack.ephemeral(OWNER).length, [APPROVER]: slack.ephemeral(APPROVER).length };
+    await Promise.all([
+      slack.clickButton({ user: OWNER, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts }),
+      slack.clickButton({ user: APPROVER, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts }),
+    ]);
+    await vi.waitFor(() => expect(JSON.stringify(slack.messages(CHANNEL).find((m) => m.ts === ts)?.blocks)).toContain('Approved by'), { timeout: 5000, interval: 20 });
+    expect(store.events.list({ campaignId: 'c-race', kinds: ['gate.approved'] })).toHaveLength(1);
+    const gate = store.gates.get(gateId)!;
+    expect(gate.state).toBe('approved');
+    const loser = gate.decidedBy === OWNER ? APPROVER : OWNER;
+    const reply = await vi.waitFor(() => {
+      const next = slack.ephemeral(loser)[seen[loser]];
+      if (!next) throw new Error('no reply yet');
+      return next;
+    }, { timeout: 5000, interval: 20 });
+    expect(reply.text).toContain('already approved');
+  });
+
+  test('a member of an approver user group may approve; an outsider is refused and the attempt recorded', async () => {
+    const gateId = seed('c-groups');
+    const ts = await postGate('c-groups', gateId);
+    const seen = slack.ephemeral(OUTSIDER).length;
+    await slack.clickButton({ user: OUTSIDER, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts });
+    const refusal = await vi.waitFor(() => {
+      const next = slack.ephemeral(OUTSIDER)[seen];
+      if (!next) throw new Error('no reply yet');
+      return next;
+    }, { timeout: 5000, interval: 20 });
+    expect(refusal.text).toContain(':no_entry:');
+    expect(store.events.list({ campaignId: 'c-groups', kinds: ['auth.refused'] })).toHaveLength(1);
+    expect(store.gates.get(gateId)!.state).toBe('open');
+    await slack.clickButton({ user: GROUPIE, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts });
+    await vi.waitFor(() => expect(store.gates.get(gateId)!.state).toBe('approved'), { timeout: 5000, interval: 20 });
+    expect(store.gates.get(gateId)!.decidedBy).toBe(GROUPIE);
+  });
+});
