@@ -1,0 +1,177 @@
+import { WebClient } from '@slack/web-api';
+import { createCatalog, type RemoteFileRef } from './campaigns/catalog.js';
+import { planWaves } from './campaigns/plan-waves.js';
+import { createCampaignService } from './campaigns/service.js';
+import type { CampaignService } from './campaigns/service-types.js';
+import type { FleetConfig } from './config.js';
+import { createScheduler, type Scheduler, type SchedulerEvent } from './engine/scheduler.js';
+import type { JobConfig } from './engine/job-config.js';
+import { createOctokit } from './github/create-octokit.js';
+import { createGateway, createGatewayReaders, type Gateway } from './github/gateway.js';
+import { handleWebhook } from './github/webhooks.js';
+import type { FleetLogger } from './logger.js';
+import { createSlackApp, type SlackApp } from './slack/create-app.js';
+import { openDatabase, type Db } from './store/database.js';
+import { createStore, type Store } from './store/store.js';
+
+/** Settings the sandbox and tests pass on top of the configuration. */
+export interface StartOptions {
+  logger: FleetLogger;
+  now?: () => number;
+  /** The interface the HTTP server binds to (default all interfaces; tests and the sandbox use 127.0.0.1). */
+  host?: string;
+  /** Canary metrics for the sandbox (a simulated provider) instead of PROMETHEUS_URL. */
+  metrics?: JobConfig['metrics'];
+  /** Job intervals and limits (the sandbox runs faster). */
+  intervals?: { advance?: number; notify?: number; digest?: number };
+  limits?: Partial<JobConfig['limits']>;
+  /** Seconds of Retry-After are multiplied by this many ms (1 against the stand-ins). */
+  retryAfterBaseMs?: number;
+  onJobEvent?: (event: SchedulerEvent) => void;
+}
+
+export interface RunningFleet {
+  db: Db;
+  store: Store;
+  gateway: Gateway;
+  service: CampaignService;
+  slack: SlackApp;
+  scheduler: Scheduler;
+  /** The port the HTTP server listens on. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every client from the configuration and starts the Slack app
+ * (with GitHub webhooks and /healthz on the same server) and the background jobs.
+ *
+ * @example
+ * const fleet = await startFleet(loadConfig(process.env), { logger: createLogger() });
+ * process.on('SIGTERM', () => void fleet.stop());
+ */
+export async function startFleet(config: FleetConfig, options: StartOptions): Promise<RunningFleet> {
+  const now = options.now ?? Date.now;
+  const { logger } = options;
+  const db = openDatabase(config.db);
+  const store = createStore(db);
+
+  const githubAuth =
+    config.github.auth.kind === 'token'
+      ? { token: config.github.auth.token }
+      : { appId: config.github.auth.appId, privateKey: config.github.auth.privateKey, installationId: config.github.auth.installationId };
+  const pacing = { perMinute: config.github.contentPerMinute, perHour: config.github.contentPerHour };
+  const octokit = createOctokit({
+    auth: githubAuth,
+    baseUrl: config.github.apiUrl ?? undefined,
+    store,
+    now,
+    logger,
+    pacing,
+    throttle: options.retryAfterBaseMs ? { retryAfterBaseMs: options.retryAfterBaseMs } : undefined,
+  });
+  const gateway = createGateway({ octokit, now });
+
+  const readers = createGatewayReaders(gateway);
+  const location = (ref: RemoteFileRef) => `github:${ref.owner}/${ref.repo}${ref.path ? `/${ref.path}` : ''}`;
+  const catalog = createCatalog({
+    source: config.campaigns,
+    readRemoteFile: async (ref) => (await readers.readRemoteFile(location(ref))) ?? null,
+    listRemoteFiles: async (ref) => {
+      const prefix = `${location(ref)}/`;
+      // The catalog wants the names directly in the folder; the reader lists the whole subtree.
+      return (await readers.listRemoteFiles(location(ref))).map((l) => l.slice(prefix.length)).filter((name) => name !== '' && !name.includes('/'));
+    },
+  });
+
+  const slackClient = new WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
+  async function resolveGroupMembers(groupId: string): Promise<string[]> {
+    const result = await slackClient.usergroups.users.list({ usergroup: groupId });
+    return result.users ?? [];
+  }
+
+  const workerData: Omit<JobConfig, 'dbFile'> = {
+    github: {
+      apiUrl: config.github.apiUrl ?? undefined,
+      ...(config.github.auth.kind === 'token'
+        ? { token: config.github.auth.token }
+        : { appId: config.github.auth.appId, privateKey: config.github.auth.privateKey, installationId: config.github.auth.installationId }),
+      pacing,
+      retryAfterBaseMs: options.retryAfterBaseMs,
+    },
+    slack: { apiUrl: config.slack.apiUrl ?? undefined, token: config.slack.botToken },
+    metrics: options.metrics ?? (config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+    catalogDir: catalog.catalogDir ?? undefined,
+    limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000, maxRounds: 20, ...options.limits },
+  };
+  const scheduler = createScheduler({
+    dbFile: config.db,
+    intervals: options.intervals,
+    workerData,
+    onEvent: (event) => {
+      if (event.kind === 'error') logger.error('background job failed', { job: event.job, error: event.error });
+      options.onJobEvent?.(event);
+    },
+  });
+
+  const service = createCampaignService({
+    store,
+    catalog: { list: () => catalog.list(), load: (name) => catalog.load(name) },
+    gateway,
+    planWaves,
+    admins: config.admins,
+    resolveGroupMembers,
+    now,
+    wake: () => scheduler.wake(),
+    catalogDir: catalog.catalogDir ?? undefined,
+  });
+
+  const slack = createSlackApp({
+    signingSecret: config.slack.signingSecret,
+    botToken: config.slack.botToken,
+    appToken: config.slack.appToken ?? undefined,
+    apiUrl: config.slack.apiUrl ?? undefined,
+    service,
+    admins: config.admins,
+    logger,
+    now,
+    host: options.host,
+    routes: [
+      {
+        method: 'POST',
+        path: '/github/webhooks',
+        handler: async (req, res) => {
+          const result = await handleWebhook(
+            { secret: config.github.webhookSecret, store, wake: () => scheduler.wake(), now, logger },
+            { headers: req.headers, rawBody: req.rawBody.toString('utf8') },
+          );
+          const text = JSON.stringify(result.body);
+          res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(text);
+        },
+      },
+    ],
+  });
+
+  await slack.start(config.port);
+  await scheduler.start();
+  logger.info('Fleet is running', { port: slack.port(), mode: config.slack.appToken ? 'socket' : 'http' });
+
+  let stopped = false;
+  return {
+    db,
+    store,
+    gateway,
+    service,
+    slack,
+    scheduler,
+    port: slack.port(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await scheduler.stop();
+      await slack.stop();
+      db.close();
+    },
+  };
+}
