@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.js';
 import { sendSlashCommand } from '../../src/sandbox/slack/client.js';
 import { createSlackApp, isFreshTimestamp, type SlackApp } from '../../src/slack/create-app.js';
-import { ACTION, gateRequest } from '../../src/slack/blocks/index.js';
+import { ACTION, gateRequest, needsAttention, rollbackOffer } from '../../src/slack/blocks/index.js';
 import { FleetError } from '../../src/errors.js';
 import type { FleetLogger } from '../../src/slack/logger.js';
 import { createInMemoryService } from './fake-service.js';
@@ -280,6 +280,39 @@ describe('buttons', () => {
     await slack.clickButton({ user: OUTSIDER, actionId: ACTION.pause, channel: CHANNEL, messageTs: posted.ts! });
     expect((await nextEphemeral(OUTSIDER, seen)).text).toContain(':no_entry: Only the owner');
     expect(fake.campaign('c-1')!.state).toBe('running');
+  });
+});
+
+describe('Retry / Skip / Revert wave and App Home', () => {
+  const client = () => new webApi.WebClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+
+  test('Retry and Skip on a target that needs attention reach the service with the repo', async () => {
+    const posted = await client().chat.postMessage({ channel: CHANNEL, ...needsAttention({ campaignId: 'c-1', repo: 'acme/web', reason: 'checks fail', prUrl: null }) });
+    for (const [actionId, method, words] of [[ACTION.retry, 'retry', 'will run again'], [ACTION.skip, 'skip', 'is skipped']] as const) {
+      const seen = slack.ephemeral(OWNER).length;
+      await slack.clickButton({ user: OWNER, actionId, channel: CHANNEL, messageTs: posted.ts! });
+      expect((await nextEphemeral(OWNER, seen)).text).toContain(words);
+      expect(fake.calls.filter((c) => c.method === method).at(-1)!.args.slice(0, 2)).toEqual(['c-1', 'acme/web']);
+    }
+  });
+
+  test('Revert wave reaches the service with the wave', async () => {
+    const posted = await client().chat.postMessage({ channel: CHANNEL, ...rollbackOffer({ campaignId: 'c-1', wave: 1, reason: 'errors up', mergedCount: 3 }) });
+    const seen = slack.ephemeral(APPROVER).length;
+    await slack.clickButton({ user: APPROVER, actionId: ACTION.revertWave, channel: CHANNEL, messageTs: posted.ts! });
+    expect((await nextEphemeral(APPROVER, seen)).text).toContain('Opening 3 revert PRs for wave 2');
+    expect(fake.calls.filter((c) => c.method === 'revertWave').at(-1)!.args).toEqual(['c-1', 1, APPROVER]);
+  });
+
+  test('opening App Home publishes the campaigns', async () => {
+    const result = await slack.openHome(ADMIN);
+    expect(result.status).toBe(200);
+    const home = await vi.waitFor(() => {
+      const view = slack.home(ADMIN);
+      if (!view) throw new Error('no Home yet');
+      return view;
+    }, { timeout: 5000, interval: 20 });
+    expect(JSON.stringify(home)).toContain('bump-lodash');
   });
 });
 
