@@ -55,11 +55,33 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
   return ops;
 }
 
+/** Numbers each distinct line, so the inner loop compares integers rather than strings. */
+function numberLines(a: readonly string[], b: readonly string[]): [Int32Array, Int32Array] {
+  const ids = new Map<string, number>();
+  function idsOf(lines: readonly string[]): Int32Array {
+    const out = new Int32Array(lines.length);
+    lines.forEach((line, i) => {
+      let id = ids.get(line);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(line, id);
+      }
+      out[i] = id;
+    });
+    return out;
+  }
+  return [idsOf(a), idsOf(b)];
+}
+
 function diffMiddle(a: readonly string[], b: readonly string[]): DiffOp[] {
   if (a.length === 0) return b.map((line) => ({ kind: 'insert', line }));
   if (b.length === 0) return a.map((line) => ({ kind: 'delete', line }));
   const n = a.length;
   const m = b.length;
+  const [ia, ib] = numberLines(a, b);
+  // A full rewrite (no line in common) is Myers' worst case, O((n+m)²), and its answer is known.
+  const inA = new Set(ia);
+  if (!ib.some((id) => inA.has(id))) return [...a.map((line): DiffOp => ({ kind: 'delete', line })), ...b.map((line): DiffOp => ({ kind: 'insert', line }))];
   const max = Math.min(n + m, MAX_EDIT_DISTANCE);
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
@@ -72,7 +94,7 @@ function diffMiddle(a: readonly string[], b: readonly string[]): DiffOp[] {
       if (k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1])) x = v[offset + k + 1]!;
       else x = v[offset + k - 1] + 1;
       let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
+      while (x < n && y < m && ia[x] === ib[y]) {
         x++;
         y++;
       }

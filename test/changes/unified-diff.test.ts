@@ -148,6 +148,22 @@ describe('createFileDiff', () => {
   });
 });
 
+describe('edits past the edit-distance cap', () => {
+  const before = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? 'keep\n' : `old ${i}\n`));
+  const after = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? 'keep\n' : `new ${i}\n`));
+
+  test('still give a script that turns one side into the other', () => {
+    const ops = diffLines(before, after);
+    expect(ops.filter((op) => op.kind !== 'insert').map((op) => op.line)).toEqual(before);
+    expect(ops.filter((op) => op.kind !== 'delete').map((op) => op.line)).toEqual(after);
+  });
+
+  test.runIf(gitAvailable)('and a diff git applies', () => {
+    const diff = createFileDiff('big.txt', before.join(''), after.join(''));
+    expect(applyWithGit('big.txt', before.join(''), diff.text)).toBe(after.join(''));
+  });
+});
+
 describe.runIf(gitAvailable)('git apply accepts the diffs', () => {
   const realistic: [string, string | null, string | null][] = [
     ['modified', 'a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n', 'a\nb\nX\nd\ne\nf\ng\nh\nY\nZ\nj\nk\n'],
