@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { FleetError } from '../errors.js';
 import { renderQuery, type MetricsProvider, type SeriesQuery } from './provider.js';
 
+/**
+ * Errors are FleetError('metrics_error') with `details.retryable`: true when Prometheus is down,
+ * slow or failing, false when the query itself is wrong (so retrying cannot help).
+ */
 export interface PrometheusOptions {
   /** e.g. http://prometheus:9090 (PROMETHEUS_URL). */
   baseUrl: string;
@@ -20,6 +24,8 @@ const QueryRangeResponse = z.discriminatedUnion('status', [
   }),
   z.object({ status: z.literal('error'), errorType: z.string().default(''), error: z.string().default('') }),
 ]);
+
+const TRANSIENT_ERRORS = new Set(['timeout', 'canceled', 'unavailable', 'internal']);
 
 function parseValue(text: string): number {
   // Prometheus writes NaN, +Inf and -Inf as strings; the judge treats them all as missing points.
@@ -58,7 +64,7 @@ export function createPrometheusProvider(options: PrometheusOptions): MetricsPro
         timedOut
           ? `Prometheus at ${base} did not answer within ${timeoutMs} ms for ${what}; check that it is up or raise the timeout.`
           : `Prometheus at ${base} could not be reached for ${what}; check PROMETHEUS_URL and the network.`,
-        { url: url.toString() },
+        { url: url.toString(), retryable: true },
         { cause: error },
       );
     }
@@ -69,18 +75,30 @@ export function createPrometheusProvider(options: PrometheusOptions): MetricsPro
     } catch {
       throw new FleetError('metrics_error', `Prometheus at ${base} answered ${response.status} with a body that is not JSON for ${what}; check that PROMETHEUS_URL points at Prometheus itself.`, {
         status: response.status,
+        retryable: true,
       });
     }
     const parsed = QueryRangeResponse.safeParse(json);
     if (!parsed.success) {
       throw new FleetError('metrics_error', `Prometheus answered ${response.status} with an unexpected body for ${what}; the query must return a range vector.`, {
         status: response.status,
+        retryable: false,
       });
     }
     if (parsed.data.status === 'error') {
-      throw new FleetError('metrics_error', `Prometheus rejected the query for ${what} (${parsed.data.errorType}: ${parsed.data.error}); fix the metric's query in the campaign spec.`, {
+      const { errorType, error } = parsed.data;
+      // bad_data and execution errors are the query's fault; the rest are Prometheus having trouble.
+      if (response.status >= 500 || TRANSIENT_ERRORS.has(errorType)) {
+        throw new FleetError('metrics_error', `Prometheus failed on the query for ${what} (${errorType}: ${error}); it will be tried again.`, {
+          status: response.status,
+          query: promql,
+          retryable: true,
+        });
+      }
+      throw new FleetError('metrics_error', `Prometheus rejected the query for ${what} (${errorType}: ${error}); fix the metric's query in the campaign spec.`, {
         status: response.status,
         query: promql,
+        retryable: false,
       });
     }
     const series = parsed.data.data.result;
@@ -88,6 +106,7 @@ export function createPrometheusProvider(options: PrometheusOptions): MetricsPro
     if (series.length > 1) {
       throw new FleetError('metrics_error', `The query for ${what} returned ${series.length} series; aggregate it to one (for example with sum() or avg()).`, {
         query: promql,
+        retryable: false,
       });
     }
     return series[0].values.map(([, value]) => parseValue(value));

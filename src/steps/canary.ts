@@ -114,9 +114,12 @@ export async function judgeWindow(
   return { result, evidence };
 }
 
-/** A provider failure is worth retrying (Prometheus down, a timeout); anything else is a bug. */
+/**
+ * A provider failure is retried (Prometheus down, a timeout) unless the provider says retrying
+ * cannot help (`details.retryable === false`: a wrong query); anything else is a bug.
+ */
 export function failFromMetricsError(error: unknown, what: string, data: Record<string, unknown>): StepResult {
-  if (isFleetError(error, 'metrics_error')) return { kind: 'failed', retryable: true, reason: `${what}: ${error.message}`, data };
+  if (isFleetError(error, 'metrics_error')) return { kind: 'failed', retryable: error.details.retryable !== false, reason: `${what}: ${error.message}`, data };
   return { kind: 'failed', retryable: false, reason: `${what}: ${describeError(error)}`, data };
 }
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isFleetError } from '../../src/errors.js';
+import { isFleetError, type FleetError } from '../../src/errors.js';
 import { createPrometheusProvider } from '../../src/metrics/prometheus.js';
 import { renderQuery, type CanaryMetricConfig, type SeriesQuery } from '../../src/metrics/provider.js';
 
@@ -29,13 +29,14 @@ function urlOf(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function expectMetricsError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+async function expectMetricsError(promise: Promise<unknown>, pattern: RegExp, retryable?: boolean): Promise<void> {
   try {
     await promise;
     expect.unreachable();
   } catch (error) {
     expect(isFleetError(error, 'metrics_error')).toBe(true);
     expect((error as Error).message).toMatch(pattern);
+    if (retryable !== undefined) expect((error as FleetError).details.retryable).toBe(retryable);
   }
 }
 
@@ -80,6 +81,11 @@ describe('createPrometheusProvider against a scripted server', () => {
         res.end('<html>bad gateway</html>');
         return;
       }
+      if (mode === 'unavailable') {
+        res.statusCode = 503;
+        res.end(JSON.stringify({ status: 'error', errorType: 'unavailable', error: 'overloaded' }));
+        return;
+      }
       res.statusCode = mode === 'error' ? 400 : 200;
       res.end(
         JSON.stringify(
@@ -90,13 +96,15 @@ describe('createPrometheusProvider against a scripted server', () => {
       );
     });
     const provider = createPrometheusProvider({ baseUrl: urlOf(server), timeoutMs: 200 });
-    await expectMetricsError(provider.fetchSeries(query), /rejected the query .*bad_data: parse error.*fix the metric's query/);
+    await expectMetricsError(provider.fetchSeries(query), /rejected the query .*bad_data: parse error.*fix the metric's query/, false);
+    mode = 'unavailable';
+    await expectMetricsError(provider.fetchSeries(query), /failed on the query .*unavailable: overloaded.*tried again/, true);
     mode = 'html';
-    await expectMetricsError(provider.fetchSeries(query), /answered 502 with a body that is not JSON/);
+    await expectMetricsError(provider.fetchSeries(query), /answered 502 with a body that is not JSON/, true);
     mode = 'many';
-    await expectMetricsError(provider.fetchSeries(query), /returned 2 series; aggregate it/);
+    await expectMetricsError(provider.fetchSeries(query), /returned 2 series; aggregate it/, false);
     mode = 'hang';
-    await expectMetricsError(provider.fetchSeries(query), /did not answer within 200 ms/);
+    await expectMetricsError(provider.fetchSeries(query), /did not answer within 200 ms/, true);
   });
 
   it('reports an unreachable server', async () => {

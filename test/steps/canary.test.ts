@@ -93,6 +93,12 @@ describe('canaryStep', () => {
     expect(result).toMatchObject({ kind: 'failed', retryable: true, reason: 'Could not read the canary metrics: Prometheus is down.', data: { startedAt: T0 } });
   });
 
+  it('does not retry a query Prometheus rejects', async () => {
+    const wrong: MetricsProvider = { fetchSeries: () => Promise.reject(new FleetError('metrics_error', 'Prometheus rejected the query.', { retryable: false })) };
+    const result = await canaryStep.run(buildContext('acme/api', { metrics: wrong }, T0 + 61 * MINUTE, { startedAt: T0 }));
+    expect(result).toMatchObject({ kind: 'failed', retryable: false });
+  });
+
   it('refuses to run without a canary section', async () => {
     const result = await canaryStep.run(buildContext('acme/api', { metrics: simulated }, T0, {}, buildSpec(null)));
     expect(result).toMatchObject({ kind: 'failed', retryable: false });
