@@ -74,7 +74,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
     const baseSha = world.resolveCommit(owner, record.baseRef) ?? record.headSha;
     const { mergeable, state } = world.mergeability(record);
     const files = pullFiles(record);
-    const commits = world.objects.ancestors(record.headSha).filter((sha) => !new Set(world.objects.ancestors(baseSha)).has(sha)).length;
+    const onBase = new Set(world.objects.ancestors(baseSha));
+    const commits = world.objects.ancestors(record.headSha).filter((sha) => !onBase.has(sha)).length;
     return {
       url,
       id: record.id,
