@@ -121,17 +121,21 @@ function approversOf(campaign: CampaignRecord): string[] {
   return [...new Set([campaign.owner, ...spec.approvers.users, ...spec.approvers.groups])];
 }
 
+/** The approval request; `gateId` lets delivery record its ts so the decision can replace its buttons. */
 export function buildGateRequest(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
-  return thread(campaign, gateRequest({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt }), now);
+  const message = gateRequest({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt });
+  return { ...thread(campaign, message, now), payload: toPayload(message, { gateId: gate.id }) };
 }
 
+/**
+ * The decision: a person's decision replaces the request message in place (its buttons go); an
+ * automatic one, which had no request, is a new post in the thread.
+ */
 export function buildGateDecided(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
   const state = gate.state === 'open' ? 'approved' : gate.state;
-  return thread(
-    campaign,
-    gateDecided({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt, state, decidedBy: gate.decidedBy }),
-    now,
-  );
+  const message = gateDecided({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt, state, decidedBy: gate.decidedBy });
+  if (gate.decision === 'auto') return thread(campaign, message, now);
+  return { ...thread(campaign, message, now), method: 'chat.update', payload: toPayload(message, { gateId: gate.id }) };
 }
 
 /** A plain line in the thread (halts, pauses, expiries, refusals of the engine). */

@@ -1,13 +1,24 @@
+import type { Gateway } from '../github/gateway.js';
+import type { MetricsProvider } from '../metrics/provider.js';
 import type { Store } from '../store/store.js';
 import { FleetError } from '../errors.js';
+import { awaitChecksStep } from './await-checks.js';
+import { bakeStep } from './bake.js';
+import { canaryStep } from './canary.js';
+import { closeStep } from './close.js';
+import { complianceStep } from './compliance.js';
+import { gateStep } from './gate.js';
+import { mergeStep } from './merge.js';
+import { openPrStep } from './open-pr.js';
 import type { StepKind } from './options.js';
+import { revertStep } from './revert.js';
 import type { Step } from './types.js';
 
 /**
  * What the tick hands every step: the shared clients. The GitHub gateway and the metrics provider
  * are typed by their own modules; the registry only passes them through.
  */
-export interface StepDeps<Github = unknown, Metrics = unknown> {
+export interface StepDeps<Github = Gateway, Metrics = MetricsProvider> {
   github: Github;
   metrics: Metrics;
   store: Store;
@@ -50,4 +61,13 @@ export function createStepRegistry<Deps = StepDeps>(steps: readonly RegisteredSt
     has: (kind) => byKind.has(kind),
     kinds: () => [...byKind.keys()],
   };
+}
+
+/**
+ * The registry of every brick Fleet ships, as the advance job uses it.
+ *
+ * @example const registry = createDefaultRegistry(); await runTick({ store, registry, deps, now: Date.now, limits });
+ */
+export function createDefaultRegistry(): StepRegistry<StepDeps> {
+  return createStepRegistry<StepDeps>([openPrStep, awaitChecksStep, complianceStep, canaryStep, gateStep, mergeStep, bakeStep, closeStep, revertStep]);
 }

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+/**
+ * What every job worker receives in `workerData.config`: where the database is and how to reach
+ * GitHub, Slack and the metrics. Tokens travel here and are never logged.
+ */
+export const JobConfig = z.object({
+  dbFile: z.string().min(1),
+  github: z
+    .object({
+      apiUrl: z.string().url().optional(),
+      token: z.string().min(1).optional(),
+      appId: z.union([z.string(), z.number()]).optional(),
+      privateKey: z.string().optional(),
+      installationId: z.union([z.string(), z.number()]).optional(),
+      pacing: z.object({ perMinute: z.number().int().positive(), perHour: z.number().int().positive() }).optional(),
+      /** Milliseconds per second of Retry-After (1 in tests against the stand-in). */
+      retryAfterBaseMs: z.number().positive().optional(),
+    })
+    .prefault({}),
+  slack: z.object({ apiUrl: z.string().url().optional(), token: z.string().min(1).optional() }).prefault({}),
+  metrics: z
+    .object({
+      prometheusUrl: z.string().url().optional(),
+      /** The sandbox's simulated provider: a seed and the repositories where the change regresses. */
+      simulated: z.object({ seed: z.number().int(), regressing: z.array(z.string()).default([]), kind: z.enum(['errors', 'latency', 'variance']).default('errors') }).optional(),
+    })
+    .prefault({}),
+  catalogDir: z.string().optional(),
+  limits: z
+    .object({
+      maxTargets: z.number().int().positive().default(200),
+      concurrency: z.number().int().positive().default(8),
+      stepTimeoutMs: z.number().int().positive().default(60_000),
+      /** Ticks per advance run while work stays due (steps that finish make the next one due at once). */
+      maxRounds: z.number().int().positive().default(20),
+    })
+    .prefault({}),
+});
+export type JobConfig = z.infer<typeof JobConfig>;
