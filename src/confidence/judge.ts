@@ -211,8 +211,10 @@ function testSpread(canary: number[], baseline: number[]): { ratio: number; pVal
   const m = canary.length;
   const n = baseline.length;
   if (m < 3 || n < 3) return null;
-  const dc = canary.map((v) => Math.abs(v - median(canary)));
-  const db = baseline.map((v) => Math.abs(v - median(baseline)));
+  const canaryMedian = median(canary);
+  const baselineMedian = median(baseline);
+  const dc = canary.map((v) => Math.abs(v - canaryMedian));
+  const db = baseline.map((v) => Math.abs(v - baselineMedian));
   const mc = mean(dc);
   const mb = mean(db);
   const ssc = dc.reduce((s, v) => s + (v - mc) ** 2, 0);

@@ -224,6 +224,16 @@ describe('cleaning', () => {
   });
 });
 
+describe('long series', () => {
+  it('thins series beyond 1,000 points for the rank test and says so', () => {
+    const r = judgeOne(metric({ direction: 'increase', canary: noisy(90, 3000, 120, 5), baseline: noisy(91, 3000, 100, 5) }));
+    const m = r.metrics[0];
+    expect(m.classification).toBe('High');
+    expect(m.statistics.canary.count).toBe(3000);
+    expect(m.warnings).toEqual(['latency: series thinned to 1000 points each for the rank test.']);
+  });
+});
+
 describe('input', () => {
   it('refuses invalid input with a sentence naming the fields', () => {
     try {
