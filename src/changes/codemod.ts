@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { FleetError } from '../errors.js';
 import { matchPaths } from './match-paths.js';
 import { RepoPath, type CodemodOptions } from './options.js';
-import { DEFAULT_TIMEOUT_MS, type ChangeContext, type FileEdit, type FileSet, type TransformOutcome } from './types.js';
+import { readTimeout, type ChangeContext, type FileEdit, type FileSet, type TransformOutcome } from './types.js';
 
 /**
  * The codemod runs in a worker thread: a module that loops forever or allocates without end is
@@ -120,7 +120,7 @@ export async function runCodemod(options: CodemodOptions, files: FileSet, ctx: C
   const paths = matchPaths(options.paths, files.keys());
   const input: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const path of paths) input[path] = files.get(path)!;
-  const reply = await runInWorker(modulePath, input, { ...options.options, repo: ctx.repo }, ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.module);
+  const reply = await runInWorker(modulePath, input, { ...options.options, repo: ctx.repo }, readTimeout(ctx), options.module);
   if (reply.kind === 'no-transform') {
     throw new FleetError('change_invalid', `The codemod "${options.module}" does not export a transform function. Export \`transform(files, options)\` from the module.`, { module: options.module });
   }

@@ -6,9 +6,15 @@ import type { ChangeContext, FileEdit, FileSet, TransformOutcome } from './types
 
 const SECTIONS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
 
-/** The package.json files the change looks at: the root one unless `paths` says otherwise. */
+/**
+ * The package.json files the change looks at: the root one unless `paths` says otherwise.
+ * Vendored packages under node_modules are skipped unless a pattern names node_modules itself.
+ */
 export function choosePackageJsonPaths(options: NpmDependencyOptions, treePaths: Iterable<string>): string[] {
-  return matchPaths(options.paths ?? ['package.json'], treePaths);
+  const patterns = options.paths ?? ['package.json'];
+  const paths = matchPaths(patterns, treePaths);
+  if (patterns.some((pattern) => pattern.includes('node_modules'))) return paths;
+  return paths.filter((path) => !path.split('/').includes('node_modules'));
 }
 
 /** Reads a file as JSON or JSONC, turning a syntax error into a FleetError that names the file. */

@@ -2,7 +2,7 @@ import { runInNewContext } from 'node:vm';
 import { FleetError } from '../errors.js';
 import { matchPaths } from './match-paths.js';
 import type { ReplaceOptions } from './options.js';
-import { DEFAULT_TIMEOUT_MS, type ChangeContext, type FileEdit, type FileSet, type TransformOutcome } from './types.js';
+import { readTimeout, type ChangeContext, type FileEdit, type FileSet, type TransformOutcome } from './types.js';
 
 /**
  * The replacement runs inside a fresh V8 context with a time limit: a user's expression such as
@@ -36,7 +36,7 @@ export async function replaceText(options: ReplaceOptions, files: FileSet, ctx: 
   const paths = matchPaths(options.paths, files.keys()).filter((path) => !files.get(path)!.includes('\0'));
   const what = options.regex ? `/${options.find}/${options.flags}` : JSON.stringify(options.find);
   if (paths.length === 0) return { edits: [], summary: '', noopReason: `no file matches ${options.paths.join(', ')}` };
-  const timeoutMs = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = readTimeout(ctx);
   const input = {
     find: options.regex ? options.find : escapeRegExp(options.find),
     flags: options.flags,

@@ -26,3 +26,9 @@ export interface TransformOutcome {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** The context's time limit as a whole number of milliseconds, at least one. */
+export function readTimeout(ctx: ChangeContext): number {
+  const ms = ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return Number.isFinite(ms) ? Math.max(1, Math.floor(ms)) : DEFAULT_TIMEOUT_MS;
+}

@@ -110,6 +110,14 @@ describe('paths', () => {
     expect(result.files.map((f) => f.path)).toEqual(['package.json']);
   });
 
+  test('a glob over the whole tree skips vendored node_modules unless it names them', async () => {
+    const vendored = { ...monorepo, 'node_modules/x/package.json': '{"dependencies":{"lodash":"4.0.0"}}' };
+    const everywhere = await bump(vendored, { paths: ['**/package.json'] });
+    expect(everywhere.files.map((f) => f.path)).toEqual(['package.json', 'packages/a/package.json']);
+    const named = await bump(vendored, { paths: ['node_modules/*/package.json'] });
+    expect(named.files.map((f) => f.path)).toEqual(['node_modules/x/package.json']);
+  });
+
   test('globs pick several package.json files; unchanged ones are left out', async () => {
     const result = await bump(monorepo, { paths: ['package.json', 'packages/*/package.json'] });
     expect(result.files.map((f) => f.path)).toEqual(['package.json', 'packages/a/package.json']);
