@@ -108,6 +108,7 @@ export function createOctokit(settings: OctokitSettings): Octokit {
   const pacing = settings.pacing ?? { perMinute: 80, perHour: 500 };
   const maxThrottleRetries = settings.throttle?.maxRetries ?? 2;
   const maxWaitSeconds = settings.throttle?.maxWaitSeconds ?? 120;
+  const retryAfterBaseMs = settings.throttle?.retryAfterBaseMs ?? 1000;
   const baseFetch = settings.fetch ?? globalThis.fetch;
 
   // Every HTTP attempt (retries included) is counted, and the rate headers recorded, at the wire.
@@ -170,7 +171,7 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     throttle: {
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
-      retryAfterBaseValue: settings.throttle?.retryAfterBaseMs ?? 1000,
+      retryAfterBaseValue: retryAfterBaseMs,
       fallbackSecondaryRateRetryAfter: 60,
       // Per-client groups: the plugin's defaults are process-wide and would tie unrelated clients together.
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.throttle?.writeSpacingMs ?? 1000 }),
@@ -179,13 +180,31 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     },
   });
 
+  /**
+   * A plain 429 (not a secondary limit, remaining not 0) is left alone by the throttling plugin,
+   * and the retry plugin's backoff ignores Retry-After: wait what GitHub asks, within the cap.
+   */
+  async function honourRetryAfter<T>(send: () => Promise<T>, method: string, url: string): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        const retryAfter = Number(readHeader((error as { response?: { headers?: Record<string, unknown> } }).response?.headers, 'retry-after'));
+        if (status !== 429 || attempt >= maxThrottleRetries || !Number.isFinite(retryAfter) || retryAfter < 0 || retryAfter > maxWaitSeconds) throw error;
+        logger?.info(`GitHub answered 429: retrying after ${retryAfter}s`, { method, route: url, retryAfter, retryCount: attempt });
+        await new Promise((resolve) => setTimeout(resolve, retryAfter * retryAfterBaseMs));
+      }
+    }
+  }
+
   // Registered last, so it wraps the auth, retry and throttling hooks: it runs once per logical request.
   octokit.hook.wrap('request', async (request, options) => {
     const method = options.method.toUpperCase();
     const url = String(options.url);
     if (method !== 'GET' && method !== 'HEAD') {
       if (!isAuthRoute(url)) reserveWrite(store, `${method} ${url}`, now(), pacing);
-      return request(options);
+      return honourRetryAfter(async () => request(options), method, url);
     }
     const key = `${method} ${octokit.request.endpoint(options as never).url}`;
     const cached = store.httpCache.get(key);
@@ -194,7 +213,7 @@ export function createOctokit(settings: OctokitSettings): Octokit {
       else if (cached.lastModified) options.headers['if-modified-since'] = cached.lastModified;
     }
     try {
-      const response = await request(options);
+      const response = await honourRetryAfter(async () => request(options), method, url);
       const etag = readHeader(response.headers, 'etag');
       const lastModified = readHeader(response.headers, 'last-modified');
       if (response.status === 200 && (etag || lastModified)) {
