@@ -1,4 +1,4 @@
-import { SIGNAL_NAMES, TargetSignals, type SignalName, type TargetSignalsInput } from './signals.js';
+import { scoreDiffSize, SIGNAL_NAMES, TargetSignals, type SignalName, type TargetSignalsInput } from './signals.js';
 
 /** Default weight of each signal; they sum to 1. Checks and the canary carry most of the evidence. */
 export const DEFAULT_WEIGHTS: Readonly<Record<SignalName, number>> = {
@@ -73,7 +73,7 @@ function findHardGate(signals: TargetSignals, marginal: number | undefined): Tar
   const checks = signals.checks;
   if (checks) {
     const preExisting = new Set(checks.evidence.preExisting);
-    const caused = checks.evidence.failed.filter((name) => !preExisting.has(name));
+    const caused = [...new Set([...checks.evidence.failing, ...checks.evidence.failed])].filter((name) => !preExisting.has(name));
     if (caused.length > 0) return { signal: 'checks', reason: `Required check failing because of this change: ${caused.join(', ')}.` };
     if (checks.value === 0) return { signal: 'checks', reason: 'Every required check fails on this change.' };
   }
@@ -86,6 +86,11 @@ function findHardGate(signals: TargetSignals, marginal: number | undefined): Tar
     }
   }
   return null;
+}
+
+function readDiffSize(signal: NonNullable<TargetSignals['diffSize']>): number {
+  const lines = signal.evidence.changedLines ?? signal.evidence.lines;
+  return lines === undefined ? signal.value : scoreDiffSize(lines);
 }
 
 function formatNumber(n: number): string {
@@ -113,7 +118,7 @@ export function scoreTarget(signals: TargetSignalsInput, options: ScoreOptions =
     const signal = parsed[name];
     const isPresent = present.includes(name);
     const weight = isPresent ? baseWeights[name] / presentWeight : 0;
-    const value = signal ? signal.value : null;
+    const value = name === 'diffSize' && parsed.diffSize ? readDiffSize(parsed.diffSize) : signal ? signal.value : null;
     return {
       signal: name,
       label: SIGNAL_LABELS[name],

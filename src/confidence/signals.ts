@@ -15,6 +15,8 @@ export const ChecksSignal = z.object({
     .looseObject({
       /** Required checks that failed on the PR's head. */
       failed: z.array(z.string()).default([]),
+      /** Required checks failing because of this change (pre-existing failures already left out). */
+      failing: z.array(z.string()).default([]),
       /** Of those, the ones that also fail on the default branch (not this change's fault). */
       preExisting: z.array(z.string()).default([]),
     })
@@ -46,10 +48,14 @@ export const ComplianceSignal = z.object({
 });
 export type ComplianceSignal = z.infer<typeof ComplianceSignal>;
 
-/** `value`: see `scoreDiffSize`; `evidence.changedLines` the lines added plus removed. */
+/**
+ * `value`: see `scoreDiffSize`; `evidence.changedLines` (or `evidence.lines`) the lines added plus
+ * removed. When the evidence has a line count, the score applies `scoreDiffSize` to it, so every
+ * target is measured on the same documented curve whatever the step computed.
+ */
 export const DiffSizeSignal = z.object({
   value: Unit,
-  evidence: z.looseObject({ changedLines: z.number().int().min(0).optional() }).prefault({}),
+  evidence: z.looseObject({ changedLines: z.number().int().min(0).optional(), lines: z.number().int().min(0).optional() }).prefault({}),
 });
 export type DiffSizeSignal = z.infer<typeof DiffSizeSignal>;
 

@@ -55,6 +55,18 @@ describe('scoreTarget', () => {
     expect(preExisting.score).toBeCloseTo(100, 10);
   });
 
+  it('gates on checks the step reports as failing because of the change', () => {
+    const result = scoreTarget({ checks: { value: 0.5, evidence: { failing: ['test'], preExisting: ['lint'] } } });
+    expect(result).toMatchObject({ gated: true, reason: 'Required check failing because of this change: test.' });
+  });
+
+  it('measures the diff size on the documented curve when the evidence counts the lines', () => {
+    // 300 lines → 0.5 whatever value the step wrote; alone, the signal is the whole score.
+    expect(scoreTarget({ diffSize: { value: 0.9, evidence: { lines: 300 } } }).score).toBeCloseTo(50, 10);
+    expect(scoreTarget({ diffSize: { value: 0.9, evidence: { changedLines: 100 } } }).score).toBeCloseTo(90, 10);
+    expect(scoreTarget({ diffSize: { value: 0.7, evidence: {} } }).score).toBeCloseTo(70, 10);
+  });
+
   it('gates a canary at or below the marginal threshold, from options or from the evidence', () => {
     expect(scoreTarget({ canary: { value: 0.75, evidence: {} } }).gated).toBe(true);
     expect(scoreTarget({ canary: { value: 0.76, evidence: {} } }).gated).toBe(false);
