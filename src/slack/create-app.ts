@@ -100,7 +100,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const httpReceiver = deps.appToken
     ? undefined
     : new HTTPReceiver({ signingSecret: deps.signingSecret, endpoints: '/slack/events', logger: boltLogger, processBeforeResponse: false });
-  const receiver: Receiver = httpReceiver ?? new SocketModeReceiver({ appToken: deps.appToken!, logger: boltLogger });
+  const receiver: Receiver = httpReceiver ?? new SocketModeReceiver({
+      appToken: deps.appToken!,
+      logger: boltLogger,
+      // apps.connections.open must go to the same Web API as every other call.
+      ...(deps.apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: deps.apiUrl } } } : {}),
+    });
   const app = new App({
     receiver,
     logger: boltLogger,
