@@ -40,13 +40,21 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
   const eol = detectEol(text);
 
   let node: unknown = doc.contents;
+  let keyNode: unknown = null;
   for (let depth = 0; depth < keys.length; depth++) {
     const key = keys[depth];
     if (isSeq(node) && /^\d+$/.test(key) && Number(key) < node.items.length) {
       node = node.items[Number(key)];
+      keyNode = null;
       continue;
     }
     if (node === null && depth === 0) return { edits: [{ path: options.path, content: viaDocument(doc, text, keys, options.value, eol) }], summary, noopReason: '' };
+    if (depth > 0 && isScalar(node) && node.value === null) {
+      // An empty value (`pull_request:` in a workflow) becomes the mapping the key path needs.
+      const rest = nestValue(keys.slice(depth), options.value);
+      const content = fillEmptyValue(text, keyNode, node, rest, eol) ?? viaDocument(doc, text, keys.slice(0, depth), rest, eol);
+      return { edits: [{ path: options.path, content }], summary, noopReason: '' };
+    }
     if (!isMap(node)) {
       const at = depth === 0 ? 'the top level' : keys.slice(0, depth).join('.');
       throw new FleetError(
@@ -59,12 +67,17 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
       const content = insertIntoBlockMap(text, node, key, nestValue(keys.slice(depth + 1), options.value), eol) ?? viaDocument(doc, text, keys, options.value, eol);
       return { edits: [{ path: options.path, content }], summary, noopReason: '' };
     }
+    keyNode = node.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key)?.key ?? null;
     node = node.get(key, true);
   }
 
   const current = isScalar(node) || isMap(node) || isSeq(node) ? (node as YamlNode).toJS(doc) : node;
   if (isSameJson(current, options.value)) return { edits: [], summary, noopReason: `${options.key} is already ${shown} in ${options.path}` };
-  const content = replaceScalar(text, node, options.value) ?? replaceCollection(text, node, options.value, eol) ?? viaDocument(doc, text, keys, options.value, eol);
+  const content =
+    replaceScalar(text, node, options.value) ??
+    fillEmptyValue(text, keyNode, node, options.value, eol) ??
+    replaceCollection(text, node, options.value, eol) ??
+    viaDocument(doc, text, keys, options.value, eol);
   return { edits: [{ path: options.path, content }], summary, noopReason: '' };
 }
 
@@ -93,7 +106,36 @@ function replaceScalar(text: string, node: unknown, value: unknown): string | nu
   const quoted = typeof value === 'string' && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
   const rendered = stringify(value, { lineWidth: 0, ...(quoted ? { defaultStringType: node.type } : {}) }).replace(/\n$/, '');
   if (rendered.includes('\n')) return null;
-  return text.slice(0, node.range[0]) + rendered + text.slice(node.range[1]);
+  const [start, end] = node.range;
+  if (start !== end) return text.slice(0, start) + rendered + text.slice(end);
+  // An empty value: `key:` becomes `key: value`, and `key: # note` becomes `key: value # note`.
+  return replaceScalarText(text, start, rendered);
+}
+
+/** Writes a list or mapping under a key whose value is empty, on the lines below it; null when it cannot. */
+function fillEmptyValue(text: string, keyNode: unknown, node: unknown, value: unknown, eol: string): string | null {
+  if (!isScalar(node) || node.value !== null || !node.range || node.range[0] !== node.range[1]) return null;
+  if (!isScalar(keyNode) || !keyNode.range || typeof value !== 'object' || value === null) return null;
+  const keyColumn = keyNode.range[0] - (text.lastIndexOf('\n', keyNode.range[0] - 1) + 1);
+  const unit = detectYamlIndent(text);
+  const indentSeq = hasIndentedSequences(text);
+  const column = Array.isArray(value) && !indentSeq ? keyColumn : keyColumn + unit;
+  const rendered = stringify(value, { lineWidth: 0, indent: unit, indentSeq }).replace(/\n$/, '');
+  if (!rendered.includes('\n') && /^[[{]/.test(rendered)) return replaceScalarText(text, node.range[0], rendered);
+  const block = rendered
+    .split('\n')
+    .map((line) => ' '.repeat(column) + line)
+    .join(eol);
+  const lineEnd = text.indexOf('\n', node.range[0]);
+  if (lineEnd === -1) return `${text}${eol}${block}`;
+  const cut = text[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
+  return `${text.slice(0, cut)}${eol}${block}${text.slice(cut)}`;
+}
+
+function replaceScalarText(text: string, at: number, rendered: string): string {
+  const pad = /[ \t]/.test(text[at - 1] ?? '') ? '' : ' ';
+  const tail = text[at] === '#' ? ' ' : '';
+  return text.slice(0, at) + pad + rendered + tail + text.slice(at);
 }
 
 /** Replaces a list or mapping with a new list or mapping, in the old one's style and column; null when it cannot. */

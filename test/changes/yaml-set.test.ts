@@ -92,6 +92,13 @@ describe('a GitHub workflow with comments', () => {
     expect(parse(after)).toEqual(expected);
   });
 
+  test('a key under an empty value (`pull_request:`) turns it into a mapping in place', async () => {
+    const result = await setYaml(workflow, 'on.pull_request.branches', ['main']);
+    // This file writes some lists at their key's column, so the new list follows that style.
+    expect(result.files[0].content).toBe(workflow.replace('  pull_request:\n', '  pull_request:\n    branches:\n    - main\n'));
+    expect(parse(result.files[0].content!).on.pull_request).toEqual({ branches: ['main'] });
+  });
+
   test('a value already set is a no-op with the reason', async () => {
     const result = await setYaml(workflow, 'jobs.test.timeout-minutes', 15);
     expect(result).toMatchObject({ noop: true, reason: 'jobs.test.timeout-minutes is already 15 in .github/workflows/ci.yml', diff: '' });
@@ -110,6 +117,12 @@ describe('layouts', () => {
     ['flow mapping', 'a: {b: 1}\n', 'a.c', 2, 'a: { b: 1, c: 2 }\n'],
     ['empty document', '', 'a.b', 1, 'a:\n  b: 1\n'],
     ['comment-only document', '# nothing yet\n', 'a', 1, '# nothing yet\n\na: 1\n'],
+    ['empty value set to a scalar', 'a:\n  b:\nc: 1\n', 'a.b', 1, 'a:\n  b: 1\nc: 1\n'],
+    ['empty value with a comment', 'a:\n  b: # note\n', 'a.b', 'x', 'a:\n  b: x # note\n'],
+    ['empty value set to an empty list', 'a:\n  b:\n', 'a.b', [], 'a:\n  b: []\n'],
+    ['empty value set to a mapping, CRLF', 'a:\r\n  b:\r\nc: 1\r\n', 'a.b', { d: [1] }, 'a:\r\n  b:\r\n    d:\r\n      - 1\r\nc: 1\r\n'],
+    ['through an empty value', 'on:\n  push:\n', 'on.push.tags', ['v*'], 'on:\n  push:\n    tags:\n      - v*\n'],
+    ['through an explicit null', 'on:\n  push: ~\n', 'on.push.tags', ['v*'], 'on:\n  push:\n    tags:\n      - v*\n'],
   ])('%s', async (_name, text, key, value, expected) => {
     const result = await setYaml(text, key, value);
     expect(result.files[0]?.content).toBe(expected);
