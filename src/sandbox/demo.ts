@@ -1,0 +1,294 @@
+import { mkdirSync, mkdtempSync, createWriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { describeError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { startFleet, type RunningFleet } from '../start-fleet.js';
+import type { CampaignRecord, EventRecord } from '../store/store.js';
+import { ACTION } from '../slack/blocks/action-ids.js';
+import { generateFleet } from './fleet/generate-fleet.js';
+import { seedFleet } from './fleet/seed-fleet.js';
+import { startFakeGitHub, type FakeGitHub } from './github/server.js';
+import { startFakeSlack, type FakeSlack } from './slack/server.js';
+import { renderMessage, renderThread } from './transcript.js';
+
+/**
+ * `npm run demo`: the whole product on the embedded default. A fake GitHub with a generated
+ * fleet, a fake Slack with its browser page, the real Bolt app and the real Bree jobs, a SQLite
+ * file of its own; then a scripted campaign, narrated in the terminal.
+ */
+
+const CHANNEL = 'C0FLEET001';
+const OWNER = 'U0OWNER01';
+const APPROVER = 'U0APPROV1';
+const OUTSIDER = 'U0OUTSID1';
+const SPEC = 'sandbox-bump-lodash';
+/** The one repository where the sandbox's canary metrics regress (ground truth the judge must find). */
+const REGRESSING_REPO = 'acme/payments-gateway';
+
+interface DemoOptions {
+  headless: boolean;
+  pagePort: number;
+  repos: number;
+  seed: number;
+  timeoutSeconds: number;
+  dataDir: string;
+}
+
+function readOptions(argv: string[]): DemoOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      headless: { type: 'boolean', default: false },
+      port: { type: 'string', default: '3100' },
+      repos: { type: 'string', default: '48' },
+      seed: { type: 'string', default: '7' },
+      'timeout-seconds': { type: 'string', default: '300' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'npm run demo -- [--headless] [--port 3100] [--repos 48] [--seed 7] [--timeout-seconds 300] [--data-dir DIR]',
+        '  --headless         print the channel and thread as text and exit: 0 when the campaign completes',
+        '  --port             where the fake Slack page is served (0 picks a free port)',
+        '  --repos            how many repositories the generated fleet has (at least 40)',
+        '  --timeout-seconds  how long the headless run may take before it gives up (exit 1)',
+        '  --data-dir         where the SQLite file and the log go (default .fleet/demo-<time>)',
+        '',
+      ].join('\n'),
+    );
+    process.exit(0);
+  }
+  const number = (name: string, text: string, min: number): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) {
+      process.stderr.write(`--${name} must be a whole number of at least ${min} (got "${text}").\n`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const defaultDir = join(root, '.fleet');
+  mkdirSync(defaultDir, { recursive: true });
+  return {
+    headless: values.headless,
+    pagePort: number('port', values.port, 0),
+    repos: number('repos', values.repos, 40),
+    seed: number('seed', values.seed, 0),
+    timeoutSeconds: number('timeout-seconds', values['timeout-seconds'], 10),
+    dataDir: values['data-dir'] ? resolve(values['data-dir']) : mkdtempSync(join(defaultDir, 'demo-')),
+  };
+}
+
+function clock(at: number): string {
+  return new Date(at).toISOString().slice(11, 19);
+}
+
+function describeEvent(e: EventRecord, repoOf: (id: number | null) => string): string {
+  const repo = e.targetId ? ` ${repoOf(e.targetId)}` : '';
+  const d = e.data;
+  const extra = [d.reason, d.state, d.decision, d.wave !== undefined ? `wave ${Number(d.wave) + 1}` : undefined, typeof d.score === 'number' ? `score ${d.score}` : undefined]
+    .filter((x) => x !== undefined && x !== null && x !== '')
+    .map(String)
+    .join(', ');
+  return `${clock(e.at)}  ${e.kind.padEnd(26)}${repo}${extra ? `  (${extra})` : ''}  by ${e.actor}`;
+}
+
+interface ButtonRef {
+  ts: string;
+  actionId: string;
+}
+
+/** Buttons with the given action id in the campaign's thread that have not been pressed by the demo yet. */
+function findButtons(slack: FakeSlack, rootTs: string, actionId: string): ButtonRef[] {
+  const found: ButtonRef[] = [];
+  for (const message of slack.thread(CHANNEL, rootTs)) {
+    for (const block of (message.blocks ?? []) as Record<string, unknown>[]) {
+      const elements = block.type === 'actions' ? ((block.elements as Record<string, unknown>[] | undefined) ?? []) : block.accessory ? [block.accessory as Record<string, unknown>] : [];
+      if (elements.some((e) => e.action_id === actionId)) found.push({ ts: message.ts, actionId });
+    }
+  }
+  return found;
+}
+
+async function runScript(fleet: RunningFleet, slack: FakeSlack, options: DemoOptions, say: (line: string) => void): Promise<CampaignRecord | undefined> {
+  const { store } = fleet;
+  const repoCache = new Map<number, string>();
+  const repoOf = (id: number | null) => {
+    if (id === null) return '';
+    if (!repoCache.has(id)) repoCache.set(id, store.targets.get(id)?.repo ?? `#${id}`);
+    return repoCache.get(id)!;
+  };
+
+  say(`\n> /fleet preview ${SPEC}   (as the owner, ${OWNER})`);
+  const preview = await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: `preview ${SPEC}` });
+  if (preview.status !== 200) throw new Error(`The app refused the preview command (HTTP ${preview.status}).`);
+  await waitFor(() => slack.ephemeral(OWNER).length > 0, 30_000);
+  for (const line of renderMessage(slack.ephemeral(OWNER).at(-1)!).slice(0, 30)) say(`  ${line}`);
+
+  say(`\n> /fleet start ${SPEC}`);
+  await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: `start ${SPEC}` });
+  const campaign = await waitFor(() => fleet.service.list().find((c) => c.name === SPEC), 60_000);
+  say(`Campaign ${campaign.id} started: ${Object.values(campaign.counts).reduce((a, b) => a + b, 0)} repositories in ${campaign.waveCount} waves.\n`);
+
+  const pressed = new Set<string>();
+  let lastEvent = 0;
+  let refusalShown = false;
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  for (;;) {
+    for (const e of store.events.list({ campaignId: campaign.id, afterId: lastEvent })) {
+      lastEvent = e.id;
+      say(describeEvent(e, repoOf));
+    }
+    const current = store.campaigns.get(campaign.id)!;
+    if (current.state === 'completed' || current.state === 'aborted' || current.state === 'halted') return current;
+    if (options.headless && Date.now() > deadline) {
+      say(`\nThe campaign did not finish within ${options.timeoutSeconds} s (state: ${current.state}).`);
+      return current;
+    }
+    const rootTs = current.rootTs;
+    if (rootTs) {
+      for (const b of findButtons(slack, rootTs, ACTION.approve)) {
+        if (pressed.has(b.ts)) continue;
+        pressed.add(b.ts);
+        if (!refusalShown) {
+          refusalShown = true;
+          say(`\n> Someone who is not an approver (${OUTSIDER}) clicks Approve:`);
+          await slack.clickButton({ user: OUTSIDER, actionId: ACTION.approve, channel: CHANNEL, messageTs: b.ts });
+          await sleep(500);
+          const refusal = slack.ephemeral(OUTSIDER).at(-1);
+          if (refusal) for (const line of renderMessage(refusal)) say(`  ${line}`);
+        }
+        say(`\n> The approver (${APPROVER}) clicks Approve in the thread.`);
+        await slack.clickButton({ user: APPROVER, actionId: ACTION.approve, channel: CHANNEL, messageTs: b.ts });
+      }
+      for (const b of findButtons(slack, rootTs, ACTION.skip)) {
+        if (pressed.has(b.ts)) continue;
+        pressed.add(b.ts);
+        say(`\n> The owner reads why a repository needs attention and clicks Skip.`);
+        await slack.clickButton({ user: OWNER, actionId: ACTION.skip, channel: CHANNEL, messageTs: b.ts });
+      }
+    }
+    await sleep(500);
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > until) throw new Error('The demo waited too long for the app to answer.');
+    await sleep(200);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main(): Promise<number> {
+  const options = readOptions(process.argv.slice(2));
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const signingSecret = 'sandbox-signing-secret';
+  const webhookSecret = 'sandbox-webhook-secret';
+
+  const github: FakeGitHub = await startFakeGitHub({ port: 0 });
+  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds.
+  const fleetRepos = generateFleet({ seed: options.seed, repos: options.repos, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
+    ...repo,
+    ci: { ...repo.ci, durationMs: 1_500 },
+  }));
+  seedFleet(github, fleetRepos);
+  const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
+
+  const logFile = join(options.dataDir, 'fleet.log');
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.apiUrl,
+    GITHUB_TOKEN: 'sandbox-github-token',
+    GITHUB_API_URL: github.url,
+    GITHUB_WEBHOOK_SECRET: webhookSecret,
+    FLEET_DB: join(options.dataDir, 'fleet.db'),
+    FLEET_CAMPAIGNS: resolve(dirname(fileURLToPath(import.meta.url)), '../../../campaigns/examples'),
+    FLEET_ADMINS: 'U0ADMIN01',
+    PORT: '0',
+  });
+  const fleet = await startFleet(config, {
+    logger: createLogger({ level: 'info', write: (line) => log.write(`${line}\n`), secrets: [slack.botToken, signingSecret, webhookSecret] }),
+    host: '127.0.0.1',
+    metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'errors' } },
+    intervals: { advance: 1_000, notify: 300, digest: 60_000 },
+    retryAfterBaseMs: 1,
+  });
+  const appUrl = `http://127.0.0.1:${fleet.port}`;
+  slack.setAppUrl(`${appUrl}/slack/events`);
+  github.setWebhook({ url: `${appUrl}/github/webhooks`, secret: webhookSecret });
+
+  say('Fleet sandbox');
+  say(`  Slack page:    ${slack.url}/   (act as the owner, an approver, an admin or an outsider)`);
+  say(`  Fleet app:     ${appUrl}  (Bolt at /slack/events, GitHub webhooks at /github/webhooks)`);
+  say(`  fake GitHub:   ${github.url}  (${fleetRepos.length} repositories across ${new Set(fleetRepos.map((r) => r.team)).size} teams)`);
+  say(`  data and log:  ${options.dataDir}`);
+
+  let exitCode = 1;
+  try {
+    const final = await runScript(fleet, slack, options, say);
+    if (final) {
+      say(`\nCampaign ${final.id} is ${final.state}${final.stateReason ? `: ${final.stateReason}` : ''}.`);
+      if (final.state === 'completed') {
+        say(`\n> /fleet digest`);
+        await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: 'digest' });
+        await sleep(2_000);
+        exitCode = 0;
+      }
+      const pulls = github.state.listPulls();
+      say(`GitHub: ${pulls.length} pull requests, ${pulls.filter((p) => p.merged).length} merged; ${github.requestLog.length} API requests.`);
+      const stats = slack.stats();
+      say(`Slack: ${stats.posts} posts, ${stats.updates} updates.`);
+      if (options.headless) {
+        say('\n#fleet-payments, as a person sees it:\n');
+        for (const message of slack.messages(CHANNEL)) {
+          say(renderThread(message.reply_count ? slack.thread(CHANNEL, message.ts) : [message]));
+          say('');
+        }
+      }
+    }
+  } catch (error) {
+    say(`\nThe demo stopped: ${describeError(error)} (the log is in ${logFile})`);
+    exitCode = 1;
+  }
+
+  if (options.headless) {
+    await fleet.stop();
+    await slack.close();
+    await github.close();
+    log.end();
+    return exitCode;
+  }
+  say(`\nThe sandbox keeps running: open ${slack.url}/ and type /fleet help. Ctrl-C stops it.`);
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+  await fleet.stop();
+  await slack.close();
+  await github.close();
+  log.end();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${describeError(error)}\n`);
+    process.exit(1);
+  },
+);
