@@ -49,6 +49,19 @@ export const Targets = z
   .refine((t) => (t.repos !== undefined) !== (t.org !== undefined), {
     message: 'give either an explicit "repos" list or an "org" selector, not both and not neither',
     params: { hint: 'Keep "org: <login>" (narrowed with topics, language or include) or a "repos:" list of "owner/name", and delete the other.' },
+  })
+  .superRefine((t, ctx) => {
+    if (t.repos === undefined) return;
+    const listed = new Set(t.repos);
+    t.canary.forEach((repo, i) => {
+      if (listed.has(repo)) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: `the canary ${repo} is not in "repos"`,
+        path: ['canary', i],
+        params: { hint: `Add ${repo} to "repos" or remove it from "canary".` },
+      });
+    });
   });
 export type Targets = z.infer<typeof Targets>;
 

@@ -154,3 +154,10 @@ describe('formatSpecErrors', () => {
     expect(text).toBe('spec.yml:12:5 policy.review: the review threshold must not be above the auto threshold. Hint: Lower it.\nspec.yml Empty. Hint: Write a spec.');
   });
 });
+
+describe('targets', () => {
+  test('a canary outside an explicit repos list is refused', () => {
+    const text = edit(5, '  repos: [acme/a, acme/b]\n  canary: [acme/a, acme/c]');
+    expect(only(text)).toMatchObject({ path: 'targets.canary.1', line: 6, column: 20, hint: 'Add acme/c to "repos" or remove it from "canary".' });
+  });
+});
