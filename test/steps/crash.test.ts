@@ -97,10 +97,10 @@ async function openedTarget(repo: string): Promise<TargetRecord> {
 
 describe('crash at every await point, then run again', () => {
   test('open-pr: one branch, one PR, one review request, labels once', async () => {
-    const points = await crashEverywhere('open-pr', openPrStep as never, async (repo) => makeTarget(repo), (repo, target, mark) => {
+    const points = await crashEverywhere('open-pr', openPrStep, async (repo) => makeTarget(repo), (repo, target, mark) => {
       expect(pullsOf(repo)).toHaveLength(1);
-      expect(pullsOf(repo)[0]!.labels).toEqual(['fleet', 'dependencies']);
-      expect(target.prNumber).toBe(pullsOf(repo)[0]!.number);
+      expect(pullsOf(repo)[0].labels).toEqual(['fleet', 'dependencies']);
+      expect(target.prNumber).toBe(pullsOf(repo)[0].number);
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls', 201)).toBe(1);
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/git/refs', 201)).toBe(1);
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers')).toBe(1);
@@ -110,7 +110,7 @@ describe('crash at every await point, then run again', () => {
   });
 
   test('merge: merged once, branch gone', async () => {
-    const points = await crashEverywhere('merge', mergeStep as never, openedTarget, (repo, target, mark) => {
+    const points = await crashEverywhere('merge', mergeStep, openedTarget, (repo, target, mark) => {
       expect(pullsOf(repo)[0]).toMatchObject({ merged: true });
       expect(target.mergedSha).toMatch(/^[0-9a-f]{40}$/);
       expect(writesSince(mark, 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge', 200)).toBe(1);
@@ -124,7 +124,7 @@ describe('crash at every await point, then run again', () => {
       const result = await mergeStep.run(makeContext({ kind: 'merge', spec, target, deps: { github: h.github }, now: h.now() }));
       return applyResult(target, result);
     };
-    const points = await crashEverywhere('revert', revertStep as never, merged, (repo, _target, mark, result) => {
+    const points = await crashEverywhere('revert', revertStep, merged, (repo, _target, mark, result) => {
       expect(pullsOf(repo)).toHaveLength(2);
       expect(result).toMatchObject({ data: { revertPr: 2 } });
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls', 201)).toBe(1);
@@ -133,7 +133,7 @@ describe('crash at every await point, then run again', () => {
   });
 
   test('close: closed once', async () => {
-    const points = await crashEverywhere('close', closeStep as never, openedTarget, (repo, _target, mark) => {
+    const points = await crashEverywhere('close', closeStep, openedTarget, (repo, _target, mark) => {
       expect(pullsOf(repo)[0]).toMatchObject({ state: 'closed', merged: false });
       expect(writesSince(mark, 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}', 200)).toBe(1);
     });

@@ -154,7 +154,7 @@ describe('compliance', () => {
       options: { rules: ['codeowners', 'allowed-paths', 'diff-size', 'required-labels', 'required-reviews'], allowedPaths: ['src/**'], maxChangedLines: 1, requiredLabels: ['security'], requiredApprovals: 1 },
     });
     expect(result.kind).toBe('needs-human');
-    const results = (result as { data: { results: { rule: string; pass: boolean; evidence: Record<string, unknown> }[] } }).data.results;
+    const results = (result.data as { results: { rule: string; pass: boolean; evidence: Record<string, unknown> }[] }).results;
     expect(Object.fromEntries(results.map((r) => [r.rule, r.pass]))).toEqual({ codeowners: false, 'allowed-paths': false, 'diff-size': false, 'required-labels': false, 'required-reviews': false });
     expect(results.find((r) => r.rule === 'allowed-paths')!.evidence.outside).toEqual(['package.json']);
     expect(results.find((r) => r.rule === 'required-labels')!.evidence.missing).toEqual(['security']);
