@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { CampaignService } from '../campaigns/service-types.js';
 import { registerActions } from './actions.js';
-import type { DigestInput } from './blocks/digest.js';
+import type { SlackMessage } from './blocks/text.js';
 import { createFleetCommand } from './commands.js';
 import type { ListenerDeps } from './deps.js';
 import { adaptLogger, type FleetLogger } from './logger.js';
@@ -35,7 +35,8 @@ export interface SlackAppDeps {
   routes?: HttpRoute[];
   /** The interface to listen on (default all; the sandbox and tests use 127.0.0.1). */
   host?: string;
-  buildDigest?: (channel: string) => Promise<DigestInput> | DigestInput;
+  /** The channel's digest message for `/fleet digest`, e.g. `(channel) => buildDigest(store, channel, now())`. */
+  buildDigest?: (channel: string) => Promise<SlackMessage> | SlackMessage;
   /** Largest body accepted on an extra route (GitHub sends up to 25 MB). */
   routeBodyLimit?: number;
 }

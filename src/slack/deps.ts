@@ -1,5 +1,6 @@
 import type { CampaignService, CampaignStatus } from '../campaigns/service-types.js';
 import type { DigestInput } from './blocks/digest.js';
+import type { SlackMessage } from './blocks/text.js';
 import type { StatusInput } from './blocks/status.js';
 import type { FleetLogger } from './logger.js';
 
@@ -10,8 +11,11 @@ export interface ListenerDeps {
   admins: string[];
   logger: FleetLogger;
   now: () => number;
-  /** The digest of a channel (with the GitHub budget); without it, one is made from the service. */
-  buildDigest?: (channel: string) => Promise<DigestInput> | DigestInput;
+  /**
+   * The digest message of a channel (with progress since yesterday and the GitHub budget), e.g.
+   * `(channel) => buildDigest(store, channel, now())`; without it, one is made from the service.
+   */
+  buildDigest?: (channel: string) => Promise<SlackMessage> | SlackMessage;
 }
 
 export function toStatusInput(s: CampaignStatus): StatusInput {

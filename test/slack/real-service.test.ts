@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { createCampaignService } from '../../src/campaigns/service.js';
 import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { buildDigest } from '../../src/engine/digest.js';
 import type { Gateway } from '../../src/github/gateway.js';
 import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.js';
 import { ACTION, gateRequest } from '../../src/slack/blocks/index.js';
@@ -79,7 +80,7 @@ beforeAll(async () => {
     now: Date.now,
     wake: () => undefined,
   });
-  app = createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: slack.apiUrl, service, admins: ['U0ADMIN01'], logger: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now });
+  app = createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: slack.apiUrl, service, admins: ['U0ADMIN01'], logger: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now, buildDigest: (channel) => buildDigest(store, channel, Date.now()) });
   await app.start(0);
   slack.setAppUrl(`http://127.0.0.1:${app.port()}/slack/events`);
 });
@@ -129,5 +130,17 @@ describe('with the real campaign service', () => {
     await slack.clickButton({ user: GROUPIE, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts });
     await vi.waitFor(() => expect(store.gates.get(gateId)!.state).toBe('approved'), { timeout: 5000, interval: 20 });
     expect(store.gates.get(gateId)!.decidedBy).toBe(GROUPIE);
+  });
+
+  test('/fleet digest replies with the digest the engine builds for the channel', async () => {
+    seed('c-digest');
+    const seen = slack.ephemeral(OWNER).length;
+    await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: 'digest' });
+    const reply = await vi.waitFor(() => {
+      const next = slack.ephemeral(OWNER)[seen];
+      if (!next) throw new Error('no reply yet');
+      return next;
+    }, { timeout: 5000, interval: 20 });
+    expect(JSON.stringify(reply.blocks)).toContain('c-digest');
   });
 });
