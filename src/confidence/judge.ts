@@ -52,6 +52,11 @@ export const JudgeInput = z.object({
   metrics: z.array(JudgeMetric).min(1, 'give at least one metric'),
   thresholds: JudgeThresholds.prefault({}),
   groupWeights: z.record(z.string(), z.number().min(0)).optional(),
+  /**
+   * 'reference' turns off the sparse, spread and short-series additions and judges as Kayenta's
+   * published judge does, so benchmarks can measure what the additions change.
+   */
+  mode: z.enum(['fleet', 'reference']).default('fleet'),
 });
 export type JudgeInput = z.input<typeof JudgeInput>;
 
@@ -231,7 +236,7 @@ function fmt(n: number): string {
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(2);
 }
 
-function classifyMetric(metric: JudgeMetric): MetricResult {
+function classifyMetric(metric: JudgeMetric, mode: 'fleet' | 'reference'): MetricResult {
   const canaryClean = clean(metric.canary, metric.nanStrategy);
   const baselineClean = clean(metric.baseline, metric.nanStrategy);
   const warnings: string[] = [];
@@ -272,7 +277,7 @@ function classifyMetric(metric: JudgeMetric): MetricResult {
 
   const points = Math.min(canary.length, baseline.length);
   let weight = 1;
-  if (points < MIN_POINTS) {
+  if (mode === 'fleet' && points < MIN_POINTS) {
     weight = Math.max(MIN_WEIGHT, points / MIN_POINTS);
     warnings.push(`${metric.name}: only ${points} points (fewer than ${MIN_POINTS}); its weight in the group is lowered to ${weight.toFixed(2)}.`);
   }
@@ -286,7 +291,7 @@ function classifyMetric(metric: JudgeMetric): MetricResult {
   const allowHigh = metric.direction !== 'decrease';
   const allowLow = metric.direction !== 'increase';
   const zeros = canary.filter((v) => v === 0).length + baseline.filter((v) => v === 0).length;
-  const sparse = zeros / (canary.length + baseline.length) >= SPARSE_ZERO_SHARE;
+  const sparse = mode === 'fleet' && zeros / (canary.length + baseline.length) >= SPARSE_ZERO_SHARE;
   if (sparse) {
     const k1 = statistics.canary.nonZero;
     const k0 = statistics.baseline.nonZero;
@@ -338,7 +343,7 @@ function classifyMetric(metric: JudgeMetric): MetricResult {
     return result('Low', 'level', `Canary lower than baseline: ${shiftText}.`, weight);
   }
 
-  if (!sparse) {
+  if (mode === 'fleet' && !sparse) {
     const spread = testSpread(canary, baseline);
     statistics.spread = spread;
     if (spread && spread.pValue <= ALPHA && spread.ratio >= SPREAD_RATIO) {
@@ -392,8 +397,8 @@ export function judgeCanary(input: JudgeInput): JudgeResult {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
     throw new FleetError('bad_input', `The canary judge's input is invalid (${issues}). Fix these fields and judge again.`);
   }
-  const { metrics: metricInputs, thresholds, groupWeights } = parsed.data;
-  const metrics = metricInputs.map(classifyMetric);
+  const { metrics: metricInputs, thresholds, groupWeights, mode } = parsed.data;
+  const metrics = metricInputs.map((m) => classifyMetric(m, mode));
   const groups = scoreGroups(metrics, groupWeights);
   const warnings = metrics.flatMap((m) => m.warnings);
   const scored = groups.filter((g) => g.score !== null);

@@ -224,6 +224,26 @@ describe('cleaning', () => {
   });
 });
 
+describe('reference mode', () => {
+  it("judges as the reference judge: the weak spots pass", () => {
+    const baseline = Array<number>(60).fill(0);
+    const errors = Array<number>(60).fill(0);
+    errors[12] = 1;
+    errors[40] = 2;
+    errors[55] = 1;
+    const spread = { canary: noisy(70, 80, 100, 12), baseline: noisy(71, 80, 100, 3) };
+    const short = metric({ name: 'short', canary: noisy(60, 20, 10, 1), baseline: noisy(61, 20, 10, 1) });
+    const r = judgeCanary({
+      metrics: [metric({ name: 'errors', direction: 'increase', canary: errors, baseline }), metric({ name: 'jitter', ...spread }), short],
+      thresholds: { pass: 95, marginal: 75 },
+      mode: 'reference',
+    });
+    expect(r.metrics.map((m) => m.classification)).toEqual(['Pass', 'Pass', 'Pass']);
+    expect(r.metrics[2]).toMatchObject({ weight: 1, warnings: [] });
+    expect(r.verdict).toBe('pass');
+  });
+});
+
 describe('long series', () => {
   it('thins series beyond 1,000 points for the rank test and says so', () => {
     const r = judgeOne(metric({ direction: 'increase', canary: noisy(90, 3000, 120, 5), baseline: noisy(91, 3000, 100, 5) }));

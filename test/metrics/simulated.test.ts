@@ -27,6 +27,30 @@ describe('createSimulatedProvider', () => {
     expect(values.filter((v) => v === 0).length).toBeGreaterThan(45);
   });
 
+  it('shows what the reference judge misses on the same fleet', async () => {
+    const kinds: RegressionKind[] = ['errors', 'latency', 'variance'];
+    const truth = (repo: string) => {
+      const i = Number(repo.split('-')[1]);
+      return i % 4 === 0 ? { regresses: true, kind: kinds[(i / 4) % 3] } : { regresses: false };
+    };
+    const sim = createSimulatedProvider({ seed: 11, truth });
+    const caught: Record<string, number> = { errors: 0, latency: 0, variance: 0 };
+    for (let i = 0; i < 24; i += 4) {
+      const repo = `acme/svc-${i}`;
+      const metrics = [];
+      for (const m of METRICS) {
+        const fetch = (track: Track) => sim.fetchSeries({ ...WINDOW, metric: m, target: repo, repo, track });
+        metrics.push({ name: m.name, group: m.group, direction: m.direction, critical: false, canary: await fetch('canary'), baseline: await fetch('baseline') });
+      }
+      const judge = (mode: 'fleet' | 'reference') => judgeCanary({ metrics, thresholds: { pass: 95, marginal: 75 }, mode }).verdict;
+      expect(judge('fleet')).toBe('fail');
+      if (judge('reference') === 'fail') caught[truth(repo).kind!]++;
+    }
+    // Two repositories of each kind: a rank test on location sees both slower latencies, only one of
+    // the two error regressions, and neither wider spread.
+    expect(caught).toEqual({ errors: 1, latency: 2, variance: 0 });
+  });
+
   it('lets the judge tell regressing repositories from healthy ones', async () => {
     const kinds: RegressionKind[] = ['errors', 'latency', 'variance'];
     const truth = (repo: string) => {
