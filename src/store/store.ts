@@ -656,6 +656,11 @@ export function createStore(db: Db) {
       const row = prep(`SELECT MAX(sent_at) AS at FROM outbox WHERE coalesce_key = ? AND state = 'sent'`).get(coalesceKey) as { at: number | null };
       return row.at ?? undefined;
     },
+    /** When a message was last posted to a channel (to pace posts across notify runs). */
+    lastPostedAt(channel: string): number | undefined {
+      const row = prep(`SELECT MAX(sent_at) AS at FROM outbox WHERE channel = ? AND method = 'chat.postMessage' AND state = 'sent'`).get(channel) as { at: number | null };
+      return row.at ?? undefined;
+    },
   };
 
   const httpCache = {
