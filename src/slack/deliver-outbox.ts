@@ -160,6 +160,11 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
   }
 
   async function pace(channel: string): Promise<void> {
+    // The previous run's posts count too: the job runs every few seconds.
+    if (!lastPostAt.has(channel)) {
+      const previous = store.outbox.lastPostedAt(channel);
+      if (previous !== undefined) lastPostAt.set(channel, previous);
+    }
     const last = lastPostAt.get(channel);
     if (last === undefined) return;
     const wait = last + limits.perChannelIntervalMs - now();

@@ -238,4 +238,19 @@ describe('deliverOutbox', () => {
     await deliver();
     expect(store.campaigns.get('c-1')).toMatchObject({ currentWave: 1, rootTs: expect.any(String) });
   });
+
+  test('pacing holds across runs: a new run waits for the last post of the previous one', async () => {
+    addCampaign('c-1');
+    root('c-1');
+    await deliver();
+    const rootTs = store.campaigns.get('c-1')!.rootTs!;
+    threadPost('c-1', 'next run');
+    clock += 300;
+    sleeps = [];
+    await deliver();
+    expect(sleeps).toEqual([800]);
+    const [first, second] = slack.thread(CH, rootTs);
+    expect(Number(second.ts) * 1000 - Number(first.ts) * 1000).toBeGreaterThanOrEqual(1000);
+    expect(slack.stats().rateLimited).toBe(0);
+  });
 });
