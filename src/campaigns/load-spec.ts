@@ -19,6 +19,9 @@ export type LoadSpecResult = { ok: true; spec: CampaignSpec } | { ok: false; err
 
 type PathKey = string | number;
 
+/** Room for a file-write change of up to 1 MB plus the rest of the spec. */
+const MAX_SPEC_CHARS = 1_100_000;
+
 /**
  * Parses and validates a campaign spec written in YAML, reporting every problem at once.
  *
@@ -27,6 +30,12 @@ type PathKey = string | number;
  * if (!result.ok) console.error(formatSpecErrors('bump-lodash.yml', result.errors));
  */
 export function loadSpec(yamlText: string, source: string): LoadSpecResult {
+  if (yamlText.length > MAX_SPEC_CHARS) {
+    return {
+      ok: false,
+      errors: [{ path: '', line: null, column: null, message: `${source} is ${yamlText.length} characters long; a spec may have at most ${MAX_SPEC_CHARS}`, hint: 'Move large file contents into a codemod in the catalog\'s codemods/ folder.' }],
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -44,7 +53,24 @@ export function loadSpec(yamlText: string, source: string): LoadSpecResult {
       }),
     };
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb ("billion laughs") or an alias to nothing: refuse rather than expand it.
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          line: null,
+          column: null,
+          message: `YAML aliases could not be expanded: ${error instanceof Error ? error.message : String(error)}`,
+          hint: 'Write the values out instead of using many "*alias" references.',
+        },
+      ],
+    };
+  }
   if (data === null || data === undefined || typeof data !== 'object' || Array.isArray(data)) {
     return {
       ok: false,

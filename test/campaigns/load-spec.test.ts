@@ -161,3 +161,17 @@ describe('targets', () => {
     expect(only(text)).toMatchObject({ path: 'targets.canary.1', line: 6, column: 20, hint: 'Add acme/c to "repos" or remove it from "canary".' });
   });
 });
+
+describe('hostile input', () => {
+  test('an alias bomb is refused, not expanded', () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const [error] = errorsOf(lines.join('\n'));
+    expect(error.message).toContain('YAML aliases could not be expanded');
+  });
+
+  test('an oversized spec is refused before parsing', () => {
+    const [error] = errorsOf(`description: "${'x'.repeat(1_200_000)}"\n`);
+    expect(error.message).toContain('a spec may have at most 1100000');
+  });
+});
