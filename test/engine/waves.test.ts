@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { advanceWaves } from '../../src/engine/waves.js';
+import type { TargetState } from '../../src/engine/states.js';
+import { createFixedConfidence, makeSpec, openTempStore, seedCampaign, type TempStore } from './helpers.js';
+
+describe('advanceWaves', () => {
+  let t: TempStore;
+  const now = 1_000_000;
+  beforeEach(() => {
+    t = openTempStore();
+  });
+  afterEach(() => t.close());
+
+  function setStates(id: string, states: Record<string, { state: TargetState; stepIndex?: number; score?: number }>) {
+    for (const [repo, patch] of Object.entries(states)) {
+      const target = t.store.targets.findByRepo(id, repo)!;
+      t.store.targets.update(target.id, target.version, { ...patch, dueAt: now + 300_000 }, now);
+    }
+  }
+
+  test('a wave parked at its gate gets a review decision: gate opened, campaign awaiting approval, request posted', () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a', 'acme/b'], ['acme/c']] });
+    setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1, score: 80 }, 'acme/b': { state: 'skipped' } });
+    const confidence = createFixedConfidence('review');
+    const report = advanceWaves({ store: t.store, now, confidence: confidence.model });
+    expect(report.decisions).toMatchObject([{ campaignId: id, wave: 0, decision: 'review' }]);
+    expect(confidence.asked[0]).toMatchObject({ wave: 0, targetScores: [80], targetCount: 3 });
+    expect(t.store.campaigns.get(id)?.state).toBe('awaiting-approval');
+    const gate = t.store.gates.find(id, 0, 'wave')!;
+    expect(gate).toMatchObject({ state: 'open', decision: 'review', expiresAt: now + 24 * 3_600_000 });
+    const request = t.store.outbox.list({ campaignId: id }).find((m) => m.payload.gateId === gate.id);
+    expect(request?.method).toBe('chat.postMessage');
+  });
+
+  test('a wave still moving is not decided', () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a', 'acme/b'], ['acme/c']] });
+    setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1 }, 'acme/b': { state: 'waiting', stepIndex: 0 } });
+    const confidence = createFixedConfidence('auto');
+    expect(advanceWaves({ store: t.store, now, confidence: confidence.model }).decisions).toEqual([]);
+    expect(confidence.asked).toEqual([]);
+  });
+
+  test('auto approves the gate, wakes the parked targets, and the next wave starts once the wave is final', () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
+    setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1 } });
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence('auto').model });
+    expect(t.store.gates.find(id, 0, 'wave')).toMatchObject({ state: 'approved', decidedBy: 'engine' });
+    expect(t.store.targets.findByRepo(id, 'acme/a')?.dueAt).toBe(now);
+    expect(t.store.campaigns.get(id)?.currentWave).toBe(0);
+    setStates(id, { 'acme/a': { state: 'succeeded', stepIndex: 3 } });
+    const report = advanceWaves({ store: t.store, now, confidence: createFixedConfidence('auto').model });
+    expect(report.started).toEqual([{ campaignId: id, wave: 1 }]);
+    expect(t.store.campaigns.get(id)?.currentWave).toBe(1);
+    expect(t.store.events.list({ campaignId: id }).map((e) => e.kind)).toEqual(['gate.approved', 'wave.started']);
+  });
+
+  test('halt stops the campaign with the reason', () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
+    setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1 } });
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence('halt').model });
+    expect(t.store.campaigns.get(id)).toMatchObject({ state: 'halted', stateReason: 'test decision halt' });
+    expect(t.store.gates.find(id, 0, 'wave')?.state).toBe('rejected');
+  });
+
+  test('an approval request that times out pauses the campaign and is never approved by itself', () => {
+    const id = seedCampaign(t.store, { spec: makeSpec({ policy: { approvalTimeout: '1h' } }), waves: [['acme/a'], ['acme/b']] });
+    setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1 } });
+    const model = createFixedConfidence('review').model;
+    advanceWaves({ store: t.store, now, confidence: model });
+    advanceWaves({ store: t.store, now: now + 3_599_999, confidence: model });
+    expect(t.store.campaigns.get(id)?.state).toBe('awaiting-approval');
+    const report = advanceWaves({ store: t.store, now: now + 3_600_000, confidence: model });
+    expect(report.expired).toEqual([id]);
+    expect(t.store.campaigns.get(id)?.state).toBe('paused');
+    expect(t.store.gates.find(id, 0, 'wave')?.state).toBe('expired');
+    advanceWaves({ store: t.store, now: now + 7_200_000, confidence: model });
+    expect(t.store.targets.findByRepo(id, 'acme/b')?.state).toBe('pending');
+  });
+
+  test('a spent failure budget halts the campaign', () => {
+    const id = seedCampaign(t.store, { spec: makeSpec({ policy: { failureBudget: 1 } }), waves: [['acme/a', 'acme/b', 'acme/c'], ['acme/d']] });
+    setStates(id, { 'acme/a': { state: 'failed' } });
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence('auto').model });
+    expect(t.store.campaigns.get(id)?.state).toBe('running');
+    setStates(id, { 'acme/b': { state: 'failed' } });
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence('auto').model });
+    expect(t.store.campaigns.get(id)).toMatchObject({ state: 'halted' });
+    expect(t.store.campaigns.get(id)?.stateReason).toContain('failure budget of 1');
+  });
+
+  test('the last wave final completes the campaign, with the final summary and the history recorded', () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a']] });
+    setStates(id, { 'acme/a': { state: 'succeeded', stepIndex: 3 } });
+    const confidence = createFixedConfidence('auto');
+    const report = advanceWaves({ store: t.store, now, confidence: confidence.model });
+    expect(report.completed).toEqual([id]);
+    expect(confidence.recorded).toEqual([id]);
+    expect(t.store.campaigns.get(id)?.state).toBe('completed');
+  });
+
+  test('a rollback is over when every reverting target is final: the campaign halts', () => {
+    const id = seedCampaign(t.store, { spec: makeSpec({ steps: ['open-pr', 'merge'] }), waves: [['acme/a', 'acme/b']] });
+    const c = t.store.campaigns.get(id)!;
+    t.store.campaigns.update(id, c.version, { state: 'rolling-back' }, now);
+    const a = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(a.id, a.version, { state: 'waiting', stepIndex: 2, mergedSha: 'abc' }, now);
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence().model });
+    expect(t.store.campaigns.get(id)?.state).toBe('rolling-back');
+    const a2 = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(a2.id, a2.version, { state: 'reverted' }, now);
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence().model });
+    expect(t.store.campaigns.get(id)).toMatchObject({ state: 'halted' });
+    expect(t.store.campaigns.get(id)?.stateReason).toContain('1 of 1 merged changes reverted');
+  });
+});
