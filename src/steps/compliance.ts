@@ -79,8 +79,9 @@ export function findSecrets(files: readonly { path: string; patch: string | null
         continue;
       }
       const assigned = ASSIGNMENT.exec(text)?.[1];
-      // Random secrets score above ~3.5 bits per character; words, versions and paths score lower.
-      if (assigned && !PLACEHOLDER.test(assigned) && shannonEntropy(assigned) >= 3.5) {
+      // Random secrets mix letters and digits and score above ~3.5 bits per character; words,
+      // kebab-case names, versions and paths do not do both.
+      if (assigned && !PLACEHOLDER.test(assigned) && /\d/.test(assigned) && /[A-Za-z]/.test(assigned) && shannonEntropy(assigned) >= 3.5) {
         findings.push({ path: file.path, line, kind: 'high-entropy-assignment', redacted: `${assigned.slice(0, 4)}…` });
       }
     }

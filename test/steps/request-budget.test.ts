@@ -29,7 +29,7 @@ let n = 0;
 async function runStep(kind: 'open-pr' | 'await-checks' | 'merge', target: TargetRecord, state: Record<string, unknown> = {}): Promise<StepResult> {
   const step = { 'open-pr': openPrStep, 'await-checks': awaitChecksStep, merge: mergeStep }[kind];
   const ctx = makeContext({ kind, spec, target, deps: { github: h.github }, now: h.now(), state });
-  return (step.run as (c: typeof ctx) => Promise<StepResult>)(ctx);
+  return (step.run)(ctx);
 }
 
 async function oneTarget(mode: 'webhooks' | 'polling') {
