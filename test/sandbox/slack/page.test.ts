@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { App } from '@slack/bolt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -8,7 +8,9 @@ import { startFakeSlack, type FakeSlack } from '../../../src/sandbox/slack/serve
 import { chromiumAvailable, explainChromiumMissing, launchChromium } from '../../support/chromium.js';
 import { startSampleApp } from './sample-app.js';
 
-const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '../../../docs/sandbox-page.png');
+// The demo's browser test keeps docs/sandbox-page.png; this one writes to the temp folder so a
+// test run leaves the working tree as it was.
+const SCREENSHOT = join(tmpdir(), 'fleet-fake-slack-page.png');
 
 explainChromiumMissing('fake Slack page');
 
