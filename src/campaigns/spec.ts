@@ -278,7 +278,7 @@ function checkPath(input: unknown, ctx: z.RefinementCtx): void {
       code: 'custom',
       message: 'the "canary" step needs a "canary" section with at least one metric',
       path: ['canary'],
-      params: { hint: 'Add a "canary:" section with "metrics:", or list "steps:" without "canary".' },
+      params: { hint: 'Add a "canary:" section with "metrics:", or list "steps:" without "canary" (the default path includes it).' },
     });
   }
   const merge = kinds.indexOf('merge');
