@@ -142,7 +142,8 @@ export function readStartSubmission(values: ViewValues, metadata: string, owner:
   return { ok: true, launch: { form } };
 }
 
-function parseMetadata(raw: string): StartMetadata | undefined {
+/** The modal's private metadata, or undefined when it is not what `startModal` wrote. */
+export function parseMetadata(raw: string): StartMetadata | undefined {
   try {
     const result = StartMetadata.safeParse(JSON.parse(raw));
     return result.success ? result.data : undefined;

@@ -3,7 +3,7 @@ import { homeView } from './blocks/home.js';
 import { previewMessage } from './blocks/preview.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
-import { START_CALLBACK, StartMetadata, readStartSubmission, specFromForm } from './start-modal.js';
+import { START_CALLBACK, parseMetadata, readStartSubmission, specFromForm } from './start-modal.js';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -20,8 +20,8 @@ export function createStartSubmit(deps: ListenerDeps) {
       return;
     }
     await ack();
-    const meta = StartMetadata.safeParse(JSON.parse(view.private_metadata || '{}'));
-    const channel = meta.success ? meta.data.channel : user;
+    // Without a channel (a tampered form) the preview goes to the person's own DM with the app.
+    const channel = parseMetadata(view.private_metadata)?.channel ?? user;
     const ephemeral = (text: string) => client.chat.postEphemeral({ channel, user, text });
     try {
       const launch = submission.launch;
