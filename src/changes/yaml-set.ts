@@ -5,11 +5,12 @@ import { splitKeyPath, type YamlSetOptions } from './options.js';
 import type { ChangeContext, FileSet, TransformOutcome } from './types.js';
 
 /**
- * Sets a value at a dotted key path in a YAML file. The two common edits are made in the text
- * itself so nothing else moves: replacing a scalar (its quoting style is kept) and adding a key
- * to a block mapping; a list or mapping replaced by another keeps its flow or block style and
- * column. Anything else (adding to a flow mapping, a scalar turned into a mapping) goes through
- * the `yaml` Document API, which keeps comments but may respace the rest of the file.
+ * Sets a value at a dotted key path in a YAML file. Edits are made in the text itself so nothing
+ * else moves: a scalar keeps its quoting style, a new key joins its block mapping in its column,
+ * a list or mapping replaced by another keeps its flow or block style, an empty value (`push:`)
+ * gets the value on the lines below, and a scalar turned into a list or mapping is written on
+ * one line (`{ group: large }`). What is left (going through an explicit `~`, an empty file)
+ * goes through the `yaml` Document API, which keeps comments but may respace the file.
  *
  * @example
  * await setYamlValue({ path: '.github/workflows/ci.yml', key: 'jobs.build.runs-on', value: 'ubuntu-24.04', createFile: false },
@@ -52,7 +53,7 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
     if (depth > 0 && isScalar(node) && node.value === null) {
       // An empty value (`pull_request:` in a workflow) becomes the mapping the key path needs.
       const rest = nestValue(keys.slice(depth), options.value);
-      const content = fillEmptyValue(text, keyNode, node, rest, eol) ?? viaDocument(doc, text, keys.slice(0, depth), rest, eol);
+      const content = fillEmptyValue(text, keyNode, node, rest, eol) ?? replaceScalarWithFlow(text, node, rest) ?? viaDocument(doc, text, keys.slice(0, depth), rest, eol);
       return { edits: [{ path: options.path, content }], summary, noopReason: '' };
     }
     if (!isMap(node)) {
@@ -64,7 +65,8 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
       );
     }
     if (!node.has(key)) {
-      const content = insertIntoBlockMap(text, node, key, nestValue(keys.slice(depth + 1), options.value), eol) ?? viaDocument(doc, text, keys, options.value, eol);
+      const rest = nestValue(keys.slice(depth + 1), options.value);
+      const content = insertIntoBlockMap(text, node, key, rest, eol) ?? insertIntoFlowMap(text, node, doc, key, rest) ?? viaDocument(doc, text, keys, options.value, eol);
       return { edits: [{ path: options.path, content }], summary, noopReason: '' };
     }
     keyNode = node.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key)?.key ?? null;
@@ -76,7 +78,9 @@ export async function setYamlValue(options: YamlSetOptions, files: FileSet, ctx:
   const content =
     replaceScalar(text, node, options.value) ??
     fillEmptyValue(text, keyNode, node, options.value, eol) ??
-    replaceCollection(text, node, options.value, eol) ??
+    replaceCollection(text, keyNode, node, options.value, eol) ??
+    replaceScalarWithFlow(text, node, options.value) ??
+    replaceCollectionWithScalar(text, keyNode, node, options.value) ??
     viaDocument(doc, text, keys, options.value, eol);
   return { edits: [{ path: options.path, content }], summary, noopReason: '' };
 }
@@ -138,16 +142,59 @@ function replaceScalarText(text: string, at: number, rendered: string): string {
   return text.slice(0, at) + pad + rendered + tail + text.slice(at);
 }
 
+/** A list or mapping on one line (`{ a: 1, b: [ x ] }`), or null when it does not fit on one. */
+function renderFlow(value: unknown): string | null {
+  const doc = new Document(value);
+  if (isMap(doc.contents) || isSeq(doc.contents)) doc.contents.flow = true;
+  const rendered = doc.toString({ lineWidth: 0 }).replace(/\n$/, '');
+  return rendered.includes('\n') ? null : rendered;
+}
+
+/** Puts a list or mapping where a scalar was, written on one line so nothing around it moves. */
+function replaceScalarWithFlow(text: string, node: unknown, value: unknown): string | null {
+  if (!isScalar(node) || !node.range || typeof value !== 'object' || value === null) return null;
+  if (node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL') return null;
+  const rendered = renderFlow(value);
+  if (rendered === null) return null;
+  const [start, end] = node.range;
+  if (start === end) return replaceScalarText(text, start, rendered);
+  return text.slice(0, start) + rendered + text.slice(end);
+}
+
+/** Puts a scalar where a list or mapping was; a block one is replaced from its key's colon. */
+function replaceCollectionWithScalar(text: string, keyNode: unknown, node: unknown, value: unknown): string | null {
+  if (!(isMap(node) || isSeq(node)) || !node.range || !isPlainScalar(value)) return null;
+  const rendered = stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
+  if (rendered.includes('\n')) return null;
+  const start = node.range[0];
+  let end = node.range[1];
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  // Flow, or a block collection that starts mid-line (`- a: 1`): the text in place is the value.
+  if (node.flow || text.slice(lineStart, start).trim() !== '') return text.slice(0, start) + rendered + text.slice(end);
+  if (!isScalar(keyNode) || !keyNode.range) return null;
+  const colon = text.indexOf(':', keyNode.range[1]);
+  if (colon === -1 || colon > start) return null;
+  return `${text.slice(0, colon + 1)} ${rendered}${text.slice(end)}`;
+}
+
+/** Adds a key to a flow mapping by writing the mapping anew on one line. */
+function insertIntoFlowMap(text: string, map: YAMLMap, doc: Document, key: string, value: unknown): string | null {
+  if (!map.flow || !map.range) return null;
+  const current = map.toJS(doc) as Record<string, unknown>;
+  const next: Record<string, unknown> = { ...current };
+  Object.defineProperty(next, key, { value, enumerable: true, writable: true, configurable: true });
+  const rendered = renderFlow(next);
+  return rendered === null ? null : text.slice(0, map.range[0]) + rendered + text.slice(map.range[1]);
+}
+
 /** Replaces a list or mapping with a new list or mapping, in the old one's style and column; null when it cannot. */
-function replaceCollection(text: string, node: unknown, value: unknown, eol: string): string | null {
+function replaceCollection(text: string, keyNode: unknown, node: unknown, value: unknown, eol: string): string | null {
   if (!(isMap(node) || isSeq(node)) || !node.range || typeof value !== 'object' || value === null) return null;
   const start = node.range[0];
   if (node.flow) {
-    const doc = new Document(value);
-    if (isMap(doc.contents) || isSeq(doc.contents)) doc.contents.flow = true;
-    const rendered = doc.toString({ lineWidth: 0 }).replace(/\n$/, '');
-    if (rendered.includes('\n')) return null;
-    return text.slice(0, start) + rendered + text.slice(node.range[1]);
+    const rendered = renderFlow(value);
+    return rendered === null ? null : text.slice(0, start) + rendered + text.slice(node.range[1]);
   }
   const last = node.items[node.items.length - 1];
   const lastNode: unknown = isMap(node) && last ? ((last as { value?: unknown; key?: unknown }).value ?? (last as { key?: unknown }).key) : last;
@@ -156,12 +203,20 @@ function replaceCollection(text: string, node: unknown, value: unknown, eol: str
   let end = lastRange[1];
   while (end > start && /\s/.test(text[end - 1])) end--;
   const column = start - (text.lastIndexOf('\n', start - 1) + 1);
-  const rendered = stringify(value, { lineWidth: 0, indent: detectYamlIndent(text), indentSeq: hasIndentedSequences(text) })
-    .replace(/\n$/, '')
+  const unit = detectYamlIndent(text);
+  const rendered = stringify(value, { lineWidth: 0, indent: unit, indentSeq: hasIndentedSequences(text) }).replace(/\n$/, '');
+  // A list may sit at its key's column (`steps:\n- run: x`); a mapping or a flow value may not.
+  let target = column;
+  if (isScalar(keyNode) && keyNode.range) {
+    const keyColumn = keyNode.range[0] - (text.lastIndexOf('\n', keyNode.range[0] - 1) + 1);
+    const blockList = rendered.startsWith('-');
+    if (target < (blockList ? keyColumn : keyColumn + 1)) target = blockList ? keyColumn : keyColumn + unit;
+  }
+  const block = rendered
     .split('\n')
-    .map((line, i) => (i === 0 ? line : ' '.repeat(column) + line))
+    .map((line, i) => (i === 0 ? ' '.repeat(target - column) : ' '.repeat(target)) + line)
     .join(eol);
-  return text.slice(0, start) + rendered + text.slice(end);
+  return text.slice(0, start) + block + text.slice(end);
 }
 
 /** Appends `key: value` to a block mapping, in its own column; null when it cannot. */
