@@ -74,8 +74,11 @@ export function pathsToRead(change: Change, treePaths: readonly string[]): strin
       return choosePackageJsonPaths(CHANGE_OPTIONS[kind].parse(options), treePaths);
     case 'json-set':
     case 'yaml-set':
-    case 'file-write':
-      return matchPaths([(options as { path: string }).path], treePaths.filter((path) => path === (options as { path: string }).path));
+    case 'file-write': {
+      // One exact path, even when it holds glob characters (Next.js folders such as "app/[id]").
+      const { path } = options as { path: string };
+      return treePaths.includes(path) ? [path] : [];
+    }
     case 'replace':
     case 'file-delete':
     case 'codemod':

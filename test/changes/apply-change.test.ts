@@ -48,6 +48,11 @@ describe('pathsToRead', () => {
     expect(pathsToRead({ kind: 'json-set', options: { path: 'tsconfig.json', key: 'a', value: 1 } }, ['tsconfig.json.bak', 'x/tsconfig.json'])).toEqual([]);
   });
 
+  test('a single path with glob characters is read as written', () => {
+    const paths = ['app/[id]/config.json', 'app/i/config.json'];
+    expect(pathsToRead({ kind: 'json-set', options: { path: 'app/[id]/config.json', key: 'a', value: 1 } }, paths)).toEqual(['app/[id]/config.json']);
+  });
+
   test('bad options are change_invalid here too', () => {
     expect(() => pathsToRead({ kind: 'replace', options: { paths: [] } }, tree)).toThrow(expect.objectContaining({ code: 'change_invalid' }));
   });
