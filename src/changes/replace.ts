@@ -35,7 +35,7 @@ function escapeRegExp(text: string): string {
 export async function replaceText(options: ReplaceOptions, files: FileSet, ctx: ChangeContext): Promise<TransformOutcome> {
   const paths = matchPaths(options.paths, files.keys()).filter((path) => !files.get(path)!.includes('\0'));
   const what = options.regex ? `/${options.find}/${options.flags}` : JSON.stringify(options.find);
-  if (paths.length === 0) return { edits: [], summary: '', noopReason: `no file matches ${options.paths.join(', ')}` };
+  if (paths.length === 0) return { edits: [], summary: '', noopReason: `no text file matches ${options.paths.join(', ')}` };
   const timeoutMs = readTimeout(ctx);
   const input = {
     find: options.regex ? options.find : escapeRegExp(options.find),

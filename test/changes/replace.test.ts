@@ -47,7 +47,7 @@ describe('path globs', () => {
 
   test('files with NUL bytes are taken to be binary and left alone', async () => {
     const result = await replace({ paths: ['assets/**'], find: 'oldLogger', replace: 'logger' });
-    expect(result).toMatchObject({ noop: true, reason: 'no file matches assets/**' });
+    expect(result).toMatchObject({ noop: true, reason: 'no text file matches assets/**' });
   });
 });
 
@@ -104,7 +104,7 @@ describe('no-op', () => {
   });
 
   test('no matching file', async () => {
-    expect((await replace({ paths: ['*.go'], find: 'a', replace: 'b' })).reason).toBe('no file matches *.go');
+    expect((await replace({ paths: ['*.go'], find: 'a', replace: 'b' })).reason).toBe('no text file matches *.go');
   });
 });
 
