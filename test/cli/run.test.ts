@@ -138,13 +138,13 @@ describe('the dispatcher', () => {
 
 const built = existsSync('dist/src/cli/main.js');
 describe.runIf(built)('the built fleet command', () => {
-  test('runs through bin/fleet.js with real exit codes', async () => {
+  test('runs as the package bin with real exit codes', async () => {
     const run = promisify(execFile);
-    const ok = await run(process.execPath, ['bin/fleet.js', 'validate', ...EXAMPLES]);
-    expect(ok.stdout.trim().split('\n')).toHaveLength(4);
+    const ok = await run(process.execPath, ['dist/src/cli/main.js', 'validate', ...EXAMPLES]);
+    expect(ok.stdout.trim().split('\n')).toHaveLength(EXAMPLES.length);
     const bad = join(dir, 'bad.yml');
     writeFileSync(bad, 'name: x\n');
-    const failure = await run(process.execPath, ['bin/fleet.js', 'validate', bad]).then(
+    const failure = await run(process.execPath, ['dist/src/cli/main.js', 'validate', bad]).then(
       () => null,
       (error: { code: number; stderr: string }) => error,
     );
