@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCanary, type JudgeMetric } from '../../src/confidence/judge.js';
+import { judgeCanary, type JudgeInput } from '../../src/confidence/judge.js';
 import type { CanaryMetricConfig, Track } from '../../src/metrics/provider.js';
 import { createSimulatedProvider, type RegressionKind } from '../../src/metrics/simulated.js';
 
@@ -37,7 +37,7 @@ describe('createSimulatedProvider', () => {
     const caught: Record<string, number> = { errors: 0, latency: 0, variance: 0 };
     for (let i = 0; i < 24; i += 4) {
       const repo = `acme/svc-${i}`;
-      const metrics: JudgeMetric[] = [];
+      const metrics: JudgeInput['metrics'] = [];
       for (const m of METRICS) {
         const fetch = (track: Track) => sim.fetchSeries({ ...WINDOW, metric: m, target: repo, repo, track });
         metrics.push({ name: m.name, group: m.group, direction: m.direction, critical: false, canary: await fetch('canary'), baseline: await fetch('baseline') });
@@ -63,7 +63,7 @@ describe('createSimulatedProvider', () => {
     let falseAlarms = 0;
     for (let i = 0; i < 24; i++) {
       const repo = `acme/svc-${i}`;
-      const metrics: JudgeMetric[] = [];
+      const metrics: JudgeInput['metrics'] = [];
       for (const m of METRICS) {
         const fetch = (track: Track) => sim.fetchSeries({ ...WINDOW, metric: m, target: repo, repo, track });
         metrics.push({ name: m.name, group: m.group, direction: m.direction, critical: false, canary: await fetch('canary'), baseline: await fetch('baseline') });
