@@ -11,6 +11,7 @@ import { createGateway, createGatewayReaders, type Gateway } from './github/gate
 import { handleWebhook } from './github/webhooks.js';
 import type { FleetLogger } from './logger.js';
 import { createSlackApp, type SlackApp } from './slack/create-app.js';
+import { createGroupResolver } from './slack/user-groups.js';
 import { openDatabase, type Db } from './store/database.js';
 import { createStore, type Store } from './store/store.js';
 
@@ -85,10 +86,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
   });
 
   const slackClient = new WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
-  async function resolveGroupMembers(groupId: string): Promise<string[]> {
-    const result = await slackClient.usergroups.users.list({ usergroup: groupId });
-    return result.users ?? [];
-  }
+  const resolveGroupMembers = createGroupResolver({ client: slackClient, now });
 
   const workerData: Omit<JobConfig, 'dbFile'> = {
     github: {
