@@ -53,6 +53,8 @@ const OPEN_PR_RECHECK_MS = 60_000;
 
 interface Claimed {
   target: TargetRecord;
+  /** The target's state before the lease, to tell whether the campaign's counts moved. */
+  before: TargetRecord['state'];
   campaign: CampaignRecord;
   step: StepDefinition;
   stepIndex: number;
@@ -112,7 +114,7 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
       continue;
     }
     if (step.kind === 'open-pr' && target.prNumber === null) openPrs.set(campaign.id, (openPrs.get(campaign.id) ?? 0) + 1);
-    claimed.push({ target: lease, campaign, step, stepIndex: target.stepIndex, pathLength: steps.length });
+    claimed.push({ target: lease, before: target.state, campaign, step, stepIndex: target.stepIndex, pathLength: steps.length });
 
     function findDeferral(): { kind: 'window' | 'openPrs' | 'budget'; until: number; reason: string } | undefined {
       if (budgetRetryAt !== undefined) return { kind: 'budget', until: budgetRetryAt, reason: 'waiting for the GitHub budget' };
@@ -143,7 +145,8 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
     report.ran += 1;
     if (outcome.kind === 'budget') budgetRetryAt = outcome.retryAt;
     bump(report, outcome.outcome);
-    if (outcome.outcome !== 'lost-race') touched.add(job.campaign.id);
+    // Root updates only when counts move; a repeated wait changes nothing a person sees.
+    if (outcome.changed) touched.add(job.campaign.id);
   });
 
   const end = input.now();
@@ -218,7 +221,7 @@ async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, job: Cla
   }
 }
 
-async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ outcome: TargetOutcome; kind?: 'budget'; retryAt?: number }> {
+async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ outcome: TargetOutcome; changed: boolean; kind?: 'budget'; retryAt?: number }> {
   const { store } = input;
   const previous = store.steps.get(job.target.id, job.stepIndex);
   const state = previous?.data ?? {};
@@ -227,7 +230,7 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
 
   if (ran.kind === 'budget') {
     const updated = store.targets.update(job.target.id, job.target.version, { state: 'waiting', dueAt: ran.retryAt, stateReason: ran.reason }, now);
-    return { outcome: updated ? 'budget' : 'lost-race', kind: 'budget', retryAt: ran.retryAt };
+    return { outcome: updated ? 'budget' : 'lost-race', changed: false, kind: 'budget', retryAt: ran.retryAt };
   }
   const result: StepResult =
     ran.kind === 'timeout'
@@ -252,7 +255,7 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
     for (const m of messages) store.outbox.enqueue(m);
     return updated;
   });
-  return { outcome: written ? plan.outcome : 'lost-race' };
+  return { outcome: written ? plan.outcome : 'lost-race', changed: written !== undefined && written.state !== job.before };
 }
 
 /** A failure after merge: pause the campaign and offer to revert the wave (once per wave). */

@@ -176,6 +176,18 @@ describe('runTick', () => {
     expect(t.store.targets.findByRepo(id, 'acme/b')?.stepIndex).toBe(1);
   });
 
+  test('the root message is updated when counts move, not on every repeated wait', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a']] });
+    const { registry } = createScriptedSteps({ 'open-pr': () => ({ kind: 'wait', until: clock + 1_000, reason: 'checks running' }) });
+    const roots = () => t.store.outbox.list({ campaignId: id }).filter((m) => m.coalesceKey === `root:${id}`);
+    await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence: createFixedConfidence().model });
+    expect(roots()).toHaveLength(1);
+    t.store.outbox.markSent(roots()[0].id, '1.0', clock);
+    clock += 1_000;
+    await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence: createFixedConfidence().model });
+    expect(roots()).toHaveLength(1);
+  });
+
   test('the open-PR cap holds back new PRs', async () => {
     const spec = makeSpec({ policy: { maxOpenPrs: 2 } });
     const id = seedCampaign(t.store, { spec, waves: [['acme/a', 'acme/b', 'acme/c', 'acme/d']] });
