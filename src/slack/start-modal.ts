@@ -5,7 +5,7 @@ import type { CatalogEntry } from '../campaigns/service-types.js';
 import { FleetError } from '../errors.js';
 import { DEFAULT_PATH } from '../steps/options.js';
 import { truncate } from './blocks/text.js';
-import type { LaunchValue } from './blocks/action-ids.js';
+import { LaunchValue } from './blocks/action-ids.js';
 
 export const START_CALLBACK = 'fleet.start';
 
@@ -133,6 +133,17 @@ export function readStartSubmission(values: ViewValues, metadata: string, owner:
   const meta = parseMetadata(metadata);
   if (!meta) return { ok: false, errors: { package: 'This form lost track of its channel; close it and type `/fleet start` again.' } };
   const form: FormValue = { kind: 'npm-dependency', name: text('name'), package: text('package'), version: text('version'), org: text('org'), topic: text('topic'), channel: meta.channel };
+  // Slack enforces max_length only in its own client: a longer value would make a Launch button
+  // that Fleet itself refuses to read when it is clicked, so it is refused here, per field.
+  const fits = LaunchValue.safeParse({ form });
+  if (!fits.success) {
+    const tooLong: Partial<Record<Field, string>> = {};
+    for (const issue of fits.error.issues) {
+      const field = issue.path.at(-1);
+      if (field === 'package' || field === 'version' || field === 'org' || field === 'topic' || field === 'name') tooLong[field] ??= `This is too long: ${issue.message}.`;
+    }
+    return { ok: false, errors: Object.keys(tooLong).length ? tooLong : { package: 'This form cannot be read; close it and type `/fleet start` again.' } };
+  }
   try {
     specFromForm(form, owner);
   } catch (error) {
