@@ -1,0 +1,236 @@
+import { createHmac } from 'node:crypto';
+import { resolveCodemod } from '../changes/codemod.js';
+import { replaceText } from '../changes/replace.js';
+import { isFleetError } from '../errors.js';
+import { sendBlockAction, sendSlashCommand, signRequest } from '../sandbox/slack/client.js';
+import { ACTION } from '../slack/blocks/action-ids.js';
+import { CHANNEL, PEOPLE, SEEDED_CAMPAIGN, waitUntil, type AppHarness } from './app-harness.js';
+
+/**
+ * End-to-end checks that people and machines who should not act cannot: forged, stale, future
+ * and replayed Slack requests; a person who is neither owner, approver nor admin; forged GitHub
+ * webhooks; spec names and codemod paths that try to leave the catalog; a regular expression
+ * built to backtrack forever; and secrets that must never reach the log.
+ */
+
+export interface IntruderReport {
+  /** Slack requests refused for their signature or timestamp. */
+  forgedSlackRefused: number;
+  /** Replays of a signed Approve inside the window, and the decisions they recorded (must be 1). */
+  replays: number;
+  replayDecisions: number;
+  /** Outsider attempts through commands and buttons, refused, and auth.refused events recorded. */
+  outsiderAttempts: number;
+  outsiderRefused: number;
+  refusalsRecorded: number;
+  forgedWebhooksRefused: number;
+  catalogEscapesRefused: number;
+  codemodEscapesRefused: number;
+  hostileRegexStopped: number;
+  /** Log lines read, and secrets found in them (must be 0). */
+  logLines: number;
+  secretsInLog: number;
+  /** Every check that did not hold, as a sentence. */
+  failures: string[];
+}
+
+/** The state that matters to an intruder: everything except the event log (refusals are recorded there). */
+const STATE_TABLES_IGNORED = ['events', 'outbox'];
+
+/**
+ * Runs every intruder check against a fresh harness (it decides the seeded gate at the end, so a
+ * harness is good for one run).
+ *
+ * @example const report = await runIntruders(await startAppHarness());
+ */
+export async function runIntruders(h: AppHarness & { gateId: number }): Promise<IntruderReport> {
+  const report: IntruderReport = {
+    forgedSlackRefused: 0,
+    replays: 0,
+    replayDecisions: 0,
+    outsiderAttempts: 0,
+    outsiderRefused: 0,
+    refusalsRecorded: 0,
+    forgedWebhooksRefused: 0,
+    catalogEscapesRefused: 0,
+    codemodEscapesRefused: 0,
+    hostileRegexStopped: 0,
+    logLines: 0,
+    secretsInLog: 0,
+    failures: [],
+  };
+  const fail = (sentence: string) => report.failures.push(sentence);
+  const appUrl = `${h.appUrl}/slack/events`;
+  const secret = h.secrets.signingSecret;
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  // 1. Forged Slack requests: each must be 401 and change nothing.
+  const before = h.snapshot();
+  const forged: [string, () => Promise<{ status: number }>][] = [
+    ['unsigned', () => rawPost(appUrl, commandBody('pause', SEEDED_CAMPAIGN), {})],
+    ['a wrong secret', () => sendSlashCommand({ appUrl, signingSecret: `${secret}-not`, text: `pause ${SEEDED_CAMPAIGN}`, user: PEOPLE.owner, channel: CHANNEL })],
+    ['a signature over another body', () => sendSlashCommand({ appUrl, signingSecret: secret, signature: signRequest({ signingSecret: secret, timestamp: nowSeconds(), body: 'text=list' }), text: `pause ${SEEDED_CAMPAIGN}`, user: PEOPLE.owner, channel: CHANNEL })],
+    ['a garbage signature', () => sendSlashCommand({ appUrl, signingSecret: secret, signature: 'v0=zzzz', text: `pause ${SEEDED_CAMPAIGN}`, user: PEOPLE.owner, channel: CHANNEL })],
+    ['a stale timestamp (6 minutes old)', () => sendSlashCommand({ appUrl, signingSecret: secret, timestamp: nowSeconds() - 360, text: `pause ${SEEDED_CAMPAIGN}`, user: PEOPLE.owner, channel: CHANNEL })],
+    ['a timestamp 6 minutes in the future', () => sendSlashCommand({ appUrl, signingSecret: secret, timestamp: nowSeconds() + 360, text: `pause ${SEEDED_CAMPAIGN}`, user: PEOPLE.owner, channel: CHANNEL })],
+    ['a timestamp a day in the future', () => sendSlashCommand({ appUrl, signingSecret: secret, timestamp: nowSeconds() + 86_400, text: `pause ${SEEDED_CAMPAIGN}`, user: PEOPLE.owner, channel: CHANNEL })],
+    ['a non-numeric timestamp', () => rawPost(appUrl, commandBody('pause', SEEDED_CAMPAIGN), { 'x-slack-request-timestamp': 'soon', 'x-slack-signature': 'v0=00' })],
+    ['a forged Approve click', () => sendBlockAction({ appUrl, signingSecret: `${secret}-not`, user: PEOPLE.owner, channel: CHANNEL, messageTs: '1.2', actionId: ACTION.approve, blockId: 'b', value: JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId }) })],
+    ['a stale Approve click', () => sendBlockAction({ appUrl, signingSecret: secret, timestamp: nowSeconds() - 3600, user: PEOPLE.owner, channel: CHANNEL, messageTs: '1.2', actionId: ACTION.approve, blockId: 'b', value: JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId }) })],
+  ];
+  for (const [what, send] of forged) {
+    const response = await send();
+    if (response.status === 401) report.forgedSlackRefused++;
+    else fail(`a Slack request with ${what} was answered ${response.status}, not 401`);
+  }
+  if (h.snapshot() !== before) fail('a forged Slack request changed the store');
+
+  // 2. An outsider tries every action through commands and buttons.
+  const stateBefore = h.snapshot(STATE_TABLES_IGNORED);
+  const refusedBefore = h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['auth.refused'] }).length;
+  const globalRefusedBefore = countGlobalRefusals(h);
+  const commands = [`approve ${SEEDED_CAMPAIGN}`, `pause ${SEEDED_CAMPAIGN}`, `resume ${SEEDED_CAMPAIGN}`, `skip ${SEEDED_CAMPAIGN} acme/beta`, `retry ${SEEDED_CAMPAIGN} acme/beta`, 'freeze on'];
+  for (const text of commands) {
+    report.outsiderAttempts++;
+    const seen = h.slack.ephemeral(PEOPLE.outsider).length;
+    await h.slack.sendCommand({ user: PEOPLE.outsider, channel: CHANNEL, text });
+    const reply = await waitUntil(() => h.slack.ephemeral(PEOPLE.outsider)[seen], 10_000, `a reply to /fleet ${text}`);
+    if (/Only .* can /.test(String(reply.text))) report.outsiderRefused++;
+    else fail(`/fleet ${text} from an outsider got "${String(reply.text)}"`);
+  }
+  const message = await postButtonsMessage(h);
+  const campaignValue = JSON.stringify({ c: SEEDED_CAMPAIGN });
+  const buttons: [string, string][] = [
+    [ACTION.approve, JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId })],
+    [ACTION.reject, JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId })],
+    [ACTION.pause, campaignValue],
+    [ACTION.resume, campaignValue],
+    [ACTION.abortConfirm, campaignValue],
+    [ACTION.retry, JSON.stringify({ c: SEEDED_CAMPAIGN, r: 'acme/beta' })],
+    [ACTION.skip, JSON.stringify({ c: SEEDED_CAMPAIGN, r: 'acme/beta' })],
+    [ACTION.revertWave, JSON.stringify({ c: SEEDED_CAMPAIGN, w: 0 })],
+  ];
+  for (const [actionId, value] of buttons) {
+    report.outsiderAttempts++;
+    const seen = h.slack.ephemeral(PEOPLE.outsider).length;
+    await h.slack.clickButton({ user: PEOPLE.outsider, actionId, channel: CHANNEL, messageTs: message, blockId: 'b0', value });
+    const reply = await waitUntil(() => h.slack.ephemeral(PEOPLE.outsider)[seen], 10_000, `a reply to a click of ${actionId}`);
+    if (/Only .* can /.test(String(reply.text))) report.outsiderRefused++;
+    else fail(`a click of ${actionId} by an outsider got "${String(reply.text)}"`);
+  }
+  report.refusalsRecorded = h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['auth.refused'] }).length - refusedBefore + (countGlobalRefusals(h) - globalRefusedBefore);
+  if (report.refusalsRecorded !== report.outsiderAttempts) fail(`${report.outsiderAttempts} outsider attempts but ${report.refusalsRecorded} auth.refused events`);
+  if (h.snapshot(STATE_TABLES_IGNORED) !== stateBefore) fail('an outsider changed a campaign, target or gate');
+
+  // 3. Replay: a signed Approve sent again within the 5-minute window is accepted by Slack's
+  // scheme; the gate's single decision makes it harmless.
+  const timestamp = nowSeconds();
+  const fixedNow = () => timestamp * 1000;
+  const approveClick = () =>
+    sendBlockAction({ appUrl, signingSecret: secret, timestamp, now: fixedNow, user: PEOPLE.approver, channel: CHANNEL, messageTs: message, actionId: ACTION.approve, blockId: 'b0', value: JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId }) });
+  const first = await approveClick();
+  for (let i = 0; i < 3; i++) {
+    const again = await approveClick();
+    report.replays++;
+    if (again.status !== 200) fail(`a replayed Approve was answered ${again.status}`);
+  }
+  if (first.status !== 200) fail(`the first Approve was answered ${first.status}`);
+  await waitUntil(() => (h.store.gates.get(h.gateId)?.state === 'approved' ? true : undefined), 10_000, 'the approval');
+  // Let every replay finish its work before counting: each ends in a log line (refused, or failed to reply).
+  await waitUntil(() => (h.logLines.filter((l) => l.includes('already approved')).length >= report.replays ? true : undefined), 10_000, 'the replays to be answered');
+  report.replayDecisions = h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['gate.approved'] }).length;
+  if (report.replayDecisions !== 1) fail(`a replayed Approve recorded ${report.replayDecisions} decisions`);
+
+  // 4. Forged GitHub webhooks about a real target.
+  const payload = JSON.stringify({ action: 'completed', repository: { full_name: 'acme/alpha' }, check_run: { name: 'ci', head_sha: 'abc', status: 'completed', conclusion: 'success', pull_requests: [{ number: 1 }] } });
+  const hookBefore = h.snapshot();
+  const hooks: Record<string, string>[] = [
+    {},
+    { 'x-hub-signature-256': sign(`${h.secrets.webhookSecret}-not`, payload) },
+    { 'x-hub-signature-256': sign(h.secrets.webhookSecret, `${payload} `) },
+    { 'x-hub-signature-256': 'sha256=' },
+    { 'x-hub-signature': `sha1=${createHmac('sha1', h.secrets.webhookSecret).update(payload).digest('hex')}` },
+  ];
+  for (const extra of hooks) {
+    const response = await fetch(`${h.appUrl}/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'check_run', 'x-github-delivery': `forged-${Math.random()}`, ...extra }, body: payload });
+    if (response.status === 401) report.forgedWebhooksRefused++;
+    else fail(`a forged webhook (${JSON.stringify(extra)}) was answered ${response.status}`);
+  }
+  if (h.snapshot() !== hookBefore) fail('a forged webhook changed the store');
+
+  // 5. Spec names that try to leave the catalog, through the app.
+  const names = ['../outside', '../../etc/passwd', '/etc/passwd', 'linked-out', 'tiny-bump/../../outside', '..', '%2e%2e/outside', 'TINY-BUMP'];
+  for (const name of names) {
+    const seen = h.slack.ephemeral(PEOPLE.owner).length;
+    await h.slack.sendCommand({ user: PEOPLE.owner, channel: CHANNEL, text: `preview ${name}` });
+    const reply = String((await waitUntil(() => h.slack.ephemeral(PEOPLE.owner)[seen], 10_000, `a reply to preview ${name}`)).text);
+    // The outside spec is named "outside": its name showing up would mean it was read.
+    if (!reply.includes('outside the catalog') && !/not (a campaign name|a spec name)|No campaign spec/.test(reply)) fail(`preview ${name} got "${reply}"`);
+    else if (/Preview of|\*outside\*/.test(reply)) fail(`preview ${name} read a spec from outside the catalog`);
+    else report.catalogEscapesRefused++;
+  }
+  try {
+    await h.service.catalog();
+  } catch (error) {
+    fail(`the catalog listing failed with a link in it: ${String(error)}`);
+  }
+
+  // 6. Codemod modules that try to leave the catalog.
+  for (const name of ['../outside', '../../outside', '/tmp/outside', 'linked-out', 'sub/../../outside', '..']) {
+    try {
+      const path = await resolveCodemod(h.catalogDir, name);
+      fail(`the codemod ${name} resolved to ${path}`);
+    } catch (error) {
+      if (isFleetError(error, 'change_invalid')) report.codemodEscapesRefused++;
+      else fail(`the codemod ${name} failed with ${String(error)}`);
+    }
+  }
+
+  // 7. A regular expression built to backtrack forever is stopped, and the process goes on.
+  for (const find of ['(a+)+$', '(a|aa)+$', '(.*a){20}$', '^(([a-z])+.)+[A-Z]([a-z])+$']) {
+    const files = new Map([['src/a.txt', `${'a'.repeat(40)}!`], ['src/b.txt', `${'abcdefghij'.repeat(8)}!`]]);
+    try {
+      await replaceText({ paths: ['src/**'], find, replace: 'x', regex: true, flags: 'g' }, files, { repo: 'acme/alpha', timeoutMs: 200 });
+      fail(`the expression ${find} finished; it was chosen to backtrack`);
+    } catch (error) {
+      if (isFleetError(error, 'change_failed') && error.message.includes('took longer')) report.hostileRegexStopped++;
+      else fail(`the expression ${find} failed with ${String(error)}`);
+    }
+  }
+
+  // 8. Secrets in the log: every line the app wrote during all of the above.
+  report.logLines = h.logLines.length;
+  const log = h.logLines.join('\n');
+  for (const value of Object.values(h.secrets)) if (log.includes(value)) report.secretsInLog++;
+  if (report.secretsInLog > 0) fail(`${report.secretsInLog} secrets appeared in the log`);
+  return report;
+}
+
+function countGlobalRefusals(h: AppHarness): number {
+  return h.store.events.list({ kinds: ['auth.refused'] }).filter((e) => e.campaignId === null).length;
+}
+
+function commandBody(sub: string, id: string): string {
+  return new URLSearchParams({ command: '/fleet', text: `${sub} ${id}`, user_id: PEOPLE.owner, channel_id: CHANNEL, team_id: 'T0FLEET01' }).toString();
+}
+
+async function rawPost(url: string, body: string, headers: Record<string, string>): Promise<{ status: number }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  await response.text();
+  return { status: response.status };
+}
+
+function sign(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+async function postButtonsMessage(h: AppHarness): Promise<string> {
+  const response = await fetch(`${h.slack.apiUrl}chat.postMessage`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${h.secrets.botToken}` },
+    body: JSON.stringify({ channel: CHANNEL, text: 'chaos: buttons to click' }),
+  });
+  const body = (await response.json()) as { ts?: string };
+  if (!body.ts) throw new Error('the fake Slack did not post the message to click on');
+  return body.ts;
+}

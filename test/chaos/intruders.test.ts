@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startAppHarness, type AppHarness } from '../../src/chaos/app-harness.js';
+import { runIntruders, type IntruderReport } from '../../src/chaos/intruders.js';
+
+let h: AppHarness & { gateId: number };
+let report: IntruderReport;
+beforeAll(async () => {
+  h = await startAppHarness();
+  report = await runIntruders(h);
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+test('every intruder check holds', () => {
+  expect(report.failures).toEqual([]);
+});
+
+test('forged, stale and future Slack requests are refused', () => {
+  expect(report.forgedSlackRefused).toBe(10);
+});
+
+test('an outsider is refused every action through commands and buttons, and each attempt is recorded', () => {
+  expect(report.outsiderAttempts).toBe(14);
+  expect(report.outsiderRefused).toBe(14);
+  expect(report.refusalsRecorded).toBe(14);
+});
+
+test('a signed Approve replayed within the window records one decision', () => {
+  expect(report.replays).toBe(3);
+  expect(report.replayDecisions).toBe(1);
+});
+
+test('forged webhooks, catalog and codemod escapes and a backtracking expression are all stopped', () => {
+  expect(report.forgedWebhooksRefused).toBe(5);
+  expect(report.catalogEscapesRefused).toBe(8);
+  expect(report.codemodEscapesRefused).toBe(6);
+  expect(report.hostileRegexStopped).toBe(4);
+});
+
+test('no secret reaches the log', () => {
+  expect(report.logLines).toBeGreaterThan(0);
+  expect(report.secretsInLog).toBe(0);
+});
