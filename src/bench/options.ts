@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions'] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+const Count = z.coerce.number().int().positive();
+
+/** `npm run bench -- [flags]`: every flag is optional; the defaults are the published configuration. */
+export const BenchFlags = z.strictObject({
+  out: z.string().min(1).optional(),
+  only: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(MEASUREMENTS)).min(1))
+    .optional(),
+  /** A tiny configuration of every measurement (seconds, not minutes): for tests and a quick look. */
+  quick: z.boolean().default(false),
+  seed: Count.default(2024),
+  help: z.boolean().default(false),
+});
+export type BenchFlags = z.infer<typeof BenchFlags>;
+
+export interface BenchConfig {
+  only: Measurement[];
+  seed: number;
+  ack: { requests: number; concurrency: number; campaigns: number };
+  tick: { sizes: number[]; maxTargets: number; concurrency: number; rounds: number };
+  github: { targets: number; ciMinutes: number };
+  slack: { targets: number };
+  rss: { targets: number; maxTargets: number };
+  decisions: { healthy: number; bad: number; repos: number; badShare: number; timeLimitMs: number };
+}
+
+/** The published configuration, or the tiny one with `--quick`. */
+export function resolveConfig(flags: BenchFlags): BenchConfig {
+  const only = flags.only ?? [...MEASUREMENTS];
+  if (flags.quick) {
+    return {
+      only,
+      seed: flags.seed,
+      ack: { requests: 40, concurrency: 10, campaigns: 2 },
+      tick: { sizes: [20, 40], maxTargets: 10, concurrency: 4, rounds: 1 },
+      github: { targets: 2, ciMinutes: 10 },
+      slack: { targets: 20 },
+      rss: { targets: 20, maxTargets: 20 },
+      decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
+    };
+  }
+  return {
+    only,
+    seed: flags.seed,
+    ack: { requests: 1000, concurrency: 50, campaigns: 3 },
+    tick: { sizes: [1000, 5000, 10_000], maxTargets: 100, concurrency: 8, rounds: 3 },
+    github: { targets: 10, ciMinutes: 10 },
+    slack: { targets: 1000 },
+    rss: { targets: 10_000, maxTargets: 500 },
+    decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
+  };
+}

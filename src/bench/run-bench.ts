@@ -1,0 +1,33 @@
+import { performance } from 'node:perf_hooks';
+import { measureAckLatency, type AckLatencyResult } from './ack-latency.js';
+import type { BenchConfig, Measurement } from './options.js';
+import { measureTickCost, type TickCostRow } from './tick-cost.js';
+import { round } from './stats.js';
+
+export interface BenchResult {
+  startedAt: string;
+  machine: { cpus: number; node: string; loadAverage: number[] };
+  config: BenchConfig;
+  /** Seconds each measurement took. */
+  seconds: Partial<Record<Measurement, number>>;
+  ackLatencyMs?: AckLatencyResult;
+  tick?: TickCostRow[];
+}
+
+/**
+ * Runs the chosen measurements one after another (never side by side: they would time each
+ * other) and returns the figures.
+ */
+export async function runBench(config: BenchConfig, deps: { log: (line: string) => void; machine: BenchResult['machine'] }): Promise<BenchResult> {
+  const result: BenchResult = { startedAt: new Date().toISOString(), machine: deps.machine, config, seconds: {} };
+  async function step<T>(name: Measurement, run: () => Promise<T>, keep: (value: T) => void): Promise<void> {
+    if (!config.only.includes(name)) return;
+    deps.log(`measuring ${name}…`);
+    const start = performance.now();
+    keep(await run());
+    result.seconds[name] = round((performance.now() - start) / 1000);
+  }
+  await step('ack', () => measureAckLatency(config.ack), (v) => (result.ackLatencyMs = v));
+  await step('tick', () => measureTickCost(config.tick), (v) => (result.tick = v));
+  return result;
+}

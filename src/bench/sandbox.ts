@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CampaignSpec } from '../campaigns/spec.js';
+import { createOctokit, type Octokit } from '../github/create-octokit.js';
+import { createGateway, type Gateway } from '../github/gateway.js';
+import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { createStore, type Store } from '../store/store.js';
+
+/** A real SQLite file in a temporary folder, removed on close. */
+export interface BenchStore {
+  dir: string;
+  file: string;
+  db: Db;
+  store: Store;
+  close(): void;
+}
+
+export function openBenchStore(prefix: string): BenchStore {
+  const dir = mkdtempSync(join(tmpdir(), `fleet-bench-${prefix}-`));
+  const file = join(dir, 'fleet.db');
+  const db = openDatabase(file);
+  return {
+    dir,
+    file,
+    db,
+    store: createStore(db),
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Monday 9:00 UTC: inside any default schedule window, so no target is deferred by the calendar. */
+export const BENCH_EPOCH = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+/**
+ * The fake GitHub with limits far above anything a bench reaches: the figures are Fleet's own
+ * cost, not the time spent waiting for a (simulated) rate limit to reset.
+ */
+export async function startBenchGitHub(options: { now?: () => number } = {}): Promise<FakeGitHub> {
+  return startFakeGitHub({
+    port: 0,
+    now: options.now ?? (() => BENCH_EPOCH),
+    log: () => undefined,
+    secondaryPerMinute: 1_000_000_000,
+    rateLimit: { limit: 1_000_000_000 },
+  });
+}
+
+export interface BenchClientOptions {
+  /** Strip conditional headers at the wire: every GET is answered in full and counted (a naive client). */
+  naive?: boolean;
+}
+
+/**
+ * The real Octokit client and gateway against the fake, with write pacing lifted (GitHub's own
+ * 80/min and 500/h would turn every timing into a measurement of the pacing) and no in-process
+ * spacing between writes. The conditional-request cache, retries and request counting stay on.
+ */
+export function createBenchClient(fake: FakeGitHub, store: Store, now: () => number, options: BenchClientOptions = {}): { octokit: Octokit; github: Gateway } {
+  const naiveFetch: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.delete('if-none-match');
+    headers.delete('if-modified-since');
+    return globalThis.fetch(input, { ...init, headers });
+  };
+  const octokit = createOctokit({
+    auth: { token: 'bench-token' },
+    baseUrl: fake.url,
+    store,
+    now,
+    pacing: { perMinute: 1_000_000_000, perHour: 1_000_000_000 },
+    retry: { retries: 2, baseMs: 1 },
+    throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0 },
+    ...(options.naive ? { fetch: naiveFetch } : {}),
+  });
+  return { octokit, github: createGateway({ octokit, now }) };
+}
+
+export const BENCH_OWNER = 'U0OWNER01';
+export const BENCH_APPROVER = 'U0APPROV1';
+export const BENCH_CHANNEL = 'C0FLEET001';
+
+/** The lodash bump the generated fleet's ground truth is keyed on, with the given path and waves. */
+export function makeBenchSpec(input: { name?: string; repos?: string[]; org?: string; steps: unknown[]; waves: (number | string)[]; policy?: Record<string, unknown> }): CampaignSpec {
+  return CampaignSpec.parse({
+    name: input.name ?? 'bench-bump-lodash',
+    owner: BENCH_OWNER,
+    approvers: { users: [BENCH_APPROVER] },
+    channel: BENCH_CHANNEL,
+    targets: input.repos ? { repos: input.repos } : { org: input.org },
+    change: { kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21' } },
+    pr: { title: 'chore(deps): bump lodash to ^4.17.21', labels: ['dependencies'] },
+    steps: input.steps,
+    waves: input.waves,
+    policy: { maxOpenPrs: 10_000, ...input.policy },
+    canary: {
+      provider: 'simulated',
+      lookback: '10m',
+      step: '10s',
+      groups: { errors: 2, latency: 1 },
+      metrics: [
+        { name: 'error-rate', group: 'errors', direction: 'increase', critical: true, effectSize: 0.05, mustHaveData: true },
+        { name: 'latency-p99', group: 'latency', direction: 'increase', effectSize: 0.2 },
+      ],
+    },
+  });
+}
+
+/** Inserts a running campaign with its targets straight into the store (no discovery, no planning). */
+export function insertCampaign(store: Store, input: { id: string; spec: CampaignSpec; waves: string[][]; now: number }): void {
+  const { id, spec, waves, now } = input;
+  store.transaction(() => {
+    store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: 'bench', changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: 'running', waveCount: waves.length, now });
+    store.targets.insertMany(id, waves.flatMap((repos, wave) => repos.map((repo) => ({ repo, wave }))), now);
+  });
+}
+
+/** A package.json that the lodash bump changes. */
+export function benchPackageJson(name: string): string {
+  return `${JSON.stringify({ name, version: '1.0.0', dependencies: { express: '^4.19.2', lodash: '4.17.15' } }, null, 2)}\n`;
+}
+
+/** Seeds `count` small repositories named `<org>/svc-00000…` whose CI passes after `ciMs`. */
+export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: number; ciMs: number; from?: number }): string[] {
+  const names: string[] = [];
+  for (let i = input.from ?? 0; i < (input.from ?? 0) + input.count; i++) {
+    const name = `svc-${String(i).padStart(5, '0')}`;
+    fake.state.seedRepo({
+      owner: input.org,
+      name,
+      files: { 'package.json': benchPackageJson(name), 'README.md': `# ${name}\n`, '.github/CODEOWNERS': '* @acme/platform\n' },
+      protection: { requiredChecks: ['build', 'test'], requiredApprovals: 0 },
+      ci: { checks: ['build', 'test'], outcome: 'pass', durationMs: input.ciMs },
+    });
+    names.push(`${input.org}/${name}`);
+  }
+  return names;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
