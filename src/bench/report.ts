@@ -17,6 +17,19 @@ export function formatReport(result: BenchResult): string {
   for (const t of result.tick ?? []) {
     lines.push(row([`tick, ${t.targets} in flight`, `${t.msPerTick} ms/tick (min ${t.msPerTickSpread.min}, max ${t.msPerTickSpread.max}), ${t.usPerTarget} µs/target, ×${t.ratioToSmallest} vs smallest`], w));
   }
+  const g = result.githubRequestsPerTarget;
+  if (g) {
+    for (const mode of ['webhooks', 'polling', 'naive'] as const) {
+      const m = g[mode];
+      lines.push(row([`GitHub requests/target, ${mode}`, `${m.total} total, ${m.counted} counted, ${m.notModified} free 304s (poll every ${m.pollEvery})`], w));
+    }
+  }
+  const c = result.contentRequestsPerPr;
+  if (c) lines.push(row(['content requests/PR', `${c.count}: ${c.requests.map((r) => r.split(' ')[0] + ' ' + (r.split('/').slice(4).join('/') || r)).join(', ')}`], w));
+  const p = result.prsPerHourCeiling;
+  if (p) lines.push(row(['PRs/hour ceiling', `Fleet ${p.fleet} (primary ${p.primary}, secondary ${p.secondary}); naive ${p.naive} (primary ${p.naivePrimary})`], w));
+  const sl = result.slackCallsPerCampaign;
+  if (sl) lines.push(row([`Slack calls, ${sl.targets}-target campaign`, `${sl.calls} calls: ${sl.posts} posts, ${sl.updates} updates, ${sl.rateLimited} rate-limited (${sl.finalState})`], w));
   const s = result.seconds;
   lines.push('', `took: ${Object.entries(s).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   return lines.join('\n');

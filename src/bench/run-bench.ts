@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { measureAckLatency, type AckLatencyResult } from './ack-latency.js';
 import type { BenchConfig, Measurement } from './options.js';
 import { measureTickCost, type TickCostRow } from './tick-cost.js';
+import { measureGitHubRequests, type GitHubRequestsResult } from './github-requests.js';
+import { measureSlackCalls, type SlackCallsResult } from './slack-calls.js';
 import { round } from './stats.js';
 
 export interface BenchResult {
@@ -12,6 +14,10 @@ export interface BenchResult {
   seconds: Partial<Record<Measurement, number>>;
   ackLatencyMs?: AckLatencyResult;
   tick?: TickCostRow[];
+  githubRequestsPerTarget?: Pick<GitHubRequestsResult, 'webhooks' | 'polling' | 'naive' | 'path' | 'targets' | 'ciMinutes'>;
+  contentRequestsPerPr?: { count: number; requests: string[] };
+  prsPerHourCeiling?: GitHubRequestsResult['prsPerHourCeiling'];
+  slackCallsPerCampaign?: SlackCallsResult;
 }
 
 /**
@@ -29,5 +35,11 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
   }
   await step('ack', () => measureAckLatency(config.ack), (v) => (result.ackLatencyMs = v));
   await step('tick', () => measureTickCost(config.tick), (v) => (result.tick = v));
+  await step('github', () => measureGitHubRequests(config.github), (v) => {
+    result.githubRequestsPerTarget = { path: v.path, targets: v.targets, ciMinutes: v.ciMinutes, webhooks: v.webhooks, polling: v.polling, naive: v.naive };
+    result.contentRequestsPerPr = { count: v.contentRequestsPerPr, requests: v.contentRequests };
+    result.prsPerHourCeiling = v.prsPerHourCeiling;
+  });
+  await step('slack', () => measureSlackCalls(config.slack), (v) => (result.slackCallsPerCampaign = v));
   return result;
 }

@@ -1,0 +1,153 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runTick } from '../engine/tick.js';
+import { handleWebhook } from '../github/webhooks.js';
+import { createSimulatedProvider } from '../metrics/simulated.js';
+import { createDefaultRegistry } from '../steps/registry.js';
+import { BENCH_EPOCH, createBenchClient, insertCampaign, makeBenchSpec, openBenchStore, seedSimpleRepos, startBenchGitHub } from './sandbox.js';
+import { round } from './stats.js';
+
+export type RequestMode = 'webhooks' | 'polling' | 'naive';
+
+export interface RequestsPerTarget {
+  /** Every HTTP request per target, 304s included. */
+  total: number;
+  /** Requests GitHub counts against the primary limit (everything but 304s), per the fake's log. */
+  counted: number;
+  notModified: number;
+  /** The store's own counters (`github.requestsOn`), which Fleet's budget reads: must agree with the log. */
+  storeCounted: number;
+  storeNotModified: number;
+  /** How often await-checks looked at the PR's checks before CI finished, per target. */
+  pollEvery: string;
+}
+
+export interface GitHubRequestsResult {
+  path: string;
+  targets: number;
+  ciMinutes: number;
+  webhooks: RequestsPerTarget;
+  polling: RequestsPerTarget;
+  /** The baseline: no conditional requests (every GET answered in full and counted), polling every minute. */
+  naive: RequestsPerTarget;
+  contentRequestsPerPr: number;
+  /** The content-creating requests of one PR, in order. */
+  contentRequests: string[];
+  prsPerHourCeiling: {
+    /** PRs an hour under 5,000 counted requests an hour. */
+    primary: number;
+    /** PRs an hour under 80 content requests a minute and 500 an hour. */
+    secondary: number;
+    /** The lower of the two. */
+    fleet: number;
+    naivePrimary: number;
+    naive: number;
+    model: string;
+  };
+}
+
+const WEBHOOK_SECRET = 'bench-webhook-secret';
+const PRIMARY_PER_HOUR = 5000;
+const CONTENT_PER_MINUTE = 80;
+const CONTENT_PER_HOUR = 500;
+
+async function startWebhookReceiver(deps: Parameters<typeof handleWebhook>[0]): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      void handleWebhook(deps, { headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8') }).then((result) => {
+        response.writeHead(result.status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(result.body));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, server };
+}
+
+/**
+ * Runs `targets` repositories along open-pr → await-checks → merge through the real engine tick,
+ * the real client and the fake GitHub, with the simulated clock moving a minute per tick while
+ * CI takes `ciMinutes`. Three ways: with signed webhooks waking the engine (polling every 30
+ * minutes as the fallback), polling every 2 minutes (the spec default) with conditional
+ * requests, and a naive client polling every minute with no conditional requests.
+ */
+async function runMode(mode: RequestMode, targets: number, ciMinutes: number): Promise<{ perTarget: RequestsPerTarget; writes: string[] }> {
+  const fake = await startBenchGitHub();
+  const bench = openBenchStore(`req-${mode}`);
+  const now = () => fake.state.now();
+  let receiver: { url: string; server: Server } | undefined;
+  try {
+    const repos = seedSimpleRepos(fake, { org: 'acme', count: targets, ciMs: ciMinutes * 60_000 });
+    const pollEvery = mode === 'webhooks' ? '30m' : mode === 'polling' ? '2m' : '1m';
+    const spec = makeBenchSpec({ repos, steps: ['open-pr', { kind: 'await-checks', options: { pollEvery, timeout: '2h' } }, 'merge'], waves: ['100%'] });
+    insertCampaign(bench.store, { id: 'c-req', spec, waves: [repos], now: BENCH_EPOCH });
+    if (mode === 'webhooks') {
+      receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET, store: bench.store, wake: () => undefined, now });
+      fake.setWebhook({ url: receiver.url, secret: WEBHOOK_SECRET });
+    }
+    const { github } = createBenchClient(fake, bench.store, now, { naive: mode === 'naive' });
+    const deps = { github, store: bench.store, metrics: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) };
+    const registry = createDefaultRegistry();
+    const day = new Date(now()).toISOString().slice(0, 10);
+    const before = bench.store.github.requestsOn(day);
+    for (let round = 0; round < 240; round++) {
+      await runTick({ store: bench.store, registry, deps, now, limits: { maxTargets: 1000, concurrency: 8, stepTimeoutMs: 60_000 } });
+      const counts = bench.store.targets.counts('c-req');
+      if (counts.succeeded + counts.failed + counts['needs-attention'] >= targets) break;
+      fake.state.advance(60_000);
+      await fake.state.flushWebhooks();
+    }
+    const counts = bench.store.targets.counts('c-req');
+    if (counts.succeeded !== targets) throw new Error(`The ${mode} run did not merge every PR: ${JSON.stringify(counts)}.`);
+    const after = bench.store.github.requestsOn(day);
+    const log = fake.requestLog;
+    const per = (n: number) => round(n / targets, 1);
+    return {
+      perTarget: {
+        total: per(log.length),
+        counted: per(log.filter((r) => r.status !== 304).length),
+        notModified: per(log.filter((r) => r.status === 304).length),
+        storeCounted: per(after.counted - before.counted),
+        storeNotModified: per(after.notModified - before.notModified),
+        pollEvery,
+      },
+      writes: log.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.route}`),
+    };
+  } finally {
+    if (receiver) await new Promise<void>((resolve) => receiver!.server.close(() => resolve()));
+    await fake.close();
+    bench.close();
+  }
+}
+
+export async function measureGitHubRequests(options: { targets: number; ciMinutes: number }): Promise<GitHubRequestsResult> {
+  const webhooks = await runMode('webhooks', options.targets, options.ciMinutes);
+  const polling = await runMode('polling', options.targets, options.ciMinutes);
+  const naive = await runMode('naive', options.targets, options.ciMinutes);
+  const contentPerPr = webhooks.writes.length / options.targets;
+  // One PR's writes: the log is in request order and every PR makes the same kinds of write.
+  const kinds = [...new Set(webhooks.writes)];
+  const primary = Math.floor(PRIMARY_PER_HOUR / webhooks.perTarget.counted);
+  const secondary = Math.floor(Math.min(CONTENT_PER_HOUR, CONTENT_PER_MINUTE * 60) / contentPerPr);
+  const naivePrimary = Math.floor(PRIMARY_PER_HOUR / naive.perTarget.counted);
+  return {
+    path: 'open-pr → await-checks → merge',
+    targets: options.targets,
+    ciMinutes: options.ciMinutes,
+    webhooks: webhooks.perTarget,
+    polling: polling.perTarget,
+    naive: naive.perTarget,
+    contentRequestsPerPr: round(contentPerPr, 1),
+    contentRequests: kinds,
+    prsPerHourCeiling: {
+      primary,
+      secondary,
+      fleet: Math.min(primary, secondary),
+      naivePrimary,
+      naive: Math.min(naivePrimary, secondary),
+      model: `PRs/hour = min(5000 / counted requests per PR, min(500, 80×60) / content requests per PR); counted per PR from the webhook run for Fleet and from the naive run for the baseline; the naive client makes the same writes.`,
+    },
+  };
+}
