@@ -42,7 +42,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
       tick: { sizes: [20, 40], maxTargets: 10, concurrency: 4, rounds: 1 },
       github: { targets: 2, ciMinutes: 10 },
       slack: { targets: 20 },
-      rss: { targets: 20, maxTargets: 20 },
+      rss: { targets: 20, maxTargets: 10 },
       decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
     };
   }
@@ -53,7 +53,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     tick: { sizes: [1000, 5000, 10_000], maxTargets: 100, concurrency: 8, rounds: 3 },
     github: { targets: 10, ciMinutes: 10 },
     slack: { targets: 1000 },
-    rss: { targets: 10_000, maxTargets: 500 },
+    rss: { targets: 10_000, maxTargets: 250 },
     decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
   };
 }

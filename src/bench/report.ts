@@ -4,6 +4,10 @@ function row(cells: (string | number)[], widths: number[]): string {
   return cells.map((c, i) => String(c).padEnd(widths[i] ?? 10)).join('  ');
 }
 
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
 /** The figures as a plain-text table for the terminal. */
 export function formatReport(result: BenchResult): string {
   const lines: string[] = [];
@@ -30,6 +34,13 @@ export function formatReport(result: BenchResult): string {
   if (p) lines.push(row(['PRs/hour ceiling', `Fleet ${p.fleet} (primary ${p.primary}, secondary ${p.secondary}); naive ${p.naive} (primary ${p.naivePrimary})`], w));
   const sl = result.slackCallsPerCampaign;
   if (sl) lines.push(row([`Slack calls, ${sl.targets}-target campaign`, `${sl.calls} calls: ${sl.posts} posts, ${sl.updates} updates, ${sl.rateLimited} rate-limited (${sl.finalState})`], w));
+  const r = result.peakRss;
+  if (r) lines.push(row([`peak RSS, ${r.targets} in flight (MB)`, `${r.peakRssMb} (VmHWM of a child running Fleet alone; ${r.advanced} PRs opened in ${r.ticks} ticks)`], w));
+  const d = result.decisionQuality;
+  if (d) {
+    lines.push(row([`decisions, ${d.campaigns.healthy}+${d.campaigns.bad} campaigns × ${d.campaigns.repos}`, `human touch ${pct(d.humanTouchShare)} (strict ${pct(d.humanTouchShareStrict)}), exposure ${pct(d.exposureBeforeHalt)} (max ${pct(d.exposureBeforeHaltMax)})`], w));
+    lines.push(row(['', `false halts ${d.falseHalts}/${d.campaigns.healthy}, missed bad ${d.missedBad}/${d.campaigns.bad}, finished ${d.campaigns.finished}`], w));
+  }
   const s = result.seconds;
   lines.push('', `took: ${Object.entries(s).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   return lines.join('\n');

@@ -4,6 +4,8 @@ import type { BenchConfig, Measurement } from './options.js';
 import { measureTickCost, type TickCostRow } from './tick-cost.js';
 import { measureGitHubRequests, type GitHubRequestsResult } from './github-requests.js';
 import { measureSlackCalls, type SlackCallsResult } from './slack-calls.js';
+import { measurePeakRss, type PeakRssResult } from './peak-rss.js';
+import { measureDecisionQuality, type DecisionQualityResult } from './decision-quality.js';
 import { round } from './stats.js';
 
 export interface BenchResult {
@@ -18,6 +20,9 @@ export interface BenchResult {
   contentRequestsPerPr?: { count: number; requests: string[] };
   prsPerHourCeiling?: GitHubRequestsResult['prsPerHourCeiling'];
   slackCallsPerCampaign?: SlackCallsResult;
+  peakRssMb?: number;
+  peakRss?: PeakRssResult;
+  decisionQuality?: DecisionQualityResult;
 }
 
 /**
@@ -41,5 +46,10 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.prsPerHourCeiling = v.prsPerHourCeiling;
   });
   await step('slack', () => measureSlackCalls(config.slack), (v) => (result.slackCallsPerCampaign = v));
+  await step('rss', () => measurePeakRss(config.rss), (v) => {
+    result.peakRssMb = v.peakRssMb;
+    result.peakRss = v;
+  });
+  await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
   return result;
 }

@@ -1,0 +1,260 @@
+import { performance } from 'node:perf_hooks';
+import { createCampaignService } from '../campaigns/service.js';
+import { planWaves } from '../campaigns/plan-waves.js';
+import { runTick } from '../engine/tick.js';
+import type { Gateway } from '../github/gateway.js';
+import { createSimulatedProvider } from '../metrics/simulated.js';
+import { generateFleet, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
+import { createRandom } from '../sandbox/fleet/random.js';
+import { bakeStep } from '../steps/bake.js';
+import { canaryStep } from '../steps/canary.js';
+import { gateStep } from '../steps/gate.js';
+import { createStepRegistry, type RegisteredStep } from '../steps/registry.js';
+import type { StepResult } from '../steps/types.js';
+import type { Store } from '../store/store.js';
+import { BENCH_APPROVER, BENCH_EPOCH, BENCH_OWNER, insertCampaign, makeBenchSpec, openBenchStore } from './sandbox.js';
+import { round } from './stats.js';
+
+export interface DecisionQualityOptions {
+  healthy: number;
+  bad: number;
+  /** Repositories per campaign. */
+  repos: number;
+  /** Share of the touched repositories where a bad campaign's change breaks CI or regresses a canary. */
+  badShare: number;
+  seed: number;
+  /** Wall-clock bound: campaigns still running when it passes are reported as unfinished. */
+  timeLimitMs: number;
+  /** Campaigns run side by side; later batches learn from the history of earlier ones, as a team's do. */
+  batch?: number;
+  /** Simulated minutes a person takes to answer an approval request or a target that needs attention. */
+  personDelayMinutes?: number;
+}
+
+export interface DecisionQualityResult {
+  campaigns: { healthy: number; bad: number; repos: number; badShare: number; finished: number };
+  /** (person's gate approvals + targets that needed attention) / targets, healthy campaigns. */
+  humanTouchShare: number;
+  /** Targets of waves a person had to approve, plus targets that needed attention, / targets (healthy). */
+  humanTouchShareStrict: number;
+  approvalsPerHealthyCampaign: number;
+  needsAttentionPerHealthyCampaign: number;
+  /** Mean share of a bad campaign's fleet merged when it stopped (halted or paused); max alongside. */
+  exposureBeforeHalt: number;
+  exposureBeforeHaltMax: number;
+  falseHalts: number;
+  missedBad: number;
+  /** Healthy campaigns' simulated hours from start to completion (median). */
+  healthyHoursMedian: number;
+  simulatedMinutesPerRound: number;
+  model: string;
+}
+
+interface SimCampaign {
+  id: string;
+  bad: boolean;
+  fleet: Map<string, FleetRepo>;
+  targets: number;
+  waveSizes: number[];
+  finishedAt?: number;
+}
+
+const STOPPED = new Set(['halted', 'paused', 'rolling-back', 'aborted']);
+const ROUND_MINUTES = 2;
+const MINUTE = 60_000;
+
+/**
+ * The GitHub-facing bricks (open-pr, await-checks, compliance, merge) answered from the generated
+ * fleet's ground truth with the same results and signals the real bricks give for it: no PR where
+ * the repository does not use lodash, CI that takes the repository's CI time, a check the change
+ * breaks fails on the PR but not on the base (non-retryable), a default branch that already fails
+ * counts half as pre-existing, a flaky check fails at its flaky rate on the PR and on the base
+ * independently. Measurements 2 and 3 time the real bricks over HTTP; here the point is the
+ * decisions, and 8,000 targets over HTTP would take far longer than the bench may.
+ */
+function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): RegisteredStep<{ store: Store }>[] {
+  const truth = (repo: string): FleetRepo => {
+    const found = fleets.get(repo);
+    if (!found) throw new Error(`${repo} is not in the simulated fleet`);
+    return found;
+  };
+  const random = createRandom(seed);
+  const openPr: RegisteredStep<{ store: Store }> = {
+    kind: 'open-pr',
+    run: async (ctx): Promise<StepResult> => {
+      const repo = truth(ctx.target.repo);
+      if (!repo.lodash) return { kind: 'done', skipTarget: 'the change leaves this repository as it is (no lodash)' };
+      const lines = 2;
+      return { kind: 'done', patch: { prNumber: 1, prUrl: `https://github.example/${ctx.target.repo}/pull/1`, branch: 'fleet/bump-lodash', headSha: `sha-${ctx.target.id}`, signals: { diffSize: { value: round(1 / (1 + lines / 50), 3), evidence: { lines } } } } };
+    },
+  };
+  const awaitChecks: RegisteredStep<{ store: Store }> = {
+    kind: 'await-checks',
+    run: async (ctx): Promise<StepResult> => {
+      const repo = truth(ctx.target.repo);
+      const startedAt = typeof ctx.state.startedAt === 'number' ? ctx.state.startedAt : ctx.now;
+      if (ctx.now < startedAt + repo.ci.durationMs) return { kind: 'wait', until: Math.min(ctx.now + 2 * MINUTE, startedAt + repo.ci.durationMs), reason: 'waiting for build, test', data: { startedAt } };
+      const required = repo.protection.requiredChecks;
+      let failingOnPr: string[] = [];
+      let failingOnBase: string[] = [];
+      if (repo.breaksCi) failingOnPr = ['test'];
+      else if (repo.ci.outcome === 'fail-on-default') failingOnPr = failingOnBase = [...required];
+      else if (repo.ci.outcome === 'flaky') {
+        const rate = repo.ci.flakyRate ?? 0.3;
+        failingOnPr = required.filter(() => random() < rate);
+        failingOnBase = failingOnPr.filter(() => random() < rate);
+      }
+      const caused = failingOnPr.filter((c) => !failingOnBase.includes(c));
+      const preExisting = failingOnPr.filter((c) => failingOnBase.includes(c));
+      if (caused.length > 0) return { kind: 'failed', retryable: false, reason: `The change breaks ${caused.join(', ')} in ${repo.org}/${repo.name} (they pass on main)`, data: { startedAt }, patch: { signals: { checks: { value: 0, evidence: { caused } } } } };
+      const value = (required.length - failingOnPr.length + preExisting.length * 0.5) / required.length;
+      return { kind: 'done', data: { startedAt }, patch: { signals: { checks: { value: round(value, 3), evidence: { preExisting } } } } };
+    },
+  };
+  const compliance: RegisteredStep<{ store: Store }> = { kind: 'compliance', run: async () => ({ kind: 'done', patch: { signals: { compliance: { value: 1, evidence: {} } } } }) };
+  const merge: RegisteredStep<{ store: Store }> = { kind: 'merge', run: async (ctx) => ({ kind: 'done', patch: { mergedSha: `merged-${ctx.target.id}` } }) };
+  return [openPr, awaitChecks, compliance, merge];
+}
+
+/**
+ * Decision quality against known ground truth, in simulated time: `healthy` campaigns whose change
+ * is fine everywhere and `bad` ones whose change breaks CI (half of them) or regresses a canary
+ * (the other half) in `badShare` of the repositories it touches, each over its own generated fleet
+ * of `repos` repositories. The engine tick, the waves and their gates, the confidence model (with
+ * history across campaigns, in one SQLite file), the canary and bake bricks with the real judge
+ * over the simulated metrics are the product's own. A simulated person approves every approval
+ * request and skips every target that needs attention after `personDelayMinutes`.
+ */
+export async function measureDecisionQuality(options: DecisionQualityOptions): Promise<DecisionQualityResult> {
+  const started = performance.now();
+  const bench = openBenchStore('decisions');
+  const store = bench.store;
+  let clock = BENCH_EPOCH;
+  const now = () => clock;
+  const delay = (options.personDelayMinutes ?? 30) * MINUTE;
+  const batchSize = options.batch ?? 10;
+  try {
+    const allRepos = new Map<string, FleetRepo>();
+    const campaigns: SimCampaign[] = [];
+    const total = options.healthy + options.bad;
+    // Healthy and bad alternate, so each batch holds both and history is built from both.
+    const order: boolean[] = [];
+    for (let h = 0, b = 0; h < options.healthy || b < options.bad; ) {
+      if (h < options.healthy) (order.push(false), h++);
+      if (b < options.bad) (order.push(true), b++);
+    }
+    for (let i = 0; i < total; i++) {
+      const bad = order[i];
+      const kind = bad ? (campaigns.filter((c) => c.bad).length % 2 === 0 ? 'ci' : 'canary') : 'none';
+      const org = `sim${i}`;
+      const repos = generateFleet({ seed: options.seed + i, repos: options.repos, org, regressionShare: kind === 'canary' ? options.badShare : 0, ciBreakShare: kind === 'ci' ? options.badShare : 0 });
+      const fleet = new Map(repos.map((r) => [`${r.org}/${r.name}`, r]));
+      for (const [k, v] of fleet) allRepos.set(k, v);
+      campaigns.push({ id: `c-sim${String(i).padStart(2, '0')}`, bad, fleet, targets: repos.length, waveSizes: [] });
+    }
+    const metrics = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
+    const registry = createStepRegistry<{ store: Store; metrics: typeof metrics }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
+    const unused = new Proxy({} as Gateway, {
+      get(_, name) {
+        if (name === 'then') return undefined;
+        return () => Promise.reject(new Error(`the simulated person's action called GitHub (${String(name)})`));
+      },
+    });
+    const service = createCampaignService({ store, catalog: { list: async () => [], load: async (n) => Promise.reject(new Error(n)) }, gateway: unused, admins: [], resolveGroupMembers: async () => [], now, wake: () => undefined });
+    const spec = makeBenchSpec({
+      org: 'sim',
+      steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '2m', timeout: '2h' } }, 'compliance', { kind: 'canary', options: { duration: '10m' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '10m' } }],
+      waves: [3, '10%', '50%', '100%'],
+    });
+
+    const startedAt = new Map<string, number>();
+    for (let b = 0; b < campaigns.length; b += batchSize) {
+      const batch = campaigns.slice(b, b + batchSize);
+      for (const c of batch) {
+        const planned = planWaves([...c.fleet.values()].map((r) => ({ repo: `${r.org}/${r.name}`, criticality: r.criticality, ciHealth: r.ci.outcome === 'pass' ? 1 : r.ci.outcome === 'flaky' ? 0.7 : 0 })), spec.waves, c.id).filter((w) => w.repos.length > 0);
+        c.waveSizes = planned.map((w) => w.repos.length);
+        insertCampaign(store, { id: c.id, spec, waves: planned.map((w) => w.repos), now: clock });
+        startedAt.set(c.id, clock);
+      }
+      for (let r = 0; r < 2000; r++) {
+        if (performance.now() - started > options.timeLimitMs) break;
+        await runTick({ store, registry, deps: { store, metrics }, now, limits: { maxTargets: 5000, concurrency: 16, stepTimeoutMs: 60_000 } });
+        await actAsPerson(store, service, batch, clock, delay);
+        let open = 0;
+        for (const c of batch) {
+          const state = store.campaigns.get(c.id)!.state;
+          if (state === 'completed' || STOPPED.has(state)) c.finishedAt ??= clock;
+          else open++;
+        }
+        if (open === 0) break;
+        clock += ROUND_MINUTES * MINUTE;
+      }
+    }
+    return summarise(store, campaigns, startedAt, options);
+  } finally {
+    bench.close();
+  }
+}
+
+/** The simulated person: approves an approval request, and skips a target that needs attention, once they are `delay` old. */
+async function actAsPerson(store: Store, service: ReturnType<typeof createCampaignService>, batch: SimCampaign[], at: number, delay: number): Promise<void> {
+  for (const c of batch) {
+    const campaign = store.campaigns.get(c.id)!;
+    if (campaign.state === 'awaiting-approval') {
+      const gate = store.gates.list(c.id).find((g) => g.state === 'open' && g.kind === 'wave');
+      if (gate && at - gate.openedAt >= delay) await service.approve(c.id, BENCH_APPROVER, gate.id);
+    }
+    if (campaign.state === 'completed' || STOPPED.has(campaign.state)) continue;
+    for (const t of store.targets.list(c.id)) {
+      if (t.state === 'needs-attention' && at - t.updatedAt >= delay) await service.skip(c.id, t.repo, BENCH_OWNER, 'simulated person: skipped after reading why');
+    }
+  }
+}
+
+function summarise(store: Store, campaigns: SimCampaign[], startedAt: Map<string, number>, options: DecisionQualityOptions): DecisionQualityResult {
+  let healthyTargets = 0;
+  let approvals = 0;
+  let attention = 0;
+  let strict = 0;
+  let falseHalts = 0;
+  let missedBad = 0;
+  const exposures: number[] = [];
+  const hours: number[] = [];
+  let finished = 0;
+  for (const c of campaigns) {
+    const campaign = store.campaigns.get(c.id)!;
+    if (c.finishedAt !== undefined) finished++;
+    const targets = store.targets.list(c.id);
+    const merged = targets.filter((t) => t.mergedSha !== null).length;
+    if (c.bad) {
+      if (campaign.state === 'completed') missedBad++;
+      else if (STOPPED.has(campaign.state)) exposures.push(merged / c.targets);
+      continue;
+    }
+    if (STOPPED.has(campaign.state)) falseHalts++;
+    if (campaign.state === 'completed' && c.finishedAt !== undefined) hours.push((c.finishedAt - startedAt.get(c.id)!) / 3_600_000);
+    healthyTargets += c.targets;
+    const byPerson = store.gates.list(c.id).filter((g) => g.kind === 'wave' && g.state === 'approved' && g.decidedBy === BENCH_APPROVER);
+    approvals += byPerson.length;
+    const attentionIds = new Set(store.events.list({ campaignId: c.id, kinds: ['target.needs-attention'] }).map((e) => e.targetId));
+    attention += attentionIds.size;
+    const approvedWaves = new Set(byPerson.map((g) => g.wave));
+    strict += targets.filter((t) => approvedWaves.has(t.wave) || attentionIds.has(t.id)).length;
+  }
+  const healthy = Math.max(1, options.healthy);
+  hours.sort((a, b) => a - b);
+  return {
+    campaigns: { healthy: options.healthy, bad: options.bad, repos: options.repos, badShare: options.badShare, finished },
+    humanTouchShare: round((approvals + attention) / Math.max(1, healthyTargets), 4),
+    humanTouchShareStrict: round(strict / Math.max(1, healthyTargets), 4),
+    approvalsPerHealthyCampaign: round(approvals / healthy, 2),
+    needsAttentionPerHealthyCampaign: round(attention / healthy, 2),
+    exposureBeforeHalt: round(exposures.reduce((a, b) => a + b, 0) / Math.max(1, exposures.length), 4),
+    exposureBeforeHaltMax: round(Math.max(0, ...exposures), 4),
+    falseHalts,
+    missedBad,
+    healthyHoursMedian: round(hours[Math.floor(hours.length / 2)] ?? 0, 1),
+    simulatedMinutesPerRound: ROUND_MINUTES,
+    model: 'GitHub bricks answered from ground truth (see the docs); engine, waves, gates, confidence with history, canary and bake judged by the real judge; a simulated person approves every request and skips every target needing attention after a delay.',
+  };
+}
