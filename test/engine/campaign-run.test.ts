@@ -80,6 +80,7 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
       resolveGroupMembers: async () => [],
       now,
       wake: () => undefined,
+      newId: () => 'c-run',
     });
   }
 
@@ -117,12 +118,12 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
     expect(await drive([], (s) => s === 'awaiting-approval')).toBe('awaiting-approval');
     await service.approve(campaign.id, OWNER);
     const wave1 = t.store.targets.list(campaign.id, 1).map((x) => x.repo);
-    const regressing = wave1.slice(0, 2);
+    const regressing = wave1;
     const final = await drive(regressing, (s) => s === 'completed' || s === 'halted' || s === 'paused');
     expect(final).toBe('halted');
-    for (const repo of regressing) {
-      const bad = t.store.targets.findByRepo(campaign.id, repo)!;
-      expect(bad.state).toBe('failed');
+    const failed = regressing.map((repo) => t.store.targets.findByRepo(campaign.id, repo)!).filter((x) => x.state === 'failed');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const bad of failed) {
       expect(bad.stateReason).toContain('Canary failed');
       expect(bad.mergedSha).toBeNull();
     }
