@@ -28,6 +28,8 @@ export interface StartOptions {
   limits?: Partial<JobConfig['limits']>;
   /** Seconds of Retry-After are multiplied by this many ms (1 against the stand-ins). */
   retryAfterBaseMs?: number;
+  /** Spacing of GitHub writes in each process (default 1 s, and 3 s for notification-triggering ones, as GitHub advises). */
+  githubSpacing?: { writeMs: number; notificationMs: number };
   onJobEvent?: (event: SchedulerEvent) => void;
 }
 
@@ -69,7 +71,11 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     now,
     logger,
     pacing,
-    throttle: options.retryAfterBaseMs ? { retryAfterBaseMs: options.retryAfterBaseMs } : undefined,
+    throttle: {
+      retryAfterBaseMs: options.retryAfterBaseMs,
+      writeSpacingMs: options.githubSpacing?.writeMs,
+      notificationSpacingMs: options.githubSpacing?.notificationMs,
+    },
   });
   const gateway = createGateway({ octokit, now });
 
@@ -96,6 +102,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
         : { appId: config.github.auth.appId, privateKey: config.github.auth.privateKey, installationId: config.github.auth.installationId }),
       pacing,
       retryAfterBaseMs: options.retryAfterBaseMs,
+      writeSpacingMs: options.githubSpacing?.writeMs,
+      notificationSpacingMs: options.githubSpacing?.notificationMs,
     },
     slack: { apiUrl: config.slack.apiUrl ?? undefined, token: config.slack.botToken },
     metrics: options.metrics ?? (config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),

@@ -53,7 +53,7 @@ export interface WavePolicy {
 }
 
 export interface WaveInput {
-  /** The wave that just finished (for the reason line). */
+  /** The wave that just finished, counted from 0 (the reason line counts from 1). */
   wave: number;
   /** Targets of this campaign that succeeded / failed so far (all waves up to this one). */
   successes: number;
@@ -183,22 +183,24 @@ export function decideWave(input: WaveInput): WaveDecision {
     failureBudget: { allowed, used: input.failures, exceeded },
   };
   const shown = round1(confidence);
+  // Waves are counted from 1 where people read them (wave 0 is the canary wave, "wave 1" in Slack).
+  const shownWave = input.wave + 1;
   if (exceeded) {
     return {
       ...base,
       decision: 'halt',
-      reason: `Halt after wave ${input.wave}: ${input.failures} failed targets exceed the failure budget of ${allowed}.`,
+      reason: `Halt after wave ${shownWave}: ${input.failures} failed targets exceed the failure budget of ${allowed}`,
     };
   }
   if (confidence >= policy.auto) {
-    return { ...base, decision: 'auto', reason: `Wave ${input.wave} passed: confidence ${shown} is at or above ${policy.auto}, the next wave starts on its own.` };
+    return { ...base, decision: 'auto', reason: `Wave ${shownWave} passed: confidence ${shown} is at or above ${policy.auto}, the next wave starts on its own` };
   }
   if (confidence >= policy.review) {
     return {
       ...base,
       decision: 'review',
-      reason: `Wave ${input.wave} needs an approval: confidence ${shown} is between ${policy.review} and ${policy.auto}.`,
+      reason: `Wave ${shownWave} needs an approval: confidence ${shown} is between ${policy.review} and ${policy.auto}`,
     };
   }
-  return { ...base, decision: 'halt', reason: `Halt after wave ${input.wave}: confidence ${shown} is below ${policy.review}.` };
+  return { ...base, decision: 'halt', reason: `Halt after wave ${shownWave}: confidence ${shown} is below ${policy.review}` };
 }

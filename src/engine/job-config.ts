@@ -16,6 +16,9 @@ export const JobConfig = z.object({
       pacing: z.object({ perMinute: z.number().int().positive(), perHour: z.number().int().positive() }).optional(),
       /** Milliseconds per second of Retry-After (1 in tests against the stand-in). */
       retryAfterBaseMs: z.number().positive().optional(),
+      /** Spacing of writes and of notification-triggering writes in one worker (GitHub advises 1 s and more; the sandbox uses less). */
+      writeSpacingMs: z.number().int().min(0).optional(),
+      notificationSpacingMs: z.number().int().min(0).optional(),
     })
     .prefault({}),
   slack: z.object({ apiUrl: z.string().url().optional(), token: z.string().min(1).optional() }).prefault({}),

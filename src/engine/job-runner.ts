@@ -49,7 +49,11 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
     store,
     now,
     pacing: config.github.pacing,
-    throttle: config.github.retryAfterBaseMs ? { retryAfterBaseMs: config.github.retryAfterBaseMs } : undefined,
+    throttle: {
+      retryAfterBaseMs: config.github.retryAfterBaseMs,
+      writeSpacingMs: config.github.writeSpacingMs,
+      notificationSpacingMs: config.github.notificationSpacingMs,
+    },
   });
   return { github: createGateway({ octokit, now }), metrics: createMetrics(config), store, catalogDir: config.catalogDir };
 }

@@ -89,7 +89,9 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       changeKind: campaign.changeKind,
       wave,
       waveCount: campaign.waveCount,
-      successes: counts.succeeded,
+      // A target parked at the gate has passed every check before it: at this gate it is a success
+      // so far. Counting only finished targets would judge the canary wave on no evidence at all.
+      successes: counts.succeeded + targets.filter(atGate).length,
       failures: counts.failed + counts.reverted,
       targetScores: scores,
       targetCount: total,

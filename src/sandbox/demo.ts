@@ -27,6 +27,7 @@ const OUTSIDER = 'U0OUTSID1';
 const SPEC = 'sandbox-bump-lodash';
 /** The one repository where the sandbox's canary metrics regress (ground truth the judge must find). */
 const REGRESSING_REPO = 'acme/payments-gateway';
+const SANDBOX_CONTENT_PER_MINUTE = 3_000;
 
 interface DemoOptions {
   headless: boolean;
@@ -143,6 +144,8 @@ async function runScript(fleet: RunningFleet, slack: FakeSlack, options: DemoOpt
   for (;;) {
     for (const e of store.events.list({ campaignId: campaign.id, afterId: lastEvent })) {
       lastEvent = e.id;
+      // Webhook deliveries are recorded as events too; the story is what the engine made of them.
+      if (e.actor === 'github') continue;
       say(describeEvent(e, repoOf));
     }
     const current = store.campaigns.get(campaign.id)!;
@@ -198,7 +201,9 @@ async function main(): Promise<number> {
   const signingSecret = 'sandbox-signing-secret';
   const webhookSecret = 'sandbox-webhook-secret';
 
-  const github: FakeGitHub = await startFakeGitHub({ port: 0 });
+  // GitHub allows 80 content-creating requests a minute; the sandbox's GitHub allows more, and Fleet
+  // is told so, so that the demo's 48 pull requests open in a minute instead of ten.
+  const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE });
   // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds.
   const fleetRepos = generateFleet({ seed: options.seed, repos: options.repos, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
     ...repo,
@@ -220,6 +225,8 @@ async function main(): Promise<number> {
     FLEET_CAMPAIGNS: resolve(dirname(fileURLToPath(import.meta.url)), '../../../campaigns/examples'),
     FLEET_ADMINS: 'U0ADMIN01',
     PORT: '0',
+    GITHUB_CONTENT_PER_MINUTE: String(SANDBOX_CONTENT_PER_MINUTE),
+    GITHUB_CONTENT_PER_HOUR: String(SANDBOX_CONTENT_PER_MINUTE * 60),
   });
   const fleet = await startFleet(config, {
     logger: createLogger({ level: 'info', write: (line) => log.write(`${line}\n`), secrets: [slack.botToken, signingSecret, webhookSecret] }),
@@ -227,6 +234,7 @@ async function main(): Promise<number> {
     metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'errors' } },
     intervals: { advance: 1_000, notify: 300, digest: 60_000 },
     retryAfterBaseMs: 1,
+    githubSpacing: { writeMs: 20, notificationMs: 50 },
   });
   const appUrl = `http://127.0.0.1:${fleet.port}`;
   slack.setAppUrl(`${appUrl}/slack/events`);
@@ -249,6 +257,8 @@ async function main(): Promise<number> {
         await sleep(2_000);
         exitCode = 0;
       }
+      // Let the notify job deliver what the last transitions queued before reading the channel.
+      await waitFor(() => fleet.store.outbox.pendingCount() === 0, 30_000).catch(() => undefined);
       const pulls = github.state.listPulls();
       say(`GitHub: ${pulls.length} pull requests, ${pulls.filter((p) => p.merged).length} merged; ${github.requestLog.length} API requests.`);
       const stats = slack.stats();

@@ -15,7 +15,7 @@ describe('decideWave', () => {
       ['campaign', 0.5],
       ['wave', 0.5],
     ]);
-    expect(d.reason).toBe('Wave 0 needs an approval: confidence 75.6 is between 60 and 90.');
+    expect(d.reason).toBe('Wave 1 needs an approval: confidence 75.6 is between 60 and 90');
   });
 
   it('proceeds on its own with a strong prior and a strong wave', () => {
