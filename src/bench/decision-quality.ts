@@ -139,9 +139,9 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
     const total = options.healthy + options.bad;
     // Healthy and bad alternate, so each batch holds both and history is built from both.
     const order: boolean[] = [];
-    for (let h = 0, b = 0; h < options.healthy || b < options.bad; ) {
-      if (h < options.healthy) (order.push(false), h++);
-      if (b < options.bad) (order.push(true), b++);
+    for (let i = 0; i < Math.max(options.healthy, options.bad); i++) {
+      if (i < options.healthy) order.push(false);
+      if (i < options.bad) order.push(true);
     }
     for (let i = 0; i < total; i++) {
       const bad = order[i];

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { BenchFlags, resolveConfig } from '../../src/bench/options.js';
+import { runBench, type BenchResult } from '../../src/bench/run-bench.js';
+
+/**
+ * Runs every measurement in its tiny configuration (`--quick`: 20-target fleets, 2+2 campaigns)
+ * and checks that the JSON has every field with values that make sense. No timing is asserted:
+ * the machine is shared and timings are noise here; counts and invariants are not.
+ */
+
+const root = resolve(import.meta.dirname, '../..');
+let result: BenchResult;
+
+beforeAll(async () => {
+  // The peak-memory child runs the compiled bench; build it when it is missing or older than its source.
+  const child = resolve(root, 'dist/src/bench/rss-child.js');
+  const source = resolve(root, 'src/bench/rss-child.ts');
+  if (!existsSync(child) || statSync(child).mtimeMs < statSync(source).mtimeMs) {
+    execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+  }
+  result = await runBench(resolveConfig(BenchFlags.parse({ quick: true })), { log: () => undefined, machine: { cpus: 1, node: process.version, loadAverage: [0, 0, 0] } });
+}, 300_000);
+
+describe('npm run bench, tiny configuration', () => {
+  test('slash-command acks: every request answered 200', () => {
+    const a = result.ackLatencyMs!;
+    expect(a.requests).toBe(40);
+    expect(a.failed).toBe(0);
+    expect(a.p50).toBeGreaterThan(0);
+    expect(a.p99).toBeGreaterThanOrEqual(a.p50);
+    expect(a.concurrency).toBe(10);
+  });
+
+  test('tick cost: one row per size, each tick advanced targets', () => {
+    expect(result.tick!.map((t) => t.targets)).toEqual([20, 40]);
+    for (const t of result.tick!) {
+      expect(t.msPerTick).toBeGreaterThan(0);
+      expect(t.usPerTarget).toBeGreaterThan(0);
+      expect(t.ratioToSmallest).toBeGreaterThan(0);
+    }
+    expect(result.tick![0].ratioToSmallest).toBe(1);
+  });
+
+  test('GitHub requests: the log and the store agree; conditional requests save counted requests', () => {
+    const g = result.githubRequestsPerTarget!;
+    for (const mode of [g.webhooks, g.polling, g.naive]) {
+      expect(mode.storeCounted).toBe(mode.counted);
+      expect(mode.storeNotModified).toBe(mode.notModified);
+      expect(mode.total).toBeCloseTo(mode.counted + mode.notModified, 5);
+    }
+    expect(g.naive.notModified).toBe(0);
+    expect(g.polling.counted).toBeLessThan(g.naive.counted);
+    const c = result.contentRequestsPerPr!;
+    expect(c.count).toBeGreaterThanOrEqual(3);
+    expect(c.requests).toContain('POST /repos/{owner}/{repo}/pulls');
+    const p = result.prsPerHourCeiling!;
+    expect(p.fleet).toBe(Math.min(p.primary, p.secondary));
+    expect(p.naive).toBeLessThanOrEqual(p.fleet);
+  });
+
+  test('Slack calls: the campaign completed and every post stayed within the per-channel limit', () => {
+    const s = result.slackCallsPerCampaign!;
+    expect(s.targets).toBe(20);
+    expect(s.finalState).toBe('completed');
+    expect(s.posts).toBeGreaterThan(0);
+    expect(s.calls).toBe(s.posts + s.updates);
+    expect(s.rateLimited).toBe(0);
+  });
+
+  test('peak RSS: measured in the child, a plausible size', () => {
+    expect(result.peakRssMb).toBeGreaterThan(20);
+    expect(result.peakRssMb).toBeLessThan(2000);
+    expect(result.peakRss!.advanced).toBe(20);
+  });
+
+  test('decision quality: every campaign finished and the shares are shares', () => {
+    const d = result.decisionQuality!;
+    expect(d.campaigns).toMatchObject({ healthy: 2, bad: 2, finished: 4 });
+    for (const share of [d.humanTouchShare, d.humanTouchShareStrict, d.exposureBeforeHalt, d.exposureBeforeHaltMax]) {
+      expect(share).toBeGreaterThanOrEqual(0);
+      expect(share).toBeLessThanOrEqual(1);
+    }
+    expect(d.humanTouchShareStrict).toBeGreaterThanOrEqual(d.humanTouchShare - 1e-9);
+    expect(d.falseHalts + d.missedBad).toBeLessThanOrEqual(4);
+  });
+
+  test('bad flags are refused with the flag named', () => {
+    expect(BenchFlags.safeParse({ only: 'ack,nope' }).success).toBe(false);
+    expect(BenchFlags.safeParse({ seed: '-1' }).success).toBe(false);
+    expect(resolveConfig(BenchFlags.parse({ only: 'ack,tick' })).only).toEqual(['ack', 'tick']);
+  });
+});
