@@ -80,8 +80,10 @@ async function main(): Promise<number> {
       figures.properties = await runAllProperties(h, { runs: options.runs, seed: options.seed });
       for (const p of figures.properties) say(`  ${p.name}: ${p.cases} cases, ${p.viaApp} through the app over HTTP`);
     } catch (error) {
-      failures.push(`properties: ${describeError(error)}`);
-      say(`  FAILED: ${describeError(error)}`);
+      // fast-check puts the property's own error in `cause`: that sentence is the finding.
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      failures.push(`properties: ${describeError(error)}${cause}`);
+      say(`  FAILED: ${describeError(error)}${cause}`);
     } finally {
       await h.close();
     }
