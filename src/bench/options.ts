@@ -50,7 +50,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     only,
     seed: flags.seed,
     ack: { requests: 1000, concurrency: 50, campaigns: 3 },
-    tick: { sizes: [1000, 5000, 10_000], maxTargets: 100, concurrency: 8, rounds: 3 },
+    tick: { sizes: [1000, 5000, 10_000], maxTargets: 50, concurrency: 8, rounds: 2 },
     github: { targets: 10, ciMinutes: 10 },
     slack: { targets: 1000 },
     rss: { targets: 10_000, maxTargets: 250 },
