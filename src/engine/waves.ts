@@ -79,7 +79,12 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const targets = store.targets.list(campaign.id, wave);
   const atGate = (t: TargetRecord): boolean => !isFinalTargetState(t.state) && t.state !== 'needs-attention' && steps[t.stepIndex]?.kind === 'gate';
   const allFinal = targets.every((t) => isFinalTargetState(t.state));
-  const ready = targets.every((t) => isFinalTargetState(t.state) || atGate(t));
+  // When the open-PR cap is reached with the wave's open PRs all parked at the gate, the targets
+  // that have not opened theirs cannot move until some merge: decide on the evidence of those at
+  // the gate, or the wave would wait forever. The rest pass the same gate when they reach it.
+  const notStarted = (t: TargetRecord): boolean => t.state === 'pending' && t.prNumber === null;
+  const capped = store.targets.openPrCount(campaign.id) >= spec.policy.maxOpenPrs && targets.some(atGate);
+  const ready = targets.every((t) => isFinalTargetState(t.state) || atGate(t) || (capped && notStarted(t)));
   let gate = store.gates.find(campaign.id, wave, 'wave');
 
   if (ready && !gate && !(allFinal && isLast)) {

@@ -54,6 +54,28 @@ describe('advanceWaves', () => {
     expect(t.store.events.list({ campaignId: id }).map((e) => e.kind)).toEqual(['gate.approved', 'wave.started']);
   });
 
+  test('with the open-PR cap reached and every open PR at the gate, the wave is decided on those targets', () => {
+    const spec = makeSpec({ policy: { maxOpenPrs: 2 } });
+    const waves = [['acme/a', 'acme/b', 'acme/c'], ['acme/d']];
+    const parked = { state: 'waiting' as const, stepIndex: 1, score: 90 };
+    const capped = seedCampaign(t.store, { id: 'c-capped', spec, waves });
+    for (const repo of ['acme/a', 'acme/b']) {
+      const target = t.store.targets.findByRepo(capped, repo)!;
+      t.store.targets.update(target.id, target.version, { ...parked, prNumber: repo === 'acme/a' ? 1 : 2, dueAt: now + 300_000 }, now);
+    }
+    const roomy = seedCampaign(t.store, { id: 'c-roomy', spec: makeSpec({ policy: { maxOpenPrs: 5 } }), waves });
+    for (const repo of ['acme/a', 'acme/b']) {
+      const target = t.store.targets.findByRepo(roomy, repo)!;
+      t.store.targets.update(target.id, target.version, { ...parked, prNumber: 7, dueAt: now + 300_000 }, now);
+    }
+    const confidence = createFixedConfidence('review');
+    const report = advanceWaves({ store: t.store, now, confidence: confidence.model });
+    // c-capped: acme/c cannot open its PR until one merges, so waiting for it would wait forever.
+    expect(report.decisions.map((d) => d.campaignId)).toEqual([capped]);
+    expect(confidence.asked[0]).toMatchObject({ successes: 2, targetScores: [90, 90] });
+    expect(t.store.campaigns.get(roomy)?.state).toBe('running');
+  });
+
   test('halt stops the campaign with the reason', () => {
     const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/b']] });
     setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1 } });
