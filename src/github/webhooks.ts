@@ -180,9 +180,8 @@ export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest):
     let woken = 0;
     for (const target of targets) {
       store.events.append({ campaignId: target.campaignId, targetId: target.id, at, actor: 'github', kind: `github.${event}`, data: { ...subject.data, delivery: delivery ?? null } });
-      if (isFinalTargetState(target.state) || target.dueAt <= at) continue;
-      // Inside the IMMEDIATE transaction nobody else writes, so the version read above still holds.
-      if (store.targets.update(target.id, target.version, { dueAt: at }, at)) woken++;
+      if (isFinalTargetState(target.state)) continue;
+      if (store.targets.wake(target.id, at)) woken++;
     }
     return { duplicate: false, woken, matched: targets.length };
   });

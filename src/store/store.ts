@@ -444,6 +444,16 @@ export function createStore(db: Db) {
       const info = db.prepare(sql).run({ ...params, id, expected: expectedVersion, now });
       return info.changes === 1 ? targets.get(id) : undefined;
     },
+    /**
+     * Makes a waiting target due now without taking its version: a webhook that wakes a target must
+     * not make the tick holding it drop its step's result. A target a tick is running is left alone
+     * (its own result schedules it); returns whether the target was woken.
+     */
+    wake(id: number, now: number): boolean {
+      return (
+        prep(`UPDATE targets SET due_at = @now WHERE id = @id AND due_at > @now AND state IN ('pending','waiting')`).run({ id, now }).changes === 1
+      );
+    },
     /** Counts per state, for a campaign (and optionally one wave). */
     counts(campaignId: string, wave?: number): Record<TargetState, number> {
       const rows = (

@@ -137,3 +137,21 @@ describe('two connections writing at once', () => {
     ]);
   });
 });
+
+describe('waking a target', () => {
+  it('makes a waiting target due without taking its version, and leaves a running one alone', () => {
+    const c = newCampaign();
+    store.targets.insertMany(c.id, [{ repo: 'a/one', wave: 0 }, { repo: 'a/two', wave: 0 }], 1000);
+    const waiting = store.targets.findByRepo(c.id, 'a/one')!;
+    const w = store.targets.update(waiting.id, waiting.version, { state: 'waiting', dueAt: 9_000 }, 1000)!;
+    const running = store.targets.findByRepo(c.id, 'a/two')!;
+    const r = store.targets.update(running.id, running.version, { state: 'running', dueAt: 9_000 }, 1000)!;
+    expect(store.targets.wake(w.id, 2_000)).toBe(true);
+    expect(store.targets.wake(r.id, 2_000)).toBe(false);
+    const woken = store.targets.get(w.id)!;
+    expect(woken).toMatchObject({ dueAt: 2_000, version: w.version });
+    // the tick that read the target before the wake still wins its optimistic update
+    expect(store.targets.update(w.id, w.version, { state: 'succeeded' }, 3_000)?.state).toBe('succeeded');
+    expect(store.targets.get(r.id)?.dueAt).toBe(9_000);
+  });
+});
