@@ -46,7 +46,7 @@ function readOptions(argv: string[]): DemoOptions {
       port: { type: 'string', default: '3100' },
       repos: { type: 'string', default: '48' },
       seed: { type: 'string', default: '7' },
-      'timeout-seconds': { type: 'string', default: '300' },
+      'timeout-seconds': { type: 'string', default: '600' },
       'data-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -54,7 +54,7 @@ function readOptions(argv: string[]): DemoOptions {
   if (values.help) {
     process.stdout.write(
       [
-        'npm run demo -- [--headless] [--port 3100] [--repos 48] [--seed 7] [--timeout-seconds 300] [--data-dir DIR]',
+        'npm run demo -- [--headless] [--port 3100] [--repos 48] [--seed 7] [--timeout-seconds 600] [--data-dir DIR]',
         '  --headless         print the channel and thread as text and exit: 0 when the campaign completes',
         '  --port             where the fake Slack page is served (0 picks a free port)',
         '  --repos            how many repositories the generated fleet has (at least 40)',
@@ -204,10 +204,12 @@ async function main(): Promise<number> {
   // GitHub allows 80 content-creating requests a minute; the sandbox's GitHub allows more, and Fleet
   // is told so, so that the demo's 48 pull requests open in a minute instead of ten.
   const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE });
-  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds.
+  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Nobody
+  // reviews PRs in the sandbox, so branch protection asks for checks but no approving review.
   const fleetRepos = generateFleet({ seed: options.seed, repos: options.repos, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
     ...repo,
     ci: { ...repo.ci, durationMs: 1_500 },
+    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
   seedFleet(github, fleetRepos);
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
