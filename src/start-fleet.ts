@@ -30,6 +30,8 @@ export interface StartOptions {
   retryAfterBaseMs?: number;
   /** Spacing of GitHub writes in each process (default 1 s, and 3 s for notification-triggering ones, as GitHub advises). */
   githubSpacing?: { writeMs: number; notificationMs: number };
+  /** Milliseconds per unit of the backoff after a GitHub 5xx or network error (default 1000). */
+  githubRetryBaseMs?: number;
   onJobEvent?: (event: SchedulerEvent) => void;
 }
 
@@ -71,6 +73,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     now,
     logger,
     pacing,
+    retry: options.githubRetryBaseMs ? { baseMs: options.githubRetryBaseMs } : undefined,
     throttle: {
       retryAfterBaseMs: options.retryAfterBaseMs,
       writeSpacingMs: options.githubSpacing?.writeMs,
@@ -104,6 +107,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
       retryAfterBaseMs: options.retryAfterBaseMs,
       writeSpacingMs: options.githubSpacing?.writeMs,
       notificationSpacingMs: options.githubSpacing?.notificationMs,
+      retryBaseMs: options.githubRetryBaseMs,
     },
     slack: { apiUrl: config.slack.apiUrl ?? undefined, token: config.slack.botToken },
     metrics: options.metrics ?? (config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),

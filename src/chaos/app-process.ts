@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     secrets: [config.slack.botToken, config.slack.signingSecret, config.github.webhookSecret, config.github.auth.kind === 'token' ? config.github.auth.token : config.github.auth.privateKey],
   });
   // Spread in, so a start option that a given build lacks is simply not passed.
-  const fast: Record<string, unknown> = env.FLEET_CHAOS_FAST === '1' ? { githubSpacing: { writeMs: 0, notificationMs: 0 } } : {};
+  const fast: Record<string, unknown> = env.FLEET_CHAOS_FAST === '1' ? { githubSpacing: { writeMs: 0, notificationMs: 0 }, githubRetryBaseMs: 20 } : {};
   const fleet = await startFleet(config, {
     logger,
     host: '127.0.0.1',

@@ -18,6 +18,8 @@ export const JobConfig = z.object({
       retryAfterBaseMs: z.number().positive().optional(),
       /** Spacing of writes and of notification-triggering writes in one worker (GitHub advises 1 s and more; the sandbox uses less). */
       writeSpacingMs: z.number().int().min(0).optional(),
+      /** Milliseconds per unit of the retry plugin's backoff on 5xx and network errors (default 1000). */
+      retryBaseMs: z.number().int().positive().optional(),
       notificationSpacingMs: z.number().int().min(0).optional(),
     })
     .prefault({}),

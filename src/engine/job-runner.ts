@@ -49,6 +49,7 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
     store,
     now,
     pacing: config.github.pacing,
+    retry: config.github.retryBaseMs ? { baseMs: config.github.retryBaseMs } : undefined,
     throttle: {
       retryAfterBaseMs: config.github.retryAfterBaseMs,
       writeSpacingMs: config.github.writeSpacingMs,
