@@ -89,7 +89,7 @@ describe('a campaign run by the Bree jobs alone', () => {
       jobsDir,
       jobs: ['advance'],
       intervals: { advance: 300 },
-      workerData: { github: { token: 'test-token', apiUrl: fake.url, retryAfterBaseMs: 1, pacing: { perMinute: 10_000, perHour: 100_000 } }, metrics: { simulated: { seed: 5, regressing: [] } } },
+      workerData: { github: { token: 'test-token', apiUrl: fake.url, retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0, pacing: { perMinute: 10_000, perHour: 100_000 } }, metrics: { simulated: { seed: 5, regressing: [] } } },
       onEvent: (e) => {
         if (e.kind === 'error' || (e.kind === 'message' && (e.message as { ok?: boolean }).ok === false)) errors.push(e);
       },

@@ -28,7 +28,7 @@ function makeRunSpec(failureBudget: number | string): CampaignSpec {
     steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '1m' } }, 'compliance', { kind: 'canary', options: { duration: '5m' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '5m' } }],
     waves: [2, '100%'],
     policy: { failureBudget, auto: 99, review: 50 },
-    canary: { provider: 'simulated', lookback: '5m', metrics: [{ name: 'http_error_rate', direction: 'increase', critical: true }, { name: 'latency_p99', direction: 'increase' }] },
+    canary: { provider: 'simulated', lookback: '5m', step: '10s', metrics: [{ name: 'http_error_rate', direction: 'increase', critical: true }, { name: 'latency_p99', direction: 'increase' }] },
   });
 }
 
@@ -56,7 +56,7 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
 
   async function drive(regressing: string[], until: (state: string) => boolean, maxTicks = 200) {
     const now = () => fake.state.now();
-    const octokit = createOctokit({ auth: { token: 'test-token' }, baseUrl: fake.url, store: t.store, now, throttle: { retryAfterBaseMs: 1 }, retry: { retries: 0 } });
+    const octokit = createOctokit({ auth: { token: 'test-token' }, baseUrl: fake.url, store: t.store, now, throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0 }, retry: { retries: 0 } });
     const deps = { github: createGateway({ octokit, now }), metrics: createSimulatedProvider({ seed: 3, truth: (repo) => ({ regresses: regressing.includes(repo), kind: 'errors' }) }), store: t.store };
     const registry = createDefaultRegistry();
     for (let i = 0; i < maxTicks; i++) {
