@@ -28,8 +28,10 @@ function ensureBuilt(): void {
   if (!existsSync(built)) throw new Error('dist/jobs/advance.js was not built; run `npm run build` to see why.');
 }
 
-function waitFor(predicate: () => boolean): Promise<void> {
-  return new Promise((done) => {
+/** Resolves once `predicate` holds; rejects after `timeoutMs` with `describe()` saying where things stand. */
+function waitFor(predicate: () => boolean, describe: () => string = () => '', timeoutMs = 90_000): Promise<void> {
+  return new Promise((done, fail) => {
+    const started = Date.now();
     const poll = setInterval(() => {
       let met = true;
       try {
@@ -37,9 +39,10 @@ function waitFor(predicate: () => boolean): Promise<void> {
       } catch {
         // the store was closed by a failed test's cleanup: stop polling
       }
-      if (!met) return;
+      if (!met && Date.now() - started < timeoutMs) return;
       clearInterval(poll);
-      done();
+      if (met) done();
+      else fail(new Error(`waited ${timeoutMs} ms in vain: ${describe()}`));
     }, 50);
   });
 }
@@ -79,10 +82,10 @@ describe('a campaign run by the Bree jobs alone', () => {
       targets: { repos: REPOS.map((r) => `acme/${r}`) },
       change: { kind: 'npm-dependency', options: { package: 'lodash', version: '4.17.21' } },
       pr: { title: 'Bump lodash to 4.17.21' },
-      steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '1s' } }, 'compliance', { kind: 'canary', options: { duration: '1s' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '1s' } }],
+      steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '1s' } }, 'compliance', { kind: 'canary', options: { duration: '5s' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '5s' } }],
       waves: [2, '100%'],
       policy: { auto: 99, review: 50, failureBudget: 1 },
-      canary: { provider: 'simulated', lookback: '5m', metrics: [{ name: 'http_error_rate', direction: 'increase' }] },
+      canary: { provider: 'simulated', lookback: '5m', step: '1s', metrics: [{ name: 'http_error_rate', direction: 'increase' }] },
     });
     scheduler = createScheduler({
       dbFile: t.file,
@@ -107,15 +110,21 @@ describe('a campaign run by the Bree jobs alone', () => {
     await scheduler.start();
     const campaign = await service.start({ catalog: 'bump-lodash' }, OWNER);
     const state = () => t.store.campaigns.get(campaign.id)!.state;
+    const where = () =>
+      `campaign ${state()}; errors ${JSON.stringify(errors)}; last events ${t.store.events
+        .list({ campaignId: campaign.id })
+        .slice(-8)
+        .map((e) => `${e.kind} ${JSON.stringify(e.data).slice(0, 160)}`)
+        .join(' | ')}`;
 
-    await waitFor(() => state() === 'awaiting-approval');
+    await waitFor(() => state() === 'awaiting-approval', where);
     expect(t.store.gates.find(campaign.id, 0, 'wave')?.state).toBe('open');
     expect(fake.state.listPulls().filter((p) => p.merged)).toHaveLength(0);
     await service.approve(campaign.id, OWNER);
-    await waitFor(() => state() === 'awaiting-approval' && t.store.gates.find(campaign.id, 1, 'wave') !== undefined);
+    await waitFor(() => state() === 'awaiting-approval' && t.store.gates.find(campaign.id, 1, 'wave') !== undefined, where);
     expect(fake.state.listPulls().filter((p) => p.merged)).toHaveLength(2);
     await service.approve(campaign.id, OWNER);
-    await waitFor(() => state() === 'completed' || state() === 'halted');
+    await waitFor(() => state() === 'completed' || state() === 'halted', where);
     expect(state()).toBe('completed');
     expect(fake.state.listPulls().filter((p) => p.merged)).toHaveLength(REPOS.length);
     expect(errors).toEqual([]);
