@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { applyChange, pathsToRead, type Change } from '../../src/changes/apply-change.js';
 import { CHANGE_KINDS } from '../../src/changes/options.js';
-import { isFleetError } from '../../src/errors.js';
+import { failureOf } from '../support/failure-of.js';
 
 const ctx = { repo: 'acme/web' };
 
@@ -17,16 +17,6 @@ const tree = [
   'src/lib/util.ts',
   'README.md',
 ];
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isFleetError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the change to fail');
-}
 
 describe('pathsToRead', () => {
   test.each<[string, Change, string[]]>([

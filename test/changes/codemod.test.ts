@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyChange } from '../../src/changes/apply-change.js';
 import { resolveCodemod } from '../../src/changes/codemod.js';
-import { isFleetError } from '../../src/errors.js';
+import { failureOf } from '../support/failure-of.js';
 
 let root: string;
 let catalog: string;
@@ -61,16 +61,6 @@ afterAll(() => {
 
 function codemod(module: string, extra: Record<string, unknown> = {}, context: Record<string, unknown> = {}) {
   return applyChange({ kind: 'codemod', options: { module, ...extra } }, files, { repo: 'acme/app', catalogDir: catalog, ...context });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isFleetError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the change to fail');
 }
 
 describe('running codemods from the catalog', () => {

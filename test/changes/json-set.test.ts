@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { applyChange } from '../../src/changes/apply-change.js';
-import { isFleetError } from '../../src/errors.js';
+import { failureOf } from '../support/failure-of.js';
 
 const ctx = { repo: 'acme/payments-api' };
 const tsconfig = readFileSync(new URL('./fixtures/tsconfig.json', import.meta.url), 'utf8');
@@ -13,16 +13,6 @@ function setJson(text: string | undefined, key: string, value: unknown, extra: R
 
 async function contentAfter(text: string, key: string, value: unknown): Promise<string | null | undefined> {
   return (await setJson(text, key, value)).files[0]?.content;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isFleetError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the change to fail');
 }
 
 describe('tsconfig.json with comments and trailing commas (JSONC)', () => {

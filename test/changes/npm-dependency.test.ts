@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { applyChange } from '../../src/changes/apply-change.js';
-import { isFleetError } from '../../src/errors.js';
+import { failureOf } from '../support/failure-of.js';
 
 const ctx = { repo: 'acme/payments-api' };
 const fixture = readFileSync(new URL('./fixtures/package.json', import.meta.url), 'utf8');
 
 function bump(files: Record<string, string>, options: Record<string, unknown> = {}) {
   return applyChange({ kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21', ...options } }, new Map(Object.entries(files)), ctx);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isFleetError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the change to fail');
 }
 
 describe('npm-dependency on a real-looking package.json', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { applyChange } from '../../src/changes/apply-change.js';
-import { isFleetError } from '../../src/errors.js';
+import { failureOf } from '../support/failure-of.js';
 
 const ctx = { repo: 'acme/payments-api' };
 
@@ -16,16 +16,6 @@ const repo = {
 
 function replace(options: Record<string, unknown>, files: Record<string, string> = repo, timeoutMs?: number) {
   return applyChange({ kind: 'replace', options }, new Map(Object.entries(files)), { ...ctx, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isFleetError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the change to fail');
 }
 
 describe('path globs', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { applyChange } from '../../src/changes/apply-change.js';
-import { isFleetError } from '../../src/errors.js';
+import { failureOf } from '../support/failure-of.js';
 
 const ctx = { repo: 'acme/payments-api' };
 const PATH = '.github/workflows/ci.yml';
@@ -11,16 +11,6 @@ const workflow = readFileSync(new URL('./fixtures/workflows/ci.yml', import.meta
 function setYaml(text: string | undefined, key: string, value: unknown, extra: Record<string, unknown> = {}) {
   const files = new Map<string, string>(text === undefined ? [] : [[PATH, text]]);
   return applyChange({ kind: 'yaml-set', options: { path: PATH, key, value, ...extra } }, files, ctx);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isFleetError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the change to fail');
 }
 
 describe('a GitHub workflow with comments', () => {
