@@ -106,7 +106,7 @@ export interface MetricResult {
   mustHaveData: boolean;
   classification: Classification;
   /** What decided the classification: a level shift, the sparse test, the spread test, or none. */
-  decidedBy: 'level' | 'sparse' | 'spread' | 'identical' | 'no-data' | 'none';
+  decidedBy: 'level' | 'sparse' | 'new-errors' | 'spread' | 'identical' | 'no-data' | 'none';
   reason: string;
   /** The metric's weight within its group (1, or less for short series). */
   weight: number;
@@ -139,7 +139,11 @@ export const MIN_POINTS = 50;
 export const MIN_WEIGHT = 0.25;
 export const SPARSE_ZERO_SHARE = 0.75;
 export const SPREAD_RATIO = 1.5;
-/** Canary points with errors, where the baseline had none, that fail a sparse metric outright. */
+/**
+ * Canary points with errors, where the baseline had none, that keep a sparse metric from passing.
+ * Unless the sparse tests also find them significant, they hold the canary at marginal: three
+ * points out of twenty cannot tell a regression from bad luck, but they must not pass unseen.
+ */
 export const NEW_ERROR_POINTS = 3;
 /** Each series is thinned to at most this many points so the m·n pairwise differences stay cheap. */
 export const MAX_POINTS = 1000;
@@ -307,11 +311,17 @@ function classifyMetric(metric: JudgeMetric, mode: 'fleet' | 'reference'): Metri
     const pTotalFewer = counts ? binomialAtLeastP(b, c + b, 1 - share) : 1;
     statistics.sparse = { canaryNonZero: k1, baselineNonZero: k0, pMore, pFewer, canaryTotal: c, baselineTotal: b, pTotalMore, pTotalFewer };
     const against = `${k1} of ${canary.length} canary points non-zero (total ${fmt(c)}) against ${k0} of ${baseline.length} in the baseline (total ${fmt(b)})`;
-    if (allowHigh && k0 === 0 && k1 >= NEW_ERROR_POINTS) {
-      return result('High', 'sparse', `Non-zero in ${k1} of ${canary.length} canary points where the baseline had none.`, weight);
-    }
     if (allowHigh && (pMore <= ALPHA || pTotalMore <= ALPHA)) {
-      return result('High', 'sparse', `More events in the canary: ${against} (Fisher p = ${fmt(pMore)}, totals p = ${fmt(pTotalMore)}).`, weight);
+      const what = k0 === 0 ? `Non-zero in ${k1} of ${canary.length} canary points where the baseline had none` : 'More events in the canary';
+      return result('High', 'sparse', `${what}: ${against} (Fisher p = ${fmt(pMore)}, totals p = ${fmt(pTotalMore)}).`, weight);
+    }
+    if (allowHigh && k0 === 0 && k1 >= NEW_ERROR_POINTS) {
+      return result(
+        'High',
+        'new-errors',
+        `Non-zero in ${k1} of ${canary.length} canary points where the baseline had none (total ${fmt(c)}; Fisher p = ${fmt(pMore)}, totals p = ${fmt(pTotalMore)}): too few to call a regression at ${CONFIDENCE_LEVEL * 100}%, too many to pass.`,
+        weight,
+      );
     }
     if (allowLow && k1 === 0 && k0 >= NEW_ERROR_POINTS) {
       return result('Low', 'sparse', `Zero in every canary point where the baseline was non-zero in ${k0} of ${baseline.length}.`, weight);
@@ -358,6 +368,11 @@ function classifyMetric(metric: JudgeMetric, mode: 'fleet' | 'reference'): Metri
   return result('Pass', 'none', `No significant change: ${shiftText}.`, weight);
 }
 
+/** The highest summary score a canary with a suspect metric can have: the middle of the marginal band. */
+export function suspectCap(thresholds: { pass: number; marginal: number }): number {
+  return (thresholds.pass + thresholds.marginal) / 2;
+}
+
 function scoreGroups(metrics: MetricResult[], groupWeights: Record<string, number> | undefined): GroupResult[] {
   const names = [...new Set(metrics.map((m) => m.group))];
   const listed = names.filter((n) => groupWeights?.[n] !== undefined);
@@ -374,6 +389,8 @@ function scoreGroups(metrics: MetricResult[], groupWeights: Record<string, numbe
     for (const m of inGroup) {
       counts[m.classification]++;
       if (m.classification === 'NoData' && !m.mustHaveData) continue;
+      // A suspect metric is neither a pass nor a proven failure: it caps the summary instead.
+      if (m.decidedBy === 'new-errors') continue;
       totalWeight += m.weight;
       if (m.classification === 'Pass') passWeight += m.weight;
     }
@@ -406,9 +423,10 @@ export function judgeCanary(input: JudgeInput): JudgeResult {
   let score = weightSum > 0 ? scored.reduce((s, g) => s + g.score! * g.weight, 0) / weightSum : 0;
   let reason: string;
 
-  const criticalFailures = metrics.filter((m) => m.critical && m.classification !== 'Pass');
+  const suspects = metrics.filter((m) => m.decidedBy === 'new-errors');
+  const criticalFailures = metrics.filter((m) => m.critical && m.classification !== 'Pass' && m.decidedBy !== 'new-errors');
   const noData = metrics.filter((m) => m.classification === 'NoData');
-  const failing = metrics.filter((m) => m.classification === 'High' || m.classification === 'Low');
+  const failing = metrics.filter((m) => (m.classification === 'High' || m.classification === 'Low') && m.decidedBy !== 'new-errors');
   if (criticalFailures.length > 0) {
     score = 0;
     reason = `Critical metric ${criticalFailures.map((m) => `${m.name} (${m.classification})`).join(', ')} failed: ${criticalFailures[0].reason}`;
@@ -418,10 +436,18 @@ export function judgeCanary(input: JudgeInput): JudgeResult {
   } else if (scored.length === 0) {
     reason = 'No group has data to judge.';
   } else {
+    const passing = metrics.length - noData.length - failing.length - suspects.length;
     reason =
       failing.length === 0
-        ? `All ${metrics.length - noData.length} metrics with data pass.`
+        ? suspects.length === 0
+          ? `All ${passing} metrics with data pass.`
+          : `${passing} of ${metrics.length} metrics pass.`
         : `${failing.length} of ${metrics.length} metrics moved: ${failing.map((m) => `${m.name} ${m.classification}`).join(', ')}.`;
+    if (suspects.length > 0) {
+      score = Math.min(score, suspectCap(thresholds));
+      const which = suspects.map((m) => `${m.name} in ${m.statistics.sparse?.canaryNonZero ?? 0} of ${m.statistics.canary.count} canary points`).join(', ');
+      reason += ` Errors where the baseline had none (${which}) are too few to prove a regression and too many to pass: the score is held at ${Number(score.toFixed(1))}, in the marginal band, for a person to weigh.`;
+    }
   }
   const verdict: Verdict = score >= thresholds.pass ? 'pass' : score > thresholds.marginal ? 'marginal' : 'fail';
   return { score, verdict, reason, thresholds, metrics, groups, warnings };

@@ -233,7 +233,7 @@ async function main(): Promise<number> {
   const fleet = await startFleet(config, {
     logger: createLogger({ level: 'info', write: (line) => log.write(`${line}\n`), secrets: [slack.botToken, signingSecret, webhookSecret] }),
     host: '127.0.0.1',
-    metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'errors' } },
+    metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'latency' } },
     intervals: { advance: 1_000, notify: 300, digest: 60_000 },
     retryAfterBaseMs: 1,
     githubSpacing: { writeMs: 20, notificationMs: 50 },

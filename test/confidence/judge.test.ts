@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCanary, type JudgeInput } from '../../src/confidence/judge.js';
+import { judgeCanary, suspectCap, type JudgeInput } from '../../src/confidence/judge.js';
 import { mannWhitney } from '../../src/confidence/mann-whitney.js';
 import { isFleetError } from '../../src/errors.js';
 import { createRandom } from '../../src/metrics/random.js';
@@ -17,6 +17,12 @@ function metric(overrides: Partial<Metric> & Pick<Metric, 'canary' | 'baseline'>
 
 function judgeOne(m: Metric) {
   return judgeCanary({ metrics: [m], thresholds: { pass: 95, marginal: 75 } });
+}
+
+/** A metric that passes, beside the one under test. */
+function withSteady(m: Metric) {
+  const steady = metric({ name: 'p99', group: 'latency', canary: noisy(50, 60, 50, 2), baseline: noisy(51, 60, 50, 2) });
+  return judgeCanary({ metrics: [m, steady], thresholds: { pass: 95, marginal: 75 } });
 }
 
 describe('classification', () => {
@@ -137,7 +143,7 @@ describe('summary', () => {
 });
 
 describe('weak spots of the reference judge', () => {
-  it('fails a few errors in the canary where the baseline had none', () => {
+  it('does not pass a few errors in the canary where the baseline had none: it holds them at marginal', () => {
     const baseline = Array<number>(60).fill(0);
     const canary = Array<number>(60).fill(0);
     canary[12] = 1;
@@ -146,10 +152,30 @@ describe('weak spots of the reference judge', () => {
     // A rank test alone sees a median shift of 0 with an interval of [0, 0]: it would pass.
     const mw = mannWhitney(canary, baseline, 0.98);
     expect([mw.estimate, mw.lower, mw.upper]).toEqual([0, 0, 0]);
-    const r = judgeOne(metric({ name: 'errors', direction: 'increase', canary, baseline }));
-    expect(r.metrics[0]).toMatchObject({ classification: 'High', decidedBy: 'sparse' });
+    const r = withSteady(metric({ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary, baseline }));
+    expect(r.metrics[0]).toMatchObject({ classification: 'High', decidedBy: 'new-errors' });
+    // Fisher: all 3 non-zero points in the canary by chance, C(60,3) / C(120,3) = 34220 / 280840.
     expect(r.metrics[0].statistics.sparse).toMatchObject({ canaryNonZero: 3, baselineNonZero: 0 });
+    expect(r.metrics[0].statistics.sparse!.pMore).toBeCloseTo(34220 / 280840, 12);
+    // Not significant, so not a critical failure; but the summary cannot pass either.
+    expect(r.verdict).toBe('marginal');
+    expect(r.score).toBe(suspectCap({ pass: 95, marginal: 75 }));
+    expect(r.score).toBe(85);
+    expect(r.reason).toBe(
+      '1 of 2 metrics pass. Errors where the baseline had none (errors in 3 of 60 canary points) are too few to prove a regression and too many to pass: the score is held at 85, in the marginal band, for a person to weigh.',
+    );
+  });
+
+  it('fails errors where the baseline had none once they are significant', () => {
+    const baseline = Array<number>(30).fill(0);
+    const canary = Array<number>(30).fill(0);
+    for (const i of [2, 7, 11, 19, 23, 28]) canary[i] = 1;
+    const r = withSteady(metric({ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary, baseline }));
+    // C(30,6) / C(60,6) = 593775 / 50063860 ≈ 0.012, under 0.02.
+    expect(r.metrics[0].statistics.sparse!.pMore).toBeCloseTo(593775 / 50063860, 12);
+    expect(r.metrics[0]).toMatchObject({ classification: 'High', decidedBy: 'sparse' });
     expect(r.verdict).toBe('fail');
+    expect(r.score).toBe(0);
   });
 
   it('fails a significant rise in the share of non-zero points', () => {
