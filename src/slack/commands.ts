@@ -92,7 +92,7 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
     }
     case 'approve': {
       const gate = await service.approve(command.id, ctx.user);
-      await ctx.respond({ text: `:white_check_mark: You approved the gate before wave ${gate.wave + 2} of \`${command.id}\`.` });
+      await ctx.respond({ text: `:white_check_mark: You approved the gate of wave ${gate.wave + 1} of \`${command.id}\`: its pull requests merge next.` });
       return;
     }
     case 'retry': {

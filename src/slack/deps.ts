@@ -48,7 +48,7 @@ export function digestFromService(deps: ListenerDeps, channel: string): DigestIn
       const total = Object.values(c.counts).reduce((n, v) => n + v, 0);
       const done = FINAL.reduce((n, s) => n + (c.counts[s] ?? 0), 0);
       const waits = [
-        ...(status.openGate ? [{ kind: 'gate' as const, who: [status.owner, ...status.spec.approvers.users, ...status.spec.approvers.groups], detail: `approve wave ${status.openGate.wave + 2}: /fleet approve ${c.id}` }] : []),
+        ...(status.openGate ? [{ kind: 'gate' as const, who: [status.owner, ...status.spec.approvers.users, ...status.spec.approvers.groups], detail: `approve merging wave ${status.openGate.wave + 1}: /fleet approve ${c.id}` }] : []),
         ...status.needsAttention.map((t) => ({ kind: 'needs-attention' as const, who: [status.owner], repo: t.repo, detail: t.reason, url: t.prUrl })),
       ];
       return { id: c.id, name: c.name, state: c.state, owner: c.owner, done, total, doneSinceYesterday: 0, failedSinceYesterday: 0, waits };

@@ -98,7 +98,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   blocks.push(section(`*Targets* ${formatCounts(input.counts)}`));
   const confidence = input.confidence === null ? 'not yet measured' : `*${Math.round(input.confidence)}*/100`;
   const gate = input.openGate
-    ? ` · :raised_hand: ${input.openGate.kind === 'rollback' ? 'rollback offer' : 'gate'} open before wave ${input.openGate.wave + 2} (see thread)`
+    ? ` · :raised_hand: ${input.openGate.kind === 'rollback' ? 'rollback offer' : 'gate'} open at wave ${input.openGate.wave + 1} (see thread)`
     : '';
   blocks.push(context([`Confidence ${confidence}${gate}`]));
   const buttons = campaignButtons(input.campaignId, input.state);

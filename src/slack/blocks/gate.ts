@@ -70,7 +70,7 @@ export function confidenceUpdate(input: ConfidenceUpdateInput): SlackMessage {
 export interface GateRequestInput {
   campaignId: string;
   gateId: number;
-  /** The wave that finished; approval starts the next one. */
+  /** The wave parked at its gate: approval merges its pull requests, then the next wave starts. */
   wave: number;
   waveCount: number;
   confidence: ConfidenceBreakdown;
@@ -82,12 +82,13 @@ export interface GateRequestInput {
 export function gateRequest(input: GateRequestInput): SlackMessage {
   const value = encodeValue({ c: input.campaignId, g: input.gateId });
   const who = input.approvers.length ? input.approvers.slice(0, 30).map(mention).join(' ') : 'the owner';
+  const then = input.wave + 1 < input.waveCount ? `, then start wave ${input.wave + 2}` : '';
   const expires = input.expiresAt ? ` Expires <!date^${Math.floor(input.expiresAt / 1000)}^{date_short_pretty} {time}|later>.` : '';
   return {
-    text: fallback(`Approval needed to start wave ${input.wave + 2} (confidence ${Math.round(input.confidence.score)}/100)`),
+    text: fallback(`Approval needed to merge wave ${input.wave + 1} of ${input.waveCount} (confidence ${Math.round(input.confidence.score)}/100)`),
     blocks: [
       section(
-        `:raised_hand: *Approval needed* to start wave ${input.wave + 2} of ${input.waveCount}: confidence *${Math.round(input.confidence.score)}/100*.\n${who}, please review.${expires}`,
+        `:raised_hand: *Approval needed* to merge wave ${input.wave + 1} of ${input.waveCount}${then}: confidence *${Math.round(input.confidence.score)}/100*.\n${who}, please review.${expires}`,
         `gate:${input.gateId}`,
       ),
       ...breakdownBlocks(input.confidence, 10),
@@ -114,7 +115,7 @@ export function gateDecided(input: GateDecidedInput): SlackMessage {
   const by = input.decidedBy ? ` by ${mention(input.decidedBy)}` : '';
   const icon = input.state === 'approved' ? ':white_check_mark:' : ':no_entry_sign:';
   const verdict = `${icon} ${input.state.charAt(0).toUpperCase()}${input.state.slice(1)}${by}`;
-  return { text: fallback(`Wave ${input.wave + 2} gate ${input.state}`), blocks: [...withoutButtons, context([verdict])] };
+  return { text: fallback(`Wave ${input.wave + 1} gate ${input.state}`), blocks: [...withoutButtons, context([verdict])] };
 }
 
 export interface CanaryMetricResult {

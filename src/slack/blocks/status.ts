@@ -39,7 +39,7 @@ export function statusMessage(s: StatusInput): SlackMessage {
       `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeText(s.stateReason)}` : ''}\n` +
         `Owner ${mention(s.owner)} · wave ${s.currentWave + 1} of ${Math.max(1, s.waveCount)} · \`${progressBar(done, total)}\` ${done}/${total}\n${counts}`,
     ),
-    context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open before wave ${s.openGate.wave + 2}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
+    context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open at wave ${s.openGate.wave + 1}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
   ];
   if (s.needsAttention.length) {
     const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeText(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);

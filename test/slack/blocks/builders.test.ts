@@ -90,7 +90,7 @@ describe('rootMessage', () => {
     expect(text).toContain('43/100');
     expect(text).toContain('succeeded *41*');
     expect(text).toContain('*91*/100');
-    expect(text).toContain('gate open before wave 3');
+    expect(text).toContain('gate open at wave 2');
     expectWithinLimits(m);
   });
 
