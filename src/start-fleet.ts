@@ -49,7 +49,8 @@ export interface RunningFleet {
 
 /**
  * The composition root: builds every client from the configuration and starts the Slack app
- * (with GitHub webhooks and /healthz on the same server) and the background jobs.
+ * (with GitHub webhooks and /healthz on the same server) and the background jobs. Expects to be
+ * the only Fleet process on its database file: target leases it finds at start are released.
  *
  * @example
  * const fleet = await startFleet(loadConfig(process.env), { logger: createLogger() });
@@ -60,6 +61,12 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
   const { logger } = options;
   const db = openDatabase(config.db);
   const store = createStore(db);
+  // One Fleet process per database file: a lease found now belongs to a process that is gone, so
+  // its targets run at once instead of after the lease runs out.
+  const released = store.targets.releaseLeases(now());
+  if (released.length > 0) {
+    logger.info('leases of a previous process released', { targets: released.length, repos: released.slice(0, 20).map((t) => `${t.campaignId}:${t.repo}`) });
+  }
 
   const githubAuth =
     config.github.auth.kind === 'token'

@@ -3,7 +3,6 @@ import { loadConfig } from '../config.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { startFleet } from '../start-fleet.js';
-import { openDatabase } from '../store/database.js';
 
 /**
  * The process the crash-and-restart run kills: the real app and its jobs, configured from the
@@ -13,26 +12,9 @@ import { openDatabase } from '../store/database.js';
  * Extra variables: FLEET_CHAOS_LOG (the log file, written line by line so a SIGKILL loses
  * nothing already logged), FLEET_CHAOS_FAST=1 (the sandbox's job intervals, no write spacing).
  */
-/**
- * A target leased by a process that was killed stays 'running' until the lease runs out (the step
- * time limit plus a minute), because the engine cannot tell a dead worker from a slow one.
- * startFleet does not release them yet (docs/RELIABILITY.md); with exactly one Fleet process per
- * database file, the leases a new process finds at start are all its dead predecessor's, so they
- * are made due now. Steps are idempotent, so running them again is safe: that is what is checked.
- */
-function releaseLeases(file: string): void {
-  const db = openDatabase(file);
-  try {
-    db.prepare("UPDATE targets SET due_at = @now, version = version + 1 WHERE state = 'running'").run({ now: Date.now() });
-  } finally {
-    db.close();
-  }
-}
-
 async function main(): Promise<void> {
   const env = process.env;
   const config = loadConfig(env);
-  if (env.FLEET_CHAOS_RELEASE_LEASES === '1') releaseLeases(config.db);
   const logFile = env.FLEET_CHAOS_LOG;
   const logger = createLogger({
     level: 'debug',

@@ -28,8 +28,6 @@ export interface CampaignRunOptions {
   githubFaults?: Partial<Faults>;
   slackFaults?: FaultOptions;
   seed: number;
-  /** Make targets leased by the killed process due at restart (default true; see app-process.ts). */
-  releaseLeases?: boolean;
   /** A bound on the whole run, so a stuck campaign fails instead of hanging. */
   limitMs: number;
   say?: (line: string) => void;
@@ -171,7 +169,6 @@ export async function runCampaign(options: CampaignRunOptions): Promise<Campaign
     LOG_LEVEL: 'debug',
     FLEET_CHAOS_LOG: logFile,
     FLEET_CHAOS_FAST: '1',
-    FLEET_CHAOS_RELEASE_LEASES: options.releaseLeases === false ? '0' : '1',
   };
   const entry = join(repoRoot(), 'dist/src/chaos/app-process.js');
   const output: string[] = [];

@@ -454,6 +454,21 @@ export function createStore(db: Db) {
         prep(`UPDATE targets SET due_at = @now WHERE id = @id AND due_at > @now AND state IN ('pending','waiting')`).run({ id, now }).changes === 1
       );
     },
+    /**
+     * Makes every leased target due now and takes its version. Only for a process starting on a
+     * database no other Fleet process uses: the leases it finds were taken by a predecessor that
+     * is gone (killed or crashed), and the engine cannot tell a dead worker from a slow one, so
+     * without this those targets wait for the step time limit plus a grace period before running
+     * again. Steps are idempotent, so running them again is safe. Returns the targets released.
+     */
+    releaseLeases(now: number): { id: number; campaignId: string; repo: string }[] {
+      const rows = prep(
+        `UPDATE targets SET due_at = @now, version = version + 1, updated_at = @now
+         WHERE state = 'running' AND due_at > @now
+         RETURNING id, campaign_id, repo`,
+      ).all({ now }) as Row[];
+      return rows.map((r) => ({ id: r.id as number, campaignId: r.campaign_id as string, repo: r.repo as string }));
+    },
     /** Counts per state, for a campaign (and optionally one wave). */
     counts(campaignId: string, wave?: number): Record<TargetState, number> {
       const rows = (

@@ -155,3 +155,23 @@ describe('waking a target', () => {
     expect(store.targets.get(r.id)?.dueAt).toBe(9_000);
   });
 });
+
+describe('releasing leases at start', () => {
+  it('makes leased targets due now and takes their version, and leaves waiting ones alone', () => {
+    const c = newCampaign();
+    store.targets.insertMany(c.id, [{ repo: 'a/leased', wave: 0 }, { repo: 'a/waiting', wave: 0 }, { repo: 'a/due', wave: 0 }], 1000);
+    const lease = (repo: string, state: 'running' | 'waiting', dueAt: number) => {
+      const t = store.targets.findByRepo(c.id, repo)!;
+      return store.targets.update(t.id, t.version, { state, dueAt }, 1000)!;
+    };
+    const leased = lease('a/leased', 'running', 120_000);
+    const waiting = lease('a/waiting', 'waiting', 120_000);
+    const due = lease('a/due', 'running', 1_500);
+    expect(store.targets.releaseLeases(2_000)).toEqual([{ id: leased.id, campaignId: c.id, repo: 'a/leased' }]);
+    expect(store.targets.get(leased.id)).toMatchObject({ state: 'running', dueAt: 2_000, version: leased.version + 1 });
+    // a worker of the dead process that still held the old version cannot write its result
+    expect(store.targets.update(leased.id, leased.version, { state: 'succeeded' }, 3_000)).toBeUndefined();
+    expect(store.targets.get(waiting.id)).toMatchObject({ dueAt: 120_000, version: waiting.version });
+    expect(store.targets.get(due.id)).toMatchObject({ dueAt: 1_500, version: due.version });
+  });
+});
