@@ -33,6 +33,8 @@ export interface CampaignServiceDeps {
   wake: () => void;
   newId?: () => string;
   catalogDir?: string;
+  /** The content-creating GitHub requests allowed an hour (GITHUB_CONTENT_PER_HOUR), for the preview's estimate. */
+  contentPerHour?: number;
 }
 
 /** GitHub requests per target along the default path, measured against the fake GitHub's counters. */
@@ -49,6 +51,13 @@ const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> =
 };
 /** GitHub's secondary limit on content-creating requests. */
 const CONTENT_PER_HOUR = 500;
+/** How long the preview assumes CI takes, unless the await-checks step gives up sooner. */
+const ASSUMED_CI_MINUTES = 10;
+
+function minutesText(minutes: number): string {
+  if (minutes < 1) return `${Math.max(1, Math.round(minutes * 60))} s`;
+  return `${minutes < 10 ? Number(minutes.toFixed(1)) : Math.round(minutes)} min`;
+}
 
 function createDefaultId(): string {
   return `c-${randomBytes(3).toString('hex')}`;
@@ -132,6 +141,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     );
   }
 
+  /** The waves of a start are the waves its preview showed: both order the fleet by the spec's name. */
+  function planSeed(spec: CampaignSpec): string {
+    return `plan:${spec.name}`;
+  }
+
   function planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): PlannedWave[] {
     if (repos.length === 0) {
       throw new FleetError('bad_input', `No repositories match the targets of ${spec.name}. Widen targets (org, topics, include) or list repos explicitly.`);
@@ -201,7 +215,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async preview(ref) {
       const { spec } = await resolveRef(ref);
       const repos = await discoverTargets(spec);
-      const waves = planFor(spec, repos, `preview:${spec.name}`);
+      const waves = planFor(spec, repos, planSeed(spec));
       const sampleRepo = waves[0]?.repos[0] ?? null;
       let sampleDiff = '';
       const noChange: string[] = [];
@@ -222,8 +236,13 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const requests = repos.length * perTarget.requests + repos.length + 1;
       const contentRequests = repos.length * perTarget.content;
       const remaining = store.github.rate('core')?.remaining ?? null;
-      const waitMinutes = steps.reduce((sum, s) => sum + (typeof s.options.duration === 'number' ? s.options.duration / 60_000 : 0), 0) + (steps.some((s) => s.kind === 'await-checks') ? 10 : 0);
-      const pacingMinutes = (contentRequests / CONTENT_PER_HOUR) * 60;
+      const perHour = deps.contentPerHour ?? CONTENT_PER_HOUR;
+      const durations = steps.reduce((sum, s) => sum + (typeof s.options.duration === 'number' ? s.options.duration / 60_000 : 0), 0);
+      const checks = steps.find((s) => s.kind === 'await-checks');
+      const ciMinutes = checks ? Math.min(ASSUMED_CI_MINUTES, typeof checks.options.timeout === 'number' ? checks.options.timeout / 60_000 : ASSUMED_CI_MINUTES) : 0;
+      const waitMinutes = durations + ciMinutes;
+      const ciText = !checks ? '' : ciMinutes < ASSUMED_CI_MINUTES ? `CI up to ${minutesText(ciMinutes)}, the checks step's timeout; ` : `CI assumed ${minutesText(ciMinutes)}; `;
+      const pacingMinutes = (contentRequests / perHour) * 60;
       const minutes = Math.ceil(waves.length * waitMinutes + pacingMinutes);
       return {
         spec,
@@ -235,7 +254,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         github: { requests, contentRequests, remaining },
         estimate: {
           minutes,
-          explanation: `${waves.length} waves × about ${Math.round(waitMinutes)} min of checks, canary and bake each, plus ${Math.round(pacingMinutes)} min of pacing for ${contentRequests} content-creating requests (GitHub allows ${CONTENT_PER_HOUR} an hour); approvals at review gates add to this.`,
+          explanation:
+            `${waves.length} waves × about ${minutesText(waitMinutes)} each (${ciText}canary and bake ${minutesText(durations)}), ` +
+            `plus ${minutesText(pacingMinutes)} of pacing for ${contentRequests} content-creating requests at ${perHour} an hour; approvals at review gates add to this.`,
         },
       } satisfies CampaignPreview;
     },
@@ -244,7 +265,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const { spec, source } = await resolveRef(ref);
       const repos = await discoverTargets(spec);
       const id = newId();
-      const waves = planFor(spec, repos, id);
+      const waves = planFor(spec, repos, planSeed(spec));
       const at = now();
       const created = store.transaction(() => {
         const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });

@@ -34,7 +34,8 @@ function renderBlock(block: Block): string[] {
       return [`== ${textOf(block.text)} ==`];
     case 'section': {
       const lines = [textOf(block.text)];
-      if (Array.isArray(block.fields)) lines.push((block.fields as unknown[]).map(textOf).join('  |  '));
+      // Slack lays fields out in two columns, each a label over its value: one field a "label value" pair here.
+      if (Array.isArray(block.fields)) lines.push((block.fields as unknown[]).map((f) => textOf(f).replace(/\n+/g, ' ')).join('  ·  '));
       const accessory = block.accessory as Block | undefined;
       if (accessory?.type === 'button') lines.push(`[${textOf(accessory.text)}]`);
       return lines.filter((l) => l !== '');

@@ -156,4 +156,38 @@ describe('campaign service', () => {
     expect(t.store.campaigns.get(id)?.state).toBe('rolling-back');
     expect(t.store.targets.findByRepo(id, 'acme/a')).toMatchObject({ state: 'pending', stepIndex: 3 });
   });
+
+  test('a start puts the repositories in the waves its preview showed, and the estimate uses the configured budget', async () => {
+    const seeds: string[] = [];
+    const recording: PlanWaves = (targets, sizes, seed) => {
+      seeds.push(seed);
+      return planWaves(targets, sizes, seed);
+    };
+    const previewGateway = new Proxy(gateway, {
+      get(target, name, receiver) {
+        // No default branch: the preview shows no sample diff and makes no other call.
+        if (name === 'getBranchSha') return async () => null;
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    const spec = makeSpec({ targets: { repos: ['acme/a', 'acme/b', 'acme/c'] } });
+    const service = createCampaignService({
+      store: t.store,
+      catalog: { list: async () => [], load: async () => ({ spec, source: 'catalog:bump-lodash' }) },
+      gateway: previewGateway,
+      planWaves: recording,
+      admins: [],
+      resolveGroupMembers: async () => [],
+      now: () => clock,
+      wake: () => undefined,
+      newId: () => `c-${seeds.length}`,
+      contentPerHour: 3000,
+    });
+    const preview = await service.preview({ spec, source: 'inline' });
+    await service.start({ spec, source: 'inline' }, 'UOWNER1');
+    await service.start({ spec, source: 'inline' }, 'UOWNER1');
+    expect(seeds).toHaveLength(3);
+    expect(new Set(seeds).size).toBe(1);
+    expect(preview.estimate.explanation).toContain('content-creating requests at 3000 an hour');
+  });
 });
