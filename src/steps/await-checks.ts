@@ -27,7 +27,8 @@ export function judgeChecks(required: readonly string[], checks: readonly CheckR
 /**
  * await-checks: waits for the required checks (the step's `required`, or the default branch's
  * protection) on the PR's head. A failing check that also fails on the default branch's head is
- * pre-existing: reported, not blamed on the change. A failure the change caused fails the target
+ * pre-existing: reported, not blamed on the change; if branch protection requires it, the PR cannot
+ * merge until the default branch is fixed, so a person is asked at once. A failure the change caused fails the target
  * (not retryable); running past `timeout` asks a person. Webhooks wake the target early; polling
  * every `pollEvery` is the fallback.
  *
@@ -96,6 +97,22 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
     }
     // Pre-existing failures say nothing about the change: they count half, as missing evidence.
     const value = (verdict.passed.length + preExisting.length * 0.5) / required.length;
+    if (preExisting.length > 0) {
+      // Not the change's fault, but branch protection will not merge a PR whose required checks
+      // fail: say so now, rather than after the canary when the merge is refused.
+      const protectedChecks = options.required ? (await github.getRequiredChecks(repo, pr.baseRef)).requiredChecks : required;
+      const blocking = preExisting.filter((name) => protectedChecks.includes(name));
+      if (blocking.length > 0) {
+        const names = blocking.map((n) => `\`${n}\``).join(', ');
+        return {
+          kind: 'needs-human',
+          reason: `${names} ${blocking.length === 1 ? 'fails' : 'fail'} on ${pr.baseRef} too, so the change did not break ${blocking.length === 1 ? 'it' : 'them'}; but branch protection requires ${blocking.length === 1 ? 'it' : 'them'}, so GitHub will not merge PR #${pr.number} until ${pr.baseRef} is fixed. Fix ${pr.baseRef} and retry, or skip ${repo}.`,
+          data,
+          patch: { ...patch, signals: { checks: signal(value, evidence) } },
+          events: [{ kind: 'checks.blocked-by-base', data: { ...evidence, blocking } }],
+        };
+      }
+    }
     return {
       kind: 'done',
       data,

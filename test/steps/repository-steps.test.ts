@@ -124,8 +124,22 @@ describe('await-checks', () => {
     const repo = seed('redbase', { ci: { checks: ['ci/test', 'ci/lint'], outcome: 'fail-on-default', durationMs: 0 }, protection: { requiredChecks: ['ci/test'] } });
     const target = await opened(repo);
     h.fake.state.advance(1);
+    // Checked by the step's own list, not required by branch protection: the PR can still merge.
+    const result = await run('await-checks', target, { options: { required: ['ci/lint'] } });
+    expect(result).toMatchObject({ kind: 'done', data: { preExisting: ['ci/lint'], failing: [] }, patch: { signals: { checks: { value: 0.5 } } } });
+    expect(result.events?.map((e) => e.kind)).toEqual(['checks.passed-with-pre-existing']);
+  });
+
+  test('a pre-existing failure of a check branch protection requires asks a person at once: the PR could never merge', async () => {
+    const repo = seed('redprotected', { ci: { checks: ['ci/test', 'ci/lint'], outcome: 'fail-on-default', durationMs: 0 }, protection: { requiredChecks: ['ci/test'] } });
+    const target = await opened(repo);
+    h.fake.state.advance(1);
     const result = await run('await-checks', target);
-    expect(result).toMatchObject({ kind: 'done', data: { preExisting: ['ci/test'], failing: [] }, patch: { signals: { checks: { value: 0.5 } } } });
+    expect(result).toMatchObject({ kind: 'needs-human', data: { preExisting: ['ci/test'], failing: [] }, patch: { signals: { checks: { value: 0.5 } } } });
+    expect((result as { reason: string }).reason).toBe(
+      `\`ci/test\` fails on main too, so the change did not break it; but branch protection requires it, so GitHub will not merge PR #${target.prNumber} until main is fixed. Fix main and retry, or skip ${repo}.`,
+    );
+    expect(result.events?.map((e) => e.kind)).toEqual(['checks.blocked-by-base']);
   });
 
   test('no required checks: done with a note; explicit options override protection', async () => {
