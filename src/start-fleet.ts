@@ -150,6 +150,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     apiUrl: config.slack.apiUrl ?? undefined,
     service,
     admins: config.admins,
+    resolveGroupMembers,
+    recordRefusal: (r) => store.events.append({ campaignId: r.campaignId, at: r.at, actor: r.actor, kind: 'auth.refused', data: { action: r.action } }),
     logger,
     now,
     host: options.host,

@@ -87,6 +87,8 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
     apiUrl: slack.apiUrl,
     service,
     admins: [],
+    resolveGroupMembers: async () => [],
+    recordRefusal: () => undefined,
     logger: createLogger({ level: 'error', write: () => undefined }),
     now: Date.now,
     host: '127.0.0.1',

@@ -149,12 +149,13 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
   const slack = await startFakeSlack({ signingSecret: secrets.signingSecret, botToken: secrets.botToken });
   const githubCalls: string[] = [];
   const catalog = createCatalog({ source: catalogDir });
+  const resolveGroupMembers = createGroupResolver({ client: new webApi.WebClient(secrets.botToken, { slackApiUrl: slack.apiUrl }), now });
   const service = createCampaignService({
     store,
     catalog,
     gateway: createEmptyGateway(githubCalls),
     admins: [PEOPLE.admin],
-    resolveGroupMembers: createGroupResolver({ client: new webApi.WebClient(secrets.botToken, { slackApiUrl: slack.apiUrl }), now }),
+    resolveGroupMembers,
     now,
     wake: () => undefined,
     catalogDir,
@@ -166,6 +167,8 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
     apiUrl: slack.apiUrl,
     service,
     admins: [PEOPLE.admin],
+    resolveGroupMembers,
+    recordRefusal: (r) => store.events.append({ campaignId: r.campaignId, at: r.at, actor: r.actor, kind: 'auth.refused', data: { action: r.action } }),
     logger,
     now,
     host: '127.0.0.1',

@@ -89,7 +89,7 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   const stateBefore = h.snapshot(STATE_TABLES_IGNORED);
   const refusedBefore = h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['auth.refused'] }).length;
   const globalRefusedBefore = countGlobalRefusals(h);
-  const commands = [`approve ${SEEDED_CAMPAIGN}`, `pause ${SEEDED_CAMPAIGN}`, `resume ${SEEDED_CAMPAIGN}`, `skip ${SEEDED_CAMPAIGN} acme/beta`, `retry ${SEEDED_CAMPAIGN} acme/beta`, 'freeze on'];
+  const commands = [`approve ${SEEDED_CAMPAIGN}`, `pause ${SEEDED_CAMPAIGN}`, `resume ${SEEDED_CAMPAIGN}`, `abort ${SEEDED_CAMPAIGN}`, `skip ${SEEDED_CAMPAIGN} acme/beta`, `retry ${SEEDED_CAMPAIGN} acme/beta`, 'freeze on'];
   for (const text of commands) {
     report.outsiderAttempts++;
     const seen = h.slack.ephemeral(PEOPLE.outsider).length;
@@ -105,6 +105,7 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
     [ACTION.reject, JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId })],
     [ACTION.pause, campaignValue],
     [ACTION.resume, campaignValue],
+    [ACTION.abort, campaignValue],
     [ACTION.abortConfirm, campaignValue],
     [ACTION.retry, JSON.stringify({ c: SEEDED_CAMPAIGN, r: 'acme/beta' })],
     [ACTION.skip, JSON.stringify({ c: SEEDED_CAMPAIGN, r: 'acme/beta' })],

@@ -81,7 +81,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     const c = await service.resume(value.c, user);
     await ephemeral(`:arrow_forward: Resumed *${escapeText(c.name)}*.`);
   });
-  onButton(app, deps, ACTION.abort, CampaignValue, async ({ value, args }) => {
+  onButton(app, deps, ACTION.abort, CampaignValue, async ({ value, user, args }) => {
+    await deps.checkActor(value.c, user, 'abort');
     const status = service.status(value.c);
     await args.respond({ response_type: 'ephemeral', replace_original: false, ...abortConfirmation(status.id, status.name) });
   });

@@ -85,7 +85,9 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
       return;
     }
     case 'abort': {
-      // Confirmation first: status() throws not_found for an unknown id before anything is shown.
+      // Confirmation first, and only to someone who may abort: an outsider is refused (and the
+      // attempt recorded) here, not at the confirm click. An unknown id throws not_found.
+      await ctx.deps.checkActor(command.id, ctx.user, 'abort');
       const status = service.status(command.id);
       await ctx.respond(abortConfirmation(status.id, status.name));
       return;

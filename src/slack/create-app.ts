@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { CampaignService } from '../campaigns/service-types.js';
 import { registerActions } from './actions.js';
+import { createActorCheck, type Refusal } from './check-actor.js';
 import type { SlackMessage } from './blocks/text.js';
 import { createFleetCommand } from './commands.js';
 import type { ListenerDeps } from './deps.js';
@@ -30,6 +31,10 @@ export interface SlackAppDeps {
   apiUrl?: string;
   service: CampaignService;
   admins: string[];
+  /** Members of an approver user group (the service's own resolver), for checks before a confirmation. */
+  resolveGroupMembers: (groupId: string) => Promise<string[]>;
+  /** Records an attempt refused before a confirmation, e.g. as an `auth.refused` event. */
+  recordRefusal: (refusal: Refusal) => void;
   logger: FleetLogger;
   now: () => number;
   routes?: HttpRoute[];
@@ -115,7 +120,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     ...(deps.apiUrl ? { clientOptions: { slackApiUrl: deps.apiUrl } } : {}),
   });
 
-  const listenerDeps: ListenerDeps = { service: deps.service, admins: deps.admins, logger: deps.logger, now: deps.now, buildDigest: deps.buildDigest };
+  const checkActor = createActorCheck({ status: (id) => deps.service.status(id), admins: deps.admins, resolveGroupMembers: deps.resolveGroupMembers, recordRefusal: deps.recordRefusal, now: deps.now });
+  const listenerDeps: ListenerDeps = { service: deps.service, admins: deps.admins, logger: deps.logger, now: deps.now, checkActor, buildDigest: deps.buildDigest };
   app.command('/fleet', createFleetCommand(listenerDeps));
   registerActions(app, listenerDeps);
   registerViews(app, listenerDeps);

@@ -1,5 +1,6 @@
 import type { CampaignService, CampaignStatus } from '../campaigns/service-types.js';
 import type { DigestInput } from './blocks/digest.js';
+import type { ActorCheck } from './check-actor.js';
 import type { SlackMessage } from './blocks/text.js';
 import type { StatusInput } from './blocks/status.js';
 import type { FleetLogger } from './logger.js';
@@ -11,6 +12,8 @@ export interface ListenerDeps {
   admins: string[];
   logger: FleetLogger;
   now: () => number;
+  /** Refuses (and records) an action a person may not take, before Fleet asks them to confirm it. */
+  checkActor: ActorCheck;
   /**
    * The digest message of a channel (with progress since yesterday and the GitHub budget), e.g.
    * `(channel) => buildDigest(store, channel, now())`; without it, one is made from the service.

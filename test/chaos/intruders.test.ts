@@ -21,9 +21,9 @@ test('forged, stale and future Slack requests are refused', () => {
 });
 
 test('an outsider is refused every action through commands and buttons, and each attempt is recorded', () => {
-  expect(report.outsiderAttempts).toBe(14);
-  expect(report.outsiderRefused).toBe(14);
-  expect(report.refusalsRecorded).toBe(14);
+  expect(report.outsiderAttempts).toBe(16);
+  expect(report.outsiderRefused).toBe(16);
+  expect(report.refusalsRecorded).toBe(16);
 });
 
 test('a signed Approve replayed within the window records one decision', () => {

@@ -54,6 +54,8 @@ beforeAll(async () => {
     apiUrl: slack.apiUrl,
     service: fake.service,
     admins: [ADMIN],
+    resolveGroupMembers: async () => [],
+    recordRefusal: (r) => fake.refusals.push({ method: `${r.action} (before confirming)`, actor: r.actor }),
     logger: createLogger(),
     now: Date.now,
     routes: [
@@ -234,6 +236,19 @@ describe('/fleet', () => {
     await vi.waitFor(() => expect(fake.campaign(id)!.state).toBe('aborted'), { timeout: 5000, interval: 20 });
     await vi.waitFor(() => expect(JSON.stringify(slack.ephemeral(OWNER).slice(seen - 1))).toContain('Aborted'), { timeout: 5000, interval: 20 });
   });
+
+  test('abort from an outsider is refused at the command, with who may act, and recorded; no confirmation is shown', async () => {
+    const { id } = await fake.service.start({ catalog: 'not-theirs' }, OWNER);
+    const reply = await command(OUTSIDER, `abort ${id}`);
+    expect(reply.text).toMatch(/^:no_entry: Only <@U0OWNER01>, the approvers \(.*<@U0APPROV1>.*\) or an admin can abort this campaign\.$/);
+    expect(JSON.stringify(reply.blocks ?? [])).not.toContain(ACTION.abortConfirm);
+    expect(fake.refusals).toContainEqual({ method: 'abort (before confirming)', actor: OUTSIDER });
+    expect(fake.calls.filter((c) => c.method === 'abort' && c.args[0] === id)).toHaveLength(0);
+    expect(fake.campaign(id)!.state).toBe('running');
+    // An admin is asked to confirm, as the owner is.
+    expect(JSON.stringify((await command(ADMIN, `abort ${id}`)).blocks)).toContain(ACTION.abortConfirm);
+    expect((await command(OUTSIDER, 'abort c-404')).text).toContain('There is no campaign c-404');
+  });
 });
 
 describe('buttons', () => {
@@ -279,6 +294,18 @@ describe('buttons', () => {
     const seen = slack.ephemeral(OUTSIDER).length;
     await slack.clickButton({ user: OUTSIDER, actionId: ACTION.pause, channel: CHANNEL, messageTs: posted.ts! });
     expect((await nextEphemeral(OUTSIDER, seen)).text).toContain(':no_entry: Only the owner');
+    expect(fake.campaign('c-1')!.state).toBe('running');
+  });
+
+  test('an outsider clicking Abort is refused before the confirmation, and the attempt is recorded', async () => {
+    const posted = await client().chat.postMessage({ channel: CHANNEL, text: 'root', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ACTION.abort, text: { type: 'plain_text', text: 'Abort' }, value: '{"c":"c-1"}' }] }] });
+    const before = fake.refusals.length;
+    const seen = slack.ephemeral(OUTSIDER).length;
+    await slack.clickButton({ user: OUTSIDER, actionId: ACTION.abort, channel: CHANNEL, messageTs: posted.ts! });
+    const reply = await nextEphemeral(OUTSIDER, seen);
+    expect(reply.text).toContain(':no_entry: Only <@U0OWNER01>');
+    expect(JSON.stringify(reply.blocks ?? [])).not.toContain(ACTION.abortConfirm);
+    expect(fake.refusals.slice(before)).toEqual([{ method: 'abort (before confirming)', actor: OUTSIDER }]);
     expect(fake.campaign('c-1')!.state).toBe('running');
   });
 });

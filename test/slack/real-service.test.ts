@@ -66,6 +66,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-slack-real-'));
   store = createStore(openDatabase(join(dir, 'fleet.db')));
   slack = await startFakeSlack({ signingSecret: SECRET, botToken: TOKEN });
+  const resolveGroupMembers = createGroupResolver({ client: new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl }), now: Date.now });
   const service = createCampaignService({
     store,
     catalog: {
@@ -76,11 +77,11 @@ beforeAll(async () => {
     },
     gateway,
     admins: ['U0ADMIN01'],
-    resolveGroupMembers: createGroupResolver({ client: new webApi.WebClient(TOKEN, { slackApiUrl: slack.apiUrl }), now: Date.now }),
+    resolveGroupMembers,
     now: Date.now,
     wake: () => undefined,
   });
-  app = createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: slack.apiUrl, service, admins: ['U0ADMIN01'], logger: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now, buildDigest: (channel) => buildDigest(store, channel, Date.now()) });
+  app = createSlackApp({ signingSecret: SECRET, botToken: TOKEN, apiUrl: slack.apiUrl, service, admins: ['U0ADMIN01'], resolveGroupMembers, recordRefusal: (r) => store.events.append({ campaignId: r.campaignId, at: r.at, actor: r.actor, kind: 'auth.refused', data: { action: r.action } }), logger: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now, buildDigest: (channel) => buildDigest(store, channel, Date.now()) });
   await app.start(0);
   slack.setAppUrl(`http://127.0.0.1:${app.port()}/slack/events`);
 });
@@ -130,6 +131,26 @@ describe('with the real campaign service', () => {
     await slack.clickButton({ user: GROUPIE, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts });
     await vi.waitFor(() => expect(store.gates.get(gateId)!.state).toBe('approved'), { timeout: 5000, interval: 20 });
     expect(store.gates.get(gateId)!.decidedBy).toBe(GROUPIE);
+  });
+
+  test('/fleet abort from an outsider is refused at once and recorded; a group approver is asked to confirm', async () => {
+    seed('c-abort');
+    const reply = async (user: string, text: string) => {
+      const seen = slack.ephemeral(user).length;
+      await slack.sendCommand({ user, channel: CHANNEL, text });
+      return vi.waitFor(() => {
+        const next = slack.ephemeral(user)[seen];
+        if (!next) throw new Error('no reply yet');
+        return next;
+      }, { timeout: 5000, interval: 20 });
+    };
+    const refusal = await reply(OUTSIDER, 'abort c-abort');
+    expect(refusal.text).toBe(`:no_entry: Only <@${OWNER}>, the approvers (<@${APPROVER}>, <!subteam^S0PLATFRM>) or an admin can abort this campaign.`);
+    expect(JSON.stringify(refusal.blocks ?? [])).not.toContain(ACTION.abortConfirm);
+    expect(store.events.list({ campaignId: 'c-abort', kinds: ['auth.refused'] }).map((e) => ({ actor: e.actor, data: e.data }))).toEqual([{ actor: OUTSIDER, data: { action: 'abort' } }]);
+    expect(JSON.stringify((await reply(GROUPIE, 'abort c-abort')).blocks)).toContain(ACTION.abortConfirm);
+    expect(store.campaigns.get('c-abort')!.state).toBe('awaiting-approval');
+    expect(store.events.list({ campaignId: 'c-abort', kinds: ['auth.refused'] })).toHaveLength(1);
   });
 
   test('/fleet digest replies with the digest the engine builds for the channel', async () => {
