@@ -162,7 +162,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
         handler: async (req, res) => {
           const result = await handleWebhook(
             { secret: config.github.webhookSecret, store, wake: () => scheduler.wake(), now, logger },
-            { headers: req.headers, rawBody: req.rawBody.toString('utf8') },
+            { headers: req.headers, rawBody: req.rawBody },
           );
           const text = JSON.stringify(result.body);
           res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8' });

@@ -1,5 +1,5 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Webhooks } from '@octokit/webhooks';
 import { z } from 'zod';
 import { isFinalTargetState } from '../engine/states.js';
 import type { Store, TargetRecord } from '../store/store.js';
@@ -105,7 +105,8 @@ const HANDLED: Record<string, (payload: unknown) => Subject> = {
 
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
-  rawBody: string;
+  /** The body exactly as received: the signature covers these bytes (a string is read as UTF-8). */
+  rawBody: string | Uint8Array;
 }
 
 export interface WebhookResponse {
@@ -127,6 +128,20 @@ function header(headers: WebhookRequest['headers'], name: string): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * Whether `signature` is GitHub's `sha256=<hex>` HMAC-SHA256 of `body` under `secret`, compared in
+ * constant time. Checked by Fleet itself, before the body is read at all, so that an empty or
+ * malformed body with a valid signature is answered 400 (what it is) rather than 401.
+ *
+ * @example verifySignature('s3cret', '{}', 'sha256=' + createHmac('sha256', 's3cret').update('{}').digest('hex')) // true
+ */
+export function verifySignature(secret: string, body: string | Uint8Array, signature: string): boolean {
+  const hex = /^sha256=([0-9a-f]{64})$/.exec(signature)?.[1];
+  if (!hex) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
+}
+
 /** Targets named by the delivery (by PR number, then by head sha), each once. */
 function matchTargets(store: Store, subject: Subject): TargetRecord[] {
   const found = new Map<number, TargetRecord>();
@@ -138,8 +153,8 @@ function matchTargets(store: Store, subject: Subject): TargetRecord[] {
 /**
  * Handles one webhook delivery: verifies `X-Hub-Signature-256` over the raw body, records an event
  * for each matching target, makes those targets due now and wakes the engine. A missing or wrong
- * signature is 401 and changes nothing; malformed JSON is 400; an event Fleet does not use is 202;
- * a delivery id seen before is 200 and changes nothing.
+ * signature is 401 and changes nothing; then an empty body or malformed JSON is 400; an event
+ * Fleet does not use is 202; a delivery id seen before is 200 and changes nothing.
  *
  * @example
  * const result = await handleWebhook(deps, { headers: req.headers, rawBody }); // { status: 200, body: { targets: 1 } }
@@ -148,16 +163,19 @@ export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest):
   const { store, now, logger } = deps;
   const signature = header(request.headers, 'x-hub-signature-256');
   if (!signature) return { status: 401, body: { error: 'Missing X-Hub-Signature-256: set the webhook secret in the GitHub App or repository settings.' } };
-  const verified = await new Webhooks({ secret: deps.secret }).verify(request.rawBody, signature).catch(() => false);
-  if (!verified) {
+  if (!verifySignature(deps.secret, request.rawBody, signature)) {
     logger?.warn('GitHub webhook with a wrong signature refused', { delivery: header(request.headers, 'x-github-delivery') ?? null });
     return { status: 401, body: { error: 'Signature does not match: GITHUB_WEBHOOK_SECRET must equal the secret set on GitHub.' } };
   }
   const event = header(request.headers, 'x-github-event') ?? '';
   const delivery = header(request.headers, 'x-github-delivery');
+  const text = typeof request.rawBody === 'string' ? request.rawBody : Buffer.from(request.rawBody).toString('utf8');
+  if (text.trim() === '') {
+    return { status: 400, body: { error: 'The body is empty: GitHub sends each event as a JSON body; check the webhook content type (application/json) and any proxy in between.' } };
+  }
   let payload: unknown;
   try {
-    payload = JSON.parse(request.rawBody);
+    payload = JSON.parse(text);
   } catch {
     return { status: 400, body: { error: 'The body is not JSON: set the webhook content type to application/json.' } };
   }
@@ -191,7 +209,7 @@ export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest):
   return { status: 200, body: { targets: outcome.matched, woken: outcome.woken } };
 }
 
-async function readRawBody(req: IncomingMessage): Promise<string | undefined> {
+async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -200,7 +218,7 @@ async function readRawBody(req: IncomingMessage): Promise<string | undefined> {
     if (size > MAX_BODY_BYTES) return undefined;
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,7 @@ import { Webhooks } from '@octokit/webhooks';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { createStore, type Store } from '../../src/store/store.js';
-import { createWebhookHandler } from '../../src/github/webhooks.js';
+import { createWebhookHandler, verifySignature } from '../../src/github/webhooks.js';
 
 const SECRET = 'webhook-secret';
 const NOW = 1_000_000;
@@ -41,7 +42,7 @@ afterEach(async () => {
 async function deliver(event: string, payload: unknown, options: { secret?: string | null; delivery?: string; raw?: string } = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const body = options.raw ?? JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? `d-${Math.random()}` };
-  if (options.secret !== null) headers['x-hub-signature-256'] = await new Webhooks({ secret: options.secret ?? SECRET }).sign(body);
+  if (options.secret !== null) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', options.secret ?? SECRET).update(body).digest('hex')}`;
   const response = await fetch(url, { method: 'POST', headers, body });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -86,6 +87,32 @@ describe('GitHub webhooks', () => {
     expect((await deliver('check_run', undefined, { raw: '{"action": ' })).status).toBe(400);
     expect((await deliver('check_run', { action: 'completed' })).status).toBe(400);
     expect(store.events.list({})).toEqual([]);
+  });
+
+  test('an empty body with a valid signature is 400 and says the body is empty; unsigned or wrongly signed it is 401', async () => {
+    for (const event of ['check_run', 'ping']) {
+      const signed = await deliver(event, undefined, { raw: '' });
+      expect(signed.status).toBe(400);
+      expect(signed.body.error).toMatch(/^The body is empty: /);
+    }
+    expect((await deliver('check_run', undefined, { raw: '', secret: null })).status).toBe(401);
+    expect((await deliver('check_run', undefined, { raw: '', secret: 'not-the-secret' })).status).toBe(401);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM github_deliveries').get()).toEqual({ n: 0 });
+    expect(store.events.list({})).toEqual([]);
+    expect(wakes).toBe(0);
+  });
+
+  test('the signature is checked over the exact bytes, in its one form GitHub sends', async () => {
+    const body = Buffer.from('{"zen":"Design for failure. \u00e9"}');
+    const good = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    expect(await new Webhooks({ secret: SECRET }).sign(body.toString('utf8'))).toBe(good);
+    expect(verifySignature(SECRET, body, good)).toBe(true);
+    expect(verifySignature(SECRET, body.toString('utf8'), good)).toBe(true);
+    expect(verifySignature(SECRET, Buffer.concat([body, Buffer.from(' ')]), good)).toBe(false);
+    expect(verifySignature(`${SECRET}x`, body, good)).toBe(false);
+    for (const bad of [good.toUpperCase(), good.slice(0, -2), `${good}00`, good.replace('sha256=', 'sha1='), ` ${good}`, 'sha256=', '']) {
+      expect(verifySignature(SECRET, body, bad)).toBe(false);
+    }
   });
 
   test('an event Fleet does not use is accepted and ignored', async () => {
