@@ -133,7 +133,7 @@ export function buildGateRequest(campaign: CampaignRecord, gate: GateRecord, now
  */
 export function buildGateDecided(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
   const state = gate.state === 'open' ? 'approved' : gate.state;
-  const message = gateDecided({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt, state, decidedBy: gate.decidedBy });
+  const message = gateDecided({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt, state, decidedBy: gate.decidedBy, automatic: gate.decision === 'auto' });
   if (gate.decision === 'auto') return thread(campaign, message, now);
   return { ...thread(campaign, message, now), method: 'chat.update', payload: toPayload(message, { gateId: gate.id }) };
 }

@@ -93,7 +93,7 @@ function clock(at: number): string {
 function describeEvent(e: EventRecord, repoOf: (id: number | null) => string): string {
   const repo = e.targetId ? ` ${repoOf(e.targetId)}` : '';
   const d = e.data;
-  const extra = [d.reason, d.state, d.decision, d.wave !== undefined ? `wave ${Number(d.wave) + 1}` : undefined, typeof d.score === 'number' ? `score ${d.score}` : undefined]
+  const extra = [d.reason, d.state, d.decision, d.wave !== undefined ? `wave ${Number(d.wave) + 1}` : undefined, typeof d.score === 'number' ? `score ${Number(d.score.toFixed(1))}` : undefined]
     .filter((x) => x !== undefined && x !== null && x !== '')
     .map(String)
     .join(', ');
@@ -262,7 +262,8 @@ async function main(): Promise<number> {
       // Let the notify job deliver what the last transitions queued before reading the channel.
       await waitFor(() => fleet.store.outbox.pendingCount() === 0, 30_000).catch(() => undefined);
       const pulls = github.state.listPulls();
-      say(`GitHub: ${pulls.length} pull requests, ${pulls.filter((p) => p.merged).length} merged; ${github.requestLog.length} API requests.`);
+      const repos = new Set(pulls.map((p) => p.repo)).size;
+      say(`GitHub: ${pulls.length} pull requests in ${repos} repositories, ${pulls.filter((p) => p.merged).length} merged; ${github.requestLog.length} API requests.`);
       const stats = slack.stats();
       say(`Slack: ${stats.posts} posts, ${stats.updates} updates.`);
       if (options.headless) {

@@ -106,10 +106,23 @@ export function gateRequest(input: GateRequestInput): SlackMessage {
 export interface GateDecidedInput extends GateRequestInput {
   state: 'approved' | 'rejected' | 'expired' | 'cancelled';
   decidedBy: string | null;
+  /** Decided by the policy (confidence at or above `auto`): no request was posted, nobody is asked. */
+  automatic?: boolean;
 }
 
 /** The gate message after a decision: the same text, the buttons replaced by who decided. */
 export function gateDecided(input: GateDecidedInput): SlackMessage {
+  if (input.automatic && input.state === 'approved') {
+    const then = input.wave + 1 < input.waveCount ? `; wave ${input.wave + 2} starts when it is done` : '';
+    const score = Math.round(input.confidence.score);
+    return {
+      text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} merges on its own (confidence ${score}/100)`),
+      blocks: [
+        section(`:white_check_mark: *Wave ${input.wave + 1} of ${input.waveCount} merges on its own*: confidence *${score}/100*, no approval needed${then}.`, `gate:${input.gateId}`),
+        ...breakdownBlocks(input.confidence, 10),
+      ],
+    };
+  }
   const request = gateRequest(input);
   const withoutButtons = request.blocks.filter((b) => b.type !== 'actions');
   const by = input.decidedBy ? ` by ${mention(input.decidedBy)}` : '';

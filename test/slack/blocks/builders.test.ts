@@ -179,6 +179,13 @@ describe('thread posts', () => {
     expect(buttons(decided)).toEqual([]);
     expect(allText(decided)).toContain('Approved by <@U0APPROVER>');
     expectWithinLimits(decided);
+    // Decided by the policy: nobody was asked, so nobody is mentioned or told an approval is needed.
+    const automatic = gateDecided({ ...input, state: 'approved', decidedBy: 'engine', automatic: true });
+    expect(buttons(automatic)).toEqual([]);
+    expect(allText(automatic)).toContain('Wave 1 of 4 merges on its own');
+    expect(allText(automatic)).not.toContain('Approval needed');
+    expect(allText(automatic)).not.toMatch(/<@U1AAA>|<!subteam/);
+    expectWithinLimits(automatic);
   });
 
   test('needsAttention has Retry / Skip with the repo, and escapes the reason', () => {
