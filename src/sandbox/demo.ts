@@ -254,9 +254,11 @@ async function main(): Promise<number> {
     if (final) {
       say(`\nCampaign ${final.id} is ${final.state}${final.stateReason ? `: ${final.stateReason}` : ''}.`);
       if (final.state === 'completed') {
-        say(`\n> /fleet digest`);
+        say(`\n> /fleet digest   (what the daily digest will say in this channel)`);
+        const seen = slack.ephemeral(OWNER).length;
         await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: 'digest' });
-        await sleep(2_000);
+        const digest = await waitFor(() => slack.ephemeral(OWNER).length > seen && slack.ephemeral(OWNER).at(-1), 30_000);
+        for (const line of renderMessage(digest)) say(`  ${line}`);
         exitCode = 0;
       }
       // Let the notify job deliver what the last transitions queued before reading the channel.

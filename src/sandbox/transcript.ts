@@ -23,6 +23,9 @@ export function plainMrkdwn(text: string): string {
     .replace(/<(https?:[^>]+)>/g, '$1')
     .replace(/<@([A-Z0-9]+)>/g, '@$1')
     .replace(/<!subteam\^([A-Z0-9]+)(\|[^>]*)?>/g, '@$1')
+    .replace(/<!date\^(\d+)\^[^|>]*(\|[^>]*)?>/g, (_, seconds: string) => `${new Date(Number(seconds) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`)
+    .replace(/<#([A-Z0-9]+)\|([^>]+)>/g, '#$2')
+    .replace(/<#([A-Z0-9]+)>/g, '#$1')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

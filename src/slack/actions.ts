@@ -47,6 +47,14 @@ export function markDecided(blocks: Block[], verdict: string): Block[] {
   return [...blocks.filter((b) => b.type !== 'actions'), context([verdict])];
 }
 
+/** Updates the clicked message in place (its buttons replaced by who did what), so nobody clicks it again. */
+async function markClicked(args: ButtonArgs, text: string, verdict: string): Promise<void> {
+  const message = args.body.message;
+  const channel = args.body.channel?.id;
+  if (!message?.ts || !channel) return;
+  await args.client.chat.update({ channel, ts: message.ts, text, blocks: markDecided((message.blocks ?? []) as Block[], verdict) });
+}
+
 /**
  * Registers the buttons: Approve / Reject, Pause / Resume / Abort (with confirmation), Retry /
  * Skip, Revert wave, and Launch / Cancel on a preview.
@@ -62,14 +70,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   ] as const) {
     onButton(app, deps, id, GateValue, async ({ value, user, args }) => {
       const gate = await service[decide](value.c, user, value.g);
-      const message = args.body.message;
-      const channel = args.body.channel?.id;
       const verdict = `${gate.state === 'approved' ? ':white_check_mark: Approved' : ':no_entry_sign: Rejected'} by ${mention(user)}`;
-      // The gate message is updated in place so nobody clicks a decided gate again.
-      if (message?.ts && channel) {
-        const blocks = markDecided((message.blocks ?? []) as Block[], verdict);
-        await args.client.chat.update({ channel, ts: message.ts, text: `Gate ${gate.state}`, blocks });
-      }
+      await markClicked(args, `Gate ${gate.state}`, verdict);
     });
   }
 
@@ -90,12 +92,14 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     const c = await service.abort(value.c, user, 'aborted from Slack');
     await replace({ text: `:x: Aborted *${escapeText(c.name)}* (\`${c.id}\`).` });
   });
-  onButton(app, deps, ACTION.retry, TargetValue, async ({ value, user, ephemeral }) => {
+  onButton(app, deps, ACTION.retry, TargetValue, async ({ value, user, ephemeral, args }) => {
     const t = await service.retry(value.c, value.r, user);
+    await markClicked(args, `${t.repo} retried`, `:repeat: Retried by ${mention(user)}`);
     await ephemeral(`:repeat: \`${escapeText(t.repo)}\` will run again.`);
   });
-  onButton(app, deps, ACTION.skip, TargetValue, async ({ value, user, ephemeral }) => {
+  onButton(app, deps, ACTION.skip, TargetValue, async ({ value, user, ephemeral, args }) => {
     const t = await service.skip(value.c, value.r, user, 'skipped from Slack');
+    await markClicked(args, `${t.repo} skipped`, `:fast_forward: Skipped by ${mention(user)}`);
     await ephemeral(`:fast_forward: \`${escapeText(t.repo)}\` is skipped.`);
   });
   onButton(app, deps, ACTION.revertWave, WaveValue, async ({ value, user, ephemeral }) => {

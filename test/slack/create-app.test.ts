@@ -313,13 +313,20 @@ describe('buttons', () => {
 describe('Retry / Skip / Revert wave and App Home', () => {
   const client = () => new webApi.WebClient(BOT_TOKEN, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
 
-  test('Retry and Skip on a target that needs attention reach the service with the repo', async () => {
-    const posted = await client().chat.postMessage({ channel: CHANNEL, ...needsAttention({ campaignId: 'c-1', repo: 'acme/web', reason: 'checks fail', prUrl: null }) });
-    for (const [actionId, method, words] of [[ACTION.retry, 'retry', 'will run again'], [ACTION.skip, 'skip', 'is skipped']] as const) {
+  test('Retry and Skip on a target that needs attention reach the service with the repo, and the message loses its buttons', async () => {
+    for (const [actionId, method, words, verdict] of [
+      [ACTION.retry, 'retry', 'will run again', `:repeat: Retried by <@${OWNER}>`],
+      [ACTION.skip, 'skip', 'is skipped', `:fast_forward: Skipped by <@${OWNER}>`],
+    ] as const) {
+      const posted = await client().chat.postMessage({ channel: CHANNEL, ...needsAttention({ campaignId: 'c-1', repo: 'acme/web', reason: 'checks fail', prUrl: null }) });
       const seen = slack.ephemeral(OWNER).length;
       await slack.clickButton({ user: OWNER, actionId, channel: CHANNEL, messageTs: posted.ts! });
       expect((await nextEphemeral(OWNER, seen)).text).toContain(words);
       expect(fake.calls.filter((c) => c.method === method).at(-1)!.args.slice(0, 2)).toEqual(['c-1', 'acme/web']);
+      const updated = slack.messages(CHANNEL).find((m) => m.ts === posted.ts)!;
+      expect(JSON.stringify(updated.blocks)).not.toContain(actionId);
+      expect(JSON.stringify(updated.blocks)).toContain(verdict);
+      expect(JSON.stringify(updated.blocks)).toContain('acme/web');
     }
   });
 
