@@ -21,6 +21,8 @@ interface ChaosFigures {
   properties: PropertyReport[];
   intruders: IntruderReport;
   failures: string[];
+  /** The whole run, wall clock. */
+  durationMs: number;
 }
 
 function readOptions(argv: string[]) {
@@ -66,8 +68,17 @@ export const FAULT_MIX = {
   slack: { rateLimitRate: 0.15, errorRate: 0.1, retryAfterSeconds: 1 },
 } as const;
 
+/** The injected GitHub faults by kind, from the counts per status (0 is a dropped connection, 403 a secondary limit). */
+function describeGithubFaults(statuses: Readonly<Record<string, number>>): string {
+  const count = (test: (status: number) => boolean) => Object.entries(statuses).reduce((n, [status, k]) => (test(Number(status)) ? n + k : n), 0);
+  const total = count(() => true);
+  if (total === 0) return 'none';
+  return `${total} (5xx ${count((s) => s >= 500)}, 429 ${count((s) => s === 429)}, secondary limits ${count((s) => s === 403)}, dropped connections ${count((s) => s === 0)})`;
+}
+
 async function main(): Promise<number> {
   const options = readOptions(process.argv.slice(2));
+  const started = Date.now();
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const figures: Partial<ChaosFigures> = {};
   const failures: string[] = [];
@@ -108,7 +119,7 @@ async function main(): Promise<number> {
   const describe = (r: CampaignRunReport) => {
     say(`  ${r.targets} targets, campaign ${r.finalState} in ${Math.round(r.durationMs / 1000)} s; targets ${JSON.stringify(r.targetStates)}`);
     say(`  kills ${r.kills}, restarts ${r.restarts}; PRs ${r.pullRequests}, merged ${r.merged}; approvals clicked ${r.approvalsClicked}, recorded ${r.approvalsRecorded}; Slack posts ${r.slackPosts}`);
-    say(`  GitHub requests ${r.githubRequests}, faults injected ${JSON.stringify(r.githubFaults)}; Slack 429s ${r.slackRateLimited}, 5xx ${r.slackServerErrors}; secrets in ${r.logLines} log lines: ${r.secretsInLog}`);
+    say(`  GitHub requests ${r.githubRequests}, faults injected ${describeGithubFaults(r.githubFaults)}; Slack 429s ${r.slackRateLimited}, 5xx ${r.slackServerErrors}; secrets in ${r.logLines} log lines: ${r.secretsInLog}`);
     for (const f of r.failures) say(`  LOST OR DUPLICATED: ${f}`);
   };
 
@@ -135,6 +146,14 @@ async function main(): Promise<number> {
   }
 
   figures.failures = failures;
+  figures.durationMs = Date.now() - started;
+  const runs = [figures.crash, figures.faults].filter((r): r is CampaignRunReport => r !== undefined);
+  const kills = runs.reduce((n, r) => n + r.kills, 0);
+  const faults = runs.reduce((n, r) => n + Object.values(r.githubFaults).reduce((a, b) => a + b, 0) + r.slackRateLimited + r.slackServerErrors, 0);
+  const inputs = (figures.properties ?? []).reduce((n, p) => n + p.cases, 0);
+  const i = figures.intruders;
+  const refused = i ? i.forgedSlackRefused + i.outsiderRefused + i.forgedWebhooksRefused + i.catalogEscapesRefused + i.codemodEscapesRefused + i.hostileRegexStopped : 0;
+  say(`\nIn ${Math.round(figures.durationMs / 1000)} s: ${kills} SIGKILLs survived, ${faults} faults injected, ${inputs} bad inputs tried, ${refused} intrusions stopped.`);
   if (options.out) writeFileSync(options.out, `${JSON.stringify(figures, null, 2)}\n`);
   say(failures.length === 0 ? '\nNothing lost, duplicated, crashed or let through.' : `\n${failures.length} problems:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   return failures.length === 0 ? 0 : 1;
