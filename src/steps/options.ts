@@ -42,6 +42,8 @@ export const MergeOptions = z.strictObject({
 export type MergeOptions = z.infer<typeof MergeOptions>;
 export const BakeOptions = z.strictObject({
   duration: Duration.prefault('1h'),
+  /** Judge a failing bake again on a second window of the same length before failing the target. */
+  confirm: z.boolean().default(true),
 });
 export const CloseOptions = z.strictObject({
   deleteBranch: z.boolean().default(true),
