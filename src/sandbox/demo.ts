@@ -86,6 +86,17 @@ function readOptions(argv: string[]): DemoOptions {
   };
 }
 
+/** Set by Ctrl-C (or SIGTERM): the script stops where it is and the sandbox shuts down cleanly. */
+let stopRequested = false;
+const stopWaiters: (() => void)[] = [];
+function requestStop(): void {
+  stopRequested = true;
+  for (const wake of stopWaiters.splice(0)) wake();
+}
+function untilStopped(): Promise<void> {
+  return stopRequested ? Promise.resolve() : new Promise((resolveStop) => stopWaiters.push(resolveStop));
+}
+
 function clock(at: number): string {
   return new Date(at).toISOString().slice(11, 19);
 }
@@ -150,6 +161,10 @@ async function runScript(fleet: RunningFleet, slack: FakeSlack, options: DemoOpt
     }
     const current = store.campaigns.get(campaign.id)!;
     if (current.state === 'completed' || current.state === 'aborted' || current.state === 'halted') return current;
+    if (stopRequested) {
+      say(`\nStopped while the campaign was ${current.state}; its state is kept in ${options.dataDir}.`);
+      return undefined;
+    }
     if (options.headless && Date.now() > deadline) {
       say(`\nThe campaign did not finish within ${options.timeoutSeconds} s (state: ${current.state}).`);
       return current;
@@ -197,6 +212,8 @@ function sleep(ms: number): Promise<void> {
 
 async function main(): Promise<number> {
   const options = readOptions(process.argv.slice(2));
+  process.once('SIGINT', requestStop);
+  process.once('SIGTERM', requestStop);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const signingSecret = 'sandbox-signing-secret';
   const webhookSecret = 'sandbox-webhook-secret';
@@ -249,6 +266,7 @@ async function main(): Promise<number> {
   say(`  data and log:  ${options.dataDir}`);
 
   let exitCode = 1;
+  let failed = false;
   try {
     const final = await runScript(fleet, slack, options, say);
     if (final) {
@@ -279,7 +297,9 @@ async function main(): Promise<number> {
   } catch (error) {
     say(`\nThe demo stopped: ${describeError(error)} (the log is in ${logFile})`);
     exitCode = 1;
+    failed = true;
   }
+  const interrupted = stopRequested;
 
   if (options.headless) {
     await fleet.stop();
@@ -288,16 +308,17 @@ async function main(): Promise<number> {
     log.end();
     return exitCode;
   }
-  say(`\nThe sandbox keeps running: open ${slack.url}/ and type /fleet help. Ctrl-C stops it.`);
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', () => resolveStop());
-    process.once('SIGTERM', () => resolveStop());
-  });
+  if (!stopRequested) {
+    say(`\nThe sandbox keeps running: open ${slack.url}/ and type /fleet help. Ctrl-C stops it.`);
+    await untilStopped();
+  }
   await fleet.stop();
   await slack.close();
   await github.close();
   log.end();
-  return 0;
+  // Exploring the page, then Ctrl-C, is a normal end; Ctrl-C during the script is an interruption
+  // (130, as shells report it); a script that broke is 1.
+  return failed ? 1 : interrupted ? 130 : 0;
 }
 
 main().then(
