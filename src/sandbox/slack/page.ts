@@ -90,7 +90,10 @@ const SCRIPT = String.raw`
     pause_button: '\u23f8\ufe0f', arrow_forward: '\u25b6\ufe0f', no_entry: '\u26d4', bar_chart: '\ud83d\udcca', bird: '\ud83d\udc26',
     tada: '\ud83c\udf89', lock: '\ud83d\udd12', eyes: '\ud83d\udc40', heavy_check_mark: '\u2714\ufe0f', information_source: '\u2139\ufe0f',
     rotating_light: '\ud83d\udea8', stopwatch: '\u23f1\ufe0f', memo: '\ud83d\udcdd', gear: '\u2699\ufe0f', octagonal_sign: '\ud83d\uded1',
-    leftwards_arrow_with_hook: '\u21a9\ufe0f', recycle: '\u267b\ufe0f', ice_cube: '\ud83e\uddca', fire: '\ud83d\udd25' };
+    leftwards_arrow_with_hook: '\u21a9\ufe0f', recycle: '\u267b\ufe0f', ice_cube: '\ud83e\uddca', fire: '\ud83d\udd25',
+    raised_hand: '\u270b', rewind: '\u23ea', repeat: '\ud83d\udd01', fast_forward: '\u23e9', double_vertical_bar: '\u23f8\ufe0f',
+    no_entry_sign: '\ud83d\udeab', white_circle: '\u26aa', sunny: '\u2600\ufe0f', mag: '\ud83d\udd0d', large_blue_circle: '\ud83d\udd35',
+    grey_exclamation: '\u2755', checkered_flag: '\ud83c\udfc1', arrows_counterclockwise: '\ud83d\udd04' };
   var state = null;
   var version = -1;
   var ui = { user: localStorage.getItem('fleet-sandbox-user') || 'U0OWNER01', channel: null, thread: null, home: false, dismissed: {}, modalKey: null, errors: {} };
@@ -130,6 +133,11 @@ const SCRIPT = String.raw`
       if (target.charAt(0) === '@') return keep('<span class="mention">@' + escapeHtml(userName(target.slice(1))) + '</span>');
       if (target.charAt(0) === '#') return keep('<span class="mention">#' + escapeHtml(label || channelName(target.slice(1))) + '</span>');
       if (target.indexOf('!subteam^') === 0) return keep('<span class="mention">' + escapeHtml(label || '@' + groupHandle(target.slice(9))) + '</span>');
+      if (target.indexOf('!date^') === 0) {
+        // <!date^seconds^format|fallback>: shown in the reader's own time zone, as Slack does.
+        var seconds = Number(target.split('^')[1]);
+        return keep(escapeHtml(isFinite(seconds) ? new Date(seconds * 1000).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' }) : label));
+      }
       if (target.charAt(0) === '!') return keep('<span class="mention">@' + escapeHtml(target.slice(1)) + '</span>');
       if (/^(https?:|mailto:)/.test(target)) {
         return keep('<a href="' + escapeHtml(target) + '" target="_blank" rel="noopener noreferrer">' + escapeHtml(label || target) + '</a>');
@@ -144,7 +152,7 @@ const SCRIPT = String.raw`
     text = text.replace(/(^|[\s(])~([^~\n]+)~(?=$|[\s).,!?:;])/g, '$1<s>$2</s>');
     text = text.replace(/:([a-z0-9_+-]+):/g, function (all, name) { return EMOJI[name] || all; });
     text = text.split('\n').map(function (line) {
-      return line.indexOf('&gt; ') === 0 ? '<blockquote>' + line.slice(5) + '</blockquote>' : line;
+      return line.indexOf('&gt;') === 0 ? '<blockquote>' + line.slice(4).replace(/^ /, '') + '</blockquote>' : line;
     }).join('\n').replace(/\n/g, '<br>').replace(/<\/blockquote><br>/g, '</blockquote>');
     return text.replace(/\u0000(\d+)\u0000/g, function (_, index) { return stash[Number(index)]; });
   }

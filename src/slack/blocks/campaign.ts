@@ -96,7 +96,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   });
   blocks.push(...packLines(waveLines, 5, 'waves'));
   blocks.push(section(`*Targets* ${formatCounts(input.counts)}`));
-  const confidence = input.confidence === null ? 'not yet measured' : `*${Math.round(input.confidence)}*/100`;
+  const confidence = input.confidence === null ? 'not yet measured' : `*${Math.round(input.confidence)}/100*`;
   const gate = input.openGate
     ? ` · :raised_hand: ${input.openGate.kind === 'rollback' ? 'rollback offer' : 'gate'} open at wave ${input.openGate.wave + 1} (see thread)`
     : '';

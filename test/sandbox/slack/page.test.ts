@@ -127,6 +127,26 @@ describe.runIf(chromiumAvailable)('the page in Chromium', () => {
     await page.locator('nav button', { hasText: 'fleet-payments' }).click();
   });
 
+  test('dates, quotes and the emoji Fleet uses render as in Slack', async () => {
+    await fetch(`${slack.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channel: 'C0FLEET001',
+        text: 'x',
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':raised_hand: Expires <!date^1795410479^{date_short_pretty} {time}|later>.\n>`build` fails on main too\n:fast_forward: Skipped' } }],
+      }),
+    });
+    const message = page.locator('.message', { hasText: 'fails on main too' });
+    await message.waitFor();
+    const text = await message.innerText();
+    expect(text).toContain('\u270b Expires');
+    expect(text).not.toContain('date^');
+    expect(text).toContain('2026');
+    expect(await message.locator('blockquote code').innerText()).toBe('build');
+    expect(text).toContain('\u23e9 Skipped');
+  });
+
   test('message text cannot inject HTML', async () => {
     await fetch(`${slack.apiUrl}chat.postMessage`, {
       method: 'POST',

@@ -89,7 +89,7 @@ describe('rootMessage', () => {
     const text = allText(m);
     expect(text).toContain('43/100');
     expect(text).toContain('succeeded *41*');
-    expect(text).toContain('*91*/100');
+    expect(text).toContain('*91/100*');
     expect(text).toContain('gate open at wave 2');
     expectWithinLimits(m);
   });
