@@ -113,6 +113,7 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
   'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
   'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+  'POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest',
   'GET /repos/{owner}/{repo}/commits/{ref}/status',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection',
   'GET /rate_limit',
@@ -217,6 +218,9 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number, sha: base }), 409);
     await author.rest.pulls.merge({ ...repo, pull_number: number, sha: commit.data.sha, merge_method: 'squash' });
     await author.rest.pulls.get({ ...repo, pull_number: number });
+    // GitHub documents only 201 for a re-run request; its 403/404 answers are tested in the fake's own tests.
+    const runs = await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
+    await author.rest.checks.rerequestSuite({ ...repo, check_suite_id: runs.data.check_runs[0]?.check_suite?.id ?? 0 });
     await author.rest.rateLimit.get();
   });
 

@@ -254,6 +254,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       updated_at: runs.map((run) => run.completedAt ?? run.startedAt).sort().at(-1),
       latest_check_runs_count: runs.length,
       check_runs_url: `${url}/check-suites/${first.suiteId}/check-runs`,
+      rerequestable: world.getRepo(first.owner, first.repo).ci?.rerequestable !== false,
     };
   }
 
@@ -280,7 +281,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
   }
 
   function combinedStatus(record: RepoRecord, sha: string): Record<string, unknown> {
-    const runs = world.runsFor(record, sha);
+    // A commit status per context: a re-run's status replaces the earlier one, as on GitHub.
+    const runs = world.latestRunsFor(record, sha);
     const states = runs.map(statusState);
     const state = states.some((s) => s === 'failure' || s === 'error') ? 'failure' : states.length > 0 && states.every((s) => s === 'success') ? 'success' : 'pending';
     return {

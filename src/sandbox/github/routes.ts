@@ -419,9 +419,18 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (!sha) failHttp(404, 'Not Found');
     const name = request.query.get('check_name');
     const status = request.query.get('status');
-    const runs = world.runsFor(repo, sha).filter((run) => (!name || run.name === name) && (!status || run.status === status));
+    // GitHub's default `filter=latest` lists only the newest run of each check; `all` adds earlier attempts.
+    const all = request.query.get('filter') === 'all';
+    const runs = (all ? world.runsFor(repo, sha) : world.latestRunsFor(repo, sha)).filter((run) => (!name || run.name === name) && (!status || run.status === status));
     const { page, headers } = paginate(runs, request);
     return { status: 200, body: { total_count: runs.length, check_runs: page.map(render.checkRun) }, headers };
+  });
+
+  add('POST', '/repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest', (request) => {
+    const repo = repoOf(request.params);
+    world.rerequestSuite(repo, Number(request.params.check_suite_id));
+    // GitHub answers 201 with an empty object.
+    return { status: 201, body: {} };
   });
 
   add('GET', '/repos/{owner}/{repo}/commits/{ref}/status', (request) => {

@@ -120,6 +120,7 @@ const SeedRepoBody = z.object({
       durationMs: z.number().min(0),
       flakyRate: z.number().min(0).max(1).optional(),
       failWhenDependency: z.object({ name: z.string(), atLeast: z.string() }).optional(),
+      rerequestable: z.boolean().optional(),
     })
     .optional(),
 });

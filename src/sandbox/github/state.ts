@@ -15,12 +15,14 @@ export interface CiProfile {
   checks: string[];
   outcome: CiOutcome;
   durationMs: number;
-  /** Share of flaky runs that fail (default 0.3), decided per commit and check, deterministically. */
+  /** Share of flaky runs that fail (default 0.3), decided per commit, check and attempt, deterministically. */
   flakyRate?: number;
   /** Ground truth for "this change breaks CI": true makes every check fail on that commit. */
   failWhen?: (files: Record<string, string>) => boolean;
   /** The same as `failWhen`, in a form that travels over HTTP: fails when the dependency is at or above the version. */
   failWhenDependency?: { name: string; atLeast: string };
+  /** False: GitHub refuses to re-run this CI's check suites (403), as for a suite that is not rerequestable. Default true. */
+  rerequestable?: boolean;
 }
 
 export interface BranchProtection {
@@ -110,6 +112,8 @@ export interface CheckRunRecord {
   headSha: string;
   headBranch: string;
   name: string;
+  /** 1 for the run a push started; a re-run of the suite adds a run with the next attempt. */
+  attempt: number;
   status: 'queued' | 'in_progress' | 'completed';
   conclusion: CheckConclusion | null;
   /** What the run will conclude when due; null for a manual check. */
@@ -231,15 +235,34 @@ export function createWorld(deps: WorldDeps) {
     return objects.ancestors(b).find((sha) => ofA.has(sha));
   }
 
-  function planConclusion(repo: RepoRecord, sha: string, name: string): CheckConclusion | null {
+  /**
+   * What a run will conclude. A change that breaks CI breaks every attempt; a flaky check rolls
+   * again on each attempt (the first attempt keeps the key it always had), so a re-run usually passes.
+   */
+  function planConclusion(repo: RepoRecord, sha: string, name: string, attempt = 1): CheckConclusion | null {
     const ci = repo.ci;
     if (!ci || ci.outcome === 'manual') return null;
     const files = objects.readFiles(sha);
     if (ci.failWhen?.(files)) return 'failure';
     if (ci.failWhenDependency && hasDependencyAtLeast(files, ci.failWhenDependency.name, ci.failWhenDependency.atLeast)) return 'failure';
     if (ci.outcome === 'fail' || ci.outcome === 'fail-on-default') return 'failure';
-    if (ci.outcome === 'flaky') return unitHash(`${sha}:${name}`) < (ci.flakyRate ?? 0.3) ? 'failure' : 'success';
+    if (ci.outcome === 'flaky') return unitHash(attempt === 1 ? `${sha}:${name}` : `${sha}:${name}:${attempt}`) < (ci.flakyRate ?? 0.3) ? 'failure' : 'success';
     return 'success';
+  }
+
+  /** The newest run of each check name (a re-run adds runs; GitHub's `filter=latest` shows only these). */
+  function latestRuns(runs: readonly CheckRunRecord[]): CheckRunRecord[] {
+    const byName = new Map<string, CheckRunRecord>();
+    for (const run of runs) {
+      const seen = byName.get(run.name);
+      if (!seen || run.id > seen.id) byName.set(run.name, run);
+    }
+    return runs.filter((run) => byName.get(run.name) === run);
+  }
+
+  /** The latest runs of a check suite. */
+  function suiteRuns(suiteId: number): CheckRunRecord[] {
+    return latestRuns(checkRuns.filter((run) => run.suiteId === suiteId));
   }
 
   function startChecks(repo: RepoRecord, sha: string, branch: string, completeNow: boolean): void {
@@ -260,6 +283,7 @@ export function createWorld(deps: WorldDeps) {
         headSha: sha,
         headBranch: branch,
         name,
+        attempt: 1,
         status: done ? 'completed' : 'queued',
         conclusion: done ? planned : null,
         planned,
@@ -276,8 +300,37 @@ export function createWorld(deps: WorldDeps) {
     run.completedAt = iso(now());
     deps.emit({ kind: 'check_run', run });
     deps.emit({ kind: 'status', run });
-    const suite = checkRuns.filter((other) => other.suiteId === run.suiteId);
+    const suite = suiteRuns(run.suiteId);
     if (suite.every((other) => other.status === 'completed')) deps.emit({ kind: 'check_suite', runs: suite });
+  }
+
+  /**
+   * GitHub's "Rerequest a check suite": the suite goes back to queued and its CI runs again. Like
+   * GitHub Actions (which re-runs the whole workflow run), every completed run of the suite gets a
+   * new run with the next attempt, completed after the CI's duration; runs still going are left
+   * alone. GitHub sends the `check_suite` `rerequested` webhook only to the app that owns the
+   * suite (here the CI), so the repository's webhook hears only the new runs' `completed` events.
+   */
+  function rerequestSuite(repo: RepoRecord, suiteId: number): void {
+    const suite = suiteRuns(suiteId).filter((run) => run.owner === repo.owner && run.repo === repo.name);
+    if (suite.length === 0) failHttp(404, 'Not Found');
+    if (repo.ci?.rerequestable === false) failHttp(403, 'This check suite is not rerequestable');
+    const startedAt = now();
+    for (const run of suite) {
+      if (run.status !== 'completed') continue;
+      const attempt = run.attempt + 1;
+      checkRuns.push({
+        ...run,
+        id: newId(),
+        attempt,
+        status: 'queued',
+        conclusion: null,
+        planned: planConclusion(repo, run.headSha, run.name, attempt),
+        startedAt: iso(startedAt),
+        completedAt: null,
+        dueAt: startedAt + (repo.ci?.durationMs ?? 0),
+      });
+    }
   }
 
   /** Completes every check run whose time has come; called on each request and on `advance`. */
@@ -353,6 +406,11 @@ export function createWorld(deps: WorldDeps) {
     return checkRuns.filter((run) => run.owner === repo.owner && run.repo === repo.name && run.headSha === sha);
   }
 
+  /** The newest run of each check on a commit: what GitHub's merge rules and statuses look at. */
+  function latestRunsFor(repo: RepoRecord, sha: string): CheckRunRecord[] {
+    return latestRuns(runsFor(repo, sha));
+  }
+
   /** Three-way merge of flat trees; undefined on a conflict. */
   function mergeTrees(baseSha: string | undefined, oursSha: string, theirsSha: string): FlatTree | undefined {
     const treeOf = (commitSha: string | undefined): FlatTree => {
@@ -384,7 +442,7 @@ export function createWorld(deps: WorldDeps) {
   }
 
   function checksPassing(repo: RepoRecord, sha: string, required: string[]): boolean {
-    const runs = runsFor(repo, sha);
+    const runs = latestRunsFor(repo, sha);
     return required.every((name) => runs.some((run) => run.name === name && run.status === 'completed' && ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')));
   }
 
@@ -397,7 +455,7 @@ export function createWorld(deps: WorldDeps) {
     if (!mergeTrees(mergeBase(baseSha, pull.headSha), baseSha, pull.headSha)) return { mergeable: false, state: 'dirty' };
     const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
     if (protection && (!checksPassing(repo, pull.headSha, protection.requiredChecks) || approvals(pull) < (protection.requiredApprovals ?? 0))) return { mergeable: true, state: 'blocked' };
-    const failing = runsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
+    const failing = latestRunsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
     return { mergeable: true, state: failing ? 'unstable' : 'clean' };
   }
 
@@ -557,6 +615,9 @@ export function createWorld(deps: WorldDeps) {
     seedRepo,
     getPull,
     runsFor,
+    latestRunsFor,
+    suiteRuns,
+    rerequestSuite,
     mergeability,
     mergePull,
     openPull,

@@ -69,7 +69,7 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
         };
       case 'check_run': {
         const run = deps.render.checkRun(event.run);
-        const suite = deps.render.checkSuite(deps.world.checkRuns.filter((other) => other.suiteId === event.run.suiteId));
+        const suite = deps.render.checkSuite(deps.world.suiteRuns(event.run.suiteId));
         return { name: 'check_run', payload: { action: 'completed', check_run: { ...run, check_suite: suite }, ...envelope(event.run.owner, event.run.repo, 'github-actions[bot]') } };
       }
       case 'check_suite': {

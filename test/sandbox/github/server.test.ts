@@ -312,6 +312,76 @@ describe('CI and webhooks', () => {
     expect(broken.fake.state.checkRuns('acme', 'api', brokenMain).map((run) => run.conclusion)).toEqual(['failure']);
   });
 
+  test('rerequesting a check suite re-runs its checks as new attempts: flaky ones roll again, ones the change breaks fail again', async () => {
+    const hook = await receiver();
+    const names = Array.from({ length: 12 }, (_, i) => `check-${i}`);
+    const { fake, octokit, tick } = await setup({ webhook: { url: hook.url, secret: 'shh' } }, { ci: { checks: names, outcome: 'flaky', flakyRate: 0.5, durationMs: 1000 } });
+    const { sha } = await pushBranch(octokit, 'fleet/lodash');
+    tick(1000);
+    const first = (await octokit.rest.checks.listForRef({ ...repo, ref: sha, per_page: 100 })).data.check_runs;
+    const suiteId = first[0]?.check_suite?.id ?? 0;
+    await fake.state.flushWebhooks();
+    hook.received.length = 0;
+
+    const answer = await octokit.rest.checks.rerequestSuite({ ...repo, check_suite_id: suiteId });
+    expect(answer.status).toBe(201);
+    expect(answer.data).toEqual({});
+    const queued = (await octokit.rest.checks.listForRef({ ...repo, ref: sha, per_page: 100 })).data;
+    expect(queued.check_runs.map((run) => [run.status, run.check_suite?.id])).toEqual(names.map(() => ['queued', suiteId]));
+    expect(queued.check_runs.every((run, i) => run.id > (first[i]?.id ?? Infinity))).toBe(true);
+    expect((await octokit.rest.checks.listForRef({ ...repo, ref: sha, filter: 'all', per_page: 100 })).data.total_count).toBe(2 * names.length);
+    expect((await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: sha })).data).toMatchObject({ state: 'pending', total_count: names.length });
+
+    tick(1000);
+    const second = (await octokit.rest.checks.listForRef({ ...repo, ref: sha, per_page: 100 })).data.check_runs;
+    expect(second.every((run) => run.status === 'completed')).toBe(true);
+    // The attempt is part of what decides a flaky check, so the re-run does not repeat the first verdicts.
+    expect(second.map((run) => run.conclusion)).not.toEqual(first.map((run) => run.conclusion));
+    expect(fake.state.checkRuns('acme', 'api', sha).map((run) => run.attempt)).toEqual([...names.map(() => 1), ...names.map(() => 2)]);
+
+    // The re-run is announced like a first run: check_run and status per check, then the suite.
+    await fake.state.flushWebhooks();
+    const events = hook.received.map((delivery) => `${String(delivery.headers['x-github-event'])}:${(JSON.parse(delivery.body) as { action?: string }).action ?? ''}`);
+    expect(events).toEqual([...names.flatMap(() => ['check_run:completed', 'status:']), 'check_suite:completed']);
+    const suite = JSON.parse(hook.received.at(-1)?.body ?? '{}') as { check_suite: { id: number; latest_check_runs_count: number; rerequestable: boolean } };
+    expect(suite.check_suite).toMatchObject({ id: suiteId, latest_check_runs_count: names.length, rerequestable: true });
+
+    const breaking = await setup({}, { ci: { checks: ['build'], outcome: 'pass', durationMs: 1000, failWhenDependency: { name: 'lodash', atLeast: '4.17.21' } } });
+    const bumped = await pushBranch(breaking.octokit, 'fleet/lodash');
+    breaking.tick(1000);
+    const broken = (await breaking.octokit.rest.checks.listForRef({ ...repo, ref: bumped.sha })).data.check_runs[0];
+    await breaking.octokit.rest.checks.rerequestSuite({ ...repo, check_suite_id: broken?.check_suite?.id ?? 0 });
+    breaking.tick(1000);
+    expect((await breaking.octokit.rest.checks.listForRef({ ...repo, ref: bumped.sha })).data.check_runs.map((run) => run.conclusion)).toEqual(['failure']);
+  });
+
+  test('a suite that is unknown gets 404 and one that is not rerequestable gets 403, with nothing re-run', async () => {
+    const { fake, octokit, tick } = await setup({}, { ci: { checks: ['build'], outcome: 'pass', durationMs: 1000, rerequestable: false } });
+    const { sha } = await pushBranch(octokit, 'fleet/lodash');
+    tick(1000);
+    const run = (await octokit.rest.checks.listForRef({ ...repo, ref: sha })).data.check_runs[0];
+    expect((await failureOf(octokit.rest.checks.rerequestSuite({ ...repo, check_suite_id: 999_999 }))).status).toBe(404);
+    const refused = await failureOf(octokit.rest.checks.rerequestSuite({ ...repo, check_suite_id: run?.check_suite?.id ?? 0 }));
+    expect(refused.status).toBe(403);
+    expect(refused.response.data.message).toBe('This check suite is not rerequestable');
+    expect(fake.state.checkRuns('acme', 'api', sha)).toHaveLength(1);
+  });
+
+  test('merging looks at the newest run of a required check: a re-run that fails blocks the merge', async () => {
+    const { fake, octokit } = await setup({}, { ci: { checks: ['build'], outcome: 'manual', durationMs: 0 } });
+    const { sha } = await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    fake.state.completeCheck('acme', 'api', sha, 'build', 'success');
+    const suiteId = (await octokit.rest.checks.listForRef({ ...repo, ref: sha })).data.check_runs[0]?.check_suite?.id ?? 0;
+    await octokit.rest.checks.rerequestSuite({ ...repo, check_suite_id: suiteId });
+    fake.state.completeCheck('acme', 'api', sha, 'build', 'failure');
+    expect((await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: sha })).data.state).toBe('failure');
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha })).rejects.toMatchObject({ status: 405 });
+    await octokit.rest.checks.rerequestSuite({ ...repo, check_suite_id: suiteId });
+    fake.state.completeCheck('acme', 'api', sha, 'build', 'success');
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha })).resolves.toMatchObject({ status: 200 });
+  });
+
   test('a receiver that is down is logged, never crashes the server', async () => {
     const lines: string[] = [];
     const { fake, octokit } = await setup({ webhook: { url: 'http://127.0.0.1:9/nothing', secret: 's' }, log: (line) => lines.push(line) });
