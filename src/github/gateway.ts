@@ -66,7 +66,15 @@ export interface CheckResult {
   conclusion: string | null;
   source: 'check-run' | 'status';
   url: string | null;
+  /** The check run's id; a re-run is a new run with a new id. Null for a commit status. */
+  runId: number | null;
+  /** The check suite the run belongs to: what `rerunCheckSuite` asks GitHub to run again. Null for a commit status. */
+  suiteId: number | null;
+  completedAt: string | null;
 }
+
+/** What GitHub said to a re-run request: accepted, or refused with its status and message. */
+export type RerunOutcome = { kind: 'requested' } | { kind: 'refused'; status: number; reason: string };
 
 export interface BranchProtection {
   protected: boolean;
@@ -118,6 +126,8 @@ export interface Gateway {
   requestReviewers(input: { repo: string; pr: PullRequest; paths: readonly string[]; ref: string }): Promise<ReviewerRequest>;
   addLabels(repo: string, number: number, labels: readonly string[]): Promise<void>;
   getChecks(repo: string, sha: string): Promise<CheckResult[]>;
+  /** Asks GitHub to run a check suite again (every check run in it); `refused` when GitHub will not. */
+  rerunCheckSuite(repo: string, suiteId: number): Promise<RerunOutcome>;
   getRequiredChecks(repo: string, branch: string): Promise<BranchProtection>;
   getReviews(repo: string, number: number): Promise<Review[]>;
   listPrFiles(repo: string, number: number): Promise<PrFile[]>;
@@ -492,7 +502,17 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
       // Re-runs add runs with the same name; the newest one is the verdict.
       const seen = byName.get(run.name);
       if (seen && seen.id > run.id) continue;
-      byName.set(run.name, { id: run.id, name: run.name, status: run.status === 'completed' || run.status === 'in_progress' ? run.status : 'queued', conclusion: run.conclusion ?? null, source: 'check-run', url: run.html_url ?? null });
+      byName.set(run.name, {
+        id: run.id,
+        name: run.name,
+        status: run.status === 'completed' || run.status === 'in_progress' ? run.status : 'queued',
+        conclusion: run.conclusion ?? null,
+        source: 'check-run',
+        url: run.html_url ?? null,
+        runId: run.id,
+        suiteId: run.check_suite?.id ?? null,
+        completedAt: run.completed_at ?? null,
+      });
     }
     const checks: CheckResult[] = [...byName.values()].map(({ id: _id, ...check }) => check);
     for (const s of combined.statuses ?? []) {
@@ -504,9 +524,38 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
         conclusion: pending ? null : s.state === 'success' ? 'success' : 'failure',
         source: 'status',
         url: s.target_url ?? null,
+        runId: null,
+        suiteId: null,
+        completedAt: pending ? null : s.updated_at,
       });
     }
     return checks;
+  }
+
+  /**
+   * POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest: the check runs Fleet reads
+   * carry their suite's id, and this works for any CI that reports check runs (GitHub Actions
+   * re-runs the suite's whole workflow run; another app gets the `check_suite` `rerequested`
+   * webhook and runs again). GitHub Actions' own `POST .../actions/runs/{run_id}/rerun-failed-jobs`
+   * would re-run only the failed jobs, but needs the workflow run's id (another request) and does
+   * nothing for other CI apps. GitHub answers 201 with an empty object; it refuses with 403 when the
+   * suite is not rerequestable or the credentials may not ask (OAuth apps and classic personal
+   * access tokens cannot use this endpoint), 404 when the suite is gone or not visible, and 422 when
+   * the suite cannot run again: those come back as `refused`, so the caller decides without a re-run.
+   */
+  async function rerunCheckSuite(repo: string, suiteId: number): Promise<RerunOutcome> {
+    const r = splitRepo(repo);
+    try {
+      await octokit.rest.checks.rerequestSuite({ ...r, check_suite_id: suiteId });
+      return { kind: 'requested' };
+    } catch (error) {
+      const failure = toFleetError(error, 're-running checks', repo, now());
+      const status = statusOf(error);
+      if (failure.code !== 'budget_exhausted' && (status === 403 || status === 404 || status === 422)) {
+        return { kind: 'refused', status, reason: githubMessage(error as HttpError) };
+      }
+      throw failure;
+    }
   }
 
   async function getRequiredChecks(repo: string, branch: string): Promise<BranchProtection> {
@@ -638,6 +687,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     requestReviewers,
     addLabels,
     getChecks,
+    rerunCheckSuite,
     getRequiredChecks,
     getReviews,
     listPrFiles,

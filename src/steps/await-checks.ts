@@ -1,9 +1,47 @@
+import { z } from 'zod';
 import type { Step, StepResult } from './types.js';
 import type { AwaitChecksOptions } from './options.js';
-import type { CheckResult, GitHubStepDeps } from '../github/gateway.js';
+import type { CheckResult, GitHubStepDeps, RerunOutcome } from '../github/gateway.js';
 import { prOf, signal } from '../github/step-support.js';
 
 const PASSING = new Set(['success', 'neutral', 'skipped']);
+
+/**
+ * What the step remembers, in its state, about the re-runs it asked GitHub for on one head. Each
+ * check is re-run at most once per head (GitHub re-runs whole suites, so a check that passed the
+ * first time can fail on another's re-run and earn its own), so a head sees at most as many re-runs
+ * as it has required checks.
+ */
+export const RerunRecord = z.object({
+  headSha: z.string(),
+  /** Checks re-run because they failed on this head. */
+  checks: z.array(z.string()),
+  /** The run each check of the re-run suites had when the latest re-run was asked for. */
+  replaced: z.record(z.string(), z.object({ runId: z.number(), completedAt: z.string().nullable() })),
+  /** Re-runs asked for on this head. */
+  count: z.number().int(),
+});
+export type RerunRecord = z.infer<typeof RerunRecord>;
+
+function readRerun(state: Record<string, unknown>, headSha: string): RerunRecord | undefined {
+  const parsed = RerunRecord.safeParse(state.rerunRecord);
+  return parsed.success && parsed.data.headSha === headSha ? parsed.data : undefined;
+}
+
+/**
+ * A check that still shows the run a re-run replaces is pending, not failed: GitHub Actions adds
+ * the re-run's check runs a moment after accepting the request, and another CI app may reset and
+ * complete the same run again, so the old verdict must not be read as the re-run's. Both sides of
+ * the comparison are GitHub's (run id, completion time), so Fleet's clock does not matter.
+ */
+function hideReplacedRuns(checks: readonly CheckResult[], rerun: RerunRecord | undefined): CheckResult[] {
+  if (!rerun) return [...checks];
+  return checks.map((check) => {
+    const replaced = rerun.replaced[check.name];
+    const stale = replaced !== undefined && check.status === 'completed' && check.runId === replaced.runId && check.completedAt === replaced.completedAt;
+    return stale ? { ...check, status: 'queued', conclusion: null } : check;
+  });
+}
 
 export interface CheckVerdict {
   passed: string[];
@@ -28,9 +66,12 @@ export function judgeChecks(required: readonly string[], checks: readonly CheckR
  * await-checks: waits for the required checks (the step's `required`, or the default branch's
  * protection) on the PR's head. A failing check that also fails on the default branch's head is
  * pre-existing: reported, not blamed on the change; if branch protection requires it, the PR cannot
- * merge until the default branch is fixed, so a person is asked at once. A failure the change caused fails the target
- * (not retryable); running past `timeout` asks a person. Webhooks wake the target early; polling
- * every `pollEvery` is the fallback.
+ * merge until the default branch is fixed, so a person is asked at once. A failure the change
+ * seems to cause (failing on the head, passing on the base) is re-run once first, since flaky CI
+ * would otherwise be blamed on the change: a check that passes on its re-run is recorded as flaky,
+ * one that fails again fails the target (not retryable), and so does a failure GitHub refuses to
+ * re-run. Running past `timeout` asks a person. Webhooks wake the target early; polling every
+ * `pollEvery` is the fallback.
  *
  * @example
  * await awaitChecksStep.run(ctx); // { kind: 'wait', until: now + 120000, reason: 'waiting for ci/test' }
@@ -57,7 +98,9 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
       return { kind: 'done', patch, data: { startedAt, note: 'no required checks' }, events: [{ kind: 'checks.none', data: { note: `${repo} requires no checks on ${pr.baseRef}` } }] };
     }
 
-    const verdict = judgeChecks(required, await github.getChecks(repo, headSha));
+    const rerun = readRerun(ctx.state, headSha);
+    const headChecks = await github.getChecks(repo, headSha);
+    const verdict = judgeChecks(required, hideReplacedRuns(headChecks, rerun));
     let preExisting: string[] = [];
     let caused: string[] = [];
     let waitingOnBase: string[] = [];
@@ -68,17 +111,67 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
       caused = onBase.passed;
       waitingOnBase = onBase.pending;
     }
-    const evidence = { required, passed: verdict.passed, pending: verdict.pending, failing: caused, preExisting, headSha };
-    const data = { startedAt, ...evidence };
+    const rerunChecks = rerun?.checks ?? [];
+    // Re-run checks that pass now were flaky: the evidence says so, for a person to see.
+    const flaky = rerunChecks.filter((name) => verdict.passed.includes(name));
+    const evidence = { required, passed: verdict.passed, pending: verdict.pending, failing: caused, preExisting, headSha, ...(rerun ? { rerun: rerunChecks, flaky } : {}) };
+    const data = { startedAt, ...evidence, ...(rerun ? { rerunRecord: rerun } : {}) };
 
     if (caused.length > 0) {
+      const failedAgain = caused.filter((name) => rerunChecks.includes(name));
+      const suites = caused.map((name) => headChecks.find((check) => check.name === name)?.suiteId ?? null);
+      let refused: Extract<RerunOutcome, { kind: 'refused' }> | undefined;
+      // A commit status has no suite GitHub could run again; a check that already failed on its
+      // re-run fails the target anyway: either way, asking for a re-run would change nothing.
+      if (failedAgain.length === 0 && suites.every((id) => id !== null)) {
+        const suiteIds = [...new Set(suites)];
+        for (const id of suiteIds) {
+          const outcome = await github.rerunCheckSuite(repo, id);
+          if (outcome.kind === 'refused') {
+            refused = outcome;
+            break;
+          }
+        }
+        if (!refused) {
+          // The request went out before this result (and the record in it) is saved. If the process
+          // dies in between, the next run finds no record: the re-run's checks read as pending
+          // while they run, and if they fail again the step asks once more and records it then.
+          // So a crash costs at most one extra re-run of this head, never a loop.
+          const replaced: RerunRecord['replaced'] = {};
+          for (const check of headChecks) {
+            if (check.runId !== null && check.suiteId !== null && suiteIds.includes(check.suiteId)) replaced[check.name] = { runId: check.runId, completedAt: check.completedAt };
+          }
+          const record: RerunRecord = { headSha, checks: [...new Set([...rerunChecks, ...caused])], replaced, count: (rerun?.count ?? 0) + 1 };
+          return {
+            kind: 'wait',
+            until: Math.min(now + options.pollEvery, startedAt + options.timeout),
+            reason: `re-running ${caused.join(', ')} once: ${caused.length === 1 ? 'it fails' : 'they fail'} on the PR but ${caused.length === 1 ? 'passes' : 'pass'} on ${pr.baseRef}`,
+            data: { ...data, rerunRecord: record },
+            patch,
+            events: [{ kind: 'checks.rerun', data: { ...evidence, rerun: caused, suites: suiteIds, attempt: record.count } }],
+          };
+        }
+      }
+      const one = caused.length === 1;
+      const why =
+        failedAgain.length === caused.length
+          ? `: ${one ? 'it' : 'they'} failed again when re-run, and ${one ? 'passes' : 'pass'} on ${pr.baseRef}`
+          : failedAgain.length > 0
+            ? ` (they pass on ${pr.baseRef}); ${failedAgain.join(', ')} failed again when re-run`
+            : refused
+              ? ` (they pass on ${pr.baseRef}); GitHub refused to re-run ${one ? 'it' : 'them'} (${refused.status}: ${refused.reason}), so a flaky run is not ruled out`
+              : ` (they pass on ${pr.baseRef})`;
+      const failedEvidence = { ...evidence, ...(failedAgain.length > 0 ? { failedAgain } : {}) };
       return {
         kind: 'failed',
         retryable: false,
-        reason: `The change breaks ${caused.join(', ')} in ${repo} (they pass on ${pr.baseRef}); fix the change or skip the target.`,
+        reason: `The change breaks ${caused.join(', ')} in ${repo}${why}; fix the change or skip the target.`,
         data,
-        patch: { ...patch, signals: { checks: signal(0, evidence) } },
-        events: [{ kind: 'checks.failed', data: evidence }],
+        patch: { ...patch, signals: { checks: signal(0, failedEvidence) } },
+        events: [
+          ...(refused ? [{ kind: 'checks.rerun-refused', data: { checks: caused, status: refused.status, githubMessage: refused.reason, headSha } }] : []),
+          { kind: 'checks.failed', data: failedEvidence },
+        ],
       };
     }
     const pending = [...verdict.pending, ...waitingOnBase];
@@ -92,7 +185,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
           events: [{ kind: 'checks.timeout', data: evidence }],
         };
       }
-      const result: StepResult = { kind: 'wait', until: Math.min(now + options.pollEvery, startedAt + options.timeout), reason: `waiting for ${pending.join(', ')}`, data, patch };
+      const result: StepResult = { kind: 'wait', until: Math.min(now + options.pollEvery, startedAt + options.timeout), reason: `waiting for ${pending.map((name) => (rerunChecks.includes(name) ? `${name} (re-run)` : name)).join(', ')}`, data, patch };
       return result;
     }
     // Pre-existing failures say nothing about the change: they count half, as missing evidence.

@@ -64,6 +64,21 @@ describe('each GitHub failure status is handled deliberately', () => {
     expect(statuses(h).filter((s) => s === 422)).toHaveLength(1);
   });
 
+  test('403 and 404 on a re-run request are refusals the caller acts on, a secondary limit is not; a re-run is a paced write', async () => {
+    const h = await harness();
+    h.fake.state.seedRepo({ owner: 'acme', name: 'ci', files: { 'a.txt': 'a\n' }, ci: { checks: ['build'], outcome: 'pass', durationMs: 0 } });
+    h.fake.state.seedRepo({ owner: 'acme', name: 'locked', files: { 'a.txt': 'a\n' }, ci: { checks: ['build'], outcome: 'pass', durationMs: 0, rerequestable: false } });
+    const suiteOf = async (repo: string): Promise<number> => (await h.github.getChecks(repo, (await h.github.getBranchSha(repo, 'main'))!))[0].suiteId!;
+    const suite = await suiteOf('acme/ci');
+    expect(await h.github.rerunCheckSuite('acme/ci', suite)).toEqual({ kind: 'requested' });
+    expect(await h.github.rerunCheckSuite('acme/locked', await suiteOf('acme/locked'))).toEqual({ kind: 'refused', status: 403, reason: 'This check suite is not rerequestable' });
+    expect(await h.github.rerunCheckSuite('acme/ci', 999_999)).toEqual({ kind: 'refused', status: 404, reason: 'Not Found' });
+    expect(h.store.github.writesSince(0)).toBe(3);
+    h.fake.setFaults({ secondaryRate: 1 });
+    const error = (await h.github.rerunCheckSuite('acme/ci', suite).catch((e: unknown) => e)) as FleetError;
+    expect(isFleetError(error, 'budget_exhausted')).toBe(true);
+  });
+
   test('401: bad credentials say which settings to check', async () => {
     const h = await harness({ fake: { tokens: { 'the-right-token': 'fleet-bot' } } });
     const error = (await h.github.getRepo('acme/api').catch((e: unknown) => e)) as FleetError;

@@ -8,7 +8,7 @@ import { revertStep } from '../../src/steps/revert.js';
 import type { StepResult } from '../../src/steps/types.js';
 import type { TargetRecord } from '../../src/store/store.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
-import { startHarness, type Harness } from '../github/harness.js';
+import { startHarness, writesIn, type Harness } from '../github/harness.js';
 import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
 
 const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
@@ -111,13 +111,86 @@ describe('await-checks', () => {
     return applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
   }
 
-  test('a check the change breaks fails the target, not retryable, with the check named', async () => {
+  const RERUN = 'POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest';
+  const reruns = () => writesIn(h.fake).filter((w) => w === RERUN).length;
+  const dataOf = (result: StepResult) => (result as { data: Record<string, unknown> }).data;
+
+  test('a check the change breaks is re-run once, then fails the target, not retryable, saying it failed twice', async () => {
     const repo = seed('broken', { ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 0, failWhenDependency: { name: 'lodash', atLeast: '4.17.21' } } });
+    const target = await opened(repo);
+    h.fake.state.advance(1);
+    const first = await run('await-checks', target);
+    expect(first).toMatchObject({ kind: 'wait', reason: 're-running ci/test once: it fails on the PR but passes on main' });
+    expect(first.events).toEqual([{ kind: 'checks.rerun', data: expect.objectContaining({ rerun: ['ci/test'], attempt: 1 }) }]);
+    expect(reruns()).toBe(1);
+    h.fake.state.advance(1);
+    const result = await run('await-checks', target, { state: dataOf(first) });
+    expect(result).toMatchObject({ kind: 'failed', retryable: false, patch: { signals: { checks: { value: 0, evidence: { failedAgain: ['ci/test'] } } } } });
+    expect((result as { reason: string }).reason).toBe('The change breaks ci/test in acme/broken: it failed again when re-run, and passes on main; fix the change or skip the target.');
+    expect(result.events?.map((e) => e.kind)).toEqual(['checks.failed']);
+    expect(reruns()).toBe(1);
+  });
+
+  test('a flaky check that fails once passes on its re-run: done, and recorded as flaky', async () => {
+    const repo = seed('flaky', { ci: { checks: ['ci/test'], outcome: 'manual', durationMs: 0 } });
+    h.fake.state.completeCheck('acme', 'flaky', (await h.github.getBranchSha(repo, 'main'))!, 'ci/test', 'success');
+    const target = await opened(repo);
+    const head = target.headSha!;
+    h.fake.state.completeCheck('acme', 'flaky', head, 'ci/test', 'failure');
+    const first = await run('await-checks', target);
+    expect(first).toMatchObject({ kind: 'wait', events: [{ kind: 'checks.rerun' }] });
+    expect(h.fake.state.checkRuns('acme', 'flaky', head).map((r) => [r.attempt, r.status, r.conclusion])).toEqual([
+      [1, 'completed', 'failure'],
+      [2, 'queued', null],
+    ]);
+    const waiting = await run('await-checks', target, { state: dataOf(first) });
+    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (re-run)' });
+    h.fake.state.completeCheck('acme', 'flaky', head, 'ci/test', 'success');
+    const done = await run('await-checks', target, { state: dataOf(waiting) });
+    expect(done).toMatchObject({ kind: 'done', patch: { signals: { checks: { value: 1 } } }, events: [{ kind: 'checks.passed', data: { rerun: ['ci/test'], flaky: ['ci/test'] } }] });
+    expect(reruns()).toBe(1);
+  });
+
+  test('GitHub refusing the re-run (403) blames the change at once, as before, and says why', async () => {
+    const repo = seed('locked', { ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 0, rerequestable: false, failWhenDependency: { name: 'lodash', atLeast: '4.17.21' } } });
     const target = await opened(repo);
     h.fake.state.advance(1);
     const result = await run('await-checks', target);
     expect(result).toMatchObject({ kind: 'failed', retryable: false, patch: { signals: { checks: { value: 0 } } } });
-    expect((result as { reason: string }).reason).toContain('ci/test');
+    expect((result as { reason: string }).reason).toBe(
+      'The change breaks ci/test in acme/locked (they pass on main); GitHub refused to re-run it (403: This check suite is not rerequestable), so a flaky run is not ruled out; fix the change or skip the target.',
+    );
+    expect(result.events?.map((e) => e.kind)).toEqual(['checks.rerun-refused', 'checks.failed']);
+    expect(h.fake.requestLog.filter((r) => `${r.method} ${r.route}` === RERUN).map((r) => r.status)).toEqual([403]);
+  });
+
+  test('a re-run GitHub accepted whose runs have not shown yet is waited for, not read as failing again', async () => {
+    const repo = seed('lagging', { ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 0, failWhenDependency: { name: 'lodash', atLeast: '4.17.21' } } });
+    const target = await opened(repo);
+    h.fake.state.advance(1);
+    // GitHub answers 201 at once but adds the re-run's check runs a moment later.
+    const lagging = { ...h.github, rerunCheckSuite: async () => ({ kind: 'requested' as const }) };
+    const first = await run('await-checks', target, { github: lagging });
+    expect(first.kind).toBe('wait');
+    const second = await run('await-checks', target, { github: lagging, state: dataOf(first) });
+    expect(second).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (re-run)' });
+  });
+
+  test('a crash between the re-run request and saving the step costs at most one extra re-run', async () => {
+    const repo = seed('crashy', { ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 60_000, failWhenDependency: { name: 'lodash', atLeast: '4.17.21' } } });
+    const target = await opened(repo);
+    h.fake.state.advance(60_000);
+    expect((await run('await-checks', target)).kind).toBe('wait');
+    // The result of that run is lost: the next run starts from empty state while the re-run is going.
+    const lost = await run('await-checks', target);
+    expect(lost).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test' });
+    h.fake.state.advance(60_000);
+    const again = await run('await-checks', target, { state: dataOf(lost) });
+    expect(again).toMatchObject({ kind: 'wait', events: [{ kind: 'checks.rerun' }] });
+    h.fake.state.advance(60_000);
+    const failed = await run('await-checks', target, { state: dataOf(again) });
+    expect(failed).toMatchObject({ kind: 'failed', retryable: false });
+    expect(reruns()).toBe(2);
   });
 
   test('a check that also fails on the default branch is pre-existing: reported, not blamed', async () => {
