@@ -4,6 +4,7 @@ import { planWaves } from './campaigns/plan-waves.js';
 import { createCampaignService } from './campaigns/service.js';
 import type { CampaignService } from './campaigns/service-types.js';
 import type { FleetConfig } from './config.js';
+import { buildDigest } from './engine/digest.js';
 import { createScheduler, type Scheduler, type SchedulerEvent } from './engine/scheduler.js';
 import type { JobConfig } from './engine/job-config.js';
 import { createOctokit } from './github/create-octokit.js';
@@ -141,6 +142,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     now,
     wake: () => scheduler.wake(),
     catalogDir: catalog.catalogDir ?? undefined,
+    contentPerHour: config.github.contentPerHour,
   });
 
   const slack = createSlackApp({
@@ -151,6 +153,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     service,
     admins: config.admins,
     resolveGroupMembers,
+    // `/fleet digest` shows what the daily digest job would post: the store's view, with the day's progress.
+    buildDigest: (channel) => buildDigest(store, channel, now()),
     recordRefusal: (r) => store.events.append({ campaignId: r.campaignId, at: r.at, actor: r.actor, kind: 'auth.refused', data: { action: r.action } }),
     logger,
     now,
