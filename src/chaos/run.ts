@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import { startAppHarness } from './app-harness.js';
 import { runCampaign, type CampaignRunReport } from './campaign-run.js';
 import { runIntruders, type IntruderReport } from './intruders.js';
-import { runAllProperties, type PropertyReport } from './properties.js';
+import { PROPERTY_CHECKS, type PropertyReport } from './properties.js';
 
 /**
  * `npm run chaos`: the full reliability and security run over the sandbox on 127.0.0.1.
@@ -87,14 +87,23 @@ async function main(): Promise<number> {
   if (options.only.has('properties')) {
     say(`\n== Bad input: ${options.runs} generated cases per boundary`);
     const h = await startAppHarness();
+    figures.properties = [];
     try {
-      figures.properties = await runAllProperties(h, { runs: options.runs, seed: options.seed });
-      for (const p of figures.properties) say(`  ${p.name}: ${p.cases} cases, ${p.viaApp} through the app over HTTP`);
-    } catch (error) {
-      // fast-check puts the property's own error in `cause`: that sentence is the finding.
-      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      failures.push(`properties: ${describeError(error)}${cause}`);
-      say(`  FAILED: ${describeError(error)}${cause}`);
+      // One failing check does not keep the others from running.
+      for (const check of PROPERTY_CHECKS) {
+        try {
+          const p = await check.run(h, { runs: options.runs, seed: options.seed });
+          figures.properties.push(p);
+          say(`  ${p.name}: ${p.cases} cases, ${p.viaApp} through the app over HTTP`);
+        } catch (error) {
+          // fast-check puts the property's own error in `cause`, and fetch its network error in the next one.
+          const causes: string[] = [];
+          for (let c = error instanceof Error ? error.cause : undefined; c instanceof Error; c = c.cause) causes.push(c.message);
+          const why = causes.length > 0 ? ` (${causes.join(': ')})` : '';
+          failures.push(`properties, ${check.name}: ${describeError(error)}${why}`);
+          say(`  ${check.name}: FAILED: ${describeError(error)}${why}`);
+        }
+      }
     } finally {
       await h.close();
     }
