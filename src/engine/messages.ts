@@ -1,4 +1,5 @@
-import { finalSummary, gateDecided, gateRequest, needsAttention, rollbackOffer, rootMessage, waveFinished, waveStarted } from '../slack/blocks/index.js';
+import { parseTargetSignals } from '../confidence/score-target.js';
+import { finalSummary, gateDecided, gateRequest, needsAttention, rollbackOffer, rootMessage, waveCanary, waveFinished, waveStarted, type WaveCanaryTarget } from '../slack/blocks/index.js';
 import type { SlackMessage } from '../slack/blocks/index.js';
 import type { ConfidenceBreakdown } from '../slack/blocks/gate.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
@@ -77,6 +78,21 @@ export function buildRollbackOffer(campaign: CampaignRecord, wave: number, merge
 
 export function buildWaveStarted(campaign: CampaignRecord, wave: number, repos: string[], now: number): NewOutboxMessage {
   return thread(campaign, waveStarted({ campaignId: campaign.id, wave, waveCount: campaign.waveCount, repos }), now);
+}
+
+/** The wave's canary results in one thread message, posted when the wave comes to its gate. */
+export function buildWaveCanary(store: Store, campaign: CampaignRecord, wave: number, now: number): NewOutboxMessage {
+  const judged: WaveCanaryTarget[] = [];
+  let notJudged = 0;
+  for (const t of store.targets.list(campaign.id, wave)) {
+    const evidence = parseTargetSignals(t.signals).signals.canary?.evidence;
+    if (!evidence?.verdict || typeof evidence.score !== 'number') {
+      notJudged++;
+      continue;
+    }
+    judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: typeof evidence.reason === 'string' ? evidence.reason : '' });
+  }
+  return thread(campaign, waveCanary({ wave, waveCount: campaign.waveCount, judged, notJudged }), now);
 }
 
 export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: number, startedAt: number, now: number): NewOutboxMessage {

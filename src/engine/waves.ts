@@ -7,6 +7,7 @@ import {
   buildGateDecided,
   buildGateRequest,
   buildStateNotice,
+  buildWaveCanary,
   buildWaveFinished,
   buildWaveStarted,
   enqueueRootUpdate,
@@ -103,6 +104,8 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       policy: { auto: spec.policy.auto, review: spec.policy.review, failureBudget: spec.policy.failureBudget },
     });
     report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });
+    // The wave's canary results come first in the thread, then the decision they fed.
+    if (steps.some((s) => s.kind === 'canary')) store.outbox.enqueue(buildWaveCanary(store, campaign, wave, now));
     gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report);
     if (!gate || gate.state !== 'approved') return;
   }

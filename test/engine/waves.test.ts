@@ -32,6 +32,31 @@ describe('advanceWaves', () => {
     expect(request?.method).toBe('chat.postMessage');
   });
 
+  test('a wave with a canary step posts its canary results once, before the decision they fed', () => {
+    const spec = makeSpec({
+      steps: ['open-pr', 'canary', 'gate', 'merge'],
+      canary: { provider: 'simulated', metrics: [{ name: 'latency-p99', direction: 'increase', critical: true }] },
+    });
+    const id = seedCampaign(t.store, { spec, waves: [['acme/a', 'acme/b', 'acme/c'], ['acme/d']] });
+    const canary = (verdict: string, score: number, reason: string) => ({ canary: { value: score / 100, evidence: { verdict, score, reason } } });
+    for (const [repo, patch] of Object.entries({
+      'acme/a': { state: 'waiting' as const, stepIndex: 2, signals: canary('pass', 100, 'All 1 metrics with data pass.') },
+      'acme/b': { state: 'failed' as const, stepIndex: 1, signals: canary('fail', 0, 'Critical metric latency-p99 (High) failed.') },
+      'acme/c': { state: 'skipped' as const },
+    })) {
+      const target = t.store.targets.findByRepo(id, repo)!;
+      t.store.targets.update(target.id, target.version, { ...patch, dueAt: now + 300_000 }, now);
+    }
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence('review').model });
+    advanceWaves({ store: t.store, now: now + 1, confidence: createFixedConfidence('review').model });
+    const texts = t.store.outbox.list({ campaignId: id }).map((m) => String(m.payload.text));
+    const results = texts.filter((text) => text.startsWith('Canary results'));
+    expect(results).toEqual(['Canary results, wave 1: 1 passed · 0 marginal · 1 failed · 1 not judged']);
+    expect(texts.indexOf(results[0])).toBeLessThan(texts.findIndex((text) => text.startsWith('Approval needed')));
+    const message = t.store.outbox.list({ campaignId: id }).find((m) => String(m.payload.text).startsWith('Canary results'))!;
+    expect(JSON.stringify(message.payload.blocks)).toContain('`acme/b` fail, score 0: Critical metric latency-p99 (High) failed.');
+  });
+
   test('a wave still moving is not decided', () => {
     const id = seedCampaign(t.store, { waves: [['acme/a', 'acme/b'], ['acme/c']] });
     setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1 }, 'acme/b': { state: 'waiting', stepIndex: 0 } });

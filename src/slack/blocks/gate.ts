@@ -175,6 +175,39 @@ export function canaryResult(input: CanaryResultInput): SlackMessage {
   return { text: fallback(`Canary ${input.verdict} for ${escapeText(input.repo)}: ${Math.round(input.score)}/100`), blocks };
 }
 
+export interface WaveCanaryTarget {
+  repo: string;
+  verdict: 'pass' | 'marginal' | 'fail';
+  score: number;
+  reason: string;
+}
+
+export interface WaveCanaryInput {
+  wave: number;
+  waveCount: number;
+  /** Every target of the wave the canary judged. */
+  judged: WaveCanaryTarget[];
+  /** Targets of the wave that never reached the canary (skipped, failed checks, waiting on a person). */
+  notJudged: number;
+}
+
+/**
+ * One message per wave with its canary results: counts by verdict, and a line with the score and
+ * the judge's reason for every target that did not pass (the first ten; the rest are counted), so
+ * a wave of 500 targets posts one message, not 500.
+ */
+export function waveCanary(input: WaveCanaryInput): SlackMessage {
+  const count = (v: WaveCanaryTarget['verdict']) => input.judged.filter((t) => t.verdict === v).length;
+  const notPassed = input.judged.filter((t) => t.verdict !== 'pass').sort((a, b) => a.score - b.score);
+  const shown = notPassed.slice(0, 10);
+  const lines = shown.map((t) => `${t.verdict === 'fail' ? ':x:' : ':warning:'} \`${escapeText(t.repo)}\` ${t.verdict}, score ${Math.round(t.score)}: ${escapeText(t.reason)}`);
+  if (notPassed.length > shown.length) lines.push(`…and ${notPassed.length - shown.length} more below the pass threshold (\`/fleet status\` lists them).`);
+  const summary = `${count('pass')} passed · ${count('marginal')} marginal · ${count('fail')} failed${input.notJudged ? ` · ${input.notJudged} not judged` : ''}`;
+  const blocks: Block[] = [section(`:bird: *Canary results, wave ${input.wave + 1} of ${input.waveCount}*: ${summary}`)];
+  if (lines.length) blocks.push(...packLines(lines, 5, 'canary'));
+  return { text: fallback(`Canary results, wave ${input.wave + 1}: ${summary}`), blocks };
+}
+
 /** Short facts as fields (used by the digest and the preview). */
 export function factFields(facts: [string, string][]): Block {
   return fields(facts.map(([k, v]) => `*${escapeText(k)}*\n${v}`));

@@ -10,6 +10,7 @@ import {
   digestMessage,
   finalSummary,
   gateDecided,
+  waveCanary,
   gateRequest,
   helpMessage,
   homeView,
@@ -186,6 +187,24 @@ describe('thread posts', () => {
     expect(allText(automatic)).not.toContain('Approval needed');
     expect(allText(automatic)).not.toMatch(/<@U1AAA>|<!subteam/);
     expectWithinLimits(automatic);
+  });
+
+  test('waveCanary is one message for a wave of 500: counts, the ten worst with reasons, the rest counted', () => {
+    const judged = Array.from({ length: 500 }, (_, i) => ({
+      repo: `acme/svc-${i}`,
+      verdict: i < 30 ? ('fail' as const) : i < 40 ? ('marginal' as const) : ('pass' as const),
+      score: i < 30 ? i : i < 40 ? 85 : 100,
+      reason: `${NASTY} reason ${i}`,
+    }));
+    const m = waveCanary({ wave: 1, waveCount: 3, judged, notJudged: 7 });
+    expectWithinLimits(m);
+    expect(m.text).toBe('Canary results, wave 2: 460 passed · 10 marginal · 30 failed · 7 not judged');
+    const text = allText(m);
+    expect(text).toContain('`acme/svc-0` fail, score 0:');
+    expect(text).toContain('`acme/svc-9` fail, score 9:');
+    expect(text).not.toContain('`acme/svc-10`');
+    expect(text).toContain('…and 30 more below the pass threshold');
+    expect(text).not.toContain('<!channel>');
   });
 
   test('needsAttention has Retry / Skip with the repo, and escapes the reason', () => {
