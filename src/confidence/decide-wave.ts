@@ -193,7 +193,7 @@ export function decideWave(input: WaveInput): WaveDecision {
     };
   }
   if (confidence >= policy.auto) {
-    return { ...base, decision: 'auto', reason: `Wave ${shownWave} passed: confidence ${shown} is at or above ${policy.auto}, the next wave starts on its own` };
+    return { ...base, decision: 'auto', reason: `Wave ${shownWave} passed: confidence ${shown} is at or above ${policy.auto}, so it merges on its own` };
   }
   if (confidence >= policy.review) {
     return {

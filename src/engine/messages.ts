@@ -90,7 +90,13 @@ export function buildWaveCanary(store: Store, campaign: CampaignRecord, wave: nu
       notJudged++;
       continue;
     }
-    judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: typeof evidence.reason === 'string' ? evidence.reason : '' });
+    const summary = typeof evidence.reason === 'string' ? evidence.reason : '';
+    // The first metric that moved says how: "latency-p99: Canary higher than baseline: shift …".
+    const moved = Array.isArray(evidence.metrics)
+      ? (evidence.metrics as { name?: unknown; classification?: unknown; reason?: unknown }[]).find((m) => m.classification !== 'Pass' && typeof m.reason === 'string')
+      : undefined;
+    const detail = moved && evidence.verdict !== 'pass' ? ` ${String(moved.name)}: ${String(moved.reason)}` : '';
+    judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: `${summary}${detail}` });
   }
   return thread(campaign, waveCanary({ wave, waveCount: campaign.waveCount, judged, notJudged }), now);
 }

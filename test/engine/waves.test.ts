@@ -38,10 +38,10 @@ describe('advanceWaves', () => {
       canary: { provider: 'simulated', metrics: [{ name: 'latency-p99', direction: 'increase', critical: true }] },
     });
     const id = seedCampaign(t.store, { spec, waves: [['acme/a', 'acme/b', 'acme/c'], ['acme/d']] });
-    const canary = (verdict: string, score: number, reason: string) => ({ canary: { value: score / 100, evidence: { verdict, score, reason } } });
+    const canary = (verdict: string, score: number, reason: string, metrics: unknown[] = []) => ({ canary: { value: score / 100, evidence: { verdict, score, reason, metrics } } });
     for (const [repo, patch] of Object.entries({
       'acme/a': { state: 'waiting' as const, stepIndex: 2, signals: canary('pass', 100, 'All 1 metrics with data pass.') },
-      'acme/b': { state: 'failed' as const, stepIndex: 1, signals: canary('fail', 0, 'Critical metric latency-p99 (High) failed.') },
+      'acme/b': { state: 'failed' as const, stepIndex: 1, signals: canary('fail', 0, 'Critical metric latency-p99 (High) failed.', [{ name: 'latency-p99', classification: 'High', reason: 'Canary higher than baseline: shift 78 (35%).' }]) },
       'acme/c': { state: 'skipped' as const },
     })) {
       const target = t.store.targets.findByRepo(id, repo)!;
@@ -54,7 +54,7 @@ describe('advanceWaves', () => {
     expect(results).toEqual(['Canary results, wave 1: 1 passed · 0 marginal · 1 failed · 1 not judged']);
     expect(texts.indexOf(results[0])).toBeLessThan(texts.findIndex((text) => text.startsWith('Approval needed')));
     const message = t.store.outbox.list({ campaignId: id }).find((m) => String(m.payload.text).startsWith('Canary results'))!;
-    expect(JSON.stringify(message.payload.blocks)).toContain('`acme/b` fail, score 0: Critical metric latency-p99 (High) failed.');
+    expect(JSON.stringify(message.payload.blocks)).toContain('`acme/b` fail, score 0: Critical metric latency-p99 (High) failed. latency-p99: Canary higher than baseline: shift 78 (35%).');
   });
 
   test('a wave still moving is not decided', () => {

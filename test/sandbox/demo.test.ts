@@ -59,7 +59,7 @@ describe('npm run demo -- --headless', () => {
     const lines = run.out.split('\n');
     const previewed = lines.filter((l) => /^ {2}Wave \d: \*\d+\*/.test(l)).map(reposIn);
     expect(previewed).toHaveLength(3);
-    const started = lines.filter((l) => /Wave \d of 3\* \(wave\) started with/.test(l)).map(reposIn);
+    const started = lines.filter((l) => /Wave \d of 3\* started with/.test(l)).map(reposIn);
     // Wave 1 starts with the campaign (its repositories are in the root message); waves 2 and 3 are announced.
     expect(started).toHaveLength(2);
     expect(started[0].slice(0, previewed[1].length)).toEqual(previewed[1]);

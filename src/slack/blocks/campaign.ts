@@ -117,10 +117,9 @@ export interface WaveStartedInput {
 export function waveStarted(input: WaveStartedInput): SlackMessage {
   const shown = input.repos.slice(0, 20).map((r) => `\`${escapeText(r)}\``);
   const more = input.repos.length > shown.length ? ` and ${input.repos.length - shown.length} more` : '';
-  const what = input.wave === 0 ? 'canary wave' : 'wave';
   return {
     text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} started: ${input.repos.length} repositories`),
-    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}* (${what}) started with *${input.repos.length}* repositories: ${shown.join(', ')}${more}`)],
+    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}*${input.wave === 0 ? ' (the canary wave)' : ''} started with *${input.repos.length}* repositories: ${shown.join(', ')}${more}`)],
   };
 }
 
@@ -237,7 +236,7 @@ export function finalSummary(input: FinalSummaryInput): SlackMessage {
     blocks: [
       section(`${icon} *${escapeText(input.name)}* ${input.state} after ${formatDuration(input.durationMs)}${input.reason ? `: ${escapeText(input.reason)}` : ''}`),
       section(`*Targets* ${formatCounts(input.counts)}`),
-      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${input.approvals} approvals`]),
+      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${input.approvals} approval${input.approvals === 1 ? '' : 's'}`]),
     ],
   };
 }
