@@ -23,8 +23,8 @@ describe('a campaign over the sandbox', () => {
 
   test('completes under GitHub 5xx, 429, secondary limits and dropped connections and Slack 429 and 5xx, losing and duplicating nothing', async () => {
     expect(existsSync(built), 'dist/src/chaos/app-process.js is missing: run `npm run build` first').toBe(true);
-    // Octokit backs off on every injected 5xx, so a fifth of requests failing makes each target
-    // take seconds: a smaller campaign keeps the test under two minutes.
+    // The child retries GitHub in 20 ms units (FLEET_CHAOS_FAST), so this takes about 15 s; the
+    // full run (`npm run chaos`) puts the same fault mix on 200 repositories.
     const report = await runCampaign({
       repos: 12,
       kills: 0,
