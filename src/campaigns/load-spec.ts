@@ -37,7 +37,8 @@ export function loadSpec(yamlText: string, source: string): LoadSpecResult {
     };
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the library's warnings would go to the console; a spec's problems are returned instead.
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -51,6 +52,22 @@ export function loadSpec(yamlText: string, source: string): LoadSpecResult {
           hint: syntaxHint(error.code),
         };
       }),
+    };
+  }
+  const collectionKey = findCollectionKey(doc.contents);
+  if (collectionKey) {
+    const at = collectionKey.range ? lineCounter.linePos(collectionKey.range[0]) : null;
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '',
+          line: at?.line ?? null,
+          column: at?.col ?? null,
+          message: 'A key is a list or a map; keys in a spec are words or quoted strings',
+          hint: 'Write the key as plain text, e.g. `name:` rather than `? [a, b]:` or `{a: 1}:`.',
+        },
+      ],
     };
   }
   let data: unknown;
@@ -110,6 +127,24 @@ export function formatSpecErrors(source: string, errors: SpecError[]): string {
 
 function withStop(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The first map key that is itself a list or a map (YAML allows it; JSON, and so a spec, does not). */
+function findCollectionKey(node: unknown, depth = 0): Node | null {
+  if (depth > 200) return null;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isPair(pair) && (isMap(pair.key) || isSeq(pair.key))) return pair.key as Node;
+      const found = isPair(pair) ? findCollectionKey(pair.value, depth + 1) : null;
+      if (found) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const found = findCollectionKey(item, depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function firstLine(text: string): string {

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { formatSpecErrors, loadSpec, type SpecError } from '../../src/campaigns/load-spec.js';
 import { resolveSteps } from '../../src/campaigns/spec.js';
 
@@ -46,6 +46,20 @@ describe('loadSpec', () => {
     expect(result.spec.policy).toMatchObject({ auto: 90, review: 60, failureBudget: '5%', approvalTimeout: 86_400_000 });
     expect(resolveSteps(result.spec).map((s) => s.kind)).toEqual(['open-pr', 'await-checks', 'merge']);
     expect(resolveSteps(result.spec)[1].options).toMatchObject({ timeout: 7_200_000 });
+  });
+
+  test('a key that is a list or a map is refused at its line, and nothing is printed', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const log = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const error = only(edit(5, '  org: acme\n  ? [a, b]\n  : c'));
+      expect(error).toMatchObject({ line: 6, message: 'A key is a list or a map; keys in a spec are words or quoted strings' });
+      expect(warn).not.toHaveBeenCalled();
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
   });
 
   test('every example in campaigns/examples is valid', () => {
