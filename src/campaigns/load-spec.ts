@@ -134,7 +134,7 @@ function findCollectionKey(node: unknown, depth = 0): Node | null {
   if (depth > 200) return null;
   if (isMap(node)) {
     for (const pair of node.items) {
-      if (isPair(pair) && (isMap(pair.key) || isSeq(pair.key))) return pair.key as Node;
+      if (isPair(pair) && (isMap(pair.key) || isSeq(pair.key))) return pair.key;
       const found = isPair(pair) ? findCollectionKey(pair.value, depth + 1) : null;
       if (found) return found;
     }
