@@ -427,10 +427,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         spec: readSpec(c),
         openGate: gates.find((g) => g.state === 'open') ?? null,
         confidence: typeof lastWaveGate?.confidence.confidence === 'number' ? lastWaveGate.confidence.confidence : null,
-        needsAttention: store.targets
-          .list(c.id)
-          .filter((t) => t.state === 'needs-attention')
-          .map((t) => ({ repo: t.repo, reason: t.stateReason, prUrl: t.prUrl })),
+        needsAttention: store.targets.inState(c.id, 'needs-attention').map((t) => ({ repo: t.repo, reason: t.stateReason, prUrl: t.prUrl })),
       } satisfies CampaignStatus;
     },
 

@@ -79,6 +79,18 @@ describe('campaigns and targets', () => {
     expect(counts.pending).toBe(2);
   });
 
+  it('reads one state of a campaign without the others', () => {
+    const c = newCampaign();
+    const other = store.campaigns.insert({ id: 'c-other', name: 'x', specJson: '{}', specSource: 't', changeKind: 'json-set', owner: 'U1', channel: 'C1', state: 'running', waveCount: 2, now: 1 });
+    store.targets.insertMany(c.id, [{ repo: 'a/one', wave: 1 }, { repo: 'a/two', wave: 0 }, { repo: 'a/three', wave: 0 }], 1000);
+    store.targets.insertMany(other.id, [{ repo: 'a/one', wave: 0 }], 1000);
+    for (const t of [store.targets.findByRepo(c.id, 'a/one')!, store.targets.findByRepo(c.id, 'a/three')!, store.targets.findByRepo(other.id, 'a/one')!]) {
+      store.targets.update(t.id, t.version, { state: 'needs-attention', stateReason: 'why' }, 2000);
+    }
+    expect(store.targets.inState(c.id, 'needs-attention').map((t) => t.repo)).toEqual(['a/three', 'a/one']);
+    expect(store.targets.inState(c.id, 'pending').map((t) => t.repo)).toEqual(['a/two']);
+  });
+
   it('rejects a duplicate repository in one campaign', () => {
     const c = newCampaign();
     expect(() => store.targets.insertMany(c.id, [{ repo: 'a/one', wave: 0 }, { repo: 'a/one', wave: 1 }], 1)).toThrow(/UNIQUE/);
