@@ -67,9 +67,9 @@ const MINUTE = 60_000;
  * The GitHub-facing bricks (open-pr, await-checks, compliance, merge) answered from the generated
  * fleet's ground truth with the same results and signals the real bricks give for it: no PR where
  * the repository does not use lodash, CI that takes the repository's CI time, a check the change
- * breaks fails on the PR but not on the base (non-retryable), a default branch that already fails
- * counts half as pre-existing, a flaky check fails at its flaky rate on the PR and on the base
- * independently. Measurements 2 and 3 time the real bricks over HTTP; here the point is the
+ * breaks fails on the PR but not on the base (non-retryable, after one re-run), a required check
+ * that fails on the base too asks a person, and a flaky check fails at its flaky rate on the PR,
+ * on the base and on its one re-run independently. Measurements 2 and 3 time the real bricks over HTTP; here the point is the
  * decisions, and 8,000 targets over HTTP would take far longer than the bench may.
  */
 function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): RegisteredStep<{ store: Store }>[] {
@@ -104,11 +104,16 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
         failingOnPr = required.filter(() => random() < rate);
         failingOnBase = failingOnPr.filter(() => random() < rate);
       }
-      const caused = failingOnPr.filter((c) => !failingOnBase.includes(c));
       const preExisting = failingOnPr.filter((c) => failingOnBase.includes(c));
-      if (caused.length > 0) return { kind: 'failed', retryable: false, reason: `The change breaks ${caused.join(', ')} in ${repo.org}/${repo.name} (they pass on main)`, data: { startedAt }, patch: { signals: { checks: { value: 0, evidence: { caused } } } } };
-      const value = (required.length - failingOnPr.length + preExisting.length * 0.5) / required.length;
-      return { kind: 'done', data: { startedAt }, patch: { signals: { checks: { value: round(value, 3), evidence: { preExisting } } } } };
+      // A check that fails on the PR only is re-run once: a flaky one fails again at its rate, one the change breaks always.
+      const rate = repo.ci.outcome === 'flaky' ? (repo.ci.flakyRate ?? 0.3) : 1;
+      const caused = failingOnPr.filter((c) => !failingOnBase.includes(c)).filter(() => repo.breaksCi || random() < rate);
+      if (caused.length > 0) return { kind: 'failed', retryable: false, reason: `The change breaks ${caused.join(', ')} in ${repo.org}/${repo.name}: it failed again when re-run, and passes on main`, data: { startedAt }, patch: { signals: { checks: { value: 0, evidence: { caused } } } } };
+      const value = (required.length - preExisting.length * 0.5) / required.length;
+      const signals = { checks: { value: round(value, 3), evidence: { preExisting } } };
+      // Branch protection requires these checks, so GitHub would not merge: a person is asked.
+      if (preExisting.length > 0) return { kind: 'needs-human', reason: `${preExisting.join(', ')} fail on main too; branch protection will not let the PR merge`, data: { startedAt }, patch: { signals } };
+      return { kind: 'done', data: { startedAt }, patch: { signals } };
     },
   };
   const compliance: RegisteredStep<{ store: Store }> = { kind: 'compliance', run: async () => ({ kind: 'done', patch: { signals: { compliance: { value: 1, evidence: {} } } } }) };

@@ -12,6 +12,12 @@ import { betaQuantile } from './distributions.js';
 /** The largest a0 + b0 a prior may have: history informs but never outvotes the campaign itself. */
 export const PRIOR_CAP = 10;
 export const DEFAULT_QUANTILE = 0.1;
+/**
+ * The failure-rate quantile behind a projected budget halt: a campaign halts early only when it is
+ * 95% sure to fail at a rate that spends its budget (a stronger claim than the confidence's 90%,
+ * since a halt stops everyone).
+ */
+export const HALT_QUANTILE = 0.05;
 export const DEFAULT_EVIDENCE_WEIGHT = 0.5;
 export const DEFAULT_POLICY = { auto: 90, review: 60, failureBudget: '5%' as number | string };
 
@@ -65,6 +71,8 @@ export interface WaveInput {
   policy?: WavePolicy;
   /** All targets of the campaign, to turn a percentage failure budget into a count. */
   targetCount?: number;
+  /** Targets with no outcome yet (not final and not parked at a gate); default targetCount − successes − failures. */
+  remaining?: number;
   /** The posterior quantile used as campaign confidence (default 0.1, the 10th percentile). */
   quantile?: number;
   /** Weight of the campaign confidence against the wave's mean target score (default 0.5). */
@@ -101,7 +109,11 @@ export interface WaveDecision {
   successes: number;
   failures: number;
   thresholds: { auto: number; review: number };
-  failureBudget: { allowed: number; used: number; exceeded: boolean };
+  /**
+   * `projected`: the failures so far plus the targets left times the low end (`HALT_QUANTILE`) of
+   * the failure rate's posterior; above `allowed`, the budget would be spent even at that rate.
+   */
+  failureBudget: { allowed: number; used: number; exceeded: boolean; projected: number; remaining: number };
 }
 
 /**
@@ -169,6 +181,11 @@ export function decideWave(input: WaveInput): WaveDecision {
 
   const allowed = resolveFailureBudget(policy.failureBudget, input.targetCount ?? input.successes + input.failures);
   const exceeded = input.failures > allowed;
+  // The failure rate's posterior is the mirror of the success rate's: Beta(b, a). Its low quantile
+  // is a rate the campaign is (1 − quantile) sure to reach or exceed.
+  const remaining = Math.max(0, input.remaining ?? (input.targetCount ?? 0) - input.successes - input.failures);
+  const lowFailureRate = input.failures > 0 ? betaQuantile(HALT_QUANTILE, b, a) : 0;
+  const projected = input.failures + remaining * lowFailureRate;
   const base = {
     confidence,
     factors,
@@ -180,7 +197,7 @@ export function decideWave(input: WaveInput): WaveDecision {
     successes: input.successes,
     failures: input.failures,
     thresholds: { auto: policy.auto, review: policy.review },
-    failureBudget: { allowed, used: input.failures, exceeded },
+    failureBudget: { allowed, used: input.failures, exceeded, projected, remaining },
   };
   const shown = round1(confidence);
   // Waves are counted from 1 where people read them (wave 0 is the canary wave, "wave 1" in Slack).
@@ -190,6 +207,16 @@ export function decideWave(input: WaveInput): WaveDecision {
       ...base,
       decision: 'halt',
       reason: `Halt after wave ${shownWave}: ${input.failures} failed targets exceed the failure budget of ${allowed}`,
+    };
+  }
+  if (projected > allowed) {
+    const sure = Math.round((1 - HALT_QUANTILE) * 100);
+    return {
+      ...base,
+      decision: 'halt',
+      reason:
+        `Halt after wave ${shownWave}: ${input.failures} of ${input.successes + input.failures} targets failed so far; at ${round1(lowFailureRate * 100)}% ` +
+        `(the rate this campaign fails at or above, ${sure}% sure) the ${remaining} targets left would bring it to ${Math.ceil(projected)} failures, past the failure budget of ${allowed}`,
     };
   }
   if (confidence >= policy.auto) {

@@ -13,6 +13,8 @@ export interface WaveEvidence {
   targetScores: number[];
   /** All targets of the campaign (a percentage failure budget is a share of these). */
   targetCount: number;
+  /** Targets with no outcome yet: not final and not parked at this wave's gate. */
+  remaining?: number;
   policy: { auto: number; review: number; failureBudget: number | string };
 }
 

@@ -28,6 +28,7 @@ export function createConfidenceModel(store: Store): ConfidenceModel {
         prior: learnPrior(store, evidence.changeKind),
         policy: evidence.policy,
         targetCount: evidence.targetCount,
+        remaining: evidence.remaining,
       });
       const { decision: kind, confidence, reason, ...explanation } = decision;
       return { decision: kind, confidence, reason, explanation: { ...explanation } };

@@ -101,6 +101,7 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       failures: counts.failed + counts.reverted,
       targetScores: scores,
       targetCount: total,
+      remaining: total - (counts.succeeded + counts.failed + counts.skipped + counts.reverted) - targets.filter(atGate).length,
       policy: { auto: spec.policy.auto, review: spec.policy.review, failureBudget: spec.policy.failureBudget },
     });
     report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPrior, decideWave, resolveFailureBudget, UNIFORM_PRIOR } from '../../src/confidence/decide-wave.js';
+import { betaQuantile } from '../../src/confidence/distributions.js';
 
 describe('decideWave', () => {
   it('sends a first canary wave of three clean targets to review', () => {
@@ -38,9 +39,31 @@ describe('decideWave', () => {
 
   it('halts when the failure budget is exceeded whatever the confidence', () => {
     const d = decideWave({ wave: 2, successes: 100, failures: 6, targetScores: [100], targetCount: 100, policy: { failureBudget: '5%' } });
-    expect(d.failureBudget).toEqual({ allowed: 5, used: 6, exceeded: true });
+    expect(d.failureBudget).toEqual({ allowed: 5, used: 6, exceeded: true, projected: 6, remaining: 0 });
     expect(d.decision).toBe('halt');
     expect(d.reason).toContain('exceed the failure budget of 5');
+  });
+
+  it('halts before the budget is spent when even the low end of the failure rate would spend it', () => {
+    // 3 of 23 failed, 177 targets left, a budget of 5% of 200 = 10. The failure rate's posterior is
+    // Beta(1 + 3, 1 + 20); at its 5th percentile (5.9%) the rest would add about 10.4 failures.
+    const low = betaQuantile(0.05, 4, 21);
+    expect(low).toBeGreaterThan(0.05);
+    expect(low).toBeLessThan(0.06);
+    const d = decideWave({ wave: 1, successes: 20, failures: 3, targetScores: [100, 100, 0], targetCount: 200, remaining: 177, policy: { failureBudget: '5%' } });
+    expect(d.failureBudget).toMatchObject({ allowed: 10, used: 3, exceeded: false, remaining: 177 });
+    expect(d.failureBudget.projected).toBeCloseTo(3 + 177 * low, 10);
+    expect(d.decision).toBe('halt');
+    expect(d.reason).toBe(
+      `Halt after wave 2: 3 of 23 targets failed so far; at ${Math.round(low * 1000) / 10}% (the rate this campaign fails at or above, 95% sure) the 177 targets left would bring it to ${Math.ceil(3 + 177 * low)} failures, past the failure budget of 10`,
+    );
+  });
+
+  it('does not halt on one early failure that the budget can absorb', () => {
+    const d = decideWave({ wave: 1, successes: 22, failures: 1, targetScores: [100, 100], targetCount: 200, remaining: 177, policy: { failureBudget: '5%' } });
+    // Beta(2, 23) at its 5th percentile is under 2%: 1 + 177 × that stays under 10.
+    expect(d.failureBudget.projected).toBeLessThan(10);
+    expect(d.decision).not.toBe('halt');
   });
 
   it('uses the campaign evidence alone for an empty wave', () => {
