@@ -230,6 +230,7 @@ async function main(): Promise<number> {
   }));
   seedFleet(github, fleetRepos);
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
+  const channelNames = Object.fromEntries(slack.workspace.channels.map((c) => [c.id, c.name]));
 
   const logFile = join(options.dataDir, 'fleet.log');
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -276,7 +277,7 @@ async function main(): Promise<number> {
         const seen = slack.ephemeral(OWNER).length;
         await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: 'digest' });
         const digest = await waitFor(() => slack.ephemeral(OWNER).length > seen && slack.ephemeral(OWNER).at(-1), 30_000);
-        for (const line of renderMessage(digest)) say(`  ${line}`);
+        for (const line of renderMessage(digest, channelNames)) say(`  ${line}`);
         exitCode = 0;
       }
       // Let the notify job deliver what the last transitions queued before reading the channel.
@@ -287,9 +288,9 @@ async function main(): Promise<number> {
       const stats = slack.stats();
       say(`Slack: ${stats.posts} posts, ${stats.updates} updates.`);
       if (options.headless) {
-        say('\n#fleet-payments, as a person sees it:\n');
+        say(`\n#${channelNames[CHANNEL] ?? CHANNEL}, as a person sees it:\n`);
         for (const message of slack.messages(CHANNEL)) {
-          say(renderThread(message.reply_count ? slack.thread(CHANNEL, message.ts) : [message]));
+          say(renderThread(message.reply_count ? slack.thread(CHANNEL, message.ts) : [message], channelNames));
           say('');
         }
       }

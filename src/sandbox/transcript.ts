@@ -16,8 +16,11 @@ function textOf(value: unknown): string {
   return '';
 }
 
-/** Turns mrkdwn markup into what a reader sees: links as their label, mentions as @id. */
-export function plainMrkdwn(text: string): string {
+/** Channel ids and the names a reader sees for them (`C0FLEET001` → `fleet-payments`). */
+export type ChannelNames = Readonly<Record<string, string>>;
+
+/** Turns mrkdwn markup into what a reader sees: links as their label, mentions as @id, channels by name. */
+export function plainMrkdwn(text: string, channels: ChannelNames = {}): string {
   return text
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2')
     .replace(/<(https?:[^>]+)>/g, '$1')
@@ -25,7 +28,7 @@ export function plainMrkdwn(text: string): string {
     .replace(/<!subteam\^([A-Z0-9]+)(\|[^>]*)?>/g, '@$1')
     .replace(/<!date\^(\d+)\^[^|>]*(\|[^>]*)?>/g, (_, seconds: string) => `${new Date(Number(seconds) * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`)
     .replace(/<#([A-Z0-9]+)\|([^>]+)>/g, '#$2')
-    .replace(/<#([A-Z0-9]+)>/g, '#$1')
+    .replace(/<#([A-Z0-9]+)>/g, (_, id: string) => `#${channels[id] ?? id}`)
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
@@ -61,18 +64,18 @@ function renderBlock(block: Block): string[] {
  *
  * @example renderMessage({ text: 'hi', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'Fleet' } }] }) // ['== Fleet ==']
  */
-export function renderMessage(message: { text?: string; blocks?: unknown[] }): string[] {
+export function renderMessage(message: { text?: string; blocks?: unknown[] }, channels: ChannelNames = {}): string[] {
   const blocks = (message.blocks ?? []).filter((b): b is Block => typeof b === 'object' && b !== null);
   const lines = blocks.length > 0 ? blocks.flatMap(renderBlock) : [message.text ?? ''];
-  return lines.flatMap((l) => plainMrkdwn(l).split('\n'));
+  return lines.flatMap((l) => plainMrkdwn(l, channels).split('\n'));
 }
 
 /** A whole thread as indented text: the root message, then each reply under it. */
-export function renderThread(messages: readonly { text?: string; blocks?: unknown[]; ts: string }[]): string {
+export function renderThread(messages: readonly { text?: string; blocks?: unknown[]; ts: string }[], channels: ChannelNames = {}): string {
   return messages
     .map((m, i) => {
       const prefix = i === 0 ? '' : '    ';
-      const body = renderMessage(m).map((l) => `${prefix}${l}`);
+      const body = renderMessage(m, channels).map((l) => `${prefix}${l}`);
       return [`${prefix}--- ${i === 0 ? 'message' : 'reply'} ${m.ts}`, ...body].join('\n');
     })
     .join('\n');

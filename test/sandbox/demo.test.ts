@@ -53,6 +53,8 @@ describe('npm run demo -- --headless', () => {
     expect(run.code, run.out.slice(-3000)).toBe(0);
     expect(run.out).toMatch(/Campaign c-[0-9a-f]{6} is completed\./);
     expect(run.out).toContain('48 repositories across 3 teams');
+    expect(run.out).toContain('#fleet-payments, as a person sees it');
+    expect(run.out).toMatch(/started \*sandbox-bump-lodash\* \(`c-[0-9a-f]{6}`\) in #fleet-payments\./);
   });
 
   it('starts the waves its preview showed', () => {

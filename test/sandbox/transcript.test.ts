@@ -8,6 +8,7 @@ describe('the headless transcript', () => {
     );
     expect(plainMrkdwn('Expires <!date^1795410479^{date_short_pretty} {time}|later>.')).toBe('Expires 2026-11-23 05:07 UTC.');
     expect(plainMrkdwn('a &lt;b&gt; &amp; <#C1|fleet-payments>')).toBe('a <b> & #fleet-payments');
+    expect(plainMrkdwn('in <#C0FLEET001> and <#C9>', { C0FLEET001: 'fleet-payments' })).toBe('in #fleet-payments and #C9');
   });
 
   it('puts each field on one line as "label value", and buttons in brackets', () => {
