@@ -1,9 +1,8 @@
-import { webApi } from '@slack/bolt';
+import { ErrorCode, WebClient } from '@slack/web-api';
 import type { OutboxRecord, Store } from '../store/store.js';
 import { ACTION } from './blocks/action-ids.js';
 import type { FleetLogger } from './logger.js';
 
-type WebClient = webApi.WebClient;
 
 export interface DeliveryLimits {
   /** Least time between two posts to one channel (Slack: about one message per second). */
@@ -91,7 +90,7 @@ const STOP_RUN = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_
  * @example const client = createOutboxClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
  */
 export function createOutboxClient(token: string, apiUrl?: string): WebClient {
-  return new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 });
+  return new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 10_000 });
 }
 
 type Outcome =
@@ -235,8 +234,8 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
   function classify(m: OutboxRecord, error: unknown): Outcome {
     const e = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string }; message?: string };
     const backoff = Math.min(limits.backoffMaxMs, limits.backoffBaseMs * 2 ** Math.max(0, m.attempts));
-    if (e.code === webApi.ErrorCode.RateLimitedError) return { kind: 'wait', until: now() + Math.max(1, e.retryAfter ?? 1) * 1000, reason: `rate limited (Retry-After ${e.retryAfter ?? 1}s)` };
-    if (e.code === webApi.ErrorCode.PlatformError) {
+    if (e.code === ErrorCode.RateLimitedError) return { kind: 'wait', until: now() + Math.max(1, e.retryAfter ?? 1) * 1000, reason: `rate limited (Retry-After ${e.retryAfter ?? 1}s)` };
+    if (e.code === ErrorCode.PlatformError) {
       const code = e.data?.error ?? 'unknown_error';
       if (code === 'ratelimited') return { kind: 'wait', until: now() + 1000, reason: 'rate limited' };
       if (STOP_RUN.has(code)) return { kind: 'stop', reason: code };
@@ -244,7 +243,7 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       if (m.attempts + 1 >= limits.maxAttempts) return { kind: 'dead', reason: `${code} after ${m.attempts + 1} attempts` };
       return { kind: 'wait', until: now() + backoff, reason: code };
     }
-    const reason = e.code === webApi.ErrorCode.HTTPError ? `HTTP ${e.statusCode}` : `network: ${e.message ?? 'unknown'}`;
+    const reason = e.code === ErrorCode.HTTPError ? `HTTP ${e.statusCode}` : `network: ${e.message ?? 'unknown'}`;
     if (m.attempts + 1 >= limits.maxAttempts) return { kind: 'dead', reason: `${reason} after ${m.attempts + 1} attempts` };
     return { kind: 'wait', until: now() + backoff, reason };
   }

@@ -1,0 +1,78 @@
+import { createGateway } from '../github/gateway.js';
+import { createOctokit, type GitHubAuth } from '../github/create-octokit.js';
+import { FleetError } from '../errors.js';
+import type { MetricsProvider } from '../metrics/provider.js';
+import { createPrometheusProvider } from '../metrics/prometheus.js';
+import { createSimulatedProvider } from '../metrics/simulated.js';
+import { createDefaultRegistry, type StepDeps } from '../steps/registry.js';
+import { openDatabase } from '../store/database.js';
+import { createStore, type Store } from '../store/store.js';
+import type { JobConfig } from './job-config.js';
+import { runTick, type TickReport } from './tick.js';
+
+// The advance job's body, loaded by the advance worker only: the steps, Octokit and the metrics
+// providers are more than the notify and digest workers need to load every run.
+
+function readAuth(config: JobConfig): GitHubAuth {
+  const g = config.github;
+  if (g.token) return { token: g.token };
+  if (g.appId !== undefined && g.privateKey && g.installationId !== undefined) return { appId: g.appId, privateKey: g.privateKey, installationId: g.installationId };
+  throw new FleetError('config_invalid', 'The jobs have no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID.');
+}
+
+function createMetrics(config: JobConfig): MetricsProvider {
+  const m = config.metrics;
+  if (m.prometheusUrl) return createPrometheusProvider({ baseUrl: m.prometheusUrl });
+  if (m.simulated) {
+    const { seed, regressing, kind } = m.simulated;
+    return createSimulatedProvider({ seed, truth: (repo) => ({ regresses: regressing.includes(repo), kind }) });
+  }
+  return {
+    async fetchSeries() {
+      throw new FleetError('metrics_error', 'No canary metrics are configured: set PROMETHEUS_URL, or remove the canary step from the campaign.');
+    },
+  };
+}
+
+/** The clients a step needs, built inside the worker from its configuration. */
+export function createStepDeps(config: JobConfig, store: Store, now: () => number): StepDeps {
+  const octokit = createOctokit({
+    auth: readAuth(config),
+    baseUrl: config.github.apiUrl,
+    store,
+    now,
+    pacing: config.github.pacing,
+    retry: config.github.retryBaseMs ? { baseMs: config.github.retryBaseMs } : undefined,
+    throttle: {
+      retryAfterBaseMs: config.github.retryAfterBaseMs,
+      writeSpacingMs: config.github.writeSpacingMs,
+      notificationSpacingMs: config.github.notificationSpacingMs,
+    },
+  });
+  return { github: createGateway({ octokit, now }), metrics: createMetrics(config), store, catalogDir: config.catalogDir };
+}
+
+/**
+ * One run of the advance job: ticks while work stays due (up to `limits.maxRounds`), stopping
+ * after the current tick once cancelled.
+ *
+ * @example await runAdvance(JobConfig.parse(workerData.config), { now: Date.now, isCancelled: () => false })
+ */
+export async function runAdvance(config: JobConfig, options: { now: () => number; isCancelled: () => boolean }): Promise<TickReport[]> {
+  const db = openDatabase(config.dbFile);
+  const store = createStore(db);
+  try {
+    const registry = createDefaultRegistry();
+    const deps = createStepDeps(config, store, options.now);
+    const reports: TickReport[] = [];
+    for (let round = 0; round < config.limits.maxRounds && !options.isCancelled(); round++) {
+      const report = await runTick({ store, registry, deps, now: options.now, limits: config.limits });
+      reports.push(report);
+      const moved = report.waves.decisions.length + (report.waves.started?.length ?? 0) + (report.waves.completed?.length ?? 0);
+      if (report.frozen || (report.ran === 0 && moved === 0)) break;
+    }
+    return reports;
+  } finally {
+    db.close();
+  }
+}
