@@ -433,9 +433,11 @@ export function judgeCanary(input: JudgeInput): JudgeResult {
   } else if (noData.length >= metrics.length / 2) {
     score = 0;
     reason = `${noData.length} of ${metrics.length} metrics have no data; check the queries and that the canary receives traffic.`;
-  } else if (scored.length === 0) {
+  } else if (scored.length === 0 && suspects.length === 0) {
     reason = 'No group has data to judge.';
   } else {
+    // Only suspect metrics: nothing passed and nothing failed, so the cap below sets the score.
+    if (scored.length === 0) score = 100;
     const passing = metrics.length - noData.length - failing.length - suspects.length;
     reason =
       failing.length === 0

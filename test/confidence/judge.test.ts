@@ -166,6 +166,16 @@ describe('weak spots of the reference judge', () => {
     );
   });
 
+  it('holds a canary whose only metric is suspect at marginal too', () => {
+    const baseline = Array<number>(20).fill(0);
+    const canary = Array<number>(20).fill(0);
+    for (const i of [3, 9, 15]) canary[i] = 1;
+    const r = judgeOne(metric({ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary, baseline }));
+    expect(r.metrics[0].decidedBy).toBe('new-errors');
+    expect(r).toMatchObject({ score: 85, verdict: 'marginal' });
+    expect(r.reason).toContain('0 of 1 metrics pass. Errors where the baseline had none (errors in 3 of 20 canary points)');
+  });
+
   it('fails errors where the baseline had none once they are significant', () => {
     const baseline = Array<number>(30).fill(0);
     const canary = Array<number>(30).fill(0);
