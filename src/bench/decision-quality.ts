@@ -68,8 +68,8 @@ const MINUTE = 60_000;
  * fleet's ground truth with the same results and signals the real bricks give for it: no PR where
  * the repository does not use lodash, CI that takes the repository's CI time, a check the change
  * breaks fails on the PR but not on the base (non-retryable, after one re-run), a required check
- * that fails on the base too asks a person, and a flaky check fails at its flaky rate on the PR,
- * on the base and on its one re-run independently. Measurements 2 and 3 time the real bricks over HTTP; here the point is the
+ * that fails on the base too (after one re-run there) asks a person, and a flaky check fails at
+ * its flaky rate on the PR, on the base and on each re-run independently. Measurements 2 and 3 time the real bricks over HTTP; here the point is the
  * decisions, and 8,000 targets over HTTP would take far longer than the bench may.
  */
 function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): RegisteredStep<{ store: Store }>[] {
@@ -102,7 +102,8 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
       else if (repo.ci.outcome === 'flaky') {
         const rate = repo.ci.flakyRate ?? 0.3;
         failingOnPr = required.filter(() => random() < rate);
-        failingOnBase = failingOnPr.filter(() => random() < rate);
+        // A check failing on the base too is re-run there once: it stays failing at the flaky rate.
+        failingOnBase = failingOnPr.filter(() => random() < rate && random() < rate);
       }
       const preExisting = failingOnPr.filter((c) => failingOnBase.includes(c));
       // A check that fails on the PR only is re-run once: a flaky one fails again at its rate, one the change breaks always.

@@ -23,9 +23,18 @@ export const RerunRecord = z.object({
 });
 export type RerunRecord = z.infer<typeof RerunRecord>;
 
-function readRerun(state: Record<string, unknown>, headSha: string): RerunRecord | undefined {
-  const parsed = RerunRecord.safeParse(state.rerunRecord);
-  return parsed.success && parsed.data.headSha === headSha ? parsed.data : undefined;
+function readRerun(record: unknown, sha: string): RerunRecord | undefined {
+  const parsed = RerunRecord.safeParse(record);
+  return parsed.success && parsed.data.headSha === sha ? parsed.data : undefined;
+}
+
+/** The run of every check of the given suites, as it is before they are re-run. */
+function replacedRuns(checks: readonly CheckResult[], suiteIds: readonly number[]): RerunRecord['replaced'] {
+  const replaced: RerunRecord['replaced'] = {};
+  for (const check of checks) {
+    if (check.runId !== null && check.suiteId !== null && suiteIds.includes(check.suiteId)) replaced[check.name] = { runId: check.runId, completedAt: check.completedAt };
+  }
+  return replaced;
 }
 
 /**
@@ -98,15 +107,20 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
       return { kind: 'done', patch, data: { startedAt, note: 'no required checks' }, events: [{ kind: 'checks.none', data: { note: `${repo} requires no checks on ${pr.baseRef}` } }] };
     }
 
-    const rerun = readRerun(ctx.state, headSha);
+    const rerun = readRerun(ctx.state.rerunRecord, headSha);
     const headChecks = await github.getChecks(repo, headSha);
     const verdict = judgeChecks(required, hideReplacedRuns(headChecks, rerun));
     let preExisting: string[] = [];
     let caused: string[] = [];
     let waitingOnBase: string[] = [];
+    let baseSha: string | null = null;
+    let baseChecks: CheckResult[] = [];
+    let baseRerun: RerunRecord | undefined;
     if (verdict.failing.length > 0) {
-      const baseSha = await github.getBranchSha(repo, pr.baseRef);
-      const onBase = baseSha ? judgeChecks(verdict.failing, await github.getChecks(repo, baseSha)) : { passed: verdict.failing, pending: [], failing: [] };
+      baseSha = (await github.getBranchSha(repo, pr.baseRef)) ?? null;
+      baseChecks = baseSha ? await github.getChecks(repo, baseSha) : [];
+      baseRerun = baseSha ? readRerun(ctx.state.baseRerunRecord, baseSha) : undefined;
+      const onBase = baseSha ? judgeChecks(verdict.failing, hideReplacedRuns(baseChecks, baseRerun)) : { passed: verdict.failing, pending: [], failing: [] };
       preExisting = onBase.failing;
       caused = onBase.passed;
       waitingOnBase = onBase.pending;
@@ -115,7 +129,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
     // Re-run checks that pass now were flaky: the evidence says so, for a person to see.
     const flaky = rerunChecks.filter((name) => verdict.passed.includes(name));
     const evidence = { required, passed: verdict.passed, pending: verdict.pending, failing: caused, preExisting, headSha, ...(rerun ? { rerun: rerunChecks, flaky } : {}) };
-    const data = { startedAt, ...evidence, ...(rerun ? { rerunRecord: rerun } : {}) };
+    const data = { startedAt, ...evidence, ...(rerun ? { rerunRecord: rerun } : {}), ...(baseRerun ? { baseRerunRecord: baseRerun } : {}) };
 
     if (caused.length > 0) {
       const failedAgain = caused.filter((name) => rerunChecks.includes(name));
@@ -137,10 +151,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
           // dies in between, the next run finds no record: the re-run's checks read as pending
           // while they run, and if they fail again the step asks once more and records it then.
           // So a crash costs at most one extra re-run of this head, never a loop.
-          const replaced: RerunRecord['replaced'] = {};
-          for (const check of headChecks) {
-            if (check.runId !== null && check.suiteId !== null && suiteIds.includes(check.suiteId)) replaced[check.name] = { runId: check.runId, completedAt: check.completedAt };
-          }
+          const replaced = replacedRuns(headChecks, suiteIds);
           const record: RerunRecord = { headSha, checks: [...new Set([...rerunChecks, ...caused])], replaced, count: (rerun?.count ?? 0) + 1 };
           return {
             kind: 'wait',
@@ -195,11 +206,36 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
       // fail: say so now, rather than after the canary when the merge is refused.
       const protectedChecks = options.required ? (await github.getRequiredChecks(repo, pr.baseRef)).requiredChecks : required;
       const blocking = preExisting.filter((name) => protectedChecks.includes(name));
+      const baseSuites = blocking.map((name) => baseChecks.find((check) => check.name === name)?.suiteId ?? null);
+      // A flaky check can fail on the default branch too: re-run it there once before asking a
+      // person to fix the branch. If it passes, the PR's failure is judged again like any other.
+      if (blocking.length > 0 && baseSha && !baseRerun && baseSuites.every((id) => id !== null)) {
+        const suiteIds = [...new Set(baseSuites)];
+        let refused = false;
+        for (const id of suiteIds) {
+          if ((await github.rerunCheckSuite(repo, id)).kind === 'refused') {
+            refused = true;
+            break;
+          }
+        }
+        if (!refused) {
+          const record: RerunRecord = { headSha: baseSha, checks: blocking, replaced: replacedRuns(baseChecks, suiteIds), count: 1 };
+          return {
+            kind: 'wait',
+            until: Math.min(now + options.pollEvery, startedAt + options.timeout),
+            reason: `re-running ${blocking.join(', ')} on ${pr.baseRef} once: ${blocking.length === 1 ? 'it fails' : 'they fail'} there too`,
+            data: { ...data, baseRerunRecord: record },
+            patch,
+            events: [{ kind: 'checks.rerun-base', data: { ...evidence, rerun: blocking, baseSha, suites: suiteIds } }],
+          };
+        }
+      }
       if (blocking.length > 0) {
         const names = blocking.map((n) => `\`${n}\``).join(', ');
+        const again = baseRerun ? ` (${blocking.length === 1 ? 'it failed' : 'they failed'} again when re-run there)` : '';
         return {
           kind: 'needs-human',
-          reason: `${names} ${blocking.length === 1 ? 'fails' : 'fail'} on ${pr.baseRef} too, so the change did not break ${blocking.length === 1 ? 'it' : 'them'}; but branch protection requires ${blocking.length === 1 ? 'it' : 'them'}, so GitHub will not merge PR #${pr.number} until ${pr.baseRef} is fixed. Fix ${pr.baseRef} and retry, or skip ${repo}.`,
+          reason: `${names} ${blocking.length === 1 ? 'fails' : 'fail'} on ${pr.baseRef} too${again}, so the change did not break ${blocking.length === 1 ? 'it' : 'them'}; but branch protection requires ${blocking.length === 1 ? 'it' : 'them'}, so GitHub will not merge PR #${pr.number} until ${pr.baseRef} is fixed. Fix ${pr.baseRef} and retry, or skip ${repo}.`,
           data,
           patch: { ...patch, signals: { checks: signal(value, evidence) } },
           events: [{ kind: 'checks.blocked-by-base', data: { ...evidence, blocking } }],

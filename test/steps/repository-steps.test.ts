@@ -203,16 +203,44 @@ describe('await-checks', () => {
     expect(result.events?.map((e) => e.kind)).toEqual(['checks.passed-with-pre-existing']);
   });
 
-  test('a pre-existing failure of a check branch protection requires asks a person at once: the PR could never merge', async () => {
+  test('a required check failing on main too is re-run there once, then a person is asked: the PR could never merge', async () => {
     const repo = seed('redprotected', { ci: { checks: ['ci/test', 'ci/lint'], outcome: 'fail-on-default', durationMs: 0 }, protection: { requiredChecks: ['ci/test'] } });
     const target = await opened(repo);
     h.fake.state.advance(1);
-    const result = await run('await-checks', target);
+    const first = await run('await-checks', target);
+    expect(first).toMatchObject({ kind: 'wait', reason: 're-running ci/test on main once: it fails there too' });
+    expect(first.events?.map((e) => e.kind)).toEqual(['checks.rerun-base']);
+    expect(reruns()).toBe(1);
+    h.fake.state.advance(1);
+    const result = await run('await-checks', target, { state: dataOf(first) });
     expect(result).toMatchObject({ kind: 'needs-human', data: { preExisting: ['ci/test'], failing: [] }, patch: { signals: { checks: { value: 0.5 } } } });
     expect((result as { reason: string }).reason).toBe(
-      `\`ci/test\` fails on main too, so the change did not break it; but branch protection requires it, so GitHub will not merge PR #${target.prNumber} until main is fixed. Fix main and retry, or skip ${repo}.`,
+      `\`ci/test\` fails on main too (it failed again when re-run there), so the change did not break it; but branch protection requires it, so GitHub will not merge PR #${target.prNumber} until main is fixed. Fix main and retry, or skip ${repo}.`,
     );
     expect(result.events?.map((e) => e.kind)).toEqual(['checks.blocked-by-base']);
+    expect(reruns()).toBe(1);
+  });
+
+  test('a flaky check that failed on main and on the PR passes on both re-runs: done, nobody asked', async () => {
+    const repo = seed('flakyboth', { ci: { checks: ['ci/test'], outcome: 'manual', durationMs: 0 } });
+    const base = (await h.github.getBranchSha(repo, 'main'))!;
+    h.fake.state.completeCheck('acme', 'flakyboth', base, 'ci/test', 'failure');
+    const target = await opened(repo);
+    const head = target.headSha!;
+    h.fake.state.completeCheck('acme', 'flakyboth', head, 'ci/test', 'failure');
+    const first = await run('await-checks', target);
+    expect(first).toMatchObject({ kind: 'wait', events: [{ kind: 'checks.rerun-base' }] });
+    // While main's re-run is queued, its old failure is not read again.
+    const waiting = await run('await-checks', target, { state: dataOf(first) });
+    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test' });
+    h.fake.state.completeCheck('acme', 'flakyboth', base, 'ci/test', 'success');
+    // Main passes now, so the PR's failure looks caused by the change: it gets its own re-run.
+    const second = await run('await-checks', target, { state: dataOf(waiting) });
+    expect(second).toMatchObject({ kind: 'wait', events: [{ kind: 'checks.rerun' }] });
+    h.fake.state.completeCheck('acme', 'flakyboth', head, 'ci/test', 'success');
+    const done = await run('await-checks', target, { state: dataOf(second) });
+    expect(done).toMatchObject({ kind: 'done', events: [{ kind: 'checks.passed', data: { flaky: ['ci/test'] } }] });
+    expect(reruns()).toBe(2);
   });
 
   test('no required checks: done with a note; explicit options override protection', async () => {
