@@ -127,16 +127,17 @@ describe.runIf(chromiumAvailable)('the page in Chromium', () => {
     await page.locator('nav button', { hasText: 'fleet-payments' }).click();
   });
 
-  test('dates, quotes and the emoji Fleet uses render as in Slack', async () => {
+  /** Posts blocks to #fleet-payments as the bot, over the fake's Web API. */
+  async function postBlocks(blocks: unknown[]): Promise<void> {
     await fetch(`${slack.apiUrl}chat.postMessage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        channel: 'C0FLEET001',
-        text: 'x',
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':raised_hand: Expires <!date^1795410479^{date_short_pretty} {time}|later>.\n>`build` fails on main too\n:fast_forward: Skipped' } }],
-      }),
+      body: JSON.stringify({ channel: 'C0FLEET001', text: 'x', blocks }),
     });
+  }
+
+  test('dates, quotes and the emoji Fleet uses render as in Slack', async () => {
+    await postBlocks([{ type: 'section', text: { type: 'mrkdwn', text: ':raised_hand: Expires <!date^1795410479^{date_short_pretty} {time}|later>.\n>`build` fails on main too\n:fast_forward: Skipped' } }]);
     const message = page.locator('.message', { hasText: 'fails on main too' });
     await message.waitFor();
     const text = await message.innerText();
@@ -148,18 +149,10 @@ describe.runIf(chromiumAvailable)('the page in Chromium', () => {
   });
 
   test('message text cannot inject HTML', async () => {
-    await fetch(`${slack.apiUrl}chat.postMessage`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${slack.botToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        channel: 'C0FLEET001',
-        text: 'x',
-        blocks: [
-          { type: 'section', text: { type: 'mrkdwn', text: 'raw <img src=x onerror="window.injected=1"> and &lt;script&gt;window.injected=2&lt;/script&gt; <javascript:alert(1)|click>' } },
-          { type: 'section', text: { type: 'plain_text', text: '<b onclick="window.injected=3">plain</b>' } },
-        ],
-      }),
-    });
+    await postBlocks([
+      { type: 'section', text: { type: 'mrkdwn', text: 'raw <img src=x onerror="window.injected=1"> and &lt;script&gt;window.injected=2&lt;/script&gt; <javascript:alert(1)|click>' } },
+      { type: 'section', text: { type: 'plain_text', text: '<b onclick="window.injected=3">plain</b>' } },
+    ]);
     const message = page.locator('.message', { hasText: 'window.injected=2' });
     await message.waitFor();
     expect(await message.locator('img, script, b[onclick], a[href^="javascript"]').count()).toBe(0);
