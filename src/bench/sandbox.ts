@@ -1,36 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CampaignSpec } from '../campaigns/spec.js';
 import { createOctokit, type Octokit } from '../github/create-octokit.js';
 import { createGateway, type Gateway } from '../github/gateway.js';
 import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { createStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openTempStore, type TempStore } from '../store/temp-store.js';
 
 /** A real SQLite file in a temporary folder, removed on close. */
-export interface BenchStore {
-  dir: string;
-  file: string;
-  db: Db;
-  store: Store;
-  close(): void;
-}
+export type BenchStore = TempStore;
 
 export function openBenchStore(prefix: string): BenchStore {
-  const dir = mkdtempSync(join(tmpdir(), `fleet-bench-${prefix}-`));
-  const file = join(dir, 'fleet.db');
-  const db = openDatabase(file);
-  return {
-    dir,
-    file,
-    db,
-    store: createStore(db),
-    close() {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return openTempStore(`bench-${prefix}`);
 }
 
 /** Monday 9:00 UTC: inside any default schedule window, so no target is deferred by the calendar. */

@@ -1,34 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CampaignSpec } from '../../src/campaigns/spec.js';
 import type { ConfidenceModel, WaveEvidence, WaveVerdict } from '../../src/engine/confidence-model.js';
-import { openDatabase } from '../../src/store/database.js';
-import { createStore, type Store } from '../../src/store/store.js';
-import type { Db } from '../../src/store/database.js';
+import type { Store } from '../../src/store/store.js';
+import { openTempStore as openTemp, type TempStore } from '../../src/store/temp-store.js';
 
-export interface TempStore {
-  dir: string;
-  file: string;
-  db: Db;
-  store: Store;
-  close(): void;
-}
+export type { TempStore };
 
+/** A migrated store in a temporary folder, removed on close. */
 export function openTempStore(): TempStore {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-engine-'));
-  const file = join(dir, 'fleet.db');
-  const db = openDatabase(file);
-  return {
-    dir,
-    file,
-    db,
-    store: createStore(db),
-    close() {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return openTemp('engine');
 }
 
 export function makeSpec(overrides: Record<string, unknown> = {}): CampaignSpec {
