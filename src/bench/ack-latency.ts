@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createCampaignService } from '../campaigns/service.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../runtime/logger.js';
 import { startFakeSlack } from '../sandbox/slack/server.js';
 import { sendSlashCommand } from '../sandbox/slack/client.js';
 import { createSlackApp } from '../slack/create-app.js';

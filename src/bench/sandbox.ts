@@ -1,4 +1,4 @@
-import { CampaignSpec } from '../campaigns/spec.js';
+import { CampaignSpec } from '../domain/spec.js';
 import { createOctokit, type Octokit } from '../github/create-octokit.js';
 import { createGateway, type Gateway } from '../github/gateway.js';
 import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';

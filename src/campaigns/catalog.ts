@@ -1,10 +1,10 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FleetError } from '../errors.js';
-import { parseCampaignSource, type CampaignSource } from '../config.js';
+import { parseCampaignSource, type CampaignSource } from './campaign-source.js';
 import { formatSpecErrors, loadSpec, suggest } from './load-spec.js';
 import type { CatalogEntry } from './service-types.js';
-import type { CampaignSpec } from './spec.js';
+import type { CampaignSpec } from '../domain/spec.js';
 
 /** A file in a GitHub repository, for a catalog kept at `github:owner/repo/path`. */
 export interface RemoteFileRef {

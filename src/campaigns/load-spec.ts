@@ -1,6 +1,6 @@
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
-import { CampaignSpec } from './spec.js';
+import { CampaignSpec } from '../domain/spec.js';
 
 /** One problem in a spec, placed in the YAML text and said so a person can fix it. */
 export interface SpecError {

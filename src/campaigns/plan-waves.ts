@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PlannedWave } from './service-types.js';
-import type { WaveSize } from './spec.js';
+import type { WaveSize } from '../domain/spec.js';
 
 /** What wave planning knows about one target's risk. */
 export interface PlanTarget {

@@ -1,6 +1,6 @@
-import type { CampaignSpec } from './spec.js';
+import type { CampaignSpec } from '../domain/spec.js';
 import type { CampaignRecord, GateRecord, TargetRecord } from '../store/store.js';
-import type { CampaignState, TargetState } from '../engine/states.js';
+import type { CampaignState, TargetState } from '../domain/states.js';
 
 /**
  * What the Slack surface (commands, buttons, modals) and the CLI ask of campaigns. Implemented by

@@ -4,7 +4,7 @@ import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
 import { transitionCampaign, type CampaignEvent } from '../engine/machines.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/messages.js';
-import { FINAL_CAMPAIGN_STATES, isFinalTargetState } from '../engine/states.js';
+import { FINAL_CAMPAIGN_STATES, isFinalTargetState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
@@ -13,7 +13,7 @@ import { authorize, type CampaignAction } from './authorize.js';
 import type { Catalog } from './catalog.js';
 import { planWaves } from './plan-waves.js';
 import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, PlannedWave, SpecRef } from './service-types.js';
-import { resolveSteps, type CampaignSpec } from './spec.js';
+import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
 export type PlanWaves = typeof planWaves;
 

@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../runtime/config.js';
 import { describeError } from '../errors.js';
-import { createLogger } from '../logger.js';
-import { startFleet } from '../start-fleet.js';
+import { createLogger } from '../runtime/logger.js';
+import { startFleet } from '../runtime/start-fleet.js';
 
 /**
  * The process the crash-and-restart run kills: the real app and its jobs, configured from the

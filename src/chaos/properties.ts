@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadSpec } from '../campaigns/load-spec.js';
-import { resolveSteps, type CampaignSpec } from '../campaigns/spec.js';
+import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 import { webApi } from '@slack/bolt';
 import { sendViewSubmission } from '../sandbox/slack/client.js';
 import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue } from '../slack/blocks/action-ids.js';

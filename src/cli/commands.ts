@@ -2,7 +2,7 @@ import type { CliCommand } from './io.js';
 import { runJudgeCommand } from './judge.js';
 import { migrateCommand } from './migrate.js';
 import { validateCommand } from './validate.js';
-import { runSandboxGithubCommand } from '../sandbox/github/cli.js';
+import { runSandboxGithubCommand } from './sandbox-github.js';
 
 /**
  * The `fleet` subcommands. Adding one is one line here: a name and a CliCommand

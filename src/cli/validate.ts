@@ -1,5 +1,5 @@
 import { formatSpecErrors, loadSpec } from '../campaigns/load-spec.js';
-import type { CampaignSpec } from '../campaigns/spec.js';
+import type { CampaignSpec } from '../domain/spec.js';
 import { describeError } from '../errors.js';
 import { EXIT, type CliCommand, type CliIo } from './io.js';
 

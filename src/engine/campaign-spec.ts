@@ -1,4 +1,4 @@
-import { resolveSteps, type CampaignSpec, type StepDefinition } from '../campaigns/spec.js';
+import { resolveSteps, type CampaignSpec, type StepDefinition } from '../domain/spec.js';
 import type { CampaignRecord } from '../store/store.js';
 
 /**

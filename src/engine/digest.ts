@@ -3,7 +3,7 @@ import { digestMessage, type DigestCampaign, type DigestWait } from '../slack/bl
 import type { SlackMessage } from '../slack/blocks/index.js';
 import type { CampaignRecord, Store } from '../store/store.js';
 import { readSpec, readSteps } from './campaign-spec.js';
-import { FINAL_TARGET_STATES, isFinalTargetState } from './states.js';
+import { FINAL_TARGET_STATES, isFinalTargetState } from '../domain/states.js';
 
 /** A channel's digest time: its local hour and time zone (settings key `digest:<channel>`). */
 export interface DigestSetting {

@@ -1,4 +1,4 @@
-import type { CampaignState, TargetState } from './states.js';
+import type { CampaignState, TargetState } from '../domain/states.js';
 
 /**
  * The campaign and target lifecycles as pure transition functions. They decide whether an event

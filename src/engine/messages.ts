@@ -4,7 +4,7 @@ import type { SlackMessage } from '../slack/blocks/index.js';
 import type { ConfidenceBreakdown } from '../slack/blocks/gate.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
-import { FINAL_TARGET_STATES } from './states.js';
+import { FINAL_TARGET_STATES } from '../domain/states.js';
 
 /**
  * The Slack messages the engine queues, as outbox rows built with the Block Kit builders. Every

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Schedule } from '../campaigns/spec.js';
+import type { Schedule } from '../domain/spec.js';
 
 export type ScheduleWindow = z.infer<typeof Schedule>;
 

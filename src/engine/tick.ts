@@ -1,4 +1,4 @@
-import type { StepDefinition } from '../campaigns/spec.js';
+import type { StepDefinition } from '../domain/spec.js';
 import { describeError, isFleetError } from '../errors.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { StepResult } from '../steps/types.js';

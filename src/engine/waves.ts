@@ -12,7 +12,7 @@ import {
   buildWaveStarted,
   enqueueRootUpdate,
 } from './messages.js';
-import { isFinalTargetState } from './states.js';
+import { isFinalTargetState } from '../domain/states.js';
 
 export interface WaveDecisionRecord {
   campaignId: string;

@@ -1,4 +1,4 @@
-import type { CampaignSpec } from '../campaigns/spec.js';
+import type { CampaignSpec } from '../domain/spec.js';
 import type { CampaignRecord, TargetRecord } from '../store/store.js';
 import type { Marker } from './marker.js';
 

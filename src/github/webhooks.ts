@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isFinalTargetState } from '../engine/states.js';
+import { isFinalTargetState } from '../domain/states.js';
 import type { Store, TargetRecord } from '../store/store.js';
 import type { GitHubLogger } from './create-octokit.js';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CanaryMetric } from '../campaigns/spec.js';
+import type { CanaryMetric } from '../domain/spec.js';
 
 export type CanaryMetricConfig = z.infer<typeof CanaryMetric>;
 export type Track = 'canary' | 'baseline';

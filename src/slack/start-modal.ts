@@ -1,9 +1,9 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import { CampaignSpec } from '../campaigns/spec.js';
+import { CampaignSpec } from '../domain/spec.js';
 import type { CatalogEntry } from '../campaigns/service-types.js';
 import { FleetError } from '../errors.js';
-import { DEFAULT_PATH } from '../steps/options.js';
+import { DEFAULT_PATH } from '../domain/step-options.js';
 import { truncate } from './blocks/text.js';
 import { LaunchValue } from './blocks/action-ids.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Step, StepResult } from './types.js';
-import type { AwaitChecksOptions } from './options.js';
+import type { AwaitChecksOptions } from '../domain/step-options.js';
 import type { CheckResult, GitHubStepDeps, RerunOutcome } from '../github/gateway.js';
 import { prOf, signal } from '../github/step-support.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { buildWindow, failFromMetricsError, judgeWindow, type CanaryDeps } from './canary.js';
-import type { BakeOptions } from './options.js';
+import type { BakeOptions } from '../domain/step-options.js';
 import type { Step } from './types.js';
 
 /**

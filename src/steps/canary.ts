@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { CampaignSpec } from '../campaigns/spec.js';
+import type { CampaignSpec } from '../domain/spec.js';
 import { judgeCanary, type JudgeResult } from '../confidence/judge.js';
 import { describeError, isFleetError } from '../errors.js';
 import type { MetricsProvider, Track } from '../metrics/provider.js';
-import type { CanaryStepOptions } from './options.js';
+import type { CanaryStepOptions } from '../domain/step-options.js';
 import type { Step, StepContext, StepResult } from './types.js';
 
 export interface CanaryDeps {

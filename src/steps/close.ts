@@ -1,5 +1,5 @@
 import type { Step } from './types.js';
-import type { CloseOptions } from './options.js';
+import type { CloseOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps } from '../github/gateway.js';
 import { prOf } from '../github/step-support.js';
 

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { Step } from './types.js';
-import type { ComplianceOptions } from './options.js';
+import type { ComplianceOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps, PrFile, Review } from '../github/gateway.js';
 import { ownersOfPaths } from '../github/codeowners.js';
 import { prOf, signal } from '../github/step-support.js';

@@ -1,5 +1,5 @@
 import type { Step } from './types.js';
-import type { MergeOptions } from './options.js';
+import type { MergeOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps } from '../github/gateway.js';
 import { prOf } from '../github/step-support.js';
 

@@ -1,5 +1,5 @@
 import type { Step } from './types.js';
-import type { OpenPrOptions } from './options.js';
+import type { OpenPrOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps, PullRequest } from '../github/gateway.js';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { branchFor, markerFor, renderTemplate, signal } from '../github/step-support.js';

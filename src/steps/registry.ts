@@ -10,7 +10,7 @@ import { complianceStep } from './compliance.js';
 import { gateStep } from './gate.js';
 import { mergeStep } from './merge.js';
 import { openPrStep } from './open-pr.js';
-import type { StepKind } from './options.js';
+import type { StepKind } from '../domain/step-options.js';
 import { revertStep } from './revert.js';
 import type { Step } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { Step } from './types.js';
-import type { RevertOptions } from './options.js';
+import type { RevertOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps } from '../github/gateway.js';
 import { branchFor, markerFor, prOf } from '../github/step-support.js';
 

@@ -1,6 +1,6 @@
-import type { CampaignSpec, StepDefinition } from '../campaigns/spec.js';
+import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
 import type { CampaignRecord, TargetRecord, NewEvent } from '../store/store.js';
-import type { StepKind } from './options.js';
+import type { StepKind } from '../domain/step-options.js';
 
 /**
  * The step contract (a brick). A step is run by the engine's tick for one target; it must be

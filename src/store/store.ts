@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import type { CampaignState, TargetState } from '../engine/states.js';
+import type { CampaignState, TargetState } from '../domain/states.js';
 import { FleetError } from '../errors.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
 import { formatSpecErrors, loadSpec, type SpecError } from '../../src/campaigns/load-spec.js';
-import { resolveSteps } from '../../src/campaigns/spec.js';
+import { resolveSteps } from '../../src/domain/spec.js';
 
 const VALID = `name: bump-lodash
 owner: U0OWNER01

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { planWaves, type PlanTarget } from '../../src/campaigns/plan-waves.js';
-import type { WaveSize } from '../../src/campaigns/spec.js';
+import type { WaveSize } from '../../src/domain/spec.js';
 
 const target = fc.record({
   repo: fc.stringMatching(/^acme\/[a-z][a-z0-9-]{0,12}$/),

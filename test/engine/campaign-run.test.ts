@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import { createCampaignService } from '../../src/campaigns/service.js';
 import { runTick } from '../../src/engine/tick.js';
 import { createOctokit } from '../../src/github/create-octokit.js';

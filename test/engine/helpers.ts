@@ -1,4 +1,4 @@
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import type { ConfidenceModel, WaveEvidence, WaveVerdict } from '../../src/engine/confidence-model.js';
 import type { Store } from '../../src/store/store.js';
 import { openTempStore as openTemp, type TempStore } from '../../src/store/temp-store.js';

@@ -9,7 +9,7 @@ import {
   type TargetEvent,
   type TargetEventType,
 } from '../../src/engine/machines.js';
-import { CAMPAIGN_STATES, TARGET_STATES, type CampaignState, type TargetState } from '../../src/engine/states.js';
+import { CAMPAIGN_STATES, TARGET_STATES, type CampaignState, type TargetState } from '../../src/domain/states.js';
 
 const CAMPAIGN_EVENTS: Record<CampaignEventType, CampaignEvent> = {
   start: { type: 'start' },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { advanceWaves } from '../../src/engine/waves.js';
-import type { TargetState } from '../../src/engine/states.js';
+import type { TargetState } from '../../src/domain/states.js';
 import { createFixedConfidence, makeSpec, openTempStore, seedCampaign, type TempStore } from './helpers.js';
 
 describe('advanceWaves', () => {

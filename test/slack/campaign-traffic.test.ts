@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCampaignService } from '../../src/campaigns/service.js';
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import type { ConfidenceModel } from '../../src/engine/confidence-model.js';
 import { buildRootPost } from '../../src/engine/messages.js';
 import { runTick } from '../../src/engine/tick.js';

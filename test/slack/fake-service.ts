@@ -1,7 +1,7 @@
 import type { CampaignPreview, CampaignService, CampaignStatus, SpecRef } from '../../src/campaigns/service-types.js';
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import { FleetError } from '../../src/errors.js';
-import type { CampaignState } from '../../src/engine/states.js';
+import type { CampaignState } from '../../src/domain/states.js';
 import type { CampaignRecord, GateRecord, TargetRecord } from '../../src/store/store.js';
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { createCampaignService } from '../../src/campaigns/service.js';
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import { buildDigest } from '../../src/engine/digest.js';
 import type { Gateway } from '../../src/github/gateway.js';
 import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import type { MetricsProvider } from '../../src/metrics/provider.js';
 import { createSimulatedProvider } from '../../src/metrics/simulated.js';
 import { bakeStep } from '../../src/steps/bake.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CampaignSpec } from '../../src/campaigns/spec.js';
+import { CampaignSpec } from '../../src/domain/spec.js';
 import { scoreTarget } from '../../src/confidence/score-target.js';
 import { FleetError } from '../../src/errors.js';
 import type { MetricsProvider, SeriesQuery } from '../../src/metrics/provider.js';

@@ -1,8 +1,8 @@
-import { CampaignSpec, resolveSteps } from '../../src/campaigns/spec.js';
+import { CampaignSpec, resolveSteps } from '../../src/domain/spec.js';
 import type { CampaignRecord, TargetRecord } from '../../src/store/store.js';
 import type { StepContext, StepResult, TargetFacts } from '../../src/steps/types.js';
 import type { GitHubStepDeps } from '../../src/github/gateway.js';
-import { STEP_OPTIONS, type StepKind } from '../../src/steps/options.js';
+import { STEP_OPTIONS, type StepKind } from '../../src/domain/step-options.js';
 
 export function makeSpec(overrides: Record<string, unknown> = {}): CampaignSpec {
   return CampaignSpec.parse({

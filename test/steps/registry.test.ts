@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { isFleetError } from '../../src/errors.js';
-import { STEP_KINDS } from '../../src/steps/options.js';
+import { STEP_KINDS } from '../../src/domain/step-options.js';
 import { createDefaultRegistry, createStepRegistry } from '../../src/steps/registry.js';
 import { gateStep } from '../../src/steps/gate.js';
 

@@ -1,4 +1,4 @@
-import type { CampaignState } from '../../engine/states.js';
+import type { CampaignState } from '../../domain/states.js';
 import { LIMITS, context, joinWithin, divider, escapeText, fallback, header, link, mention, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';

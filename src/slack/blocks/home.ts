@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { CampaignState } from '../../engine/states.js';
+import type { CampaignState } from '../../domain/states.js';
 import { LIMITS, context, divider, escapeText, header, mention, progressBar, section, type Block } from './text.js';
 
 export interface HomeCampaign {

@@ -1,5 +1,5 @@
-import type { CampaignState, TargetState } from '../../engine/states.js';
-import { TARGET_STATES } from '../../engine/states.js';
+import type { CampaignState, TargetState } from '../../domain/states.js';
+import { TARGET_STATES } from '../../domain/states.js';
 import { ACTION, encodeValue } from './action-ids.js';
 import { actions, button, context, escapeText, fallback, link, mention, packLines, progressBar, section, type Block, type SlackMessage } from './text.js';
 

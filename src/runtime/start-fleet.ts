@@ -1,20 +1,20 @@
 import { WebClient } from '@slack/web-api';
-import { createCatalog, type RemoteFileRef } from './campaigns/catalog.js';
-import { planWaves } from './campaigns/plan-waves.js';
-import { createCampaignService } from './campaigns/service.js';
-import type { CampaignService } from './campaigns/service-types.js';
+import { createCatalog, type RemoteFileRef } from '../campaigns/catalog.js';
+import { planWaves } from '../campaigns/plan-waves.js';
+import { createCampaignService } from '../campaigns/service.js';
+import type { CampaignService } from '../campaigns/service-types.js';
 import type { FleetConfig } from './config.js';
-import { buildDigest } from './engine/digest.js';
-import { createScheduler, type Scheduler, type SchedulerEvent } from './engine/scheduler.js';
-import type { JobConfig } from './engine/job-config.js';
-import { createOctokit } from './github/create-octokit.js';
-import { createGateway, createGatewayReaders, type Gateway } from './github/gateway.js';
-import { handleWebhook } from './github/webhooks.js';
+import { buildDigest } from '../engine/digest.js';
+import { createScheduler, type Scheduler, type SchedulerEvent } from './scheduler.js';
+import type { JobConfig } from './job-config.js';
+import { createOctokit } from '../github/create-octokit.js';
+import { createGateway, createGatewayReaders, type Gateway } from '../github/gateway.js';
+import { handleWebhook } from '../github/webhooks.js';
 import type { FleetLogger } from './logger.js';
-import { createSlackApp, type SlackApp } from './slack/create-app.js';
-import { createGroupResolver } from './slack/user-groups.js';
-import { openDatabase, type Db } from './store/database.js';
-import { createStore, type Store } from './store/store.js';
+import { createSlackApp, type SlackApp } from '../slack/create-app.js';
+import { createGroupResolver } from '../slack/user-groups.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { createStore, type Store } from '../store/store.js';
 
 /** Settings the sandbox and tests pass on top of the configuration. */
 export interface StartOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHANGE_OPTIONS, type ChangeKind } from '../changes/options.js';
-import { DEFAULT_PATH, STEP_KINDS, STEP_OPTIONS, type StepKind } from '../steps/options.js';
+import { DEFAULT_PATH, STEP_KINDS, STEP_OPTIONS, type StepKind } from './step-options.js';
 import { Duration } from './duration.js';
 
 /**

@@ -1,5 +1,5 @@
 import { loadConfig } from './config.js';
-import { describeError, isFleetError } from './errors.js';
+import { describeError, isFleetError } from '../errors.js';
 import { createLogger } from './logger.js';
 import { startFleet } from './start-fleet.js';
 

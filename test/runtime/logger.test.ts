@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact } from '../../src/logger.js';
+import { createLogger, redact } from '../../src/runtime/logger.js';
 
 describe('logger', () => {
   it('masks configured secrets and token shapes in messages and fields', () => {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { CliIo } from '../../cli/io.js';
-import { generateFleet } from '../fleet/generate-fleet.js';
-import { seedFleet } from '../fleet/seed-fleet.js';
-import { startFakeGitHub, type FakeGitHub } from './server.js';
+import type { CliIo } from './io.js';
+import { generateFleet } from '../sandbox/fleet/generate-fleet.js';
+import { seedFleet } from '../sandbox/fleet/seed-fleet.js';
+import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
 
 export interface SandboxGithubDeps {
   /** Resolves when the server should stop; by default on SIGINT or SIGTERM. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { FleetError } from './errors.js';
+import { GITHUB_SOURCE, parseCampaignSource } from '../campaigns/campaign-source.js';
+import { FleetError } from '../errors.js';
 
 /**
  * Fleet's configuration: environment variables, validated once at start-up. Every missing or
@@ -64,7 +65,6 @@ function wholeNumber(min: number, max: number, fallback: number) {
 }
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
-const GITHUB_SOURCE = /^github:([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)\/([A-Za-z0-9_.-]+)(?:\/(.*))?$/;
 
 const Env = z
   .object({
@@ -112,15 +112,6 @@ function splitList(value: string): string[] {
 }
 
 export type GithubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; privateKey: string; installationId: number };
-
-export type CampaignSource = { kind: 'directory'; path: string } | { kind: 'github'; owner: string; repo: string; path: string };
-
-/** Where campaign specs live, from FLEET_CAMPAIGNS ("./campaigns" or "github:acme/fleet-campaigns/specs"). */
-export function parseCampaignSource(value: string): CampaignSource {
-  const match = GITHUB_SOURCE.exec(value);
-  if (!match) return { kind: 'directory', path: value };
-  return { kind: 'github', owner: match[1], repo: match[2], path: (match[3] ?? '').replace(/\/+$/, '') };
-}
 
 function need(value: string | undefined): string {
   // Only reached after validation proved the value present.

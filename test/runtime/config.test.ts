@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { loadConfig, parseCampaignSource } from '../src/config.js';
-import { FleetError } from '../src/errors.js';
+import { loadConfig } from '../../src/runtime/config.js';
+import { FleetError } from '../../src/errors.js';
 
 const VALID = {
   SLACK_BOT_TOKEN: 'xoxb-1-secret-bot-token',
@@ -130,13 +130,5 @@ describe('loadConfig', () => {
   test('rejects a GitHub App key that is not PEM and ids that are not numbers', () => {
     const { lines } = problemsOf({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: 'my-app', GITHUB_APP_PRIVATE_KEY: 'abc', GITHUB_APP_INSTALLATION_ID: '12x' });
     expect(lines.map((l) => /- (\w+)/.exec(l)?.[1]).sort()).toEqual(['GITHUB_APP_ID', 'GITHUB_APP_INSTALLATION_ID', 'GITHUB_APP_PRIVATE_KEY']);
-  });
-});
-
-describe('parseCampaignSource', () => {
-  test('tells a directory from a GitHub location', () => {
-    expect(parseCampaignSource('/etc/fleet/campaigns')).toEqual({ kind: 'directory', path: '/etc/fleet/campaigns' });
-    expect(parseCampaignSource('github:acme/specs')).toEqual({ kind: 'github', owner: 'acme', repo: 'specs', path: '' });
-    expect(parseCampaignSource('github:acme/specs/campaigns/prod')).toEqual({ kind: 'github', owner: 'acme', repo: 'specs', path: 'campaigns/prod' });
   });
 });

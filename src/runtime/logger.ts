@@ -1,4 +1,4 @@
-import type { FleetLogger } from './slack/logger.js';
+import type { FleetLogger } from '../slack/logger.js';
 
 export type { FleetLogger };
 

@@ -8,7 +8,7 @@ import { createDefaultRegistry, type StepDeps } from '../steps/registry.js';
 import { openDatabase } from '../store/database.js';
 import { createStore, type Store } from '../store/store.js';
 import type { JobConfig } from './job-config.js';
-import { runTick, type TickReport } from './tick.js';
+import { runTick, type TickReport } from '../engine/tick.js';
 
 // The advance job's body, loaded by the advance worker only: the steps, Octokit and the metrics
 // providers are more than the notify and digest workers need to load every run.

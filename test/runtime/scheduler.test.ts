@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createScheduler, type SchedulerEvent } from '../../src/engine/scheduler.js';
-import { openTempStore, seedCampaign, type TempStore } from './helpers.js';
+import { createScheduler, type SchedulerEvent } from '../../src/runtime/scheduler.js';
+import { openTempStore, seedCampaign, type TempStore } from '../engine/helpers.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const jobsDir = join(root, 'dist/jobs');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from '../campaigns/duration.js';
+import { Duration } from './duration.js';
 
 /** The options of each step kind (a brick), validated when a spec is read. */
 export const OpenPrOptions = z.strictObject({});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { CliIo } from '../../../src/cli/io.js';
-import { runSandboxGithubCommand } from '../../../src/sandbox/github/cli.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { runSandboxGithubCommand } from '../../src/cli/sandbox-github.js';
 
 function createIo(env: Record<string, string> = {}): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Duration, parseDuration } from '../../src/campaigns/duration.js';
+import { Duration, parseDuration } from '../../src/domain/duration.js';
 
 describe('parseDuration', () => {
   test.each([

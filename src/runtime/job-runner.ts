@@ -1,6 +1,6 @@
 import { FleetError, describeError } from '../errors.js';
 import { JobConfig } from './job-config.js';
-import type { TickReport } from './tick.js';
+import type { TickReport } from '../engine/tick.js';
 
 export type JobName = 'advance' | 'notify' | 'digest';
 
