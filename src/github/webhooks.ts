@@ -1,12 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { isFinalTargetState } from '../domain/states.js';
 import type { Store, TargetRecord } from '../store/store.js';
 import type { GitHubLogger } from './create-octokit.js';
-
-/** GitHub sends at most 25 MB; anything bigger is not GitHub. */
-const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
 const Repository = z.object({ full_name: z.string() });
 const PrRef = z.object({ number: z.number().int() });
@@ -114,9 +109,33 @@ export interface WebhookResponse {
   body: Record<string, unknown>;
 }
 
+/**
+ * Makes the targets a delivery names due now and returns how many it woke. Called inside the
+ * delivery's transaction, with every matching target: finished targets, and targets a tick is
+ * running, must be left as they are.
+ */
+export type WakeTargets = (targets: readonly TargetRecord[], at: number) => number;
+
+/**
+ * The store's way to wake targets: `store.targets.wake` only moves pending and waiting targets, so
+ * finished ones and ones a tick holds stay as they are.
+ *
+ * @example
+ * handleWebhook({ secret, store, wakeTargets: wakeTargetsInStore(store), wake, now: Date.now }, request);
+ */
+export function wakeTargetsInStore(store: Store): WakeTargets {
+  return (targets, at) => {
+    let woken = 0;
+    for (const target of targets) if (store.targets.wake(target.id, at)) woken++;
+    return woken;
+  };
+}
+
 export interface WebhookDeps {
   secret: string;
   store: Store;
+  /** Makes the matched targets due now; `wakeTargetsInStore(store)` when not given. */
+  wakeTargets?: WakeTargets;
   /** Wakes the advance job so the targets are looked at now, not at their next poll. */
   wake: () => void;
   now: () => number;
@@ -154,13 +173,16 @@ function matchTargets(store: Store, subject: Subject): TargetRecord[] {
  * Handles one webhook delivery: verifies `X-Hub-Signature-256` over the raw body, records an event
  * for each matching target, makes those targets due now and wakes the engine. A missing or wrong
  * signature is 401 and changes nothing; then an empty body or malformed JSON is 400; an event
- * Fleet does not use is 202; a delivery id seen before is 200 and changes nothing.
+ * Fleet does not use is 202; a delivery id seen before is 200 and changes nothing. The composition
+ * root serves it at POST /github/webhooks on the Slack app's HTTP server, which reads the raw body
+ * (up to GitHub's 25 MB) before anything parses it.
  *
  * @example
  * const result = await handleWebhook(deps, { headers: req.headers, rawBody }); // { status: 200, body: { targets: 1 } }
  */
 export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest): Promise<WebhookResponse> {
   const { store, now, logger } = deps;
+  const wakeTargets = deps.wakeTargets ?? wakeTargetsInStore(store);
   const signature = header(request.headers, 'x-hub-signature-256');
   if (!signature) return { status: 401, body: { error: 'Missing X-Hub-Signature-256: set the webhook secret in the GitHub App or repository settings.' } };
   if (!verifySignature(deps.secret, request.rawBody, signature)) {
@@ -195,58 +217,13 @@ export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest):
     // Claimed in the same transaction as its effects: a crash before commit leaves the redelivery welcome.
     if (delivery && !store.github.claimDelivery(delivery, event, at)) return { duplicate: true, woken: 0, matched: 0 };
     const targets = matchTargets(store, subject);
-    let woken = 0;
     for (const target of targets) {
       store.events.append({ campaignId: target.campaignId, targetId: target.id, at, actor: 'github', kind: `github.${event}`, data: { ...subject.data, delivery: delivery ?? null } });
-      if (isFinalTargetState(target.state)) continue;
-      if (store.targets.wake(target.id, at)) woken++;
     }
-    return { duplicate: false, woken, matched: targets.length };
+    return { duplicate: false, woken: wakeTargets(targets, at), matched: targets.length };
   });
   if (outcome.duplicate) return { status: 200, body: { duplicate: true } };
   if (outcome.matched > 0) deps.wake();
   logger?.info('GitHub webhook handled', { event, delivery: delivery ?? null, repo: subject.repo, targets: outcome.matched, woken: outcome.woken });
   return { status: 200, body: { targets: outcome.matched, woken: outcome.woken } };
-}
-
-async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * A node `(req, res)` handler for POST /github/webhooks (mount it on Bolt's custom routes or any
- * http server). The raw body is read here, before any JSON parsing, because the signature covers
- * the exact bytes GitHub sent.
- *
- * @example
- * const onWebhook = createWebhookHandler({ secret: env.GITHUB_WEBHOOK_SECRET, store, wake, now: Date.now, logger });
- * http.createServer(onWebhook).listen(3000);
- */
-export function createWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  function reply(res: ServerResponse, result: WebhookResponse): void {
-    const text = JSON.stringify(result.body);
-    res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  }
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if ((req.method ?? '').toUpperCase() !== 'POST') return reply(res, { status: 405, body: { error: 'GitHub webhooks are POSTed to this URL.' } });
-    const rawBody = await readRawBody(req);
-    if (rawBody === undefined) return reply(res, { status: 413, body: { error: 'The body is larger than any GitHub webhook.' } });
-    reply(res, await handleWebhook(deps, { headers: req.headers, rawBody }));
-  }
-  return (req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      deps.logger?.warn('GitHub webhook failed', { error: error instanceof Error ? error.message : String(error) });
-      if (!res.headersSent) reply(res, { status: 500, body: { error: 'Fleet could not record this delivery; GitHub will show it as failed and it can be redelivered.' } });
-      else res.destroy();
-    });
-  };
 }

@@ -9,7 +9,7 @@ import { createScheduler, type Scheduler, type SchedulerEvent } from './schedule
 import type { JobConfig } from './job-config.js';
 import { createOctokit } from '../github/create-octokit.js';
 import { createGateway, createGatewayReaders, type Gateway } from '../github/gateway.js';
-import { handleWebhook } from '../github/webhooks.js';
+import { handleWebhook, wakeTargetsInStore } from '../github/webhooks.js';
 import type { FleetLogger } from './logger.js';
 import { createSlackApp, type SlackApp } from '../slack/create-app.js';
 import { createGroupResolver } from '../slack/user-groups.js';
@@ -165,7 +165,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
         path: '/github/webhooks',
         handler: async (req, res) => {
           const result = await handleWebhook(
-            { secret: config.github.webhookSecret, store, wake: () => scheduler.wake(), now, logger },
+            { secret: config.github.webhookSecret, store, wakeTargets: wakeTargetsInStore(store), wake: () => scheduler.wake(), now, logger },
             { headers: req.headers, rawBody: req.rawBody },
           );
           const text = JSON.stringify(result.body);

@@ -1,25 +1,21 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhooks } from '@octokit/webhooks';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { createStore, type Store } from '../../src/store/store.js';
-import { createWebhookHandler, verifySignature } from '../../src/github/webhooks.js';
+import { handleWebhook, verifySignature, wakeTargetsInStore } from '../../src/github/webhooks.js';
 
 const SECRET = 'webhook-secret';
 const NOW = 1_000_000;
 let dir: string;
 let db: Db;
 let store: Store;
-let server: Server;
-let url: string;
 let wakes: number;
 
-beforeEach(async () => {
+beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-webhooks-'));
   db = openDatabase(join(dir, 'fleet.db'));
   store = createStore(db);
@@ -29,12 +25,8 @@ beforeEach(async () => {
   const [api, web] = store.targets.list('c-1');
   store.targets.update(api.id, api.version, { prNumber: 7, headSha: 'a'.repeat(40), dueAt: NOW + 120_000, state: 'waiting' }, 0);
   store.targets.update(web.id, web.version, { prNumber: 3, headSha: 'b'.repeat(40), dueAt: NOW + 120_000, state: 'waiting' }, 0);
-  server = createServer(createWebhookHandler({ secret: SECRET, store, wake: () => wakes++, now: () => NOW }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`;
 });
-afterEach(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+afterEach(() => {
   db.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -43,8 +35,8 @@ async function deliver(event: string, payload: unknown, options: { secret?: stri
   const body = options.raw ?? JSON.stringify(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': options.delivery ?? `d-${Math.random()}` };
   if (options.secret !== null) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', options.secret ?? SECRET).update(body).digest('hex')}`;
-  const response = await fetch(url, { method: 'POST', headers, body });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  // As the HTTP server hands it over: the headers and the body's exact bytes.
+  return handleWebhook({ secret: SECRET, store, wakeTargets: wakeTargetsInStore(store), wake: () => wakes++, now: () => NOW }, { headers, rawBody: Buffer.from(body) });
 }
 
 const checkRun = {
@@ -125,6 +117,14 @@ describe('GitHub webhooks', () => {
     expect(await deliver('check_run', checkRun, { delivery: 'same-id' })).toEqual({ status: 200, body: { duplicate: true } });
     expect(store.events.list({})).toHaveLength(1);
     expect(wakes).toBe(1);
+  });
+
+  test('a finished target gets the event but is not woken', async () => {
+    const api = target('acme/api');
+    store.targets.update(api.id, api.version, { state: 'succeeded' }, 0);
+    expect(await deliver('check_run', checkRun)).toEqual({ status: 200, body: { targets: 1, woken: 0 } });
+    expect(target('acme/api').dueAt).toBe(NOW + 120_000);
+    expect(store.events.list({ campaignId: 'c-1' }).map((e) => e.kind)).toEqual(['github.check_run']);
   });
 
   test('a delivery about nobody Fleet tracks is fine and wakes nothing', async () => {

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { FleetError } from '../../errors.js';
+import { statusOf, toFleetError } from './errors.js';
+import { splitRepo, type GatewayContext } from './context.js';
+import type { RepoGateway } from './repos.js';
+
+/** Git data: trees, blobs and files of a commit, and the commits and branches Fleet writes. */
+
+export interface TreeEntry {
+  path: string;
+  sha: string;
+  mode: string;
+}
+
+/** A file to write (`content`), delete (`content: null`) or restore from an existing blob (`blobSha`). */
+export type FileChange = { path: string; content: string | null; mode?: string } | { path: string; blobSha: string; mode?: string };
+
+export interface CommitResult {
+  /** The commit the branch points at. */
+  sha: string;
+  /** The base branch head it was built on. */
+  baseSha: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export interface GitDataGateway {
+  /** Every file of a commit, recursively (paths and blob shas). */
+  listTree(repo: string, commitSha: string): Promise<TreeEntry[]>;
+  /** Reads blobs by sha; returns path → UTF-8 content. */
+  readFiles(repo: string, entries: readonly { path: string; sha: string }[]): Promise<Map<string, string>>;
+  /** One file through the contents API; undefined when it does not exist. */
+  readFile(repo: string, ref: string, path: string): Promise<string | undefined>;
+  commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[] }): Promise<CommitResult>;
+  /** Deletes a branch; false when it was already gone. */
+  deleteBranch(repo: string, branch: string): Promise<boolean>;
+}
+
+/** The git data area as the other areas see it: also a commit's parents, which the gateway does not offer. */
+export interface GitData extends GitDataGateway {
+  getCommitParents: (repo: string, commitSha: string) => Promise<string[]>;
+}
+
+/** Git's blob id for a text, so Fleet can tell whether a branch already holds its change without reading it. */
+export function gitBlobSha(content: string): string {
+  const bytes = Buffer.from(content, 'utf8');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+function decodeBase64(content: string): string {
+  return Buffer.from(content.replace(/\n/g, ''), 'base64').toString('utf8');
+}
+
+export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 'getBranchSha'>): GitData {
+  const { octokit, now, call, callOrMissing } = context;
+  const { getBranchSha } = repos;
+  // Commits are immutable, so their trees can be remembered for the life of the gateway.
+  const treeOfCommit = new Map<string, string>();
+
+  async function getTreeSha(repo: string, commitSha: string): Promise<string> {
+    const known = treeOfCommit.get(commitSha);
+    if (known) return known;
+    const r = splitRepo(repo);
+    const data = await call(`reading commit ${commitSha.slice(0, 7)}`, repo, async () => (await octokit.rest.git.getCommit({ ...r, commit_sha: commitSha })).data);
+    treeOfCommit.set(commitSha, data.tree.sha);
+    return data.tree.sha;
+  }
+
+  async function getCommitParents(repo: string, commitSha: string): Promise<string[]> {
+    const r = splitRepo(repo);
+    const data = await call(`reading commit ${commitSha.slice(0, 7)}`, repo, async () => (await octokit.rest.git.getCommit({ ...r, commit_sha: commitSha })).data);
+    treeOfCommit.set(commitSha, data.tree.sha);
+    return data.parents.map((p) => p.sha);
+  }
+
+  async function listTree(repo: string, commitSha: string): Promise<TreeEntry[]> {
+    const r = splitRepo(repo);
+    const treeSha = await getTreeSha(repo, commitSha);
+    const data = await call('listing the files', repo, async () => (await octokit.rest.git.getTree({ ...r, tree_sha: treeSha, recursive: 'true' })).data);
+    if (data.truncated) {
+      throw new FleetError('github_error', `${repo} has more files than GitHub lists in one tree; narrow the campaign's change to named paths or exclude this repository.`, { repo, retryable: false });
+    }
+    return data.tree.filter((e) => e.type === 'blob' && e.path && e.sha).map((e) => ({ path: e.path, sha: e.sha, mode: e.mode ?? '100644' }));
+  }
+
+  async function readFiles(repo: string, entries: readonly { path: string; sha: string }[]): Promise<Map<string, string>> {
+    const r = splitRepo(repo);
+    const bySha = new Map<string, string>();
+    const files = new Map<string, string>();
+    for (const entry of entries) {
+      let content = bySha.get(entry.sha);
+      if (content === undefined) {
+        const data = await call(`reading ${entry.path}`, repo, async () => (await octokit.rest.git.getBlob({ ...r, file_sha: entry.sha })).data);
+        content = data.encoding === 'base64' ? decodeBase64(data.content) : data.content;
+        bySha.set(entry.sha, content);
+      }
+      files.set(entry.path, content);
+    }
+    return files;
+  }
+
+  async function readFile(repo: string, ref: string, path: string): Promise<string | undefined> {
+    const r = splitRepo(repo);
+    const data = await callOrMissing(`reading ${path}`, repo, async () => (await octokit.rest.repos.getContent({ ...r, path, ref })).data);
+    if (!data || Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+    return decodeBase64(data.content);
+  }
+
+  /** True when `branchSha` is one commit on top of `baseSha` that changes exactly `files` as wanted. */
+  async function branchHolds(repo: string, baseSha: string, branchSha: string, files: readonly FileChange[]): Promise<boolean> {
+    const r = splitRepo(repo);
+    const data = await call('comparing the branch with its base', repo, async () => (await octokit.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${baseSha}...${branchSha}` })).data);
+    if (data.ahead_by !== 1 || data.behind_by !== 0) return false;
+    const changed = new Map((data.files ?? []).map((f) => [f.filename, f]));
+    if (changed.size !== files.length) return false;
+    return files.every((f) => {
+      const got = changed.get(f.path);
+      if (!got) return false;
+      if ('blobSha' in f) return got.status !== 'removed' && got.sha === f.blobSha;
+      if (f.content === null) return got.status === 'removed';
+      return got.status !== 'removed' && got.sha === gitBlobSha(f.content);
+    });
+  }
+
+  async function commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[] }): Promise<CommitResult> {
+    const { repo, baseBranch, branch } = input;
+    const r = splitRepo(repo);
+    const baseSha = await getBranchSha(repo, baseBranch);
+    if (!baseSha) throw new FleetError('github_error', `${repo} has no branch ${baseBranch}; check the repository's default branch.`, { repo, status: 404, retryable: false });
+    const branchSha = await getBranchSha(repo, branch);
+    // Idempotency: a crash after the branch was written leaves it holding exactly this change on this base.
+    if (branchSha && (await branchHolds(repo, baseSha, branchSha, input.files))) return { sha: branchSha, baseSha, action: 'unchanged' };
+
+    const baseTree = await getTreeSha(repo, baseSha);
+    const tree = input.files.map((f) => {
+      const mode = (f.mode ?? '100644') as '100644';
+      if ('blobSha' in f) return { path: f.path, mode, type: 'blob' as const, sha: f.blobSha };
+      if (f.content === null) return { path: f.path, mode, type: 'blob' as const, sha: null };
+      return { path: f.path, mode, type: 'blob' as const, content: f.content };
+    });
+    const newTree = await call('writing the changed files', repo, async () => (await octokit.rest.git.createTree({ ...r, base_tree: baseTree, tree: tree })).data);
+    const commit = await call('writing the commit', repo, async () => (await octokit.rest.git.createCommit({ ...r, message: input.message, tree: newTree.sha, parents: [baseSha] })).data);
+    treeOfCommit.set(commit.sha, newTree.sha);
+    if (branchSha) {
+      await call(`updating branch ${branch}`, repo, async () => octokit.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.sha, force: true }));
+      return { sha: commit.sha, baseSha, action: 'updated' };
+    }
+    try {
+      await octokit.rest.git.createRef({ ...r, ref: `refs/heads/${branch}`, sha: commit.sha });
+      return { sha: commit.sha, baseSha, action: 'created' };
+    } catch (error) {
+      // 422: the branch appeared since we looked (another worker, or a retried request that had landed).
+      if (statusOf(error) !== 422) throw toFleetError(error, `creating branch ${branch}`, repo, now());
+      await call(`updating branch ${branch}`, repo, async () => octokit.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.sha, force: true }));
+      return { sha: commit.sha, baseSha, action: 'updated' };
+    }
+  }
+
+  async function deleteBranch(repo: string, branch: string): Promise<boolean> {
+    const r = splitRepo(repo);
+    try {
+      await octokit.rest.git.deleteRef({ ...r, ref: `heads/${branch}` });
+      return true;
+    } catch (error) {
+      // 404/422 "Reference does not exist": already deleted (by GitHub after the merge, or before a crash).
+      const status = statusOf(error);
+      if (status === 404 || status === 422) return false;
+      throw toFleetError(error, `deleting branch ${branch}`, repo, now());
+    }
+  }
+
+  return { listTree, readFiles, readFile, commitFiles, deleteBranch, getCommitParents };
+}

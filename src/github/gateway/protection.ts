@@ -1,0 +1,29 @@
+import { splitRepo, type GatewayContext } from './context.js';
+
+/** Protection: what classic branch protection requires of a branch before a merge. */
+
+export interface BranchProtection {
+  protected: boolean;
+  requiredChecks: string[];
+  requiredApprovals: number;
+}
+
+export interface ProtectionGateway {
+  getRequiredChecks(repo: string, branch: string): Promise<BranchProtection>;
+}
+
+export function createProtection(context: GatewayContext): ProtectionGateway {
+  const { octokit, callOrMissing } = context;
+
+  async function getRequiredChecks(repo: string, branch: string): Promise<BranchProtection> {
+    const r = splitRepo(repo);
+    // GitHub answers 404 "Branch not protected" for an unprotected branch: no required checks, not an error.
+    const data = await callOrMissing(`reading the protection of ${branch}`, repo, async () => (await octokit.rest.repos.getBranchProtection({ ...r, branch })).data);
+    if (!data) return { protected: false, requiredChecks: [], requiredApprovals: 0 };
+    const status = data.required_status_checks;
+    const names = new Set<string>([...(status?.contexts ?? []), ...(status?.checks ?? []).map((c) => c.context)]);
+    return { protected: true, requiredChecks: [...names], requiredApprovals: data.required_pull_request_reviews?.required_approving_review_count ?? 0 };
+  }
+
+  return { getRequiredChecks };
+}
