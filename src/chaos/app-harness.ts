@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { webApi } from '@slack/bolt';
 import { createCatalog } from '../campaigns/catalog.js';
 import { createCampaignService } from '../campaigns/service.js';
 import type { CampaignService } from '../campaigns/service-types.js';
@@ -16,6 +15,7 @@ import { createGroupResolver } from '../slack/user-groups.js';
 import { openDatabase } from '../store/database.js';
 import { createStore, type Store } from '../store/store.js';
 import { snapshotStore } from './store-snapshot.js';
+import { createSlackClient } from '../slack/web-client.js';
 
 /** The people of the fake workspace, by the part they play in the seeded campaign. */
 export const PEOPLE = {
@@ -149,7 +149,7 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
   const slack = await startFakeSlack({ signingSecret: secrets.signingSecret, botToken: secrets.botToken });
   const githubCalls: string[] = [];
   const catalog = createCatalog({ source: catalogDir });
-  const resolveGroupMembers = createGroupResolver({ client: new webApi.WebClient(secrets.botToken, { slackApiUrl: slack.apiUrl }), now });
+  const resolveGroupMembers = createGroupResolver({ client: createSlackClient(secrets.botToken, slack.apiUrl), now });
   const service = createCampaignService({
     store,
     catalog,

@@ -3,12 +3,12 @@ import fc from 'fast-check';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadSpec } from '../campaigns/load-spec.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
-import { webApi } from '@slack/bolt';
 import { sendViewSubmission } from '../sandbox/slack/client.js';
 import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue } from '../slack/blocks/action-ids.js';
 import { FleetCommand, SUBCOMMANDS, parseCommand } from '../slack/parse-command.js';
 import { START_CALLBACK, readStartSubmission } from '../slack/start-modal.js';
 import { CHANNEL, PEOPLE, SEEDED_CAMPAIGN, waitUntil, type AppHarness } from './app-harness.js';
+import { createSlackClient } from '../slack/web-client.js';
 
 /**
  * Property checks of every input boundary: whatever arrives (command text, a spec, a modal, a
@@ -207,7 +207,7 @@ export async function checkBlockActions(h: AppHarness, options: PropertyOptions)
   let viaApp = 0;
   const ids = Object.values(ACTION);
   // A plain message to click on: the fake Slack issues a response URL only for real messages.
-  const posted = await new webApi.WebClient(h.secrets.botToken, { slackApiUrl: h.slack.apiUrl }).chat.postMessage({ channel: CHANNEL, text: 'chaos: a message to click on' });
+  const posted = await createSlackClient(h.secrets.botToken, h.slack.apiUrl).chat.postMessage({ channel: CHANNEL, text: 'chaos: a message to click on' });
   const messageTs = posted.ts!;
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...ids), buttonValue, fc.integer({ min: 0, max: 9 }), async (actionId, raw, lane) => {

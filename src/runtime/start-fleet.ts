@@ -1,4 +1,3 @@
-import { WebClient } from '@slack/web-api';
 import { createCatalog, type RemoteFileRef } from '../campaigns/catalog.js';
 import { planWaves } from '../campaigns/plan-waves.js';
 import { createCampaignService } from '../campaigns/service.js';
@@ -13,6 +12,7 @@ import { handleWebhook, wakeTargetsInStore } from '../github/webhooks.js';
 import type { FleetLogger } from './logger.js';
 import { createSlackApp, type SlackApp } from '../slack/create-app.js';
 import { createGroupResolver } from '../slack/user-groups.js';
+import { createSlackClient } from '../slack/web-client.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { createStore, type Store } from '../store/store.js';
 
@@ -102,7 +102,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     },
   });
 
-  const slackClient = new WebClient(config.slack.botToken, config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {});
+  const slackClient = createSlackClient(config.slack.botToken, config.slack.apiUrl);
   const resolveGroupMembers = createGroupResolver({ client: slackClient, now });
 
   const workerData: Omit<JobConfig, 'dbFile'> = {
