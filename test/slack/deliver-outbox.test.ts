@@ -247,6 +247,17 @@ describe('deliverOutbox', () => {
     expect(store.campaigns.get('c-1')).toMatchObject({ currentWave: 1, rootTs: expect.any(String) });
   });
 
+  test('a row whose record is not a notification, or a root whose campaign is gone, is dead with a log line', async () => {
+    addCampaign('c-1');
+    root('c-1');
+    store.db.prepare(`INSERT INTO outbox (campaign_id, channel, kind, record_json, created_at) VALUES ('c-1', ?, 'wave-started', '{"kind":"wave-started"}', ?)`).run(CH, clock);
+    const gone = store.outbox.enqueue({ campaignId: 'c-gone', channel: CH, threadOf: null, record: { kind: 'root', campaignId: 'c-gone', action: 'post' }, now: clock });
+    const report = await deliver();
+    expect(report).toMatchObject({ posted: 1, dead: 2 });
+    expect(store.outbox.list({ state: 'dead' }).map((m) => m.lastError)).toEqual(['the stored notification is not valid (wave-started)', 'campaign c-gone not found']);
+    expect(errors.map((e) => e.fields?.outboxId)).toContain(gone);
+  });
+
   test('pacing holds across runs: a new run waits for the last post of the previous one', async () => {
     addCampaign('c-1');
     root('c-1');
