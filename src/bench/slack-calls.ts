@@ -1,6 +1,6 @@
 import { createCampaignService } from '../campaigns/service.js';
 import type { ConfidenceModel } from '../engine/confidence-model.js';
-import { buildRootPost } from '../engine/messages.js';
+import { buildRootPost } from '../engine/notifications.js';
 import { runTick } from '../engine/tick.js';
 import type { Gateway } from '../github/gateway.js';
 import { startFakeSlack } from '../sandbox/slack/server.js';
@@ -63,7 +63,7 @@ export async function measureSlackCalls(options: { targets: number }): Promise<S
     store.transaction(() => {
       const campaign = store.campaigns.insert({ id: 'c-slack', name: spec.name, specJson: JSON.stringify(spec), specSource: 'bench', changeKind: 'npm-dependency', owner: BENCH_OWNER, channel: BENCH_CHANNEL, state: 'running', waveCount: waves.length, now: clock });
       store.targets.insertMany('c-slack', waves.flatMap((list, wave) => list.map((repo) => ({ repo, wave }))), clock);
-      store.outbox.enqueue(buildRootPost(store, campaign, clock));
+      store.outbox.enqueue(buildRootPost(campaign, clock));
     });
     // The approval touches no repository: a GitHub call here is a bug in the bench.
     const gateway = new Proxy({} as Gateway, {

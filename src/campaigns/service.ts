@@ -3,7 +3,7 @@ import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
 import { transitionCampaign, type CampaignEvent } from '../engine/machines.js';
-import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/messages.js';
+import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/notifications.js';
 import { FINAL_CAMPAIGN_STATES, isFinalTargetState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
@@ -275,7 +275,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
           at,
         );
         store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, targets: repos.length, waves: waves.map((w) => w.repos.length) } });
-        store.outbox.enqueue(buildRootPost(store, campaign, at));
+        store.outbox.enqueue(buildRootPost(campaign, at));
         return campaign;
       });
       deps.wake();

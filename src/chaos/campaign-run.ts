@@ -388,7 +388,8 @@ function verify(input: VerifyInput): Pick<CampaignRunReport, 'targets' | 'target
       if (Number.isFinite(id) && m.metadata?.event_payload?.outbox_id !== undefined) seen.set(id, (seen.get(id) ?? 0) + 1);
     }
     for (const [id, n] of seen) if (n > 1) failures.push(`outbox message ${id} was posted ${n} times`);
-    const posts = db.prepare("SELECT id, state, last_error FROM outbox WHERE method = 'chat.postMessage'").all() as { id: number; state: string; last_error: string | null }[];
+    // Posts, and every message not delivered (which has not been posted yet, whatever it would be).
+    const posts = db.prepare("SELECT id, state, last_error FROM outbox WHERE delivered_as = 'post' OR state <> 'sent'").all() as { id: number; state: string; last_error: string | null }[];
     for (const p of posts) {
       if (p.state !== 'sent') failures.push(`outbox message ${p.id} ended ${p.state}${p.last_error ? ` (${p.last_error})` : ''}`);
       else if (!seen.has(p.id)) failures.push(`outbox message ${p.id} is marked sent but is not in Slack`);

@@ -1,6 +1,5 @@
 import { parseTargetSignals } from '../confidence/score-target.js';
-import { digestMessage, type DigestCampaign, type DigestWait } from '../slack/blocks/index.js';
-import type { SlackMessage } from '../slack/blocks/index.js';
+import type { DigestCampaign, DigestNotification, DigestWait } from '../domain/notifications.js';
 import type { CampaignRecord, Store } from '../store/store.js';
 import { readSpec, readSteps } from './campaign-spec.js';
 import { FINAL_TARGET_STATES, isFinalTargetState } from '../domain/states.js';
@@ -54,12 +53,12 @@ function collectWaits(store: Store, campaign: CampaignRecord): DigestWait[] {
 }
 
 /**
- * The digest of one channel as of `now`: what moved in the last day, what waits for whom, and
- * the GitHub budget used today.
+ * The digest of one channel as of `now`, as a notification record: what moved in the last day,
+ * what waits for whom, and the GitHub budget used today. `slack/` renders it.
  *
- * @example buildDigest(store, 'C024BE91L', Date.now()).text
+ * @example buildDigest(store, 'C024BE91L', Date.now()).campaigns.length
  */
-export function buildDigest(store: Store, channel: string, now: number): SlackMessage {
+export function buildDigest(store: Store, channel: string, now: number): DigestNotification {
   const { timeZone } = readDigestSetting(store, channel);
   const since = now - DAY_MS;
   const campaigns: DigestCampaign[] = store.campaigns
@@ -82,18 +81,18 @@ export function buildDigest(store: Store, channel: string, now: number): SlackMe
     });
   const utcDay = new Date(now).toISOString().slice(0, 10);
   const requests = store.github.requestsOn(utcDay);
-  return digestMessage({
+  return {
+    kind: 'digest',
     channel,
     day: readLocal(now, timeZone).day,
     campaigns,
     github: { used: requests.counted, limit: store.github.rate('core')?.limit ?? null, notModified: requests.notModified },
-  });
+  };
 }
 
 /** Queues a channel's digest now (`/fleet digest`), whether or not today's was posted. */
 export function postDigestNow(store: Store, channel: string, now: number): void {
-  const message = buildDigest(store, channel, now);
-  store.outbox.enqueue({ channel, method: 'chat.postMessage', payload: { text: message.text, blocks: message.blocks }, now });
+  store.outbox.enqueue({ channel, record: buildDigest(store, channel, now), now });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CampaignRecord, NewEvent, NewOutboxMessage, StepStatus, Store, Tar
 import { readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
 import type { ConfidenceModel } from './confidence-model.js';
 import { createConfidenceModel } from './confidence.js';
-import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './messages.js';
+import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './notifications.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { advanceWaves, type WavesReport } from './waves.js';
 

@@ -11,7 +11,7 @@ import {
   buildWaveFinished,
   buildWaveStarted,
   enqueueRootUpdate,
-} from './messages.js';
+} from './notifications.js';
 import { isFinalTargetState } from '../domain/states.js';
 
 export interface WaveDecisionRecord {

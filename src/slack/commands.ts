@@ -116,8 +116,8 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
       });
       return;
     case 'digest': {
-      const message = ctx.deps.buildDigest ? await ctx.deps.buildDigest(ctx.channel) : digestMessage(digestFromService(ctx.deps, ctx.channel));
-      await ctx.respond(message);
+      const digest = ctx.deps.buildDigest ? await ctx.deps.buildDigest(ctx.channel) : digestFromService(ctx.deps, ctx.channel);
+      await ctx.respond(digestMessage(digest));
       return;
     }
   }

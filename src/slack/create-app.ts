@@ -4,7 +4,7 @@ import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bol
 import type { CampaignService } from '../campaigns/service-types.js';
 import { registerActions } from './actions.js';
 import { createActorCheck, type Refusal } from './check-actor.js';
-import type { SlackMessage } from './blocks/text.js';
+import type { DigestInput } from './blocks/digest.js';
 import { createFleetCommand } from './commands.js';
 import type { ListenerDeps } from './deps.js';
 import { adaptLogger, type FleetLogger } from './logger.js';
@@ -40,8 +40,8 @@ export interface SlackAppDeps {
   routes?: HttpRoute[];
   /** The interface to listen on (default all; the sandbox and tests use 127.0.0.1). */
   host?: string;
-  /** The channel's digest message for `/fleet digest`, e.g. `(channel) => buildDigest(store, channel, now())`. */
-  buildDigest?: (channel: string) => Promise<SlackMessage> | SlackMessage;
+  /** The channel's digest, as data, for `/fleet digest`, e.g. `(channel) => buildDigest(store, channel, now())`. */
+  buildDigest?: (channel: string) => Promise<DigestInput> | DigestInput;
   /** Largest body accepted on an extra route (GitHub sends up to 25 MB). */
   routeBodyLimit?: number;
 }

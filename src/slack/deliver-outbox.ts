@@ -1,7 +1,8 @@
 import { ErrorCode, WebClient } from '@slack/web-api';
-import type { OutboxRecord, Store } from '../store/store.js';
-import { ACTION } from './blocks/action-ids.js';
+import { readRootView } from '../engine/notifications.js';
+import type { DeliveredAs, OutboxRecord, Store } from '../store/store.js';
 import type { FleetLogger } from './logger.js';
+import { renderNotification, UnrenderableNotification, type RenderedNotification } from './render-notification.js';
 
 
 export interface DeliveryLimits {
@@ -54,9 +55,6 @@ export interface DeliverOutboxDeps {
 /** The event type Fleet stamps on every message it posts, so a crash mid-send can be resolved. */
 export const OUTBOX_EVENT_TYPE = 'fleet_outbox';
 
-/** Payload keys that steer delivery and are not sent to Slack. */
-const INTERNAL_KEYS = new Set(['root', 'gateId', 'ts', 'user', 'actions']);
-
 /** Slack errors that no retry will fix: the message is dead, with a log line. */
 const PERMANENT = new Set([
   'channel_not_found',
@@ -104,22 +102,16 @@ interface HistoryPage {
   response_metadata?: { next_cursor?: string };
 }
 
-function gateIdOf(m: OutboxRecord): number | undefined {
-  if (typeof m.payload.gateId === 'number') return m.payload.gateId;
-  // Gate requests carry their gate in the first section's block id ("gate:<id>") and an Approve button.
-  const blocks = Array.isArray(m.payload.blocks) ? (m.payload.blocks as Record<string, unknown>[]) : [];
-  const hasApprove = blocks.some((b) => b.type === 'actions' && Array.isArray(b.elements) && (b.elements as Record<string, unknown>[]).some((e) => e.action_id === ACTION.approve));
-  if (!hasApprove) return undefined;
-  const id = blocks.map((b) => (typeof b.block_id === 'string' ? /^gate:(\d+)$/.exec(b.block_id)?.[1] : undefined)).find(Boolean);
-  return id ? Number(id) : undefined;
-}
-
-function slackArgs(m: OutboxRecord): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(m.payload).filter(([k]) => !INTERNAL_KEYS.has(k)));
-}
+const DELIVERED_AS: Record<RenderedNotification['method'], DeliveredAs> = {
+  'chat.postMessage': 'post',
+  'chat.update': 'update',
+  'chat.postEphemeral': 'ephemeral',
+  'views.publish': 'publish',
+};
 
 /**
- * Drains the outbox to Slack: in order per channel and thread, about one post per second per
+ * Drains the outbox to Slack, rendering each notification record (`renderNotification`) as it
+ * sends it; a root record is rendered from the campaign as it is now. In order per channel and thread, about one post per second per
  * channel, root-message updates at a bounded rate, 429s after their Retry-After, 5xx and network
  * errors with backoff, permanent errors marked dead with a log line. Every post carries
  * `metadata.event_payload.outbox_id`; a message found in 'sending' (the process died mid-send) or
@@ -170,7 +162,20 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
     if (wait > 0) await deps.sleep(wait);
   }
 
-  async function send(m: OutboxRecord): Promise<Outcome> {
+  /** The row's record as Slack arguments, or why it cannot be sent. */
+  function render(m: OutboxRecord): RenderedNotification | string {
+    if (!m.record) return `the stored notification is not valid (${m.kind})`;
+    try {
+      if (m.record.kind !== 'root') return renderNotification(m.record);
+      const campaign = store.campaigns.get(m.record.campaignId);
+      return renderNotification(m.record, campaign ? { rootView: readRootView(store, campaign) } : {});
+    } catch (error) {
+      if (error instanceof UnrenderableNotification) return error.message;
+      throw error;
+    }
+  }
+
+  async function send(m: OutboxRecord, r: RenderedNotification): Promise<Outcome> {
     const campaign = m.campaignId ? store.campaigns.get(m.campaignId) : undefined;
     let threadTs: string | undefined;
     if (m.threadOf === 'root') {
@@ -180,9 +185,8 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       threadTs = m.threadOf;
     }
 
-    if (m.method === 'chat.update') {
-      const gateId = typeof m.payload.gateId === 'number' ? m.payload.gateId : undefined;
-      const ts = typeof m.payload.ts === 'string' ? m.payload.ts : gateId !== undefined ? (store.gates.get(gateId)?.messageTs ?? undefined) : threadTs;
+    if (r.method === 'chat.update') {
+      const ts = r.ts ?? (r.gateId !== undefined ? (store.gates.get(r.gateId)?.messageTs ?? undefined) : threadTs);
       if (!ts) return { kind: 'wait', until: now() + limits.waitForParentMs, reason: 'waiting for the message to update' };
       if (m.coalesceKey) {
         const last = store.outbox.lastSentAt(m.coalesceKey);
@@ -190,12 +194,12 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       }
       await pace(m.channel);
       store.outbox.markSending(m.id);
-      await call('chat.update', { ...slackArgs(m), channel: m.channel, ts });
+      await call('chat.update', { ...r.args, channel: m.channel, ts });
       lastPostAt.set(m.channel, now());
       return { kind: 'sent', ts };
     }
 
-    if (m.method === 'chat.postMessage') {
+    if (r.method === 'chat.postMessage') {
       // A previous attempt may have reached Slack before failing (crash, timeout): look before posting.
       const uncertain = m.state === 'sending' || m.attempts > 0;
       // Marked before the look-up too: a look-up that fails is an attempt, so a dead Slack ends in 'dead'.
@@ -208,7 +212,7 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       const result = await call<{ ts?: string }>('chat.postMessage', {
         unfurl_links: false,
         unfurl_media: false,
-        ...slackArgs(m),
+        ...r.args,
         channel: m.channel,
         ...(threadTs ? { thread_ts: threadTs } : {}),
         metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: m.id } },
@@ -217,17 +221,17 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       return { kind: 'sent', ts: result.ts ?? null };
     }
 
-    if (m.method === 'chat.postEphemeral') {
-      const user = m.payload.user;
+    if (r.method === 'chat.postEphemeral') {
+      const user = r.user;
       if (typeof user !== 'string') return { kind: 'dead', reason: 'an ephemeral message needs payload.user' };
       store.outbox.markSending(m.id);
-      await call('chat.postEphemeral', { ...slackArgs(m), channel: m.channel, user, ...(threadTs ? { thread_ts: threadTs } : {}) });
+      await call('chat.postEphemeral', { ...r.args, channel: m.channel, user, ...(threadTs ? { thread_ts: threadTs } : {}) });
       return { kind: 'sent', ts: null };
     }
 
     // views.publish replaces the whole Home tab, so sending it twice is harmless.
     store.outbox.markSending(m.id);
-    await call('views.publish', slackArgs(m));
+    await call('views.publish', r.args);
     return { kind: 'sent', ts: null };
   }
 
@@ -248,12 +252,11 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
     return { kind: 'wait', until: now() + backoff, reason };
   }
 
-  function recordSent(m: OutboxRecord, ts: string | null): void {
-    store.outbox.markSent(m.id, ts, now());
-    if (!ts || m.method !== 'chat.postMessage') return;
-    if (m.payload.root === true && m.campaignId) saveRootTs(m.campaignId, ts);
-    const gateId = gateIdOf(m);
-    if (gateId !== undefined) store.gates.setMessageTs(gateId, ts);
+  function recordSent(m: OutboxRecord, r: RenderedNotification, ts: string | null): void {
+    store.outbox.markSent(m.id, ts, DELIVERED_AS[r.method], now());
+    if (!ts || r.method !== 'chat.postMessage') return;
+    if (r.root === true && m.campaignId) saveRootTs(m.campaignId, ts);
+    if (r.gateId !== undefined) store.gates.setMessageTs(r.gateId, ts);
   }
 
   function saveRootTs(campaignId: string, ts: string): void {
@@ -268,13 +271,21 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
 
   const batch = store.outbox.ready(now(), limits.batchSize);
   for (const m of batch) {
+    if (blocked.has(m.channel)) continue;
+    const rendered = render(m);
+    if (typeof rendered === 'string') {
+      store.outbox.markDead(m.id, rendered, now());
+      deps.logger?.error('Slack message given up', { outboxId: m.id, channel: m.channel, kind: m.kind, campaignId: m.campaignId, reason: rendered });
+      report.dead++;
+      continue;
+    }
     // Order is kept per stream: a campaign's root post, its thread posts, each message being updated.
-    const stream = m.method === 'chat.update' ? `update:${m.coalesceKey ?? m.id}` : m.payload.root === true ? 'root' : `thread:${m.threadOf ?? ''}`;
+    const stream = rendered.method === 'chat.update' ? `update:${m.coalesceKey ?? m.id}` : rendered.root === true ? 'root' : `thread:${m.threadOf ?? ''}`;
     const threadKey = `${m.channel}:${m.campaignId ?? ''}:${stream}`;
-    if (blocked.has(threadKey) || blocked.has(m.channel)) continue;
+    if (blocked.has(threadKey)) continue;
     let outcome: Outcome;
     try {
-      outcome = await send(m);
+      outcome = await send(m, rendered);
     } catch (error) {
       outcome = classify(m, error);
       // A 429 concerns the whole channel; other failures only this thread.
@@ -287,10 +298,10 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       return report;
     }
     if (outcome.kind === 'sent') {
-      recordSent(m, outcome.ts);
+      recordSent(m, rendered, outcome.ts);
       if (outcome.recovered) report.recovered++;
-      else if (m.method === 'chat.postMessage') report.posted++;
-      else if (m.method === 'chat.update') report.updated++;
+      else if (rendered.method === 'chat.postMessage') report.posted++;
+      else if (rendered.method === 'chat.update') report.updated++;
       else report.other++;
     } else if (outcome.kind === 'wait') {
       store.outbox.retryLater(m.id, outcome.until, outcome.reason);
@@ -298,7 +309,7 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       report.deferred++;
     } else {
       store.outbox.markDead(m.id, outcome.reason, now());
-      deps.logger?.error('Slack message given up', { outboxId: m.id, channel: m.channel, method: m.method, campaignId: m.campaignId, reason: outcome.reason });
+      deps.logger?.error('Slack message given up', { outboxId: m.id, channel: m.channel, kind: m.kind, method: rendered.method, campaignId: m.campaignId, reason: outcome.reason });
       report.dead++;
     }
   }

@@ -1,7 +1,6 @@
 import type { CampaignService, CampaignStatus } from '../campaigns/service-types.js';
 import type { DigestInput } from './blocks/digest.js';
 import type { ActorCheck } from './check-actor.js';
-import type { SlackMessage } from './blocks/text.js';
 import type { StatusInput } from './blocks/status.js';
 import type { FleetLogger } from './logger.js';
 
@@ -15,10 +14,10 @@ export interface ListenerDeps {
   /** Refuses (and records) an action a person may not take, before Fleet asks them to confirm it. */
   checkActor: ActorCheck;
   /**
-   * The digest message of a channel (with progress since yesterday and the GitHub budget), e.g.
+   * The digest of a channel as data (with progress since yesterday and the GitHub budget), e.g.
    * `(channel) => buildDigest(store, channel, now())`; without it, one is made from the service.
    */
-  buildDigest?: (channel: string) => Promise<SlackMessage> | SlackMessage;
+  buildDigest?: (channel: string) => Promise<DigestInput> | DigestInput;
 }
 
 export function toStatusInput(s: CampaignStatus): StatusInput {

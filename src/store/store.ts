@@ -20,7 +20,7 @@ export type { CampaignPatch, CampaignRecord, NewCampaign } from './campaigns.js'
 export type { NewTarget, StepStateRecord, StepStatus, TargetPatch, TargetRecord } from './targets.js';
 export type { EventRecord, NewEvent } from './events.js';
 export type { GateDecision, GateKind, GateRecord, GateState } from './gates.js';
-export type { NewOutboxMessage, OutboxMethod, OutboxRecord, OutboxState } from './outbox.js';
+export type { DeliveredAs, NewOutboxMessage, OutboxRecord, OutboxState } from './outbox.js';
 export type { HttpCacheEntry, RateRecord } from './github-cache.js';
 export type { HistoryRecord } from './history.js';
 

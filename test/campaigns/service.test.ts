@@ -4,7 +4,7 @@ import { isFleetError } from '../../src/errors.js';
 import type { Gateway, RepoInfo } from '../../src/github/gateway.js';
 import { createStore } from '../../src/store/store.js';
 import { openDatabase } from '../../src/store/database.js';
-import { makeSpec, openTempStore, seedCampaign, type TempStore } from '../engine/helpers.js';
+import { makeSpec, openTempStore, renderRow, seedCampaign, type TempStore } from '../engine/helpers.js';
 
 function repoInfo(fullName: string): RepoInfo {
   return { fullName, defaultBranch: 'main', archived: false, topics: [], language: 'TypeScript', deleteBranchOnMerge: false };
@@ -65,7 +65,7 @@ describe('campaign service', () => {
     ]);
     expect(t.store.events.list({ campaignId: 'c-new' }).map((e) => e.kind)).toEqual(['campaign.started']);
     const [root] = t.store.outbox.list({ campaignId: 'c-new' });
-    expect(root).toMatchObject({ method: 'chat.postMessage', threadOf: null });
+    expect({ ...root, ...renderRow(t.store, root) }).toMatchObject({ method: 'chat.postMessage', threadOf: null, root: true });
     expect(wakes).toBe(1);
   });
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { buildDigest, postDigestNow, runDigests } from '../../src/engine/digest.js';
+import { renderNotification } from '../../src/slack/render-notification.js';
 import { openTempStore, seedCampaign, type TempStore } from './helpers.js';
 
 describe('digest', () => {
@@ -30,7 +31,7 @@ describe('digest', () => {
     t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now });
     t.store.github.countRequest('2025-03-03', false);
     t.store.github.countRequest('2025-03-03', false);
-    const text = JSON.stringify(buildDigest(t.store, 'CCHAN1', now));
+    const text = JSON.stringify(renderNotification(buildDigest(t.store, 'CCHAN1', now)));
     expect(text).toContain('merge conflict in package-lock.json');
     expect(text).toContain('UAPPROVER1');
     expect(text).toContain('+1 done');

@@ -1,6 +1,8 @@
 import { CampaignSpec } from '../../src/domain/spec.js';
 import type { ConfidenceModel, WaveEvidence, WaveVerdict } from '../../src/engine/confidence-model.js';
-import type { Store } from '../../src/store/store.js';
+import { readRootView } from '../../src/engine/notifications.js';
+import { renderNotification, type RenderedNotification } from '../../src/slack/render-notification.js';
+import type { OutboxRecord, Store } from '../../src/store/store.js';
 import { openTempStore as openTemp, type TempStore } from '../../src/store/temp-store.js';
 
 export type { TempStore };
@@ -8,6 +10,17 @@ export type { TempStore };
 /** A migrated store in a temporary folder, removed on close. */
 export function openTempStore(): TempStore {
   return openTemp('engine');
+}
+
+/**
+ * An outbox row as it would go to Slack: the record rendered as delivery renders it (a root
+ * record from the campaign as it is now). Engine tests assert what people would read.
+ */
+export function renderRow(store: Store, m: OutboxRecord): RenderedNotification & { text: string; blocks: unknown } {
+  if (!m.record) throw new Error(`outbox row ${m.id} holds no valid notification`);
+  const campaign = m.record.kind === 'root' ? store.campaigns.get(m.record.campaignId) : undefined;
+  const rendered = renderNotification(m.record, campaign ? { rootView: readRootView(store, campaign) } : {});
+  return { ...rendered, text: String(rendered.args.text), blocks: rendered.args.blocks };
 }
 
 export function makeSpec(overrides: Record<string, unknown> = {}): CampaignSpec {

@@ -6,7 +6,7 @@ import { createStepRegistry, type RegisteredStep } from '../../src/steps/registr
 import type { StepResult } from '../../src/steps/types.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { openDatabase } from '../../src/store/database.js';
-import { createFixedConfidence, makeSpec, openTempStore, seedCampaign, type TempStore } from './helpers.js';
+import { createFixedConfidence, makeSpec, openTempStore, renderRow, seedCampaign, type TempStore } from './helpers.js';
 
 interface Deps {
   store: Store;
@@ -116,9 +116,9 @@ describe('runTick', () => {
     const target = t.store.targets.findByRepo(id, 'acme/a')!;
     expect(target.state).toBe('needs-attention');
     expect(target.stateReason).toContain('GitHub said 502');
-    const posts = t.store.outbox.list({ campaignId: id }).filter((m) => m.method === 'chat.postMessage' && m.threadOf === 'root');
+    const posts = t.store.outbox.list({ campaignId: id }).map((m) => ({ ...m, ...renderRow(t.store, m) })).filter((m) => m.method === 'chat.postMessage' && m.threadOf === 'root');
     expect(posts).toHaveLength(1);
-    expect(JSON.stringify(posts[0].payload)).toContain('retry');
+    expect(JSON.stringify(posts[0].args)).toContain('retry');
   });
 
   test('needs-human goes straight to needs-attention; skipTarget ends a no-op repository as skipped', async () => {
@@ -182,7 +182,7 @@ describe('runTick', () => {
     const roots = () => t.store.outbox.list({ campaignId: id }).filter((m) => m.coalesceKey === `root:${id}`);
     await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence: createFixedConfidence().model });
     expect(roots()).toHaveLength(1);
-    t.store.outbox.markSent(roots()[0].id, '1.0', clock);
+    t.store.outbox.markSent(roots()[0].id, '1.0', 'update', clock);
     clock += 1_000;
     await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence: createFixedConfidence().model });
     expect(roots()).toHaveLength(1);
@@ -259,7 +259,7 @@ describe('runTick', () => {
     expect(campaign.state).toBe('paused');
     expect(campaign.stateReason).toContain('error rate doubled');
     expect(t.store.gates.find(id, 0, 'rollback')?.state).toBe('open');
-    const offers = t.store.outbox.list({ campaignId: id }).filter((m) => JSON.stringify(m.payload).includes('fleet.wave.revert'));
+    const offers = t.store.outbox.list({ campaignId: id }).filter((m) => JSON.stringify(renderRow(t.store, m).args).includes('fleet.wave.revert'));
     expect(offers).toHaveLength(1);
   });
 });

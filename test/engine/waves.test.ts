@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { advanceWaves } from '../../src/engine/waves.js';
 import type { TargetState } from '../../src/domain/states.js';
-import { createFixedConfidence, makeSpec, openTempStore, seedCampaign, type TempStore } from './helpers.js';
+import { createFixedConfidence, makeSpec, openTempStore, renderRow, seedCampaign, type TempStore } from './helpers.js';
 
 describe('advanceWaves', () => {
   let t: TempStore;
@@ -28,7 +28,7 @@ describe('advanceWaves', () => {
     expect(t.store.campaigns.get(id)?.state).toBe('awaiting-approval');
     const gate = t.store.gates.find(id, 0, 'wave')!;
     expect(gate).toMatchObject({ state: 'open', decision: 'review', expiresAt: now + 24 * 3_600_000 });
-    const request = t.store.outbox.list({ campaignId: id }).find((m) => m.payload.gateId === gate.id);
+    const request = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m)).find((m) => m.gateId === gate.id);
     expect(request?.method).toBe('chat.postMessage');
   });
 
@@ -49,12 +49,12 @@ describe('advanceWaves', () => {
     }
     advanceWaves({ store: t.store, now, confidence: createFixedConfidence('review').model });
     advanceWaves({ store: t.store, now: now + 1, confidence: createFixedConfidence('review').model });
-    const texts = t.store.outbox.list({ campaignId: id }).map((m) => String(m.payload.text));
+    const texts = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text);
     const results = texts.filter((text) => text.startsWith('Canary results'));
     expect(results).toEqual(['Canary results, wave 1: 1 passed · 0 marginal · 1 failed · 1 not judged']);
     expect(texts.indexOf(results[0])).toBeLessThan(texts.findIndex((text) => text.startsWith('Approval needed')));
-    const message = t.store.outbox.list({ campaignId: id }).find((m) => String(m.payload.text).startsWith('Canary results'))!;
-    expect(JSON.stringify(message.payload.blocks)).toContain('`acme/b` fail, score 0: Critical metric latency-p99 (High) failed. latency-p99: Canary higher than baseline: shift 78 (35%).');
+    const message = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m)).find((m) => m.text.startsWith('Canary results'))!;
+    expect(JSON.stringify(message.blocks)).toContain('`acme/b` fail, score 0: Critical metric latency-p99 (High) failed. latency-p99: Canary higher than baseline: shift 78 (35%).');
   });
 
   test('a wave still moving is not decided', () => {

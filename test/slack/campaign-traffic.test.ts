@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createCampaignService } from '../../src/campaigns/service.js';
 import { CampaignSpec } from '../../src/domain/spec.js';
 import type { ConfidenceModel } from '../../src/engine/confidence-model.js';
-import { buildRootPost } from '../../src/engine/messages.js';
+import { buildRootPost } from '../../src/engine/notifications.js';
 import { runTick } from '../../src/engine/tick.js';
 import type { Gateway } from '../../src/github/gateway.js';
 import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.js';
@@ -92,7 +92,7 @@ test('a 1,000-repository campaign makes tens of Slack posts, not thousands', asy
   store.transaction(() => {
     const campaign = store.campaigns.insert({ id: 'c-big', name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: 'npm-dependency', owner: OWNER, channel: CHANNEL, state: 'running', waveCount: waves.length, now: clock });
     store.targets.insertMany('c-big', waves.flatMap((list, wave) => list.map((repo) => ({ repo, wave }))), clock);
-    store.outbox.enqueue(buildRootPost(store, campaign, clock));
+    store.outbox.enqueue(buildRootPost(campaign, clock));
   });
   const service = createCampaignService({ store, catalog: { list: async () => [], load: async () => ({ spec, source: 'test' }) }, gateway, admins: [], resolveGroupMembers: async () => [], now, wake: () => undefined });
   const registry = createStepRegistry<Deps>(steps);

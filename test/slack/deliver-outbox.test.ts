@@ -6,7 +6,8 @@ import { startFakeSlack, type FakeSlack } from '../../src/sandbox/slack/server.j
 import { openDatabase } from '../../src/store/database.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { createOutboxClient, deliverOutbox, OUTBOX_EVENT_TYPE } from '../../src/slack/deliver-outbox.js';
-import { gateRequest, rootMessage, waveStarted } from '../../src/slack/blocks/index.js';
+import { buildRootPost, enqueueRootUpdate } from '../../src/engine/notifications.js';
+import type { NotificationOf } from '../../src/domain/notifications.js';
 import type { FleetLogger } from '../../src/slack/logger.js';
 
 const SECRET = 'delivery-test-secret';
@@ -36,13 +37,12 @@ function addCampaign(id: string, channel = CH) {
   return store.campaigns.insert({ id, name: `campaign-${id}`, specJson: '{}', specSource: 'test', changeKind: 'npm-dependency', owner: 'U0OWNER01', channel, state: 'running', waveCount: 3, now: clock });
 }
 
-function root(id: string, channel = CH): number {
-  const m = rootMessage({ campaignId: id, name: `campaign-${id}`, state: 'running', owner: 'U0OWNER01', currentWave: 0, waves: [{ index: 0, total: 3, done: 0, failed: 0 }], counts: { pending: 3 }, confidence: null, openGate: null });
-  return store.outbox.enqueue({ campaignId: id, channel, method: 'chat.postMessage', threadOf: null, payload: { ...m, root: true }, now: clock });
+function root(id: string): number {
+  return store.outbox.enqueue(buildRootPost(store.campaigns.get(id)!, clock));
 }
 
 function threadPost(id: string, text: string, channel = CH): number {
-  return store.outbox.enqueue({ campaignId: id, channel, method: 'chat.postMessage', threadOf: 'root', payload: { text }, now: clock });
+  return store.outbox.enqueue({ campaignId: id, channel, threadOf: 'root', record: { kind: 'state-notice', campaignId: id, text }, now: clock });
 }
 
 function outboxIdOf(message: { metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }): unknown {
@@ -88,7 +88,7 @@ describe('deliverOutbox', () => {
     addCampaign('c-1');
     addCampaign('c-2', CH2);
     const waiting = threadPost('c-1', 'too early');
-    root('c-2', CH2);
+    root('c-2');
     const report = await deliver();
     expect(report.posted).toBe(1);
     expect(store.outbox.get(waiting)).toMatchObject({ state: 'pending', lastError: 'waiting for the root message' });
@@ -184,7 +184,7 @@ describe('deliverOutbox', () => {
 
   test('a permanent error marks the message dead with a log line and does not block others', async () => {
     addCampaign('c-9', 'C0NOSUCH1');
-    const bad = root('c-9', 'C0NOSUCH1');
+    const bad = root('c-9');
     addCampaign('c-1');
     root('c-1');
     const report = await deliver();
@@ -197,20 +197,25 @@ describe('deliverOutbox', () => {
     addCampaign('c-1');
     root('c-1');
     await deliver();
-    const update = (n: number) =>
-      store.outbox.enqueue({ campaignId: 'c-1', channel: CH, method: 'chat.update', threadOf: 'root', payload: { text: `progress ${n}` }, coalesceKey: 'root:c-1', now: clock });
+    // The record names the campaign; delivery renders the campaign as it is when it sends.
+    const update = (n: number) => {
+      const c = store.campaigns.get('c-1')!;
+      enqueueRootUpdate(store, store.campaigns.update('c-1', c.version, { stateReason: `progress ${n}` }, clock)!, clock);
+    };
+    const shown = () => JSON.stringify(slack.messages(CH)[0].blocks).match(/progress \d+/)?.[0];
     for (let i = 0; i < 50; i++) update(i);
+    expect(store.outbox.list({ state: 'pending' })).toHaveLength(1);
     clock += 2000;
     const first = await deliver({ rootUpdateIntervalMs: 10_000 });
     expect(first.updated).toBe(1);
-    expect(slack.messages(CH)[0].text).toBe('progress 49');
+    expect(shown()).toBe('progress 49');
     update(50);
     clock += 1000;
     const second = await deliver({ rootUpdateIntervalMs: 10_000 });
     expect(second).toMatchObject({ updated: 0, deferred: 1 });
     clock += 10_000;
     expect((await deliver({ rootUpdateIntervalMs: 10_000 })).updated).toBe(1);
-    expect(slack.messages(CH)[0].text).toBe('progress 50');
+    expect(shown()).toBe('progress 50');
     expect(slack.stats().updates).toBe(2);
   });
 
@@ -218,17 +223,20 @@ describe('deliverOutbox', () => {
     addCampaign('c-1');
     root('c-1');
     const gate = store.gates.open({ campaignId: 'c-1', wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: clock });
-    const message = gateRequest({ campaignId: 'c-1', gateId: gate.id, wave: 0, waveCount: 3, confidence: { score: 80, signals: [], prior: null }, approvers: [] });
-    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, method: 'chat.postMessage', threadOf: 'root', payload: { ...message }, now: clock });
-    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, method: 'chat.postMessage', threadOf: 'root', payload: { ...waveStarted({ campaignId: 'c-1', wave: 0, waveCount: 3, repos: ['a/b'] }) }, now: clock });
+    const request: NotificationOf<'gate-request'> = { kind: 'gate-request', campaignId: 'c-1', gateId: gate.id, wave: 0, waveCount: 3, confidence: { score: 80, signals: [], prior: null }, approvers: [], expiresAt: null };
+    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, threadOf: 'root', record: request, now: clock });
+    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, threadOf: 'root', record: { kind: 'wave-started', campaignId: 'c-1', wave: 0, waveCount: 3, repos: ['a/b'] }, now: clock });
     await deliver();
     const ts = store.gates.get(gate.id)!.messageTs;
     expect(ts).toBeTruthy();
-    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, method: 'chat.update', payload: { text: 'Approved', gateId: gate.id }, now: clock });
+    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, threadOf: 'root', record: { ...request, kind: 'gate-decided', state: 'approved', decidedBy: 'U0APPROV1', automatic: false }, now: clock });
     clock += 2000;
     expect((await deliver()).updated).toBe(1);
     const rootTs = store.campaigns.get('c-1')!.rootTs!;
-    expect(slack.thread(CH, rootTs).find((m) => m.ts === ts)!.text).toBe('Approved');
+    const edited = slack.thread(CH, rootTs).find((m) => m.ts === ts)!;
+    expect(edited.text).toBe('Wave 1 gate approved');
+    // The decision replaced the request's buttons in place.
+    expect(JSON.stringify(edited.blocks)).not.toContain('"actions"');
   });
 
   test('the root ts is saved even when the engine bumped the campaign version meanwhile', async () => {
@@ -237,6 +245,17 @@ describe('deliverOutbox', () => {
     root('c-1');
     await deliver();
     expect(store.campaigns.get('c-1')).toMatchObject({ currentWave: 1, rootTs: expect.any(String) });
+  });
+
+  test('a row whose record is not a notification, or a root whose campaign is gone, is dead with a log line', async () => {
+    addCampaign('c-1');
+    root('c-1');
+    store.db.prepare(`INSERT INTO outbox (campaign_id, channel, kind, record_json, created_at) VALUES ('c-1', ?, 'wave-started', '{"kind":"wave-started"}', ?)`).run(CH, clock);
+    const gone = store.outbox.enqueue({ campaignId: 'c-gone', channel: CH, threadOf: null, record: { kind: 'root', campaignId: 'c-gone', action: 'post' }, now: clock });
+    const report = await deliver();
+    expect(report).toMatchObject({ posted: 1, dead: 2 });
+    expect(store.outbox.list({ state: 'dead' }).map((m) => m.lastError)).toEqual(['the stored notification is not valid (wave-started)', 'campaign c-gone not found']);
+    expect(errors.map((e) => e.fields?.outboxId)).toContain(gone);
   });
 
   test('pacing holds across runs: a new run waits for the last post of the previous one', async () => {

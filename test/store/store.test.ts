@@ -21,7 +21,7 @@ describe('transactions across table groups', () => {
       store.transaction(() => {
         store.campaigns.update(c.id, c.version, { state: 'running' }, 2_000);
         store.events.append({ campaignId: c.id, at: 2_000, actor: 'U1', kind: 'campaign.started' });
-        store.outbox.enqueue({ campaignId: c.id, channel: 'C1', method: 'chat.postMessage', payload: { text: 'started' }, now: 2_000 });
+        store.outbox.enqueue({ campaignId: c.id, channel: 'C1', record: { kind: 'state-notice', campaignId: c.id, text: 'started' }, now: 2_000 });
         throw new Error('crash before commit');
       }),
     ).toThrow('crash before commit');
@@ -32,7 +32,7 @@ describe('transactions across table groups', () => {
     store.transaction(() => {
       store.campaigns.update(c.id, c.version, { state: 'running' }, 2_000);
       store.events.append({ campaignId: c.id, at: 2_000, actor: 'U1', kind: 'campaign.started' });
-      store.outbox.enqueue({ campaignId: c.id, channel: 'C1', method: 'chat.postMessage', payload: { text: 'started' }, now: 2_000 });
+      store.outbox.enqueue({ campaignId: c.id, channel: 'C1', record: { kind: 'state-notice', campaignId: c.id, text: 'started' }, now: 2_000 });
     });
     expect(store.campaigns.get(c.id)?.state).toBe('running');
     expect(store.events.list({ campaignId: c.id }).map((e) => e.kind)).toEqual(['campaign.started']);

@@ -1,15 +1,14 @@
 import { parseTargetSignals } from '../confidence/score-target.js';
-import { finalSummary, gateDecided, gateRequest, needsAttention, rollbackOffer, rootMessage, waveCanary, waveFinished, waveStarted, type WaveCanaryTarget } from '../slack/blocks/index.js';
-import type { SlackMessage } from '../slack/blocks/index.js';
-import type { ConfidenceBreakdown } from '../slack/blocks/gate.js';
+import type { ConfidenceBreakdown, Notification, NotificationOf, RootView } from '../domain/notifications.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
-import { FINAL_TARGET_STATES } from '../domain/states.js';
+import { FINAL_TARGET_STATES, type TargetState } from '../domain/states.js';
 
 /**
- * The Slack messages the engine queues, as outbox rows built with the Block Kit builders. Every
- * message but the root goes in the campaign's thread (`threadOf: 'root'`); the root message is
- * updated in place under one coalesce key, so however many targets move, at most one update is
+ * The notifications the engine and the campaign service queue: outbox rows that say what
+ * happened, as records of `domain/notifications.ts`, rendered by `slack/` when delivered. Every
+ * notification but the root goes in the campaign's thread (`threadOf: 'root'`); the root message
+ * is updated in place under one coalesce key, so however many targets move, at most one update is
  * pending and a campaign of 1,000 repositories posts tens of messages, not thousands.
  */
 
@@ -17,26 +16,27 @@ export function rootKey(campaignId: string): string {
   return `root:${campaignId}`;
 }
 
-function toPayload(message: SlackMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { text: message.text, blocks: message.blocks, ...extra };
+function thread(campaign: CampaignRecord, record: Notification, now: number): NewOutboxMessage {
+  return { campaignId: campaign.id, channel: campaign.channel, threadOf: 'root', record, now };
 }
 
-function thread(campaign: CampaignRecord, message: SlackMessage, now: number): NewOutboxMessage {
-  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: 'root', payload: toPayload(message), now };
-}
-
-/** The root message for the campaign as it stands: state, progress per wave, counts, the open gate. */
-export function buildRootMessage(store: Store, campaign: CampaignRecord): SlackMessage {
-  const waves = Array.from({ length: campaign.waveCount }, (_, index) => {
-    const counts = store.targets.counts(campaign.id, index);
+/** What the root message shows, from the store data; pure. */
+export function buildRootView(input: {
+  campaign: CampaignRecord;
+  waveCounts: Record<TargetState, number>[];
+  counts: Record<TargetState, number>;
+  gates: GateRecord[];
+}): RootView {
+  const { campaign } = input;
+  const waves = input.waveCounts.map((counts, index) => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     const done = FINAL_TARGET_STATES.reduce((sum, s) => sum + counts[s], 0);
     return { index, total, done, failed: counts.failed };
   });
-  const open = store.gates.list(campaign.id).find((g) => g.state === 'open') ?? null;
-  const lastGate = store.gates.list(campaign.id).filter((g) => g.kind === 'wave').at(-1);
+  const open = input.gates.find((g) => g.state === 'open') ?? null;
+  const lastGate = input.gates.filter((g) => g.kind === 'wave').at(-1);
   const confidence = typeof lastGate?.confidence.confidence === 'number' ? lastGate.confidence.confidence : null;
-  return rootMessage({
+  return {
     campaignId: campaign.id,
     name: campaign.name,
     state: campaign.state,
@@ -44,45 +44,57 @@ export function buildRootMessage(store: Store, campaign: CampaignRecord): SlackM
     owner: campaign.owner,
     currentWave: campaign.currentWave,
     waves,
-    counts: store.targets.counts(campaign.id),
+    counts: input.counts,
     confidence,
     openGate: open ? { id: open.id, wave: open.wave, kind: open.kind } : null,
+  };
+}
+
+/** The root message's view of the campaign as it stands: state, progress per wave, counts, the open gate. */
+export function readRootView(store: Store, campaign: CampaignRecord): RootView {
+  return buildRootView({
+    campaign,
+    waveCounts: Array.from({ length: campaign.waveCount }, (_, index) => store.targets.counts(campaign.id, index)),
+    counts: store.targets.counts(campaign.id),
+    gates: store.gates.list(campaign.id),
   });
 }
 
-/** The first post of a campaign; the notify job records its ts as the campaign's root. */
-export function buildRootPost(store: Store, campaign: CampaignRecord, now: number): NewOutboxMessage {
-  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: null, payload: toPayload(buildRootMessage(store, campaign), { root: true }), now };
+/** The first post of a campaign; delivery records its ts as the campaign's root. */
+export function buildRootPost(campaign: CampaignRecord, now: number): NewOutboxMessage {
+  return { campaignId: campaign.id, channel: campaign.channel, threadOf: null, record: { kind: 'root', campaignId: campaign.id, action: 'post' }, now };
 }
 
-/** Queues an in-place update of the root message, replacing any update still pending. */
+/**
+ * Queues an in-place update of the root message, replacing any update still pending. The record
+ * names the campaign only: delivery reads the campaign as it is then, so the root is always current.
+ */
 export function enqueueRootUpdate(store: Store, campaign: CampaignRecord, now: number): void {
   store.outbox.enqueue({
     campaignId: campaign.id,
     channel: campaign.channel,
-    method: 'chat.update',
     threadOf: 'root',
-    payload: toPayload(buildRootMessage(store, campaign)),
+    record: { kind: 'root', campaignId: campaign.id, action: 'update' },
     coalesceKey: rootKey(campaign.id),
     now,
   });
 }
 
 export function buildNeedsAttention(campaign: CampaignRecord, target: TargetRecord, reason: string, step: string, now: number): NewOutboxMessage {
-  return thread(campaign, needsAttention({ campaignId: campaign.id, repo: target.repo, reason, prUrl: target.prUrl, step, notify: [campaign.owner] }), now);
+  return thread(campaign, { kind: 'needs-attention', campaignId: campaign.id, repo: target.repo, reason, prUrl: target.prUrl, step, notify: [campaign.owner] }, now);
 }
 
 export function buildRollbackOffer(campaign: CampaignRecord, wave: number, mergedCount: number, reason: string, now: number): NewOutboxMessage {
-  return thread(campaign, rollbackOffer({ campaignId: campaign.id, wave, reason, mergedCount }), now);
+  return thread(campaign, { kind: 'rollback-offer', campaignId: campaign.id, wave, reason, mergedCount }, now);
 }
 
 export function buildWaveStarted(campaign: CampaignRecord, wave: number, repos: string[], now: number): NewOutboxMessage {
-  return thread(campaign, waveStarted({ campaignId: campaign.id, wave, waveCount: campaign.waveCount, repos }), now);
+  return thread(campaign, { kind: 'wave-started', campaignId: campaign.id, wave, waveCount: campaign.waveCount, repos }, now);
 }
 
 /** The wave's canary results in one thread message, posted when the wave comes to its gate. */
 export function buildWaveCanary(store: Store, campaign: CampaignRecord, wave: number, now: number): NewOutboxMessage {
-  const judged: WaveCanaryTarget[] = [];
+  const judged: NotificationOf<'wave-canary'>['judged'] = [];
   let notJudged = 0;
   for (const t of store.targets.list(campaign.id, wave)) {
     const evidence = parseTargetSignals(t.signals).signals.canary?.evidence;
@@ -98,7 +110,7 @@ export function buildWaveCanary(store: Store, campaign: CampaignRecord, wave: nu
     const detail = moved && evidence.verdict !== 'pass' ? ` ${String(moved.name)}: ${String(moved.reason)}` : '';
     judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: `${summary}${detail}` });
   }
-  return thread(campaign, waveCanary({ wave, waveCount: campaign.waveCount, judged, notJudged }), now);
+  return thread(campaign, { kind: 'wave-canary', campaignId: campaign.id, wave, waveCount: campaign.waveCount, judged, notJudged }, now);
 }
 
 export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: number, startedAt: number, now: number): NewOutboxMessage {
@@ -107,7 +119,8 @@ export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: 
   const scores = targets.map((t) => t.score).filter((s): s is number => s !== null);
   return thread(
     campaign,
-    waveFinished({
+    {
+      kind: 'wave-finished',
       campaignId: campaign.id,
       wave,
       waveCount: campaign.waveCount,
@@ -117,25 +130,27 @@ export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: 
       needsAttention: count('needs-attention'),
       durationMs: Math.max(0, now - startedAt),
       meanScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
-    }),
+    },
     now,
   );
 }
 
-/** The gate's confidence explanation in the shape the gate builders show. */
+/** The gate's confidence explanation as plain data: signals, weights, contributions, the prior. */
 export function toBreakdown(gate: Pick<GateRecord, 'confidence' | 'decision'>): ConfidenceBreakdown {
   const c = gate.confidence;
   const factors = Array.isArray(c.factors) ? (c.factors as { label?: string; name?: string; value?: number | null; weight?: number; contribution?: number }[]) : [];
   const prior = c.prior as { a0?: number; b0?: number; campaigns?: number } | undefined;
-  return {
+  const breakdown: ConfidenceBreakdown = {
     score: typeof c.confidence === 'number' ? c.confidence : 0,
     decision: gate.decision,
     signals: factors.map((f) => ({ name: f.label ?? f.name ?? 'factor', value: f.value === undefined || f.value === null ? null : f.value / 100, weight: f.weight ?? 0, contribution: f.contribution ?? 0 })),
     prior: prior && typeof prior.a0 === 'number' && typeof prior.b0 === 'number' ? { a: prior.a0, b: prior.b0, campaigns: prior.campaigns ?? 0 } : null,
-    successes: typeof c.successes === 'number' ? c.successes : undefined,
-    failures: typeof c.failures === 'number' ? c.failures : undefined,
-    explanation: typeof c.reason === 'string' ? c.reason : undefined,
   };
+  // Absent facts stay absent (not `undefined`), so the record reads back from JSON as it was built.
+  if (typeof c.successes === 'number') breakdown.successes = c.successes;
+  if (typeof c.failures === 'number') breakdown.failures = c.failures;
+  if (typeof c.reason === 'string') breakdown.explanation = c.reason;
+  return breakdown;
 }
 
 function approversOf(campaign: CampaignRecord): string[] {
@@ -143,10 +158,13 @@ function approversOf(campaign: CampaignRecord): string[] {
   return [...new Set([campaign.owner, ...spec.approvers.users, ...spec.approvers.groups])];
 }
 
-/** The approval request; `gateId` lets delivery record its ts so the decision can replace its buttons. */
+function gateFacts(campaign: CampaignRecord, gate: GateRecord) {
+  return { campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt };
+}
+
+/** The approval request; delivery records where it was posted so the decision can replace its buttons. */
 export function buildGateRequest(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
-  const message = gateRequest({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt });
-  return { ...thread(campaign, message, now), payload: toPayload(message, { gateId: gate.id }) };
+  return thread(campaign, { kind: 'gate-request', ...gateFacts(campaign, gate) }, now);
 }
 
 /**
@@ -155,14 +173,12 @@ export function buildGateRequest(campaign: CampaignRecord, gate: GateRecord, now
  */
 export function buildGateDecided(campaign: CampaignRecord, gate: GateRecord, now: number): NewOutboxMessage {
   const state = gate.state === 'open' ? 'approved' : gate.state;
-  const message = gateDecided({ campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt, state, decidedBy: gate.decidedBy, automatic: gate.decision === 'auto' });
-  if (gate.decision === 'auto') return thread(campaign, message, now);
-  return { ...thread(campaign, message, now), method: 'chat.update', payload: toPayload(message, { gateId: gate.id }) };
+  return thread(campaign, { kind: 'gate-decided', ...gateFacts(campaign, gate), state, decidedBy: gate.decidedBy, automatic: gate.decision === 'auto' }, now);
 }
 
 /** A plain line in the thread (halts, pauses, expiries, refusals of the engine). */
 export function buildStateNotice(campaign: CampaignRecord, text: string, now: number): NewOutboxMessage {
-  return { campaignId: campaign.id, channel: campaign.channel, method: 'chat.postMessage', threadOf: 'root', payload: { text }, now };
+  return thread(campaign, { kind: 'state-notice', campaignId: campaign.id, text }, now);
 }
 
 export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: number): NewOutboxMessage {
@@ -170,19 +186,17 @@ export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: n
   const events = store.events.list({ campaignId: campaign.id, kinds: ['target.needs-attention', 'gate.approved'] });
   const humanTouched = new Set(events.filter((e) => e.kind === 'target.needs-attention').map((e) => e.targetId)).size;
   const approvals = events.filter((e) => e.kind === 'gate.approved' && e.actor !== 'engine').length;
-  return thread(
-    campaign,
-    finalSummary({
-      campaignId: campaign.id,
-      name: campaign.name,
-      state: campaign.state === 'aborted' ? 'aborted' : 'completed',
-      reason: campaign.stateReason || undefined,
-      counts,
-      durationMs: Math.max(0, now - campaign.createdAt),
-      humanTouched,
-      total: Object.values(counts).reduce((a, b) => a + b, 0),
-      approvals,
-    }),
-    now,
-  );
+  const record: NotificationOf<'final-summary'> = {
+    kind: 'final-summary',
+    campaignId: campaign.id,
+    name: campaign.name,
+    state: campaign.state === 'aborted' ? 'aborted' : 'completed',
+    counts,
+    durationMs: Math.max(0, now - campaign.createdAt),
+    humanTouched,
+    total: Object.values(counts).reduce((a, b) => a + b, 0),
+    approvals,
+  };
+  if (campaign.stateReason) record.reason = campaign.stateReason;
+  return thread(campaign, record, now);
 }

@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { CAMPAIGN_STATES, TARGET_STATES } from './states.js';
+
+/**
+ * Notifications: what happened, as plain data. The engine and the campaign service write them to
+ * the outbox in the same transaction as the state change; `slack/` renders them to Block Kit when
+ * it delivers them. A record carries the facts its message shows (a snapshot taken when it
+ * happened), never Block Kit, so a rendering fix also fixes what is already queued, and another
+ * chat could render the same records.
+ *
+ * The root message is the exception: its record only names the campaign, and delivery builds the
+ * view from the store as it is when the message is sent (`engine/notifications.ts` `readRootView`),
+ * so the root shows the campaign as it stands, however long the update waited.
+ */
+
+const CampaignState = z.enum(CAMPAIGN_STATES);
+const TargetState = z.enum(TARGET_STATES);
+const Counts = z.partialRecord(TargetState, z.number());
+
+/** The campaign's root message: posted once (`post`), then updated in place (`update`, coalesced). */
+export const RootNotification = z.object({
+  kind: z.literal('root'),
+  campaignId: z.string(),
+  action: z.enum(['post', 'update']),
+});
+export type RootNotification = z.infer<typeof RootNotification>;
+
+export const WaveStartedNotification = z.object({
+  kind: z.literal('wave-started'),
+  campaignId: z.string(),
+  wave: z.number().int(),
+  waveCount: z.number().int(),
+  repos: z.array(z.string()),
+});
+
+export const WaveFinishedNotification = z.object({
+  kind: z.literal('wave-finished'),
+  campaignId: z.string(),
+  wave: z.number().int(),
+  waveCount: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  needsAttention: z.number().int(),
+  durationMs: z.number(),
+  meanScore: z.number().nullable(),
+});
+
+export const CanaryVerdict = z.enum(['pass', 'marginal', 'fail']);
+
+export const WaveCanaryNotification = z.object({
+  kind: z.literal('wave-canary'),
+  campaignId: z.string(),
+  wave: z.number().int(),
+  waveCount: z.number().int(),
+  /** Every target of the wave the canary judged, with the judge's reason. */
+  judged: z.array(z.object({ repo: z.string(), verdict: CanaryVerdict, score: z.number(), reason: z.string() })),
+  /** Targets of the wave that never reached the canary. */
+  notJudged: z.number().int(),
+});
+
+/** How a gate's confidence was reached: each signal, its weight and contribution, the history prior. */
+export const ConfidenceBreakdown = z.object({
+  score: z.number(),
+  decision: z.enum(['auto', 'review', 'halt']).optional(),
+  signals: z.array(z.object({ name: z.string(), value: z.number().nullable(), weight: z.number(), contribution: z.number() })),
+  prior: z.object({ a: z.number(), b: z.number(), campaigns: z.number() }).nullable(),
+  successes: z.number().optional(),
+  failures: z.number().optional(),
+  hardGates: z.array(z.string()).optional(),
+  explanation: z.string().optional(),
+});
+export type ConfidenceBreakdown = z.infer<typeof ConfidenceBreakdown>;
+
+const GateFacts = {
+  campaignId: z.string(),
+  gateId: z.number().int(),
+  /** The wave parked at its gate. */
+  wave: z.number().int(),
+  waveCount: z.number().int(),
+  confidence: ConfidenceBreakdown,
+  approvers: z.array(z.string()),
+  expiresAt: z.number().nullable(),
+};
+
+/** An approval request; delivery records where it was posted so the decision can replace it. */
+export const GateRequestNotification = z.object({ kind: z.literal('gate-request'), ...GateFacts });
+
+/**
+ * A gate's decision. A person's decision replaces the request in place (its buttons go); an
+ * automatic one (`automatic`), which had no request, is a new message.
+ */
+export const GateDecidedNotification = z.object({
+  kind: z.literal('gate-decided'),
+  ...GateFacts,
+  state: z.enum(['approved', 'rejected', 'expired', 'cancelled']),
+  decidedBy: z.string().nullable(),
+  automatic: z.boolean(),
+});
+
+export const NeedsAttentionNotification = z.object({
+  kind: z.literal('needs-attention'),
+  campaignId: z.string(),
+  repo: z.string(),
+  reason: z.string(),
+  prUrl: z.string().nullable(),
+  step: z.string().optional(),
+  /** People to mention. */
+  notify: z.array(z.string()),
+});
+
+export const RollbackOfferNotification = z.object({
+  kind: z.literal('rollback-offer'),
+  campaignId: z.string(),
+  wave: z.number().int(),
+  reason: z.string(),
+  mergedCount: z.number().int(),
+});
+
+/** A plain line in the campaign's thread: halts, pauses, resumes, expiries, the freeze. */
+export const StateNotification = z.object({
+  kind: z.literal('state-notice'),
+  campaignId: z.string(),
+  /** Chat markup: mentions as `<@U…>`. */
+  text: z.string(),
+});
+
+export const FinalSummaryNotification = z.object({
+  kind: z.literal('final-summary'),
+  campaignId: z.string(),
+  name: z.string(),
+  state: z.enum(['completed', 'aborted']),
+  reason: z.string().optional(),
+  counts: Counts,
+  durationMs: z.number(),
+  humanTouched: z.number().int(),
+  total: z.number().int(),
+  approvals: z.number().int(),
+});
+
+export const DigestWait = z.object({
+  kind: z.enum(['failing-checks', 'pr-review', 'gate', 'needs-attention']),
+  who: z.array(z.string()),
+  repo: z.string().optional(),
+  detail: z.string(),
+  url: z.string().nullable().optional(),
+});
+export type DigestWait = z.infer<typeof DigestWait>;
+
+export const DigestCampaign = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: CampaignState,
+  owner: z.string(),
+  done: z.number().int(),
+  total: z.number().int(),
+  doneSinceYesterday: z.number().int(),
+  failedSinceYesterday: z.number().int(),
+  waits: z.array(DigestWait),
+});
+export type DigestCampaign = z.infer<typeof DigestCampaign>;
+
+/** A channel's digest as of the moment it was queued. */
+export const DigestNotification = z.object({
+  kind: z.literal('digest'),
+  channel: z.string(),
+  /** The local day the digest covers, YYYY-MM-DD. */
+  day: z.string(),
+  campaigns: z.array(DigestCampaign),
+  github: z.object({ used: z.number(), limit: z.number().nullable(), notModified: z.number() }).optional(),
+});
+export type DigestNotification = z.infer<typeof DigestNotification>;
+
+/**
+ * A message queued before notifications were records (migration 003): the Slack Web API method
+ * and arguments exactly as they were stored, delivered as they would have been.
+ */
+export const LegacySlackNotification = z.object({
+  kind: z.literal('legacy-slack'),
+  method: z.enum(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.publish']),
+  payload: z.record(z.string(), z.unknown()),
+});
+
+export const Notification = z.discriminatedUnion('kind', [
+  RootNotification,
+  WaveStartedNotification,
+  WaveFinishedNotification,
+  WaveCanaryNotification,
+  GateRequestNotification,
+  GateDecidedNotification,
+  NeedsAttentionNotification,
+  RollbackOfferNotification,
+  StateNotification,
+  FinalSummaryNotification,
+  DigestNotification,
+  LegacySlackNotification,
+]);
+export type Notification = z.infer<typeof Notification>;
+export type NotificationKind = Notification['kind'];
+export type NotificationOf<K extends NotificationKind> = Extract<Notification, { kind: K }>;
+
+/**
+ * What the root message shows, built from the store when it is delivered: state, progress per
+ * wave, counts per state, the last wave gate's confidence and the open gate.
+ */
+export interface RootView {
+  campaignId: string;
+  name: string;
+  state: z.infer<typeof CampaignState>;
+  stateReason?: string;
+  owner: string;
+  currentWave: number;
+  waves: { index: number; total: number; done: number; failed: number }[];
+  counts: Partial<Record<z.infer<typeof TargetState>, number>>;
+  confidence: number | null;
+  openGate: { id: number; wave: number; kind: 'wave' | 'rollback' } | null;
+}
