@@ -134,6 +134,11 @@ export interface Gateway {
   getPr(repo: string, number: number): Promise<PullRequest | undefined>;
   mergePr(input: { repo: string; number: number; sha: string; method: 'merge' | 'squash' | 'rebase' }): Promise<MergeOutcome>;
   closePr(input: { repo: string; number: number }): Promise<void>;
+  /**
+   * Comments on a PR once: `marker` (a hidden HTML comment) is appended to the body, and a comment
+   * already carrying it (posted before a crash) is returned instead of posting a second one.
+   */
+  commentOnPr(input: { repo: string; number: number; body: string; marker: string }): Promise<{ id: number; url: string; created: boolean }>;
   /** Deletes a branch; false when it was already gone. */
   deleteBranch(repo: string, branch: string): Promise<boolean>;
   /** The CODEOWNERS file GitHub would use at `ref`, parsed, with where it was found. */
@@ -607,6 +612,16 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     await call(`closing PR #${input.number}`, input.repo, async () => octokit.rest.pulls.update({ ...r, pull_number: input.number, state: 'closed' }));
   }
 
+  async function commentOnPr(input: { repo: string; number: number; body: string; marker: string }): Promise<{ id: number; url: string; created: boolean }> {
+    const r = splitRepo(input.repo);
+    const what = `commenting on PR #${input.number}`;
+    const existing = await call(what, input.repo, async () => octokit.paginate(octokit.rest.issues.listComments, { ...r, issue_number: input.number, per_page: 100 }));
+    const found = existing.find((c) => (c.body ?? '').includes(input.marker));
+    if (found) return { id: found.id, url: found.html_url, created: false };
+    const { data } = await call(what, input.repo, async () => octokit.rest.issues.createComment({ ...r, issue_number: input.number, body: `${input.body.trimEnd()}\n\n${input.marker}\n` }));
+    return { id: data.id, url: data.html_url, created: true };
+  }
+
   async function deleteBranch(repo: string, branch: string): Promise<boolean> {
     const r = splitRepo(repo);
     try {
@@ -694,6 +709,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
     getPr,
     mergePr,
     closePr,
+    commentOnPr,
     deleteBranch,
     readCodeowners,
     openRevertPr,
