@@ -43,7 +43,9 @@ export function applyTargetEffects(state: TargetState, effects: readonly Effect[
         applied.patch.attempts = 0;
         break;
       case 'close-pr':
+        // Due now: the tick's close pass picks skipped targets by their due time.
         applied.closePr = true;
+        applied.patch.dueAt = now;
         break;
       case 'count-failure':
         applied.countFailure = true;
