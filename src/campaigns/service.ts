@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
-import { transitionCampaign, type CampaignEvent } from '../engine/machines.js';
+import { recordCloseNeed, type CloseRequest } from '../engine/close-targets.js';
+import { transitionCampaign, transitionTarget, type CampaignEvent, type Effect, type TargetEvent } from '../engine/machines.js';
+import { applyTargetEffects } from '../engine/target-effects.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/notifications.js';
-import { FINAL_CAMPAIGN_STATES, isFinalTargetState } from '../domain/states.js';
+import { FINAL_CAMPAIGN_STATES, type CampaignState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
@@ -107,12 +109,13 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   }
 
   /** Applies a campaign change with its event and messages in one transaction; a lost race is a conflict. */
-  function transition(campaign: CampaignRecord, patch: { state: CampaignRecord['state']; stateReason: string }, event: { actor: string; kind: string; data?: Record<string, unknown> }, messages: (c: CampaignRecord, at: number) => NewOutboxMessage[] = () => []): CampaignRecord {
+  function transition(campaign: CampaignRecord, patch: { state: CampaignRecord['state']; stateReason: string }, event: { actor: string; kind: string; data?: Record<string, unknown> }, messages: (c: CampaignRecord, at: number) => NewOutboxMessage[] = () => [], carryOut: (c: CampaignRecord, at: number) => void = () => {}): CampaignRecord {
     const at = now();
     return store.transaction(() => {
       const updated = store.campaigns.update(campaign.id, campaign.version, patch, at);
       if (!updated) throw new FleetError('conflict', `Campaign ${campaign.id} changed while you acted on it. Look at its latest state with \`/fleet status ${campaign.id}\` and try again.`);
       store.events.append({ campaignId: campaign.id, at, ...event });
+      carryOut(updated, at);
       for (const m of messages(updated, at)) store.outbox.enqueue(m);
       enqueueRootUpdate(store, updated, at);
       return updated;
@@ -154,10 +157,32 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     return (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0);
   }
 
-  /** The state machine's verdict on a person's action; its reason says why not. */
-  function requireTransition(campaign: CampaignRecord, event: CampaignEvent): void {
+  /** The state machine's verdict on a person's action: the next state and its effects, or its reason why not. */
+  function requireTransition(campaign: CampaignRecord, event: CampaignEvent): { state: CampaignState; effects: Effect[] } {
     const result = transitionCampaign(campaign.state, event);
     if (!result.ok) throw new FleetError('transition_refused', `Campaign ${campaign.id}: ${result.reason}`, { state: campaign.state, event: event.type });
+    return result;
+  }
+
+  /**
+   * Moves one target through the target machine in the caller's transaction and carries out the
+   * effects that belong there; a close is recorded for the tick's close pass (GitHub is not called
+   * inside a transaction). Undefined when another writer changed the target first.
+   */
+  function requireTargetMove(target: TargetRecord, event: TargetEvent): void {
+    const moved = transitionTarget(target.state, event);
+    if (!moved.ok) throw new FleetError('transition_refused', `${target.repo}: ${moved.reason}`, { state: target.state, event: event.type });
+  }
+
+  function moveTarget(campaign: CampaignRecord, target: TargetRecord, event: TargetEvent, stateReason: string, close: CloseRequest, at: number): TargetRecord | undefined {
+    const moved = transitionTarget(target.state, event);
+    if (!moved.ok) throw new FleetError('transition_refused', `${target.repo}: ${moved.reason}`, { state: target.state, event: event.type });
+    const applied = applyTargetEffects(moved.state, moved.effects, target, at);
+    // A skipped target whose PR stays open is due for nothing.
+    const patch = moved.state === 'skipped' && !applied.closePr ? { ...applied.patch, dueAt: 0 } : applied.patch;
+    const updated = store.targets.update(target.id, target.version, { ...patch, stateReason }, at);
+    if (updated && applied.closePr) recordCloseNeed(store, updated, readSteps(campaign).length, close, at);
+    return updated;
   }
 
   function summarize(c: CampaignRecord): CampaignSummary {
@@ -203,6 +228,15 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     }
     deps.wake();
     return decided;
+  }
+
+  /**
+   * The machine's cancel-gate on a pause: the open approval request is set aside (marked expired,
+   * so its buttons are refused meanwhile) and asked again on resume, on the evidence as it is then.
+   */
+  function setGateAside(campaign: CampaignRecord, actor: string, at: number): void {
+    const gate = store.gates.find(campaign.id, campaign.currentWave, 'wave');
+    if (gate?.state === 'open') store.gates.decide(gate.id, 'expired', actor, at);
   }
 
   function requireTarget(campaignId: string, repo: string): TargetRecord {
@@ -285,26 +319,30 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async pause(campaignId, actor, reason) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'pause');
-      requireTransition(campaign, { type: 'pause', reason });
+      const next = requireTransition(campaign, { type: 'pause', reason });
       const why = reason ?? `paused by <@${actor}>`;
-      return transition(campaign, { state: 'paused', stateReason: why }, { actor, kind: 'campaign.paused', data: { reason: why } }, (c, at) => [buildStateNotice(c, `Paused by <@${actor}>. Steps in flight finish; nothing new starts until it is resumed.`, at)]);
+      const setAside = next.effects.some((e) => e.kind === 'cancel-gate');
+      return transition(campaign, { state: next.state, stateReason: why }, { actor, kind: 'campaign.paused', data: { reason: why } }, (c, at) => [buildStateNotice(c, `Paused by <@${actor}>. Steps in flight finish; nothing new starts until it is resumed.`, at)], (c, at) => {
+        if (setAside) setGateAside(c, actor, at);
+      });
     },
 
     async resume(campaignId, actor) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'resume');
-      requireTransition(campaign, { type: 'resume' });
       const spec = readSpec(campaign);
       const gate = store.gates.find(campaignId, campaign.currentWave, 'wave');
+      // An expired approval request (or one a pause set aside) is asked again rather than treated as approved.
+      const expired = gate?.state === 'expired';
+      // Paused while a person was being asked: the request still stands.
+      const stillAsking = gate?.state === 'open';
+      const next = requireTransition(campaign, { type: 'resume', askAgain: expired || stillAsking });
       const at = now();
       const resumed = store.transaction(() => {
         const rollback = store.gates.list(campaignId).find((g) => g.kind === 'rollback' && g.state === 'open');
         if (rollback) store.gates.decide(rollback.id, 'cancelled', actor, at);
-        // An expired approval request is asked again rather than treated as approved.
-        const askAgain = gate?.state === 'expired' && store.gates.reopen(gate.id, at, at + spec.policy.approvalTimeout);
-        // Paused while a person was being asked: the request still stands.
-        const stillAsking = gate?.state === 'open';
-        const updated = store.campaigns.update(campaign.id, campaign.version, { state: askAgain || stillAsking ? 'awaiting-approval' : 'running', stateReason: '' }, at);
+        const askAgain = expired && next.effects.some((e) => e.kind === 'open-gate') && store.gates.reopen(gate.id, at, at + spec.policy.approvalTimeout);
+        const updated = store.campaigns.update(campaign.id, campaign.version, { state: next.state, stateReason: '' }, at);
         if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
         store.events.append({ campaignId, at, actor, kind: 'campaign.resumed', data: { askAgain } });
         store.outbox.enqueue(buildStateNotice(updated, `Resumed by <@${actor}>.`, at));
@@ -319,21 +357,29 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async abort(campaignId, actor, reason) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'abort');
-      requireTransition(campaign, { type: 'abort', reason });
+      const leavePrs = readSpec(campaign).onAbort === 'leave';
+      const next = requireTransition(campaign, { type: 'abort', reason, leavePrs });
       const why = reason ?? `aborted by <@${actor}>`;
       const at = now();
-      return store.transaction(() => {
-        const updated = store.campaigns.update(campaign.id, campaign.version, { state: 'aborted', stateReason: why }, at);
+      const aborted = store.transaction(() => {
+        const updated = store.campaigns.update(campaign.id, campaign.version, { state: next.state, stateReason: why }, at);
         if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
-        for (const t of store.targets.list(campaignId)) {
-          if (!isFinalTargetState(t.state)) store.targets.update(t.id, t.version, { state: 'skipped', stateReason: why }, at);
+        for (const effect of next.effects) {
+          if (effect.kind !== 'stop-targets') continue;
+          for (const t of store.targets.list(campaignId)) {
+            if (transitionTarget(t.state, { type: 'abort' }).ok) moveTarget(campaign, t, { type: 'abort', leavePr: effect.leavePrs === true }, why, { cause: 'abort', actor, reason: reason ?? '' }, at);
+          }
         }
+        // Rollback offers are closed too, not only the wave gate the machine's cancel-gate names.
         for (const g of store.gates.list(campaignId)) if (g.state === 'open') store.gates.decide(g.id, 'cancelled', actor, at);
         store.events.append({ campaignId, at, actor, kind: 'campaign.aborted', data: { reason: why } });
         store.outbox.enqueue(buildFinalSummary(store, updated, at));
         enqueueRootUpdate(store, updated, at);
         return updated;
       });
+      // The tick's close pass closes the PRs now rather than at the next poll.
+      deps.wake();
+      return aborted;
     },
 
     approve: (campaignId, actor, gateId) => decideGate(campaignId, actor, 'approved', gateId),
@@ -343,12 +389,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'retry');
       const target = requireTarget(campaignId, repo);
-      if (target.state !== 'needs-attention' && target.state !== 'failed') {
-        throw new FleetError('transition_refused', `${repo} is ${target.state}; only a target that needs attention or failed can be retried.`);
-      }
+      const moved = transitionTarget(target.state, { type: 'retry' });
+      if (!moved.ok) throw new FleetError('transition_refused', `${repo}: ${moved.reason}`, { state: target.state });
       const at = now();
       const updated = store.transaction(() => {
-        const t = store.targets.update(target.id, target.version, { state: 'pending', stateReason: `retried by <@${actor}>`, attempts: 0, dueAt: at }, at);
+        const t = store.targets.update(target.id, target.version, { ...applyTargetEffects(moved.state, moved.effects, target, at).patch, stateReason: `retried by <@${actor}>` }, at);
         if (!t) throw new FleetError('conflict', `${repo} changed while you acted on it. Look at it again and retry.`);
         store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.retried', data: { repo } });
         enqueueRootUpdate(store, store.campaigns.get(campaignId)!, at);
@@ -362,11 +407,12 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'skip');
       const target = requireTarget(campaignId, repo);
-      if (isFinalTargetState(target.state)) throw new FleetError('transition_refused', `${repo} is already ${target.state}; there is nothing to skip.`);
+      const event: TargetEvent = { type: 'skip', reason };
+      requireTargetMove(target, event);
       const why = reason ?? `skipped by <@${actor}>`;
       const at = now();
       const updated = store.transaction(() => {
-        const t = store.targets.update(target.id, target.version, { state: 'skipped', stateReason: why }, at);
+        const t = moveTarget(campaign, target, event, why, { cause: 'skip', actor, reason: reason ?? '' }, at);
         if (!t) throw new FleetError('conflict', `${repo} changed while you acted on it. Look at it again and skip it.`);
         store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.skipped', data: { repo, reason: why } });
         enqueueRootUpdate(store, store.campaigns.get(campaignId)!, at);

@@ -302,6 +302,11 @@ export const CampaignSpec = z
     waves: Waves.prefault([3, '10%', '50%', '100%']),
     policy: Policy.prefault({}),
     canary: Canary.optional(),
+    /**
+     * What an abort does to the targets' open PRs: `close` (comment why, close, delete the branch)
+     * or `leave` them open for people to finish by hand. A skip always closes.
+     */
+    onAbort: z.enum(['close', 'leave']).default('close'),
   })
   .check(z.superRefine((spec, ctx) => checkPath(spec, ctx), { when: (payload) => typeof payload.value === 'object' && payload.value !== null }));
 export type CampaignSpec = z.infer<typeof CampaignSpec>;

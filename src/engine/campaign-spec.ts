@@ -19,3 +19,11 @@ export function resolveStepAt(steps: readonly StepDefinition[], stepIndex: numbe
 export function readSteps(campaign: Pick<CampaignRecord, 'specJson'>): StepDefinition[] {
   return resolveSteps(readSpec(campaign));
 }
+
+/**
+ * Where a skipped target's close brick keeps its state: past the path and past the revert slot,
+ * so it never takes the place of a step the target ran.
+ */
+export function closeSlotOf(pathLength: number): number {
+  return pathLength + 1;
+}

@@ -10,7 +10,10 @@ export type TransitionResult<S> = { ok: true; state: S; effects: Effect[] } | { 
 
 /** What must happen after a transition; executed by whoever applied it. */
 export type Effect =
-  /** Post (via the outbox) a line in the campaign's thread. */
+  /**
+   * Post (via the outbox) a line in the campaign's thread. `text` is the machine's wording; the
+   * caller may word the line with what it knows besides (who acted, counts, links).
+   */
   | { kind: 'notify'; text: string }
   /** Refresh the campaign's root message (progress, state, open gate). */
   | { kind: 'update-root' }
@@ -22,19 +25,22 @@ export type Effect =
   | { kind: 'cancel-gate' }
   /** The gate passed: the next wave's targets may start. */
   | { kind: 'start-next-wave' }
-  /** Move every unfinished target to skipped and close their PRs. */
-  | { kind: 'stop-targets' }
+  /** Move every unfinished target to skipped and close their PRs (unless the spec says `onAbort: leave`). */
+  | { kind: 'stop-targets'; leavePrs?: true }
   /** Open revert PRs for merged targets. */
   | { kind: 'open-reverts' }
   /** Target: look again at `until` (epoch ms). */
   | { kind: 'schedule'; until: number }
-  /** Target: run the step at the next index. */
-  | { kind: 'next-step' }
+  /** Target: run the step at the next index (`index` when the engine said which). */
+  | { kind: 'next-step'; index?: number }
   /** Target: try the current step again after backoff. */
   | { kind: 'schedule-retry'; until: number }
   /** Target: start the current step afresh (attempts back to zero). */
   | { kind: 'reset-attempts' }
-  /** Target: close its PR and delete its branch, if any. */
+  /**
+   * Target: close its PR and delete its branch, if any. GitHub is not called in the transaction
+   * that applies it: the need is recorded and the tick runs the close brick afterwards.
+   */
   | { kind: 'close-pr' }
   /** Target: counts against the campaign's failure budget. */
   | { kind: 'count-failure' };
@@ -42,8 +48,10 @@ export type Effect =
 export type CampaignEvent =
   | { type: 'start' }
   | { type: 'pause'; reason?: string }
-  | { type: 'resume' }
-  | { type: 'abort'; reason?: string }
+  /** `askAgain`: the wave gate's approval request stands again (it lapsed or the pause set it aside). */
+  | { type: 'resume'; askAgain?: boolean }
+  /** `leavePrs`: the spec's `onAbort: leave`, the targets' PRs stay open. */
+  | { type: 'abort'; reason?: string; leavePrs?: boolean }
   | { type: 'gate-review' }
   | { type: 'gate-approved' }
   | { type: 'gate-rejected'; reason?: string }
@@ -72,16 +80,20 @@ export const CAMPAIGN_EVENT_TYPES: readonly CampaignEventType[] = [
 export type TargetEvent =
   | { type: 'start' }
   | { type: 'wait'; until: number; reason: string }
-  | { type: 'step-done' }
-  | { type: 'last-step-done' }
-  /** A retryable failure waits until `retryAt` (the engine's backoff); past its retry cap the engine sends `retryable: false`. */
+  /** `next`: the index of the step to run next (the engine knows the path). */
+  | { type: 'step-done'; next?: number }
+  /** `reverted`: the step was the revert brick, past the end of the path; the change is undone. */
+  | { type: 'last-step-done'; reverted?: boolean }
+  /** A retryable failure waits until `retryAt` (the engine's backoff); past its retry cap the engine asks a person (`needs-human`). */
   | { type: 'fail'; reason: string; retryable: true; retryAt: number }
   | { type: 'fail'; reason: string; retryable: false }
   | { type: 'needs-human'; reason: string }
   | { type: 'retry' }
-  | { type: 'skip'; reason?: string }
+  /** `byStep`: a step found the target needs no change (it is running); otherwise a person skips it. */
+  | { type: 'skip'; reason?: string; byStep?: boolean }
   | { type: 'reverted' }
-  | { type: 'abort' };
+  /** `leavePr`: the campaign's spec says `onAbort: leave`, the PR stays open. */
+  | { type: 'abort'; leavePr?: boolean };
 export type TargetEventType = TargetEvent['type'];
 
 export const TARGET_EVENT_TYPES: readonly TargetEventType[] = ['start', 'wait', 'step-done', 'last-step-done', 'fail', 'needs-human', 'retry', 'skip', 'reverted', 'abort'];
@@ -159,13 +171,14 @@ export function transitionCampaign(state: CampaignState, event: CampaignEvent): 
       return refuse();
     case 'resume':
       if (state !== 'paused' && state !== 'halted') return refuse();
+      if (event.askAgain) return move('awaiting-approval', { kind: 'open-gate' }, { kind: 'notify', text: 'Resumed: the wave gate asks again.' }, { kind: 'update-root' }, { kind: 'wake' });
       return move('running', { kind: 'notify', text: 'Resumed.' }, { kind: 'update-root' }, { kind: 'wake' });
     case 'abort':
       if (state === 'completed' || state === 'aborted') return refuse();
       return move(
         'aborted',
         ...(state === 'awaiting-approval' ? [{ kind: 'cancel-gate' } as const] : []),
-        { kind: 'stop-targets' },
+        event.leavePrs ? { kind: 'stop-targets', leavePrs: true } : { kind: 'stop-targets' },
         { kind: 'notify', text: withReason('Aborted', event.reason) },
         { kind: 'update-root' },
       );
@@ -247,7 +260,10 @@ function refuseTarget(state: TargetState, event: TargetEventType): TransitionRes
  *
  * @example
  * transitionTarget('running', { type: 'fail', reason: 'checks failed', retryable: false })
- * // { ok: true, state: 'failed', effects: [{ kind: 'count-failure' }, { kind: 'notify', text: 'Failed: checks failed' }, { kind: 'update-root' }] }
+ * // { ok: true, state: 'failed', effects: [{ kind: 'count-failure' }, { kind: 'update-root' }] }
+ *
+ * Failures and skips of single targets post no line of their own in the thread (a campaign of
+ * 1,000 repositories posts tens of messages, not thousands): the root message's counts show them.
  */
 export function transitionTarget(state: TargetState, event: TargetEvent): TransitionResult<TargetState> {
   const refuse = () => refuseTarget(state, event.type);
@@ -261,14 +277,14 @@ export function transitionTarget(state: TargetState, event: TargetEvent): Transi
       return move('waiting', { kind: 'schedule', until: event.until });
     case 'step-done':
       if (state !== 'running') return refuse();
-      return move('running', { kind: 'next-step' });
+      return move('running', event.next === undefined ? { kind: 'next-step' } : { kind: 'next-step', index: event.next });
     case 'last-step-done':
       if (state !== 'running') return refuse();
-      return move('succeeded', { kind: 'update-root' });
+      return move(event.reverted ? 'reverted' : 'succeeded', { kind: 'update-root' });
     case 'fail':
       if (state !== 'running') return refuse();
       if (event.retryable) return move('waiting', { kind: 'schedule-retry', until: event.retryAt });
-      return move('failed', { kind: 'count-failure' }, { kind: 'notify', text: withReason('Failed', event.reason) }, { kind: 'update-root' });
+      return move('failed', { kind: 'count-failure' }, { kind: 'update-root' });
     case 'needs-human':
       if (state !== 'running') return refuse();
       return move('needs-attention', { kind: 'notify', text: withReason('Needs attention', event.reason) }, { kind: 'update-root' });
@@ -276,13 +292,14 @@ export function transitionTarget(state: TargetState, event: TargetEvent): Transi
       if (state !== 'needs-attention' && state !== 'failed') return refuse();
       return move('pending', { kind: 'reset-attempts' }, { kind: 'update-root' }, { kind: 'wake' });
     case 'skip':
-      if (state !== 'pending' && state !== 'waiting' && state !== 'needs-attention' && state !== 'failed') return refuse();
-      return move('skipped', { kind: 'close-pr' }, { kind: 'notify', text: withReason('Skipped', event.reason) }, { kind: 'update-root' });
+      // A person cannot skip a running target: its step may be creating the PR the skip must close.
+      if (event.byStep ? state !== 'running' : state !== 'pending' && state !== 'waiting' && state !== 'needs-attention' && state !== 'failed') return refuse();
+      return move('skipped', { kind: 'close-pr' }, { kind: 'update-root' });
     case 'reverted':
       if (state !== 'succeeded' && state !== 'failed' && state !== 'needs-attention') return refuse();
       return move('reverted', { kind: 'update-root' });
     case 'abort':
       if (state === 'succeeded' || state === 'failed' || state === 'skipped' || state === 'reverted') return refuse();
-      return move('skipped', { kind: 'close-pr' });
+      return event.leavePr ? move('skipped') : move('skipped', { kind: 'close-pr' });
   }
 }

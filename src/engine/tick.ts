@@ -1,13 +1,17 @@
 import type { StepDefinition } from '../domain/spec.js';
-import { describeError, isFleetError } from '../errors.js';
+import { describeError, FleetError, isFleetError } from '../errors.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { StepResult } from '../steps/types.js';
 import type { CampaignRecord, NewEvent, NewOutboxMessage, StepStatus, Store, TargetPatch, TargetRecord } from '../store/store.js';
-import { readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
+import { CloseOptions } from '../domain/step-options.js';
+import { closeSlotOf, readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
+import { recordCloseNeed } from './close-targets.js';
 import type { ConfidenceModel } from './confidence-model.js';
 import { createConfidenceModel } from './confidence.js';
 import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './notifications.js';
+import { transitionTarget, type TargetEvent } from './machines.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
+import { applyTargetEffects, type AppliedTargetEffects } from './target-effects.js';
 import { advanceWaves, type WavesReport } from './waves.js';
 
 export interface TickLimits {
@@ -34,7 +38,7 @@ export interface TickInput<Deps> {
   confidence?: ConfidenceModel;
 }
 
-export type TargetOutcome = 'done' | 'wait' | 'retry' | 'failed' | 'needs-human' | 'skipped' | 'succeeded' | 'lost-race' | 'timeout' | 'budget' | 'deferred';
+export type TargetOutcome = 'done' | 'wait' | 'retry' | 'failed' | 'needs-human' | 'skipped' | 'succeeded' | 'lost-race' | 'timeout' | 'budget' | 'deferred' | 'closed';
 
 export interface TickReport {
   frozen: boolean;
@@ -108,7 +112,9 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
       bump(report, 'deferred');
       continue;
     }
-    const lease = store.targets.update(target.id, target.version, { state: 'running', dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
+    const started = transitionTarget(target.state, { type: 'start' });
+    if (!started.ok) continue;
+    const lease = store.targets.update(target.id, target.version, { ...applyTargetEffects(started.state, started.effects, target, start).patch, dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
     if (!lease) {
       bump(report, 'lost-race');
       continue;
@@ -136,7 +142,7 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
 
   await runPool(claimed, limits.concurrency, async (job) => {
     if (budgetRetryAt !== undefined) {
-      store.targets.update(job.target.id, job.target.version, { state: 'waiting', dueAt: budgetRetryAt, stateReason: 'waiting for the GitHub budget' }, input.now());
+      store.targets.update(job.target.id, job.target.version, waitPatch(budgetRetryAt, 'waiting for the GitHub budget', job.target), input.now());
       report.deferred.budget += 1;
       bump(report, 'budget');
       return;
@@ -147,6 +153,19 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
     bump(report, outcome.outcome);
     // Root updates only when counts move; a repeated wait changes nothing a person sees.
     if (outcome.changed) touched.add(job.campaign.id);
+  });
+
+  const closes = claimCloses(input, start, budgetRetryAt, report);
+  await runPool(closes, limits.concurrency, async (job) => {
+    if (budgetRetryAt !== undefined) {
+      store.targets.update(job.target.id, job.target.version, { dueAt: budgetRetryAt }, input.now());
+      bump(report, 'budget');
+      return;
+    }
+    const outcome = await runClose(input, job);
+    report.ran += 1;
+    if (outcome.kind === 'budget') budgetRetryAt = outcome.retryAt;
+    bump(report, outcome.outcome);
   });
 
   const end = input.now();
@@ -229,7 +248,7 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
   const now = input.now();
 
   if (ran.kind === 'budget') {
-    const updated = store.targets.update(job.target.id, job.target.version, { state: 'waiting', dueAt: ran.retryAt, stateReason: ran.reason }, now);
+    const updated = store.targets.update(job.target.id, job.target.version, waitPatch(ran.retryAt, ran.reason, job.target), now);
     return { outcome: updated ? 'budget' : 'lost-race', changed: false, kind: 'budget', retryAt: ran.retryAt };
   }
   const result: StepResult =
@@ -250,12 +269,86 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
     for (const e of events) store.events.append(e);
     const messages: NewOutboxMessage[] = [];
     const campaign = store.campaigns.get(job.campaign.id) ?? job.campaign;
-    if (plan.outcome === 'needs-human') messages.push(buildNeedsAttention(campaign, updated, plan.reason, job.step.kind, now));
-    if (plan.outcome === 'failed' && (result.data?.rollback === true || job.target.mergedSha !== null)) offerRollback(store, campaign, updated, plan.reason, now, messages);
+    if (plan.applied.notify.length > 0) messages.push(buildNeedsAttention(campaign, updated, plan.reason, job.step.kind, now));
+    if (plan.applied.countFailure && (result.data?.rollback === true || job.target.mergedSha !== null)) offerRollback(store, campaign, updated, plan.reason, now, messages);
     for (const m of messages) store.outbox.enqueue(m);
+    if (plan.applied.closePr) recordCloseNeed(store, updated, job.pathLength, { cause: 'skip', actor: 'engine', reason: plan.reason }, now);
     return updated;
   });
-  return { outcome: written ? plan.outcome : 'lost-race', changed: written !== undefined && written.state !== job.before };
+  return { outcome: written ? plan.outcome : 'lost-race', changed: written !== undefined && (written.state !== job.before || plan.applied.updateRoot) };
+}
+
+/** A target that must wait (for the GitHub budget) as the machine moves it. */
+function waitPatch(until: number, reason: string, target: TargetRecord): TargetPatch {
+  const waited = transitionTarget('running', { type: 'wait', until, reason });
+  if (!waited.ok) return { dueAt: until, stateReason: reason };
+  return { ...applyTargetEffects(waited.state, waited.effects, target, until).patch, stateReason: reason };
+}
+
+/** Leases the skipped targets whose PR is to be closed and that are due (only when the registry has the close brick). */
+function claimCloses<Deps>(input: Required<TickInput<Deps>>, start: number, budgetRetryAt: number | undefined, report: TickReport): Claimed[] {
+  const { store, limits } = input;
+  if (!input.registry.has('close') || budgetRetryAt !== undefined) return [];
+  const jobs: Claimed[] = [];
+  for (const target of store.targets.closesDue(start, limits.maxTargets)) {
+    const campaign = store.campaigns.get(target.campaignId);
+    if (!campaign) continue;
+    const steps = readSteps(campaign);
+    report.picked += 1;
+    // The lease keeps the target skipped: closing is an effect of the skip, not a state of its own.
+    const lease = store.targets.update(target.id, target.version, { dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
+    if (!lease) {
+      bump(report, 'lost-race');
+      continue;
+    }
+    const defined = steps.find((s) => s.kind === 'close');
+    const step: StepDefinition = { kind: 'close', options: defined?.options ?? CloseOptions.parse({}) };
+    jobs.push({ target: lease, before: target.state, campaign, step, stepIndex: closeSlotOf(steps.length), pathLength: steps.length });
+  }
+  return jobs;
+}
+
+/**
+ * Runs the close brick for a skipped target and writes what it did. The brick is idempotent (a
+ * closed PR is left alone, a merged one is never closed, its comment is posted once), so a crash
+ * before this write only makes it run again.
+ */
+async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ outcome: TargetOutcome; kind?: 'budget'; retryAt?: number }> {
+  const { store } = input;
+  const previous = store.steps.get(job.target.id, job.stepIndex);
+  const state = previous?.data ?? {};
+  const ran = await runStepWithLimit(input, job, state);
+  const now = input.now();
+  if (ran.kind === 'budget') {
+    const updated = store.targets.update(job.target.id, job.target.version, { dueAt: ran.retryAt }, now);
+    return { outcome: updated ? 'budget' : 'lost-race', kind: 'budget', retryAt: ran.retryAt };
+  }
+  const result: StepResult = ran.kind === 'timeout' ? { kind: 'failed', retryable: true, reason: `closing the PR took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` } : ran.result;
+  const attempts = job.target.attempts + 1;
+  const retry = result.kind === 'wait' || (result.kind === 'failed' && result.retryable && attempts < (input.limits.maxAttempts ?? 5));
+  const written = store.transaction(() => {
+    const base = { campaignId: job.campaign.id, targetId: job.target.id, at: now, actor: 'engine' };
+    if (result.kind === 'done') {
+      if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
+      store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'done', data: { ...state, ...result.data }, now, finished: true });
+      for (const e of result.events ?? []) store.events.append({ ...base, ...e });
+      return true;
+    }
+    if (retry) {
+      const delay = Math.min((input.limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), input.limits.backoffCapMs ?? 30 * 60_000);
+      const dueAt = result.kind === 'wait' ? result.until : now + delay;
+      if (!store.targets.update(job.target.id, job.target.version, { dueAt, attempts: result.kind === 'wait' ? 0 : attempts }, now)) return false;
+      store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'waiting', data: { ...state, ...result.data }, reason: result.reason, now });
+      return true;
+    }
+    // Given up: the target stays skipped and the event says the PR is still open.
+    if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
+    store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'failed', data: { ...state, ...result.data }, reason: result.reason, now, finished: true });
+    store.events.append({ ...base, kind: 'pr.close-failed', data: { prNumber: job.target.prNumber, reason: result.reason, attempts } });
+    return true;
+  });
+  if (!written) return { outcome: 'lost-race' };
+  return { outcome: result.kind === 'done' ? 'closed' : retry ? 'retry' : 'failed' };
 }
 
 /** A failure after merge: pause the campaign and offer to revert the wave (once per wave). */
@@ -285,6 +378,11 @@ function factsOf(result: StepResult): TargetPatch {
 
 export interface OutcomePlan {
   outcome: TargetOutcome;
+  /** The state machine's event for this result. */
+  targetEvent: TargetEvent;
+  /** The effects of the machine's transition, as they land on the target. */
+  applied: AppliedTargetEffects;
+  /** The machine's state and effects, with the bookkeeping (reason, attempts) of the result. */
   patch: TargetPatch;
   stepStatus: StepStatus;
   stepFinished: boolean;
@@ -293,8 +391,12 @@ export interface OutcomePlan {
   event: string | null;
 }
 
+type ResultMapping = Omit<OutcomePlan, 'applied' | 'patch'> & { bookkeeping: TargetPatch };
+
 /**
- * What a step's result means for its target: the next state, when to look again, and the event.
+ * What a step's result means for its target: the result becomes an event of the target machine
+ * (transitionTarget decides the next state and its effects), plus what is not a transition: the
+ * reason and attempts on the row, the step's status and the engine event to record.
  * Pure; exported for tests.
  */
 export function planOutcome(
@@ -304,36 +406,55 @@ export function planOutcome(
   now: number,
   limits: Pick<TickLimits, 'maxAttempts' | 'backoffBaseMs' | 'backoffCapMs'> & { attempts?: number },
 ): OutcomePlan {
+  const mapped = mapResult(job, result, previousStatus, now, limits);
+  // The lease moved the target to running: step results arrive only there.
+  const moved = transitionTarget('running', mapped.targetEvent);
+  if (!moved.ok) throw new FleetError('internal', `The ${mapped.targetEvent.type} of a step was refused: ${moved.reason}`);
+  const { bookkeeping, ...plan } = mapped;
+  const applied = applyTargetEffects(moved.state, moved.effects, job, now);
+  return { ...plan, applied, patch: { ...bookkeeping, ...applied.patch } };
+}
+
+function mapResult(
+  job: Pick<Claimed, 'stepIndex' | 'pathLength'>,
+  result: StepResult,
+  previousStatus: StepStatus | undefined,
+  now: number,
+  limits: Pick<TickLimits, 'maxAttempts' | 'backoffBaseMs' | 'backoffCapMs'> & { attempts?: number },
+): ResultMapping {
   const reverting = job.stepIndex >= job.pathLength;
   switch (result.kind) {
     case 'done': {
       if (result.skipTarget !== undefined) {
-        return { outcome: 'skipped', patch: { state: 'skipped', stateReason: result.skipTarget, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: result.skipTarget, event: 'target.skipped' };
+        const reason = result.skipTarget;
+        return { outcome: 'skipped', targetEvent: { type: 'skip', reason, byStep: true }, bookkeeping: { stateReason: reason, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason, event: 'target.skipped' };
       }
       if (reverting) {
-        return { outcome: 'succeeded', patch: { state: 'reverted', stateReason: 'the change was reverted', attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'target.reverted' };
+        return { outcome: 'succeeded', targetEvent: { type: 'last-step-done', reverted: true }, bookkeeping: { stateReason: 'the change was reverted', attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'target.reverted' };
       }
       if (job.stepIndex + 1 >= job.pathLength) {
-        return { outcome: 'succeeded', patch: { state: 'succeeded', stateReason: '', stepIndex: job.stepIndex + 1, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'target.succeeded' };
+        // The index moves past the path: a finished target is not at any step.
+        return { outcome: 'succeeded', targetEvent: { type: 'last-step-done' }, bookkeeping: { stateReason: '', stepIndex: job.stepIndex + 1, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'target.succeeded' };
       }
-      return { outcome: 'done', patch: { state: 'running', stateReason: '', stepIndex: job.stepIndex + 1, dueAt: now, attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'step.done' };
+      return { outcome: 'done', targetEvent: { type: 'step-done', next: job.stepIndex + 1 }, bookkeeping: { stateReason: '', attempts: 0 }, stepStatus: 'done', stepFinished: true, reason: '', event: 'step.done' };
     }
     case 'wait':
-      return { outcome: 'wait', patch: { state: 'waiting', stateReason: result.reason, dueAt: result.until, attempts: 0 }, stepStatus: 'waiting', stepFinished: false, reason: result.reason, event: previousStatus === 'waiting' ? null : 'step.waiting' };
+      return { outcome: 'wait', targetEvent: { type: 'wait', until: result.until, reason: result.reason }, bookkeeping: { stateReason: result.reason, attempts: 0 }, stepStatus: 'waiting', stepFinished: false, reason: result.reason, event: previousStatus === 'waiting' ? null : 'step.waiting' };
     case 'needs-human':
-      return { outcome: 'needs-human', patch: { state: 'needs-attention', stateReason: result.reason }, stepStatus: 'needs-human', stepFinished: false, reason: result.reason, event: 'target.needs-attention' };
+      return { outcome: 'needs-human', targetEvent: { type: 'needs-human', reason: result.reason }, bookkeeping: { stateReason: result.reason }, stepStatus: 'needs-human', stepFinished: false, reason: result.reason, event: 'target.needs-attention' };
     case 'failed': {
       if (!result.retryable) {
-        return { outcome: 'failed', patch: { state: 'failed', stateReason: result.reason }, stepStatus: 'failed', stepFinished: true, reason: result.reason, event: 'target.failed' };
+        return { outcome: 'failed', targetEvent: { type: 'fail', reason: result.reason, retryable: false }, bookkeeping: { stateReason: result.reason }, stepStatus: 'failed', stepFinished: true, reason: result.reason, event: 'target.failed' };
       }
       const attempts = (limits.attempts ?? 0) + 1;
       const cap = limits.maxAttempts ?? 5;
       if (attempts >= cap) {
+        // Past the retry cap a person looks: the failure may be the world's, not the change's.
         const reason = `${result.reason} (failed ${attempts} times)`;
-        return { outcome: 'needs-human', patch: { state: 'needs-attention', stateReason: reason, attempts }, stepStatus: 'failed', stepFinished: false, reason, event: 'target.needs-attention' };
+        return { outcome: 'needs-human', targetEvent: { type: 'needs-human', reason }, bookkeeping: { stateReason: reason, attempts }, stepStatus: 'failed', stepFinished: false, reason, event: 'target.needs-attention' };
       }
       const delay = Math.min((limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), limits.backoffCapMs ?? 30 * 60_000);
-      return { outcome: 'retry', patch: { state: 'waiting', stateReason: `retrying: ${result.reason}`, dueAt: now + delay, attempts }, stepStatus: 'failed', stepFinished: false, reason: result.reason, event: 'step.retry' };
+      return { outcome: 'retry', targetEvent: { type: 'fail', reason: result.reason, retryable: true, retryAt: now + delay }, bookkeeping: { stateReason: `retrying: ${result.reason}`, attempts }, stepStatus: 'failed', stepFinished: false, reason: result.reason, event: 'step.retry' };
     }
   }
 }

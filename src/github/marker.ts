@@ -43,3 +43,14 @@ export function withMarker(body: string, marker: Marker): string {
   const stripped = body.replace(new RegExp(MARKER.source, 'g'), '').trimEnd();
   return `${stripped}\n\n${formatMarker(marker)}\n`;
 }
+
+/**
+ * The hidden line of the comment Fleet leaves when it closes a campaign's PR, so a close that runs
+ * again after a crash finds its comment instead of posting a second one.
+ *
+ * @example
+ * formatCloseMarker({ campaignId: 'c-7f3a', repo: 'acme/api' }) // '<!-- fleet:close campaign=c-7f3a target=acme/api -->'
+ */
+export function formatCloseMarker(marker: Marker): string {
+  return `<!-- fleet:close campaign=${marker.campaignId} target=${marker.repo} -->`;
+}

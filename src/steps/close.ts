@@ -1,14 +1,19 @@
 import type { Step } from './types.js';
 import type { CloseOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps } from '../github/gateway.js';
-import { prOf } from '../github/step-support.js';
+import { formatCloseMarker } from '../github/marker.js';
+import { markerFor, prOf } from '../github/step-support.js';
 
 /**
  * close: closes the campaign's PR without merging it (and deletes its branch), for targets a
- * campaign abandons. Idempotent: a PR already closed is left alone; a merged one is reported.
+ * campaign abandons, with a comment saying who abandoned it and why. The engine runs it for
+ * skipped targets (a person's skip, a step's, an abort); `ctx.state` then holds the request
+ * (`cause`, `actor`, `reason`). Idempotent: a PR already closed is left alone, a merged one is never
+ * closed, a branch already gone is fine, and the comment carries a hidden marker so a run after a
+ * crash finds it instead of posting it again.
  *
  * @example
- * await closeStep.run(ctx); // { kind: 'done', data: { closed: true, branchDeleted: true } }
+ * await closeStep.run(ctx); // { kind: 'done', data: { closed: true, branchDeleted: true, commentId: 7 } }
  */
 export const closeStep: Step<CloseOptions, GitHubStepDeps> = {
   kind: 'close',
@@ -24,13 +29,31 @@ export const closeStep: Step<CloseOptions, GitHubStepDeps> = {
       return { kind: 'done', data: { note: 'already merged; revert it instead of closing' }, events: [{ kind: 'pr.close-skipped', data: { prNumber: pr.number, reason: 'merged' } }] };
     }
     const wasOpen = pr.state === 'open';
-    if (wasOpen) await github.closePr({ repo, number: pr.number });
+    let commentId: number | undefined;
+    if (wasOpen) {
+      // The comment comes first: once the PR is closed a run after a crash leaves it alone.
+      const comment = await github.commentOnPr({ repo, number: pr.number, body: describeClose(ctx.campaign, ctx.state), marker: formatCloseMarker(markerFor(ctx.campaign, target)) });
+      commentId = comment.id;
+      await github.closePr({ repo, number: pr.number });
+    }
     const branch = pr.headRef || known.branch;
     const deleted = options.deleteBranch && branch ? await github.deleteBranch(repo, branch) : false;
     return {
       kind: 'done',
-      data: { closed: true, branchDeleted: deleted },
+      data: { closed: true, branchDeleted: deleted, ...(commentId === undefined ? {} : { commentId }) },
       events: wasOpen ? [{ kind: 'pr.closed', data: { prNumber: pr.number, branchDeleted: deleted } }] : [],
     };
   },
 };
+
+/** The comment's text: who abandoned the target and why, in words a PR's reader follows without Slack. */
+export function describeClose(campaign: { id: string; name: string }, request: Record<string, unknown>): string {
+  const of = `campaign ${campaign.name} (${campaign.id})`;
+  const actor = typeof request.actor === 'string' ? request.actor : '';
+  const reason = typeof request.reason === 'string' && request.reason.trim() !== '' ? request.reason.trim() : '';
+  const by = actor === '' || actor === 'engine' ? 'Fleet' : `Slack user ${actor}`;
+  const because = reason === '' ? ' No reason was given.' : ` Reason: ${reason}`;
+  if (request.cause === 'abort') return `Fleet closed this PR: ${by} aborted ${of}.${because}`;
+  if (request.cause === 'skip') return `Fleet closed this PR: ${by} skipped this repository in ${of}.${because}`;
+  return `Fleet closed this PR as part of ${of}.`;
+}

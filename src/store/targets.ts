@@ -174,6 +174,19 @@ export function createTargetRepository(db: Db) {
       ).all({ now, limit }) as Row[];
       return rows.map(toTarget);
     },
+    /**
+     * Skipped targets whose PR is still to be closed (a `close` step row not yet finished) and due,
+     * across campaigns in any state: an aborted campaign's targets are closed after it stopped.
+     */
+    closesDue(now: number, limit: number): TargetRecord[] {
+      const rows = prep(
+        `SELECT t.* FROM targets t
+         WHERE t.state = 'skipped' AND t.due_at <= @now
+           AND EXISTS (SELECT 1 FROM target_steps s WHERE s.target_id = t.id AND s.kind = 'close' AND s.status IN ('pending','waiting'))
+         ORDER BY t.due_at, t.id LIMIT @limit`,
+      ).all({ now, limit }) as Row[];
+      return rows.map(toTarget);
+    },
     update(id: number, expectedVersion: number, patch: TargetPatch, now: number): TargetRecord | undefined {
       const { sets, params } = patchToSql(patch, TARGET_COLUMNS);
       const sql = `UPDATE targets SET ${[...sets, 'version = version + 1', 'updated_at = @now'].join(', ')} WHERE id = @id AND version = @expected`;

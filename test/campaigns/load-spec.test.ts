@@ -71,6 +71,14 @@ describe('loadSpec', () => {
     }
   });
 
+  test('onAbort is close by default, leave on request, and nothing else', () => {
+    const byDefault = loadSpec(VALID, 'spec.yml');
+    expect(byDefault.ok && byDefault.spec.onAbort).toBe('close');
+    const leave = loadSpec(`${VALID}onAbort: leave\n`, 'spec.yml');
+    expect(leave.ok && leave.spec.onAbort).toBe('leave');
+    expect(only(`${VALID}onAbort: keep\n`)).toMatchObject({ path: 'onAbort', line: 14 });
+  });
+
   test('a value of the wrong type', () => {
     expect(only(edit(2, 'owner: 12'))).toMatchObject({ path: 'owner', line: 2, column: 8, message: 'expected a text value, got 12', hint: expect.stringContaining('Write text') });
   });

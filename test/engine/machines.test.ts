@@ -99,6 +99,17 @@ describe('transitionCampaign', () => {
     expect(paused.ok && paused.effects).not.toContainEqual({ kind: 'cancel-gate' });
   });
 
+  test('onAbort: leave reaches the targets through stop-targets', () => {
+    const result = transitionCampaign('paused', { type: 'abort', leavePrs: true });
+    expect(result.ok && result.effects).toContainEqual({ kind: 'stop-targets', leavePrs: true });
+  });
+
+  test('resume asks the wave gate again when its request lapsed or was set aside', () => {
+    const result = transitionCampaign('paused', { type: 'resume', askAgain: true });
+    expect(result).toMatchObject({ ok: true, state: 'awaiting-approval' });
+    expect(result.ok && result.effects).toContainEqual({ kind: 'open-gate' });
+  });
+
   test('aborting stops targets and carries the reason into the thread', () => {
     const result = transitionCampaign('running', { type: 'abort', reason: 'superseded by v2' });
     expect(result.ok && result.effects).toEqual([{ kind: 'stop-targets' }, { kind: 'notify', text: 'Aborted: superseded by v2' }, { kind: 'update-root' }]);
@@ -135,6 +146,31 @@ describe('transitionTarget', () => {
     expect(failed.ok && failed.effects).toContainEqual({ kind: 'count-failure' });
     const skipped = transitionTarget('needs-attention', TARGET_EVENTS.skip);
     expect(skipped.ok && skipped.effects).toContainEqual({ kind: 'close-pr' });
+  });
+
+  // The variants production sends, beside the table's plain events.
+  const VARIANTS: { state: TargetState; event: TargetEvent; expected: TargetState | null }[] = [
+    { state: 'running', event: { type: 'step-done', next: 4 }, expected: 'running' },
+    { state: 'running', event: { type: 'last-step-done', reverted: true }, expected: 'reverted' },
+    { state: 'running', event: { type: 'skip', reason: 'no change needed', byStep: true }, expected: 'skipped' },
+    { state: 'waiting', event: { type: 'skip', byStep: true }, expected: null },
+    { state: 'waiting', event: { type: 'abort', leavePr: true }, expected: 'skipped' },
+    { state: 'succeeded', event: { type: 'abort', leavePr: true }, expected: null },
+  ];
+  test.each(VARIANTS)('$state + $event.type (variant) → $expected', ({ state, event, expected }) => {
+    const result = transitionTarget(state, event);
+    if (expected === null) expect(result.ok).toBe(false);
+    else expect(result).toMatchObject({ ok: true, state: expected });
+  });
+
+  test('step-done names the next step; a step skipping its target closes the PR like a person’s skip', () => {
+    expect(transitionTarget('running', { type: 'step-done', next: 4 })).toEqual({ ok: true, state: 'running', effects: [{ kind: 'next-step', index: 4 }] });
+    expect(transitionTarget('running', { type: 'skip', reason: 'archived', byStep: true })).toEqual({ ok: true, state: 'skipped', effects: [{ kind: 'close-pr' }, { kind: 'update-root' }] });
+  });
+
+  test('an abort closes the PR unless the spec leaves it open', () => {
+    expect(transitionTarget('waiting', { type: 'abort' })).toEqual({ ok: true, state: 'skipped', effects: [{ kind: 'close-pr' }] });
+    expect(transitionTarget('waiting', { type: 'abort', leavePr: true })).toEqual({ ok: true, state: 'skipped', effects: [] });
   });
 
   test('waiting schedules the next look', () => {

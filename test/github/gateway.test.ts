@@ -61,6 +61,26 @@ describe('gateway over real HTTP', () => {
     ]);
   });
 
+  test('comments on a PR once per marker; GitHub refuses an empty body and an unknown PR', async () => {
+    await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/x', message: 'Change', files: [{ path: 'a.txt', content: 'a\n' }] });
+    const pr = await h.github.openPr({ repo: 'acme/api', branch: 'fleet/x', base: 'main', title: 'Change', body: 'Body', marker });
+    const hidden = '<!-- fleet:close campaign=c-1 target=acme/api -->';
+    const first = await h.github.commentOnPr({ repo: 'acme/api', number: pr.number, body: 'Closed: the campaign was aborted.', marker: hidden });
+    expect(first.created).toBe(true);
+    // Run again (after a crash): the comment carrying the marker is found, not posted twice.
+    const again = await h.github.commentOnPr({ repo: 'acme/api', number: pr.number, body: 'Closed: the campaign was aborted.', marker: hidden });
+    expect(again).toEqual({ ...first, created: false });
+    const comments = (await h.octokit.rest.issues.listComments({ owner: 'acme', repo: 'api', issue_number: pr.number })).data;
+    expect(comments.map((c) => c.body)).toEqual([`Closed: the campaign was aborted.\n\n${hidden}\n`]);
+    expect(writesIn(h.fake).filter((w) => w.includes('/comments'))).toHaveLength(1);
+
+    const empty = await h.octokit.rest.issues.createComment({ owner: 'acme', repo: 'api', issue_number: pr.number, body: '' }).catch((e: unknown) => e);
+    expect((empty as { status: number }).status).toBe(422);
+    const unknown = await h.github.commentOnPr({ repo: 'acme/api', number: 999, body: 'x', marker: hidden }).catch((e: unknown) => e);
+    expect(isFleetError(unknown, 'github_error')).toBe(true);
+    expect((unknown as { details: { status: number } }).details.status).toBe(404);
+  });
+
   test('a moved base rebuilds the branch on the new base head', async () => {
     const change = [{ path: 'package.json', content: '{"name":"api","private":true}\n' }];
     const first = await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/x', message: 'Change', files: change });

@@ -136,6 +136,8 @@ describe('crash at every await point, then run again', () => {
     const points = await crashEverywhere('close', closeStep, openedTarget, (repo, _target, mark) => {
       expect(pullsOf(repo)[0]).toMatchObject({ state: 'closed', merged: false });
       expect(writesSince(mark, 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}', 200)).toBe(1);
+      // The comment saying why is posted once, whichever request the crash interrupted.
+      expect(writesSince(mark, 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', 201)).toBe(1);
     });
     expect(points).toBeGreaterThan(1);
   });

@@ -308,4 +308,29 @@ describe('merge', () => {
     expect(await run('close', target)).toMatchObject({ kind: 'done', data: { closed: true, branchDeleted: false }, events: [] });
     expect(h.fake.state.listPulls()[0]).toMatchObject({ state: 'closed', merged: false });
   });
+
+  test('close says on the PR who closed it and why, once; a merged PR is never closed', async () => {
+    const repo = seed('told');
+    const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
+    const state = { cause: 'abort', actor: 'U024BE7LH', reason: 'superseded by v2' };
+    expect(await run('close', target, { state })).toMatchObject({ kind: 'done', data: { closed: true } });
+    const [pull] = h.fake.state.listPulls();
+    const comments = async () => (await h.octokit.rest.issues.listComments({ owner: 'acme', repo: 'told', issue_number: pull.number })).data.map((c) => c.body);
+    expect(await comments()).toEqual([
+      'Fleet closed this PR: Slack user U024BE7LH aborted campaign bump-lodash (c-1). Reason: superseded by v2\n\n<!-- fleet:close campaign=c-1 target=acme/told -->\n',
+    ]);
+    // Reopened, then closed again by a run after a crash: the comment is not repeated.
+    await h.octokit.rest.pulls.update({ owner: 'acme', repo: 'told', pull_number: pull.number, state: 'open' });
+    await run('close', target, { state });
+    expect(await comments()).toHaveLength(1);
+    expect(h.fake.state.listPulls()[0]).toMatchObject({ state: 'closed' });
+
+    const mergedRepo = seed('landed');
+    let merged = applyResult(makeTarget(mergedRepo), await run('open-pr', makeTarget(mergedRepo)));
+    h.fake.state.advance(60_000);
+    merged = applyResult(merged, await run('merge', merged));
+    const writes = writesIn(h.fake).length;
+    expect(await run('close', merged, { state })).toMatchObject({ kind: 'done', data: { note: 'already merged; revert it instead of closing' } });
+    expect(writesIn(h.fake)).toHaveLength(writes);
+  });
 });

@@ -66,6 +66,11 @@ export interface PullsGateway {
   getPr(repo: string, number: number): Promise<PullRequest | undefined>;
   mergePr(input: { repo: string; number: number; sha: string; method: 'merge' | 'squash' | 'rebase' }): Promise<MergeOutcome>;
   closePr(input: { repo: string; number: number }): Promise<void>;
+  /**
+   * Comments on a PR once: `marker` (a hidden HTML comment) is appended to the body, and a comment
+   * already carrying it (posted before a crash) is returned instead of posting a second one.
+   */
+  commentOnPr(input: { repo: string; number: number; body: string; marker: string }): Promise<{ id: number; url: string; created: boolean }>;
   /** The CODEOWNERS file GitHub would use at `ref`, parsed, with where it was found. */
   readCodeowners(repo: string, ref: string): Promise<{ path: string; codeowners: Codeowners } | undefined>;
   openRevertPr(input: { repo: string; pr: { number: number; title: string; mergedSha: string; baseRef: string }; branch: string; marker: Marker }): Promise<PullRequest>;
@@ -230,6 +235,16 @@ export function createPulls(context: GatewayContext, git: Pick<GitData, 'readFil
     await call(`closing PR #${input.number}`, input.repo, async () => octokit.rest.pulls.update({ ...r, pull_number: input.number, state: 'closed' }));
   }
 
+  async function commentOnPr(input: { repo: string; number: number; body: string; marker: string }): Promise<{ id: number; url: string; created: boolean }> {
+    const r = splitRepo(input.repo);
+    const what = `commenting on PR #${input.number}`;
+    const existing = await call(what, input.repo, async () => octokit.paginate(octokit.rest.issues.listComments, { ...r, issue_number: input.number, per_page: 100 }));
+    const found = existing.find((c) => (c.body ?? '').includes(input.marker));
+    if (found) return { id: found.id, url: found.html_url, created: false };
+    const { data } = await call(what, input.repo, async () => octokit.rest.issues.createComment({ ...r, issue_number: input.number, body: `${input.body.trimEnd()}\n\n${input.marker}\n` }));
+    return { id: data.id, url: data.html_url, created: true };
+  }
+
   async function openRevertPr(input: { repo: string; pr: { number: number; title: string; mergedSha: string; baseRef: string }; branch: string; marker: Marker }): Promise<PullRequest> {
     const { repo, pr, branch, marker } = input;
     const existing = await findPr({ repo, branch, marker });
@@ -259,5 +274,5 @@ export function createPulls(context: GatewayContext, git: Pick<GitData, 'readFil
     });
   }
 
-  return { findPr, openPr, requestReviewers, addLabels, getReviews, listPrFiles, getPr, mergePr, closePr, readCodeowners, openRevertPr };
+  return { findPr, openPr, requestReviewers, addLabels, getReviews, listPrFiles, getPr, mergePr, closePr, commentOnPr, readCodeowners, openRevertPr };
 }

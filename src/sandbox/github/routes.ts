@@ -407,6 +407,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     const pull = pullOf(request.params, 'issue_number');
     const text = str(request.body.body);
     if (!text) failHttp(422, 'Validation Failed', [{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+    // GitHub refuses comment bodies over 65,536 characters.
+    if (text.length > 65_536) failHttp(422, 'Validation Failed', [{ resource: 'IssueComment', field: 'body', code: 'custom', message: 'body is too long (maximum is 65536 characters)' }]);
     const comment = { id: world.newId(), login: request.login, body: text, createdAt: world.iso(world.now()) };
     pull.comments.push(comment);
     const body = render.comment(pull, comment);
