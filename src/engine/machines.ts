@@ -211,7 +211,8 @@ export function transitionCampaign(state: CampaignState, event: CampaignEvent): 
       return refuse();
     case 'rollback-done':
       if (state !== 'rolling-back') return refuse();
-      return move('paused', { kind: 'notify', text: 'Rollback finished; the campaign is paused. Resume or abort it.' }, { kind: 'update-root' });
+      // Halted, not paused: something failed after merge, and a person decides what comes next.
+      return move('halted', { kind: 'notify', text: 'Rollback finished; the campaign is halted. Resume or abort it.' }, { kind: 'update-root' });
   }
 }
 

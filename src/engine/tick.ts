@@ -12,6 +12,7 @@ import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './no
 import { transitionTarget, type TargetEvent } from './machines.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { applyTargetEffects, type AppliedTargetEffects } from './target-effects.js';
+import { hasEffect, moveCampaign } from './move-campaign.js';
 import { advanceWaves, type WavesReport } from './waves.js';
 
 export interface TickLimits {
@@ -357,7 +358,12 @@ function offerRollback(store: Store, campaign: CampaignRecord, target: TargetRec
   if (existing) return;
   store.gates.open({ campaignId: campaign.id, wave: target.wave, kind: 'rollback', decision: 'review', confidence: { repo: target.repo, reason }, now });
   if (campaign.state === 'running' || campaign.state === 'awaiting-approval') {
-    store.campaigns.update(campaign.id, campaign.version, { state: 'paused', stateReason: `${target.repo} failed after merge: ${reason}` }, now);
+    const moved = moveCampaign(store, campaign, { type: 'pause', reason }, `${target.repo} failed after merge: ${reason}`, now);
+    // Paused while a person was asked, as a person's pause does: the request is set aside and asked again on resume.
+    if (moved && hasEffect(moved.effects, 'cancel-gate')) {
+      const gate = store.gates.find(campaign.id, campaign.currentWave, 'wave');
+      if (gate?.state === 'open') store.gates.decide(gate.id, 'expired', 'engine', now);
+    }
   }
   store.events.append({ campaignId: campaign.id, targetId: target.id, at: now, actor: 'engine', kind: 'rollback.offered', data: { wave: target.wave, repo: target.repo, reason } });
   const merged = store.targets.list(campaign.id, target.wave).filter((t) => t.mergedSha !== null).length;

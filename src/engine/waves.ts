@@ -1,4 +1,4 @@
-import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
+import type { CampaignRecord, GateRecord, Store, TargetRecord } from '../store/store.js';
 import { resolveFailureBudget } from '../confidence/decide-wave.js';
 import { readSpec, readSteps } from './campaign-spec.js';
 import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
@@ -13,6 +13,7 @@ import {
   enqueueRootUpdate,
 } from './notifications.js';
 import { isFinalTargetState } from '../domain/states.js';
+import { hasEffect, moveCampaign } from './move-campaign.js';
 
 export interface WaveDecisionRecord {
   campaignId: string;
@@ -147,11 +148,12 @@ function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number
     return decided;
   }
   const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'review', confidence, now, expiresAt: now + approvalTimeout });
-  const paused = store.campaigns.update(campaign.id, campaign.version, { state: 'awaiting-approval', stateReason: `wave ${wave + 1} needs approval: ${verdict.reason}` }, now);
-  if (!paused) return gate;
+  const moved = moveCampaign(store, campaign, { type: 'gate-review' }, `wave ${wave + 1} needs approval: ${verdict.reason}`, now);
+  if (!moved) return gate;
+  const paused = moved.campaign;
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason } });
-  store.outbox.enqueue(buildGateRequest(paused, gate, now));
-  enqueueRootUpdate(store, paused, now);
+  if (hasEffect(moved.effects, 'open-gate')) store.outbox.enqueue(buildGateRequest(paused, gate, now));
+  if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   return gate;
 }
 
@@ -177,11 +179,12 @@ function expireGate(input: AdvanceWavesInput, campaign: CampaignRecord, report: 
   if (!gate || gate.state !== 'open' || gate.expiresAt === null || now < gate.expiresAt) return;
   if (!store.gates.decide(gate.id, 'expired', 'engine', now)) return;
   const reason = `nobody approved wave ${campaign.currentWave + 1} in time; resume the campaign to ask again`;
-  const paused = store.campaigns.update(campaign.id, campaign.version, { state: 'paused', stateReason: reason }, now);
-  if (!paused) return;
+  const moved = moveCampaign(store, campaign, { type: 'gate-timeout' }, reason, now);
+  if (!moved) return;
+  const paused = moved.campaign;
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.expired', data: { gateId: gate.id, wave: gate.wave } });
-  store.outbox.enqueue(buildStateNotice(paused, `The approval request for wave ${gate.wave + 1} expired; the campaign is paused. Resume it to ask again.`, now));
-  enqueueRootUpdate(store, paused, now);
+  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(paused, `The approval request for wave ${gate.wave + 1} expired; the campaign is paused. Resume it to ask again.`, now));
+  if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   report.expired?.push(campaign.id);
 }
 
@@ -195,34 +198,41 @@ function finishRollback(input: AdvanceWavesInput, campaignId: string, report: Wa
   if (reverting.some((t) => !isFinalTargetState(t.state))) return;
   const reverted = reverting.filter((t) => t.state === 'reverted').length;
   const reason = `${reverted} of ${reverting.length} merged changes reverted; resume the campaign to continue or abort it`;
-  const halted = store.campaigns.update(campaign.id, campaign.version, { state: 'halted', stateReason: reason }, now);
-  if (!halted) return;
+  const moved = moveCampaign(store, campaign, { type: 'rollback-done' }, reason, now);
+  if (!moved) return;
+  const halted = moved.campaign;
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'rollback.finished', data: { reverted, targets: reverting.length } });
-  store.outbox.enqueue(buildStateNotice(halted, `Rollback finished: ${reason}.`, now));
-  enqueueRootUpdate(store, halted, now);
+  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, `Rollback finished: ${reason}.`, now));
+  if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, halted, now);
   report.halted?.push(campaign.id);
 }
 
 function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport): void {
   const { store, now } = input;
   const fresh = store.campaigns.get(campaign.id)!;
-  const halted = store.campaigns.update(fresh.id, fresh.version, { state: 'halted', stateReason: reason }, now);
-  if (!halted) return;
+  const moved = moveCampaign(store, fresh, { type: 'halt', reason }, reason, now);
+  if (!moved) return;
+  const halted = moved.campaign;
+  // Halted while a person was asked: the request can no longer be answered.
+  if (hasEffect(moved.effects, 'cancel-gate')) {
+    for (const g of store.gates.list(campaign.id)) if (g.kind === 'wave' && g.state === 'open') store.gates.decide(g.id, 'cancelled', 'engine', now);
+  }
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'campaign.halted', data: { reason, wave: halted.currentWave } });
-  const messages: NewOutboxMessage[] = [buildStateNotice(halted, `Campaign halted: ${reason}.`, now)];
-  for (const m of messages) store.outbox.enqueue(m);
-  enqueueRootUpdate(store, halted, now);
+  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, `Campaign halted: ${reason}.`, now));
+  if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, halted, now);
   report.halted?.push(campaign.id);
 }
 
 function complete(input: AdvanceWavesInput, campaign: CampaignRecord, report: WavesReport): void {
   const { store, now } = input;
-  const done = store.campaigns.update(campaign.id, campaign.version, { state: 'completed', stateReason: '' }, now);
-  if (!done) return;
+  const moved = moveCampaign(store, campaign, { type: 'all-targets-final' }, '', now);
+  if (!moved) return;
+  const done = moved.campaign;
   const counts = store.targets.counts(done.id);
   store.events.append({ campaignId: done.id, at: now, actor: 'engine', kind: 'campaign.completed', data: { counts } });
   input.confidence.recordOutcome({ id: done.id, changeKind: done.changeKind }, store.targets.list(done.id), now);
-  store.outbox.enqueue(buildFinalSummary(store, done, now));
-  enqueueRootUpdate(store, done, now);
+  // The final summary is the machine's notice that every target is finished.
+  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildFinalSummary(store, done, now));
+  if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, done, now);
   report.completed?.push(done.id);
 }
