@@ -4,10 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 /**
- * The layout's rules, read from the sources' own import lines: no two top-level folders of src/
- * import each other (directly or round a longer loop), and only src/slack/ (with the stand-ins
- * and the composition root, which builds the Slack client) knows Slack.
+ * The layout's rules, read from the sources' own import lines: the top-level folders of src/ form
+ * layers (README.md, "Layout"), each importing only the folders below it, so no two import each
+ * other; and only src/slack/ (with the stand-ins) knows Slack.
  */
+
+/** The folders of src/ from the bottom up, as README.md lists them. */
+const LAYERS = ['changes', 'domain', 'store', 'confidence', 'metrics', 'github', 'steps', 'engine', 'campaigns', 'slack', 'runtime', 'sandbox', 'cli', 'bench', 'chaos'];
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
@@ -99,8 +102,17 @@ describe('the layout of src/', () => {
     expect(cycles).toEqual([]);
   });
 
-  test('only src/slack/, the stand-ins and the composition root import @slack/*', () => {
-    const allowed = (file: string) => file.startsWith('slack/') || file.startsWith('sandbox/') || file === 'runtime/start-fleet.ts';
+  test('every folder of src/ is a layer, and imports only the layers below it', () => {
+    const folders = readdirSync(src).filter((name) => statSync(join(src, name)).isDirectory());
+    expect(folders.sort()).toEqual([...LAYERS].sort());
+    const upward = crossFolderImports()
+      .filter((im) => LAYERS.indexOf(im.to.split('/')[0]) > LAYERS.indexOf(im.from.split('/')[0]))
+      .map((im) => `${im.from} imports ${im.to}`);
+    expect(upward).toEqual([]);
+  });
+
+  test('only src/slack/ and the stand-ins import @slack/*', () => {
+    const allowed = (file: string) => file.startsWith('slack/') || file.startsWith('sandbox/');
     const offenders = sourceFiles(src)
       .map((file) => relative(src, file))
       .filter((file) => !allowed(file) && importsOf(join(src, file)).some((spec) => spec.startsWith('@slack/')));
