@@ -4,9 +4,10 @@ import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
 import { recordCloseNeed, type CloseRequest } from '../engine/close-targets.js';
 import { transitionCampaign, transitionTarget, type CampaignEvent, type Effect, type TargetEvent } from '../engine/machines.js';
+import { hasEffect, moveCampaign } from '../engine/move-campaign.js';
 import { applyTargetEffects } from '../engine/target-effects.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/notifications.js';
-import { FINAL_CAMPAIGN_STATES, type CampaignState } from '../domain/states.js';
+import type { CampaignState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
@@ -211,12 +212,16 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       store.events.append({ campaignId, at, actor, kind: state === 'approved' ? 'gate.approved' : 'gate.rejected', data: { gateId: gate.id, wave: gate.wave } });
       store.outbox.enqueue(buildGateDecided(fresh, won, at));
       let next = fresh;
-      if (state === 'approved' && fresh.state === 'awaiting-approval') {
-        next = store.campaigns.update(fresh.id, fresh.version, { state: 'running', stateReason: '' }, at) ?? fresh;
-        wakeGateTargets(store, campaignId, gate.wave, at);
-      }
-      if (state === 'rejected' && !FINAL_CAMPAIGN_STATES.includes(fresh.state)) {
-        next = store.campaigns.update(fresh.id, fresh.version, { state: 'halted', stateReason: `wave ${gate.wave + 1} was rejected by <@${actor}>` }, at) ?? fresh;
+      if (state === 'approved') {
+        const moved = moveCampaign(store, fresh, { type: 'gate-approved' }, '', at);
+        if (moved) next = moved.campaign;
+        // The gate's targets go on now; approving a gate the campaign no longer waits on still lets them go.
+        if (!moved || hasEffect(moved.effects, 'start-next-wave')) wakeGateTargets(store, campaignId, gate.wave, at);
+      } else {
+        const why = `wave ${gate.wave + 1} was rejected by <@${actor}>`;
+        // Rejected while the campaign waits on it: halted by the gate; otherwise (running again meanwhile) halted all the same.
+        const moved = moveCampaign(store, fresh, { type: 'gate-rejected', reason: why }, why, at) ?? moveCampaign(store, fresh, { type: 'halt', reason: why }, why, at);
+        if (moved) next = moved.campaign;
       }
       enqueueRootUpdate(store, next, at);
       return won;
@@ -428,13 +433,21 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const pathLength = readSteps(campaign).length;
       const merged = store.targets.list(campaignId, wave).filter((t) => t.mergedSha !== null && t.state !== 'reverted' && t.stepIndex < pathLength);
       if (merged.length === 0) throw new FleetError('bad_input', `Wave ${wave + 1} of ${campaignId} has no merged changes to revert.`);
+      requireTransition(campaign, { type: 'rollback-start' });
       const at = now();
       store.transaction(() => {
-        const updated = store.campaigns.update(campaign.id, campaign.version, { state: 'rolling-back', stateReason: `reverting wave ${wave + 1} (asked by <@${actor}>)` }, at);
-        if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
+        const moved = moveCampaign(store, campaign, { type: 'rollback-start' }, `reverting wave ${wave + 1} (asked by <@${actor}>)`, at);
+        if (!moved) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
+        const updated = moved.campaign;
+        if (hasEffect(moved.effects, 'cancel-gate')) setGateAside(campaign, actor, at);
         const offer = store.gates.find(campaignId, wave, 'rollback');
         if (offer?.state === 'open') store.gates.decide(offer.id, 'approved', actor, at);
-        for (const t of merged) store.targets.update(t.id, t.version, { state: 'pending', stepIndex: pathLength, attempts: 0, dueAt: at, stateReason: 'reverting' }, at);
+        if (hasEffect(moved.effects, 'open-reverts')) {
+          for (const t of merged) {
+            const reverting = transitionTarget(t.state, { type: 'revert', index: pathLength });
+            if (reverting.ok) store.targets.update(t.id, t.version, { ...applyTargetEffects(reverting.state, reverting.effects, t, at).patch, stateReason: 'reverting' }, at);
+          }
+        }
         store.events.append({ campaignId, at, actor, kind: 'wave.revert-started', data: { wave, targets: merged.length } });
         store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> is reverting wave ${wave + 1}: ${merged.length} revert PRs will be opened.`, at));
         enqueueRootUpdate(store, updated, at);

@@ -92,11 +92,13 @@ export type TargetEvent =
   /** `byStep`: a step found the target needs no change (it is running); otherwise a person skips it. */
   | { type: 'skip'; reason?: string; byStep?: boolean }
   | { type: 'reverted' }
+  /** A person reverts the target's wave: a merged change goes to the revert brick at `index` (past the path). */
+  | { type: 'revert'; index: number }
   /** `leavePr`: the campaign's spec says `onAbort: leave`, the PR stays open. */
   | { type: 'abort'; leavePr?: boolean };
 export type TargetEventType = TargetEvent['type'];
 
-export const TARGET_EVENT_TYPES: readonly TargetEventType[] = ['start', 'wait', 'step-done', 'last-step-done', 'fail', 'needs-human', 'retry', 'skip', 'reverted', 'abort'];
+export const TARGET_EVENT_TYPES: readonly TargetEventType[] = ['start', 'wait', 'step-done', 'last-step-done', 'fail', 'needs-human', 'retry', 'skip', 'reverted', 'revert', 'abort'];
 
 const CAMPAIGN_PHRASE: Record<CampaignState, string> = {
   draft: 'A draft campaign',
@@ -237,6 +239,7 @@ const TARGET_VERB: Record<TargetEventType, string> = {
   retry: 'be retried',
   skip: 'be skipped',
   reverted: 'be marked reverted',
+  revert: 'be reverted',
   abort: 'be aborted',
 };
 
@@ -299,6 +302,11 @@ export function transitionTarget(state: TargetState, event: TargetEvent): Transi
     case 'reverted':
       if (state !== 'succeeded' && state !== 'failed' && state !== 'needs-attention') return refuse();
       return move('reverted', { kind: 'update-root' });
+    case 'revert':
+      // Any merged target but a finished one: one still baking (waiting, or running its bake) is
+      // reverted too; the tick's result for it then loses the version race.
+      if (state === 'skipped' || state === 'reverted') return refuse();
+      return move('pending', { kind: 'next-step', index: event.index }, { kind: 'reset-attempts' }, { kind: 'update-root' });
     case 'abort':
       if (state === 'succeeded' || state === 'failed' || state === 'skipped' || state === 'reverted') return refuse();
       return event.leavePr ? move('skipped') : move('skipped', { kind: 'close-pr' });

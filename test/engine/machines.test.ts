@@ -48,18 +48,19 @@ const TARGET_EVENTS: Record<TargetEventType, TargetEvent> = {
   retry: { type: 'retry' },
   skip: { type: 'skip', reason: 'archived' },
   reverted: { type: 'reverted' },
+  revert: { type: 'revert', index: 7 },
   abort: { type: 'abort' },
 };
 
 const TARGET_TABLE: Record<TargetState, Record<TargetEventType, TargetState | null>> = {
-  pending: { start: 'running', wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: 'skipped', reverted: null, abort: 'skipped' },
-  running: { start: 'running', wait: 'waiting', 'step-done': 'running', 'last-step-done': 'succeeded', fail: 'failed', 'needs-human': 'needs-attention', retry: null, skip: null, reverted: null, abort: 'skipped' },
-  waiting: { start: 'running', wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: 'skipped', reverted: null, abort: 'skipped' },
-  'needs-attention': { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: 'pending', skip: 'skipped', reverted: 'reverted', abort: 'skipped' },
-  succeeded: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: null, reverted: 'reverted', abort: null },
-  failed: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: 'pending', skip: 'skipped', reverted: 'reverted', abort: null },
-  skipped: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: null, reverted: null, abort: null },
-  reverted: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: null, reverted: null, abort: null },
+  pending: { start: 'running', wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: 'skipped', reverted: null, revert: 'pending', abort: 'skipped' },
+  running: { start: 'running', wait: 'waiting', 'step-done': 'running', 'last-step-done': 'succeeded', fail: 'failed', 'needs-human': 'needs-attention', retry: null, skip: null, reverted: null, revert: 'pending', abort: 'skipped' },
+  waiting: { start: 'running', wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: 'skipped', reverted: null, revert: 'pending', abort: 'skipped' },
+  'needs-attention': { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: 'pending', skip: 'skipped', reverted: 'reverted', revert: 'pending', abort: 'skipped' },
+  succeeded: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: null, reverted: 'reverted', revert: 'pending', abort: null },
+  failed: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: 'pending', skip: 'skipped', reverted: 'reverted', revert: 'pending', abort: null },
+  skipped: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: null, reverted: null, revert: null, abort: null },
+  reverted: { start: null, wait: null, 'step-done': null, 'last-step-done': null, fail: null, 'needs-human': null, retry: null, skip: null, reverted: null, revert: null, abort: null },
 };
 
 describe('transitionCampaign', () => {
@@ -120,7 +121,7 @@ describe('transitionTarget', () => {
   const pairs = TARGET_STATES.flatMap((state) => TARGET_EVENT_TYPES.map((event) => ({ state, event, expected: TARGET_TABLE[state][event] })));
 
   test('the table covers every state and event', () => {
-    expect(pairs).toHaveLength(TARGET_STATES.length * 10);
+    expect(pairs).toHaveLength(TARGET_STATES.length * 11);
   });
 
   test.each(pairs)('$state + $event → $expected', ({ state, event, expected }) => {
@@ -175,5 +176,17 @@ describe('transitionTarget', () => {
 
   test('waiting schedules the next look', () => {
     expect(transitionTarget('running', { type: 'wait', until: 42, reason: 'checks' })).toEqual({ ok: true, state: 'waiting', effects: [{ kind: 'schedule', until: 42 }] });
+  });
+});
+
+describe('reverting a wave', () => {
+  test('a merged target goes to the revert brick afresh; a finished one is refused', () => {
+    expect(transitionTarget('succeeded', { type: 'revert', index: 7 })).toEqual({ ok: true, state: 'pending', effects: [{ kind: 'next-step', index: 7 }, { kind: 'reset-attempts' }, { kind: 'update-root' }] });
+    expect(transitionTarget('reverted', { type: 'revert', index: 7 })).toEqual({ ok: false, reason: 'A reverted target cannot be reverted; it is finished.' });
+  });
+
+  test('a rollback leaves an open gate and opens the reverts', () => {
+    const result = transitionCampaign('awaiting-approval', { type: 'rollback-start' });
+    expect(result.ok && result.effects.map((e) => e.kind)).toEqual(['cancel-gate', 'open-reverts', 'notify', 'update-root', 'wake']);
   });
 });
