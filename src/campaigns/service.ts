@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
-import { recordCloseNeed, type CloseRequest } from '../engine/close-targets.js';
+import { mayHavePr, recordCloseNeed, type CloseRequest } from '../engine/close-targets.js';
 import { transitionCampaign, transitionTarget, type CampaignEvent, type Effect, type TargetEvent } from '../engine/machines.js';
 import { hasEffect, moveCampaign } from '../engine/move-campaign.js';
 import { applyTargetEffects } from '../engine/target-effects.js';
@@ -182,7 +182,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     // A skipped target whose PR stays open is due for nothing.
     const patch = moved.state === 'skipped' && !applied.closePr ? { ...applied.patch, dueAt: 0 } : applied.patch;
     const updated = store.targets.update(target.id, target.version, { ...patch, stateReason }, at);
-    if (updated && applied.closePr) recordCloseNeed(store, updated, readSteps(campaign).length, close, at);
+    // Judged on the target as it was: one whose open-pr step is running may be opening its PR now.
+    if (updated && applied.closePr) recordCloseNeed(store, updated, readSteps(campaign).length, close, at, mayHavePr(target));
     return updated;
   }
 

@@ -2,7 +2,7 @@ import type { Step } from './types.js';
 import type { CloseOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps } from '../github/gateway.js';
 import { formatCloseMarker } from '../github/marker.js';
-import { markerFor, prOf } from '../github/step-support.js';
+import { branchFor, markerFor, prOf } from '../github/step-support.js';
 
 /**
  * close: closes the campaign's PR without merging it (and deletes its branch), for targets a
@@ -22,9 +22,9 @@ export const closeStep: Step<CloseOptions, GitHubStepDeps> = {
     const { target, options } = ctx;
     const repo = target.repo;
     const known = prOf(target);
-    if (!known) return { kind: 'done', data: { note: 'no PR to close' } };
-    const pr = await github.getPr(repo, known.number);
-    if (!pr) return { kind: 'done', data: { note: `PR #${known.number} no longer exists` } };
+    // No PR recorded: the target may have been abandoned while open-pr was opening it; find it as open-pr would.
+    const pr = known ? await github.getPr(repo, known.number) : await github.findPr({ repo, branch: target.branch ?? branchFor(ctx.spec), marker: markerFor(ctx.campaign, target) });
+    if (!pr) return { kind: 'done', data: { note: known ? `PR #${known.number} no longer exists` : 'no PR to close' } };
     if (pr.merged) {
       return { kind: 'done', data: { note: 'already merged; revert it instead of closing' }, events: [{ kind: 'pr.close-skipped', data: { prNumber: pr.number, reason: 'merged' } }] };
     }
@@ -36,7 +36,7 @@ export const closeStep: Step<CloseOptions, GitHubStepDeps> = {
       commentId = comment.id;
       await github.closePr({ repo, number: pr.number });
     }
-    const branch = pr.headRef || known.branch;
+    const branch = pr.headRef || known?.branch;
     const deleted = options.deleteBranch && branch ? await github.deleteBranch(repo, branch) : false;
     return {
       kind: 'done',

@@ -108,6 +108,21 @@ describe('closing the PRs of skipped and aborted targets', () => {
     }
   });
 
+  test('an abort while open-pr is opening the PR still closes it; a target that never began needs no close', async () => {
+    const id = seedCampaign(h.store, { spec: makeSpec({ targets: { repos: REPOS } }), waves: [REPOS], state: 'running' });
+    h.fake.state.seedRepo({ owner: 'acme', name: 'a', files: { 'package.json': '{}\n' } });
+    // acme/a: its open-pr step is running and has just opened the PR; its number is not recorded yet.
+    const a = h.store.targets.findByRepo(id, 'acme/a')!;
+    h.store.targets.update(a.id, a.version, { state: 'running' }, h.now());
+    await h.github.commitFiles({ repo: 'acme/a', baseBranch: 'main', branch: 'fleet/bump-lodash', message: 'Bump', files: [{ path: 'package.json', content: '{"x":1}\n' }] });
+    await h.github.openPr({ repo: 'acme/a', branch: 'fleet/bump-lodash', base: 'main', title: 'Bump lodash', body: 'Body', marker: { campaignId: id, repo: 'acme/a' } });
+    await service().abort(id, 'UOWNER1', 'wrong version');
+    const b = h.store.targets.findByRepo(id, 'acme/b')!;
+    expect(h.store.steps.get(b.id, closeSlotOf(3))).toBeUndefined();
+    await tick();
+    expect(h.fake.state.listPulls().map((p) => [p.repo, p.state])).toEqual([['acme/a', 'closed']]);
+  });
+
   test('onAbort: leave keeps the PRs open; a skip still closes', async () => {
     const id = await seedOpenPrs(makeSpec({ targets: { repos: REPOS }, onAbort: 'leave' }));
     await service().skip(id, 'acme/a', 'UOWNER1');

@@ -309,6 +309,21 @@ describe('merge', () => {
     expect(h.fake.state.listPulls()[0]).toMatchObject({ state: 'closed', merged: false });
   });
 
+  test('close finds the PR of a target abandoned while open-pr was opening it (no PR number recorded)', async () => {
+    const repo = seed('inflight');
+    const target = makeTarget(repo);
+    // open-pr ran, but its result never reached the target: the skip or abort won the race.
+    expect(await run('open-pr', target)).toMatchObject({ kind: 'done' });
+    expect(target.prNumber).toBeNull();
+    expect(await run('close', target)).toMatchObject({ kind: 'done', data: { closed: true, branchDeleted: true } });
+    expect(h.fake.state.listPulls()[0]).toMatchObject({ state: 'closed', merged: false });
+    // A target that never got as far as a PR: nothing to close, and nothing written.
+    const untouched = makeTarget(seed('untouched'));
+    const writes = writesIn(h.fake).length;
+    expect(await run('close', untouched)).toMatchObject({ kind: 'done', data: { note: 'no PR to close' } });
+    expect(writesIn(h.fake)).toHaveLength(writes);
+  });
+
   test('close says on the PR who closed it and why, once; a merged PR is never closed', async () => {
     const repo = seed('told');
     const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
