@@ -158,7 +158,8 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       for (const [k, v] of fleet) allRepos.set(k, v);
       campaigns.push({ id: `c-sim${String(i).padStart(2, '0')}`, bad, fleet, targets: repos.length, waveSizes: [] });
     }
-    const metrics = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
+    const simulated = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
+    const metrics = { simulated };
     const registry = createStepRegistry<{ store: Store; metrics: typeof metrics }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
     const unused = new Proxy({} as Gateway, {
       get(_, name) {
