@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { scoreCiHealth } from '../campaigns/ci-health.js';
 import { createCampaignService } from '../campaigns/service.js';
 import { planWaves } from '../campaigns/plan-waves.js';
 import { runTick } from '../engine/tick.js';
-import type { Gateway } from '../github/gateway.js';
+import type { CheckResult, Gateway } from '../github/gateway.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
 import { generateFleet, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
 import { createRandom } from '../sandbox/fleet/random.js';
@@ -123,6 +124,21 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
 }
 
 /**
+ * The checks the fake GitHub's CI reports on a repository's default branch head, one run per check
+ * as it concludes them (a flaky check fails at its rate on this run, a red main fails, manual CI
+ * never completes). The planner gets the CI health production reads from such a report, never
+ * the profile behind it.
+ */
+export function reportDefaultBranchChecks(repo: FleetRepo, random: () => number): Pick<CheckResult, 'status' | 'conclusion'>[] {
+  return repo.ci.checks.map((): Pick<CheckResult, 'status' | 'conclusion'> => {
+    const ci = repo.ci;
+    if (ci.outcome === 'manual') return { status: 'queued', conclusion: null };
+    const failed = ci.outcome === 'fail' || ci.outcome === 'fail-on-default' || (ci.outcome === 'flaky' && random() < (ci.flakyRate ?? 0.3));
+    return { status: 'completed', conclusion: failed ? 'failure' : 'success' };
+  });
+}
+
+/**
  * Decision quality against known ground truth, in simulated time: `healthy` campaigns whose change
  * is fine everywhere and `bad` ones whose change breaks CI (half of them) or regresses a canary
  * (the other half) in `badShare` of the repositories it touches, each over its own generated fleet
@@ -174,11 +190,14 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       waves: [3, '10%', '50%', '100%'],
     });
 
+    // Its own stream, so the CI runs the modelled await-checks draws stay as they were.
+    const planRandom = createRandom(options.seed + 1);
     const startedAt = new Map<string, number>();
     for (let b = 0; b < campaigns.length; b += batchSize) {
       const batch = campaigns.slice(b, b + batchSize);
       for (const c of batch) {
-        const planned = planWaves([...c.fleet.values()].map((r) => ({ repo: `${r.org}/${r.name}`, criticality: r.criticality, ciHealth: r.ci.outcome === 'pass' ? 1 : r.ci.outcome === 'flaky' ? 0.7 : 0 })), spec.waves, c.id).filter((w) => w.repos.length > 0);
+        const targets = [...c.fleet.values()].map((r) => ({ repo: `${r.org}/${r.name}`, criticality: r.criticality, ciHealth: scoreCiHealth(reportDefaultBranchChecks(r, planRandom)) }));
+        const planned = planWaves(targets, spec.waves, c.id).filter((w) => w.repos.length > 0);
         c.waveSizes = planned.map((w) => w.repos.length);
         insertCampaign(store, { id: c.id, spec, waves: planned.map((w) => w.repos), now: clock });
         startedAt.set(c.id, clock);
