@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { scoreCiHealth } from '../campaigns/ci-health.js';
 import { createCampaignService } from '../campaigns/service.js';
 import { planWaves } from '../campaigns/plan-waves.js';
+import { buildDiffSizeSignal } from '../confidence/signals.js';
 import { runTick } from '../engine/tick.js';
 import type { CheckResult, Gateway } from '../github/gateway.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
@@ -85,8 +86,8 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
     run: async (ctx): Promise<StepResult> => {
       const repo = truth(ctx.target.repo);
       if (!repo.lodash) return { kind: 'done', skipTarget: 'the change leaves this repository as it is (no lodash)' };
-      const lines = 2;
-      return { kind: 'done', patch: { prNumber: 1, prUrl: `https://github.example/${ctx.target.repo}/pull/1`, branch: 'fleet/bump-lodash', headSha: `sha-${ctx.target.id}`, signals: { diffSize: { value: round(1 / (1 + lines / 50), 3), evidence: { lines } } } } };
+      // The lodash bump changes one line of package.json: one removed, one added.
+      return { kind: 'done', patch: { prNumber: 1, prUrl: `https://github.example/${ctx.target.repo}/pull/1`, branch: 'fleet/bump-lodash', headSha: `sha-${ctx.target.id}`, signals: { diffSize: buildDiffSizeSignal(2) } } };
     },
   };
   const awaitChecks: RegisteredStep<{ store: Store }> = {
