@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import { scoreCiHealth } from '../campaigns/ci-health.js';
 import { createCampaignService } from '../campaigns/service.js';
 import { planWaves } from '../campaigns/plan-waves.js';
+import { buildDiffSizeSignal } from '../confidence/signals.js';
 import { runTick } from '../engine/tick.js';
-import type { Gateway } from '../github/gateway.js';
+import type { CheckResult, Gateway } from '../github/gateway.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
 import { generateFleet, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
 import { createRandom } from '../sandbox/fleet/random.js';
@@ -84,8 +86,8 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
     run: async (ctx): Promise<StepResult> => {
       const repo = truth(ctx.target.repo);
       if (!repo.lodash) return { kind: 'done', skipTarget: 'the change leaves this repository as it is (no lodash)' };
-      const lines = 2;
-      return { kind: 'done', patch: { prNumber: 1, prUrl: `https://github.example/${ctx.target.repo}/pull/1`, branch: 'fleet/bump-lodash', headSha: `sha-${ctx.target.id}`, signals: { diffSize: { value: round(1 / (1 + lines / 50), 3), evidence: { lines } } } } };
+      // The lodash bump changes one line of package.json: one removed, one added.
+      return { kind: 'done', patch: { prNumber: 1, prUrl: `https://github.example/${ctx.target.repo}/pull/1`, branch: 'fleet/bump-lodash', headSha: `sha-${ctx.target.id}`, signals: { diffSize: buildDiffSizeSignal(2) } } };
     },
   };
   const awaitChecks: RegisteredStep<{ store: Store }> = {
@@ -120,6 +122,21 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
   const compliance: RegisteredStep<{ store: Store }> = { kind: 'compliance', run: async () => ({ kind: 'done', patch: { signals: { compliance: { value: 1, evidence: {} } } } }) };
   const merge: RegisteredStep<{ store: Store }> = { kind: 'merge', run: async (ctx) => ({ kind: 'done', patch: { mergedSha: `merged-${ctx.target.id}` } }) };
   return [openPr, awaitChecks, compliance, merge];
+}
+
+/**
+ * The checks the fake GitHub's CI reports on a repository's default branch head, one run per check
+ * as it concludes them (a flaky check fails at its rate on this run, a red main fails, manual CI
+ * never completes). The planner gets the CI health production reads from such a report, never
+ * the profile behind it.
+ */
+export function reportDefaultBranchChecks(repo: FleetRepo, random: () => number): Pick<CheckResult, 'status' | 'conclusion'>[] {
+  return repo.ci.checks.map((): Pick<CheckResult, 'status' | 'conclusion'> => {
+    const ci = repo.ci;
+    if (ci.outcome === 'manual') return { status: 'queued', conclusion: null };
+    const failed = ci.outcome === 'fail' || ci.outcome === 'fail-on-default' || (ci.outcome === 'flaky' && random() < (ci.flakyRate ?? 0.3));
+    return { status: 'completed', conclusion: failed ? 'failure' : 'success' };
+  });
 }
 
 /**
@@ -158,7 +175,8 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       for (const [k, v] of fleet) allRepos.set(k, v);
       campaigns.push({ id: `c-sim${String(i).padStart(2, '0')}`, bad, fleet, targets: repos.length, waveSizes: [] });
     }
-    const metrics = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
+    const simulated = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
+    const metrics = { simulated };
     const registry = createStepRegistry<{ store: Store; metrics: typeof metrics }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
     const unused = new Proxy({} as Gateway, {
       get(_, name) {
@@ -173,11 +191,14 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       waves: [3, '10%', '50%', '100%'],
     });
 
+    // Its own stream, so the CI runs the modelled await-checks draws stay as they were.
+    const planRandom = createRandom(options.seed + 1);
     const startedAt = new Map<string, number>();
     for (let b = 0; b < campaigns.length; b += batchSize) {
       const batch = campaigns.slice(b, b + batchSize);
       for (const c of batch) {
-        const planned = planWaves([...c.fleet.values()].map((r) => ({ repo: `${r.org}/${r.name}`, criticality: r.criticality, ciHealth: r.ci.outcome === 'pass' ? 1 : r.ci.outcome === 'flaky' ? 0.7 : 0 })), spec.waves, c.id).filter((w) => w.repos.length > 0);
+        const targets = [...c.fleet.values()].map((r) => ({ repo: `${r.org}/${r.name}`, criticality: r.criticality, ciHealth: scoreCiHealth(reportDefaultBranchChecks(r, planRandom)) }));
+        const planned = planWaves(targets, spec.waves, c.id).filter((w) => w.repos.length > 0);
         c.waveSizes = planned.map((w) => w.repos.length);
         insertCampaign(store, { id: c.id, spec, waves: planned.map((w) => w.repos), now: clock });
         startedAt.set(c.id, clock);

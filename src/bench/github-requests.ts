@@ -88,7 +88,7 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
       fake.setWebhook({ url: receiver.url, secret: WEBHOOK_SECRET });
     }
     const { github } = createBenchClient(fake, bench.store, now, { naive: mode === 'naive' });
-    const deps = { github, store: bench.store, metrics: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) };
+    const deps = { github, store: bench.store, metrics: { simulated: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) } };
     const registry = createDefaultRegistry();
     const day = new Date(now()).toISOString().slice(0, 10);
     const before = bench.store.github.requestsOn(day);

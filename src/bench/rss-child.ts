@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     retry: { retries: 2, baseMs: 1 },
     throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0 },
   });
-  const deps = { github: createGateway({ octokit, now }), store: bench.store, metrics: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) };
+  const deps = { github: createGateway({ octokit, now }), store: bench.store, metrics: { simulated: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) } };
   const registry = createDefaultRegistry();
   let ran = 0;
   for (let i = 0; i < args.ticks; i++) {

@@ -50,6 +50,7 @@ export async function measureSlackCalls(options: { targets: number }): Promise<S
     ];
     const confidence: ConfidenceModel = {
       scoreTarget: (signals) => (typeof signals.score === 'number' ? signals.score : null),
+      repoHistory: () => null,
       decideWave: (e) => ({ decision: e.wave === 0 ? 'review' : 'auto', confidence: e.wave === 0 ? 80 : 95, reason: 'scripted', explanation: { successes: e.successes, failures: e.failures } }),
       recordOutcome: () => undefined,
     };

@@ -49,7 +49,7 @@ export async function measureTickCost(options: TickCostOptions): Promise<TickCos
       insertCampaign(bench.store, { id: 'c-tick', spec, waves: [repos], now: BENCH_EPOCH });
       const now = () => fake.state.now();
       const { github } = createBenchClient(fake, bench.store, now);
-      const deps = { github, store: bench.store, metrics: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) };
+      const deps = { github, store: bench.store, metrics: { simulated: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) } };
       const registry = createDefaultRegistry();
       const setupMs = performance.now() - setupStart;
       const times: number[] = [];

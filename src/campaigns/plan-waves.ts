@@ -7,7 +7,7 @@ export interface PlanTarget {
   repo: string;
   /** Named in the spec's `targets.canary`. */
   canary?: boolean;
-  /** Share of recent default-branch CI runs that passed, in [0, 1]; unknown when absent. */
+  /** Share of the checks on the default branch's head that passed, in [0, 1] (`scoreCiHealth`); unknown when absent. */
   ciHealth?: number | null;
   /** 0 (harmless) to 5 (business critical); from the spec's `targets.criticality`. */
   criticality?: number | null;

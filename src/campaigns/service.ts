@@ -14,6 +14,7 @@ import type { Gateway, RepoInfo } from '../github/gateway.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { authorize, type CampaignAction } from './authorize.js';
 import type { Catalog } from './catalog.js';
+import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
 import { planWaves } from './plan-waves.js';
 import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, PlannedWave, SpecRef } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
@@ -75,6 +76,16 @@ function findCriticality(spec: CampaignSpec, repo: string): number | undefined {
   if (table[repo] !== undefined) return table[repo];
   const glob = Object.keys(table).find((g) => matchesAny([g], repo));
   return glob === undefined ? undefined : table[glob];
+}
+
+/** What the start event records of the CI health it planned with: how many were known, which could not be read. */
+function summarizeCiHealth(ci: CiHealthReport): Record<string, unknown> {
+  return {
+    known: ci.known,
+    unreadable: ci.unreadable.length,
+    ...(ci.unreadable.length > 0 ? { unreadableRepos: ci.unreadable.slice(0, 20) } : {}),
+    ...(ci.stoppedBy ? { stoppedBy: ci.stoppedBy } : {}),
+  };
 }
 
 /**
@@ -150,12 +161,14 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     return `plan:${spec.name}`;
   }
 
-  function planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): PlannedWave[] {
+  /** The waves, with each repository's CI health read from its default branch (see ci-health.ts). */
+  async function planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): Promise<{ waves: PlannedWave[]; ci: CiHealthReport }> {
     if (repos.length === 0) {
       throw new FleetError('bad_input', `No repositories match the targets of ${spec.name}. Widen targets (org, topics, include) or list repos explicitly.`);
     }
-    const inputs = repos.map((r) => ({ repo: r.fullName, canary: spec.targets.canary.includes(r.fullName), criticality: findCriticality(spec, r.fullName) }));
-    return (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0);
+    const ci = await readCiHealth(deps.gateway, repos);
+    const inputs = repos.map((r) => ({ repo: r.fullName, canary: spec.targets.canary.includes(r.fullName), ciHealth: ci.health.get(r.fullName) ?? null, criticality: findCriticality(spec, r.fullName) }));
+    return { waves: (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0), ci };
   }
 
   /** The state machine's verdict on a person's action: the next state and its effects, or its reason why not. */
@@ -255,7 +268,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async preview(ref) {
       const { spec } = await resolveRef(ref);
       const repos = await discoverTargets(spec);
-      const waves = planFor(spec, repos, planSeed(spec));
+      const { waves } = await planFor(spec, repos, planSeed(spec));
       const sampleRepo = waves[0]?.repos[0] ?? null;
       let sampleDiff = '';
       const noChange: string[] = [];
@@ -273,7 +286,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       }
       const steps = resolveSteps(spec);
       const perTarget = steps.reduce((acc, s) => ({ requests: acc.requests + (REQUESTS_PER_STEP[s.kind]?.requests ?? 2), content: acc.content + (REQUESTS_PER_STEP[s.kind]?.content ?? 0) }), { requests: 0, content: 0 });
-      const requests = repos.length * perTarget.requests + repos.length + 1;
+      // The start reads each repository's CI health again for its plan: conditional, so mostly free 304s.
+      const requests = repos.length * (perTarget.requests + CI_HEALTH_REQUESTS) + repos.length + 1;
       const contentRequests = repos.length * perTarget.content;
       const remaining = store.github.rate('core')?.remaining ?? null;
       const perHour = deps.contentPerHour ?? CONTENT_PER_HOUR;
@@ -305,16 +319,16 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const { spec, source } = await resolveRef(ref);
       const repos = await discoverTargets(spec);
       const id = newId();
-      const waves = planFor(spec, repos, planSeed(spec));
+      const { waves, ci } = await planFor(spec, repos, planSeed(spec));
       const at = now();
       const created = store.transaction(() => {
         const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });
         store.targets.insertMany(
           id,
-          waves.flatMap((w) => w.repos.map((repo) => ({ repo, wave: w.index, risk: { canary: spec.targets.canary.includes(repo), criticality: findCriticality(spec, repo) ?? null } }))),
+          waves.flatMap((w) => w.repos.map((repo) => ({ repo, wave: w.index, risk: { canary: spec.targets.canary.includes(repo), ciHealth: ci.health.get(repo) ?? null, criticality: findCriticality(spec, repo) ?? null } }))),
           at,
         );
-        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, targets: repos.length, waves: waves.map((w) => w.repos.length) } });
+        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci) } });
         store.outbox.enqueue(buildRootPost(campaign, at));
         return campaign;
       });

@@ -50,8 +50,9 @@ export type ComplianceSignal = z.infer<typeof ComplianceSignal>;
 
 /**
  * `value`: see `scoreDiffSize`; `evidence.changedLines` (or `evidence.lines`) the lines added plus
- * removed. When the evidence has a line count, the score applies `scoreDiffSize` to it, so every
- * target is measured on the same documented curve whatever the step computed.
+ * removed. Steps build it with `buildDiffSizeSignal`. When the evidence has a line count, the score
+ * applies `scoreDiffSize` to it, so a row written before that (open-pr once stored
+ * `1 / (1 + lines / 100)` under `lines`) is measured on the same documented curve.
  */
 export const DiffSizeSignal = z.object({
   value: Unit,

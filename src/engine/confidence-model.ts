@@ -35,6 +35,11 @@ export interface WaveVerdict {
 export interface ConfidenceModel {
   /** A target's score (0–100) from its collected signals; null when there is nothing to score. */
   scoreTarget(signals: Record<string, unknown>): number | null;
+  /**
+   * The repository's own record in past campaigns of this change kind, as its `history` signal
+   * (null: none recorded yet). The tick adds it to a target's signals once, on its first step.
+   */
+  repoHistory(repo: string, changeKind: string): Record<string, unknown> | null;
   decideWave(evidence: WaveEvidence): WaveVerdict;
   /** Called once when a campaign completes (or halts) so later campaigns learn from it. */
   recordOutcome(campaign: { id: string; changeKind: string }, targets: readonly TargetRecord[], now: number): void;

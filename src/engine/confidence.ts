@@ -1,5 +1,5 @@
 import { decideWave } from '../confidence/decide-wave.js';
-import { learnPrior, recordCampaignEnd, recordOutcome } from '../confidence/history.js';
+import { learnPrior, readRepoHistory, recordCampaignEnd, recordOutcome } from '../confidence/history.js';
 import { parseTargetSignals, scoreTarget } from '../confidence/score-target.js';
 import { SIGNAL_NAMES } from '../confidence/signals.js';
 import type { Store } from '../store/store.js';
@@ -7,7 +7,7 @@ import type { ConfidenceModel } from './confidence-model.js';
 
 /**
  * The engine's confidence model over src/confidence/: target scores from the collected signals,
- * wave decisions with the prior learned from past campaigns of the same change kind, and the
+ * each repository's history signal from its past campaigns of the change kind, wave decisions with the prior learned from past campaigns of the same change kind, and the
  * history written when a campaign completes.
  *
  * @example const confidence = createConfidenceModel(store); confidence.scoreTarget(target.signals)
@@ -18,6 +18,13 @@ export function createConfidenceModel(store: Store): ConfidenceModel {
       const { signals: parsed } = parseTargetSignals(signals);
       if (!SIGNAL_NAMES.some((name) => parsed[name] !== undefined)) return null;
       return Math.round(scoreTarget(parsed).score * 10) / 10;
+    },
+    repoHistory(repo, changeKind) {
+      const history = readRepoHistory(store, repo, changeKind);
+      // No recorded outcome yet: not known, so its weight is shared out as any absent signal's is,
+      // rather than every repository of a first campaign scoring a coin toss (0.5) on it.
+      const outcomes = (history.evidence.successes ?? 0) + (history.evidence.failures ?? 0);
+      return outcomes > 0 ? history : null;
     },
     decideWave(evidence) {
       const decision = decideWave({

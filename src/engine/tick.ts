@@ -257,7 +257,8 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
       ? { kind: 'failed', retryable: true, reason: `the ${job.step.kind} step took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` }
       : ran.result;
   const plan = planOutcome(job, result, previous?.status, now, { ...input.limits, attempts: job.target.attempts });
-  const signals = result.patch?.signals ? { ...job.target.signals, ...result.patch.signals } : job.target.signals;
+  const gathered = result.patch?.signals ? { ...job.target.signals, ...result.patch.signals } : job.target.signals;
+  const signals = withHistory(input.confidence, job, gathered);
   const score = input.confidence.scoreTarget(signals);
 
   const written = store.transaction(() => {
@@ -350,6 +351,17 @@ async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): P
   });
   if (!written) return { outcome: 'lost-race' };
   return { outcome: result.kind === 'done' ? 'closed' : retry ? 'retry' : 'failed' };
+}
+
+/**
+ * Adds the repository's history of past campaigns of this change kind to a target's signals, the
+ * first time they are gathered: it is the record as the campaign found it, and this campaign's own
+ * outcomes (recorded when it ends) do not feed back into its scores.
+ */
+function withHistory(confidence: ConfidenceModel, job: Claimed, signals: Record<string, unknown>): Record<string, unknown> {
+  if (signals.history !== undefined) return signals;
+  const history = confidence.repoHistory(job.target.repo, job.campaign.changeKind);
+  return history ? { ...signals, history } : signals;
 }
 
 /** A failure after merge: pause the campaign and offer to revert the wave (once per wave). */

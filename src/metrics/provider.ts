@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CanaryMetric } from '../domain/spec.js';
+import type { Canary, CanaryMetric } from '../domain/spec.js';
 
 export type CanaryMetricConfig = z.infer<typeof CanaryMetric>;
 export type Track = 'canary' | 'baseline';
@@ -22,6 +22,15 @@ export interface MetricsProvider {
   /** The metric's values from `start` to `end`, one per step; NaN where a point is missing. */
   fetchSeries(query: SeriesQuery): Promise<number[]>;
 }
+
+/** The provider a campaign's `canary.provider` names. */
+export type MetricsProviderName = Canary['provider'];
+
+/**
+ * The providers the composition root configured, by name: Prometheus when PROMETHEUS_URL is set,
+ * the simulated one in the sandbox and the benchmarks. A campaign reads only the one it names.
+ */
+export type MetricsProviders = Partial<Record<MetricsProviderName, MetricsProvider>>;
 
 /** The query used when a metric names none: the metric name filtered by repo and track. */
 export const DEFAULT_QUERY = '{{name}}{repo="{{repo}}",track="{{track}}"}';

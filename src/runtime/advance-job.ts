@@ -1,7 +1,7 @@
 import { createGateway } from '../github/gateway.js';
 import { createOctokit, type GitHubAuth } from '../github/create-octokit.js';
 import { FleetError } from '../errors.js';
-import type { MetricsProvider } from '../metrics/provider.js';
+import type { MetricsProviders } from '../metrics/provider.js';
 import { createPrometheusProvider } from '../metrics/prometheus.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
 import { createDefaultRegistry, type StepDeps } from '../steps/registry.js';
@@ -20,18 +20,16 @@ function readAuth(config: JobConfig): GitHubAuth {
   throw new FleetError('config_invalid', 'The jobs have no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID.');
 }
 
-function createMetrics(config: JobConfig): MetricsProvider {
+/** Every configured provider; a campaign's canary step asks for the one its spec names. */
+export function createMetrics(config: JobConfig): MetricsProviders {
   const m = config.metrics;
-  if (m.prometheusUrl) return createPrometheusProvider({ baseUrl: m.prometheusUrl });
+  const providers: MetricsProviders = {};
+  if (m.prometheusUrl) providers.prometheus = createPrometheusProvider({ baseUrl: m.prometheusUrl });
   if (m.simulated) {
     const { seed, regressing, kind } = m.simulated;
-    return createSimulatedProvider({ seed, truth: (repo) => ({ regresses: regressing.includes(repo), kind }) });
+    providers.simulated = createSimulatedProvider({ seed, truth: (repo) => ({ regresses: regressing.includes(repo), kind }) });
   }
-  return {
-    async fetchSeries() {
-      throw new FleetError('metrics_error', 'No canary metrics are configured: set PROMETHEUS_URL, or remove the canary step from the campaign.');
-    },
-  };
+  return providers;
 }
 
 /** The clients a step needs, built inside the worker from its configuration. */

@@ -25,7 +25,7 @@ const HELP: Record<string, string> = {
   FLEET_DB: 'the path of the SQLite file Fleet keeps its state in, e.g. /var/lib/fleet/fleet.db',
   FLEET_CAMPAIGNS: 'where campaign specs live: a directory such as ./campaigns, or github:owner/repo/path',
   FLEET_ADMINS: 'a comma-separated list of Slack user ids who may run any campaign action, e.g. U024BE7LH,U0G9QF9C6',
-  PROMETHEUS_URL: 'the Prometheus base URL for canary metrics, e.g. http://prometheus:9090 (leave unset to use the simulated provider)',
+  PROMETHEUS_URL: 'the Prometheus base URL for canary metrics, e.g. http://prometheus:9090 (needed by campaigns whose canary.provider is prometheus, the default)',
   PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
   GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
   GITHUB_CONTENT_PER_HOUR: 'the most content-creating GitHub requests per hour, a whole number (default 500)',

@@ -22,7 +22,7 @@ export interface StartOptions {
   now?: () => number;
   /** The interface the HTTP server binds to (default all interfaces; tests and the sandbox use 127.0.0.1). */
   host?: string;
-  /** Canary metrics for the sandbox (a simulated provider) instead of PROMETHEUS_URL. */
+  /** Canary metrics for the sandbox (a simulated provider), beside Prometheus when PROMETHEUS_URL is set. */
   metrics?: JobConfig['metrics'];
   /** Job intervals and limits (the sandbox runs faster). */
   intervals?: { advance?: number; notify?: number; digest?: number };
@@ -118,7 +118,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
       retryBaseMs: options.githubRetryBaseMs,
     },
     slack: { apiUrl: config.slack.apiUrl ?? undefined, token: config.slack.botToken },
-    metrics: options.metrics ?? (config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+    metrics: { ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}), ...options.metrics },
     catalogDir: catalog.catalogDir ?? undefined,
     limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000, maxRounds: 20, ...options.limits },
   };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { buildWindow, failFromMetricsError, judgeWindow, type CanaryDeps } from './canary.js';
+import { buildWindow, failFromMetricsError, judgeWindow, pickProvider, type CanaryDeps } from './canary.js';
 import type { BakeOptions } from '../domain/step-options.js';
 import type { Step } from './types.js';
 
@@ -13,18 +13,21 @@ import type { Step } from './types.js';
  * bake is only a wait.
  *
  * @example
- * const registry = createStepRegistry([bakeStep, ...]); // deps: { metrics }
+ * const registry = createStepRegistry([bakeStep, ...]); // deps: { metrics: { prometheus } }
  */
 export const bakeStep: Step<z.infer<typeof BakeOptions>, CanaryDeps> = {
   kind: 'bake',
   async run(ctx) {
+    const canary = ctx.spec.canary;
+    // Before the bake runs: its wait must not end in "no provider".
+    const picked = canary ? pickProvider(ctx.deps.metrics, canary) : undefined;
+    if (picked && !('provider' in picked)) return picked;
     const startedAt = typeof ctx.state.startedAt === 'number' ? ctx.state.startedAt : ctx.now;
     const until = startedAt + ctx.options.duration;
     if (ctx.now < until) {
       return { kind: 'wait', until, reason: `baking the merged change until ${new Date(until).toISOString()}`, data: { startedAt } };
     }
-    const canary = ctx.spec.canary;
-    if (!canary) {
+    if (!canary || !picked) {
       return { kind: 'done', data: { startedAt, judged: false }, events: [{ kind: 'bake.finished', data: { repo: ctx.target.repo, judged: false } }] };
     }
     const first = readFirstFailure(ctx.state);
@@ -36,7 +39,7 @@ export const bakeStep: Step<z.infer<typeof BakeOptions>, CanaryDeps> = {
     const subject = ctx.target.mergedSha ?? ctx.target.headSha ?? ctx.target.repo;
     let judged: Awaited<ReturnType<typeof judgeWindow>>;
     try {
-      judged = await judgeWindow(ctx.deps.metrics, canary, ctx.target.repo, subject, buildWindow(canary, windowStart, windowEnd));
+      judged = await judgeWindow(picked.provider, canary, ctx.target.repo, subject, buildWindow(canary, windowStart, windowEnd));
     } catch (error) {
       return failFromMetricsError(error, 'Could not read the metrics of the merged change', { ...ctx.state, startedAt });
     }

@@ -2,12 +2,13 @@ import type { z } from 'zod';
 import type { CampaignSpec } from '../domain/spec.js';
 import { judgeCanary, type JudgeResult } from '../confidence/judge.js';
 import { describeError, isFleetError } from '../errors.js';
-import type { MetricsProvider, Track } from '../metrics/provider.js';
+import type { MetricsProvider, MetricsProviders, Track } from '../metrics/provider.js';
 import type { CanaryStepOptions } from '../domain/step-options.js';
 import type { Step, StepContext, StepResult } from './types.js';
 
 export interface CanaryDeps {
-  metrics: MetricsProvider;
+  /** The configured providers by name; a campaign's `canary.provider` picks one. */
+  metrics: MetricsProviders;
 }
 
 type CanarySection = NonNullable<CampaignSpec['canary']>;
@@ -114,6 +115,28 @@ export async function judgeWindow(
   return { result, evidence };
 }
 
+const MISSING_PROVIDER_HINT: Record<CanarySection['provider'], string> = {
+  prometheus: 'set PROMETHEUS_URL and restart Fleet, or change canary.provider in the campaign spec',
+  simulated: 'the simulated provider runs only in the sandbox; change canary.provider to prometheus in the campaign spec',
+};
+
+/**
+ * The provider the campaign's `canary.provider` names. A provider that is not configured is a
+ * person's decision (never silently another provider's numbers): the step needs a human, with the
+ * sentence that says what to set.
+ *
+ * @example
+ * const picked = pickProvider(ctx.deps.metrics, spec.canary); // { provider } or { kind: 'needs-human', reason }
+ */
+export function pickProvider(providers: MetricsProviders, canary: CanarySection): { provider: MetricsProvider } | Extract<StepResult, { kind: 'needs-human' }> {
+  const provider = providers[canary.provider];
+  if (provider) return { provider };
+  return {
+    kind: 'needs-human',
+    reason: `The campaign's canary.provider is "${canary.provider}", which this Fleet has not configured: ${MISSING_PROVIDER_HINT[canary.provider]}, then retry.`,
+  };
+}
+
 /**
  * A provider failure is retried (Prometheus down, a timeout) unless the provider says retrying
  * cannot help (`details.retryable === false`: a wrong query); anything else is a bug.
@@ -139,7 +162,7 @@ function subjectOf(ctx: StepContext<unknown, CanaryDeps>): string {
  * the target; 'marginal' and 'pass' are done (the confidence metric gates a marginal canary).
  *
  * @example
- * const registry = createStepRegistry([canaryStep, ...]); // deps: { metrics: createPrometheusProvider(...) }
+ * const registry = createStepRegistry([canaryStep, ...]); // deps: { metrics: { prometheus: createPrometheusProvider(...) } }
  */
 export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
   kind: 'canary',
@@ -148,6 +171,9 @@ export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
     if (!canary) {
       return { kind: 'failed', retryable: false, reason: 'The canary step needs a "canary" section with metrics in the campaign spec; add one or remove the step.' };
     }
+    // Before the canary runs: an hour's wait must not end in "no provider".
+    const picked = pickProvider(ctx.deps.metrics, canary);
+    if (!('provider' in picked)) return picked;
     const startedAt = readStartedAt(ctx.state, ctx.now);
     const judgeAt = startedAt + ctx.options.duration;
     if (ctx.now < judgeAt) {
@@ -156,7 +182,7 @@ export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
     const window = buildWindow(canary, startedAt, judgeAt);
     let judged: Awaited<ReturnType<typeof judgeWindow>>;
     try {
-      judged = await judgeWindow(ctx.deps.metrics, canary, ctx.target.repo, subjectOf(ctx), window);
+      judged = await judgeWindow(picked.provider, canary, ctx.target.repo, subjectOf(ctx), window);
     } catch (error) {
       return failFromMetricsError(error, 'Could not read the canary metrics', { startedAt });
     }

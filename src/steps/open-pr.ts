@@ -2,10 +2,8 @@ import type { Step } from './types.js';
 import type { OpenPrOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps, PullRequest } from '../github/gateway.js';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
-import { branchFor, markerFor, renderTemplate, signal } from '../github/step-support.js';
-
-/** Lines changed at which the diff-size signal reaches one half: small diffs earn more confidence. */
-const HALF_CONFIDENCE_LINES = 100;
+import { buildDiffSizeSignal } from '../confidence/signals.js';
+import { branchFor, markerFor, renderTemplate } from '../github/step-support.js';
 
 /**
  * open-pr: computes the campaign's change on the default branch, commits it to the campaign's
@@ -60,7 +58,8 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
         ? await github.requestReviewers({ repo, pr, paths: facts.paths, ref: base })
         : { users: [], teams: [], requested: false, note: 'turned off in the spec' };
       const stats = facts.stats;
-      const lines = stats.additions + stats.deletions;
+      // The confidence model's one diff-size curve, with the PR's own counts beside it.
+      const diffSize = buildDiffSizeSignal(stats.additions + stats.deletions);
       return {
         kind: 'done' as const,
         data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, stats, reviewers, labels: spec.pr.labels },
@@ -69,7 +68,7 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
           prUrl: pr.url,
           branch: pr.headRef,
           headSha: pr.headSha,
-          signals: { diffSize: signal(1 / (1 + lines / HALF_CONFIDENCE_LINES), { ...stats, lines }) },
+          signals: { diffSize: { value: diffSize.value, evidence: { ...stats, ...diffSize.evidence } } },
         },
         events: [
           {

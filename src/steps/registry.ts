@@ -1,5 +1,5 @@
 import type { Gateway } from '../github/gateway.js';
-import type { MetricsProvider } from '../metrics/provider.js';
+import type { MetricsProviders } from '../metrics/provider.js';
 import type { Store } from '../store/store.js';
 import { FleetError } from '../errors.js';
 import { awaitChecksStep } from './await-checks.js';
@@ -15,10 +15,11 @@ import { revertStep } from './revert.js';
 import type { Step } from './types.js';
 
 /**
- * What the tick hands every step: the shared clients. The GitHub gateway and the metrics provider
- * are typed by their own modules; the registry only passes them through.
+ * What the tick hands every step: the shared clients. The GitHub gateway and the metrics providers
+ * (by name; each campaign's `canary.provider` picks one) are typed by their own modules; the
+ * registry only passes them through.
  */
-export interface StepDeps<Github = Gateway, Metrics = MetricsProvider> {
+export interface StepDeps<Github = Gateway, Metrics = MetricsProviders> {
   github: Github;
   metrics: Metrics;
   store: Store;

@@ -14,6 +14,8 @@ function repoInfo(fullName: string): RepoInfo {
 const gateway = new Proxy({} as Gateway, {
   get(_, name) {
     if (name === 'getRepos') return async (repos: readonly string[]) => ({ found: repos.filter((r) => r !== 'acme/gone').map(repoInfo), missing: repos.filter((r) => r === 'acme/gone') });
+    // Planning reads each repository's CI health from its default branch; these have none.
+    if (name === 'getBranchSha') return async () => undefined;
     if (name === 'then') return undefined;
     return () => {
       throw new Error(`unexpected gateway call ${String(name)}`);

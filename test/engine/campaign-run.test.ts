@@ -57,7 +57,7 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
   async function drive(regressing: string[], until: (state: string) => boolean, maxTicks = 200) {
     const now = () => fake.state.now();
     const octokit = createOctokit({ auth: { token: 'test-token' }, baseUrl: fake.url, store: t.store, now, throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0 }, retry: { retries: 0 } });
-    const deps = { github: createGateway({ octokit, now }), metrics: createSimulatedProvider({ seed: 3, truth: (repo) => ({ regresses: regressing.includes(repo), kind: 'errors' }) }), store: t.store };
+    const deps = { github: createGateway({ octokit, now }), metrics: { simulated: createSimulatedProvider({ seed: 3, truth: (repo) => ({ regresses: regressing.includes(repo), kind: 'errors' }) }) }, store: t.store };
     const registry = createDefaultRegistry();
     for (let i = 0; i < maxTicks; i++) {
       await runTick({ store: t.store, registry, deps, now, limits: { maxTargets: 50, concurrency: 4, stepTimeoutMs: 20_000 } });

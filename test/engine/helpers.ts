@@ -56,6 +56,7 @@ export function createFixedConfidence(decision: WaveVerdict['decision'] | ((e: W
   const recorded: string[] = [];
   const model: ConfidenceModel = {
     scoreTarget: (signals) => (typeof signals.score === 'number' ? signals.score : null),
+    repoHistory: () => null,
     decideWave(evidence) {
       asked.push(evidence);
       const d = typeof decision === 'function' ? decision(evidence) : decision;

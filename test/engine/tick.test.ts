@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { recordOutcome } from '../../src/confidence/history.js';
+import { createConfidenceModel } from '../../src/engine/confidence.js';
 import { runTick, planOutcome, type TickLimits } from '../../src/engine/tick.js';
 import { FleetError } from '../../src/errors.js';
 import { gateStep } from '../../src/steps/gate.js';
@@ -261,6 +263,37 @@ describe('runTick', () => {
     expect(t.store.gates.find(id, 0, 'rollback')?.state).toBe('open');
     const offers = t.store.outbox.list({ campaignId: id }).filter((m) => JSON.stringify(renderRow(t.store, m).args).includes('fleet.wave.revert'));
     expect(offers).toHaveLength(1);
+  });
+
+  test('a repository with a bad record in past campaigns of the change kind scores lower than a clean one', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/clean', 'acme/shaky', 'acme/new']] });
+    const kind = t.store.campaigns.get(id)!.changeKind;
+    for (let i = 0; i < 4; i++) {
+      recordOutcome(t.store, { changeKind: kind, repo: 'acme/clean', succeeded: true, now: i });
+      recordOutcome(t.store, { changeKind: kind, repo: 'acme/shaky', succeeded: i === 0, now: i });
+    }
+    // Another change kind's record is not this one's.
+    recordOutcome(t.store, { changeKind: 'json-set', repo: 'acme/clean', succeeded: false, now: 9 });
+    const { registry } = createScriptedSteps({ 'open-pr': () => ({ kind: 'done', patch: { prNumber: 1, signals: { checks: { value: 1, evidence: {} } } } }) });
+    const confidence = createConfidenceModel(t.store);
+    await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence });
+    const clean = t.store.targets.findByRepo(id, 'acme/clean')!;
+    const shaky = t.store.targets.findByRepo(id, 'acme/shaky')!;
+    expect(clean.signals.history).toEqual({ value: 5 / 6, evidence: { successes: 4, failures: 0 } });
+    expect(shaky.signals.history).toEqual({ value: 2 / 6, evidence: { successes: 1, failures: 3 } });
+    // Checks 1 (weight 0.3) and history (0.15), shared out over 0.45: 94.4 against 77.8.
+    expect(clean.score).toBe(94.4);
+    expect(shaky.score).toBe(77.8);
+    // No record yet: no history signal, so the checks alone decide, as for any signal not yet known.
+    const fresh = t.store.targets.findByRepo(id, 'acme/new')!;
+    expect(fresh.signals.history).toBeUndefined();
+    expect(fresh.score).toBe(100);
+
+    // The record as the campaign found it: a later outcome does not rewrite the signal of a target under way.
+    recordOutcome(t.store, { changeKind: kind, repo: 'acme/clean', succeeded: false, now: 10 });
+    clock += 1_000;
+    await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence });
+    expect(t.store.targets.findByRepo(id, 'acme/clean')!.signals.history).toEqual(clean.signals.history);
   });
 });
 

@@ -64,6 +64,7 @@ const steps: RegisteredStep<Deps>[] = [
 /** Wave 1 asks for a review (an approval round trip in Slack); later waves proceed on their own. */
 const confidence: ConfidenceModel = {
   scoreTarget: (signals) => (typeof signals.score === 'number' ? signals.score : null),
+  repoHistory: () => null,
   decideWave: (e) => ({ decision: e.wave === 0 ? 'review' : 'auto', confidence: e.wave === 0 ? 80 : 95, reason: 'scripted', explanation: { successes: e.successes, failures: e.failures } }),
   recordOutcome: () => undefined,
 };

@@ -39,7 +39,7 @@ function buildContext(
     stepIndex: 6,
     options: { duration: 60 * MINUTE, confirm: options.confirm ?? true },
     state,
-    deps: { metrics },
+    deps: { metrics: { prometheus: metrics } },
     now,
   };
 }
@@ -93,5 +93,16 @@ describe('bakeStep', () => {
   it('only waits when the campaign has no canary metrics', async () => {
     const result = await bakeStep.run(buildContext('acme/bad', T0 + 60 * MINUTE, { startedAt: T0 }, false));
     expect(result).toMatchObject({ kind: 'done', data: { judged: false } });
+  });
+
+  it('asks a person before baking when the provider the spec names is not configured', async () => {
+    const context = buildContext('acme/api', T0, {});
+    const result = await bakeStep.run({ ...context, deps: { metrics: { simulated: context.deps.metrics.prometheus! } } });
+    expect(result).toMatchObject({ kind: 'needs-human', reason: expect.stringMatching(/canary\.provider is "prometheus".*set PROMETHEUS_URL/) as unknown });
+  });
+
+  it('needs no provider when the campaign has no canary metrics', async () => {
+    const context = buildContext('acme/api', T0 + 60 * MINUTE, { startedAt: T0 }, false);
+    expect(await bakeStep.run({ ...context, deps: { metrics: {} } })).toMatchObject({ kind: 'done', data: { judged: false } });
   });
 });

@@ -46,14 +46,19 @@ function buildContext(repo: string, deps: CanaryDeps, now: number, state: Record
   };
 }
 
+/** Deps with one provider, under the name the test spec asks for (the default, prometheus). */
+function only(provider: MetricsProvider): CanaryDeps {
+  return { metrics: { prometheus: provider } };
+}
+
 const simulated = createSimulatedProvider({ seed: 5, truth: (repo) => ({ regresses: repo === 'acme/bad', kind: 'errors' }) });
 
 describe('canaryStep', () => {
   it('waits for the canary duration from its first run, and keeps that start across runs', async () => {
-    const first = await canaryStep.run(buildContext('acme/api', { metrics: simulated }, T0));
+    const first = await canaryStep.run(buildContext('acme/api', only(simulated), T0));
     expect(first).toMatchObject({ kind: 'wait', until: T0 + 60 * MINUTE, data: { startedAt: T0 } });
     // A later run (after a restart) waits for the same moment rather than starting over.
-    const again = await canaryStep.run(buildContext('acme/api', { metrics: simulated }, T0 + 10 * MINUTE, { startedAt: T0 }));
+    const again = await canaryStep.run(buildContext('acme/api', only(simulated), T0 + 10 * MINUTE, { startedAt: T0 }));
     expect(again).toMatchObject({ kind: 'wait', until: T0 + 60 * MINUTE });
   });
 
@@ -65,7 +70,7 @@ describe('canaryStep', () => {
         return simulated.fetchSeries(q);
       },
     };
-    const result = await canaryStep.run(buildContext('acme/api', { metrics: recording }, T0 + 61 * MINUTE, { startedAt: T0 }));
+    const result = await canaryStep.run(buildContext('acme/api', only(recording), T0 + 61 * MINUTE, { startedAt: T0 }));
     expect(result.kind).toBe('done');
     // 2 metrics × 2 tracks, over the hour the canary ran, with {{target}} = the head commit.
     expect(seen).toHaveLength(4);
@@ -79,7 +84,7 @@ describe('canaryStep', () => {
   });
 
   it('fails a regressing canary without retry and says why', async () => {
-    const result = await canaryStep.run(buildContext('acme/bad', { metrics: simulated }, T0 + 61 * MINUTE, { startedAt: T0 }));
+    const result = await canaryStep.run(buildContext('acme/bad', only(simulated), T0 + 61 * MINUTE, { startedAt: T0 }));
     expect(result).toMatchObject({ kind: 'failed', retryable: false });
     expect(result.kind === 'failed' && result.reason).toMatch(/^Canary failed with score \d+: 1 of 2 metrics moved: http_errors High\./);
     const signal = result.patch!.signals!.canary as { value: number; evidence: CanaryEvidence };
@@ -89,18 +94,45 @@ describe('canaryStep', () => {
 
   it('retries when the metrics provider fails', async () => {
     const down: MetricsProvider = { fetchSeries: () => Promise.reject(new FleetError('metrics_error', 'Prometheus is down.')) };
-    const result = await canaryStep.run(buildContext('acme/api', { metrics: down }, T0 + 61 * MINUTE, { startedAt: T0 }));
+    const result = await canaryStep.run(buildContext('acme/api', only(down), T0 + 61 * MINUTE, { startedAt: T0 }));
     expect(result).toMatchObject({ kind: 'failed', retryable: true, reason: 'Could not read the canary metrics: Prometheus is down.', data: { startedAt: T0 } });
   });
 
   it('does not retry a query Prometheus rejects', async () => {
     const wrong: MetricsProvider = { fetchSeries: () => Promise.reject(new FleetError('metrics_error', 'Prometheus rejected the query.', { retryable: false })) };
-    const result = await canaryStep.run(buildContext('acme/api', { metrics: wrong }, T0 + 61 * MINUTE, { startedAt: T0 }));
+    const result = await canaryStep.run(buildContext('acme/api', only(wrong), T0 + 61 * MINUTE, { startedAt: T0 }));
     expect(result).toMatchObject({ kind: 'failed', retryable: false });
   });
 
   it('refuses to run without a canary section', async () => {
-    const result = await canaryStep.run(buildContext('acme/api', { metrics: simulated }, T0, {}, buildSpec(null)));
+    const result = await canaryStep.run(buildContext('acme/api', only(simulated), T0, {}, buildSpec(null)));
     expect(result).toMatchObject({ kind: 'failed', retryable: false });
+  });
+
+  it('reads the provider the spec names, even when Prometheus is configured too', async () => {
+    const asked: string[] = [];
+    const named = (name: string): MetricsProvider => ({
+      fetchSeries(q) {
+        asked.push(name);
+        return simulated.fetchSeries(q);
+      },
+    });
+    const spec = buildSpec({ provider: 'simulated', lookback: '1h', step: '1m', metrics: [{ name: 'http_errors', direction: 'increase' }] });
+    const deps: CanaryDeps = { metrics: { prometheus: named('prometheus'), simulated: named('simulated') } };
+    const result = await canaryStep.run(buildContext('acme/api', deps, T0 + 61 * MINUTE, { startedAt: T0 }, spec));
+    expect(result.kind).toBe('done');
+    expect(asked).toEqual(['simulated', 'simulated']);
+  });
+
+  it('asks a person at once when the provider the spec names is not configured', async () => {
+    // A sandbox-style Fleet (simulated only) and a spec that asks for Prometheus: never the simulated numbers.
+    const result = await canaryStep.run(buildContext('acme/api', { metrics: { simulated } }, T0));
+    expect(result).toEqual({
+      kind: 'needs-human',
+      reason: 'The campaign\'s canary.provider is "prometheus", which this Fleet has not configured: set PROMETHEUS_URL and restart Fleet, or change canary.provider in the campaign spec, then retry.',
+    });
+    const spec = buildSpec({ provider: 'simulated', metrics: [{ name: 'http_errors', direction: 'increase' }] });
+    const other = await canaryStep.run(buildContext('acme/api', only(simulated), T0 + 61 * MINUTE, { startedAt: T0 }, spec));
+    expect(other).toMatchObject({ kind: 'needs-human', reason: expect.stringContaining('change canary.provider to prometheus') as unknown });
   });
 });

@@ -10,6 +10,8 @@ import type { TargetRecord } from '../../src/store/store.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
 import { startHarness, writesIn, type Harness } from '../github/harness.js';
 import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
+import { scoreDiffSize, type DiffSizeSignal } from '../../src/confidence/signals.js';
+import { scoreTarget } from '../../src/confidence/score-target.js';
 
 const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
 
@@ -52,6 +54,9 @@ describe('the default path over real HTTP', () => {
     expect(target.prNumber).toBe(1);
     expect(target.branch).toBe('fleet/bump-lodash');
     expect(target.signals.diffSize).toMatchObject({ evidence: { filesChanged: 1, additions: 1, deletions: 1 } });
+    // One diff-size curve: what the step records is what the score reads.
+    expect(target.signals.diffSize).toMatchObject({ value: scoreDiffSize(2), evidence: { changedLines: 2 } });
+    expect(scoreTarget({ diffSize: target.signals.diffSize as DiffSizeSignal }).factors.find((f) => f.signal === 'diffSize')?.value).toBe(scoreDiffSize(2));
     const [pull] = h.fake.state.listPulls();
     expect(pull).toMatchObject({ title: 'Bump lodash in acme/api', labels: ['fleet', 'dependencies'], state: 'open' });
     expect(h.fake.state.readFiles('acme', 'api', 'fleet/bump-lodash')['package.json']).toContain('"lodash": "^4.17.21"');
