@@ -141,33 +141,26 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
     }
   }
 
-  await runPool(claimed, limits.concurrency, async (job) => {
-    if (budgetRetryAt !== undefined) {
-      store.targets.update(job.target.id, job.target.version, waitPatch(budgetRetryAt, 'waiting for the GitHub budget', job.target), input.now());
-      report.deferred.budget += 1;
-      bump(report, 'budget');
-      return;
-    }
-    const outcome = await runClaimed(input, job);
-    report.ran += 1;
-    if (outcome.kind === 'budget') budgetRetryAt = outcome.retryAt;
-    bump(report, outcome.outcome);
-    // Root updates only when counts move; a repeated wait changes nothing a person sees.
-    if (outcome.changed) touched.add(job.campaign.id);
-  });
+  /** Runs leased jobs; once one finds the GitHub budget spent, the rest wait for it instead of running. */
+  const runLeased = (jobs: Claimed[], deferred: (job: Claimed, retryAt: number) => TargetPatch, run: (job: Claimed) => Promise<LeasedOutcome>) =>
+    runPool(jobs, limits.concurrency, async (job) => {
+      if (budgetRetryAt !== undefined) {
+        store.targets.update(job.target.id, job.target.version, deferred(job, budgetRetryAt), input.now());
+        report.deferred.budget += 1;
+        bump(report, 'budget');
+        return;
+      }
+      const outcome = await run(job);
+      report.ran += 1;
+      if (outcome.kind === 'budget') budgetRetryAt = outcome.retryAt;
+      bump(report, outcome.outcome);
+      // Root updates only when counts move; a repeated wait changes nothing a person sees.
+      if (outcome.changed) touched.add(job.campaign.id);
+    });
 
-  const closes = claimCloses(input, start, budgetRetryAt, report);
-  await runPool(closes, limits.concurrency, async (job) => {
-    if (budgetRetryAt !== undefined) {
-      store.targets.update(job.target.id, job.target.version, { dueAt: budgetRetryAt }, input.now());
-      bump(report, 'budget');
-      return;
-    }
-    const outcome = await runClose(input, job);
-    report.ran += 1;
-    if (outcome.kind === 'budget') budgetRetryAt = outcome.retryAt;
-    bump(report, outcome.outcome);
-  });
+  await runLeased(claimed, (job, retryAt) => waitPatch(retryAt, 'waiting for the GitHub budget', job.target), (job) => runClaimed(input, job));
+  // A close keeps its target skipped: only its due time moves.
+  await runLeased(claimCloses(input, start, budgetRetryAt, report), (_job, retryAt) => ({ dueAt: retryAt }), (job) => runClose(input, job));
 
   const end = input.now();
   for (const id of touched) {
@@ -176,6 +169,14 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
   }
   report.waves = advanceWaves({ store, now: end, confidence: input.confidence });
   return report;
+}
+
+interface LeasedOutcome {
+  outcome: TargetOutcome;
+  /** The target's counts changed: the campaign's root message should show it. */
+  changed?: boolean;
+  kind?: 'budget';
+  retryAt?: number;
 }
 
 function bump(report: TickReport, outcome: TargetOutcome): void {
@@ -241,7 +242,7 @@ async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, job: Cla
   }
 }
 
-async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ outcome: TargetOutcome; changed: boolean; kind?: 'budget'; retryAt?: number }> {
+async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
   const { store } = input;
   const previous = store.steps.get(job.target.id, job.stepIndex);
   const state = previous?.data ?? {};
@@ -315,7 +316,7 @@ function claimCloses<Deps>(input: Required<TickInput<Deps>>, start: number, budg
  * closed PR is left alone, a merged one is never closed, its comment is posted once), so a crash
  * before this write only makes it run again.
  */
-async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ outcome: TargetOutcome; kind?: 'budget'; retryAt?: number }> {
+async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
   const { store } = input;
   const previous = store.steps.get(job.target.id, job.stepIndex);
   const state = previous?.data ?? {};

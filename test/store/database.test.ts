@@ -1,17 +1,10 @@
 import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempStore } from './helpers.js';
 import { openDatabase, readMigrations } from '../../src/store/database.js';
-import { openTempStore, type TempStore } from '../../src/store/temp-store.js';
 
 const require = createRequire(import.meta.url);
-let temp: TempStore;
-
-beforeEach(() => {
-  temp = openTempStore('store-database');
-});
-afterEach(() => {
-  temp.close();
-});
+const temp = useTempStore('store-database');
 
 describe('database', () => {
   it('applies every migration once and records the version', () => {
