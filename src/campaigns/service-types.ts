@@ -5,7 +5,7 @@ import type { CampaignState, TargetState } from '../domain/states.js';
 /**
  * What the Slack surface (commands, buttons, modals) and the CLI ask of campaigns. Implemented by
  * `createCampaignService` in `service.ts`. Every method checks authorization itself, records an
- * event for what it did (or for a refused attempt), queues the Slack messages that follow in the
+ * event for what it did (or for a refused attempt), queues the notifications that follow in the
  * same transaction, and throws a FleetError with a sentence for a person when it refuses.
  */
 export interface CampaignService {

@@ -90,7 +90,7 @@ function summarizeCiHealth(ci: CiHealthReport): Record<string, unknown> {
 
 /**
  * The campaign service the Slack surface and the CLI call. Every method checks authorization,
- * records an event (a refused attempt too) and queues the Slack messages that follow, in one
+ * records an event (a refused attempt too) and queues the notifications that follow, in one
  * transaction with the change itself.
  *
  * @example
@@ -178,16 +178,17 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     return result;
   }
 
-  /**
-   * Moves one target through the target machine in the caller's transaction and carries out the
-   * effects that belong there; a close is recorded for the tick's close pass (GitHub is not called
-   * inside a transaction). Undefined when another writer changed the target first.
-   */
+  /** The target machine's verdict on a person's action on one target; its reason says why not. */
   function requireTargetMove(target: TargetRecord, event: TargetEvent): void {
     const moved = transitionTarget(target.state, event);
     if (!moved.ok) throw new FleetError('transition_refused', `${target.repo}: ${moved.reason}`, { state: target.state, event: event.type });
   }
 
+  /**
+   * Moves one target through the target machine in the caller's transaction and carries out the
+   * effects that belong there; a close is recorded for the tick's close pass (GitHub is not called
+   * inside a transaction). Undefined when another writer changed the target first.
+   */
   function moveTarget(campaign: CampaignRecord, target: TargetRecord, event: TargetEvent, stateReason: string, close: CloseRequest, at: number): TargetRecord | undefined {
     const moved = transitionTarget(target.state, event);
     if (!moved.ok) throw new FleetError('transition_refused', `${target.repo}: ${moved.reason}`, { state: target.state, event: event.type });
