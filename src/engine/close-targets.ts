@@ -1,5 +1,10 @@
+import type { StepDefinition } from '../domain/spec.js';
+import { CloseOptions } from '../domain/step-options.js';
+import type { StepResult } from '../steps/types.js';
 import type { Store, TargetRecord } from '../store/store.js';
-import { closeSlotOf } from './campaign-spec.js';
+import { closeSlotOf, readSteps } from './campaign-spec.js';
+import { LEASE_GRACE_MS, runStepWithLimit, type Claimed, type LeasedOutcome } from './run-step.js';
+import { bump, type TickInput, type TickReport } from './tick-types.js';
 
 /** Why a target's PR is closed, for the comment the close brick leaves on it. */
 export interface CloseRequest {
@@ -33,4 +38,79 @@ export function recordCloseNeed(store: Store, target: TargetRecord, pathLength: 
 export function mayHavePr(target: Pick<TargetRecord, 'prNumber' | 'branch' | 'state' | 'stepIndex' | 'attempts'>): boolean {
   if (target.prNumber !== null || target.branch !== null) return true;
   return !(target.state === 'pending' && target.stepIndex === 0 && target.attempts === 0);
+}
+
+/**
+ * The tick's close pass, first half: leases the skipped targets whose PR is to be closed and that
+ * are due (only when the registry has the close brick).
+ *
+ * @example
+ * const jobs = claimCloses(input, start, budgetRetryAt, report);
+ */
+export function claimCloses<Deps>(input: Required<TickInput<Deps>>, start: number, budgetRetryAt: number | undefined, report: TickReport): Claimed[] {
+  const { store, limits } = input;
+  if (!input.registry.has('close') || budgetRetryAt !== undefined) return [];
+  const jobs: Claimed[] = [];
+  for (const target of store.targets.closesDue(start, limits.maxTargets)) {
+    const campaign = store.campaigns.get(target.campaignId);
+    if (!campaign) continue;
+    const steps = readSteps(campaign);
+    report.picked += 1;
+    // The lease keeps the target skipped: closing is an effect of the skip, not a state of its own.
+    const lease = store.targets.update(target.id, target.version, { dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
+    if (!lease) {
+      bump(report, 'lost-race');
+      continue;
+    }
+    const defined = steps.find((s) => s.kind === 'close');
+    const step: StepDefinition = { kind: 'close', options: defined?.options ?? CloseOptions.parse({}) };
+    jobs.push({ target: lease, before: target.state, campaign, step, stepIndex: closeSlotOf(steps.length), pathLength: steps.length });
+  }
+  return jobs;
+}
+
+/**
+ * Runs the close brick for a skipped target and writes what it did. The brick is idempotent (a
+ * closed PR is left alone, a merged one is never closed, its comment is posted once), so a crash
+ * before this write only makes it run again.
+ *
+ * @example
+ * const outcome = await runClose(input, job); // { outcome: 'closed' }
+ */
+export async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
+  const { store } = input;
+  const previous = store.steps.get(job.target.id, job.stepIndex);
+  const state = previous?.data ?? {};
+  const ran = await runStepWithLimit(input, job, state);
+  const now = input.now();
+  if (ran.kind === 'budget') {
+    const updated = store.targets.update(job.target.id, job.target.version, { dueAt: ran.retryAt }, now);
+    return { outcome: updated ? 'budget' : 'lost-race', kind: 'budget', retryAt: ran.retryAt };
+  }
+  const result: StepResult = ran.kind === 'timeout' ? { kind: 'failed', retryable: true, reason: `closing the PR took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` } : ran.result;
+  const attempts = job.target.attempts + 1;
+  const retry = result.kind === 'wait' || (result.kind === 'failed' && result.retryable && attempts < (input.limits.maxAttempts ?? 5));
+  const written = store.transaction(() => {
+    const base = { campaignId: job.campaign.id, targetId: job.target.id, at: now, actor: 'engine' };
+    if (result.kind === 'done') {
+      if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
+      store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'done', data: { ...state, ...result.data }, now, finished: true });
+      for (const e of result.events ?? []) store.events.append({ ...base, ...e });
+      return true;
+    }
+    if (retry) {
+      const delay = Math.min((input.limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), input.limits.backoffCapMs ?? 30 * 60_000);
+      const dueAt = result.kind === 'wait' ? result.until : now + delay;
+      if (!store.targets.update(job.target.id, job.target.version, { dueAt, attempts: result.kind === 'wait' ? 0 : attempts }, now)) return false;
+      store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'waiting', data: { ...state, ...result.data }, reason: result.reason, now });
+      return true;
+    }
+    // Given up: the target stays skipped and the event says the PR is still open.
+    if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
+    store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'failed', data: { ...state, ...result.data }, reason: result.reason, now, finished: true });
+    store.events.append({ ...base, kind: 'pr.close-failed', data: { prNumber: job.target.prNumber, reason: result.reason, attempts } });
+    return true;
+  });
+  if (!written) return { outcome: 'lost-race' };
+  return { outcome: result.kind === 'done' ? 'closed' : retry ? 'retry' : 'failed' };
 }

@@ -1,11 +1,8 @@
-import type { StepDefinition } from '../domain/spec.js';
-import { describeError, FleetError, isFleetError } from '../errors.js';
-import type { StepRegistry } from '../steps/registry.js';
+import { FleetError } from '../errors.js';
 import type { StepResult } from '../steps/types.js';
 import type { CampaignRecord, NewEvent, NewOutboxMessage, StepStatus, Store, TargetPatch, TargetRecord } from '../store/store.js';
-import { CloseOptions } from '../domain/step-options.js';
-import { closeSlotOf, readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
-import { recordCloseNeed } from './close-targets.js';
+import { readSpec, readSteps, resolveStepAt } from './campaign-spec.js';
+import { claimCloses, recordCloseNeed, runClose } from './close-targets.js';
 import type { ConfidenceModel } from './confidence-model.js';
 import { createConfidenceModel } from './confidence.js';
 import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './notifications.js';
@@ -13,60 +10,13 @@ import { transitionTarget, type TargetEvent } from './machines.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { applyTargetEffects, type AppliedTargetEffects } from './target-effects.js';
 import { hasEffect, moveCampaign } from './move-campaign.js';
-import { advanceWaves, type WavesReport } from './waves.js';
+import { LEASE_GRACE_MS, runStepWithLimit, type Claimed, type LeasedOutcome } from './run-step.js';
+import { bump, type TargetOutcome, type TickInput, type TickLimits, type TickReport } from './tick-types.js';
+import { advanceWaves } from './waves.js';
 
-export interface TickLimits {
-  /** Targets picked per tick. */
-  maxTargets: number;
-  /** Steps running at once. */
-  concurrency: number;
-  /** A step that takes longer is abandoned for this tick and counts as a retryable failure. */
-  stepTimeoutMs: number;
-  /** Failed attempts of one step before the target needs a person (default 5). */
-  maxAttempts?: number;
-  /** First retry delay, doubled per attempt up to `backoffCapMs` (defaults 30 s and 30 min). */
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-}
+export type { TargetOutcome, TickInput, TickLimits, TickReport } from './tick-types.js';
 
-export interface TickInput<Deps> {
-  store: Store;
-  registry: StepRegistry<Deps>;
-  deps: Deps;
-  now: () => number;
-  limits: TickLimits;
-  /** Default: the model over src/confidence/ with history from the store. */
-  confidence?: ConfidenceModel;
-}
-
-export type TargetOutcome = 'done' | 'wait' | 'retry' | 'failed' | 'needs-human' | 'skipped' | 'succeeded' | 'lost-race' | 'timeout' | 'budget' | 'deferred' | 'closed';
-
-export interface TickReport {
-  frozen: boolean;
-  picked: number;
-  /** Steps actually run. */
-  ran: number;
-  outcomes: Partial<Record<TargetOutcome, number>>;
-  /** Targets not started because of a schedule window, the open-PR cap or the GitHub budget. */
-  deferred: { window: number; openPrs: number; budget: number };
-  waves: WavesReport;
-}
-
-/** How long the lease taken on a target outlives the step's own time limit before another worker may take over. */
-const LEASE_GRACE_MS = 60_000;
 const OPEN_PR_RECHECK_MS = 60_000;
-
-interface Claimed {
-  target: TargetRecord;
-  /** The target's state before the lease, to tell whether the campaign's counts moved. */
-  before: TargetRecord['state'];
-  campaign: CampaignRecord;
-  step: StepDefinition;
-  stepIndex: number;
-  pathLength: number;
-}
-
-type RunResult = { kind: 'result'; result: StepResult } | { kind: 'budget'; retryAt: number; reason: string } | { kind: 'timeout' };
 
 /**
  * One pass of the engine: runs the current step of every due target (bounded concurrency, a time
@@ -171,18 +121,6 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
   return report;
 }
 
-interface LeasedOutcome {
-  outcome: TargetOutcome;
-  /** The target's counts changed: the campaign's root message should show it. */
-  changed?: boolean;
-  kind?: 'budget';
-  retryAt?: number;
-}
-
-function bump(report: TickReport, outcome: TargetOutcome): void {
-  report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
-}
-
 /** Targets of campaigns rolling back that are reverting (past the end of the path) and due. */
 function findRevertsDue(store: Store, now: number, limit: number): TargetRecord[] {
   const found: TargetRecord[] = [];
@@ -205,41 +143,6 @@ async function runPool<T>(items: readonly T[], concurrency: number, worker: (ite
     }
   });
   await Promise.all(lanes);
-}
-
-async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, job: Claimed, state: Record<string, unknown>): Promise<RunResult> {
-  const step = input.registry.get(job.step.kind);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<RunResult>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), input.limits.stepTimeoutMs);
-  });
-  const run = (async (): Promise<RunResult> => {
-    try {
-      const result = await step.run({
-        campaign: job.campaign,
-        spec: readSpec(job.campaign),
-        target: job.target,
-        step: job.step,
-        stepIndex: job.stepIndex,
-        options: job.step.options,
-        state,
-        deps: input.deps,
-        now: input.now(),
-      });
-      return { kind: 'result', result };
-    } catch (error) {
-      if (isFleetError(error, 'budget_exhausted')) {
-        const retryAt = typeof error.details.retryAt === 'number' ? error.details.retryAt : input.now() + 60_000;
-        return { kind: 'budget', retryAt, reason: error.message };
-      }
-      return { kind: 'result', result: { kind: 'failed', retryable: true, reason: describeError(error) } };
-    }
-  })();
-  try {
-    return await Promise.race([run, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
@@ -286,72 +189,6 @@ function waitPatch(until: number, reason: string, target: TargetRecord): TargetP
   const waited = transitionTarget('running', { type: 'wait', until, reason });
   if (!waited.ok) return { dueAt: until, stateReason: reason };
   return { ...applyTargetEffects(waited.state, waited.effects, target, until).patch, stateReason: reason };
-}
-
-/** Leases the skipped targets whose PR is to be closed and that are due (only when the registry has the close brick). */
-function claimCloses<Deps>(input: Required<TickInput<Deps>>, start: number, budgetRetryAt: number | undefined, report: TickReport): Claimed[] {
-  const { store, limits } = input;
-  if (!input.registry.has('close') || budgetRetryAt !== undefined) return [];
-  const jobs: Claimed[] = [];
-  for (const target of store.targets.closesDue(start, limits.maxTargets)) {
-    const campaign = store.campaigns.get(target.campaignId);
-    if (!campaign) continue;
-    const steps = readSteps(campaign);
-    report.picked += 1;
-    // The lease keeps the target skipped: closing is an effect of the skip, not a state of its own.
-    const lease = store.targets.update(target.id, target.version, { dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
-    if (!lease) {
-      bump(report, 'lost-race');
-      continue;
-    }
-    const defined = steps.find((s) => s.kind === 'close');
-    const step: StepDefinition = { kind: 'close', options: defined?.options ?? CloseOptions.parse({}) };
-    jobs.push({ target: lease, before: target.state, campaign, step, stepIndex: closeSlotOf(steps.length), pathLength: steps.length });
-  }
-  return jobs;
-}
-
-/**
- * Runs the close brick for a skipped target and writes what it did. The brick is idempotent (a
- * closed PR is left alone, a merged one is never closed, its comment is posted once), so a crash
- * before this write only makes it run again.
- */
-async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
-  const { store } = input;
-  const previous = store.steps.get(job.target.id, job.stepIndex);
-  const state = previous?.data ?? {};
-  const ran = await runStepWithLimit(input, job, state);
-  const now = input.now();
-  if (ran.kind === 'budget') {
-    const updated = store.targets.update(job.target.id, job.target.version, { dueAt: ran.retryAt }, now);
-    return { outcome: updated ? 'budget' : 'lost-race', kind: 'budget', retryAt: ran.retryAt };
-  }
-  const result: StepResult = ran.kind === 'timeout' ? { kind: 'failed', retryable: true, reason: `closing the PR took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` } : ran.result;
-  const attempts = job.target.attempts + 1;
-  const retry = result.kind === 'wait' || (result.kind === 'failed' && result.retryable && attempts < (input.limits.maxAttempts ?? 5));
-  const written = store.transaction(() => {
-    const base = { campaignId: job.campaign.id, targetId: job.target.id, at: now, actor: 'engine' };
-    if (result.kind === 'done') {
-      if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
-      store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'done', data: { ...state, ...result.data }, now, finished: true });
-      for (const e of result.events ?? []) store.events.append({ ...base, ...e });
-      return true;
-    }
-    if (retry) {
-      const delay = Math.min((input.limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), input.limits.backoffCapMs ?? 30 * 60_000);
-      const dueAt = result.kind === 'wait' ? result.until : now + delay;
-      if (!store.targets.update(job.target.id, job.target.version, { dueAt, attempts: result.kind === 'wait' ? 0 : attempts }, now)) return false;
-      store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'waiting', data: { ...state, ...result.data }, reason: result.reason, now });
-      return true;
-    }
-    // Given up: the target stays skipped and the event says the PR is still open.
-    if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
-    store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'failed', data: { ...state, ...result.data }, reason: result.reason, now, finished: true });
-    store.events.append({ ...base, kind: 'pr.close-failed', data: { prNumber: job.target.prNumber, reason: result.reason, attempts } });
-    return true;
-  });
-  if (!written) return { outcome: 'lost-race' };
-  return { outcome: result.kind === 'done' ? 'closed' : retry ? 'retry' : 'failed' };
 }
 
 /**

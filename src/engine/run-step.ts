@@ -1,0 +1,74 @@
+import type { StepDefinition } from '../domain/spec.js';
+import { describeError, isFleetError } from '../errors.js';
+import type { StepResult } from '../steps/types.js';
+import type { CampaignRecord, TargetRecord } from '../store/store.js';
+import { readSpec } from './campaign-spec.js';
+import type { TargetOutcome, TickInput } from './tick-types.js';
+
+/** How long the lease taken on a target outlives the step's own time limit before another worker may take over. */
+export const LEASE_GRACE_MS = 60_000;
+
+/** A target leased for one step, by the step pass or the close pass. */
+export interface Claimed {
+  target: TargetRecord;
+  /** The target's state before the lease, to tell whether the campaign's counts moved. */
+  before: TargetRecord['state'];
+  campaign: CampaignRecord;
+  step: StepDefinition;
+  stepIndex: number;
+  pathLength: number;
+}
+
+export type RunResult = { kind: 'result'; result: StepResult } | { kind: 'budget'; retryAt: number; reason: string } | { kind: 'timeout' };
+
+/** What running one leased job came to, for the tick's report. */
+export interface LeasedOutcome {
+  outcome: TargetOutcome;
+  /** The target's counts changed: the campaign's root message should show it. */
+  changed?: boolean;
+  kind?: 'budget';
+  retryAt?: number;
+}
+
+/**
+ * Runs the leased job's step from the registry within the tick's step time limit. A step that throws
+ * is a retryable failure; one that finds the GitHub budget spent says when to try again.
+ *
+ * @example
+ * const ran = await runStepWithLimit(input, job, previous?.data ?? {});
+ * if (ran.kind === 'timeout') ...
+ */
+export async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, job: Claimed, state: Record<string, unknown>): Promise<RunResult> {
+  const step = input.registry.get(job.step.kind);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<RunResult>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), input.limits.stepTimeoutMs);
+  });
+  const run = (async (): Promise<RunResult> => {
+    try {
+      const result = await step.run({
+        campaign: job.campaign,
+        spec: readSpec(job.campaign),
+        target: job.target,
+        step: job.step,
+        stepIndex: job.stepIndex,
+        options: job.step.options,
+        state,
+        deps: input.deps,
+        now: input.now(),
+      });
+      return { kind: 'result', result };
+    } catch (error) {
+      if (isFleetError(error, 'budget_exhausted')) {
+        const retryAt = typeof error.details.retryAt === 'number' ? error.details.retryAt : input.now() + 60_000;
+        return { kind: 'budget', retryAt, reason: error.message };
+      }
+      return { kind: 'result', result: { kind: 'failed', retryable: true, reason: describeError(error) } };
+    }
+  })();
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
