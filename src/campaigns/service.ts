@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import picomatch from 'picomatch';
-import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
 import { mayHavePr, recordCloseNeed, type CloseRequest } from '../engine/close-targets.js';
 import { transitionCampaign, transitionTarget, type CampaignEvent, type Effect, type TargetEvent } from '../engine/machines.js';
@@ -10,16 +8,15 @@ import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, b
 import type { CampaignState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
-import type { Gateway, RepoInfo } from '../github/gateway.js';
+import type { Gateway } from '../github/gateway.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { authorize, type CampaignAction } from './authorize.js';
 import type { Catalog } from './catalog.js';
-import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
-import { planWaves } from './plan-waves.js';
-import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, PlannedWave, SpecRef } from './service-types.js';
+import { createCampaignPlanner, estimatePreview, findCriticality, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
-export type PlanWaves = typeof planWaves;
+export type { PlanWaves } from './plan-campaign.js';
 
 /** The catalog of specs (FLEET_CAMPAIGNS), as the service uses it. */
 export type ServiceCatalog = Pick<Catalog, 'list' | 'load'>;
@@ -41,51 +38,8 @@ export interface CampaignServiceDeps {
   contentPerHour?: number;
 }
 
-/** GitHub requests per target along the default path, measured against the fake GitHub's counters. */
-const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> = {
-  'open-pr': { requests: 12, content: 7 },
-  'await-checks': { requests: 4, content: 0 },
-  compliance: { requests: 4, content: 0 },
-  canary: { requests: 0, content: 0 },
-  gate: { requests: 0, content: 0 },
-  merge: { requests: 3, content: 2 },
-  bake: { requests: 0, content: 0 },
-  close: { requests: 2, content: 2 },
-  revert: { requests: 6, content: 5 },
-};
-/** GitHub's secondary limit on content-creating requests. */
-const CONTENT_PER_HOUR = 500;
-/** How long the preview assumes CI takes, unless the await-checks step gives up sooner. */
-const ASSUMED_CI_MINUTES = 10;
-
-function minutesText(minutes: number): string {
-  if (minutes < 1) return `${Math.max(1, Math.round(minutes * 60))} s`;
-  return `${minutes < 10 ? Number(minutes.toFixed(1)) : Math.round(minutes)} min`;
-}
-
 function createDefaultId(): string {
   return `c-${randomBytes(3).toString('hex')}`;
-}
-
-function matchesAny(globs: readonly string[], repo: string): boolean {
-  return globs.some((g) => picomatch.isMatch(repo, g) || picomatch.isMatch(repo.split('/')[1] ?? repo, g));
-}
-
-function findCriticality(spec: CampaignSpec, repo: string): number | undefined {
-  const table = spec.targets.criticality;
-  if (table[repo] !== undefined) return table[repo];
-  const glob = Object.keys(table).find((g) => matchesAny([g], repo));
-  return glob === undefined ? undefined : table[glob];
-}
-
-/** What the start event records of the CI health it planned with: how many were known, which could not be read. */
-function summarizeCiHealth(ci: CiHealthReport): Record<string, unknown> {
-  return {
-    known: ci.known,
-    unreadable: ci.unreadable.length,
-    ...(ci.unreadable.length > 0 ? { unreadableRepos: ci.unreadable.slice(0, 20) } : {}),
-    ...(ci.stoppedBy ? { stoppedBy: ci.stoppedBy } : {}),
-  };
 }
 
 /**
@@ -101,6 +55,7 @@ function summarizeCiHealth(ci: CiHealthReport): Record<string, unknown> {
 export function createCampaignService(deps: CampaignServiceDeps): CampaignService {
   const { store, now } = deps;
   const newId = deps.newId ?? createDefaultId;
+  const planner = createCampaignPlanner(deps);
 
   function requireCampaign(id: string): CampaignRecord {
     const campaign = store.campaigns.get(id);
@@ -137,38 +92,6 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   async function resolveRef(ref: SpecRef): Promise<{ spec: CampaignSpec; source: string }> {
     if ('catalog' in ref) return deps.catalog.load(ref.catalog);
     return { spec: ref.spec, source: ref.source };
-  }
-
-  async function discoverTargets(spec: CampaignSpec): Promise<RepoInfo[]> {
-    const t = spec.targets;
-    let repos: RepoInfo[];
-    if (t.repos) {
-      const { found, missing } = await deps.gateway.getRepos(t.repos);
-      if (missing.length > 0 && found.length === 0) {
-        throw new FleetError('not_found', `None of the listed repositories were found (${missing.slice(0, 5).join(', ')}). Check the names in the spec's targets.repos.`, { missing });
-      }
-      repos = found;
-    } else {
-      repos = await deps.gateway.listOrgRepos({ org: t.org!, topics: t.topics, language: t.language, includeArchived: t.includeArchived });
-    }
-    return repos.filter(
-      (r) => (t.includeArchived || !r.archived) && (t.include.length === 0 || matchesAny(t.include, r.fullName)) && !matchesAny(t.exclude, r.fullName),
-    );
-  }
-
-  /** The waves of a start are the waves its preview showed: both order the fleet by the spec's name. */
-  function planSeed(spec: CampaignSpec): string {
-    return `plan:${spec.name}`;
-  }
-
-  /** The waves, with each repository's CI health read from its default branch (see ci-health.ts). */
-  async function planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): Promise<{ waves: PlannedWave[]; ci: CiHealthReport }> {
-    if (repos.length === 0) {
-      throw new FleetError('bad_input', `No repositories match the targets of ${spec.name}. Widen targets (org, topics, include) or list repos explicitly.`);
-    }
-    const ci = await readCiHealth(deps.gateway, repos);
-    const inputs = repos.map((r) => ({ repo: r.fullName, canary: spec.targets.canary.includes(r.fullName), ciHealth: ci.health.get(r.fullName) ?? null, criticality: findCriticality(spec, r.fullName) }));
-    return { waves: (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0), ci };
   }
 
   /** The state machine's verdict on a person's action: the next state and its effects, or its reason why not. */
@@ -268,37 +191,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   return {
     async preview(ref) {
       const { spec } = await resolveRef(ref);
-      const repos = await discoverTargets(spec);
-      const { waves } = await planFor(spec, repos, planSeed(spec));
+      const repos = await planner.discoverTargets(spec);
+      const { waves } = await planner.planFor(spec, repos, planSeed(spec));
       const sampleRepo = waves[0]?.repos[0] ?? null;
-      let sampleDiff = '';
-      const noChange: string[] = [];
-      if (sampleRepo) {
-        const info = repos.find((r) => r.fullName === sampleRepo)!;
-        const head = await deps.gateway.getBranchSha(sampleRepo, info.defaultBranch);
-        if (head) {
-          const tree = await deps.gateway.listTree(sampleRepo, head);
-          const wanted = new Set(pathsToRead(spec.change, tree.map((e) => e.path)));
-          const files = await deps.gateway.readFiles(sampleRepo, tree.filter((e) => wanted.has(e.path)));
-          const result = await applyChange(spec.change, files, { repo: sampleRepo, catalogDir: deps.catalogDir });
-          if (result.noop) noChange.push(sampleRepo);
-          sampleDiff = result.noop ? `(no change needed: ${result.reason})` : result.diff;
-        }
-      }
-      const steps = resolveSteps(spec);
-      const perTarget = steps.reduce((acc, s) => ({ requests: acc.requests + (REQUESTS_PER_STEP[s.kind]?.requests ?? 2), content: acc.content + (REQUESTS_PER_STEP[s.kind]?.content ?? 0) }), { requests: 0, content: 0 });
-      // The start reads each repository's CI health again for its plan: conditional, so mostly free 304s.
-      const requests = repos.length * (perTarget.requests + CI_HEALTH_REQUESTS) + repos.length + 1;
-      const contentRequests = repos.length * perTarget.content;
-      const remaining = store.github.rate('core')?.remaining ?? null;
-      const perHour = deps.contentPerHour ?? CONTENT_PER_HOUR;
-      const durations = steps.reduce((sum, s) => sum + (typeof s.options.duration === 'number' ? s.options.duration / 60_000 : 0), 0);
-      const checks = steps.find((s) => s.kind === 'await-checks');
-      const ciMinutes = checks ? Math.min(ASSUMED_CI_MINUTES, typeof checks.options.timeout === 'number' ? checks.options.timeout / 60_000 : ASSUMED_CI_MINUTES) : 0;
-      const waitMinutes = durations + ciMinutes;
-      const ciText = !checks ? '' : ciMinutes < ASSUMED_CI_MINUTES ? `CI up to ${minutesText(ciMinutes)}, the checks step's timeout; ` : `CI assumed ${minutesText(ciMinutes)}; `;
-      const pacingMinutes = (contentRequests / perHour) * 60;
-      const minutes = Math.ceil(waves.length * waitMinutes + pacingMinutes);
+      const { sampleDiff, noChange } = await planner.readSampleDiff(spec, repos, sampleRepo);
+      const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour });
       return {
         spec,
         targets: repos.length,
@@ -306,21 +203,16 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         waves,
         sampleRepo,
         sampleDiff,
-        github: { requests, contentRequests, remaining },
-        estimate: {
-          minutes,
-          explanation:
-            `${waves.length} waves × about ${minutesText(waitMinutes)} each (${ciText}canary and bake ${minutesText(durations)}), ` +
-            `plus ${minutesText(pacingMinutes)} of pacing for ${contentRequests} content-creating requests at ${perHour} an hour; approvals at review gates add to this.`,
-        },
+        github,
+        estimate,
       } satisfies CampaignPreview;
     },
 
     async start(ref, actor) {
       const { spec, source } = await resolveRef(ref);
-      const repos = await discoverTargets(spec);
+      const repos = await planner.discoverTargets(spec);
       const id = newId();
-      const { waves, ci } = await planFor(spec, repos, planSeed(spec));
+      const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
       const at = now();
       const created = store.transaction(() => {
         const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });
