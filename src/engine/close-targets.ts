@@ -3,7 +3,7 @@ import { CloseOptions } from '../domain/step-options.js';
 import type { StepResult } from '../steps/types.js';
 import type { Store, TargetRecord } from '../store/store.js';
 import { closeSlotOf, readSteps } from './campaign-spec.js';
-import { LEASE_GRACE_MS, runStepWithLimit, type Claimed, type LeasedOutcome } from './run-step.js';
+import { backoffDelay, LEASE_GRACE_MS, runLeasedStep, type Claimed, type LeasedOutcome } from './run-step.js';
 import { bump, type TickInput, type TickReport } from './tick-types.js';
 
 /** Why a target's PR is closed, for the comment the close brick leaves on it. */
@@ -79,10 +79,7 @@ export function claimCloses<Deps>(input: Required<TickInput<Deps>>, start: numbe
  */
 export async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
   const { store } = input;
-  const previous = store.steps.get(job.target.id, job.stepIndex);
-  const state = previous?.data ?? {};
-  const ran = await runStepWithLimit(input, job, state);
-  const now = input.now();
+  const { state, ran, now } = await runLeasedStep(input, job);
   if (ran.kind === 'budget') {
     const updated = store.targets.update(job.target.id, job.target.version, { dueAt: ran.retryAt }, now);
     return { outcome: updated ? 'budget' : 'lost-race', kind: 'budget', retryAt: ran.retryAt };
@@ -99,7 +96,7 @@ export async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Clai
       return true;
     }
     if (retry) {
-      const delay = Math.min((input.limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), input.limits.backoffCapMs ?? 30 * 60_000);
+      const delay = backoffDelay(input.limits, attempts);
       const dueAt = result.kind === 'wait' ? result.until : now + delay;
       if (!store.targets.update(job.target.id, job.target.version, { dueAt, attempts: result.kind === 'wait' ? 0 : attempts }, now)) return false;
       store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'waiting', data: { ...state, ...result.data }, reason: result.reason, now });

@@ -1,9 +1,9 @@
 import type { StepDefinition } from '../domain/spec.js';
 import { describeError, isFleetError } from '../errors.js';
 import type { StepResult } from '../steps/types.js';
-import type { CampaignRecord, TargetRecord } from '../store/store.js';
+import type { CampaignRecord, StepStatus, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
-import type { TargetOutcome, TickInput } from './tick-types.js';
+import type { TargetOutcome, TickInput, TickLimits } from './tick-types.js';
 
 /** How long the lease taken on a target outlives the step's own time limit before another worker may take over. */
 export const LEASE_GRACE_MS = 60_000;
@@ -71,4 +71,26 @@ export async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, j
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Runs a leased job's step from the state its last run saved, for the step pass and the close pass.
+ *
+ * @example
+ * const { state, previousStatus, ran, now } = await runLeasedStep(input, job);
+ */
+export async function runLeasedStep<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<{ state: Record<string, unknown>; previousStatus: StepStatus | undefined; ran: RunResult; now: number }> {
+  const previous = input.store.steps.get(job.target.id, job.stepIndex);
+  const state = previous?.data ?? {};
+  const ran = await runStepWithLimit(input, job, state);
+  return { state, previousStatus: previous?.status, ran, now: input.now() };
+}
+
+/**
+ * The wait before a retryable failure's next attempt: doubling from the base, up to the cap.
+ *
+ * @example backoffDelay({ backoffBaseMs: 1_000 }, 3) // 4_000
+ */
+export function backoffDelay(limits: Pick<TickLimits, 'backoffBaseMs' | 'backoffCapMs'>, attempts: number): number {
+  return Math.min((limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), limits.backoffCapMs ?? 30 * 60_000);
 }

@@ -10,7 +10,7 @@ import { transitionTarget, type TargetEvent } from './machines.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { applyTargetEffects, type AppliedTargetEffects } from './target-effects.js';
 import { hasEffect, moveCampaign } from './move-campaign.js';
-import { LEASE_GRACE_MS, runStepWithLimit, type Claimed, type LeasedOutcome } from './run-step.js';
+import { backoffDelay, LEASE_GRACE_MS, runLeasedStep, type Claimed, type LeasedOutcome } from './run-step.js';
 import { bump, type TargetOutcome, type TickInput, type TickLimits, type TickReport } from './tick-types.js';
 import { advanceWaves } from './waves.js';
 
@@ -147,11 +147,7 @@ async function runPool<T>(items: readonly T[], concurrency: number, worker: (ite
 
 async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed): Promise<LeasedOutcome> {
   const { store } = input;
-  const previous = store.steps.get(job.target.id, job.stepIndex);
-  const state = previous?.data ?? {};
-  const ran = await runStepWithLimit(input, job, state);
-  const now = input.now();
-
+  const { state, previousStatus, ran, now } = await runLeasedStep(input, job);
   if (ran.kind === 'budget') {
     const updated = store.targets.update(job.target.id, job.target.version, waitPatch(ran.retryAt, ran.reason, job.target), now);
     return { outcome: updated ? 'budget' : 'lost-race', changed: false, kind: 'budget', retryAt: ran.retryAt };
@@ -160,7 +156,7 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
     ran.kind === 'timeout'
       ? { kind: 'failed', retryable: true, reason: `the ${job.step.kind} step took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` }
       : ran.result;
-  const plan = planOutcome(job, result, previous?.status, now, { ...input.limits, attempts: job.target.attempts });
+  const plan = planOutcome(job, result, previousStatus, now, { ...input.limits, attempts: job.target.attempts });
   const gathered = result.patch?.signals ? { ...job.target.signals, ...result.patch.signals } : job.target.signals;
   const signals = withHistory(input.confidence, job, gathered);
   const score = input.confidence.scoreTarget(signals);
@@ -309,7 +305,7 @@ function mapResult(
         const reason = `${result.reason} (failed ${attempts} times)`;
         return { outcome: 'needs-human', targetEvent: { type: 'needs-human', reason }, bookkeeping: { stateReason: reason, attempts }, stepStatus: 'failed', stepFinished: false, reason, event: 'target.needs-attention' };
       }
-      const delay = Math.min((limits.backoffBaseMs ?? 30_000) * 2 ** (attempts - 1), limits.backoffCapMs ?? 30 * 60_000);
+      const delay = backoffDelay(limits, attempts);
       return { outcome: 'retry', targetEvent: { type: 'fail', reason: result.reason, retryable: true, retryAt: now + delay }, bookkeeping: { stateReason: `retrying: ${result.reason}`, attempts }, stepStatus: 'failed', stepFinished: false, reason: result.reason, event: 'step.retry' };
     }
   }
