@@ -1,5 +1,5 @@
 import type { StepDefinition } from '../domain/spec.js';
-import { describeError, isFleetError } from '../errors.js';
+import { classifyFailure, isFleetError } from '../errors.js';
 import type { StepResult } from '../steps/types.js';
 import type { CampaignRecord, StepStatus, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
@@ -32,7 +32,9 @@ export interface LeasedOutcome {
 
 /**
  * Runs the leased job's step from the registry within the tick's step time limit. A step that throws
- * is a retryable failure; one that finds the GitHub budget spent says when to try again.
+ * is classified (`classifyFailure`): a transient failure (5xx, 429, the network) is retried, a
+ * permanent one (401, 403, 404, 410, 422, a malformed answer, a bad spec or change) needs a person
+ * at once; one that finds the GitHub budget spent says when to try again.
  *
  * @example
  * const ran = await runStepWithLimit(input, job, previous?.data ?? {});
@@ -63,7 +65,9 @@ export async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, j
         const retryAt = typeof error.details.retryAt === 'number' ? error.details.retryAt : input.now() + 60_000;
         return { kind: 'budget', retryAt, reason: error.message };
       }
-      return { kind: 'result', result: { kind: 'failed', retryable: true, reason: describeError(error) } };
+      const failure = classifyFailure(error);
+      // A refusal retrying cannot change (a 422, a bad spec) goes to a person now, not after the retry cap.
+      return { kind: 'result', result: failure.retryable ? { kind: 'failed', retryable: true, reason: failure.reason } : { kind: 'needs-human', reason: failure.reason } };
     }
   })();
   try {

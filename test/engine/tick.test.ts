@@ -3,6 +3,7 @@ import { recordOutcome } from '../../src/confidence/history.js';
 import { createConfidenceModel } from '../../src/engine/confidence.js';
 import { runTick, planOutcome, type TickLimits } from '../../src/engine/tick.js';
 import { FleetError } from '../../src/errors.js';
+import { toFleetError } from '../../src/github/gateway/errors.js';
 import { gateStep } from '../../src/steps/gate.js';
 import { createStepRegistry, type RegisteredStep } from '../../src/steps/registry.js';
 import type { StepResult } from '../../src/steps/types.js';
@@ -135,6 +136,33 @@ describe('runTick', () => {
     const b = t.store.targets.findByRepo(id, 'acme/b')!;
     expect(b.state).toBe('skipped');
     expect(b.stateReason).toBe('lodash is already at 4.17.21');
+  });
+
+  test('a thrown permanent GitHub error (422) needs a person on the first run, with its message; a thrown 502 is retried', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a', 'acme/b']] });
+    const octokitError = (status: number, message: string) => Object.assign(new Error(message), { status, response: { headers: {}, data: { message } } });
+    const { registry, runs } = createScriptedSteps({
+      'open-pr:acme/a': () => {
+        throw toFleetError(octokitError(422, 'Reference already exists'), 'creating the branch', 'acme/a', clock);
+      },
+      'open-pr:acme/b': () => {
+        throw toFleetError(octokitError(502, 'Bad Gateway'), 'creating the branch', 'acme/b', clock);
+      },
+    });
+    const report = await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence: createFixedConfidence().model });
+    expect(report.outcomes).toMatchObject({ 'needs-human': 1, retry: 1 });
+    expect(runs['open-pr:acme/a']).toBe(1);
+    const a = t.store.targets.findByRepo(id, 'acme/a')!;
+    expect(a.state).toBe('needs-attention');
+    expect(a.stateReason).toContain('Reference already exists');
+    expect(a.stateReason).toContain("check the campaign's branch, labels and files");
+    const posts = t.store.outbox.list({ campaignId: id }).map((m) => ({ ...m, ...renderRow(t.store, m) })).filter((m) => m.method === 'chat.postMessage' && m.threadOf === 'root');
+    expect(posts).toHaveLength(1);
+    expect(posts[0].text + JSON.stringify(posts[0].blocks)).toContain('Reference already exists');
+    const b = t.store.targets.findByRepo(id, 'acme/b')!;
+    expect(b.state).toBe('waiting');
+    expect(b.attempts).toBe(1);
+    expect(b.stateReason).toContain('502');
   });
 
   test('an exhausted GitHub budget makes targets wait until retryAt without counting a failure', async () => {

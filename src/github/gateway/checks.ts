@@ -1,3 +1,4 @@
+import { classifyFailure } from '../../errors.js';
 import { githubMessage, statusOf, toFleetError, type HttpError } from './errors.js';
 import { splitRepo, type GatewayContext } from './context.js';
 
@@ -89,7 +90,8 @@ export function createChecks(context: GatewayContext): ChecksGateway {
     } catch (error) {
       const failure = toFleetError(error, 're-running checks', repo, now());
       const status = statusOf(error);
-      if (failure.code !== 'budget_exhausted' && (status === 403 || status === 404 || status === 422)) {
+      // A refusal retrying cannot change is the suite's answer; a 401 is Fleet's credentials, for the step to report.
+      if (status !== undefined && status !== 401 && !classifyFailure(failure).retryable) {
         return { kind: 'refused', status, reason: githubMessage(error as HttpError) };
       }
       throw failure;
