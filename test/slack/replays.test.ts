@@ -44,6 +44,28 @@ describe('replays and retries', () => {
     expect(h.snapshot()).toBe(before);
   });
 
+  test('a chunked body with no Content-Length is cut off at 1 MB with 413', async () => {
+    const chunk = new Uint8Array(256 * 1024).fill(97);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 8) controller.close();
+        else {
+          sent++;
+          controller.enqueue(chunk);
+        }
+      },
+    });
+    const timestamp = nowSeconds();
+    const response = await fetch(appUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': 'v0=00' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
   test('a webhook body over 1 MB gets 413', async () => {
     const response = await fetch(`${h.appUrl}/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"x":"${'a'.repeat(1024 * 1024)}"}` });
     expect(response.status).toBe(413);
