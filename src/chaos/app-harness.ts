@@ -169,6 +169,7 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
     admins: [PEOPLE.admin],
     resolveGroupMembers,
     recordRefusal: (r) => store.events.append({ campaignId: r.campaignId, at: r.at, actor: r.actor, kind: 'auth.refused', data: { action: r.action } }),
+    seenRequests: store.seenRequests,
     logger,
     now,
     host: '127.0.0.1',

@@ -16,9 +16,14 @@ import { CHANNEL, PEOPLE, SEEDED_CAMPAIGN, waitUntil, type AppHarness } from './
 export interface IntruderReport {
   /** Slack requests refused for their signature or timestamp. */
   forgedSlackRefused: number;
-  /** Replays of a signed Approve inside the window, and the decisions they recorded (must be 1). */
+  /** Replays of a signed Approve inside the window, refused with 401, and the decisions recorded (must be 1). */
   replays: number;
+  replaysRefused: number;
   replayDecisions: number;
+  /** Replays of a signed `/fleet start` refused with 401, the store unchanged apart from auth.refused events. */
+  replayedStartsRefused: number;
+  /** Signed bodies of 2 MB refused with 413 before they were read, the store unchanged. */
+  oversizedBodiesRefused: number;
   /** Outsider attempts through commands and buttons, refused, and auth.refused events recorded. */
   outsiderAttempts: number;
   outsiderRefused: number;
@@ -35,7 +40,7 @@ export interface IntruderReport {
 }
 
 /** The state that matters to an intruder: everything except the event log (refusals are recorded there). */
-const STATE_TABLES_IGNORED = ['events', 'outbox'];
+const STATE_TABLES_IGNORED = ['events', 'outbox', 'seen_requests'];
 
 /**
  * Runs every intruder check against a fresh harness (it decides the seeded gate at the end, so a
@@ -47,7 +52,10 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   const report: IntruderReport = {
     forgedSlackRefused: 0,
     replays: 0,
+    replaysRefused: 0,
     replayDecisions: 0,
+    replayedStartsRefused: 0,
+    oversizedBodiesRefused: 0,
     outsiderAttempts: 0,
     outsiderRefused: 0,
     refusalsRecorded: 0,
@@ -123,8 +131,8 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   if (report.refusalsRecorded !== report.outsiderAttempts) fail(`${report.outsiderAttempts} outsider attempts but ${report.refusalsRecorded} auth.refused events`);
   if (h.snapshot(STATE_TABLES_IGNORED) !== stateBefore) fail('an outsider changed a campaign, target or gate');
 
-  // 3. Replay: a signed Approve sent again within the 5-minute window is accepted by Slack's
-  // scheme; the gate's single decision makes it harmless.
+  // 3. Replay: a signed Approve sent again within the 5-minute window is refused (its signature was
+  // seen); the gate's single decision would make it harmless anyway.
   const timestamp = nowSeconds();
   const fixedNow = () => timestamp * 1000;
   const approveClick = () =>
@@ -133,14 +141,34 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   for (let i = 0; i < 3; i++) {
     const again = await approveClick();
     report.replays++;
-    if (again.status !== 200) fail(`a replayed Approve was answered ${again.status}`);
+    if (again.status === 401) report.replaysRefused++;
+    else fail(`a replayed Approve was answered ${again.status}, not 401`);
   }
   if (first.status !== 200) fail(`the first Approve was answered ${first.status}`);
   await waitUntil(() => (h.store.gates.get(h.gateId)?.state === 'approved' ? true : undefined), 10_000, 'the approval');
-  // Let every replay finish its work before counting: each ends in a log line (refused, or failed to reply).
-  await waitUntil(() => (h.logLines.filter((l) => l.includes('already approved')).length >= report.replays ? true : undefined), 10_000, 'the replays to be answered');
   report.replayDecisions = h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['gate.approved'] }).length;
   if (report.replayDecisions !== 1) fail(`a replayed Approve recorded ${report.replayDecisions} decisions`);
+
+  // 3b. A signed /fleet start replayed, and a signed 2 MB body: refused, the store unchanged but
+  // for auth.refused events (the first start is processed and may record what it refuses).
+  const startTimestamp = nowSeconds();
+  const start = () => sendSlashCommand({ appUrl, signingSecret: secret, timestamp: startTimestamp, now: () => startTimestamp * 1000, text: 'start tiny-bump', user: PEOPLE.owner, channel: CHANNEL, triggerId: 'chaos-replayed-start' });
+  const startLogs = h.logLines.length;
+  if ((await start()).status !== 200) fail('the first signed /fleet start was not answered 200');
+  await waitUntil(() => (h.logLines.slice(startLogs).some((l) => l.includes('"what":"/fleet start"')) ? true : undefined), 10_000, 'the first /fleet start to be handled');
+  const withoutRefusals = () => h.snapshot(['events']) + JSON.stringify(h.store.events.list().filter((e) => e.kind !== 'auth.refused'));
+  const startBefore = withoutRefusals();
+  for (let i = 0; i < 2; i++) {
+    const again = await start();
+    if (again.status === 401) report.replayedStartsRefused++;
+    else fail(`a replayed /fleet start was answered ${again.status}, not 401`);
+  }
+  const big = `command=%2Ffleet&text=${'a'.repeat(2 * 1024 * 1024)}`;
+  const bigTimestamp = nowSeconds();
+  const bigResponse = await rawPost(appUrl, big, { 'x-slack-request-timestamp': String(bigTimestamp), 'x-slack-signature': signRequest({ signingSecret: secret, timestamp: bigTimestamp, body: big }) });
+  if (bigResponse.status === 413) report.oversizedBodiesRefused++;
+  else fail(`a signed 2 MB body was answered ${bigResponse.status}, not 413`);
+  if (withoutRefusals() !== startBefore) fail('a replayed /fleet start or a 2 MB body changed the store');
 
   // 4. Forged GitHub webhooks about a real target.
   const payload = JSON.stringify({ action: 'completed', repository: { full_name: 'acme/alpha' }, check_run: { name: 'ci', head_sha: 'abc', status: 'completed', conclusion: 'success', pull_requests: [{ number: 1 }] } });

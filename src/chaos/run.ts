@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     try {
       const r = await runIntruders(h);
       figures.intruders = r;
-      say(`  forged/stale/future Slack requests refused: ${r.forgedSlackRefused}; replays of a signed Approve: ${r.replays}, decisions recorded: ${r.replayDecisions}`);
+      say(`  forged/stale/future Slack requests refused: ${r.forgedSlackRefused}; replays of a signed Approve: ${r.replays} (${r.replaysRefused} refused), decisions recorded: ${r.replayDecisions}; replayed /fleet start refused: ${r.replayedStartsRefused}; 2 MB bodies refused: ${r.oversizedBodiesRefused}`);
       say(`  outsider attempts: ${r.outsiderAttempts}, refused: ${r.outsiderRefused}, recorded: ${r.refusalsRecorded}`);
       say(`  forged webhooks refused: ${r.forgedWebhooksRefused}; catalog escapes refused: ${r.catalogEscapesRefused}; codemod escapes refused: ${r.codemodEscapesRefused}; backtracking expressions stopped: ${r.hostileRegexStopped}`);
       say(`  log lines read: ${r.logLines}, secrets in them: ${r.secretsInLog}`);

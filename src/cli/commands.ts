@@ -1,3 +1,4 @@
+import { auditCommand } from './audit.js';
 import type { CliCommand } from './io.js';
 import { runJudgeCommand } from './judge.js';
 import { migrateCommand } from './migrate.js';
@@ -11,6 +12,7 @@ import { runSandboxGithubCommand } from './sandbox-github.js';
 export const COMMANDS: Record<string, CliCommand> = {
   validate: validateCommand,
   migrate: migrateCommand,
+  audit: auditCommand,
   sandbox: { summary: 'Run the fake GitHub seeded with a generated fleet, until Ctrl-C', usage: 'fleet sandbox github [--port N] [--repos N] [--seed N]', run: (args, io) => runSandboxGithubCommand(args, io) },
   judge: { summary: 'Judge a canary against its baseline from a JSON file', usage: 'fleet judge [--check] <file.json>', run: runJudgeCommand },
 };

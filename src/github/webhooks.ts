@@ -175,7 +175,7 @@ function matchTargets(store: Store, subject: Subject): TargetRecord[] {
  * signature is 401 and changes nothing; then an empty body or malformed JSON is 400; an event
  * Fleet does not use is 202; a delivery id seen before is 200 and changes nothing. The composition
  * root serves it at POST /github/webhooks on the Slack app's HTTP server, which reads the raw body
- * (up to GitHub's 25 MB) before anything parses it.
+ * (up to 1 MB, a body larger is refused with 413: the events Fleet uses are far smaller than GitHub's 25 MB cap) before anything parses it.
  *
  * @example
  * const result = await handleWebhook(deps, { headers: req.headers, rawBody }); // { status: 200, body: { targets: 1 } }

@@ -156,6 +156,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     // `/fleet digest` shows what the daily digest job would post: the store's view, with the day's progress.
     buildDigest: (channel) => buildDigest(store, channel, now()),
     recordRefusal: (r) => store.events.append({ campaignId: r.campaignId, at: r.at, actor: r.actor, kind: 'auth.refused', data: { action: r.action } }),
+    seenRequests: store.seenRequests,
     logger,
     now,
     host: options.host,

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
@@ -42,8 +43,18 @@ export interface SlackAppDeps {
   host?: string;
   /** The channel's digest, as data, for `/fleet digest`, e.g. `(channel) => buildDigest(store, channel, now())`. */
   buildDigest?: (channel: string) => Promise<DigestInput> | DigestInput;
-  /** Largest body accepted on an extra route (GitHub sends up to 25 MB). */
+  /** Largest body accepted on an extra route (default 1 MB, like /slack/events). */
   routeBodyLimit?: number;
+  /**
+   * Where accepted signatures and Events API event ids are remembered, so a replay is refused and
+   * a retry is not processed twice (`store.seenRequests`; an in-memory set when not given).
+   */
+  seenRequests?: SeenRequests;
+}
+
+/** Remembers keys until they expire; `claim` is true only for the first claim of an unexpired key. */
+export interface SeenRequests {
+  claim(key: string, expiresAt: number, now: number): boolean;
 }
 
 export interface SlackApp {
@@ -69,22 +80,76 @@ export function isFreshTimestamp(header: string | string[] | undefined, nowMs: n
   return Math.abs(Number(header) - Math.floor(nowMs / 1000)) <= MAX_SKEW_SECONDS;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Largest request body read on any route: Slack's payloads are far smaller, GitHub's webhooks too. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** How long an Events API event id is remembered: Slack retries a delivery up to 3 times, the last after about 5 minutes. */
+const EVENT_ID_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * Reads the body into memory, or undefined once it would pass `limit` bytes (a declared
+ * Content-Length over the limit is refused before reading anything). Past the limit the rest is
+ * no longer read: the request is paused and the connection closed after the 413.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new Error('body too large'));
-        req.destroy();
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ error: `body larger than ${limit} bytes` }), () => req.destroy());
+}
+
+/** Whether `signature` is Slack's `v0=` HMAC of the body at `timestamp`, compared in constant time. */
+function hasValidSignature(signingSecret: string, timestamp: string, signature: string | string[] | undefined, body: Buffer): boolean {
+  if (typeof signature !== 'string') return false;
+  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The `event_id` of an Events API callback (a JSON body), if the body is one. */
+function eventIdOf(req: IncomingMessage, body: Buffer): string | undefined {
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    if (parsed === null || typeof parsed !== 'object') return undefined;
+    const { type, event_id: eventId } = parsed as { type?: unknown; event_id?: unknown };
+    return type === 'event_callback' && typeof eventId === 'string' && eventId !== '' ? eventId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process-local SeenRequests, for callers without a store (Socket Mode, benchmarks). */
+export function createMemorySeenRequests(): SeenRequests {
+  const seen = new Map<string, number>();
+  return {
+    claim(key, expiresAt, now) {
+      for (const [k, until] of seen) if (until <= now) seen.delete(k);
+      if (seen.has(key)) return false;
+      seen.set(key, expiresAt);
+      return true;
+    },
+  };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -130,7 +195,48 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   });
 
   const routes = deps.routes ?? [];
-  const bodyLimit = deps.routeBodyLimit ?? 25 * 1024 * 1024;
+  const bodyLimit = deps.routeBodyLimit ?? BODY_LIMIT_BYTES;
+  const seenRequests = deps.seenRequests ?? createMemorySeenRequests();
+
+  /**
+   * The checks in front of Bolt, in order: the body's size (413), the timestamp window (401), then,
+   * for a valid signature, a replay of it (401) and a redelivery of an Events API event (200, not
+   * processed). Events are deduplicated by `event_id` whether or not `X-Slack-Retry-Num` is set:
+   * a retry carries a new timestamp and signature but the same event id. An invalid signature is
+   * left to Bolt, which refuses it with 401.
+   */
+  async function handleSlack(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req, BODY_LIMIT_BYTES);
+    if (!body) {
+      deps.logger.warn('refused a Slack request over the body limit', { limit: BODY_LIMIT_BYTES });
+      refuseTooLarge(req, res, BODY_LIMIT_BYTES);
+      return;
+    }
+    const timestamp = req.headers['x-slack-request-timestamp'];
+    const now = deps.now();
+    if (!isFreshTimestamp(timestamp, now) || typeof timestamp !== 'string') {
+      deps.logger.warn('refused a Slack request outside the 5-minute window', { path: '/slack/events' });
+      res.writeHead(401).end();
+      return;
+    }
+    const signature = req.headers['x-slack-signature'];
+    if (typeof signature === 'string' && hasValidSignature(deps.signingSecret, timestamp, signature, body)) {
+      // Once its timestamp leaves the window the signature is refused anyway, so it need not be kept longer.
+      if (!seenRequests.claim(signature, (Number(timestamp) + MAX_SKEW_SECONDS) * 1000 + 1, now)) {
+        deps.logger.warn('refused a replayed Slack request', { path: '/slack/events' });
+        res.writeHead(401).end();
+        return;
+      }
+      const eventId = eventIdOf(req, body);
+      if (eventId !== undefined && !seenRequests.claim(`event:${eventId}`, now + EVENT_ID_TTL_MS, now)) {
+        deps.logger.info('answered a redelivered Slack event without processing it again', { eventId, retryNum: req.headers['x-slack-retry-num'] });
+        res.writeHead(200).end();
+        return;
+      }
+    }
+    // Bolt reads a body already buffered on `rawBody` instead of the (consumed) stream.
+    httpReceiver!.requestListener(Object.assign(req, { rawBody: body }), res);
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -141,23 +247,17 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     }
     const route = routes.find((r) => r.path === path && r.method.toUpperCase() === method);
     if (route) {
-      let rawBody: Buffer;
-      try {
-        rawBody = await readBody(req, bodyLimit);
-      } catch {
-        sendJson(res, 413, { error: 'body too large' });
+      const rawBody = await readBody(req, bodyLimit);
+      if (!rawBody) {
+        deps.logger.warn('refused a request over the body limit', { path, limit: bodyLimit });
+        refuseTooLarge(req, res, bodyLimit);
         return;
       }
       await route.handler(Object.assign(req, { rawBody }), res);
       return;
     }
     if (httpReceiver && path === '/slack/events' && method === 'POST') {
-      if (!isFreshTimestamp(req.headers['x-slack-request-timestamp'], deps.now())) {
-        deps.logger.warn('refused a Slack request outside the 5-minute window', { path });
-        res.writeHead(401).end();
-        return;
-      }
-      httpReceiver.requestListener(req, res);
+      await handleSlack(req, res);
       return;
     }
     sendJson(res, 404, { error: `no route for ${method} ${path}` });

@@ -5,6 +5,7 @@ import { createGateRepository } from './gates.js';
 import { createGitHubBudgetRepository, createHttpCacheRepository } from './github-cache.js';
 import { createHistoryRepository } from './history.js';
 import { createOutboxRepository } from './outbox.js';
+import { createSeenRequestRepository } from './seen-requests.js';
 import { createDigestRepository, createSettingsRepository } from './settings.js';
 import { createStepRepository, createTargetRepository } from './targets.js';
 
@@ -38,6 +39,7 @@ export function createStore(db: Db) {
     history: createHistoryRepository(db),
     settings: createSettingsRepository(db),
     digests: createDigestRepository(db),
+    seenRequests: createSeenRequestRepository(db),
     /** Runs `fn` in one IMMEDIATE transaction: all of it is written, or none. */
     transaction<T>(fn: () => T): T {
       return db.transaction(fn).immediate();

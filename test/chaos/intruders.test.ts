@@ -26,9 +26,15 @@ test('an outsider is refused every action through commands and buttons, and each
   expect(report.refusalsRecorded).toBe(16);
 });
 
-test('a signed Approve replayed within the window records one decision', () => {
+test('a signed Approve replayed within the window is refused and records one decision', () => {
   expect(report.replays).toBe(3);
+  expect(report.replaysRefused).toBe(3);
   expect(report.replayDecisions).toBe(1);
+});
+
+test('a replayed signed /fleet start and a signed 2 MB body are refused', () => {
+  expect(report.replayedStartsRefused).toBe(2);
+  expect(report.oversizedBodiesRefused).toBe(1);
 });
 
 test('forged webhooks, catalog and codemod escapes and a backtracking expression are all stopped', () => {

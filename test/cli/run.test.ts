@@ -76,7 +76,7 @@ describe('fleet validate', () => {
 describe('fleet migrate', () => {
   test('applies the migrations to FLEET_DB, then reports it up to date', async () => {
     const file = join(dir, 'state', 'fleet.db');
-    const latest = readMigrations().length;
+    const latest = readMigrations().at(-1)!.version;
     const first = capture({ FLEET_DB: file });
     expect(await runCli(['migrate'], first)).toBe(0);
     expect(first.out).toContain(`it is at version ${latest}.`);
