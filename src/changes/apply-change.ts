@@ -28,6 +28,8 @@ export interface ChangeResult {
   /** A git-style unified diff of all changed files ('' for a no-op). */
   diff: string;
   stats: { filesChanged: number; additions: number; deletions: number };
+  /** True when a codemod ran without a sandbox (FLEET_UNSANDBOXED=1): the PR should say so. */
+  unsandboxed?: boolean;
 }
 
 type Transform = (options: never, files: FileSet, ctx: ChangeContext) => Promise<TransformOutcome>;
@@ -104,8 +106,9 @@ export async function applyChange(change: Change, files: FileSet, ctx: ChangeCon
   const { kind, options } = parseChange(change);
   const outcome = await TRANSFORMS[kind](options as never, files, ctx);
   const effective = keepEffectiveEdits(outcome.edits, files);
+  const note = outcome.unsandboxed ? { unsandboxed: true } : {};
   if (effective.length === 0) {
-    return { noop: true, reason: outcome.noopReason, files: [], diff: '', stats: { filesChanged: 0, additions: 0, deletions: 0 } };
+    return { noop: true, reason: outcome.noopReason, files: [], diff: '', stats: { filesChanged: 0, additions: 0, deletions: 0 }, ...note };
   }
   let diff = '';
   let additions = 0;
@@ -116,7 +119,7 @@ export async function applyChange(change: Change, files: FileSet, ctx: ChangeCon
     additions += fileDiff.additions;
     deletions += fileDiff.deletions;
   }
-  return { noop: false, reason: outcome.summary, files: effective, diff, stats: { filesChanged: effective.length, additions, deletions } };
+  return { noop: false, reason: outcome.summary, files: effective, diff, stats: { filesChanged: effective.length, additions, deletions }, ...note };
 }
 
 /** Drops edits that leave a file as it is (or delete a file that is not there); last edit of a path wins. */

@@ -1,32 +1,48 @@
-import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { FleetError } from '../errors.js';
+import { createSandbox, SANDBOX_WORKSPACE, type Sandbox, type SandboxDeps } from '../workspace/run-sandboxed.js';
 import { matchPaths } from './match-paths.js';
 import { RepoPath, type CodemodOptions } from './options.js';
 import { readTimeout, type ChangeContext, type FileEdit, type FileSet, type TransformOutcome } from './types.js';
 
 /**
- * The codemod runs in a worker thread: a module that loops forever or allocates without end is
- * stopped by terminating the worker, which a timer on this thread could not do to synchronous
- * code. The worker gets an empty environment so catalog code never sees the app's secrets.
+ * The codemod runs in its own process under the sandbox (src/workspace): a module that loops
+ * forever is stopped by killing its process group, and it sees none of Fleet's environment,
+ * files, processes or network. The catalog's codemods folder is shown read-only at
+ * /catalog/codemods (so a module may import its siblings); the files and options go in through
+ * /workspace/input.json and the result comes back through /workspace/result.json.
  */
-const WORKER_SOURCE = `
-import { parentPort, workerData } from 'node:worker_threads';
-const mod = await import(workerData.url);
+const RUNNER_SOURCE = `
+import { readFileSync, writeFileSync } from 'node:fs';
+const [inputPath, resultPath] = process.argv.slice(1);
+const input = JSON.parse(readFileSync(inputPath, 'utf8'));
+const reply = (value) => writeFileSync(resultPath, JSON.stringify(value));
+// A codemod needs no variable at all: it sees an empty process.env, as it did in a worker.
+for (const name of Object.keys(process.env)) delete process.env[name];
+let mod;
+try {
+  mod = await import(input.url);
+} catch (error) {
+  reply({ kind: 'load-failed', message: error instanceof Error ? error.message : String(error) });
+  process.exit(0);
+}
 const transform = typeof mod.transform === 'function' ? mod.transform : mod.default && mod.default.transform;
 if (typeof transform !== 'function') {
-  parentPort.postMessage({ kind: 'no-transform' });
+  reply({ kind: 'no-transform' });
 } else {
   try {
-    parentPort.postMessage({ kind: 'ok', files: await transform(workerData.files, workerData.options) });
+    reply({ kind: 'ok', files: await transform(input.files, input.options) });
   } catch (error) {
-    parentPort.postMessage({ kind: 'threw', message: error instanceof Error ? error.message : String(error) });
+    reply({ kind: 'threw', message: error instanceof Error ? error.message : String(error) });
   }
 }
+process.exit(0);
 `;
-const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
+
+const CATALOG_INSIDE = '/catalog';
 
 function isInside(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);
@@ -76,34 +92,80 @@ export async function resolveCodemod(catalogDir: string | undefined, name: strin
   throw new FleetError('change_invalid', `No codemod named "${name}" in ${catalogDir}/codemods (looked for ${name}.js and ${name}.mjs). Add it to the catalog or fix the module name in the spec.`, { module: name });
 }
 
-type WorkerReply = { kind: 'ok'; files: unknown } | { kind: 'threw'; message: string } | { kind: 'no-transform' };
+type RunnerReply = { kind: 'ok'; files: unknown } | { kind: 'threw'; message: string } | { kind: 'no-transform' } | { kind: 'load-failed'; message: string };
 
-function runInWorker(modulePath: string, files: Record<string, string>, options: Record<string, unknown>, timeoutMs: number, name: string): Promise<WorkerReply> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(WORKER_URL, {
-      workerData: { url: pathToFileURL(modulePath).href, files, options },
-      env: {},
-      resourceLimits: { maxOldGenerationSizeMb: 512 },
-    });
-    let settled = false;
-    function settle(action: () => void): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      action();
-      void worker.terminate();
+/** One sandbox per settings, so bubblewrap's self-check runs once per process. */
+const sandboxes = new Map<string, Sandbox>();
+
+function sandboxFor(deps: SandboxDeps | undefined): Sandbox {
+  const key = JSON.stringify(deps ?? {});
+  let sandbox = sandboxes.get(key);
+  if (!sandbox) {
+    sandbox = createSandbox(deps);
+    sandboxes.set(key, sandbox);
+  }
+  return sandbox;
+}
+
+/** The module type a `.js` file has where it lives: from the nearest package.json above it. */
+async function moduleTypeOf(modulePath: string): Promise<'module' | 'commonjs'> {
+  for (let dir = dirname(modulePath); ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { type?: unknown };
+      return pkg.type === 'module' ? 'module' : 'commonjs';
+    } catch {
+      // No (readable) package.json here: look further up.
     }
-    const timer = setTimeout(() => {
-      settle(() => reject(new FleetError('change_failed', `The codemod "${name}" ran longer than ${timeoutMs} ms and was stopped. Make it faster or narrow its paths.`, { module: name, timeoutMs })));
-    }, timeoutMs);
-    worker.once('message', (reply: WorkerReply) => settle(() => resolvePromise(reply)));
-    worker.once('error', (error) => {
-      settle(() => reject(new FleetError('change_failed', `The codemod "${name}" could not run: ${error.message}. Fix the module in the catalog.`, { module: name }, { cause: error })));
+    if (dirname(dir) === dir) return 'commonjs';
+  }
+}
+
+function isReply(value: unknown): value is RunnerReply {
+  return typeof value === 'object' && value !== null && ['ok', 'threw', 'no-transform', 'load-failed'].includes(String((value as { kind?: unknown }).kind));
+}
+
+async function runInSandbox(modulePath: string, files: Record<string, string>, options: Record<string, unknown>, timeoutMs: number, name: string, deps: SandboxDeps | undefined): Promise<{ reply: RunnerReply; unsandboxed: boolean }> {
+  const sandbox = sandboxFor(deps);
+  const sandboxed = (await sandbox.check()).kind === 'bwrap';
+  const codemodsDir = dirname(modulePath);
+  const workspace = await mkdtemp(join(tmpdir(), 'fleet-codemod-run-'));
+  try {
+    const inside = sandboxed ? SANDBOX_WORKSPACE : workspace;
+    const url = sandboxed ? pathToFileURL(join(CATALOG_INSIDE, 'codemods', basename(modulePath))).href : pathToFileURL(modulePath).href;
+    await writeFile(join(workspace, 'input.json'), JSON.stringify({ url, files, options }));
+    // The catalog's package.json decides what a .js module is; the sandbox shows only codemods/.
+    await writeFile(join(workspace, 'catalog-package.json'), JSON.stringify({ type: await moduleTypeOf(modulePath) }));
+    const run = await sandbox.run({
+      command: process.execPath,
+      args: ['--max-old-space-size=512', '--input-type=module', '-e', RUNNER_SOURCE, join(inside, 'input.json'), join(inside, 'result.json')],
+      workspace,
+      readOnly: [
+        { host: codemodsDir, inside: `${CATALOG_INSIDE}/codemods` },
+        { host: join(workspace, 'catalog-package.json'), inside: `${CATALOG_INSIDE}/package.json` },
+      ],
+      timeoutMs,
+      label: `The codemod "${name}"`,
+      timeoutHint: 'Make it faster or narrow its paths.',
     });
-    worker.once('exit', (code) => {
-      settle(() => reject(new FleetError('change_failed', `The codemod "${name}" stopped (exit code ${code}) without returning files. Make its transform return an object of path to content.`, { module: name })));
-    });
-  });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(join(workspace, 'result.json'), 'utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (!isReply(parsed)) {
+      const detail = run.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 500);
+      throw new FleetError('change_failed', `The codemod "${name}" stopped (exit code ${run.exitCode ?? run.signal}) without returning files${detail ? ` (${detail})` : ''}. Make its transform return an object of path to content.`, { module: name });
+    }
+    return { reply: parsed, unsandboxed: run.unsandboxed };
+  } catch (error) {
+    if (error instanceof FleetError) {
+      throw new FleetError(error.code, error.message, { ...error.details, module: name }, { cause: error });
+    }
+    throw error;
+  } finally {
+    await rm(workspace, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -120,7 +182,10 @@ export async function runCodemod(options: CodemodOptions, files: FileSet, ctx: C
   const paths = matchPaths(options.paths, files.keys());
   const input: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const path of paths) input[path] = files.get(path)!;
-  const reply = await runInWorker(modulePath, input, { ...options.options, repo: ctx.repo }, readTimeout(ctx), options.module);
+  const { reply, unsandboxed } = await runInSandbox(modulePath, input, { ...options.options, repo: ctx.repo }, readTimeout(ctx), options.module, ctx.sandbox);
+  if (reply.kind === 'load-failed') {
+    throw new FleetError('change_failed', `The codemod "${options.module}" could not run: ${reply.message}. Fix the module in the catalog.`, { module: options.module });
+  }
   if (reply.kind === 'no-transform') {
     throw new FleetError('change_invalid', `The codemod "${options.module}" does not export a transform function. Export \`transform(files, options)\` from the module.`, { module: options.module });
   }
@@ -133,6 +198,7 @@ export async function runCodemod(options: CodemodOptions, files: FileSet, ctx: C
     edits,
     summary: `Codemod ${options.module} changed ${changed} file${changed === 1 ? '' : 's'}`,
     noopReason: `codemod ${options.module} made no change to the ${paths.length} file${paths.length === 1 ? '' : 's'} it read`,
+    ...(unsandboxed ? { unsandboxed: true } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { SandboxDeps } from '../workspace/run-sandboxed.js';
+
 /** A repository's files in memory: path → UTF-8 content. */
 export type FileSet = ReadonlyMap<string, string>;
 
@@ -8,6 +10,8 @@ export interface ChangeContext {
   catalogDir?: string;
   /** How long a user's regular expression or codemod may run (default 5 seconds). */
   timeoutMs?: number;
+  /** How code from the catalog is sandboxed (bubblewrap's path; whether FLEET_UNSANDBOXED=1 allows running without it). */
+  sandbox?: SandboxDeps;
 }
 
 /** One file a transform wants changed: new content, or null to delete it. */
@@ -23,6 +27,8 @@ export interface TransformOutcome {
   summary: string;
   /** Why nothing changes, used when no edit changes a file. */
   noopReason: string;
+  /** Set when catalog code ran without a sandbox (FLEET_UNSANDBOXED=1), so the PR can say so. */
+  unsandboxed?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;

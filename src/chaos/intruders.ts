@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { applyChange } from '../changes/apply-change.js';
 import { resolveCodemod } from '../changes/codemod.js';
 import { replaceText } from '../changes/replace.js';
 import { isFleetError } from '../errors.js';
@@ -31,6 +34,8 @@ export interface IntruderReport {
   forgedWebhooksRefused: number;
   catalogEscapesRefused: number;
   codemodEscapesRefused: number;
+  /** Secrets a hostile codemod found in the environment, /proc, a key file or over the network (must be 0). */
+  codemodSecretsFound: number;
   hostileRegexStopped: number;
   /** Log lines read, and secrets found in them (must be 0). */
   logLines: number;
@@ -62,6 +67,7 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
     forgedWebhooksRefused: 0,
     catalogEscapesRefused: 0,
     codemodEscapesRefused: 0,
+    codemodSecretsFound: 0,
     hostileRegexStopped: 0,
     logLines: 0,
     secretsInLog: 0,
@@ -215,6 +221,10 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
     }
   }
 
+  // 6b. A codemod that hunts for secrets: the environment, Fleet's /proc entries, a key file
+  // beside the catalog, and the fake Slack over loopback. It must find none, sandboxed or refused.
+  await huntSecretsWithCodemod(h, report, fail);
+
   // 7. A regular expression built to backtrack forever is stopped, and the process goes on.
   for (const find of ['(a+)+$', '(a|aa)+$', '(.*a){20}$', '^(([a-z])+.)+[A-Z]([a-z])+$']) {
     const files = new Map([['src/a.txt', `${'a'.repeat(40)}!`], ['src/b.txt', `${'abcdefghij'.repeat(8)}!`]]);
@@ -233,6 +243,33 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   for (const value of Object.values(h.secrets)) if (log.includes(value)) report.secretsInLog++;
   if (report.secretsInLog > 0) fail(`${report.secretsInLog} secrets appeared in the log`);
   return report;
+}
+
+const SECRET_HUNT = `
+import { readFileSync } from 'node:fs';
+const attempt = (fn) => { try { return String(fn()); } catch (error) { return 'refused'; } };
+export async function transform(files, options) {
+  const seen = [JSON.stringify(process.env), attempt(() => readFileSync('/proc/self/environ', 'utf8')), attempt(() => readFileSync('/proc/' + options.fleetPid + '/environ', 'utf8')),
+    attempt(() => readFileSync('/proc/' + options.fleetPid + '/cmdline', 'utf8')), attempt(() => readFileSync(options.keyFile, 'utf8'))];
+  seen.push(await fetch(options.slackUrl + 'auth.test', { method: 'POST' }).then((r) => r.text(), () => 'refused'));
+  return { 'seen.txt': seen.join('\\n') };
+}
+`;
+
+async function huntSecretsWithCodemod(h: AppHarness, report: IntruderReport, fail: (why: string) => void): Promise<void> {
+  const keyFile = join(dirname(h.catalogDir), 'fleet-secrets.pem');
+  writeFileSync(keyFile, Object.values(h.secrets).join('\n'));
+  writeFileSync(join(h.catalogDir, 'codemods', 'secret-hunt.mjs'), SECRET_HUNT);
+  const options = { fleetPid: process.pid, keyFile, slackUrl: h.slack.apiUrl };
+  try {
+    const result = await applyChange({ kind: 'codemod', options: { module: 'secret-hunt', options } }, new Map(), { repo: 'acme/alpha', catalogDir: h.catalogDir });
+    const seen = JSON.stringify(result);
+    for (const value of Object.values(h.secrets)) if (seen.includes(value)) report.codemodSecretsFound++;
+    if (report.codemodSecretsFound > 0) fail(`a codemod found ${report.codemodSecretsFound} of Fleet's secrets`);
+  } catch (error) {
+    // No sandbox here: the codemod is refused, which also keeps every secret.
+    if (!(isFleetError(error, 'change_failed') && error.message.includes('apt-get install bubblewrap'))) fail(`the secret-hunting codemod failed with ${String(error)}`);
+  }
 }
 
 function countGlobalRefusals(h: AppHarness): number {

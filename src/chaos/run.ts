@@ -117,7 +117,7 @@ async function main(): Promise<number> {
       figures.intruders = r;
       say(`  forged/stale/future Slack requests refused: ${r.forgedSlackRefused}; replays of a signed Approve: ${r.replays} (${r.replaysRefused} refused), decisions recorded: ${r.replayDecisions}; replayed /fleet start refused: ${r.replayedStartsRefused}; 2 MB bodies refused: ${r.oversizedBodiesRefused}`);
       say(`  outsider attempts: ${r.outsiderAttempts}, refused: ${r.outsiderRefused}, recorded: ${r.refusalsRecorded}`);
-      say(`  forged webhooks refused: ${r.forgedWebhooksRefused}; catalog escapes refused: ${r.catalogEscapesRefused}; codemod escapes refused: ${r.codemodEscapesRefused}; backtracking expressions stopped: ${r.hostileRegexStopped}`);
+      say(`  forged webhooks refused: ${r.forgedWebhooksRefused}; catalog escapes refused: ${r.catalogEscapesRefused}; codemod escapes refused: ${r.codemodEscapesRefused}; secrets a codemod found: ${r.codemodSecretsFound}; backtracking expressions stopped: ${r.hostileRegexStopped}`);
       say(`  log lines read: ${r.logLines}, secrets in them: ${r.secretsInLog}`);
       failures.push(...r.failures.map((f) => `intruders: ${f}`));
     } finally {

@@ -49,4 +49,6 @@ export interface GitHubStepDeps {
   github: Gateway;
   /** The campaign catalog directory, for codemods. */
   catalogDir?: string;
+  /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap, and the PR says so. */
+  unsandboxed?: boolean;
 }

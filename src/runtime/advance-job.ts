@@ -47,7 +47,7 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
       notificationSpacingMs: config.github.notificationSpacingMs,
     },
   });
-  return { github: createGateway({ octokit, now }), metrics: createMetrics(config), store, catalogDir: config.catalogDir };
+  return { github: createGateway({ octokit, now }), metrics: createMetrics(config), store, catalogDir: config.catalogDir, unsandboxed: config.unsandboxed };
 }
 
 /**

@@ -29,6 +29,7 @@ const HELP: Record<string, string> = {
   PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
   GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
   GITHUB_CONTENT_PER_HOUR: 'the most content-creating GitHub requests per hour, a whole number (default 500)',
+  FLEET_UNSANDBOXED: '1 to run codemods without a sandbox where bubblewrap is missing (not recommended: install bubblewrap instead), or leave it unset',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default info)`,
 };
 
@@ -85,6 +86,7 @@ const Env = z
     PORT: wholeNumber(0, 65_535, 3000),
     GITHUB_CONTENT_PER_MINUTE: wholeNumber(1, 100_000, 80),
     GITHUB_CONTENT_PER_HOUR: wholeNumber(1, 1_000_000, 500),
+    FLEET_UNSANDBOXED: matching(/^[01]$/),
     LOG_LEVEL: text().refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), { message: 'malformed' }),
   })
   .superRefine((env, ctx) => {
@@ -160,6 +162,8 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     admins: splitList(need(env.FLEET_ADMINS)),
     prometheusUrl: env.PROMETHEUS_URL === undefined ? null : env.PROMETHEUS_URL.replace(/\/+$/, ''),
     port: env.PORT,
+    /** FLEET_UNSANDBOXED=1: code from the catalog may run without bubblewrap (in a plain child process). */
+    unsandboxed: env.FLEET_UNSANDBOXED === '1',
     logLevel: LOG_LEVELS.find((l) => l === env.LOG_LEVEL) ?? 'info',
   };
 });

@@ -32,6 +32,8 @@ export const JobConfig = z.object({
     })
     .prefault({}),
   catalogDir: z.string().optional(),
+  /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap. */
+  unsandboxed: z.boolean().optional(),
   limits: z
     .object({
       maxTargets: z.number().int().positive().default(200),

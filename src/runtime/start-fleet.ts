@@ -120,6 +120,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     slack: { apiUrl: config.slack.apiUrl ?? undefined, token: config.slack.botToken },
     metrics: { ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}), ...options.metrics },
     catalogDir: catalog.catalogDir ?? undefined,
+    unsandboxed: config.unsandboxed,
     limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000, maxRounds: 20, ...options.limits },
   };
   const scheduler = createScheduler({
@@ -179,6 +180,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
 
   await slack.start(config.port);
   await scheduler.start();
+  if (config.unsandboxed) logger.warn('FLEET_UNSANDBOXED=1: codemods run without a sandbox where bubblewrap is missing, and can read what this machine lets a process read; install bubblewrap (apt-get install bubblewrap) and unset it');
   logger.info('Fleet is running', { port: slack.port(), mode: config.slack.appToken ? 'socket' : 'http' });
 
   let stopped = false;

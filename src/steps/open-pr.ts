@@ -34,7 +34,7 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
     const tree = await github.listTree(repo, baseSha);
     const wanted = new Set(pathsToRead(spec.change, tree.map((e) => e.path)));
     const files = await github.readFiles(repo, tree.filter((e) => wanted.has(e.path)));
-    const change = await applyChange(spec.change, files, { repo, ...(ctx.deps.catalogDir ? { catalogDir: ctx.deps.catalogDir } : {}) });
+    const change = await applyChange(spec.change, files, { repo, ...(ctx.deps.catalogDir ? { catalogDir: ctx.deps.catalogDir } : {}), sandbox: { allowUnsandboxed: ctx.deps.unsandboxed === true } });
     if (change.noop) return { kind: 'done', skipTarget: change.reason, data: { noop: true, reason: change.reason, baseSha } };
 
     const modes = new Map(tree.map((e) => [e.path, e.mode]));
@@ -46,11 +46,12 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
       message: title,
       files: change.files.map((f) => ({ ...f, ...(modes.has(f.path) ? { mode: modes.get(f.path) } : {}) })),
     });
-    const body = renderTemplate(spec.pr.body, { campaign: spec.name, repo, description: spec.description });
+    const rendered = renderTemplate(spec.pr.body, { campaign: spec.name, repo, description: spec.description });
+    const body = change.unsandboxed ? `${rendered}\n\n> This change was made by a codemod that ran without a sandbox (FLEET_UNSANDBOXED=1).` : rendered;
     const pr = await github.openPr({ repo, branch, base: info.defaultBranch, title, body, marker, draft: spec.pr.draft });
-    return finish(pr, info.defaultBranch, { stats: change.stats, paths: change.files.map((f) => f.path) }, commit.action === 'unchanged' ? 'found' : 'created', change.reason);
+    return finish(pr, info.defaultBranch, { stats: change.stats, paths: change.files.map((f) => f.path) }, commit.action === 'unchanged' ? 'found' : 'created', change.reason, change.unsandboxed === true);
 
-    async function finish(pr: PullRequest, base: string, known: { stats: Stats; paths: string[] } | undefined, how: 'found' | 'created', summary?: string) {
+    async function finish(pr: PullRequest, base: string, known: { stats: Stats; paths: string[] } | undefined, how: 'found' | 'created', summary?: string, unsandboxed = false) {
       // A PR found on a re-run: its own file list is the truth about what it changes.
       const facts = known ?? (await describePr(pr.number));
       await github.addLabels(repo, pr.number, spec.pr.labels.filter((l) => !pr.labels.includes(l)));
@@ -62,7 +63,7 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
       const diffSize = buildDiffSizeSignal(stats.additions + stats.deletions);
       return {
         kind: 'done' as const,
-        data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, stats, reviewers, labels: spec.pr.labels },
+        data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, stats, reviewers, labels: spec.pr.labels, ...(unsandboxed ? { unsandboxed } : {}) },
         patch: {
           prNumber: pr.number,
           prUrl: pr.url,
@@ -73,7 +74,7 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
         events: [
           {
             kind: how === 'created' ? 'pr.opened' : 'pr.found',
-            data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, ...(summary ? { summary } : {}), stats, reviewers: { users: reviewers.users, teams: reviewers.teams, note: reviewers.note } },
+            data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, ...(summary ? { summary } : {}), ...(unsandboxed ? { unsandboxed } : {}), stats, reviewers: { users: reviewers.users, teams: reviewers.teams, note: reviewers.note } },
           },
         ],
       };

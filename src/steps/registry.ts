@@ -25,6 +25,8 @@ export interface StepDeps<Github = Gateway, Metrics = MetricsProviders> {
   store: Store;
   /** Where the campaign catalog lives on disk (codemods are loaded from it). */
   catalogDir?: string;
+  /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap, and the PR says so. */
+  unsandboxed?: boolean;
 }
 
 // Options are parsed by the engine from the spec before `run`, so the registry holds steps of any options type.

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
  */
 
 /** The folders of src/ from the bottom up, as README.md lists them. */
-const LAYERS = ['changes', 'domain', 'store', 'confidence', 'metrics', 'github', 'steps', 'engine', 'campaigns', 'slack', 'runtime', 'sandbox', 'cli', 'bench', 'chaos'];
+const LAYERS = ['workspace', 'changes', 'domain', 'store', 'confidence', 'metrics', 'github', 'steps', 'engine', 'campaigns', 'slack', 'runtime', 'sandbox', 'cli', 'bench', 'chaos'];
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 

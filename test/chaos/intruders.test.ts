@@ -41,6 +41,7 @@ test('forged webhooks, catalog and codemod escapes and a backtracking expression
   expect(report.forgedWebhooksRefused).toBe(5);
   expect(report.catalogEscapesRefused).toBe(8);
   expect(report.codemodEscapesRefused).toBe(6);
+  expect(report.codemodSecretsFound).toBe(0);
   expect(report.hostileRegexStopped).toBe(4);
 });
 
