@@ -155,6 +155,7 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
     catalog,
     gateway: createEmptyGateway(githubCalls),
     admins: [PEOPLE.admin],
+    launchers: { users: [PEOPLE.owner], groups: [] },
     resolveGroupMembers,
     now,
     wake: () => undefined,
