@@ -166,6 +166,7 @@ describe('/fleet', () => {
     expect(JSON.stringify((await command(OWNER, 'list')).blocks)).toContain('`c-1`');
     const status = JSON.stringify((await command(OWNER, 'status c-1')).blocks);
     expect(status).toContain('Confidence 82/100');
+    expect(status).toContain('Owner <@U0OWNER01> · launched by <@U0OWNER01>');
     expect(status).toContain('/fleet retry c-1 acme/web');
     expect((await command(OWNER, 'status c-404')).text).toContain('There is no campaign c-404');
   });
