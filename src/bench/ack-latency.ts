@@ -77,6 +77,7 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
     catalog: { list: async () => [], load: async (name) => Promise.reject(new Error(`no spec ${name} in the bench catalog`)) },
     gateway,
     admins: [],
+    launchers: { users: [], groups: [] },
     resolveGroupMembers: async () => [],
     now: Date.now,
     wake: () => undefined,

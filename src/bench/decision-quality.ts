@@ -184,7 +184,7 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
         return () => Promise.reject(new Error(`the simulated person's action called GitHub (${String(name)})`));
       },
     });
-    const service = createCampaignService({ store, catalog: { list: async () => [], load: async (n) => Promise.reject(new Error(n)) }, gateway: unused, admins: [], resolveGroupMembers: async () => [], now, wake: () => undefined });
+    const service = createCampaignService({ store, catalog: { list: async () => [], load: async (n) => Promise.reject(new Error(n)) }, gateway: unused, admins: [], launchers: { users: [], groups: [] }, resolveGroupMembers: async () => [], now, wake: () => undefined });
     const spec = makeBenchSpec({
       org: 'sim',
       steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '2m', timeout: '2h' } }, 'compliance', { kind: 'canary', options: { duration: '10m' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '10m' } }],

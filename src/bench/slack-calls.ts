@@ -7,7 +7,7 @@ import { startFakeSlack } from '../sandbox/slack/server.js';
 import { createOutboxClient, deliverOutbox } from '../slack/deliver-outbox.js';
 import { createStepRegistry, type RegisteredStep } from '../steps/registry.js';
 import type { Store } from '../store/store.js';
-import { BENCH_CHANNEL, BENCH_EPOCH, BENCH_OWNER, makeBenchSpec, openBenchStore } from './sandbox.js';
+import { BENCH_APPROVER, BENCH_CHANNEL, BENCH_EPOCH, BENCH_OWNER, makeBenchSpec, openBenchStore } from './sandbox.js';
 
 export interface SlackCallsResult {
   targets: number;
@@ -75,7 +75,7 @@ export async function measureSlackCalls(options: { targets: number }): Promise<S
         };
       },
     });
-    const service = createCampaignService({ store, catalog: { list: async () => [], load: async () => ({ spec, source: 'bench' }) }, gateway, admins: [], resolveGroupMembers: async () => [], now, wake: () => undefined });
+    const service = createCampaignService({ store, catalog: { list: async () => [], load: async () => ({ spec, source: 'bench' }) }, gateway, admins: [], launchers: { users: [], groups: [] }, resolveGroupMembers: async () => [], now, wake: () => undefined });
     const client = createOutboxClient(TOKEN, slack.apiUrl);
     const sleep = async (ms: number) => {
       clock += ms;
@@ -86,7 +86,7 @@ export async function measureSlackCalls(options: { targets: number }): Promise<S
       await runTick({ store, registry: createStepRegistry(steps), deps: { store }, now, limits: { maxTargets: 250, concurrency: 8, stepTimeoutMs: 5_000 }, confidence });
       await deliverOutbox({ store, client, now, sleep });
       const open = store.gates.list('c-slack').find((g) => g.state === 'open');
-      if (open && store.campaigns.get('c-slack')!.rootTs) await service.approve('c-slack', BENCH_OWNER, open.id);
+      if (open && store.campaigns.get('c-slack')!.rootTs) await service.approve('c-slack', BENCH_APPROVER, open.id);
       const state = store.campaigns.get('c-slack')!.state;
       if ((state === 'completed' || state === 'halted') && store.outbox.pendingCount() === 0) break;
     }

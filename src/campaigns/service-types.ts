@@ -11,7 +11,15 @@ import type { CampaignState, TargetState } from '../domain/states.js';
 export interface CampaignService {
   /** Dry run: the waves, a sample diff, the GitHub budget and a time estimate. Changes nothing. */
   preview(ref: SpecRef): Promise<CampaignPreview>;
-  /** Validates, discovers targets, plans waves, stores the campaign and starts wave 0. */
+  /**
+   * Refuses (FleetError 'forbidden', recorded as auth.refused with action 'start') a person who is
+   * neither an admin nor a launcher (FLEET_LAUNCHERS); resolves when they may start campaigns.
+   */
+  authorizeLaunch(actor: string): Promise<void>;
+  /**
+   * Checks the actor may launch and the spec's organisations are in FLEET_ORGS, then validates,
+   * discovers targets, plans waves, stores the campaign (launched by the actor) and starts wave 0.
+   */
   start(ref: SpecRef, actor: string): Promise<CampaignRecord>;
   pause(campaignId: string, actor: string, reason?: string): Promise<CampaignRecord>;
   resume(campaignId: string, actor: string): Promise<CampaignRecord>;
@@ -71,6 +79,8 @@ export interface CampaignSummary {
 
 export interface CampaignStatus extends CampaignSummary {
   stateReason: string;
+  /** Who started the campaign (the spec's owner is `owner`). */
+  launchedBy: string;
   rootTs: string | null;
   spec: CampaignSpec;
   openGate: GateRecord | null;

@@ -10,7 +10,8 @@ import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway } from '../github/gateway.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
-import { authorize, type CampaignAction } from './authorize.js';
+import { authorize, type CampaignAction, type Launchers } from './authorize.js';
+import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
 import { createCampaignPlanner, estimatePreview, findCriticality, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
 import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef } from './service-types.js';
@@ -28,6 +29,10 @@ export interface CampaignServiceDeps {
   /** Default: the risk-ordered planner of plan-waves.ts. */
   planWaves?: PlanWaves;
   admins: readonly string[];
+  /** Who may start campaigns besides the admins (FLEET_LAUNCHERS); both lists empty: admins only. */
+  launchers: Launchers;
+  /** The GitHub organisations specs may target (FLEET_ORGS); null or absent: any. */
+  orgs?: OrgScope;
   resolveGroupMembers: (groupId: string) => Promise<string[]>;
   now: () => number;
   /** Runs the advance job at once (after a Slack action). */
@@ -69,10 +74,24 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     if (!deps.admins.includes(actor) && actor !== campaign.owner && !spec.approvers.users.includes(actor)) {
       for (const g of spec.approvers.groups) groupMembers[g] = await deps.resolveGroupMembers(g);
     }
-    const verdict = authorize({ actor, action, admins: deps.admins, owner: campaign.owner, approvers: spec.approvers, groupMembers });
+    const verdict = authorize({ actor, action, admins: deps.admins, owner: campaign.owner, approvers: spec.approvers, groupMembers, launchedBy: campaign.launchedBy, fourEyes: spec.policy.fourEyes });
     if (verdict.allowed) return;
     store.events.append({ campaignId: campaign.id, at: now(), actor, kind: 'auth.refused', data: { action } });
     throw new FleetError('forbidden', verdict.sentence, { action, owner: campaign.owner });
+  }
+
+  /** Refuses, recording auth.refused without a campaign, a person who may not start campaigns. */
+  async function checkLaunch(actor: string): Promise<void> {
+    const { launchers } = deps;
+    const groupMembers: Record<string, string[]> = {};
+    // Slack is asked about the launcher groups only when nothing cheaper has decided.
+    if (!deps.admins.includes(actor) && !launchers.users.includes(actor)) {
+      for (const g of launchers.groups) groupMembers[g] = await deps.resolveGroupMembers(g);
+    }
+    const verdict = authorize({ actor, action: 'start', admins: deps.admins, launchers, groupMembers });
+    if (verdict.allowed) return;
+    store.events.append({ at: now(), actor, kind: 'auth.refused', data: { action: 'start' } });
+    throw new FleetError('forbidden', verdict.sentence, { action: 'start' });
   }
 
   /** Applies a campaign change with its event and messages in one transaction; a lost race is a conflict. */
@@ -189,8 +208,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   }
 
   return {
+    authorizeLaunch: checkLaunch,
+
     async preview(ref) {
       const { spec } = await resolveRef(ref);
+      requireOrgsInScope(spec, deps.orgs ?? null);
       const repos = await planner.discoverTargets(spec);
       const { waves } = await planner.planFor(spec, repos, planSeed(spec));
       const sampleRepo = waves[0]?.repos[0] ?? null;
@@ -209,19 +231,21 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     },
 
     async start(ref, actor) {
+      await checkLaunch(actor);
       const { spec, source } = await resolveRef(ref);
+      requireOrgsInScope(spec, deps.orgs ?? null);
       const repos = await planner.discoverTargets(spec);
       const id = newId();
       const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
       const at = now();
       const created = store.transaction(() => {
-        const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });
+        const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, launchedBy: actor, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });
         store.targets.insertMany(
           id,
           waves.flatMap((w) => w.repos.map((repo) => ({ repo, wave: w.index, risk: { canary: spec.targets.canary.includes(repo), ciHealth: ci.health.get(repo) ?? null, criticality: findCriticality(spec, repo) ?? null } }))),
           at,
         );
-        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci) } });
+        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, owner: spec.owner, launchedBy: actor, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci) } });
         store.outbox.enqueue(buildRootPost(campaign, at));
         return campaign;
       });
@@ -390,6 +414,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       return {
         ...summarize(c),
         stateReason: c.stateReason,
+        launchedBy: c.launchedBy,
         rootTs: c.rootTs,
         spec: readSpec(c),
         openGate: gates.find((g) => g.state === 'open') ?? null,

@@ -105,7 +105,7 @@ function seedCampaign(store: Store, now: number): number {
     waves: [1, '100%'],
   });
   return store.transaction(() => {
-    store.campaigns.insert({ id: SEEDED_CAMPAIGN, name: spec.name, specJson: JSON.stringify(spec), specSource: 'chaos', changeKind: 'npm-dependency', owner: PEOPLE.owner, channel: CHANNEL, state: 'awaiting-approval', waveCount: 2, now });
+    store.campaigns.insert({ id: SEEDED_CAMPAIGN, name: spec.name, specJson: JSON.stringify(spec), specSource: 'chaos', changeKind: 'npm-dependency', owner: PEOPLE.owner, launchedBy: PEOPLE.owner, channel: CHANNEL, state: 'awaiting-approval', waveCount: 2, now });
     store.targets.insertMany(SEEDED_CAMPAIGN, SEEDED_REPOS.map((repo, i) => ({ repo, wave: i === 0 ? 0 : 1 })), now);
     const beta = store.targets.findByRepo(SEEDED_CAMPAIGN, 'acme/beta')!;
     store.targets.update(beta.id, beta.version, { state: 'needs-attention', stateReason: 'checks failed' }, now);
@@ -155,6 +155,7 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
     catalog,
     gateway: createEmptyGateway(githubCalls),
     admins: [PEOPLE.admin],
+    launchers: { users: [PEOPLE.owner], groups: [] },
     resolveGroupMembers,
     now,
     wake: () => undefined,

@@ -165,6 +165,7 @@ export async function runCampaign(options: CampaignRunOptions): Promise<Campaign
     FLEET_DB: dbFile,
     FLEET_CAMPAIGNS: catalogDir,
     FLEET_ADMINS: 'U0ADMIN01',
+    FLEET_LAUNCHERS: OWNER,
     PORT: '0',
     LOG_LEVEL: 'debug',
     FLEET_CHAOS_LOG: logFile,

@@ -5,14 +5,15 @@ import { applyChange } from '../changes/apply-change.js';
 import { resolveCodemod } from '../changes/codemod.js';
 import { replaceText } from '../changes/replace.js';
 import { isFleetError } from '../errors.js';
-import { sendBlockAction, sendSlashCommand, signRequest } from '../sandbox/slack/client.js';
+import { sendBlockAction, sendSlashCommand, sendViewSubmission, signRequest } from '../sandbox/slack/client.js';
 import { ACTION } from '../slack/blocks/action-ids.js';
+import { START_CALLBACK } from '../slack/start-modal.js';
 import { CHANNEL, PEOPLE, SEEDED_CAMPAIGN, waitUntil, type AppHarness } from './app-harness.js';
 
 /**
  * End-to-end checks that people and machines who should not act cannot: forged, stale, future
  * and replayed Slack requests; a person who is neither owner, approver nor admin; forged GitHub
- * webhooks; spec names and codemod paths that try to leave the catalog; a regular expression
+ * webhooks; an outsider starting a campaign; a launcher approving its own gate; spec names and codemod paths that try to leave the catalog; a regular expression
  * built to backtrack forever; and secrets that must never reach the log.
  */
 
@@ -31,6 +32,15 @@ export interface IntruderReport {
   outsiderAttempts: number;
   outsiderRefused: number;
   refusalsRecorded: number;
+  /** An outsider starting a campaign by command, start modal and Launch button: refused, recorded, nothing created. */
+  startAttempts: number;
+  startsRefused: number;
+  startRefusalsRecorded: number;
+  campaignsCreated: number;
+  /** The launcher approving its own gate under policy.fourEyes, by button and command: refused and recorded. */
+  selfApprovals: number;
+  selfApprovalsRefused: number;
+  selfApprovalRefusalsRecorded: number;
   forgedWebhooksRefused: number;
   catalogEscapesRefused: number;
   codemodEscapesRefused: number;
@@ -64,6 +74,13 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
     outsiderAttempts: 0,
     outsiderRefused: 0,
     refusalsRecorded: 0,
+    startAttempts: 0,
+    startsRefused: 0,
+    startRefusalsRecorded: 0,
+    campaignsCreated: 0,
+    selfApprovals: 0,
+    selfApprovalsRefused: 0,
+    selfApprovalRefusalsRecorded: 0,
     forgedWebhooksRefused: 0,
     catalogEscapesRefused: 0,
     codemodEscapesRefused: 0,
@@ -136,6 +153,55 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   report.refusalsRecorded = h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['auth.refused'] }).length - refusedBefore + (countGlobalRefusals(h) - globalRefusedBefore);
   if (report.refusalsRecorded !== report.outsiderAttempts) fail(`${report.outsiderAttempts} outsider attempts but ${report.refusalsRecorded} auth.refused events`);
   if (h.snapshot(STATE_TABLES_IGNORED) !== stateBefore) fail('an outsider changed a campaign, target or gate');
+
+  // 2b. An outsider (no admin, not in FLEET_LAUNCHERS) tries to start a campaign three ways.
+  const startStateBefore = h.snapshot(STATE_TABLES_IGNORED);
+  const campaignsBefore = h.store.campaigns.list().length;
+  const eventsBefore = h.store.events.list().length;
+  const startRefusedBefore = countStartRefusals(h);
+  const catalogChoice = { spec: { spec: { type: 'static_select', selected_option: { value: 'tiny-bump' } } } };
+  const starts: [string, () => Promise<unknown>][] = [
+    ['/fleet start tiny-bump', () => h.slack.sendCommand({ user: PEOPLE.outsider, channel: CHANNEL, text: 'start tiny-bump' })],
+    ['the start modal', () => sendViewSubmission({ appUrl, signingSecret: secret, user: PEOPLE.outsider, view: { id: 'VINTRUDER1', callback_id: START_CALLBACK, private_metadata: JSON.stringify({ channel: CHANNEL }), state: { values: catalogChoice } } })],
+    ['a Launch button', () => h.slack.clickButton({ user: PEOPLE.outsider, actionId: ACTION.launch, channel: CHANNEL, messageTs: message, blockId: 'b0', value: JSON.stringify({ catalog: 'tiny-bump' }) })],
+  ];
+  for (const [what, send] of starts) {
+    report.startAttempts++;
+    const seen = h.slack.ephemeral(PEOPLE.outsider).length;
+    await send();
+    const reply = String((await waitUntil(() => h.slack.ephemeral(PEOPLE.outsider)[seen], 10_000, `a reply to ${what}`)).text);
+    if (/Only admins and the launchers \(.*\) may start campaigns; .*FLEET_LAUNCHERS/.test(reply)) report.startsRefused++;
+    else fail(`${what} from an outsider got "${reply}"`);
+  }
+  report.startRefusalsRecorded = countStartRefusals(h) - startRefusedBefore;
+  report.campaignsCreated = h.store.campaigns.list().length - campaignsBefore;
+  if (report.startRefusalsRecorded !== report.startAttempts) fail(`${report.startAttempts} outsider starts but ${report.startRefusalsRecorded} auth.refused events`);
+  if (report.campaignsCreated !== 0) fail(`an outsider created ${report.campaignsCreated} campaigns`);
+  const startEvents = h.store.events.list().slice(eventsBefore);
+  if (startEvents.some((e) => e.kind !== 'auth.refused')) fail(`an outsider's start recorded ${startEvents.map((e) => e.kind).join(', ')}`);
+  if (h.snapshot(STATE_TABLES_IGNORED) !== startStateBefore) fail("an outsider's start changed a campaign, target or gate");
+
+  // 2c. Four eyes: the seeded campaign's launcher (its owner) may not approve its own gate.
+  const selfStateBefore = h.snapshot(STATE_TABLES_IGNORED);
+  const selfRefusedBefore = countSelfApprovalRefusals(h);
+  const selfEventsBefore = h.store.events.list({ campaignId: SEEDED_CAMPAIGN }).length;
+  const selfApprovals: [string, () => Promise<unknown>][] = [
+    ['an Approve click', () => h.slack.clickButton({ user: PEOPLE.owner, actionId: ACTION.approve, channel: CHANNEL, messageTs: message, blockId: 'b0', value: JSON.stringify({ c: SEEDED_CAMPAIGN, g: h.gateId }) })],
+    [`/fleet approve ${SEEDED_CAMPAIGN}`, () => h.slack.sendCommand({ user: PEOPLE.owner, channel: CHANNEL, text: `approve ${SEEDED_CAMPAIGN}` })],
+  ];
+  for (const [what, send] of selfApprovals) {
+    report.selfApprovals++;
+    const seen = h.slack.ephemeral(PEOPLE.owner).length;
+    await send();
+    const reply = String((await waitUntil(() => h.slack.ephemeral(PEOPLE.owner)[seen], 10_000, `a reply to ${what} by the launcher`)).text);
+    if (/another approver or an admin must approve/.test(reply)) report.selfApprovalsRefused++;
+    else fail(`${what} by the campaign's launcher got "${reply}"`);
+  }
+  report.selfApprovalRefusalsRecorded = countSelfApprovalRefusals(h) - selfRefusedBefore;
+  if (report.selfApprovalRefusalsRecorded !== report.selfApprovals) fail(`${report.selfApprovals} self-approvals but ${report.selfApprovalRefusalsRecorded} auth.refused events`);
+  const selfEvents = h.store.events.list({ campaignId: SEEDED_CAMPAIGN }).slice(selfEventsBefore);
+  if (selfEvents.some((e) => e.kind !== 'auth.refused')) fail(`a self-approval recorded ${selfEvents.map((e) => e.kind).join(', ')}`);
+  if (h.snapshot(STATE_TABLES_IGNORED) !== selfStateBefore || h.store.gates.get(h.gateId)?.state !== 'open') fail("the launcher's own approval changed the campaign or its gate");
 
   // 3. Replay: a signed Approve sent again within the 5-minute window is refused (its signature was
   // seen); the gate's single decision would make it harmless anyway.
@@ -270,6 +336,14 @@ async function huntSecretsWithCodemod(h: AppHarness, report: IntruderReport, fai
     // No sandbox here: the codemod is refused, which also keeps every secret.
     if (!(isFleetError(error, 'change_failed') && error.message.includes('apt-get install bubblewrap'))) fail(`the secret-hunting codemod failed with ${String(error)}`);
   }
+}
+
+function countStartRefusals(h: AppHarness): number {
+  return h.store.events.list({ kinds: ['auth.refused'] }).filter((e) => e.campaignId === null && e.actor === PEOPLE.outsider && e.data.action === 'start').length;
+}
+
+function countSelfApprovalRefusals(h: AppHarness): number {
+  return h.store.events.list({ campaignId: SEEDED_CAMPAIGN, kinds: ['auth.refused'] }).filter((e) => e.actor === PEOPLE.owner && e.data.action === 'approve').length;
 }
 
 function countGlobalRefusals(h: AppHarness): number {

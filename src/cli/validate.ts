@@ -1,11 +1,13 @@
 import { formatSpecErrors, loadSpec } from '../campaigns/load-spec.js';
+import { ORG_LOGIN, parseOrgScope, requireOrgsInScope } from '../campaigns/org-scope.js';
 import type { CampaignSpec } from '../domain/spec.js';
-import { describeError } from '../errors.js';
+import { describeError, isFleetError } from '../errors.js';
 import { EXIT, type CliCommand, type CliIo } from './io.js';
 
 /**
  * `fleet validate <spec.yml>...`: checks each spec and prints every problem with its line, or one
- * "ok" line per valid file.
+ * "ok" line per valid file. With FLEET_ORGS set in the environment, a spec targeting another
+ * organisation is refused as Fleet would refuse it at preview and start.
  *
  * @example
  * await validateCommand.run(['campaigns/examples/bump-lodash.yml'], io);
@@ -23,6 +25,11 @@ async function runValidate(args: string[], io: CliIo): Promise<number> {
     io.stderr(`${unknown ? `Unknown option ${unknown}.` : 'Give at least one spec file.'} Usage: ${validateCommand.usage}\n`);
     return EXIT.usage;
   }
+  const scope = parseOrgScope(io.env.FLEET_ORGS);
+  if (scope?.some((org) => !ORG_LOGIN.test(org))) {
+    io.stderr('FLEET_ORGS is malformed. Set it to a comma-separated list of GitHub organisation logins, e.g. acme,acme-labs, or unset it.\n');
+    return EXIT.usage;
+  }
   let failed = false;
   for (const file of args) {
     let text: string;
@@ -35,6 +42,14 @@ async function runValidate(args: string[], io: CliIo): Promise<number> {
     }
     const result = loadSpec(text, file);
     if (result.ok) {
+      try {
+        requireOrgsInScope(result.spec, scope);
+      } catch (error) {
+        if (!isFleetError(error, 'bad_input')) throw error;
+        failed = true;
+        io.stderr(`${file}: ${error.message}\n`);
+        continue;
+      }
       io.stdout(`ok ${file}: ${describeSpec(result.spec)}\n`);
       continue;
     }

@@ -201,6 +201,8 @@ export const Policy = z
     maxOpenPrs: z.number().int().positive().max(10_000).default(50),
     schedule: Schedule.optional(),
     approvalTimeout: Duration.prefault('24h'),
+    /** Whoever launched the campaign cannot approve its gates alone: another approver or an admin must. */
+    fourEyes: z.boolean().default(true),
   })
   .refine((p) => p.review <= p.auto, {
     message: 'the review threshold must not be above the auto threshold',

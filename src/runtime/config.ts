@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GITHUB_SOURCE, parseCampaignSource } from '../campaigns/campaign-source.js';
+import { ORG_LOGIN, parseOrgScope } from '../campaigns/org-scope.js';
 import { FleetError } from '../errors.js';
 
 /**
@@ -25,6 +26,8 @@ const HELP: Record<string, string> = {
   FLEET_DB: 'the path of the SQLite file Fleet keeps its state in, e.g. /var/lib/fleet/fleet.db',
   FLEET_CAMPAIGNS: 'where campaign specs live: a directory such as ./campaigns, or github:owner/repo/path',
   FLEET_ADMINS: 'a comma-separated list of Slack user ids who may run any campaign action, e.g. U024BE7LH,U0G9QF9C6',
+  FLEET_LAUNCHERS: 'a comma-separated list of Slack user ids (U…, W…) and user-group ids (S…) who may start campaigns besides the admins, e.g. U024BE7LH,S0PLATFRM (unset: admins only)',
+  FLEET_ORGS: 'a comma-separated list of GitHub organisation logins campaigns may target, e.g. acme,acme-labs (unset: any organisation)',
   PROMETHEUS_URL: 'the Prometheus base URL for canary metrics, e.g. http://prometheus:9090 (needed by campaigns whose canary.provider is prometheus, the default)',
   PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
   GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
@@ -66,6 +69,7 @@ function wholeNumber(min: number, max: number, fallback: number) {
 }
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
 
 const Env = z
   .object({
@@ -82,6 +86,8 @@ const Env = z
     FLEET_DB: required(),
     FLEET_CAMPAIGNS: required().refine((v) => v === undefined || !v.startsWith('github:') || GITHUB_SOURCE.test(v), { message: 'malformed' }),
     FLEET_ADMINS: required().refine((v) => v === undefined || splitList(v).every((id) => SLACK_USER.test(id)), { message: 'malformed' }),
+    FLEET_LAUNCHERS: text().refine((v) => v === undefined || splitList(v).every((id) => SLACK_USER.test(id) || SLACK_GROUP.test(id)), { message: 'malformed' }),
+    FLEET_ORGS: text().refine((v) => v === undefined || splitList(v).every((org) => ORG_LOGIN.test(org)), { message: 'malformed' }),
     PROMETHEUS_URL: httpUrl(),
     PORT: wholeNumber(0, 65_535, 3000),
     GITHUB_CONTENT_PER_MINUTE: wholeNumber(1, 100_000, 80),
@@ -160,6 +166,13 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     db: need(env.FLEET_DB),
     campaigns: parseCampaignSource(need(env.FLEET_CAMPAIGNS)),
     admins: splitList(need(env.FLEET_ADMINS)),
+    /** Who may start campaigns besides the admins; both empty when unset (admins only). */
+    launchers: {
+      users: splitList(env.FLEET_LAUNCHERS ?? '').filter((id) => SLACK_USER.test(id)),
+      groups: splitList(env.FLEET_LAUNCHERS ?? '').filter((id) => SLACK_GROUP.test(id)),
+    },
+    /** The organisations campaigns may target; null when unset (unrestricted). */
+    orgs: parseOrgScope(env.FLEET_ORGS),
     prometheusUrl: env.PROMETHEUS_URL === undefined ? null : env.PROMETHEUS_URL.replace(/\/+$/, ''),
     port: env.PORT,
     /** FLEET_UNSANDBOXED=1: code from the catalog may run without bubblewrap (in a plain child process). */

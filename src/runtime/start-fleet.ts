@@ -102,6 +102,10 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     },
   });
 
+  if (config.orgs === null) {
+    logger.warn('FLEET_ORGS is not set: campaigns may target any GitHub organisation the token or App can reach. Set FLEET_ORGS to the organisations Fleet may change.');
+  }
+
   const slackClient = createSlackClient(config.slack.botToken, config.slack.apiUrl);
   const resolveGroupMembers = createGroupResolver({ client: slackClient, now });
 
@@ -139,6 +143,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     gateway,
     planWaves,
     admins: config.admins,
+    launchers: config.launchers,
+    orgs: config.orgs,
     resolveGroupMembers,
     now,
     wake: () => scheduler.wake(),

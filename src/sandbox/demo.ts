@@ -244,6 +244,9 @@ async function main(): Promise<number> {
     FLEET_DB: join(options.dataDir, 'fleet.db'),
     FLEET_CAMPAIGNS: resolve(dirname(fileURLToPath(import.meta.url)), '../../../campaigns/examples'),
     FLEET_ADMINS: 'U0ADMIN01',
+    // The owner starts the demo's campaign; the approver, who did not launch it, approves (four eyes).
+    FLEET_LAUNCHERS: OWNER,
+    FLEET_ORGS: 'acme',
     PORT: '0',
     GITHUB_CONTENT_PER_MINUTE: String(SANDBOX_CONTENT_PER_MINUTE),
     GITHUB_CONTENT_PER_HOUR: String(SANDBOX_CONTENT_PER_MINUTE * 60),

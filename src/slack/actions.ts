@@ -107,6 +107,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await ephemeral(`:rewind: Opening ${count} revert PRs for wave ${value.w + 1}.`);
   });
   onButton(app, deps, ACTION.launch, LaunchValue, async ({ value, user, replace }) => {
+    // A preview can be forwarded: the person who clicks Launch launches, so they need the right.
+    await service.authorizeLaunch(user);
     const ref = 'catalog' in value ? { catalog: value.catalog } : { spec: specFromForm(value.form, user), source: 'slack:start-form' };
     const c = await service.start(ref, user);
     await replace({ text: `:rocket: Started *${escapeText(c.name)}* (\`${c.id}\`) in <#${c.channel}>. Follow it in that thread.` });

@@ -57,6 +57,7 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
         await ctx.client.views.open({ trigger_id: ctx.triggerId, view: startModal({ catalog: await service.catalog(), channel: ctx.channel }) });
         return;
       }
+      await service.authorizeLaunch(ctx.user);
       const campaign = await service.start({ catalog: command.spec }, ctx.user);
       await ctx.inChannel({ text: `:rocket: <@${ctx.user}> started *${escapeText(campaign.name)}* (\`${campaign.id}\`) in <#${campaign.channel}>. Follow it in that thread; \`/fleet status ${campaign.id}\` any time.` });
       return;

@@ -27,6 +27,7 @@ export function toStatusInput(s: CampaignStatus): StatusInput {
     state: s.state,
     stateReason: s.stateReason,
     owner: s.owner,
+    launchedBy: s.launchedBy,
     currentWave: s.currentWave,
     waveCount: s.waveCount,
     counts: s.counts,

@@ -24,6 +24,8 @@ export function createStartSubmit(deps: ListenerDeps) {
     const channel = parseMetadata(view.private_metadata)?.channel ?? user;
     const ephemeral = (text: string) => client.chat.postEphemeral({ channel, user, text });
     try {
+      // Refused at once, before a preview is computed for someone who could not launch it.
+      await deps.service.authorizeLaunch(user);
       const launch = submission.launch;
       const ref = 'catalog' in launch ? { catalog: launch.catalog } : { spec: specFromForm(launch.form, user), source: 'slack:start-form' };
       const preview = await deps.service.preview(ref);

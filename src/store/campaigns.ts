@@ -11,6 +11,8 @@ export interface CampaignRecord {
   specSource: string;
   changeKind: string;
   owner: string;
+  /** Who started the campaign (the spec's owner for campaigns started before this was recorded). */
+  launchedBy: string;
   channel: string;
   rootTs: string | null;
   state: CampaignState;
@@ -29,6 +31,8 @@ export interface NewCampaign {
   specSource: string;
   changeKind: string;
   owner: string;
+  /** Who starts it; the owner when not given. */
+  launchedBy?: string;
   channel: string;
   state: CampaignState;
   waveCount: number;
@@ -58,6 +62,7 @@ function toCampaign(r: Row): CampaignRecord {
     specSource: r.spec_source as string,
     changeKind: r.change_kind as string,
     owner: r.owner as string,
+    launchedBy: r.launched_by as string,
     channel: r.channel as string,
     rootTs: (r.root_ts as string | null) ?? null,
     state: r.state as CampaignState,
@@ -81,9 +86,9 @@ export function createCampaignRepository(db: Db) {
   const campaigns = {
     insert(c: NewCampaign): CampaignRecord {
       prep(
-        `INSERT INTO campaigns (id, name, spec_json, spec_source, change_kind, owner, channel, state, wave_count, created_at, updated_at)
-         VALUES (@id, @name, @specJson, @specSource, @changeKind, @owner, @channel, @state, @waveCount, @now, @now)`,
-      ).run(c);
+        `INSERT INTO campaigns (id, name, spec_json, spec_source, change_kind, owner, launched_by, channel, state, wave_count, created_at, updated_at)
+         VALUES (@id, @name, @specJson, @specSource, @changeKind, @owner, @launchedBy, @channel, @state, @waveCount, @now, @now)`,
+      ).run({ ...c, launchedBy: c.launchedBy ?? c.owner });
       return campaigns.get(c.id)!;
     },
     get(id: string): CampaignRecord | undefined {

@@ -25,19 +25,12 @@ export interface Migration {
   sql: string;
 }
 
-/**
- * Numbers taken by a migration written on another branch and not merged yet; remove a number once
- * its file lands. Only these may be missing (a database migrated past one would skip it later).
- */
-const RESERVED_MIGRATIONS = new Set([4]);
-
-/** Reads `NNN_name.sql` files in order; a gap (other than a reserved number) or a duplicate number is an error. */
+/** Reads `NNN_name.sql` files in order; a gap or a duplicate number is an error. */
 export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
   const files = readdirSync(dir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort();
   let expected = 1;
   return files.map((file) => {
     const version = Number(file.slice(0, 3));
-    while (version !== expected && RESERVED_MIGRATIONS.has(expected)) expected++;
     if (version !== expected) throw new Error(`Migration ${file} is out of sequence: expected number ${String(expected).padStart(3, '0')}.`);
     expected++;
     return { version, name: file.slice(4, -4), sql: readFileSync(join(dir, file), 'utf8') };

@@ -25,4 +25,32 @@ describe('authorize', () => {
     expect(authorize({ ...base, actor: 'UOWNER', action: 'freeze' }).allowed).toBe(false);
     expect(authorize({ ...base, actor: 'UADMIN', action: 'freeze' }).allowed).toBe(true);
   });
+
+  const launchers = { users: ['ULAUNCH'], groups: ['SLAUNCH'] };
+  test.each([
+    ['UADMIN', { allowed: true, as: 'admin' }],
+    ['ULAUNCH', { allowed: true, as: 'launcher' }],
+    ['UMEMBER', { allowed: true, as: 'launcher' }],
+    ['UOWNER', { allowed: false }],
+    ['UAPP', { allowed: false }],
+    ['USTRANGER', { allowed: false }],
+  ])('start: %s -> %o', (actor, expected) => {
+    expect(authorize({ ...base, actor, action: 'start', launchers, groupMembers: { SLAUNCH: ['UMEMBER'] } })).toMatchObject(expected);
+  });
+
+  test('a refused start says who may start campaigns', () => {
+    const verdict = authorize({ ...base, actor: 'USTRANGER', action: 'start', launchers });
+    expect(verdict).toMatchObject({ allowed: false, sentence: 'Only admins and the launchers (<@ULAUNCH>, <!subteam^SLAUNCH>) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.' });
+    expect(authorize({ ...base, actor: 'USTRANGER', action: 'start' })).toMatchObject({ allowed: false, sentence: 'Only admins may start campaigns; ask an admin to add you to FLEET_LAUNCHERS.' });
+  });
+
+  test.each([
+    ['the launcher approving, four eyes on', { actor: 'UOWNER', action: 'approve', fourEyes: true }, false],
+    ['an admin who launched approving, four eyes on', { actor: 'UADMIN', action: 'approve', fourEyes: true, launchedBy: 'UADMIN' }, false],
+    ['the launcher approving, four eyes off', { actor: 'UOWNER', action: 'approve', fourEyes: false }, true],
+    ['the launcher rejecting, four eyes on', { actor: 'UOWNER', action: 'reject', fourEyes: true }, true],
+    ['another approver approving, four eyes on', { actor: 'UAPP', action: 'approve', fourEyes: true }, true],
+  ] as const)('%s: allowed %s', (_, input, allowed) => {
+    expect(authorize({ ...base, launchedBy: 'UOWNER', ...input }).allowed).toBe(allowed);
+  });
 });

@@ -107,6 +107,7 @@ describe('CI health in the plan, over the fake GitHub', () => {
       catalog: { list: async () => [], load: async () => ({ spec, source: 'inline' }) },
       gateway,
       admins: [],
+      launchers: { users: ['UOWNER1'], groups: [] },
       resolveGroupMembers: async () => [],
       now: () => clock,
       wake: () => undefined,

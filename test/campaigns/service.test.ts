@@ -35,14 +35,16 @@ describe('campaign service', () => {
   let t: TempStore;
   const clock = 50_000;
   let wakes = 0;
-  const make = (store = t.store) =>
+  const make = (store = t.store, options: { launchers?: { users: string[]; groups: string[] }; orgs?: string[] | null } = {}) =>
     createCampaignService({
       store,
       catalog: { list: async () => [], load: async () => ({ spec: makeSpec(), source: 'catalog:bump-lodash' }) },
       gateway,
       planWaves,
       admins: ['UADMIN1'],
-      resolveGroupMembers: async (g) => (g === 'SGROUP1' ? ['UGROUPIE1'] : []),
+      launchers: options.launchers ?? { users: ['UOWNER1'], groups: ['SLAUNCH1'] },
+      orgs: options.orgs,
+      resolveGroupMembers: async (g) => (g === 'SGROUP1' ? ['UGROUPIE1'] : g === 'SLAUNCH1' ? ['ULAUNCHER1'] : []),
       now: () => clock,
       wake: () => {
         wakes += 1;
@@ -96,14 +98,14 @@ describe('campaign service', () => {
     const c = t.store.campaigns.get(id)!;
     t.store.campaigns.update(id, c.version, { state: 'awaiting-approval' }, clock);
     const otherDb = openDatabase(t.file);
-    const results = await Promise.allSettled([make().approve(id, 'UOWNER1'), make(createStore(otherDb)).approve(id, 'UAPPROVER1')]);
+    const results = await Promise.allSettled([make().approve(id, 'UADMIN1'), make(createStore(otherDb)).approve(id, 'UAPPROVER1')]);
     otherDb.close();
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect(isFleetError(lost[0].reason, 'conflict')).toBe(true);
-    expect((lost[0].reason as Error).message).toMatch(/^<@U(OWNER|APPROVER)1> already approved this gate/);
+    expect((lost[0].reason as Error).message).toMatch(/^<@U(ADMIN|APPROVER)1> already approved this gate/);
     expect(t.store.events.list({ campaignId: id, kinds: ['gate.approved'] })).toHaveLength(1);
   });
 
@@ -179,6 +181,7 @@ describe('campaign service', () => {
       gateway: previewGateway,
       planWaves: recording,
       admins: [],
+      launchers: { users: ['UOWNER1'], groups: [] },
       resolveGroupMembers: async () => [],
       now: () => clock,
       wake: () => undefined,
@@ -191,5 +194,95 @@ describe('campaign service', () => {
     expect(seeds).toHaveLength(3);
     expect(new Set(seeds).size).toBe(1);
     expect(preview.estimate.explanation).toContain('content-creating requests at 3000 an hour');
+  });
+
+  describe('who may start a campaign', () => {
+    const spec = () => makeSpec({ targets: { repos: ['acme/a', 'acme/b'] } });
+
+    test.each([
+      ['a launcher named as a user', 'UOWNER1'],
+      ['a member of a launcher group', 'ULAUNCHER1'],
+      ['an admin', 'UADMIN1'],
+    ])('%s may, and is recorded as the launcher', async (_, actor) => {
+      const campaign = await make().start({ spec: spec(), source: 'inline' }, actor);
+      expect(campaign).toMatchObject({ owner: 'UOWNER1', launchedBy: actor });
+      expect(make().status(campaign.id).launchedBy).toBe(actor);
+      expect(t.store.events.list({ campaignId: campaign.id })[0]).toMatchObject({ kind: 'campaign.started', actor, data: { owner: 'UOWNER1', launchedBy: actor } });
+    });
+
+    test('anyone else is refused with who may, the attempt recorded and nothing created', async () => {
+      const error = await make().start({ spec: spec(), source: 'inline' }, 'USTRANGER1').catch((e: unknown) => e);
+      expect(isFleetError(error, 'forbidden')).toBe(true);
+      expect((error as Error).message).toBe('Only admins and the launchers (<@UOWNER1>, <!subteam^SLAUNCH1>) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.');
+      expect(t.store.events.list().map((e) => [e.kind, e.actor, e.campaignId, e.data])).toEqual([['auth.refused', 'USTRANGER1', null, { action: 'start' }]]);
+      expect(t.store.campaigns.list()).toEqual([]);
+      expect(wakes).toBe(0);
+    });
+
+    test('without FLEET_LAUNCHERS only admins may', async () => {
+      const none = { users: [], groups: [] };
+      await expect(make(t.store, { launchers: none }).start({ spec: spec(), source: 'inline' }, 'UOWNER1')).rejects.toThrow('Only admins may start campaigns; ask an admin to add you to FLEET_LAUNCHERS.');
+      await expect(make(t.store, { launchers: none }).start({ spec: spec(), source: 'inline' }, 'UADMIN1')).resolves.toMatchObject({ launchedBy: 'UADMIN1' });
+    });
+  });
+
+  describe('four eyes', () => {
+    async function launched(by: string, fourEyes?: boolean) {
+      const spec = makeSpec({ targets: { repos: ['acme/a', 'acme/b'] }, ...(fourEyes === undefined ? {} : { policy: { fourEyes } }) });
+      const campaign = await make().start({ spec, source: 'inline' }, by);
+      t.store.gates.open({ campaignId: campaign.id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: clock });
+      const c = t.store.campaigns.get(campaign.id)!;
+      t.store.campaigns.update(c.id, c.version, { state: 'awaiting-approval' }, clock);
+      return c.id;
+    }
+
+    test('the launcher may not approve its own gate, an admin who launched neither; the refusal is recorded', async () => {
+      for (const launcher of ['UOWNER1', 'UADMIN1']) {
+        t.close();
+        t = openTempStore();
+        const id = await launched(launcher);
+        const error = await make().approve(id, launcher).catch((e: unknown) => e);
+        expect(isFleetError(error, 'forbidden')).toBe(true);
+        expect((error as Error).message).toBe('You launched this campaign, so another approver or an admin must approve its gates (policy.fourEyes).');
+        expect(t.store.events.list({ campaignId: id, kinds: ['auth.refused'] }).map((e) => [e.actor, e.data])).toEqual([[launcher, { action: 'approve' }]]);
+        expect(t.store.gates.find(id, 0, 'wave')?.state).toBe('open');
+      }
+    });
+
+    test('another approver approves, and the launcher may still reject', async () => {
+      const id = await launched('UOWNER1');
+      await expect(make().approve(id, 'UAPPROVER1')).resolves.toMatchObject({ state: 'approved', decidedBy: 'UAPPROVER1' });
+      t.close();
+      t = openTempStore();
+      const other = await launched('UOWNER1');
+      await expect(make().reject(other, 'UOWNER1')).resolves.toMatchObject({ state: 'rejected' });
+    });
+
+    test('policy.fourEyes false lets the launcher approve', async () => {
+      const id = await launched('UOWNER1', false);
+      await expect(make().approve(id, 'UOWNER1')).resolves.toMatchObject({ state: 'approved', decidedBy: 'UOWNER1' });
+    });
+  });
+
+  describe('FLEET_ORGS', () => {
+    test('a spec targeting another organisation is refused at preview and start, naming it', async () => {
+      const spec = makeSpec({ targets: { repos: ['acme/a', 'globex/b'] } });
+      const service = make(t.store, { orgs: ['acme'] });
+      for (const attempt of [() => service.preview({ spec, source: 'inline' }), () => service.start({ spec, source: 'inline' }, 'UOWNER1')]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(isFleetError(error, 'bad_input')).toBe(true);
+        expect((error as Error).message).toContain('"globex"');
+        expect((error as Error).message).toContain('FLEET_ORGS (acme)');
+      }
+      expect(t.store.campaigns.list()).toEqual([]);
+    });
+
+    test('the organisations named, in any case, are allowed; unset allows any', async () => {
+      const spec = makeSpec({ targets: { repos: ['ACME/a', 'acme/b'] } });
+      await expect(make(t.store, { orgs: ['acme'] }).start({ spec, source: 'inline' }, 'UOWNER1')).resolves.toMatchObject({ state: 'running' });
+      t.close();
+      t = openTempStore();
+      await expect(make(t.store, { orgs: null }).start({ spec: makeSpec({ targets: { repos: ['globex/a'] } }), source: 'inline' }, 'UOWNER1')).resolves.toMatchObject({ state: 'running' });
+    });
   });
 });

@@ -26,6 +26,19 @@ test('an outsider is refused every action through commands and buttons, and each
   expect(report.refusalsRecorded).toBe(16);
 });
 
+test('an outsider cannot start a campaign by command, modal or Launch button: refused, recorded, nothing created', () => {
+  expect(report.startAttempts).toBe(3);
+  expect(report.startsRefused).toBe(3);
+  expect(report.startRefusalsRecorded).toBe(3);
+  expect(report.campaignsCreated).toBe(0);
+});
+
+test("under four eyes the launcher's own approval is refused and recorded", () => {
+  expect(report.selfApprovals).toBe(2);
+  expect(report.selfApprovalsRefused).toBe(2);
+  expect(report.selfApprovalRefusalsRecorded).toBe(2);
+});
+
 test('a signed Approve replayed within the window is refused and records one decision', () => {
   expect(report.replays).toBe(3);
   expect(report.replaysRefused).toBe(3);

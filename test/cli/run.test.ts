@@ -60,6 +60,15 @@ describe('fleet validate', () => {
     expect(io.err).toContain(`${bad}: 2 problems.`);
   });
 
+  test('with FLEET_ORGS set, a spec targeting another organisation is refused, naming it', async () => {
+    const io = capture({ FLEET_ORGS: 'globex' });
+    expect(await runCli(['validate', 'campaigns/examples/bump-lodash.yml'], io)).toBe(1);
+    expect(io.out).toBe('');
+    expect(io.err).toContain('campaigns/examples/bump-lodash.yml: Campaign bump-lodash targets the organisation "acme", which FLEET_ORGS (globex) does not allow.');
+    const allowed = capture({ FLEET_ORGS: 'acme' });
+    expect(await runCli(['validate', 'campaigns/examples/bump-lodash.yml'], allowed)).toBe(0);
+  });
+
   test('a file that cannot be read is an error, not a crash', async () => {
     const io = capture();
     expect(await runCli(['validate', join(dir, 'missing.yml')], io)).toBe(1);

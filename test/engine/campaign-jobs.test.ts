@@ -14,6 +14,7 @@ const root = resolve(import.meta.dirname, '../..');
 const jobsDir = join(root, 'dist/jobs');
 const REPOS = ['api', 'web', 'worker', 'ledger'];
 const OWNER = 'UOWNER1';
+const LAUNCHER = 'ULAUNCHER1';
 
 function ensureBuilt(): void {
   const built = join(jobsDir, 'advance.js');
@@ -103,12 +104,14 @@ describe('a campaign run by the Bree jobs alone', () => {
       catalog: { list: async () => [], load: async () => ({ spec, source: 'test' }) },
       gateway: createGateway({ octokit, now: Date.now }),
       admins: [],
+      launchers: { users: [LAUNCHER], groups: [] },
       resolveGroupMembers: async () => [],
       now: Date.now,
       wake: () => scheduler.wake(),
     });
     await scheduler.start();
-    const campaign = await service.start({ catalog: 'bump-lodash' }, OWNER);
+    // Someone other than the owner launches, so the owner may approve under four eyes.
+    const campaign = await service.start({ catalog: 'bump-lodash' }, LAUNCHER);
     const state = () => t.store.campaigns.get(campaign.id)!.state;
     const where = () =>
       `campaign ${state()}; errors ${JSON.stringify(errors)}; last events ${t.store.events

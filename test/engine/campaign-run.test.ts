@@ -77,6 +77,7 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
       catalog: { list: async () => [], load: async () => ({ spec, source: 'test' }) },
       gateway: createGateway({ octokit, now }),
       admins: [],
+      launchers: { users: [OWNER], groups: [] },
       resolveGroupMembers: async () => [],
       now,
       wake: () => undefined,
@@ -99,7 +100,7 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
     // the last wave's gate guards its merges too: it asks again, and nothing merges before
     expect(await drive([], (s) => s !== 'running')).toBe('awaiting-approval');
     expect(fake.state.listPulls().filter((p) => p.merged)).toHaveLength(2);
-    await service.approve(campaign.id, OWNER);
+    await service.approve(campaign.id, 'UAPPROVER1');
     const final = await drive([], (s) => s === 'completed' || s === 'halted');
     expect(final).toBe('completed');
     expect(t.store.targets.list(campaign.id).map((x) => x.state)).toEqual(REPOS.map(() => 'succeeded'));
@@ -116,7 +117,7 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
     const service = createService(spec);
     const campaign = await service.start({ catalog: 'bump-lodash' }, OWNER);
     expect(await drive([], (s) => s === 'awaiting-approval')).toBe('awaiting-approval');
-    await service.approve(campaign.id, OWNER);
+    await service.approve(campaign.id, 'UAPPROVER1');
     const wave1 = t.store.targets.list(campaign.id, 1).map((x) => x.repo);
     const regressing = wave1;
     const final = await drive(regressing, (s) => s === 'completed' || s === 'halted' || s === 'paused');

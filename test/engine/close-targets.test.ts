@@ -45,6 +45,7 @@ function service() {
     catalog: { list: async () => [], load: async () => ({ spec: makeSpec(), source: 'test' }) },
     gateway: h.github,
     admins: ['UADMIN1'],
+    launchers: { users: [], groups: [] },
     resolveGroupMembers: async () => [],
     now: h.now,
     wake: () => undefined,

@@ -131,4 +131,29 @@ describe('loadConfig', () => {
     const { lines } = problemsOf({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: 'my-app', GITHUB_APP_PRIVATE_KEY: 'abc', GITHUB_APP_INSTALLATION_ID: '12x' });
     expect(lines.map((l) => /- (\w+)/.exec(l)?.[1]).sort()).toEqual(['GITHUB_APP_ID', 'GITHUB_APP_INSTALLATION_ID', 'GITHUB_APP_PRIVATE_KEY']);
   });
+
+  test('FLEET_LAUNCHERS and FLEET_ORGS: unset means admins only and any organisation', () => {
+    const config = loadConfig(VALID);
+    expect(config.launchers).toEqual({ users: [], groups: [] });
+    expect(config.orgs).toBeNull();
+  });
+
+  test('FLEET_LAUNCHERS splits users and user groups; FLEET_ORGS lists organisations', () => {
+    const config = loadConfig({ ...VALID, FLEET_LAUNCHERS: 'U0LAUNCH1, W0LAUNCH2,S0PLATFRM', FLEET_ORGS: 'acme, acme-labs' });
+    expect(config.launchers).toEqual({ users: ['U0LAUNCH1', 'W0LAUNCH2'], groups: ['S0PLATFRM'] });
+    expect(config.orgs).toEqual(['acme', 'acme-labs']);
+  });
+
+  test.each([
+    ['FLEET_LAUNCHERS', 'U0LAUNCH1,alice'],
+    ['FLEET_LAUNCHERS', 'C0CHANNEL1'],
+    ['FLEET_LAUNCHERS', '@U0LAUNCH1'],
+    ['FLEET_ORGS', 'acme,acme/repo'],
+    ['FLEET_ORGS', '-acme'],
+  ])('a malformed %s entry (%s) is a config error naming the variable', (name, value) => {
+    const { error, lines } = problemsOf({ ...VALID, [name]: value });
+    expect(error.code).toBe('config_invalid');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${name} is malformed. Set it to a comma-separated list`);
+  });
 });

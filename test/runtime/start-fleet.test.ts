@@ -84,6 +84,8 @@ test('a lease left by a killed process is released at start, so its target runs 
 
   const released = lines.map((l) => JSON.parse(l) as { msg: string; targets?: number; repos?: string[] }).find((l) => l.msg === 'leases of a previous process released');
   expect(released).toMatchObject({ targets: 1, repos: [`${CAMPAIGN}:acme/a`] });
+  // Without FLEET_ORGS any organisation may be targeted, and start-up says so.
+  expect(lines.map((l) => JSON.parse(l) as { level: string; msg: string }).find((l) => l.msg.startsWith('FLEET_ORGS is not set'))).toMatchObject({ level: 'warn' });
   // The advance job that runs at start takes the target and runs its gate step, which waits for the rest of wave 0.
   const started = Date.now();
   while (fleet.store.targets.get(id)!.state === 'running' && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 100));

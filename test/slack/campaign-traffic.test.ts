@@ -91,11 +91,11 @@ test('a 1,000-repository campaign makes tens of Slack posts, not thousands', asy
   const repos = Array.from({ length: TARGETS }, (_, i) => `acme/service-${String(i).padStart(4, '0')}`);
   const waves = [repos.slice(0, 3), repos.slice(3, 100), repos.slice(100, 500), repos.slice(500)];
   store.transaction(() => {
-    const campaign = store.campaigns.insert({ id: 'c-big', name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: 'npm-dependency', owner: OWNER, channel: CHANNEL, state: 'running', waveCount: waves.length, now: clock });
+    const campaign = store.campaigns.insert({ id: 'c-big', name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: 'npm-dependency', owner: OWNER, launchedBy: 'U0LAUNCH1', channel: CHANNEL, state: 'running', waveCount: waves.length, now: clock });
     store.targets.insertMany('c-big', waves.flatMap((list, wave) => list.map((repo) => ({ repo, wave }))), clock);
     store.outbox.enqueue(buildRootPost(campaign, clock));
   });
-  const service = createCampaignService({ store, catalog: { list: async () => [], load: async () => ({ spec, source: 'test' }) }, gateway, admins: [], resolveGroupMembers: async () => [], now, wake: () => undefined });
+  const service = createCampaignService({ store, catalog: { list: async () => [], load: async () => ({ spec, source: 'test' }) }, gateway, admins: [], launchers: { users: [], groups: [] }, resolveGroupMembers: async () => [], now, wake: () => undefined });
   const registry = createStepRegistry<Deps>(steps);
   const client = createOutboxClient(TOKEN, slack.apiUrl);
   const sleep = async (ms: number) => {

@@ -166,6 +166,7 @@ describe('/fleet', () => {
     expect(JSON.stringify((await command(OWNER, 'list')).blocks)).toContain('`c-1`');
     const status = JSON.stringify((await command(OWNER, 'status c-1')).blocks);
     expect(status).toContain('Confidence 82/100');
+    expect(status).toContain('Owner <@U0OWNER01> · launched by <@U0OWNER01>');
     expect(status).toContain('/fleet retry c-1 acme/web');
     expect((await command(OWNER, 'status c-404')).text).toContain('There is no campaign c-404');
   });
@@ -391,6 +392,56 @@ describe('/fleet start modal', () => {
     const [ref, actor] = fake.calls.filter((c) => c.method === 'start').at(-1)!.args as [{ spec: { change: unknown; owner: string } }, string];
     expect(actor).toBe(OWNER);
     expect(ref.spec.change).toEqual({ kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21' } });
+  });
+});
+
+describe('who may start campaigns', () => {
+  const REFUSAL = 'Only admins and the launchers (<@U0OWNER01>) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.';
+  const FORM = {
+    package: { package: { type: 'plain_text_input', value: 'lodash' } },
+    version: { version: { type: 'plain_text_input', value: '^4.17.21' } },
+    org: { org: { type: 'plain_text_input', value: 'acme' } },
+  };
+  const count = (method: string) => fake.calls.filter((c) => c.method === method).length;
+
+  test('an outsider typing /fleet start <spec> is refused at once, and nothing starts', async () => {
+    const starts = count('start');
+    const reply = await command(OUTSIDER, 'start bump-lodash');
+    expect(reply.text).toContain(REFUSAL);
+    expect(count('start')).toBe(starts);
+    expect(fake.refusals.at(-1)).toEqual({ method: 'start', actor: OUTSIDER });
+  });
+
+  test("an outsider submitting the start modal is refused before any preview", async () => {
+    await slack.sendCommand({ user: OUTSIDER, channel: CHANNEL, text: 'start' });
+    await vi.waitFor(() => {
+      if (!slack.views(OUTSIDER).at(-1)) throw new Error('no modal yet');
+    }, { timeout: 5000, interval: 20 });
+    const previews = count('preview');
+    const seen = slack.ephemeral(OUTSIDER).length;
+    const submitted = await slack.submitView({ user: OUTSIDER, values: FORM });
+    expect(submitted.errors).toBeUndefined();
+    expect((await nextEphemeral(OUTSIDER, seen)).text).toContain(REFUSAL);
+    expect(count('preview')).toBe(previews);
+    expect(fake.refusals.at(-1)).toEqual({ method: 'start', actor: OUTSIDER });
+  });
+
+  test("an outsider clicking Launch on a preview is refused, and nothing starts", async () => {
+    const preview = await command(OUTSIDER, 'preview bump-lodash');
+    expect(JSON.stringify(preview.blocks)).toContain(ACTION.launch);
+    const starts = count('start');
+    const seen = slack.ephemeral(OUTSIDER).length;
+    await slack.clickButton({ user: OUTSIDER, actionId: ACTION.launch, ephemeralId: preview.id });
+    expect((await nextEphemeral(OUTSIDER, seen)).text).toContain(REFUSAL);
+    expect(count('start')).toBe(starts);
+    expect(fake.refusals.at(-1)).toEqual({ method: 'start', actor: OUTSIDER });
+  });
+
+  test('a launcher starts by command', async () => {
+    const starts = count('start');
+    await slack.sendCommand({ user: OWNER, channel: CHANNEL, text: 'start bump-lodash' });
+    await vi.waitFor(() => expect(count('start')).toBe(starts + 1), { timeout: 5000, interval: 20 });
+    expect(fake.calls.filter((c) => c.method === 'start').at(-1)!.args[1]).toBe(OWNER);
   });
 });
 

@@ -8,7 +8,8 @@ import type { CampaignRecord, GateRecord, TargetRecord } from '../../src/store/s
  * A small in-memory CampaignService for driving the Slack app: it authorizes like the real one
  * (owner, approvers, admins), decides a gate once, and records every call and refusal.
  */
-export function createInMemoryService(options: { admins: string[]; now?: () => number }) {
+export function createInMemoryService(options: { admins: string[]; launchers?: string[]; now?: () => number }) {
+  const launchers = options.launchers ?? ['U0OWNER01'];
   const now = options.now ?? Date.now;
   const spec = CampaignSpec.parse({
     name: 'bump-lodash',
@@ -29,7 +30,7 @@ export function createInMemoryService(options: { admins: string[]; now?: () => n
 
   function record(id: string, name = 'bump-lodash', state: CampaignState = 'running'): CampaignRecord {
     const c: CampaignRecord = {
-      id, name, specJson: JSON.stringify(spec), specSource: 'catalog', changeKind: 'npm-dependency', owner: 'U0OWNER01', channel: 'C0FLEET001',
+      id, name, specJson: JSON.stringify(spec), specSource: 'catalog', changeKind: 'npm-dependency', owner: 'U0OWNER01', launchedBy: 'U0OWNER01', channel: 'C0FLEET001',
       rootTs: null, state, stateReason: '', currentWave: 0, waveCount: 4, version: 1, createdAt: now(), updatedAt: now(),
     };
     campaigns.set(id, c);
@@ -92,7 +93,17 @@ export function createInMemoryService(options: { admins: string[]; now?: () => n
     estimate: { minutes: 180, explanation: '4 waves' },
   };
 
+  function authorizeLaunch(actor: string): void {
+    if (options.admins.includes(actor) || launchers.includes(actor)) return;
+    refusals.push({ method: 'start', actor });
+    throw new FleetError('forbidden', `Only admins and the launchers (${launchers.map((u) => `<@${u}>`).join(', ')}) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.`);
+  }
+
   const service: CampaignService = {
+    async authorizeLaunch(actor: string) {
+      calls.push({ method: 'authorizeLaunch', args: [actor] });
+      authorizeLaunch(actor);
+    },
     async preview(ref: SpecRef) {
       enter('preview', [ref]);
       if ('catalog' in ref && ref.catalog === 'missing') throw new FleetError('spec_not_found', 'There is no spec "missing" in the catalog. Type `/fleet start` to choose one.');
@@ -100,6 +111,7 @@ export function createInMemoryService(options: { admins: string[]; now?: () => n
     },
     async start(ref: SpecRef, actor: string) {
       enter('start', [ref, actor]);
+      authorizeLaunch(actor);
       return record(`c-${campaigns.size + 1}`, 'spec' in ref ? ref.spec.name : ref.catalog);
     },
     async pause(id, actor) { return move('pause', id, actor, 'paused'); },
@@ -124,12 +136,12 @@ export function createInMemoryService(options: { admins: string[]; now?: () => n
       return {
         id: c.id, name: c.name, state: c.state, owner: c.owner, channel: c.channel, currentWave: 0, waveCount: 4,
         counts: { pending: 30, running: 5, waiting: 0, 'needs-attention': 1, succeeded: 4, failed: 0, skipped: 0, reverted: 0 },
-        stateReason: '', rootTs: null, spec, openGate: gates.get(7)?.state === 'open' ? gates.get(7)! : null, confidence: 82,
+        stateReason: '', launchedBy: c.launchedBy, rootTs: null, spec, openGate: gates.get(7)?.state === 'open' ? gates.get(7)! : null, confidence: 82,
         needsAttention: [{ repo: 'acme/web', reason: 'checks fail', prUrl: 'https://github.example/acme/web/pull/2' }],
       };
     },
     list: () => [...campaigns.values()].map((c) => {
-      const { stateReason: _r, rootTs: _t, spec: _s, openGate: _g, confidence: _c, needsAttention: _n, ...summary } = service.status(c.id);
+      const { stateReason: _r, launchedBy: _l, rootTs: _t, spec: _s, openGate: _g, confidence: _c, needsAttention: _n, ...summary } = service.status(c.id);
       return summary;
     }),
     async catalog() { return [{ name: 'bump-lodash', title: 'Bump lodash', changeKind: 'npm-dependency' }]; },

@@ -58,7 +58,10 @@ describe('migration 003: the outbox holds notification records', () => {
   test('rows queued by the old code are converted verbatim and delivered once, as they were', async () => {
     const old = openVersion2();
     const oldStore = createStore(old);
-    oldStore.campaigns.insert({ id: 'c-1', name: 'bump-lodash', specJson: '{}', specSource: 'test', changeKind: 'npm-dependency', owner: 'U0OWNER01', channel: CH, state: 'running', waveCount: 2, now: clock });
+    // The schema of version 2, before campaigns had launched_by: the row is written as the code of then wrote it.
+    old
+      .prepare(`INSERT INTO campaigns (id, name, spec_json, spec_source, change_kind, owner, channel, state, wave_count, created_at, updated_at) VALUES ('c-1', 'bump-lodash', '{}', 'test', 'npm-dependency', 'U0OWNER01', @channel, 'running', 2, @now, @now)`)
+      .run({ channel: CH, now: clock });
     const gate = oldStore.gates.open({ campaignId: 'c-1', wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: clock });
     const view = { campaignId: 'c-1', name: 'bump-lodash', state: 'running' as const, owner: 'U0OWNER01', currentWave: 0, waves: [{ index: 0, total: 2, done: 0, failed: 0 }], counts: { pending: 2 }, confidence: null, openGate: null };
     const rootPost = rootMessage(view);

@@ -50,7 +50,7 @@ function seed(id: string): number {
     waves: [1, '100%'],
   });
   store.transaction(() => {
-    store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: 'npm-dependency', owner: OWNER, channel: CHANNEL, state: 'awaiting-approval', waveCount: 2, now: Date.now() });
+    store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: 'test', changeKind: 'npm-dependency', owner: OWNER, launchedBy: 'U0ADMIN01', channel: CHANNEL, state: 'awaiting-approval', waveCount: 2, now: Date.now() });
     store.targets.insertMany(id, [{ repo: 'acme/a', wave: 0 }, { repo: 'acme/b', wave: 1 }], Date.now());
   });
   return store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: Date.now() }).id;
@@ -77,6 +77,7 @@ beforeAll(async () => {
     },
     gateway,
     admins: ['U0ADMIN01'],
+    launchers: { users: [], groups: [] },
     resolveGroupMembers,
     now: Date.now,
     wake: () => undefined,

@@ -26,6 +26,7 @@ export function makeCampaign(spec: CampaignSpec, id = 'c-1'): CampaignRecord {
     specSource: 'test',
     changeKind: spec.change.kind,
     owner: spec.owner,
+    launchedBy: spec.owner,
     channel: spec.channel,
     rootTs: null,
     state: 'running',

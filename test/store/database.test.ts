@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempStore } from './helpers.js';
-import { openDatabase, readMigrations } from '../../src/store/database.js';
+import { migrate, openDatabase, readMigrations } from '../../src/store/database.js';
+import { createStore } from '../../src/store/store.js';
 
 const require = createRequire(import.meta.url);
 const temp = useTempStore('store-database');
@@ -16,6 +20,26 @@ describe('database', () => {
     const again = openDatabase(temp.file);
     expect(again.pragma('user_version', { simple: true })).toBe(count);
     again.close();
+  });
+});
+
+describe('migration 004: campaigns record who launched them', () => {
+  it('gives existing campaigns their owner as launcher, and new ones whoever starts them', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'fleet-m004-')), 'fleet.db');
+    const old = openDatabase(file, { migrate: false });
+    migrate(old, readMigrations().filter((m) => m.version <= 3));
+    old
+      .prepare(`INSERT INTO campaigns (id, name, spec_json, spec_source, change_kind, owner, channel, state, wave_count, created_at, updated_at) VALUES ('c-old', 'bump', '{}', 'test', 'npm-dependency', 'U0OWNER01', 'C0FLEET001', 'running', 1, 1, 1)`)
+      .run();
+    old.close();
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(4);
+    const store = createStore(db);
+    expect(store.campaigns.get('c-old')).toMatchObject({ owner: 'U0OWNER01', launchedBy: 'U0OWNER01' });
+    store.campaigns.insert({ id: 'c-new', name: 'bump', specJson: '{}', specSource: 'test', changeKind: 'npm-dependency', owner: 'U0OWNER01', launchedBy: 'U0LAUNCH1', channel: 'C0FLEET001', state: 'running', waveCount: 1, now: 2 });
+    expect(store.campaigns.get('c-new')).toMatchObject({ owner: 'U0OWNER01', launchedBy: 'U0LAUNCH1' });
+    db.close();
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 });
 

@@ -9,6 +9,8 @@ export interface StatusInput {
   state: CampaignState;
   stateReason: string;
   owner: string;
+  /** Who started the campaign; shown beside the owner. */
+  launchedBy?: string;
   currentWave: number;
   waveCount: number;
   counts: Partial<Record<TargetState, number>>;
@@ -37,7 +39,7 @@ export function statusMessage(s: StatusInput): SlackMessage {
   const blocks: Block[] = [
     section(
       `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeText(s.stateReason)}` : ''}\n` +
-        `Owner ${mention(s.owner)} · wave ${s.currentWave + 1} of ${Math.max(1, s.waveCount)} · \`${progressBar(done, total)}\` ${done}/${total}\n${counts}`,
+        `Owner ${mention(s.owner)}${s.launchedBy ? ` · launched by ${mention(s.launchedBy)}` : ''} · wave ${s.currentWave + 1} of ${Math.max(1, s.waveCount)} · \`${progressBar(done, total)}\` ${done}/${total}\n${counts}`,
     ),
     context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open at wave ${s.openGate.wave + 1}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
   ];

@@ -1,0 +1,53 @@
+import type { CampaignSpec } from '../domain/spec.js';
+import { FleetError } from '../errors.js';
+
+/**
+ * The GitHub organisations campaigns may target (FLEET_ORGS). Null means unrestricted: with a
+ * GitHub App the installation's organisation is not known offline, so Fleet cannot pick a default.
+ */
+export type OrgScope = readonly string[] | null;
+
+/** A GitHub organisation login, as FLEET_ORGS lists them. */
+export const ORG_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+
+/**
+ * The organisations a spec touches: its `targets.org` and the owners of `targets.repos`.
+ *
+ * @example specOrgs({ targets: { org: 'acme' } }) // ['acme']
+ */
+export function specOrgs(spec: Pick<CampaignSpec, 'targets'>): string[] {
+  const orgs = [...(spec.targets.org ? [spec.targets.org] : []), ...(spec.targets.repos ?? []).map((r) => r.split('/')[0] ?? r)];
+  return [...new Set(orgs)];
+}
+
+/** The organisations of a spec outside the scope (GitHub logins compare without case). */
+export function orgsOutOfScope(spec: Pick<CampaignSpec, 'targets'>, scope: OrgScope): string[] {
+  if (scope === null) return [];
+  const allowed = new Set(scope.map((o) => o.toLowerCase()));
+  return specOrgs(spec).filter((o) => !allowed.has(o.toLowerCase()));
+}
+
+/**
+ * Throws FleetError('bad_input') naming the first organisation outside FLEET_ORGS.
+ *
+ * @example requireOrgsInScope(spec, ['acme']) // throws for targets.org: globex
+ */
+export function requireOrgsInScope(spec: Pick<CampaignSpec, 'name' | 'targets'>, scope: OrgScope): void {
+  const outside = orgsOutOfScope(spec, scope);
+  if (outside.length === 0 || scope === null) return;
+  const list = outside.map((o) => `"${o}"`).join(', ');
+  throw new FleetError(
+    'bad_input',
+    `Campaign ${spec.name} targets the organisation${outside.length === 1 ? '' : 's'} ${list}, which FLEET_ORGS (${scope.join(', ')}) does not allow. Target one of those organisations, or ask an admin to add ${list} to FLEET_ORGS.`,
+    { orgs: outside, allowed: [...scope] },
+  );
+}
+
+/** FLEET_ORGS as a list, or null when unset or empty. */
+export function parseOrgScope(value: string | undefined): OrgScope {
+  const orgs = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return orgs.length ? orgs : null;
+}
