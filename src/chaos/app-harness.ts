@@ -201,7 +201,8 @@ export async function startAppHarness(options: { now?: () => number } = {}): Pro
     logLines,
     githubCalls,
     gateId,
-    snapshot: (ignore = []) => snapshotStore(db, ignore),
+    // seen_requests is the replay ledger: every validly signed request is rightly remembered there.
+    snapshot: (ignore = []) => snapshotStore(db, ['seen_requests', ...ignore]),
     webhook,
     async close() {
       await app.stop();
