@@ -1,33 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/run.js';
 import { openDatabase } from '../../src/store/database.js';
 import { createStore } from '../../src/store/store.js';
-
-interface Captured extends CliIo {
-  out: string;
-  err: string;
-}
-
-function capture(env: Record<string, string | undefined>): Captured {
-  const io: Captured = {
-    out: '',
-    err: '',
-    stdout: (text) => {
-      io.out += text;
-    },
-    stderr: (text) => {
-      io.err += text;
-    },
-    readFile: (path) => readFile(path, 'utf8'),
-    env,
-  };
-  return io;
-}
+import { capture } from './capture-io.js';
 
 const T0 = Date.UTC(2024, 4, 1, 9, 0, 0);
 let dir: string;

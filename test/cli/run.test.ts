@@ -1,34 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/run.js';
 import { openDatabase, readMigrations } from '../../src/store/database.js';
-
-interface Captured extends CliIo {
-  out: string;
-  err: string;
-}
-
-function capture(env: Record<string, string | undefined> = {}): Captured {
-  const io: Captured = {
-    out: '',
-    err: '',
-    stdout: (text) => {
-      io.out += text;
-    },
-    stderr: (text) => {
-      io.err += text;
-    },
-    readFile: (path) => readFile(path, 'utf8'),
-    env,
-  };
-  return io;
-}
+import { capture } from './capture-io.js';
 
 const EXAMPLES = ['add-security-policy', 'bump-lodash', 'enable-strict-tsconfig', 'rotate-ci-image'].map((n) => `campaigns/examples/${n}.yml`);
 

@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { isExecutable } from './executable.js';
 
 /**
  * Debian's bubblewrap for the sandbox tests. Tests guard themselves with
@@ -7,15 +7,6 @@ import { accessSync, constants } from 'node:fs';
  */
 
 export const BWRAP_PATH = '/usr/bin/bwrap';
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const bwrapAvailable = isExecutable(BWRAP_PATH);
 

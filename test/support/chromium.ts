@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { isExecutable } from './executable.js';
 import { chromium, type Browser } from 'playwright-core';
 
 /**
@@ -8,15 +8,6 @@ import { chromium, type Browser } from 'playwright-core';
  */
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const chromiumAvailable = isExecutable(CHROMIUM_PATH);
 
