@@ -75,6 +75,8 @@ export interface CampaignSummary {
   currentWave: number;
   waveCount: number;
   counts: Record<TargetState, number>;
+  /** Work finished: succeeded, failed, reverted and skipped targets, not the ones an abort stopped. */
+  done: number;
 }
 
 export interface CampaignStatus extends CampaignSummary {

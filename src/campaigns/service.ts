@@ -4,7 +4,8 @@ import { mayHavePr, recordCloseNeed, type CloseRequest } from '../engine/close-t
 import { transitionCampaign, transitionTarget, type CampaignEvent, type Effect, type TargetEvent } from '../engine/machines.js';
 import { hasEffect, moveCampaign } from '../engine/move-campaign.js';
 import { applyTargetEffects } from '../engine/target-effects.js';
-import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/notifications.js';
+import { classifyForAbort, countDone, countStopped, prsOf, readAbortRecord } from '../engine/abort-report.js';
+import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate, type AbortSummary } from '../engine/notifications.js';
 import type { CampaignState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
@@ -144,7 +145,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   }
 
   function summarize(c: CampaignRecord): CampaignSummary {
-    return { id: c.id, name: c.name, state: c.state, owner: c.owner, channel: c.channel, currentWave: c.currentWave, waveCount: c.waveCount, counts: store.targets.counts(c.id) };
+    const counts = store.targets.counts(c.id);
+    const done = countDone(counts, countStopped(store, c, readAbortRecord(store, c)).total);
+    return { id: c.id, name: c.name, state: c.state, owner: c.owner, channel: c.channel, currentWave: c.currentWave, waveCount: c.waveCount, counts, done };
   }
 
   function findOpenGate(campaignId: string, gateId?: number): GateRecord {
@@ -296,21 +299,42 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       await check(campaign, actor, 'abort');
       const leavePrs = readSpec(campaign).onAbort === 'leave';
       const next = requireTransition(campaign, { type: 'abort', reason, leavePrs });
-      const why = reason ?? `aborted by <@${actor}>`;
+      // The record and the messages name who aborted; a reason they gave follows.
+      const why = `aborted by <@${actor}>${reason ? `: ${reason}` : ''}`;
       const at = now();
       const aborted = store.transaction(() => {
         const updated = store.campaigns.update(campaign.id, campaign.version, { state: next.state, stateReason: why }, at);
         if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
+        // What the abort finds, sorted before the targets move: the report says what happened.
+        const before = store.targets.list(campaignId);
+        const { merged, stopped } = classifyForAbort(before, (t) => transitionTarget(t.state, { type: 'abort' }).ok);
+        const withPr = stopped.filter((t) => t.prNumber !== null && t.mergedSha === null);
+        const opening = stopped.filter((t) => t.prNumber === null && mayHavePr(t));
+        const beforePr = stopped.filter((t) => t.prNumber === null && !mayHavePr(t));
+        const closing = leavePrs ? [] : stopped.filter((t) => t.mergedSha === null && mayHavePr(t));
         for (const effect of next.effects) {
           if (effect.kind !== 'stop-targets') continue;
-          for (const t of store.targets.list(campaignId)) {
-            if (transitionTarget(t.state, { type: 'abort' }).ok) moveTarget(campaign, t, { type: 'abort', leavePr: effect.leavePrs === true }, why, { cause: 'abort', actor, reason: reason ?? '' }, at);
-          }
+          for (const t of stopped) moveTarget(campaign, t, { type: 'abort', leavePr: effect.leavePrs === true }, why, { cause: 'abort', actor, reason: reason ?? '' }, at);
         }
         // Rollback offers are closed too, not only the wave gate the machine's cancel-gate names.
         for (const g of store.gates.list(campaignId)) if (g.state === 'open') store.gates.decide(g.id, 'cancelled', actor, at);
-        store.events.append({ campaignId, at, actor, kind: 'campaign.aborted', data: { reason: why } });
-        store.outbox.enqueue(buildFinalSummary(store, updated, at));
+        const report = { by: actor, note: reason ?? null, leavePrs, merged: merged.map((t) => t.id), stopped: stopped.map((t) => t.id), closing: closing.map((t) => t.id) };
+        store.events.append({ campaignId, at, actor, kind: 'campaign.aborted', data: { reason: why, report } });
+        const listed = 50;
+        const summary: AbortSummary = {
+          by: actor,
+          note: reason ?? null,
+          leavePrs,
+          stoppedCount: stopped.length,
+          merged: prsOf(merged.slice(0, listed)),
+          mergedCount: merged.length,
+          closing: prsOf(withPr.slice(0, listed)),
+          closingCount: withPr.length,
+          openingCount: opening.length,
+          beforePr: beforePr.slice(0, listed).map((t) => t.repo),
+          beforePrCount: beforePr.length,
+        };
+        store.outbox.enqueue(buildFinalSummary(store, updated, at, summary));
         enqueueRootUpdate(store, updated, at);
         return updated;
       });
@@ -401,6 +425,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         for (const c of store.campaigns.list({ states: ['running', 'awaiting-approval', 'paused', 'rolling-back'] })) {
           store.outbox.enqueue(buildStateNotice(c, on ? `<@${actor}> turned the global freeze on: no step runs anywhere until it is off.` : `<@${actor}> turned the global freeze off.`, at));
         }
+        // Every unfinished campaign's root message shows the freeze (read when it is delivered).
+        for (const c of store.campaigns.list({ states: ['running', 'awaiting-approval', 'paused', 'halted', 'rolling-back'] })) enqueueRootUpdate(store, c, at);
       });
       if (!on) deps.wake();
     },

@@ -125,6 +125,8 @@ export const StateNotification = z.object({
   text: z.string(),
 });
 
+const AbortPr = z.object({ repo: z.string(), prNumber: z.number().int().nullable(), prUrl: z.string().nullable() });
+
 export const FinalSummaryNotification = z.object({
   kind: z.literal('final-summary'),
   campaignId: z.string(),
@@ -136,6 +138,29 @@ export const FinalSummaryNotification = z.object({
   humanTouched: z.number().int(),
   total: z.number().int(),
   approvals: z.number().int(),
+  /** Targets Fleet finished with (`engine/abort-report.ts` `countDone`); absent on older records. */
+  done: z.number().int().optional(),
+  /** On an abort: who aborted, what had merged, which PRs it closes or leaves, what it stopped. */
+  abort: z
+    .object({
+      by: z.string(),
+      note: z.string().nullable(),
+      /** The spec's `onAbort: leave`: the PRs in `closing` are left open, not closed. */
+      leavePrs: z.boolean(),
+      /** Targets the abort stopped (not done work). */
+      stoppedCount: z.number().int(),
+      merged: z.array(AbortPr),
+      mergedCount: z.number().int(),
+      /** Stopped targets with an open PR: closed by the tick's close pass after the abort (or left open). */
+      closing: z.array(AbortPr),
+      closingCount: z.number().int(),
+      /** Stopped while a step ran, before a PR number was recorded: the close pass looks for one by branch. */
+      openingCount: z.number().int(),
+      /** Stopped before any step ran: no PR was opened. */
+      beforePr: z.array(z.string()),
+      beforePrCount: z.number().int(),
+    })
+    .optional(),
 });
 
 export const DigestWait = z.object({
@@ -210,8 +235,24 @@ export interface RootView {
   stateReason?: string;
   owner: string;
   currentWave: number;
-  waves: { index: number; total: number; done: number; failed: number }[];
+  /** `done`: work finished (an abort's stopped targets are not done); `stopped`: targets an abort stopped. */
+  waves: { index: number; total: number; done: number; failed: number; stopped?: number }[];
   counts: Partial<Record<z.infer<typeof TargetState>, number>>;
+  /** The open gate's confidence, or else the last wave gate's. */
   confidence: number | null;
   openGate: { id: number; wave: number; kind: 'wave' | 'rollback' } | null;
+  /** The global freeze is on: no step runs anywhere. */
+  frozen?: boolean;
+  /** On an aborted campaign: who aborted, what had merged, how its closes stand. */
+  abort?: {
+    by: string;
+    note: string | null;
+    leavePrs: boolean;
+    merged: number;
+    stopped: number;
+    closing: number;
+    closed: number;
+    closeFailed: number;
+    closesPending: number;
+  };
 }

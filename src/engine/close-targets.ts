@@ -2,7 +2,9 @@ import type { StepDefinition } from '../domain/spec.js';
 import { CloseOptions } from '../domain/step-options.js';
 import type { StepResult } from '../steps/types.js';
 import type { Store, TargetRecord } from '../store/store.js';
+import { readAbortRecord, readCloseProgress } from './abort-report.js';
 import { closeSlotOf, readSteps } from './campaign-spec.js';
+import { buildStateNotice } from './notifications.js';
 import { backoffDelay, LEASE_GRACE_MS, runLeasedStep, type Claimed, type LeasedOutcome } from './run-step.js';
 import { bump, type TickInput, type TickReport } from './tick-types.js';
 
@@ -93,6 +95,7 @@ export async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Clai
       if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
       store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'done', data: { ...state, ...result.data }, now, finished: true });
       for (const e of result.events ?? []) store.events.append({ ...base, ...e });
+      noticeClosesDone(store, job.campaign.id, job.target.id, now);
       return true;
     }
     if (retry) {
@@ -106,8 +109,36 @@ export async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Clai
     if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
     store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'failed', data: { ...state, ...result.data }, reason: result.reason, now, finished: true });
     store.events.append({ ...base, kind: 'pr.close-failed', data: { prNumber: job.target.prNumber, reason: result.reason, attempts } });
+    noticeClosesDone(store, job.campaign.id, job.target.id, now);
     return true;
   });
   if (!written) return { outcome: 'lost-race' };
-  return { outcome: result.kind === 'done' ? 'closed' : retry ? 'retry' : 'failed' };
+  // A close that finished changes what an aborted campaign's root message says about its closes.
+  return { outcome: result.kind === 'done' ? 'closed' : retry ? 'retry' : 'failed', changed: !retry };
+}
+
+function plainText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * After the last of an abort's closes finished (in the transaction that wrote it): one line in the
+ * thread saying how they went, so the summary's "closing N open PRs" is followed by what happened.
+ */
+function noticeClosesDone(store: Store, campaignId: string, targetId: number, now: number): void {
+  const campaign = store.campaigns.get(campaignId);
+  if (!campaign || campaign.state !== 'aborted') return;
+  const record = readAbortRecord(store, campaign);
+  if (!record || !record.closing.includes(targetId) || store.targets.pendingCloses(campaignId) > 0) return;
+  const p = readCloseProgress(store, campaign, record);
+  if (p.pending > 0) return;
+  const parts = [`${p.closed} ${p.closed === 1 ? 'PR' : 'PRs'} closed`];
+  if (p.mergedMeanwhile > 0) parts.push(`${p.mergedMeanwhile} had merged meanwhile and ${p.mergedMeanwhile === 1 ? 'stays' : 'stay'} merged`);
+  let text = `The abort's closes are done: ${parts.join('; ')}.`;
+  if (p.failed.length > 0) {
+    const named = p.failed.slice(0, 10).map((f) => `\`${plainText(f.repo)}\`${f.prNumber === null ? '' : ` (PR #${f.prNumber})`}${f.reason ? `: ${plainText(f.reason)}` : ''}`);
+    const more = p.failed.length > named.length ? ` and ${p.failed.length - named.length} more` : '';
+    text += ` ${p.failed.length} could not be closed, close ${p.failed.length === 1 ? 'it' : 'them'} by hand: ${named.join('; ')}${more}.`;
+  }
+  store.outbox.enqueue(buildStateNotice(campaign, text, now));
 }

@@ -2,7 +2,8 @@ import { parseTargetSignals } from '../confidence/score-target.js';
 import type { DigestCampaign, DigestNotification, DigestWait } from '../domain/notifications.js';
 import type { CampaignRecord, Store } from '../store/store.js';
 import { readSpec, readSteps } from './campaign-spec.js';
-import { FINAL_TARGET_STATES, isFinalTargetState } from '../domain/states.js';
+import { isFinalTargetState } from '../domain/states.js';
+import { countDone, countStopped, readAbortRecord } from './abort-report.js';
 
 /** A channel's digest time: its local hour and time zone (settings key `digest:<channel>`). */
 export interface DigestSetting {
@@ -72,7 +73,8 @@ export function buildDigest(store: Store, channel: string, now: number): DigestN
         name: c.name,
         state: c.state,
         owner: c.owner,
-        done: FINAL_TARGET_STATES.reduce((sum, s) => sum + counts[s], 0),
+        // Done work: the targets an abort stopped are not done (abort-report.ts).
+        done: countDone(counts, countStopped(store, c, readAbortRecord(store, c)).total),
         total: Object.values(counts).reduce((a, b) => a + b, 0),
         doneSinceYesterday: finished.length,
         failedSinceYesterday: finished.filter((e) => e.kind === 'target.failed').length,

@@ -2,7 +2,8 @@ import { parseTargetSignals } from '../confidence/score-target.js';
 import type { ConfidenceBreakdown, Notification, NotificationOf, RootView } from '../domain/notifications.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
-import { FINAL_TARGET_STATES, type TargetState } from '../domain/states.js';
+import type { TargetState } from '../domain/states.js';
+import { countDone, countStopped, readAbortRecord, readCloseProgress } from './abort-report.js';
 
 /**
  * The notifications the engine and the campaign service queue: outbox rows that say what
@@ -26,17 +27,23 @@ export function buildRootView(input: {
   waveCounts: Record<TargetState, number>[];
   counts: Record<TargetState, number>;
   gates: GateRecord[];
+  /** Targets an abort stopped, per wave: they are not done work. */
+  stoppedPerWave?: number[];
+  frozen?: boolean;
+  abort?: RootView['abort'];
 }): RootView {
   const { campaign } = input;
   const waves = input.waveCounts.map((counts, index) => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const done = FINAL_TARGET_STATES.reduce((sum, s) => sum + counts[s], 0);
-    return { index, total, done, failed: counts.failed };
+    const stopped = input.stoppedPerWave?.[index] ?? 0;
+    return { index, total, done: countDone(counts, stopped), failed: counts.failed, ...(stopped > 0 ? { stopped } : {}) };
   });
   const open = input.gates.find((g) => g.state === 'open') ?? null;
-  const lastGate = input.gates.filter((g) => g.kind === 'wave').at(-1);
-  const confidence = typeof lastGate?.confidence.confidence === 'number' ? lastGate.confidence.confidence : null;
-  return {
+  // The confidence the open gate asks at, or else the last wave gate's.
+  const waveGates = input.gates.filter((g) => g.kind === 'wave');
+  const shown = waveGates.find((g) => g.state === 'open') ?? waveGates.at(-1);
+  const confidence = typeof shown?.confidence.confidence === 'number' ? shown.confidence.confidence : null;
+  const view: RootView = {
     campaignId: campaign.id,
     name: campaign.name,
     state: campaign.state,
@@ -48,15 +55,28 @@ export function buildRootView(input: {
     confidence,
     openGate: open ? { id: open.id, wave: open.wave, kind: open.kind } : null,
   };
+  if (input.frozen) view.frozen = true;
+  if (input.abort) view.abort = input.abort;
+  return view;
 }
 
-/** The root message's view of the campaign as it stands: state, progress per wave, counts, the open gate. */
+/** The root message's view of the campaign as it stands: state, progress per wave, counts, the open gate, the freeze, the abort. */
 export function readRootView(store: Store, campaign: CampaignRecord): RootView {
+  const record = readAbortRecord(store, campaign);
+  const stopped = countStopped(store, campaign, record);
+  let abort: RootView['abort'];
+  if (record) {
+    const closes = readCloseProgress(store, campaign, record);
+    abort = { by: record.by, note: record.note, leavePrs: record.leavePrs, merged: record.merged.length, stopped: stopped.total, closing: closes.closing, closed: closes.closed, closeFailed: closes.failed.length, closesPending: closes.pending };
+  }
   return buildRootView({
     campaign,
     waveCounts: Array.from({ length: campaign.waveCount }, (_, index) => store.targets.counts(campaign.id, index)),
     counts: store.targets.counts(campaign.id),
     gates: store.gates.list(campaign.id),
+    stoppedPerWave: stopped.perWave,
+    frozen: store.settings.isFrozen(),
+    abort,
   });
 }
 
@@ -181,11 +201,15 @@ export function buildStateNotice(campaign: CampaignRecord, text: string, now: nu
   return thread(campaign, { kind: 'state-notice', campaignId: campaign.id, text }, now);
 }
 
-export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: number): NewOutboxMessage {
+/** The abort's facts for its final summary: who, what had merged, which PRs it closes or leaves, what it stopped. */
+export type AbortSummary = NonNullable<NotificationOf<'final-summary'>['abort']>;
+
+export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: number, abort?: AbortSummary): NewOutboxMessage {
   const counts = store.targets.counts(campaign.id);
   const events = store.events.list({ campaignId: campaign.id, kinds: ['target.needs-attention', 'gate.approved'] });
   const humanTouched = new Set(events.filter((e) => e.kind === 'target.needs-attention').map((e) => e.targetId)).size;
   const approvals = events.filter((e) => e.kind === 'gate.approved' && e.actor !== 'engine').length;
+  const stopped = abort?.stoppedCount ?? 0;
   const record: NotificationOf<'final-summary'> = {
     kind: 'final-summary',
     campaignId: campaign.id,
@@ -196,7 +220,9 @@ export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: n
     humanTouched,
     total: Object.values(counts).reduce((a, b) => a + b, 0),
     approvals,
+    done: countDone(counts, stopped),
   };
-  if (campaign.stateReason) record.reason = campaign.stateReason;
+  if (campaign.stateReason && !abort) record.reason = campaign.stateReason;
+  if (abort) record.abort = abort;
   return thread(campaign, record, now);
 }

@@ -89,7 +89,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await args.respond({ response_type: 'ephemeral', replace_original: false, ...abortConfirmation(status.id, status.name) });
   });
   onButton(app, deps, ACTION.abortConfirm, CampaignValue, async ({ value, user, replace }) => {
-    const c = await service.abort(value.c, user, 'aborted from Slack');
+    const c = await service.abort(value.c, user);
     await replace({ text: `:x: Aborted *${escapeText(c.name)}* (\`${c.id}\`).` });
   });
   onButton(app, deps, ACTION.retry, TargetValue, async ({ value, user, ephemeral, args }) => {

@@ -95,7 +95,9 @@ type Outcome =
   | { kind: 'sent'; ts: string | null; recovered?: boolean }
   | { kind: 'wait'; until: number; reason: string }
   | { kind: 'dead'; reason: string }
-  | { kind: 'stop'; reason: string };
+  | { kind: 'stop'; reason: string }
+  /** A newer update of the same message replaced this one while it waited: the newer one is sent. */
+  | { kind: 'superseded' };
 
 interface HistoryPage {
   messages?: { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[];
@@ -175,6 +177,14 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
     }
   }
 
+  /**
+   * A root record rendered again right before its call, after any pacing wait: the campaign as it
+   * is at that moment, so an update rendered before a wait never lands after a newer state.
+   */
+  function renderLatest(m: OutboxRecord, r: RenderedNotification): RenderedNotification | string {
+    return m.record?.kind === 'root' ? render(m) : r;
+  }
+
   async function send(m: OutboxRecord, r: RenderedNotification): Promise<Outcome> {
     const campaign = m.campaignId ? store.campaigns.get(m.campaignId) : undefined;
     let threadTs: string | undefined;
@@ -193,8 +203,11 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
         if (last !== undefined && now() - last < limits.rootUpdateIntervalMs) return { kind: 'wait', until: last + limits.rootUpdateIntervalMs, reason: 'pacing root updates' };
       }
       await pace(m.channel);
-      store.outbox.markSending(m.id);
-      await call('chat.update', { ...r.args, channel: m.channel, ts });
+      // While it waited, a newer root update may have replaced this row (coalescing deletes it): send that one instead.
+      if (!store.outbox.markSending(m.id)) return { kind: 'superseded' };
+      const latest = renderLatest(m, r);
+      if (typeof latest === 'string') return { kind: 'dead', reason: latest };
+      await call('chat.update', { ...latest.args, channel: m.channel, ts });
       lastPostAt.set(m.channel, now());
       return { kind: 'sent', ts };
     }
@@ -209,10 +222,12 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
         if (existing) return { kind: 'sent', ts: existing, recovered: true };
       }
       await pace(m.channel);
+      const latest = renderLatest(m, r);
+      if (typeof latest === 'string') return { kind: 'dead', reason: latest };
       const result = await call<{ ts?: string }>('chat.postMessage', {
         unfurl_links: false,
         unfurl_media: false,
-        ...r.args,
+        ...latest.args,
         channel: m.channel,
         ...(threadTs ? { thread_ts: threadTs } : {}),
         metadata: { event_type: OUTBOX_EVENT_TYPE, event_payload: { outbox_id: m.id } },
@@ -303,6 +318,8 @@ export async function deliverOutbox(deps: DeliverOutboxDeps): Promise<DeliveryRe
       else if (rendered.method === 'chat.postMessage') report.posted++;
       else if (rendered.method === 'chat.update') report.updated++;
       else report.other++;
+    } else if (outcome.kind === 'superseded') {
+      // Nothing to record: the row is gone, and the update that replaced it is sent in its turn.
     } else if (outcome.kind === 'wait') {
       store.outbox.retryLater(m.id, outcome.until, outcome.reason);
       blocked.add(threadKey);

@@ -41,13 +41,13 @@ export function createStartSubmit(deps: ListenerDeps) {
 export function createHomeOpened(deps: ListenerDeps) {
   return async function homeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
     if (event.tab !== 'home') return;
-    const FINAL = ['succeeded', 'failed', 'skipped', 'reverted'] as const;
     const campaigns = deps.service.list().map((c) => ({
       id: c.id,
       name: c.name,
       state: c.state,
       owner: c.owner,
-      done: FINAL.reduce((n, s) => n + (c.counts[s] ?? 0), 0),
+      // Done work: the targets an abort stopped are not done.
+      done: c.done,
       total: Object.values(c.counts).reduce((n, v) => n + v, 0),
       openGate: c.state === 'awaiting-approval',
     }));

@@ -238,6 +238,14 @@ export function createTargetRepository(db: Db) {
       for (const r of rows) counts[r.state] = r.n;
       return counts;
     },
+    /** Closes of a campaign's skipped targets still to be done (pending or waiting to retry). */
+    pendingCloses(campaignId: string): number {
+      const row = prep(
+        `SELECT COUNT(*) AS n FROM target_steps s JOIN targets t ON t.id = s.target_id
+         WHERE t.campaign_id = ? AND s.kind = 'close' AND s.status IN ('pending','waiting')`,
+      ).get(campaignId) as { n: number };
+      return row.n;
+    },
     /** Open PRs (created, not yet merged or closed) of a campaign, for the max-open-PRs cap. */
     openPrCount(campaignId: string): number {
       const row = prep(

@@ -219,6 +219,35 @@ describe('deliverOutbox', () => {
     expect(slack.stats().updates).toBe(2);
   });
 
+  test('a root update rendered before a pacing wait never lands after a newer state: the latest state wins', async () => {
+    addCampaign('c-1');
+    root('c-1');
+    await deliver();
+    clock += 5000;
+    // A thread post goes first, so the root update waits for the channel's pace before its call.
+    store.outbox.enqueue({ campaignId: 'c-1', channel: CH, threadOf: 'root', record: { kind: 'state-notice', campaignId: 'c-1', text: 'wave 2 started' }, now: clock });
+    const c = store.campaigns.get('c-1')!;
+    enqueueRootUpdate(store, store.campaigns.update('c-1', c.version, { stateReason: 'wave 2 at 35%' }, clock)!, clock);
+    let completed = false;
+    const engineDuringWait = async (ms: number) => {
+      clock += ms;
+      if (completed) return;
+      completed = true;
+      // Meanwhile the engine completes the campaign and queues its root update (replacing the pending one).
+      const running = store.campaigns.get('c-1')!;
+      enqueueRootUpdate(store, store.campaigns.update('c-1', running.version, { state: 'completed', stateReason: '' }, clock)!, clock);
+    };
+    const shown = () => JSON.stringify(slack.messages(CH)[0].blocks);
+    await deliverOutbox({ store, client: createOutboxClient(TOKEN, slack.apiUrl), now, sleep: engineDuringWait, logger });
+    expect(completed).toBe(true);
+    // Nothing Slack shows after the completion may be the older "running" state.
+    expect(shown()).not.toContain('wave 2 at 35%');
+    clock += 10_000;
+    await deliver();
+    expect(shown()).toContain('*completed*');
+    expect(store.outbox.list({ state: 'pending' })).toHaveLength(0);
+  });
+
   test('a gate request records its message ts on the gate, and a gate update edits that message', async () => {
     addCampaign('c-1');
     root('c-1');

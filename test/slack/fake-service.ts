@@ -135,7 +135,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       const c = get(id);
       return {
         id: c.id, name: c.name, state: c.state, owner: c.owner, channel: c.channel, currentWave: 0, waveCount: 4,
-        counts: { pending: 30, running: 5, waiting: 0, 'needs-attention': 1, succeeded: 4, failed: 0, skipped: 0, reverted: 0 },
+        counts: { pending: 30, running: 5, waiting: 0, 'needs-attention': 1, succeeded: 4, failed: 0, skipped: 0, reverted: 0 }, done: 4,
         stateReason: '', launchedBy: c.launchedBy, rootTs: null, spec, openGate: gates.get(7)?.state === 'open' ? gates.get(7)! : null, confidence: 82,
         needsAttention: [{ repo: 'acme/web', reason: 'checks fail', prUrl: 'https://github.example/acme/web/pull/2' }],
       };

@@ -1,5 +1,7 @@
 import type { CampaignState, TargetState } from '../../domain/states.js';
 import { TARGET_STATES } from '../../domain/states.js';
+import type { RootView } from '../../domain/notifications.js';
+import { abortRootLine, abortSummaryLines, abortedBy, type AbortSummaryInput } from './abort.js';
 import { ACTION, encodeValue } from './action-ids.js';
 import {
   LIMITS,
@@ -35,9 +37,11 @@ const STATE_EMOJI: Record<CampaignState, string> = {
 export interface WaveProgress {
   index: number;
   total: number;
-  /** Targets in a final state (succeeded, failed, skipped, reverted). */
+  /** Work finished: succeeded, failed, reverted, skipped; not the targets an abort stopped. */
   done: number;
   failed: number;
+  /** Targets an abort stopped (not done). */
+  stopped?: number;
 }
 
 export interface RootMessageInput {
@@ -52,6 +56,10 @@ export interface RootMessageInput {
   /** Campaign confidence 0–100, once computed. */
   confidence: number | null;
   openGate: { id: number; wave: number; kind: 'wave' | 'rollback' } | null;
+  /** The global freeze is on. */
+  frozen?: boolean;
+  /** On an aborted campaign: who aborted, what had merged, how the closes stand. */
+  abort?: RootView['abort'];
 }
 
 function formatCounts(counts: Partial<Record<TargetState, number>>): string {
@@ -80,19 +88,25 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   const name = escapeText(input.name);
   const total = input.waves.reduce((n, w) => n + w.total, 0);
   const done = input.waves.reduce((n, w) => n + w.done, 0);
+  const stopped = input.waves.reduce((n, w) => n + (w.stopped ?? 0), 0);
+  // An abort names who aborted with a mention; other reasons are the engine's words.
+  const reason = input.state === 'aborted' && input.abort ? ` ${abortedBy(input.abort.by, input.abort.note)}` : input.stateReason ? ` — ${escapeText(input.stateReason)}` : '';
   const blocks: Block[] = [
     header(`Fleet campaign: ${input.name}`),
     section(
-      `${STATE_EMOJI[input.state]} *${input.state}*${input.stateReason ? ` — ${escapeText(input.stateReason)}` : ''}\n` +
+      `${STATE_EMOJI[input.state]} *${input.state}*${reason}\n` +
         `Owner ${mention(input.owner)} · id \`${escapeText(input.campaignId)}\` · wave ${input.currentWave + 1} of ${Math.max(1, input.waves.length)}`,
     ),
-    section(`*Overall* \`${progressBar(done, total)}\` ${done}/${total}`),
   ];
+  if (input.frozen) blocks.push(section(':ice_cube: *The global freeze is on*: no step runs anywhere until an admin turns it off.'));
+  if (input.abort) blocks.push(section(abortRootLine(input.abort)));
+  blocks.push(section(`*Overall* \`${progressBar(done, total)}\` ${done}/${total} done${stopped > 0 ? ` · ${stopped} stopped by the abort` : ''}`));
   // One line per wave, packed into as few sections as fit; a campaign has a handful of waves.
   const waveLines = input.waves.map((w) => {
     const marker = w.index === input.currentWave ? '▶' : ' ';
     const failed = w.failed > 0 ? ` · ${w.failed} failed` : '';
-    return `${marker} Wave ${w.index + 1} \`${progressBar(w.done, w.total, 12)}\` ${w.done}/${w.total}${failed}`;
+    const waveStopped = w.stopped ? ` · ${w.stopped} stopped` : '';
+    return `${marker} Wave ${w.index + 1} \`${progressBar(w.done, w.total, 12)}\` ${w.done}/${w.total}${failed}${waveStopped}`;
   });
   blocks.push(...packLines(waveLines, 5, 'waves'));
   blocks.push(section(`*Targets* ${formatCounts(input.counts)}`));
@@ -226,17 +240,40 @@ export interface FinalSummaryInput {
   humanTouched: number;
   total: number;
   approvals: number;
+  /** Work finished (an abort's stopped targets are not done); absent on older records. */
+  done?: number;
+  /** On an abort: who, what had merged, which PRs it closes or leaves, what it stopped. */
+  abort?: AbortSummaryInput;
+}
+
+function approvalsText(n: number): string {
+  return `${n} approval${n === 1 ? '' : 's'}`;
 }
 
 export function finalSummary(input: FinalSummaryInput): SlackMessage {
-  const share = input.total > 0 ? Math.round((100 * input.humanTouched) / input.total) : 0;
   const icon = input.state === 'completed' ? ':tada:' : ':x:';
+  const after = `after ${formatDuration(input.durationMs)}`;
+  if (input.state === 'aborted' && input.abort) {
+    const a = input.abort;
+    const done = input.done ?? input.total - a.stoppedCount;
+    const touched = `${input.humanTouched} ${input.humanTouched === 1 ? 'target' : 'targets'} needed a person before the abort`;
+    return {
+      text: fallback(`Campaign ${escapeText(input.name)} ${abortedBy(a.by, a.note)} ${after}: ${done} of ${input.total} targets done`),
+      blocks: [
+        section(`${icon} *${escapeText(input.name)}* ${abortedBy(a.by, a.note)} ${after}.`),
+        ...packLines(abortSummaryLines(a), 4, 'lines'),
+        section(`*Targets* ${formatCounts(input.counts)}`),
+        context([`${done} of ${input.total} targets done · ${touched} · ${approvalsText(input.approvals)}`]),
+      ],
+    };
+  }
+  const share = input.total > 0 ? Math.round((100 * input.humanTouched) / input.total) : 0;
   return {
-    text: fallback(`Campaign ${escapeText(input.name)} ${input.state} after ${formatDuration(input.durationMs)}`),
+    text: fallback(`Campaign ${escapeText(input.name)} ${input.state} ${after}`),
     blocks: [
-      section(`${icon} *${escapeText(input.name)}* ${input.state} after ${formatDuration(input.durationMs)}${input.reason ? `: ${escapeText(input.reason)}` : ''}`),
+      section(`${icon} *${escapeText(input.name)}* ${input.state} ${after}${input.reason ? `: ${escapeText(input.reason)}` : ''}`),
       section(`*Targets* ${formatCounts(input.counts)}`),
-      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${input.approvals} approval${input.approvals === 1 ? '' : 's'}`]),
+      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${approvalsText(input.approvals)}`]),
     ],
   };
 }
