@@ -150,6 +150,22 @@ describe('campaign service', () => {
     expect(t.store.events.list().map((e) => e.kind)).toEqual(['auth.refused', 'freeze.on']);
   });
 
+  test('the freeze shows on the root message of every unfinished campaign, and goes when it is off', async () => {
+    const running = seedCampaign(t.store, { id: 'c-run', waves: [['acme/a']] });
+    const done = seedCampaign(t.store, { id: 'c-done', waves: [['acme/b']] });
+    const c = t.store.campaigns.get(done)!;
+    t.store.campaigns.update(done, c.version, { state: 'completed' }, clock);
+    const service = make();
+    const roots = () => t.store.outbox.list({ state: 'pending' }).filter((m) => m.record?.kind === 'root');
+    await service.setFreeze(true, 'UADMIN1');
+    expect(roots().map((m) => m.campaignId)).toEqual([running]);
+    const frozen = JSON.stringify(renderRow(t.store, roots()[0]).blocks);
+    expect(frozen).toContain(':ice_cube: *The global freeze is on*: no step runs anywhere until an admin turns it off.');
+    await service.setFreeze(false, 'UADMIN1');
+    expect(roots()).toHaveLength(1);
+    expect(JSON.stringify(renderRow(t.store, roots()[0]).blocks)).not.toContain('freeze');
+  });
+
   test('revertWave sends the merged targets of the wave to the revert brick', async () => {
     const id = seedCampaign(t.store, { spec: makeSpec({ steps: ['open-pr', 'merge', 'bake'] }), waves: [['acme/a', 'acme/b']] });
     const a = t.store.targets.findByRepo(id, 'acme/a')!;

@@ -32,6 +32,16 @@ describe('advanceWaves', () => {
     expect(request?.method).toBe('chat.postMessage');
   });
 
+  test('the root message shows the confidence the open gate asks at, as the request does', () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a'], ['acme/c']] });
+    setStates(id, { 'acme/a': { state: 'waiting', stepIndex: 1, score: 80 } });
+    advanceWaves({ store: t.store, now, confidence: createFixedConfidence('review').model });
+    const rendered = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m));
+    const root = rendered.find((m) => m.method === 'chat.update' && m.gateId === undefined)!;
+    expect(JSON.stringify(root.blocks)).toContain('Confidence *75/100* · :raised_hand: gate open at wave 1 (see thread)');
+    expect(JSON.stringify(root.blocks)).not.toContain('not yet measured');
+  });
+
   test('a wave with a canary step posts its canary results once, before the decision they fed', () => {
     const spec = makeSpec({
       steps: ['open-pr', 'canary', 'gate', 'merge'],

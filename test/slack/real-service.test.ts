@@ -154,6 +154,23 @@ describe('with the real campaign service', () => {
     expect(store.events.list({ campaignId: 'c-abort', kinds: ['auth.refused'] })).toHaveLength(1);
   });
 
+  test('an abort confirmed from Slack records and says who aborted, with a mention', async () => {
+    seed('c-abort-click');
+    const seen = slack.ephemeral(APPROVER).length;
+    await slack.sendCommand({ user: APPROVER, channel: CHANNEL, text: 'abort c-abort-click' });
+    const confirmation = await vi.waitFor(() => {
+      const next = slack.ephemeral(APPROVER)[seen];
+      if (!next) throw new Error('no reply yet');
+      return next;
+    }, { timeout: 5000, interval: 20 });
+    await slack.clickButton({ user: APPROVER, actionId: ACTION.abortConfirm, ephemeralId: confirmation.id });
+    await vi.waitFor(() => expect(store.campaigns.get('c-abort-click')!.state).toBe('aborted'), { timeout: 5000, interval: 20 });
+    expect(store.campaigns.get('c-abort-click')!.stateReason).toBe(`aborted by <@${APPROVER}>`);
+    expect(store.events.list({ campaignId: 'c-abort-click', kinds: ['campaign.aborted'] })[0]).toMatchObject({ actor: APPROVER, data: { report: { by: APPROVER, note: null } } });
+    const summary = store.outbox.list({ campaignId: 'c-abort-click' }).find((m) => m.record?.kind === 'final-summary')!;
+    expect(summary.record).toMatchObject({ abort: { by: APPROVER, mergedCount: 0, beforePrCount: 2 } });
+  });
+
   test('/fleet digest replies with the digest the engine builds for the channel', async () => {
     seed('c-digest');
     const seen = slack.ephemeral(OWNER).length;

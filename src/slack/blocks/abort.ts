@@ -39,9 +39,14 @@ function listed(items: string[], total: number): string {
   return `${items.slice(0, NAMED).join(', ')}${more}`;
 }
 
-/** "aborted by <@U1>: superseded by v2" — who aborted, and their reason when they gave one. */
+/** "by <@U1>: superseded by v2" — who aborted, and their reason when they gave one. */
+export function byWhom(by: string, note: string | null): string {
+  return `by ${mention(by)}${note ? `: ${escapeText(note)}` : ''}`;
+}
+
+/** "aborted by <@U1>: superseded by v2". */
 export function abortedBy(by: string, note: string | null): string {
-  return `aborted by ${mention(by)}${note ? `: ${escapeText(note)}` : ''}`;
+  return `aborted ${byWhom(by, note)}`;
 }
 
 /**
@@ -77,12 +82,13 @@ export function abortSummaryLines(a: AbortSummaryInput): string[] {
   return lines;
 }
 
-/** The root message's line on an aborted campaign: who, what had merged, how the closes stand, what stopped. */
+/** The root message's line on an aborted campaign: what had merged, how the closes stand, what stopped. */
 export function abortRootLine(a: NonNullable<RootView['abort']>): string {
   const parts = [a.merged > 0 ? `${count(a.merged, 'target', 'targets')} had merged` : 'nothing had merged'];
   if (a.leavePrs) parts.push('open PRs stay open (`onAbort: leave`)');
   else if (a.closing > 0 && a.closesPending > 0) parts.push(`Fleet is closing ${count(a.closing, 'PR', 'PRs')} (${a.closed} closed so far)`);
   else if (a.closing > 0) parts.push(`${count(a.closed, 'PR', 'PRs')} closed${a.closeFailed > 0 ? `, ${a.closeFailed} could not be closed (see the thread)` : ''}`);
   if (a.stopped > 0) parts.push(`${count(a.stopped, 'target', 'targets')} stopped, not done`);
-  return `:x: ${abortedBy(a.by, a.note).replace(/^a/, 'A')} · ${parts.join(' · ')}`;
+  const line = parts.join(' · ');
+  return `${line.charAt(0).toUpperCase()}${line.slice(1)}.`;
 }

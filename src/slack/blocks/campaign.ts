@@ -1,7 +1,7 @@
 import type { CampaignState, TargetState } from '../../domain/states.js';
 import { TARGET_STATES } from '../../domain/states.js';
 import type { RootView } from '../../domain/notifications.js';
-import { abortRootLine, abortSummaryLines, abortedBy, type AbortSummaryInput } from './abort.js';
+import { abortRootLine, abortSummaryLines, abortedBy, byWhom, type AbortSummaryInput } from './abort.js';
 import { ACTION, encodeValue } from './action-ids.js';
 import {
   LIMITS,
@@ -90,7 +90,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   const done = input.waves.reduce((n, w) => n + w.done, 0);
   const stopped = input.waves.reduce((n, w) => n + (w.stopped ?? 0), 0);
   // An abort names who aborted with a mention; other reasons are the engine's words.
-  const reason = input.state === 'aborted' && input.abort ? ` ${abortedBy(input.abort.by, input.abort.note)}` : input.stateReason ? ` — ${escapeText(input.stateReason)}` : '';
+  const reason = input.state === 'aborted' && input.abort ? ` ${byWhom(input.abort.by, input.abort.note)}` : input.stateReason ? ` — ${escapeText(input.stateReason)}` : '';
   const blocks: Block[] = [
     header(`Fleet campaign: ${input.name}`),
     section(
