@@ -36,6 +36,12 @@ export interface CampaignService {
   isFrozen(): boolean;
   status(campaignId: string): CampaignStatus;
   list(): CampaignSummary[];
+  /**
+   * What waits for one person, for App Home: the open wave gates they may approve (the owner, the
+   * approvers and their groups, admins; four eyes keeps a launcher from their own gates), the
+   * targets that need a person in campaigns they may act on, and the campaigns they own.
+   */
+  waitingFor(user: string): Promise<WaitingFor>;
   /** The specs in the catalog (FLEET_CAMPAIGNS), for `/fleet start` with no argument. */
   catalog(): Promise<CatalogEntry[]>;
 }
@@ -88,4 +94,34 @@ export interface CampaignStatus extends CampaignSummary {
   openGate: GateRecord | null;
   confidence: number | null;
   needsAttention: { repo: string; reason: string; prUrl: string | null }[];
+}
+
+/** An open wave gate a person may decide. */
+export interface WaitingApproval {
+  campaignId: string;
+  name: string;
+  channel: string;
+  gateId: number;
+  wave: number;
+  waveCount: number;
+  /** The confidence the gate asks at, 0–100. */
+  confidence: number | null;
+  expiresAt: number | null;
+}
+
+/** A target that needs a person, in a campaign the person may retry or skip targets of. */
+export interface WaitingTarget {
+  campaignId: string;
+  name: string;
+  channel: string;
+  repo: string;
+  reason: string;
+  prUrl: string | null;
+}
+
+export interface WaitingFor {
+  approvals: WaitingApproval[];
+  targets: WaitingTarget[];
+  /** The campaigns the person owns, unfinished ones first, newest first. */
+  owned: CampaignSummary[];
 }

@@ -15,7 +15,7 @@ import { authorize, type CampaignAction, type Launchers } from './authorize.js';
 import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
 import { createCampaignPlanner, estimatePreview, findCriticality, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
-import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef } from './service-types.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, WaitingFor } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
 export type { PlanWaves } from './plan-campaign.js';
@@ -450,6 +450,42 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     },
 
     list: () => store.campaigns.list().map(summarize),
+
+    async waitingFor(user) {
+      const members = new Map<string, string[]>();
+      async function membersOf(group: string): Promise<string[]> {
+        if (!members.has(group)) {
+          // A group Slack cannot list now counts as not containing the person: the buttons would be refused anyway.
+          members.set(group, await deps.resolveGroupMembers(group).catch(() => []));
+        }
+        return members.get(group)!;
+      }
+      const approvals: WaitingFor['approvals'] = [];
+      const targets: WaitingFor['targets'] = [];
+      for (const c of store.campaigns.list({ states: ['running', 'awaiting-approval', 'paused', 'halted', 'rolling-back'] })) {
+        const spec = readSpec(c);
+        const groupMembers: Record<string, string[]> = {};
+        if (!deps.admins.includes(user) && user !== c.owner && !spec.approvers.users.includes(user)) {
+          for (const g of spec.approvers.groups) groupMembers[g] = await membersOf(g);
+        }
+        const may = (action: CampaignAction) => authorize({ actor: user, action, admins: deps.admins, owner: c.owner, approvers: spec.approvers, groupMembers, launchedBy: c.launchedBy, fourEyes: spec.policy.fourEyes }).allowed;
+        const gate = store.gates.list(c.id).find((g) => g.kind === 'wave' && g.state === 'open');
+        if (gate && may('approve')) {
+          const confidence = typeof gate.confidence.confidence === 'number' ? gate.confidence.confidence : null;
+          approvals.push({ campaignId: c.id, name: c.name, channel: c.channel, gateId: gate.id, wave: gate.wave, waveCount: c.waveCount, confidence, expiresAt: gate.expiresAt });
+        }
+        if (may('retry')) {
+          for (const t of store.targets.inState(c.id, 'needs-attention')) targets.push({ campaignId: c.id, name: c.name, channel: c.channel, repo: t.repo, reason: t.stateReason, prUrl: t.prUrl });
+        }
+      }
+      const finished = (c: CampaignRecord) => Number(c.state === 'completed' || c.state === 'aborted');
+      const owned = store.campaigns
+        .list()
+        .filter((c) => c.owner === user)
+        .sort((a, b) => finished(a) - finished(b) || b.createdAt - a.createdAt)
+        .map(summarize);
+      return { approvals, targets, owned } satisfies WaitingFor;
+    },
 
     async catalog() {
       try {

@@ -6,6 +6,7 @@ import { context, escapeText, mention, type Block } from './blocks/text.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { specFromForm } from './start-modal.js';
+import { publishHome } from './views.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -26,7 +27,11 @@ function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodTy
   app.action<BlockAction<ButtonAction>>(id, async (args) => {
     await args.ack();
     const user = args.body.user.id;
-    const ephemeral = (text: string) => args.respond({ response_type: 'ephemeral', replace_original: false, text });
+    // A click in App Home has no message to answer in: replies go to the person's DM with the app, and Home is published again.
+    const fromHome = args.body.view?.type === 'home';
+    const ephemeral = fromHome
+      ? (text: string) => args.client.chat.postMessage({ channel: user, text })
+      : (text: string) => args.respond({ response_type: 'ephemeral', replace_original: false, text });
     const replace = (message: RespondArguments) => args.respond({ replace_original: true, ...message });
     const value = decodeValue(schema, args.action.value);
     if (value === undefined) {
@@ -39,6 +44,7 @@ function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodTy
       const campaignId = (value as { c?: string }).c;
       await replyWithError(error, { what: `the ${id} button`, user, campaignId }, ephemeral, deps.logger);
     }
+    if (fromHome) await publishHome(deps, args.client, user).catch((error: unknown) => deps.logger.error('could not publish App Home', { user, message: error instanceof Error ? error.message : String(error) }));
   });
 }
 

@@ -37,22 +37,36 @@ export function createStartSubmit(deps: ListenerDeps) {
   };
 }
 
+/**
+ * Publishes a person's App Home: the freeze, what waits for them (approvals, targets that need
+ * them, the campaigns they own, with buttons) and every campaign. Progress counts done work.
+ */
+export async function publishHome(deps: ListenerDeps, client: { views: { publish(args: { user_id: string; view: ReturnType<typeof homeView> }): Promise<unknown> } }, user: string): Promise<void> {
+  const campaigns = deps.service.list().map((c) => ({
+    id: c.id,
+    name: c.name,
+    state: c.state,
+    owner: c.owner,
+    // Done work: the targets an abort stopped are not done.
+    done: c.done,
+    total: Object.values(c.counts).reduce((n, v) => n + v, 0),
+    openGate: c.state === 'awaiting-approval',
+  }));
+  const mine = await deps.service.waitingFor(user);
+  const waiting = {
+    approvals: mine.approvals,
+    targets: mine.targets,
+    owned: mine.owned.map((c) => ({ id: c.id, name: c.name, state: c.state, channel: c.channel, done: c.done, total: Object.values(c.counts).reduce((n, v) => n + v, 0) })),
+  };
+  await client.views.publish({ user_id: user, view: homeView({ user, frozen: deps.service.isFrozen(), isAdmin: deps.admins.includes(user), campaigns, waiting }) });
+}
+
 /** App Home: published when a person opens the tab. */
 export function createHomeOpened(deps: ListenerDeps) {
   return async function homeOpened({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> {
     if (event.tab !== 'home') return;
-    const campaigns = deps.service.list().map((c) => ({
-      id: c.id,
-      name: c.name,
-      state: c.state,
-      owner: c.owner,
-      // Done work: the targets an abort stopped are not done.
-      done: c.done,
-      total: Object.values(c.counts).reduce((n, v) => n + v, 0),
-      openGate: c.state === 'awaiting-approval',
-    }));
     try {
-      await client.views.publish({ user_id: event.user, view: homeView({ user: event.user, frozen: deps.service.isFrozen(), isAdmin: deps.admins.includes(event.user), campaigns }) });
+      await publishHome(deps, client, event.user);
     } catch (error) {
       deps.logger.error('could not publish App Home', { user: event.user, message: error instanceof Error ? error.message : String(error) });
     }

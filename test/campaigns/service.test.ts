@@ -166,6 +166,41 @@ describe('campaign service', () => {
     expect(JSON.stringify(renderRow(t.store, roots()[0]).blocks)).not.toContain('freeze');
   });
 
+  test('waitingFor: the gates a person may approve (four eyes kept), the targets of campaigns they may act on, the campaigns they own', async () => {
+    // Launched by an admin for its owner: the owner may approve (four eyes binds the launcher only).
+    const open = 'c-open';
+    const base = makeSpec();
+    t.store.campaigns.insert({ id: open, name: base.name, specJson: JSON.stringify(base), specSource: 'test', changeKind: base.change.kind, owner: 'UOWNER1', launchedBy: 'UADMIN1', channel: 'CCHAN1', state: 'awaiting-approval', waveCount: 1, now: clock });
+    t.store.targets.insertMany(open, [{ repo: 'acme/a', wave: 0 }, { repo: 'acme/b', wave: 0 }], clock);
+    const gate = t.store.gates.open({ campaignId: open, wave: 0, kind: 'wave', decision: 'review', confidence: { confidence: 67 }, now: clock, expiresAt: clock + 1000 });
+    const b = t.store.targets.findByRepo(open, 'acme/b')!;
+    t.store.targets.update(b.id, b.version, { state: 'needs-attention', stateReason: 'checks fail', prUrl: 'https://github.com/acme/b/pull/3' }, clock);
+    // Launched by the approver (four eyes is the default): the approver may not approve its gates.
+    const spec = makeSpec();
+    t.store.campaigns.insert({ id: 'c-4eyes', name: 'four-eyes', specJson: JSON.stringify(spec), specSource: 'test', changeKind: spec.change.kind, owner: 'UOTHER1', launchedBy: 'UAPPROVER1', channel: 'CCHAN1', state: 'awaiting-approval', waveCount: 1, now: clock + 1 });
+    t.store.targets.insertMany('c-4eyes', [{ repo: 'acme/c', wave: 0 }], clock);
+    t.store.gates.open({ campaignId: 'c-4eyes', wave: 0, kind: 'wave', decision: 'review', confidence: { confidence: 70 }, now: clock });
+    const service = make();
+
+    const owner = await service.waitingFor('UOWNER1');
+    expect(owner.approvals).toEqual([{ campaignId: open, name: 'bump-lodash', channel: 'CCHAN1', gateId: gate.id, wave: 0, waveCount: 1, confidence: 67, expiresAt: clock + 1000 }]);
+    expect(owner.targets).toEqual([{ campaignId: open, name: 'bump-lodash', channel: 'CCHAN1', repo: 'acme/b', reason: 'checks fail', prUrl: 'https://github.com/acme/b/pull/3' }]);
+    expect(owner.owned.map((c) => c.id)).toEqual([open]);
+
+    const approver = await service.waitingFor('UAPPROVER1');
+    expect(approver.approvals.map((a) => a.campaignId)).toEqual([open]);
+    expect(approver.targets.map((x) => x.campaignId)).toEqual([open]);
+    expect(approver.owned).toEqual([]);
+
+    // A member of the approver group gets both campaigns' gates; an admin who launched one only the other; a stranger nothing.
+    expect((await service.waitingFor('UGROUPIE1')).approvals.map((a) => a.campaignId)).toEqual(['c-4eyes', open]);
+    expect((await service.waitingFor('UADMIN1')).approvals.map((a) => a.campaignId)).toEqual(['c-4eyes']);
+    expect((await service.waitingFor('UADMIN1')).targets.map((x) => x.repo)).toEqual(['acme/b']);
+    expect(await service.waitingFor('USTRANGER1')).toEqual({ approvals: [], targets: [], owned: [] });
+    // Asking records nothing and changes nothing.
+    expect(t.store.events.list()).toEqual([]);
+  });
+
   test('revertWave sends the merged targets of the wave to the revert brick', async () => {
     const id = seedCampaign(t.store, { spec: makeSpec({ steps: ['open-pr', 'merge', 'bake'] }), waves: [['acme/a', 'acme/b']] });
     const a = t.store.targets.findByRepo(id, 'acme/a')!;

@@ -144,6 +144,10 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       const { stateReason: _r, launchedBy: _l, rootTs: _t, spec: _s, openGate: _g, confidence: _c, needsAttention: _n, ...summary } = service.status(c.id);
       return summary;
     }),
+    async waitingFor(user) {
+      enter('waitingFor', [user]);
+      return { approvals: [], targets: [], owned: service.list().filter((c) => c.owner === user) };
+    },
     async catalog() { return [{ name: 'bump-lodash', title: 'Bump lodash', changeKind: 'npm-dependency' }]; },
   };
   return {

@@ -171,6 +171,27 @@ describe('with the real campaign service', () => {
     expect(summary.record).toMatchObject({ abort: { by: APPROVER, mergedCount: 0, beforePrCount: 2 } });
   });
 
+  test('App Home shows the approval waiting for an approver, and its Approve button decides the gate and refreshes Home', async () => {
+    const gateId = seed('c-home');
+    const target = store.targets.findByRepo('c-home', 'acme/b')!;
+    store.targets.update(target.id, target.version, { state: 'needs-attention', stateReason: 'checks fail' }, Date.now());
+    const homeText = () => JSON.stringify(slack.home(APPROVER)?.blocks ?? []);
+    await slack.openHome(APPROVER);
+    await vi.waitFor(() => expect(homeText()).toContain('*Approvals waiting for you* ('), { timeout: 5000, interval: 20 });
+    expect(homeText()).toContain('*bump-lodash* `c-home`: wave 1 of 2 waits for approval');
+    expect(homeText()).toContain(':warning: *acme/b* in *bump-lodash* needs attention: checks fail');
+    expect(homeText()).toContain('*Your campaigns* (0)');
+    const view = slack.home(APPROVER)!;
+    await slack.clickButton({ user: APPROVER, actionId: ACTION.approve, viewId: view.id, blockId: `home-gate:c-home:${gateId}`, value: JSON.stringify({ c: 'c-home', g: gateId }) });
+    await vi.waitFor(() => expect(store.gates.get(gateId)!.state).toBe('approved'), { timeout: 5000, interval: 20 });
+    expect(store.gates.get(gateId)!.decidedBy).toBe(APPROVER);
+    await vi.waitFor(() => expect(homeText()).not.toContain(`home-gate:c-home:${gateId}`), { timeout: 5000, interval: 20 });
+    // A second click on the old Home button is answered in the person's DM with the app.
+    const dm = () => slack.messages(`D${APPROVER.slice(1)}`).map((m) => m.text);
+    await slack.clickButton({ user: APPROVER, actionId: ACTION.approve, viewId: slack.home(APPROVER)!.id, blockId: `home-gate:c-home:${gateId}`, value: JSON.stringify({ c: 'c-home', g: gateId }) }).catch(() => undefined);
+    await vi.waitFor(() => expect(dm().join('\n')).toContain('already approved'), { timeout: 5000, interval: 20 });
+  });
+
   test('/fleet digest replies with the digest the engine builds for the channel', async () => {
     seed('c-digest');
     const seen = slack.ephemeral(OWNER).length;

@@ -268,6 +268,37 @@ describe('digest, home, preview, help', () => {
     expect(JSON.stringify(view.blocks[4])).toContain('c-299');
   });
 
+  test('home view with what waits for me: three sections with their buttons, within 100 blocks however much waits', () => {
+    const campaigns = Array.from({ length: 300 }, (_, i) => ({ id: `c-${i}`, name: LONG, state: 'running' as const, owner: 'U1AAA', done: 1, total: 2, openGate: false }));
+    const approvals = Array.from({ length: 40 }, (_, i) => ({ campaignId: `c-${i}`, name: LONG, channel: 'C1', gateId: i + 1, wave: 0, waveCount: 3, confidence: 67 }));
+    const targets = Array.from({ length: 40 }, (_, i) => ({ campaignId: `c-${i}`, name: LONG, channel: 'C1', repo: `acme/r${i}`, reason: 'checks fail <b>', prUrl: 'https://github.com/acme/r/pull/1' }));
+    const owned = Array.from({ length: 40 }, (_, i) => ({ id: `c-${i}`, name: LONG, state: i % 2 ? ('halted' as const) : ('running' as const), channel: 'C1', done: 1, total: 4 }));
+    const view = homeView({ user: 'U1AAA', frozen: false, isAdmin: false, campaigns, waiting: { approvals, targets, owned } });
+    expect(findLimitBreaches(view.blocks, 'view')).toEqual([]);
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain('*Approvals waiting for you* (40)');
+    expect(text).toContain(`:raised_hand: *${'x'.repeat(10)}`);
+    expect(text).toContain('wave 1 of 3 waits for approval at confidence *67/100*');
+    expect(text).toContain('*Targets that need you* (40)');
+    expect(text).toContain('*Your campaigns* (40)');
+    expect(text).toContain('… and 32 more approvals');
+    const ids = (view.blocks as { type: string; block_id?: string; elements?: { action_id: string; value?: string }[] }[]).filter((b) => b.type === 'actions');
+    expect(ids[0].elements!.map((e) => [e.action_id, e.value])).toEqual([
+      [ACTION.approve, '{"c":"c-0","g":1}'],
+      [ACTION.reject, '{"c":"c-0","g":1}'],
+    ]);
+    expect(ids.find((b) => b.block_id === 'home-target:c-0:acme/r0')!.elements!.map((e) => e.action_id)).toEqual([ACTION.retry, ACTION.skip]);
+    expect(ids.find((b) => b.block_id === 'home-campaign:c-1')!.elements!.map((e) => e.action_id)).toEqual([ACTION.resume]);
+    expect(new Set(view.blocks.map((b) => (b as { block_id?: string }).block_id).filter(Boolean)).size).toBe(ids.length);
+  });
+
+  test('home view says when nothing waits', () => {
+    const text = JSON.stringify(homeView({ user: 'U1AAA', frozen: false, isAdmin: false, campaigns: [], waiting: { approvals: [], targets: [], owned: [] } }).blocks);
+    expect(text).toContain('Nothing waits for your approval.');
+    expect(text).toContain('No target needs you.');
+    expect(text).toContain('You own no campaigns.');
+  });
+
   test('preview truncates a huge diff safely and defuses fences', () => {
     const diff = Array.from({ length: 2000 }, (_, i) => `+ line ${i} ${'é🚀'.repeat(3)} \`\`\` & <tag>`).join('\n');
     const m = previewMessage({
