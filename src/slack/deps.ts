@@ -31,13 +31,12 @@ export function toStatusInput(s: CampaignStatus): StatusInput {
     currentWave: s.currentWave,
     waveCount: s.waveCount,
     counts: s.counts,
+    done: s.done,
     confidence: s.confidence,
     openGate: s.openGate ? { id: s.openGate.id, wave: s.openGate.wave } : null,
     needsAttention: s.needsAttention,
   };
 }
-
-const FINAL = ['succeeded', 'failed', 'skipped', 'reverted'] as const;
 
 /** A digest from what the service knows: progress and what waits, without the GitHub budget. */
 export function digestFromService(deps: ListenerDeps, channel: string): DigestInput {
@@ -49,7 +48,8 @@ export function digestFromService(deps: ListenerDeps, channel: string): DigestIn
     campaigns: active.map((c) => {
       const status = deps.service.status(c.id);
       const total = Object.values(c.counts).reduce((n, v) => n + v, 0);
-      const done = FINAL.reduce((n, s) => n + (c.counts[s] ?? 0), 0);
+      // Done work, as the service counts it (an abort's stopped targets are not done).
+      const done = c.done;
       const waits = [
         ...(status.openGate ? [{ kind: 'gate' as const, who: [status.owner, ...status.spec.approvers.users, ...status.spec.approvers.groups], detail: `approve merging wave ${status.openGate.wave + 1}: /fleet approve ${c.id}` }] : []),
         ...status.needsAttention.map((t) => ({ kind: 'needs-attention' as const, who: [status.owner], repo: t.repo, detail: t.reason, url: t.prUrl })),

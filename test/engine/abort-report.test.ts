@@ -5,6 +5,8 @@ import { readRootView } from '../../src/engine/notifications.js';
 import { runTick, type TickLimits } from '../../src/engine/tick.js';
 import type { Gateway } from '../../src/github/gateway.js';
 import { finalSummary, rootMessage } from '../../src/slack/blocks/campaign.js';
+import { listMessage, statusMessage } from '../../src/slack/blocks/status.js';
+import { toStatusInput } from '../../src/slack/deps.js';
 import { closeStep } from '../../src/steps/close.js';
 import { createStepRegistry } from '../../src/steps/registry.js';
 import type { Store } from '../../src/store/store.js';
@@ -145,6 +147,8 @@ describe('an abort reports what happened', () => {
     const digest = buildDigest(h.store, 'CCHAN1', h.now());
     expect(digest.campaigns.find((c) => c.id === id)).toMatchObject({ state: 'aborted', done: 1, total: 4 });
     expect(service().list().find((c) => c.id === id)).toMatchObject({ done: 1, counts: { succeeded: 1, skipped: 3 } });
+    expect(JSON.stringify(statusMessage(toStatusInput(service().status(id))).blocks)).toContain('` 1/4');
+    expect(JSON.stringify(listMessage(service().list()).blocks)).toContain('aborted · 1/4');
     // A target a person skipped is done work; only the abort's stopped targets are not.
     const other = seedCampaign(h.store, { id: 'c-other', waves: [['acme/x', 'acme/y']] });
     await service().skip(other, 'acme/x', 'UOWNER1');

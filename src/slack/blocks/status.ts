@@ -14,6 +14,8 @@ export interface StatusInput {
   currentWave: number;
   waveCount: number;
   counts: Partial<Record<TargetState, number>>;
+  /** Done work as the service counts it (not the targets an abort stopped); else every final target. */
+  done?: number;
   confidence: number | null;
   openGate: { id: number; wave: number } | null;
   needsAttention: { repo: string; reason: string; prUrl: string | null }[];
@@ -21,9 +23,9 @@ export interface StatusInput {
 
 const FINAL: TargetState[] = ['succeeded', 'failed', 'skipped', 'reverted'];
 
-function totals(counts: Partial<Record<TargetState, number>>): { done: number; total: number } {
+function totals(counts: Partial<Record<TargetState, number>>, given?: number): { done: number; total: number } {
   const total = TARGET_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
-  const done = FINAL.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  const done = given ?? FINAL.reduce((n, s) => n + (counts[s] ?? 0), 0);
   return { done, total };
 }
 
@@ -34,7 +36,7 @@ function totals(counts: Partial<Record<TargetState, number>>): { done: number; t
  *   waveCount: 4, counts: { running: 3 }, confidence: null, openGate: null, needsAttention: [] })
  */
 export function statusMessage(s: StatusInput): SlackMessage {
-  const { done, total } = totals(s.counts);
+  const { done, total } = totals(s.counts, s.done);
   const counts = TARGET_STATES.filter((t) => (s.counts[t] ?? 0) > 0).map((t) => `${t} *${s.counts[t]}*`).join(' · ') || 'no targets';
   const blocks: Block[] = [
     section(
@@ -57,13 +59,15 @@ export interface ListEntry {
   owner: string;
   channel: string;
   counts: Partial<Record<TargetState, number>>;
+  /** Done work as the service counts it; else every final target. */
+  done?: number;
 }
 
 /** `/fleet list`: every campaign, newest activity first as given. */
 export function listMessage(entries: ListEntry[]): SlackMessage {
   if (entries.length === 0) return { text: 'No campaigns yet.', blocks: [section('No campaigns yet. Start one with `/fleet start`.')] };
   const lines = entries.map((e) => {
-    const { done, total } = totals(e.counts);
+    const { done, total } = totals(e.counts, e.done);
     return `• \`${escapeText(e.id)}\` *${escapeText(e.name)}* · ${e.state} · ${done}/${total} · ${mention(e.owner)} in <#${e.channel}>`;
   });
   return { text: fallback(`${entries.length} campaigns`), blocks: packLines(lines, 20, 'campaigns') };
