@@ -59,8 +59,8 @@ function service() {
   });
 }
 
-async function tick() {
-  const registry = createStepRegistry<Deps>([closeStep]);
+async function tick(steps: Parameters<typeof createStepRegistry<Deps>>[0] = [closeStep]) {
+  const registry = createStepRegistry<Deps>(steps);
   return runTick({ store: h.store, registry, deps: { github: h.github, store: h.store }, now: h.now, limits: LIMITS, confidence: createFixedConfidence().model });
 }
 
@@ -127,6 +127,19 @@ describe('an abort reports what happened', () => {
     expect(threadTexts(id, 'final-summary')[0]).toContain('aborted by <@UADMIN1>: superseded by v2 after ');
     expect(rootText(id)).toContain(':x: *aborted* by <@UADMIN1>: superseded by v2');
     expect(threadTexts(id, 'state-notice')).toEqual(["The abort's closes are done: 1 PR closed; 1 had merged meanwhile and stays merged."]);
+  });
+
+  test('a PR the close pass could not close is named in the thread, to close by hand', async () => {
+    const id = await seedMidCampaign();
+    await service().abort(id, 'UOWNER1');
+    const b = h.store.targets.findByRepo(id, 'acme/b')!;
+    // GitHub refuses the close of acme/b for good; acme/d closes as usual.
+    const refusing: typeof closeStep = { ...closeStep, run: async (ctx) => (ctx.target.repo === 'acme/b' ? { kind: 'failed', retryable: false, reason: 'GitHub answered 403: Resource not accessible by integration' } : closeStep.run(ctx)) };
+    await tick([refusing]);
+    expect(threadTexts(id, 'state-notice')).toEqual([
+      `The abort's closes are done: 1 PR closed. 1 could not be closed, close it by hand: \`acme/b\` (PR #${b.prNumber}): GitHub answered 403: Resource not accessible by integration.`,
+    ]);
+    expect(rootText(id)).toContain('1 PR closed, 1 could not be closed (see the thread)');
   });
 
   test('onAbort: leave says which PRs stay open, and closes nothing', async () => {
