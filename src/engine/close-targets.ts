@@ -132,7 +132,7 @@ function noticeClosesDone(store: Store, campaignId: string, targetId: number, no
   if (!record || !record.closing.includes(targetId) || store.targets.pendingCloses(campaignId) > 0) return;
   const p = readCloseProgress(store, campaign, record);
   if (p.pending > 0) return;
-  const parts = [`${p.closed} ${p.closed === 1 ? 'PR' : 'PRs'} closed`];
+  const parts = p.closed > 0 || p.failed.length > 0 ? [`${p.closed} ${p.closed === 1 ? 'PR' : 'PRs'} closed`] : p.mergedMeanwhile > 0 ? [] : ['no PR was left open to close'];
   if (p.mergedMeanwhile > 0) parts.push(`${p.mergedMeanwhile} had merged meanwhile and ${p.mergedMeanwhile === 1 ? 'stays' : 'stay'} merged`);
   let text = `The abort's closes are done: ${parts.join('; ')}.`;
   if (p.failed.length > 0) {
