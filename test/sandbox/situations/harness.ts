@@ -387,7 +387,7 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     for (;;) {
       const campaign = fleet.store.campaigns.get(id);
       if (campaign && states.includes(campaign.state)) return campaign;
-      if (Date.now() > until) throw new Error(`Campaign ${id} is ${campaign?.state ?? 'missing'}, not ${states.join(' or ')}, after ${timeoutMs} ms.`);
+      if (Date.now() > until) throw new Error(`Campaign ${id} is ${campaign?.state ?? 'missing'}${campaign?.stateReason ? ` (${campaign.stateReason})` : ''}, not ${states.join(' or ')}, after ${timeoutMs} ms.`);
       await sleep(100);
     }
   }
