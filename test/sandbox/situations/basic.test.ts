@@ -63,3 +63,47 @@ describe.runIf(chromiumAvailable)('a campaign on the sandbox page', () => {
     await s.waitForText(/completed/);
   }, 90_000);
 });
+
+describe.runIf(chromiumAvailable)('the harness’s ground truth: a conflict and a canary regression where the test asks for them', () => {
+  let s: Situation;
+  let conflicting: string;
+  let regressing: string;
+
+  beforeAll(async () => {
+    s = await startSituation({
+      repos: 6,
+      conflict: (fleet) => {
+        conflicting = lodashUsers(fleet)[0];
+        return [conflicting];
+      },
+      regress: (fleet) => {
+        regressing = lodashUsers(fleet)[2];
+        return [regressing];
+      },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  test('the conflicting PR is dirty and does not merge; the regressing repository fails its canary; the rest merge', async () => {
+    const campaign = await s.startCampaign(situationSpec({ name: 'truth-bump', canary: true, waves: ['100%'], policy: { auto: 0, review: 0, failureBudget: '50%', approvalTimeout: '1h' } }));
+    const until = Date.now() + 60_000;
+    const settled = () => {
+      const targets = s.fleet.store.targets.list(campaign.id);
+      const byRepo = new Map(targets.map((t) => [t.repo, t]));
+      const others = targets.filter((t) => t.repo !== conflicting && t.repo !== regressing);
+      return byRepo.get(regressing)?.state === 'failed' && byRepo.get(conflicting)?.state !== 'running' && others.every((t) => ['succeeded', 'skipped'].includes(t.state));
+    };
+    while (!settled() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
+    const targets = s.fleet.store.targets.list(campaign.id);
+    const pulls = s.github.state.listPulls();
+    const pull = pulls.find((p) => p.repo === conflicting);
+    expect(pull?.merged, JSON.stringify(targets.map((t) => [t.repo, t.state]))).toBe(false);
+    expect(pull?.mergeableState).toBe('dirty');
+    expect(targets.find((t) => t.repo === regressing)?.state).toBe('failed');
+    expect(pulls.find((p) => p.repo === regressing)?.merged).toBe(false);
+    expect(pulls.filter((p) => p.merged).length).toBeGreaterThan(0);
+  }, 90_000);
+});
