@@ -300,9 +300,11 @@ async function main(): Promise<number> {
 
   let exitCode = 1;
   let failed = false;
+  let scriptStarted = false;
   try {
-    // Ctrl-C before anyone opened the page: there is no campaign to run.
-    const final = stopRequested ? undefined : await runScript(fleet, slack, options, say);
+    // Ctrl-C before anyone opened the page: there is no campaign to run, and nothing was cut short.
+    scriptStarted = !stopRequested;
+    const final = scriptStarted ? await runScript(fleet, slack, options, say) : undefined;
     if (final) {
       say(`\nCampaign ${final.id} is ${final.state}${final.stateReason ? `: ${final.stateReason}` : ''}.`);
       if (final.state === 'completed') {
@@ -333,7 +335,7 @@ async function main(): Promise<number> {
     exitCode = 1;
     failed = true;
   }
-  const interrupted = stopRequested;
+  const interrupted = stopRequested && scriptStarted;
 
   if (options.headless) {
     await fleet.stop();

@@ -133,3 +133,24 @@ describe('npm run demo (with its page)', () => {
     expect(await exited).toBe(0);
   }, BOUND_MS + 30_000);
 });
+
+describe('npm run demo, stopped before anyone opened the page', () => {
+  test('Ctrl-C ends it at once, with 0 and no campaign', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-demo-unopened-'));
+    try {
+      const child = spawn(process.execPath, [demo, '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const until = Date.now() + 60_000;
+      while (!text.includes('to start the campaign.') && Date.now() < until && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(text).toContain('to start the campaign.');
+      child.kill('SIGINT');
+      expect(await exited, text).toBe(0);
+      expect(text).not.toContain('> /fleet preview');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

@@ -136,11 +136,22 @@ export interface Situation {
    */
   waitForCampaign(id: string, states: string[], timeoutMs?: number): Promise<CampaignRecord>;
   /**
-   * The sandbox has no clock to fast-forward (Fleet's jobs run on real time, with short step
-   * durations instead): `tick()` runs the advance job now and waits for it to finish, then for
-   * the notify job to deliver what it queued.
+   * Fleet's jobs run on real time, with short step durations: `tick()` runs the advance job now
+   * and waits for it to finish, then for the notify job to deliver what it queued.
    */
   tick(): Promise<void>;
+  /**
+   * Move the clock of the Fleet code that runs in this process (the Slack handlers and the
+   * campaign service: what a click or a command decides, e.g. whether a preview is stale) forward.
+   * The background jobs (Bree workers) and the fakes keep real time, and Slack's request
+   * signatures are checked against real time, so this is for decisions made on a click.
+   *
+   * @example
+   * await s.command('preview bump-lodash');
+   * s.fastForward(15 * 60_000);
+   * await s.clickButton('bump-lodash', 'Launch');
+   */
+  fastForward(ms: number): void;
   /** Commit files on a repository's default branch, through the fake GitHub's git API (what a person pushing to main does). */
   pushToDefaultBranch(repo: string, files: Record<string, string>, message?: string): Promise<string>;
   close(): Promise<void>;
@@ -289,10 +300,12 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     GITHUB_CONTENT_PER_HOUR: '180000',
   });
   const logLines: string[] = [];
+  let offsetMs = 0;
   let advanceRuns = 0;
   const fleet = await startFleet(config, {
     logger: createLogger({ level: 'warn', write: (line) => logLines.push(line), secrets: [slack.botToken, signingSecret, webhookSecret] }),
     host: '127.0.0.1',
+    now: () => Date.now() + offsetMs,
     metrics: { simulated: { seed: options.seed ?? 7, regressing: [...regress], kind: 'latency' } },
     intervals: { advance: 300, notify: 100, digest: 3_600_000 },
     retryAfterBaseMs: 1,
@@ -501,6 +514,9 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     waitForCampaign,
     tick,
     pushToDefaultBranch,
+    fastForward(ms) {
+      offsetMs += ms;
+    },
     async close() {
       watching = false;
       await watcher.catch(() => undefined);
