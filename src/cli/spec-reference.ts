@@ -15,7 +15,25 @@ import { EXIT, type CliCommand, type CliIo } from './io.js';
  * renderSpecReference().split('\n')[0] // '# Campaign spec reference'
  */
 
-type Json = Record<string, unknown>;
+/** The parts of a JSON Schema (as zod's toJSONSchema writes it) that the reference shows. */
+interface Json {
+  type?: string;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: Json[];
+  oneOf?: Json[];
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  maxLength?: number;
+  minItems?: number;
+  items?: Json;
+  properties?: Record<string, Json>;
+  required?: string[];
+  additionalProperties?: boolean | Json;
+  default?: unknown;
+}
 
 export interface FieldRow {
   /** Dotted, as SPEC_FIELDS keys it: "policy.schedule.timezone", "canary.metrics[].name". */
@@ -32,19 +50,18 @@ function code(text: string): string {
 }
 
 function bounds(schema: Json, unit: string): string {
-  const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? `more than ${String(schema.exclusiveMinimum)}` : undefined);
   const max = schema.maximum !== undefined && schema.maximum !== Number.MAX_SAFE_INTEGER ? schema.maximum : undefined;
-  if (min !== undefined && max !== undefined) return typeof min === 'number' ? `${unit} ${min}–${String(max)}` : `${unit}, ${String(min)}, at most ${String(max)}`;
-  if (min !== undefined) return typeof min === 'number' ? `${unit} ≥ ${min}` : `${unit}, ${String(min)}`;
-  if (max !== undefined) return `${unit} ≤ ${String(max)}`;
+  if (schema.minimum !== undefined) return max !== undefined ? `${unit} ${schema.minimum}–${max}` : `${unit} ≥ ${schema.minimum}`;
+  if (schema.exclusiveMinimum !== undefined) return max !== undefined ? `${unit}, more than ${schema.exclusiveMinimum}, at most ${max}` : `${unit}, more than ${schema.exclusiveMinimum}`;
+  if (max !== undefined) return `${unit} ≤ ${max}`;
   return unit;
 }
 
 /** A JSON Schema node as a short type for people. */
 export function describeType(schema: Json): string {
-  if (Array.isArray(schema.enum)) return (schema.enum as unknown[]).map((v) => code(String(v))).join(' \\| ');
-  if (schema.const !== undefined) return code(String(schema.const));
-  const anyOf = (schema.anyOf ?? schema.oneOf) as Json[] | undefined;
+  if (schema.enum) return schema.enum.map((v) => code(JSON.stringify(v).replace(/^"|"$/g, ''))).join(' \\| ');
+  if (schema.const !== undefined) return code(JSON.stringify(schema.const).replace(/^"|"$/g, ''));
+  const anyOf = schema.anyOf ?? schema.oneOf;
   if (anyOf) {
     if (anyOf.every((variant) => variant.type === 'object')) return 'object (one of the kinds below)';
     const kinds = anyOf.map(describeType);
@@ -53,7 +70,7 @@ export function describeType(schema: Json): string {
   }
   switch (schema.type) {
     case 'string': {
-      const length = schema.maxLength !== undefined ? ` (at most ${String(schema.maxLength)} characters)` : '';
+      const length = schema.maxLength !== undefined ? ` (at most ${schema.maxLength} characters)` : '';
       return `string${length}`;
     }
     case 'integer':
@@ -63,13 +80,13 @@ export function describeType(schema: Json): string {
     case 'boolean':
       return 'boolean';
     case 'array': {
-      const items = schema.items as Json | undefined;
+      const items = schema.items;
       const of = items ? (items.type === 'object' && items.properties ? 'objects' : describeType(items)) : 'values';
-      return schema.minItems ? `list of ${of} (at least ${String(schema.minItems)})` : `list of ${of}`;
+      return schema.minItems ? `list of ${of} (at least ${schema.minItems})` : `list of ${of}`;
     }
     case 'object':
       if (schema.properties) return 'object';
-      if (schema.additionalProperties && typeof schema.additionalProperties === 'object' && Object.keys(schema.additionalProperties).length > 0) return `map of name → ${describeType(schema.additionalProperties as Json)}`;
+      if (typeof schema.additionalProperties === 'object' && Object.keys(schema.additionalProperties).length > 0) return `map of name → ${describeType(schema.additionalProperties)}`;
       return 'map';
     default:
       return 'any value';
@@ -82,15 +99,15 @@ function toJson(schema: z.ZodType): Json {
 
 /** Every field under an object schema, depth first, with objects before their fields. */
 function walk(schema: Json, key: string, field: string, rows: FieldRow[], skip: (key: string) => boolean): void {
-  const properties = (schema.properties ?? {}) as Record<string, Json>;
-  const required = new Set((schema.required ?? []) as string[]);
+  const properties = schema.properties ?? {};
+  const required = new Set(schema.required ?? []);
   for (const [name, child] of Object.entries(properties)) {
     const childKey = key ? `${key}.${name}` : name;
     const childField = field ? `${field}.${name}` : name;
     rows.push({ key: childKey, field: childField, type: describeType(child), required: required.has(name), ...('default' in child ? { default: child.default } : {}) });
     if (skip(childKey)) continue;
     if (child.type === 'object' && child.properties) walk(child, childKey, childField, rows, skip);
-    const items = child.items as Json | undefined;
+    const items = child.items;
     if (child.type === 'array' && items?.type === 'object' && items.properties) walk(items, `${childKey}[]`, `${childField}[]`, rows, skip);
   }
 }
