@@ -23,6 +23,7 @@ interface Json {
   anyOf?: Json[];
   oneOf?: Json[];
   pattern?: string;
+  format?: string;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -70,6 +71,7 @@ export function describeType(schema: Json): string {
   }
   switch (schema.type) {
     case 'string': {
+      if (schema.format === 'duration') return 'duration';
       const length = schema.maxLength !== undefined ? ` (at most ${schema.maxLength} characters)` : '';
       return `string${length}`;
     }

@@ -26,7 +26,7 @@ describe('docs/spec.md, the spec reference', () => {
     expect(text).toMatch(/\| `policy\.auto` \| number 0–100 \| `90` \|/);
     expect(text).toMatch(/\| `waves` \| list of count or percentage \(at least 1\) \| `\[3,"10%","50%","100%"\]` \|/);
     expect(text).toMatch(/\| `onAbort` \| `close` \\\| `leave` \| `"close"` \|/);
-    expect(text).toMatch(/\| `options\.timeout` \| string \| `"2h"` \| A duration/);
+    expect(text).toMatch(/\| `options\.timeout` \| duration \| `"2h"` \| A duration/);
     const fields = specSections().flatMap((s) => s.rows);
     expect(fields.find((r) => r.key === 'canary.metrics[].name')).toMatchObject({ required: true });
     expect(fields.find((r) => r.key === 'policy.fourEyes')).toMatchObject({ required: false, default: true });
