@@ -4,6 +4,7 @@ import { runJudgeCommand } from './judge.js';
 import { migrateCommand } from './migrate.js';
 import { validateCommand } from './validate.js';
 import { runSandboxGithubCommand } from './sandbox-github.js';
+import { specReferenceCommand } from './spec-reference.js';
 
 /**
  * The `fleet` subcommands. Adding one is one line here: a name and a CliCommand
@@ -14,5 +15,6 @@ export const COMMANDS: Record<string, CliCommand> = {
   migrate: migrateCommand,
   audit: auditCommand,
   sandbox: { summary: 'Run the fake GitHub seeded with a generated fleet, until Ctrl-C', usage: 'fleet sandbox github [--port N] [--repos N] [--seed N]', run: (args, io) => runSandboxGithubCommand(args, io) },
+  'spec-reference': specReferenceCommand,
   judge: { summary: 'Judge a canary against its baseline from a JSON file', usage: 'fleet judge [--check] <file.json>', run: runJudgeCommand },
 };

@@ -15,4 +15,6 @@ export function parseDuration(text: string): number | undefined {
 export const Duration = z
   .string()
   .refine((s) => parseDuration(s) !== undefined, { message: 'a duration such as "90s", "30m", "2h" or "1d"' })
-  .transform((s) => parseDuration(s)!);
+  .transform((s) => parseDuration(s)!)
+  // Read by the spec reference (docs/spec.md), which shows such fields as durations.
+  .meta({ format: 'duration' });

@@ -165,7 +165,7 @@ export function transitionCampaign(state: CampaignState, event: CampaignEvent): 
   switch (event.type) {
     case 'start':
       if (state !== 'draft') return refuse();
-      return move('running', { kind: 'notify', text: 'Started: wave 0 (the canary cohort) begins.' }, { kind: 'update-root' }, { kind: 'wake' });
+      return move('running', { kind: 'notify', text: 'Started: wave 1 (the canary cohort) begins.' }, { kind: 'update-root' }, { kind: 'wake' });
     case 'pause':
       if (state === 'running') return move('paused', { kind: 'notify', text: withReason('Paused', event.reason) }, { kind: 'update-root' });
       // A pause overrides the open gate: on resume the engine weighs the evidence again.

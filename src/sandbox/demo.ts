@@ -36,7 +36,12 @@ interface DemoOptions {
   seed: number;
   timeoutSeconds: number;
   dataDir: string;
+  /** Seconds each scripted situation stays on screen before the demo clicks (0 with --headless unless given). */
+  paceSeconds: number;
 }
+
+/** How long the approval request, the outsider's refusal and the repository that needs a person stay on the page before the script clicks. */
+const DEFAULT_PACE_SECONDS = 4;
 
 function readOptions(argv: string[]): DemoOptions {
   const { values } = parseArgs({
@@ -48,18 +53,21 @@ function readOptions(argv: string[]): DemoOptions {
       seed: { type: 'string', default: '7' },
       'timeout-seconds': { type: 'string', default: '600' },
       'data-dir': { type: 'string' },
+      'pace-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
       [
-        'npm run demo -- [--headless] [--port 3100] [--repos 48] [--seed 7] [--timeout-seconds 600] [--data-dir DIR]',
-        '  --headless         print the channel and thread as text and exit: 0 when the campaign completes',
+        'npm run demo -- [--headless] [--port 3100] [--repos 48] [--seed 7] [--timeout-seconds 600] [--data-dir DIR] [--pace-seconds 4]',
+        '  (without --headless the campaign starts once the Slack page is open in a browser)',
+        '  --headless         start at once, print the channel and thread as text and exit: 0 when the campaign completes',
         '  --port             where the fake Slack page is served (0 picks a free port)',
         '  --repos            how many repositories the generated fleet has (at least 40)',
         '  --timeout-seconds  how long the headless run may take before it gives up (exit 1)',
         '  --data-dir         where the SQLite file and the log go (default .fleet/demo-<time>)',
+        `  --pace-seconds     how long each scripted situation stays on the page before the demo clicks (default ${DEFAULT_PACE_SECONDS}, 0 with --headless)`,
         '',
       ].join('\n'),
     );
@@ -83,6 +91,7 @@ function readOptions(argv: string[]): DemoOptions {
     seed: number('seed', values.seed, 0),
     timeoutSeconds: number('timeout-seconds', values['timeout-seconds'], 10),
     dataDir: values['data-dir'] ? resolve(values['data-dir']) : mkdtempSync(join(defaultDir, 'demo-')),
+    paceSeconds: values['pace-seconds'] !== undefined ? number('pace-seconds', values['pace-seconds'], 0) : values.headless ? 0 : DEFAULT_PACE_SECONDS,
   };
 }
 
@@ -95,6 +104,11 @@ function requestStop(): void {
 }
 function untilStopped(): Promise<void> {
   return stopRequested ? Promise.resolve() : new Promise((resolveStop) => stopWaiters.push(resolveStop));
+}
+
+/** Let a person read what is on the page before the script clicks; Ctrl-C cuts it short. */
+async function pace(options: DemoOptions): Promise<void> {
+  if (options.paceSeconds > 0) await Promise.race([sleep(options.paceSeconds * 1000), untilStopped()]);
 }
 
 function clock(at: number): string {
@@ -174,6 +188,9 @@ async function runScript(fleet: RunningFleet, slack: FakeSlack, options: DemoOpt
       for (const b of findButtons(slack, rootTs, ACTION.approve)) {
         if (pressed.has(b.ts)) continue;
         pressed.add(b.ts);
+        if (options.paceSeconds > 0) say(`\n> The campaign's thread asks for an approval (open the thread on the page). The script clicks in ${options.paceSeconds} s.`);
+        await pace(options);
+        if (stopRequested) break;
         if (!refusalShown) {
           refusalShown = true;
           say(`\n> Someone who is not an approver (${OUTSIDER}) clicks Approve:`);
@@ -181,6 +198,9 @@ async function runScript(fleet: RunningFleet, slack: FakeSlack, options: DemoOpt
           await sleep(500);
           const refusal = slack.ephemeral(OUTSIDER).at(-1);
           if (refusal) for (const line of renderMessage(refusal)) say(`  ${line}`);
+          // The refusal is shown to the outsider: act as them on the page to read it.
+          await pace(options);
+          if (stopRequested) break;
         }
         say(`\n> The approver (${APPROVER}) clicks Approve in the thread.`);
         await slack.clickButton({ user: APPROVER, actionId: ACTION.approve, channel: CHANNEL, messageTs: b.ts });
@@ -188,6 +208,9 @@ async function runScript(fleet: RunningFleet, slack: FakeSlack, options: DemoOpt
       for (const b of findButtons(slack, rootTs, ACTION.skip)) {
         if (pressed.has(b.ts)) continue;
         pressed.add(b.ts);
+        if (options.paceSeconds > 0) say(`\n> A repository needs a person: the thread says why. The owner clicks Skip in ${options.paceSeconds} s.`);
+        await pace(options);
+        if (stopRequested) break;
         say(`\n> The owner reads why a repository needs attention and clicks Skip.`);
         await slack.clickButton({ user: OWNER, actionId: ACTION.skip, channel: CHANNEL, messageTs: b.ts });
       }
@@ -269,10 +292,19 @@ async function main(): Promise<number> {
   say(`  fake GitHub:   ${github.url}  (${fleetRepos.length} repositories across ${new Set(fleetRepos.map((r) => r.team)).size} teams)`);
   say(`  data and log:  ${options.dataDir}`);
 
+  if (!options.headless) {
+    say(`\nOpen ${slack.url}/ in a browser to start the campaign.`);
+    await Promise.race([slack.pageOpened(), untilStopped()]);
+    if (!stopRequested) say('The page is open: the scripted campaign starts now.');
+  }
+
   let exitCode = 1;
   let failed = false;
+  let scriptStarted = false;
   try {
-    const final = await runScript(fleet, slack, options, say);
+    // Ctrl-C before anyone opened the page: there is no campaign to run, and nothing was cut short.
+    scriptStarted = !stopRequested;
+    const final = scriptStarted ? await runScript(fleet, slack, options, say) : undefined;
     if (final) {
       say(`\nCampaign ${final.id} is ${final.state}${final.stateReason ? `: ${final.stateReason}` : ''}.`);
       if (final.state === 'completed') {
@@ -303,7 +335,7 @@ async function main(): Promise<number> {
     exitCode = 1;
     failed = true;
   }
-  const interrupted = stopRequested;
+  const interrupted = stopRequested && scriptStarted;
 
   if (options.headless) {
     await fleet.stop();

@@ -20,9 +20,10 @@ export const gateStep: Step<Record<string, unknown>, { store: Store }> = {
       return { kind: 'done', data: { gateId: gate.id, decidedBy: gate.decidedBy, decision: gate.decision } };
     }
     if (gate?.state === 'rejected') {
-      return { kind: 'failed', retryable: false, reason: `The gate of wave ${ctx.target.wave} was rejected by <@${gate.decidedBy ?? 'unknown'}>.`, data: { gateId: gate.id } };
+      return { kind: 'failed', retryable: false, reason: `The gate of wave ${ctx.target.wave + 1} was rejected by <@${gate.decidedBy ?? 'unknown'}>.`, data: { gateId: gate.id } };
     }
-    const reason = gate ? `waiting for approval of wave ${ctx.target.wave}` : `waiting for the rest of wave ${ctx.target.wave}`;
+    // Waves are counted from 0 in the store and from 1 wherever a person reads them.
+    const reason = gate ? `waiting for approval of wave ${ctx.target.wave + 1}` : `waiting for the rest of wave ${ctx.target.wave + 1}`;
     return { kind: 'wait', until: ctx.now + RECHECK_MS, reason, data: gate ? { gateId: gate.id } : {} };
   },
 };

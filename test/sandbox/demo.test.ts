@@ -73,6 +73,24 @@ describe('npm run demo -- --headless', () => {
     for (const repo of openedInWave1) expect(previewed[0]).toContain(repo);
   });
 
+  it('names waves from 1 in its narration, the wave a target is in', () => {
+    // Wave 1 starts with the campaign; later waves have a wave.started line.
+    let current = 1;
+    const named: number[] = [];
+    for (const line of run.out.split('\n')) {
+      const started = /wave\.started\s+\(wave (\d+)\)/.exec(line);
+      if (started) current = Number(started[1]);
+      const waiting = /\(waiting for (?:the rest|approval) of wave (\d+)\)/.exec(line);
+      if (waiting) {
+        named.push(Number(waiting[1]));
+        expect(Number(waiting[1]), line).toBe(current);
+      }
+    }
+    // The gate step waits in every wave of this campaign, so the check above had lines to read.
+    expect(new Set(named).size).toBeGreaterThan(1);
+    expect(run.out).not.toMatch(/wave 0\b/);
+  });
+
   it('refuses an outsider at the gate, and the approver approves it through the button', () => {
     expect(run.out).toContain(':no_entry: Only @U0OWNER01, the approvers (@U0APPROV1, @S0PLATFRM) or an admin can approve this campaign.');
     expect(run.out).toMatch(/auth\.refused\s+by U0OUTSID1/);

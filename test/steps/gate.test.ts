@@ -19,9 +19,10 @@ describe('gateStep', () => {
 
   test('waits without a gate, waits while it is open, passes once approved', async () => {
     const id = seedCampaign(t.store, { waves: [['acme/a']] });
-    expect(await runGate(id)).toMatchObject({ kind: 'wait', until: 5_000 + 300_000 });
+    // Waves are stored from 0 and named from 1: the first wave is "wave 1" to a person.
+    expect(await runGate(id)).toMatchObject({ kind: 'wait', until: 5_000 + 300_000, reason: 'waiting for the rest of wave 1' });
     const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: 1 });
-    expect(await runGate(id)).toMatchObject({ kind: 'wait', reason: 'waiting for approval of wave 0' });
+    expect(await runGate(id)).toMatchObject({ kind: 'wait', reason: 'waiting for approval of wave 1' });
     t.store.gates.decide(gate.id, 'approved', 'UAPPROVER1', 2);
     expect(await runGate(id)).toMatchObject({ kind: 'done', data: { gateId: gate.id, decidedBy: 'UAPPROVER1' } });
   });
@@ -30,6 +31,6 @@ describe('gateStep', () => {
     const id = seedCampaign(t.store, { waves: [['acme/a']] });
     const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: 1 });
     t.store.gates.decide(gate.id, 'rejected', 'UOWNER1', 2);
-    expect(await runGate(id)).toMatchObject({ kind: 'failed', retryable: false, reason: 'The gate of wave 0 was rejected by <@UOWNER1>.' });
+    expect(await runGate(id)).toMatchObject({ kind: 'failed', retryable: false, reason: 'The gate of wave 1 was rejected by <@UOWNER1>.' });
   });
 });

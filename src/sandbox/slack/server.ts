@@ -76,6 +76,13 @@ export interface FakeSlack {
   submitView(input: ViewSubmissionInput): Promise<InteractionResult>;
   /** Open the app's Home tab as a user (sends `app_home_opened`). */
   openHome(user: string): Promise<InteractionResult>;
+  /**
+   * Resolves when a browser page first asks for the channel (its first `/_page/state` poll), so
+   * the demo can wait for a person to open the page.
+   *
+   * @example await slack.pageOpened(); // someone has the page open
+   */
+  pageOpened(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -172,6 +179,8 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
   const workspace = options.workspace ?? createDefaultWorkspace();
   const state = createSlackState(workspace, now);
   const faults = createFaultInjector();
+  let markPageOpened: () => void = () => undefined;
+  const pageOpened = new Promise<void>((resolve) => (markPageOpened = resolve));
   const target: AppTarget = {
     appUrl: options.appUrl,
     signingSecret: options.signingSecret,
@@ -265,6 +274,7 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
       return;
     }
     if (request.method === 'GET' && path === '/_page/state') {
+      markPageOpened();
       const user = url.searchParams.get('user') ?? '';
       const since = Number(url.searchParams.get('since') ?? '-1');
       if (since === state.version) {
@@ -348,6 +358,9 @@ export async function startFakeSlack(options: FakeSlackOptions): Promise<FakeSla
     },
     openHome(user) {
       return openHomeTab(state, target, user);
+    },
+    pageOpened() {
+      return pageOpened;
     },
     close() {
       return new Promise<void>((resolve, reject) => {
