@@ -16,7 +16,9 @@ describe('decideWave', () => {
       ['campaign', 0.5],
       ['wave', 0.5],
     ]);
-    expect(d.reason).toBe('Wave 1 needs an approval: confidence 75.6 is between 60 and 90');
+    expect(d.reason).toBe(
+      "Wave 1 needs an approval: confidence 75.6 is between 60 and 90 (3 targets succeeded and none failed so far; wave 1's 3 scored targets have a mean score of 95; no past campaign of this change kind gives a history)",
+    );
   });
 
   it('proceeds on its own with a strong prior and a strong wave', () => {
