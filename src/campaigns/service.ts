@@ -152,7 +152,14 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     const waveGates = store.gates.list(campaignId).filter((g) => g.kind === 'wave');
     const gate = gateId !== undefined ? store.gates.get(gateId) : (waveGates.find((g) => g.state === 'open') ?? waveGates.at(-1));
     if (!gate || gate.campaignId !== campaignId) {
-      throw new FleetError('not_found', `Campaign ${campaignId} has no open gate to decide. Type \`/fleet status ${campaignId}\` to see where it is.`);
+      const state = store.campaigns.get(campaignId)?.state;
+      const next =
+        state === 'halted'
+          ? `It is halted: resume it with \`/fleet resume ${campaignId}\` to go on, or abort it.`
+          : state === 'paused'
+            ? `It is paused: resume it with \`/fleet resume ${campaignId}\` to go on, or abort it.`
+            : `Type \`/fleet status ${campaignId}\` to see where it is.`;
+      throw new FleetError('not_found', `Campaign ${campaignId} has no open gate to decide. ${next}`);
     }
     return gate;
   }
@@ -355,7 +362,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
         // Resuming a halt accepts the failures so far: only new ones count against the budget again.
         const counts = store.targets.counts(campaignId);
-        const accepted = halted ? { acceptedFailures: counts.failed } : {};
+        const accepted = halted ? { acceptedFailures: counts.failed, wave: campaign.currentWave } : {};
         store.events.append({ campaignId, at, actor, kind: 'campaign.resumed', data: { askAgain, ...accepted } });
         const weighAgain = halted && next.state === 'running';
         const wave = campaign.currentWave + 1;

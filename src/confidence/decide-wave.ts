@@ -281,7 +281,8 @@ function count(n: number, one: string, many = `${one}s`): string {
  */
 export function describeEvidence(input: WaveInput, prior: Prior, shownWave: number): string {
   const { successes: s, failures: f } = input;
-  const outcomes = s + f === 0 ? 'no target has succeeded or failed' : `${count(s, 'target')} succeeded and ${f === 0 ? 'none' : f} failed so far`;
+  const outcomes =
+    s + f === 0 ? 'no target has succeeded or failed' : s === 0 ? `no target succeeded and ${f} failed so far` : `${count(s, 'target')} succeeded and ${f === 0 ? 'none' : f} failed so far`;
   const scores = input.targetScores;
   const skipped = input.skipped ?? 0;
   const waveTargets = input.waveTargets ?? scores.length + skipped;

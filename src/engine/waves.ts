@@ -75,11 +75,11 @@ export function advanceCampaignNow(input: AdvanceWavesInput, campaignId: string)
  * someone had rejected): recorded in the event as `acceptedFailures`. Only failures beyond them
  * count against the failure budget again.
  */
-export function readAcceptedFailures(store: Store, campaignId: string): { count: number; by: string | null } {
-  let best = { count: 0, by: null as string | null };
+export function readAcceptedFailures(store: Store, campaignId: string): { count: number; by: string | null; wave: number | null } {
+  let best = { count: 0, by: null as string | null, wave: null as number | null };
   for (const e of store.events.list({ campaignId, kinds: ['campaign.resumed', 'gate.reopened'] })) {
     const n = e.data.acceptedFailures;
-    if (typeof n === 'number' && n > best.count) best = { count: n, by: e.actor };
+    if (typeof n === 'number' && n >= best.count) best = { count: n, by: e.actor, wave: typeof e.data.wave === 'number' ? e.data.wave : null };
   }
   return best;
 }
@@ -148,7 +148,9 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
     report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });
     // The wave's canary results come first in the thread, then the decision they fed.
     if (steps.some((s) => s.kind === 'canary')) store.outbox.enqueue(buildWaveCanary(store, campaign, wave, now));
-    gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report, reweigh);
+    // Resumed by a person past a halt of this wave, with no failure since: Fleet asks rather than halts again.
+    const askInstead = reweigh !== undefined || (accepted.wave === wave && counts.failed <= accepted.count);
+    gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report, { again: reweigh, askInstead });
     if (!gate || gate.state !== 'approved') return;
   }
   if (!allFinal) return;
@@ -175,9 +177,18 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
  * gate of a campaign a person resumed, decided anew. Resumed past a halt, Fleet does not halt again
  * on its own: a person is asked, told why Fleet would halt.
  */
-function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number, given: WaveVerdict, approvalTimeout: number, report: WavesReport, again?: GateRecord): GateRecord | undefined {
+function decide(
+  input: AdvanceWavesInput,
+  campaign: CampaignRecord,
+  wave: number,
+  given: WaveVerdict,
+  approvalTimeout: number,
+  report: WavesReport,
+  resumed: { again?: GateRecord; askInstead: boolean } = { askInstead: false },
+): GateRecord | undefined {
   const { store, now } = input;
-  const verdict: WaveVerdict = again && given.decision === 'halt' ? { ...given, decision: 'review', reason: wouldHaltAgain(given.reason, wave) } : given;
+  const { again } = resumed;
+  const verdict: WaveVerdict = resumed.askInstead && given.decision === 'halt' ? { ...given, decision: 'review', reason: wouldHaltAgain(given.reason, wave) } : given;
   const confidence = { ...verdict.explanation, confidence: verdict.confidence, reason: verdict.reason, ...(again ? { weighedAgain: true } : {}) };
   const openGate = (g: { decision: WaveVerdict['decision']; expiresAt?: number }): GateRecord => {
     if (again && store.gates.redecide(again.id, { ...g, confidence, now })) return store.gates.get(again.id)!;
