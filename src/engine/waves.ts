@@ -103,7 +103,7 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       accepted.count > budget
         ? `${counts.failed} failed targets: ${counts.failed - accepted.count} more than the ${accepted.count} accepted when ${accepted.by && accepted.by !== 'engine' ? `<@${accepted.by}>` : 'a person'} resumed the campaign past its failure budget of ${budget} (${String(spec.policy.failureBudget)})`
         : `${counts.failed} failed targets exceed the failure budget of ${budget} (${String(spec.policy.failureBudget)})`;
-    halt(input, campaign, why, report);
+    halt(input, campaign, why, report, `Campaign halted: ${why}. Retry the failed targets, resume it to go on with these failures accepted (a new failure halts it again), or abort it.`);
     return;
   }
 
@@ -197,7 +197,7 @@ function decide(
   if (verdict.decision === 'halt') {
     const gate = openGate({ decision: 'halt' });
     store.gates.decide(gate.id, 'rejected', 'engine', now);
-    halt(input, campaign, verdict.reason, report);
+    halt(input, campaign, verdict.reason, report, `Campaign halted after wave ${wave + 1}: ${haltGrounds(verdict.reason, wave)}. Resume it to have Fleet weigh the wave again, approve wave ${wave + 1} to go on anyway, or abort it.`);
     return store.gates.get(gate.id);
   }
   if (verdict.decision === 'auto') {
@@ -218,6 +218,12 @@ function decide(
   return gate;
 }
 
+/** A wave verdict's halt reason without its "Halt after wave N: " lead, for sentences that say it themselves. */
+function haltGrounds(reason: string, wave: number): string {
+  const prefix = `Halt after wave ${wave + 1}: `;
+  return reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+}
+
 /**
  * The approval request's reason when Fleet would halt a resumed campaign again on the same evidence.
  *
@@ -225,8 +231,7 @@ function decide(
  * // 'Fleet would halt after wave 1 again: confidence 10 is below 60 (…). A person resumed the campaign, so Fleet asks instead: approve to merge wave 1 anyway, or reject to halt the campaign again'
  */
 export function wouldHaltAgain(reason: string, wave: number): string {
-  const prefix = `Halt after wave ${wave + 1}: `;
-  const grounds = reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+  const grounds = haltGrounds(reason, wave);
   return `Fleet would halt after wave ${wave + 1} again: ${grounds}. A person resumed the campaign, so Fleet asks instead: approve to merge wave ${wave + 1} anyway, or reject to halt the campaign again`;
 }
 
@@ -280,7 +285,7 @@ function finishRollback(input: AdvanceWavesInput, campaignId: string, report: Wa
   report.halted?.push(campaign.id);
 }
 
-function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport): void {
+function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport, notice = `Campaign halted: ${reason}. Resume it to go on, or abort it.`): void {
   const { store, now } = input;
   const fresh = store.campaigns.get(campaign.id)!;
   const moved = moveCampaign(store, fresh, { type: 'halt', reason }, reason, now);
@@ -291,7 +296,7 @@ function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string
     for (const g of store.gates.list(campaign.id)) if (g.kind === 'wave' && g.state === 'open') store.gates.decide(g.id, 'cancelled', 'engine', now);
   }
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'campaign.halted', data: { reason, wave: halted.currentWave } });
-  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, `Campaign halted: ${reason}.`, now));
+  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, notice, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, halted, now);
   report.halted?.push(campaign.id);
 }

@@ -18,7 +18,7 @@ function weighedMarginal(confidence: Record<string, unknown>): Set<string> {
  * at once when the gate is decided, so the recheck interval is only a fallback.
  *
  * A rejected gate halts the campaign and leaves its targets waiting here (a person may resume the
- * campaign or approve the wave after all). A target whose canary is marginal and which the gate's
+ * campaign, which weighs the wave again, or approve the wave after all). A target whose canary is marginal and which the gate's
  * decision did not weigh (it reached the gate after the wave was decided) asks a person: Retry lets
  * it merge (the retry is the person's decision, kept in the step's state), Skip leaves it unmerged.
  *
@@ -45,7 +45,7 @@ export const gateStep: Step<Record<string, unknown>, { store: Store }> = {
     }
     if (gate?.state === 'rejected') {
       const by = gate.decidedBy === 'engine' ? 'Fleet' : `<@${gate.decidedBy ?? 'unknown'}>`;
-      return { kind: 'wait', until: ctx.now + RECHECK_MS, reason: `the gate of wave ${shownWave} was rejected by ${by}; waiting for the campaign to be resumed`, data: { gateId: gate.id } };
+      return { kind: 'wait', until: ctx.now + RECHECK_MS, reason: `the gate of wave ${shownWave} was rejected by ${by}; Fleet weighs the wave again when the campaign is resumed and every target of the wave has reached its gate`, data: { gateId: gate.id } };
     }
     const reason = gate ? `waiting for approval of wave ${shownWave}` : `waiting for the rest of wave ${shownWave}`;
     return { kind: 'wait', until: ctx.now + RECHECK_MS, reason, data: gate ? { gateId: gate.id } : {} };

@@ -226,6 +226,9 @@ describe('every state has a way forward from Slack', () => {
 
   test('resume after Fleet halted at the gate asks a person, saying Fleet would halt again, and the approval moves on', async () => {
     const id = await build('halted by Fleet at the gate');
+    expect(t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text)).toContain(
+      "Campaign halted after wave 1: confidence 57.3 is below 60 (1 target succeeded and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). Resume it to have Fleet weigh the wave again, approve wave 1 to go on anyway, or abort it.",
+    );
     const resumed = await service.resume(id, APPROVER);
     expect(resumed.state).toBe('awaiting-approval');
     const gate = t.store.gates.find(id, 0, 'wave')!;
@@ -241,6 +244,21 @@ describe('every state has a way forward from Slack', () => {
     expect(t.store.campaigns.get(id)?.state).toBe('running');
     set(id, 'acme/a', { state: 'succeeded', stepIndex: 3 });
     expect(tick().started).toEqual([{ campaignId: id, wave: 1 }]);
+  });
+
+  test('resumed while a retried target is still on its way, the wave is weighed again once it reaches the gate', async () => {
+    const id = await build('halted by Fleet at the gate');
+    await service.retry(id, 'acme/b', APPROVER);
+    const resumed = await service.resume(id, APPROVER);
+    // Not every target is at the gate: nothing is decided yet, and the rejected gate holds nobody back for good.
+    expect(resumed.state).toBe('running');
+    expect(t.store.gates.find(id, 0, 'wave')?.state).toBe('rejected');
+    set(id, 'acme/b', { state: 'waiting', stepIndex: 1, score: 95 });
+    const report = tick();
+    // Two clean targets at the gate now: Beta(3, 1) → 46.4, mean 95 → 70.7, a review.
+    expect(report.decisions).toMatchObject([{ campaignId: id, wave: 0, decision: 'review' }]);
+    expect(t.store.campaigns.get(id)?.state).toBe('awaiting-approval');
+    expect(t.store.gates.find(id, 0, 'wave')).toMatchObject({ state: 'open', decision: 'review' });
   });
 
   test('resume after a person rejected weighs the wave again: a review, as before the rejection', async () => {
@@ -280,6 +298,9 @@ describe('every state has a way forward from Slack', () => {
   test('a failure-budget halt resumed does not halt again on the same failures; a new failure halts it again', async () => {
     const id = await build('halted by the failure budget');
     expect(t.store.campaigns.get(id)?.stateReason).toBe('2 failed targets exceed the failure budget of 1 (1)');
+    expect(t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text)).toContain(
+      'Campaign halted: 2 failed targets exceed the failure budget of 1 (1). Retry the failed targets, resume it to go on with these failures accepted (a new failure halts it again), or abort it.',
+    );
     const resumed = await service.resume(id, APPROVER);
     const texts = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text);
     expect(texts).toContain(`Resumed by <@${APPROVER}>. The 2 failed targets so far are accepted: only a new failure halts the campaign again.`);

@@ -30,7 +30,7 @@ describe('gateStep', () => {
     const id = seedCampaign(t.store, { waves: [['acme/a']] });
     const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: 1 });
     t.store.gates.decide(gate.id, 'rejected', 'UOWNER1', 2);
-    expect(await runGate(id)).toMatchObject({ kind: 'wait', reason: 'the gate of wave 1 was rejected by <@UOWNER1>; waiting for the campaign to be resumed' });
+    expect(await runGate(id)).toMatchObject({ kind: 'wait', reason: 'the gate of wave 1 was rejected by <@UOWNER1>; Fleet weighs the wave again when the campaign is resumed and every target of the wave has reached its gate' });
   });
 
   const marginalSignals = { canary: { value: 0.85, evidence: { verdict: 'marginal', score: 85, thresholds: { pass: 95, marginal: 75 } } } };
