@@ -197,7 +197,7 @@ function decide(
   if (verdict.decision === 'halt') {
     const gate = openGate({ decision: 'halt' });
     store.gates.decide(gate.id, 'rejected', 'engine', now);
-    halt(input, campaign, verdict.reason, report, `Campaign halted after wave ${wave + 1}: ${haltGrounds(verdict.reason, wave)}. Resume it to have Fleet weigh the wave again, approve wave ${wave + 1} to go on anyway, or abort it.`);
+    halt(input, campaign, verdict.reason, report, `Campaign halted after wave ${wave + 1}: ${haltGrounds(verdict.reason, wave)}. Resume it to have Fleet weigh the wave again, approve wave ${wave + 1} with \`/fleet approve ${campaign.id}\` to go on anyway, or abort it.`);
     return store.gates.get(gate.id);
   }
   if (verdict.decision === 'auto') {
@@ -212,7 +212,7 @@ function decide(
   const moved = moveCampaign(store, campaign, { type: 'gate-review' }, `wave ${wave + 1} needs approval: ${verdict.reason}`, now);
   if (!moved) return gate;
   const paused = moved.campaign;
-  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, ...(again ? { again: true, wouldHalt: given.decision === 'halt' } : {}) } });
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, ...(resumed.askInstead ? { again: true, wouldHalt: given.decision === 'halt' } : {}) } });
   if (hasEffect(moved.effects, 'open-gate')) store.outbox.enqueue(buildGateRequest(paused, gate, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   return gate;

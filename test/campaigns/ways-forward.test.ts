@@ -227,7 +227,7 @@ describe('every state has a way forward from Slack', () => {
   test('resume after Fleet halted at the gate asks a person, saying Fleet would halt again, and the approval moves on', async () => {
     const id = await build('halted by Fleet at the gate');
     expect(t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text)).toContain(
-      "Campaign halted after wave 1: confidence 57.3 is below 60 (1 target succeeded and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). Resume it to have Fleet weigh the wave again, approve wave 1 to go on anyway, or abort it.",
+      "Campaign halted after wave 1: confidence 57.3 is below 60 (1 target succeeded and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). Resume it to have Fleet weigh the wave again, approve wave 1 with `/fleet approve c-test` to go on anyway, or abort it.",
     );
     const resumed = await service.resume(id, APPROVER);
     expect(resumed.state).toBe('awaiting-approval');
