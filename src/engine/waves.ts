@@ -97,8 +97,12 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const counts = store.targets.counts(campaign.id);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const budget = resolveFailureBudget(spec.policy.failureBudget, total);
-  const accepted = readAcceptedFailures(store, campaign.id);
-  if (counts.failed > Math.max(budget, accepted.count)) {
+  // Read only when it can matter (over the budget, or deciding a wave): a campaign's events are many.
+  let acceptedRead: ReturnType<typeof readAcceptedFailures> | undefined;
+  const readAccepted = () => (acceptedRead ??= readAcceptedFailures(store, campaign.id));
+  const overBudget = counts.failed > budget && counts.failed > readAccepted().count;
+  if (overBudget) {
+    const accepted = readAccepted();
     const why =
       accepted.count > budget
         ? `${counts.failed} failed targets: ${counts.failed - accepted.count} more than the ${accepted.count} accepted when ${accepted.by && accepted.by !== 'engine' ? `<@${accepted.by}>` : 'a person'} resumed the campaign past its failure budget of ${budget} (${String(spec.policy.failureBudget)})`
@@ -125,6 +129,7 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const reweigh = gate !== undefined && (gate.state === 'rejected' || gate.state === 'cancelled') ? gate : undefined;
 
   if (ready && (!gate || reweigh) && !(allFinal && isLast)) {
+    const accepted = readAccepted();
     const scores = targets.map((t) => t.score).filter((s): s is number => s !== null);
     const verdict = input.confidence.decideWave({
       campaignId: campaign.id,
