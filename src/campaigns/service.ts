@@ -7,8 +7,11 @@ import { applyTargetEffects } from '../engine/target-effects.js';
 import { classifyForAbort, countDone, countStopped, prsOf, readAbortRecord } from '../engine/abort-report.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate, type AbortSummary } from '../engine/notifications.js';
 import type { CampaignState } from '../domain/states.js';
-import { wakeGateTargets } from '../engine/waves.js';
+import { advanceCampaignNow, wakeGateTargets } from '../engine/waves.js';
+import { createConfidenceModel } from '../engine/confidence.js';
+import type { ConfidenceModel } from '../engine/confidence-model.js';
 import { FleetError, isFleetError } from '../errors.js';
+import { resolveFailureBudget } from '../confidence/decide-wave.js';
 import type { Gateway } from '../github/gateway.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { authorize, type CampaignAction, type Launchers } from './authorize.js';
@@ -42,6 +45,8 @@ export interface CampaignServiceDeps {
   catalogDir?: string;
   /** The content-creating GitHub requests allowed an hour (GITHUB_CONTENT_PER_HOUR), for the preview's estimate. */
   contentPerHour?: number;
+  /** The model a resumed halt is weighed again with; default the engine's own (`createConfidenceModel`). */
+  confidence?: ConfidenceModel;
 }
 
 function createDefaultId(): string {
@@ -62,6 +67,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   const { store, now } = deps;
   const newId = deps.newId ?? createDefaultId;
   const planner = createCampaignPlanner(deps);
+  const confidence = deps.confidence ?? createConfidenceModel(store);
 
   function requireCampaign(id: string): CampaignRecord {
     const campaign = store.campaigns.get(id);
@@ -121,12 +127,6 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     return result;
   }
 
-  /** The target machine's verdict on a person's action on one target; its reason says why not. */
-  function requireTargetMove(target: TargetRecord, event: TargetEvent): void {
-    const moved = transitionTarget(target.state, event);
-    if (!moved.ok) throw new FleetError('transition_refused', `${target.repo}: ${moved.reason}`, { state: target.state, event: event.type });
-  }
-
   /**
    * Moves one target through the target machine in the caller's transaction and carries out the
    * effects that belong there; a close is recorded for the tick's close pass (GitHub is not called
@@ -155,15 +155,82 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     const waveGates = store.gates.list(campaignId).filter((g) => g.kind === 'wave');
     const gate = gateId !== undefined ? store.gates.get(gateId) : (waveGates.find((g) => g.state === 'open') ?? waveGates.at(-1));
     if (!gate || gate.campaignId !== campaignId) {
-      throw new FleetError('not_found', `Campaign ${campaignId} has no open gate to decide. Type \`/fleet status ${campaignId}\` to see where it is.`);
+      const state = store.campaigns.get(campaignId)?.state;
+      const next =
+        state === 'halted'
+          ? `It is halted: resume it with \`/fleet resume ${campaignId}\` to go on, or abort it.`
+          : state === 'paused'
+            ? `It is paused: resume it with \`/fleet resume ${campaignId}\` to go on, or abort it.`
+            : `Type \`/fleet status ${campaignId}\` to see where it is.`;
+      throw new FleetError('not_found', `Campaign ${campaignId} has no open gate to decide. ${next}`);
     }
     return gate;
+  }
+
+  /** What comes next for a campaign in its state, after a gate decision was refused as already taken. */
+  function nextAfterDecided(campaign: CampaignRecord, gate: GateRecord, action: 'approved' | 'rejected'): string {
+    const wave = gate.wave + 1;
+    switch (campaign.state) {
+      case 'running':
+        return 'the campaign is running: pause or abort it if it must stop.';
+      case 'awaiting-approval':
+        return `the campaign waits on another approval: type \`/fleet status ${campaign.id}\` to find it.`;
+      case 'paused':
+        return 'the campaign is paused: resume it to ask again, or abort it.';
+      case 'halted':
+        return action === 'rejected' && (gate.state === 'rejected' || gate.state === 'cancelled')
+          ? `the campaign is halted: resume it to have Fleet weigh wave ${wave} again, approve wave ${wave} with \`/fleet approve ${campaign.id}\` to go on anyway, or abort it.`
+          : `the campaign is halted: resume it to have Fleet weigh wave ${wave} again, or abort it.`;
+      case 'rolling-back':
+        return 'the campaign is rolling back: wait for the rollback to finish, or abort it.';
+      default:
+        return `the campaign is ${campaign.state}: start a new campaign for further changes.`;
+    }
+  }
+
+  function describeDecided(gate: GateRecord): string {
+    const who = gate.decidedBy === 'engine' ? 'Fleet' : `<@${gate.decidedBy ?? 'someone'}>`;
+    if (gate.state === 'expired') return `The approval request for wave ${gate.wave + 1} is no longer open (it expired or the campaign was paused)`;
+    if (gate.state === 'cancelled') return `The approval request for wave ${gate.wave + 1} was cancelled`;
+    return `${who} already ${gate.state} this gate`;
+  }
+
+  /**
+   * An approver approves a wave whose gate was rejected (by Fleet's halt or a person) while the
+   * campaign stands halted on it: the gate is re-opened and approved in one go, the campaign runs
+   * again, and the failures so far count as accepted (only new ones halt it again).
+   */
+  function approveAfterAll(campaign: CampaignRecord, gate: GateRecord, actor: string): GateRecord {
+    const next = requireTransition(campaign, { type: 'resume' });
+    const at = now();
+    const before = gate.decidedBy === 'engine' ? 'Fleet' : `<@${gate.decidedBy ?? 'someone'}>`;
+    const had = gate.state === 'rejected' ? (gate.decidedBy === 'engine' ? 'halted' : 'rejected') : 'cancelled';
+    const approved = store.transaction(() => {
+      const reopened = store.gates.redecide(gate.id, { decision: gate.decision === 'halt' ? 'review' : gate.decision, confidence: { ...gate.confidence, reopenedBy: actor }, now: at });
+      const won = reopened ? store.gates.decide(gate.id, 'approved', actor, at) : undefined;
+      const updated = won ? store.campaigns.update(campaign.id, campaign.version, { state: next.state, stateReason: '' }, at) : undefined;
+      if (!won || !updated) throw new FleetError('conflict', `Campaign ${campaign.id} changed while you acted on it. Look at its latest state with \`/fleet status ${campaign.id}\` and try again.`);
+      const acceptedFailures = store.targets.counts(campaign.id).failed;
+      store.events.append({ campaignId: campaign.id, at, actor, kind: 'gate.reopened', data: { gateId: gate.id, wave: gate.wave, was: gate.state, decidedBy: gate.decidedBy, acceptedFailures } });
+      store.events.append({ campaignId: campaign.id, at, actor, kind: 'gate.approved', data: { gateId: gate.id, wave: gate.wave, reopened: true } });
+      const then = gate.wave + 1 < campaign.waveCount ? `, then wave ${gate.wave + 2} starts` : '';
+      store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> re-opened the gate of wave ${gate.wave + 1}, which ${before} had ${had}, and approved it: wave ${gate.wave + 1}'s pull requests merge next${then}.`, at));
+      wakeGateTargets(store, campaign.id, gate.wave, at);
+      enqueueRootUpdate(store, updated, at);
+      return won;
+    });
+    deps.wake();
+    return approved;
   }
 
   async function decideGate(campaignId: string, actor: string, state: 'approved' | 'rejected', gateId?: number): Promise<GateRecord> {
     const campaign = requireCampaign(campaignId);
     await check(campaign, actor, state === 'approved' ? 'approve' : 'reject');
     const gate = findOpenGate(campaignId, gateId);
+    // Halted on this wave's rejected gate: approving it is approving the wave after all.
+    if (state === 'approved' && campaign.state === 'halted' && gate.kind === 'wave' && gate.wave === campaign.currentWave && (gate.state === 'rejected' || gate.state === 'cancelled')) {
+      return approveAfterAll(campaign, gate, actor);
+    }
     const at = now();
     const decided = store.transaction(() => {
       const won = store.gates.decide(gate.id, state, actor, at);
@@ -188,8 +255,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     });
     if (!decided) {
       const current = store.gates.get(gate.id)!;
-      const who = current.decidedBy === 'engine' ? 'Fleet' : `<@${current.decidedBy ?? 'someone'}>`;
-      throw new FleetError('conflict', `${who} already ${current.state} this gate; nothing more to do.`, { gateId: gate.id, decidedBy: current.decidedBy, state: current.state });
+      throw new FleetError('conflict', `${describeDecided(current)}; ${nextAfterDecided(store.campaigns.get(campaignId) ?? campaign, current, state)}`, { gateId: gate.id, decidedBy: current.decidedBy, state: current.state });
     }
     deps.wake();
     return decided;
@@ -202,6 +268,18 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
   function setGateAside(campaign: CampaignRecord, actor: string, at: number): void {
     const gate = store.gates.find(campaign.id, campaign.currentWave, 'wave');
     if (gate?.state === 'open') store.gates.decide(gate.id, 'expired', actor, at);
+  }
+
+  /** A finished campaign runs nothing more: retrying or skipping its targets would change nothing. */
+  function requireUnfinished(campaign: CampaignRecord, verb: string): void {
+    if (campaign.state !== 'completed' && campaign.state !== 'aborted') return;
+    throw new FleetError('transition_refused', `Campaign ${campaign.id} is ${campaign.state}, so its targets cannot be ${verb}; start a new campaign for further changes.`, { state: campaign.state });
+  }
+
+  /** A target's refusal; for a finished target, with where to look next. */
+  function refuseTarget(campaignId: string, repo: string, reason: string, state: TargetRecord['state']): FleetError {
+    const finished = state === 'succeeded' || state === 'skipped' || state === 'reverted';
+    return new FleetError('transition_refused', `${repo}: ${reason}${finished ? ` Type \`/fleet status ${campaignId}\` to see the targets that need a person.` : ''}`, { state });
   }
 
   function requireTarget(campaignId: string, repo: string): TargetRecord {
@@ -277,6 +355,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       // Paused while a person was being asked: the request still stands.
       const stillAsking = gate?.state === 'open';
       const next = requireTransition(campaign, { type: 'resume', askAgain: expired || stillAsking });
+      const halted = campaign.state === 'halted';
       const at = now();
       const resumed = store.transaction(() => {
         const rollback = store.gates.list(campaignId).find((g) => g.kind === 'rollback' && g.state === 'open');
@@ -284,11 +363,25 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         const askAgain = expired && next.effects.some((e) => e.kind === 'open-gate') && store.gates.reopen(gate.id, at, at + spec.policy.approvalTimeout);
         const updated = store.campaigns.update(campaign.id, campaign.version, { state: next.state, stateReason: '' }, at);
         if (!updated) throw new FleetError('conflict', `Campaign ${campaignId} changed while you acted on it. Try again.`);
-        store.events.append({ campaignId, at, actor, kind: 'campaign.resumed', data: { askAgain } });
-        store.outbox.enqueue(buildStateNotice(updated, `Resumed by <@${actor}>.`, at));
+        // Resuming a halt accepts the failures so far: only new ones count against the budget again.
+        const counts = store.targets.counts(campaignId);
+        const accepted = halted ? { acceptedFailures: counts.failed, wave: campaign.currentWave } : {};
+        store.events.append({ campaignId, at, actor, kind: 'campaign.resumed', data: { askAgain, ...accepted } });
+        const weighAgain = halted && next.state === 'running';
+        const wave = campaign.currentWave + 1;
+        const budget = resolveFailureBudget(spec.policy.failureBudget, Object.values(counts).reduce((a, b) => a + b, 0));
+        const lead = [
+          weighAgain && (gate?.state === 'rejected' || gate?.state === 'cancelled') ? ` Fleet weighs wave ${wave} again on what is known now.` : '',
+          halted && counts.failed > budget ? ` The ${counts.failed} failed targets so far are accepted: only a new failure halts the campaign again.` : '',
+        ].join('');
+        store.outbox.enqueue(buildStateNotice(updated, `Resumed by <@${actor}>.${lead}`, at));
         if (askAgain) store.outbox.enqueue(buildGateRequest(updated, store.gates.get(gate.id)!, at));
-        enqueueRootUpdate(store, updated, at);
-        return updated;
+        // Halted: the wave pass runs now, so what Fleet decides (ask a person, go on, halt again) is
+        // in the thread and in the campaign returned, not left for the next tick.
+        if (weighAgain) advanceCampaignNow({ store, now: at, confidence }, campaignId);
+        const final = store.campaigns.get(campaignId) ?? updated;
+        enqueueRootUpdate(store, final, at);
+        return final;
       });
       deps.wake();
       return resumed;
@@ -349,9 +442,10 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async retry(campaignId, repo, actor) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'retry');
+      requireUnfinished(campaign, 'retried');
       const target = requireTarget(campaignId, repo);
       const moved = transitionTarget(target.state, { type: 'retry' });
-      if (!moved.ok) throw new FleetError('transition_refused', `${repo}: ${moved.reason}`, { state: target.state });
+      if (!moved.ok) throw refuseTarget(campaignId, repo, moved.reason, target.state);
       const at = now();
       const updated = store.transaction(() => {
         const t = store.targets.update(target.id, target.version, { ...applyTargetEffects(moved.state, moved.effects, target, at).patch, stateReason: `retried by <@${actor}>` }, at);
@@ -367,9 +461,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async skip(campaignId, repo, actor, reason) {
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'skip');
+      requireUnfinished(campaign, 'skipped');
       const target = requireTarget(campaignId, repo);
       const event: TargetEvent = { type: 'skip', reason };
-      requireTargetMove(target, event);
+      const allowed = transitionTarget(target.state, event);
+      if (!allowed.ok) throw refuseTarget(campaignId, repo, allowed.reason, target.state);
       const why = reason ?? `skipped by <@${actor}>`;
       const at = now();
       const updated = store.transaction(() => {
@@ -388,7 +484,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       await check(campaign, actor, 'revert');
       const pathLength = readSteps(campaign).length;
       const merged = store.targets.list(campaignId, wave).filter((t) => t.mergedSha !== null && t.state !== 'reverted' && t.stepIndex < pathLength);
-      if (merged.length === 0) throw new FleetError('bad_input', `Wave ${wave + 1} of ${campaignId} has no merged changes to revert.`);
+      if (merged.length === 0) throw new FleetError('bad_input', `Wave ${wave + 1} of ${campaignId} has no merged changes to revert; type \`/fleet status ${campaignId}\` to see where its targets are.`);
       requireTransition(campaign, { type: 'rollback-start' });
       const at = now();
       store.transaction(() => {

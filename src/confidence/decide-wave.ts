@@ -77,6 +77,23 @@ export interface WaveInput {
   quantile?: number;
   /** Weight of the campaign confidence against the wave's mean target score (default 0.5). */
   evidenceWeight?: number;
+  /** Targets in this wave, and how many of them were skipped (needing no change, or by a person): said in the reason. */
+  waveTargets?: number;
+  skipped?: number;
+  /**
+   * Failures a person has seen and accepted by resuming the campaign past a halt: they do not halt
+   * it again; only failures beyond them count against the budget.
+   */
+  acceptedFailures?: number;
+  /** This wave's targets whose canary verdict is marginal: a person weighs them, so the wave never passes on its own. */
+  marginal?: readonly MarginalCanary[];
+}
+
+/** A target whose canary scored in the marginal band (above `marginal`, below `pass`). */
+export interface MarginalCanary {
+  repo: string;
+  score: number;
+  thresholds: { pass: number; marginal: number };
 }
 
 export interface WaveFactor {
@@ -114,6 +131,8 @@ export interface WaveDecision {
    * the failure rate's posterior; above `allowed`, the budget would be spent even at that rate.
    */
   failureBudget: { allowed: number; used: number; exceeded: boolean; projected: number; remaining: number };
+  /** The marginal canaries a person is asked to weigh (empty when none). */
+  marginal: MarginalCanary[];
 }
 
 /**
@@ -179,13 +198,17 @@ export function decideWave(input: WaveInput): WaveDecision {
     },
   ];
 
-  const allowed = resolveFailureBudget(policy.failureBudget, input.targetCount ?? input.successes + input.failures);
+  const budget = resolveFailureBudget(policy.failureBudget, input.targetCount ?? input.successes + input.failures);
+  // Failures a person accepted on resume raise the budget to them: only a new failure halts again.
+  const accepted = Math.max(0, input.acceptedFailures ?? 0);
+  const allowed = Math.max(budget, accepted);
   const exceeded = input.failures > allowed;
   // The failure rate's posterior is the mirror of the success rate's: Beta(b, a). Its low quantile
   // is a rate the campaign is (1 − quantile) sure to reach or exceed.
   const remaining = Math.max(0, input.remaining ?? (input.targetCount ?? 0) - input.successes - input.failures);
   const lowFailureRate = input.failures > 0 ? betaQuantile(HALT_QUANTILE, b, a) : 0;
   const projected = input.failures + remaining * lowFailureRate;
+  const marginal = [...(input.marginal ?? [])];
   const base = {
     confidence,
     factors,
@@ -198,18 +221,23 @@ export function decideWave(input: WaveInput): WaveDecision {
     failures: input.failures,
     thresholds: { auto: policy.auto, review: policy.review },
     failureBudget: { allowed, used: input.failures, exceeded, projected, remaining },
+    marginal,
   };
   const shown = round1(confidence);
   // Waves are counted from 1 where people read them (wave 0 is the canary wave, "wave 1" in Slack).
   const shownWave = input.wave + 1;
+  // Said only where a person is asked; a halt has no button to approve the wave with.
+  const weigh = marginal.length > 0 ? `. ${describeMarginal(marginal)}` : '';
   if (exceeded) {
+    const over = accepted > budget ? `the ${accepted} failures accepted when the campaign was resumed (the failure budget is ${budget})` : `the failure budget of ${allowed}`;
     return {
       ...base,
       decision: 'halt',
-      reason: `Halt after wave ${shownWave}: ${input.failures} failed targets exceed the failure budget of ${allowed}`,
+      reason: `Halt after wave ${shownWave}: ${input.failures} failed targets exceed ${over}`,
     };
   }
-  if (projected > allowed) {
+  // A projection from failures a person already accepted is no new evidence: it halts again only after a new failure.
+  if (projected > allowed && input.failures > accepted) {
     const sure = Math.round((1 - HALT_QUANTILE) * 100);
     return {
       ...base,
@@ -219,15 +247,84 @@ export function decideWave(input: WaveInput): WaveDecision {
         `(the rate this campaign fails at or above, ${sure}% sure) the ${remaining} targets left would bring it to ${Math.ceil(projected)} failures, past the failure budget of ${allowed}`,
     };
   }
+  const evidence = describeEvidence(input, prior, shownWave);
+  if (confidence >= policy.auto && marginal.length > 0) {
+    return {
+      ...base,
+      decision: 'review',
+      reason: `Wave ${shownWave} needs an approval although its confidence ${shown} is at or above ${policy.auto} (${evidence})${weigh}`,
+    };
+  }
   if (confidence >= policy.auto) {
-    return { ...base, decision: 'auto', reason: `Wave ${shownWave} passed: confidence ${shown} is at or above ${policy.auto}, so it merges on its own` };
+    return { ...base, decision: 'auto', reason: `Wave ${shownWave} passed: confidence ${shown} is at or above ${policy.auto} (${evidence}), so it merges on its own` };
   }
   if (confidence >= policy.review) {
     return {
       ...base,
       decision: 'review',
-      reason: `Wave ${shownWave} needs an approval: confidence ${shown} is between ${policy.review} and ${policy.auto}`,
+      reason: `Wave ${shownWave} needs an approval: confidence ${shown} is between ${policy.review} and ${policy.auto} (${evidence})${weigh}`,
     };
   }
-  return { ...base, decision: 'halt', reason: `Halt after wave ${shownWave}: confidence ${shown} is below ${policy.review}` };
+  return { ...base, decision: 'halt', reason: `Halt after wave ${shownWave}: confidence ${shown} is below ${policy.review} (${evidence})` };
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * What the confidence came from, in words: the campaign's outcomes so far, the wave's target
+ * scores (or why it has none) and the history behind the prior.
+ *
+ * @example describeEvidence({ wave: 0, successes: 0, failures: 0, targetScores: [], waveTargets: 2, skipped: 2 }, UNIFORM_PRIOR, 1)
+ * // 'there is no evidence yet: no target has succeeded or failed, wave 1\'s 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history'
+ */
+export function describeEvidence(input: WaveInput, prior: Prior, shownWave: number): string {
+  const { successes: s, failures: f } = input;
+  const outcomes =
+    s + f === 0 ? 'no target has succeeded or failed' : s === 0 ? `no target succeeded and ${f} failed so far` : `${count(s, 'target')} succeeded and ${f === 0 ? 'none' : f} failed so far`;
+  const scores = input.targetScores;
+  const skipped = input.skipped ?? 0;
+  const waveTargets = input.waveTargets ?? scores.length + skipped;
+  let wave: string;
+  if (scores.length > 0) {
+    const mean = round1(scores.reduce((sum, x) => sum + x, 0) / scores.length);
+    wave = scores.length === 1 ? `wave ${shownWave}'s one scored target has a score of ${mean}` : `wave ${shownWave}'s ${scores.length} scored targets have a mean score of ${mean}`;
+  } else if (skipped > 0 && skipped === waveTargets) {
+    wave = waveTargets === 1 ? `wave ${shownWave}'s one target was skipped (needing no change, or skipped by a person)` : `wave ${shownWave}'s ${waveTargets} targets were all skipped (needing no change, or skipped by a person)`;
+  } else {
+    wave = `no target of wave ${shownWave} has a score yet${skipped > 0 ? ` (${skipped} of ${waveTargets} skipped)` : ''}`;
+  }
+  const outcomesBefore = prior.successes + prior.failures;
+  const history =
+    prior.campaigns === 0
+      ? 'no past campaign of this change kind gives a history'
+      : `${count(prior.campaigns, 'past campaign')} of this change kind saw ${prior.successes} of ${count(outcomesBefore, 'target')} succeed`;
+  if (s + f === 0 && scores.length === 0 && prior.campaigns === 0) return `there is no evidence yet: ${outcomes}, ${wave}, and ${history}`;
+  return `${outcomes}; ${wave}; ${history}`;
+}
+
+/**
+ * Which canaries scored in the marginal band, with their scores and the band.
+ *
+ * @example describeMarginalScores([{ repo: 'acme/a', score: 85, thresholds: { pass: 95, marginal: 75 } }])
+ * // 'The canary of acme/a scored 85, in the marginal band (above 75, below 95)'
+ */
+export function describeMarginalScores(marginal: readonly MarginalCanary[]): string {
+  const [first] = marginal;
+  const band = `in the marginal band (above ${round1(first.thresholds.marginal)}, below ${round1(first.thresholds.pass)})`;
+  if (marginal.length === 1) return `The canary of ${first.repo} scored ${round1(first.score)}, ${band}`;
+  const named = marginal.slice(0, 5).map((m) => `${m.repo} ${round1(m.score)}`).join(', ');
+  return `The canaries of ${marginal.length} targets scored ${band}: ${named}${marginal.length > 5 ? ` and ${marginal.length - 5} more` : ''}`;
+}
+
+/**
+ * The marginal canaries of a wave in one sentence, and what a person does about them.
+ *
+ * @example describeMarginal([{ repo: 'acme/a', score: 85, thresholds: { pass: 95, marginal: 75 } }])
+ * // 'The canary of acme/a scored 85, in the marginal band (above 75, below 95): Fleet does not merge it without a person, so approve the wave to merge it or reject it to halt the campaign'
+ */
+export function describeMarginal(marginal: readonly MarginalCanary[]): string {
+  const it = marginal.length === 1 ? 'it' : 'them';
+  return `${describeMarginalScores(marginal)}: Fleet does not merge ${it} without a person, so approve the wave to merge ${it} or reject it to halt the campaign`;
 }

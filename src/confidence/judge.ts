@@ -448,7 +448,7 @@ export function judgeCanary(input: JudgeInput): JudgeResult {
     if (suspects.length > 0) {
       score = Math.min(score, suspectCap(thresholds));
       const which = suspects.map((m) => `${m.name} in ${m.statistics.sparse?.canaryNonZero ?? 0} of ${m.statistics.canary.count} canary points`).join(', ');
-      reason += ` Errors where the baseline had none (${which}) are too few to prove a regression and too many to pass: the score is held at ${Number(score.toFixed(1))}, in the marginal band, for a person to weigh.`;
+      reason += ` Errors where the baseline had none (${which}) are too few to prove a regression and too many to pass: the score is held at ${Number(score.toFixed(1))}, in the marginal band, so Fleet does not merge this target until a person approves its wave.`;
     }
   }
   const verdict: Verdict = score >= thresholds.pass ? 'pass' : score > thresholds.marginal ? 'marginal' : 'fail';

@@ -19,6 +19,8 @@ export const SIGNAL_LABELS: Readonly<Record<SignalName, string>> = {
 
 /** The canary's marginal threshold (0–100) when neither the options nor the evidence give one. */
 export const DEFAULT_MARGINAL = 75;
+/** The canary's pass threshold (0–100) when the evidence gives none. */
+export const DEFAULT_PASS = 95;
 
 export interface ScoreOptions {
   /** Weights per signal (any scale; they are normalised over the signals present). */
@@ -160,4 +162,17 @@ export function parseTargetSignals(json: unknown): { signals: TargetSignals; inv
     else invalid.push(name);
   }
   return { signals: TargetSignals.parse(kept), invalid };
+}
+
+/**
+ * The target's canary when its verdict is marginal (scored above the marginal threshold, below
+ * pass): such a target is weighed by a person before it merges. Null for any other verdict or none.
+ *
+ * @example readMarginalCanary('acme/a', { canary: { value: 0.85, evidence: { verdict: 'marginal', score: 85 } } })
+ * // { repo: 'acme/a', score: 85, thresholds: { pass: 95, marginal: 75 } }
+ */
+export function readMarginalCanary(repo: string, json: unknown): { repo: string; score: number; thresholds: { pass: number; marginal: number } } | null {
+  const canary = parseTargetSignals(json).signals.canary;
+  if (!canary || canary.evidence.verdict !== 'marginal') return null;
+  return { repo, score: canary.evidence.score ?? canary.value * 100, thresholds: canary.evidence.thresholds ?? { pass: DEFAULT_PASS, marginal: DEFAULT_MARGINAL } };
 }

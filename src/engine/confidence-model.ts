@@ -15,6 +15,13 @@ export interface WaveEvidence {
   targetCount: number;
   /** Targets with no outcome yet: not final and not parked at this wave's gate. */
   remaining?: number;
+  /** The wave's targets, and how many of them were skipped (the reason says so when none was scored). */
+  waveTargets?: number;
+  skipped?: number;
+  /** Failures a person accepted by resuming the campaign past a halt: only failures beyond them halt it again. */
+  acceptedFailures?: number;
+  /** The wave's targets at the gate whose canary verdict is marginal: the wave then asks a person. */
+  marginal?: { repo: string; score: number; thresholds: { pass: number; marginal: number } }[];
   policy: { auto: number; review: number; failureBudget: number | string };
 }
 

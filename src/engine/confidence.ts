@@ -36,6 +36,10 @@ export function createConfidenceModel(store: Store): ConfidenceModel {
         policy: evidence.policy,
         targetCount: evidence.targetCount,
         remaining: evidence.remaining,
+        waveTargets: evidence.waveTargets,
+        skipped: evidence.skipped,
+        acceptedFailures: evidence.acceptedFailures,
+        marginal: evidence.marginal,
       });
       const { decision: kind, confidence, reason, ...explanation } = decision;
       return { decision: kind, confidence, reason, explanation: { ...explanation } };

@@ -1,5 +1,6 @@
 import type { CampaignRecord, GateRecord, Store, TargetRecord } from '../store/store.js';
 import { resolveFailureBudget } from '../confidence/decide-wave.js';
+import { readMarginalCanary } from '../confidence/score-target.js';
 import { readSpec, readSteps } from './campaign-spec.js';
 import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
 import {
@@ -57,6 +58,32 @@ export function advanceWaves(input: AdvanceWavesInput): WavesReport {
   return report;
 }
 
+/**
+ * One campaign's wave pass, in the caller's transaction: what a person's resume runs at once, so
+ * that its reply can say what Fleet decided (the wave weighed again, the next wave started).
+ *
+ * @example const report = advanceCampaignNow({ store, now, confidence }, 'c-1'); report.decisions[0]?.decision
+ */
+export function advanceCampaignNow(input: AdvanceWavesInput, campaignId: string): WavesReport {
+  const report: WavesReport = { decisions: [], started: [], completed: [], halted: [], expired: [] };
+  advanceCampaign(input, campaignId, report);
+  return report;
+}
+
+/**
+ * The failures a person accepted by resuming the campaign past a halt (or approving a gate Fleet or
+ * someone had rejected): recorded in the event as `acceptedFailures`. Only failures beyond them
+ * count against the failure budget again.
+ */
+export function readAcceptedFailures(store: Store, campaignId: string): { count: number; by: string | null; wave: number | null } {
+  let best = { count: 0, by: null as string | null, wave: null as number | null };
+  for (const e of store.events.list({ campaignId, kinds: ['campaign.resumed', 'gate.reopened'] })) {
+    const n = e.data.acceptedFailures;
+    if (typeof n === 'number' && n >= best.count) best = { count: n, by: e.actor, wave: typeof e.data.wave === 'number' ? e.data.wave : null };
+  }
+  return best;
+}
+
 function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: WavesReport): void {
   const { store, now } = input;
   const campaign = store.campaigns.get(campaignId);
@@ -69,9 +96,18 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const spec = readSpec(campaign);
   const counts = store.targets.counts(campaign.id);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const allowed = resolveFailureBudget(spec.policy.failureBudget, total);
-  if (counts.failed > allowed) {
-    halt(input, campaign, `${counts.failed} failed targets exceed the failure budget of ${allowed} (${String(spec.policy.failureBudget)})`, report);
+  const budget = resolveFailureBudget(spec.policy.failureBudget, total);
+  // Read only when it can matter (over the budget, or deciding a wave): a campaign's events are many.
+  let acceptedRead: ReturnType<typeof readAcceptedFailures> | undefined;
+  const readAccepted = () => (acceptedRead ??= readAcceptedFailures(store, campaign.id));
+  const overBudget = counts.failed > budget && counts.failed > readAccepted().count;
+  if (overBudget) {
+    const accepted = readAccepted();
+    const why =
+      accepted.count > budget
+        ? `${counts.failed} failed targets: ${counts.failed - accepted.count} more than the ${accepted.count} accepted when ${accepted.by && accepted.by !== 'engine' ? `<@${accepted.by}>` : 'a person'} resumed the campaign past its failure budget of ${budget} (${String(spec.policy.failureBudget)})`
+        : `${counts.failed} failed targets exceed the failure budget of ${budget} (${String(spec.policy.failureBudget)})`;
+    halt(input, campaign, why, report, `Campaign halted: ${why}. Retry the failed targets, resume it to go on with these failures accepted (a new failure halts it again), or abort it.`);
     return;
   }
 
@@ -88,8 +124,12 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const capped = store.targets.openPrCount(campaign.id) >= spec.policy.maxOpenPrs && targets.some(atGate);
   const ready = targets.every((t) => isFinalTargetState(t.state) || atGate(t) || (capped && notStarted(t)));
   let gate = store.gates.find(campaign.id, wave, 'wave');
+  // A running campaign whose wave gate was rejected (by Fleet or a person) or cancelled has been
+  // resumed past it by a person: the wave is weighed again on what is known now.
+  const reweigh = gate !== undefined && (gate.state === 'rejected' || gate.state === 'cancelled') ? gate : undefined;
 
-  if (ready && !gate && !(allFinal && isLast)) {
+  if (ready && (!gate || reweigh) && !(allFinal && isLast)) {
+    const accepted = readAccepted();
     const scores = targets.map((t) => t.score).filter((s): s is number => s !== null);
     const verdict = input.confidence.decideWave({
       campaignId: campaign.id,
@@ -103,12 +143,19 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       targetScores: scores,
       targetCount: total,
       remaining: total - (counts.succeeded + counts.failed + counts.skipped + counts.reverted) - targets.filter(atGate).length,
+      waveTargets: targets.length,
+      skipped: targets.filter((t) => t.state === 'skipped').length,
+      acceptedFailures: accepted.count,
+      // A marginal canary is weighed by a person: the wave never passes on its own while one waits at the gate.
+      marginal: targets.filter(atGate).flatMap((t) => readMarginalCanary(t.repo, t.signals) ?? []),
       policy: { auto: spec.policy.auto, review: spec.policy.review, failureBudget: spec.policy.failureBudget },
     });
     report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });
     // The wave's canary results come first in the thread, then the decision they fed.
     if (steps.some((s) => s.kind === 'canary')) store.outbox.enqueue(buildWaveCanary(store, campaign, wave, now));
-    gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report);
+    // Resumed by a person past a halt of this wave, with no failure since: Fleet asks rather than halts again.
+    const askInstead = reweigh !== undefined || (accepted.wave === wave && counts.failed <= accepted.count);
+    gate = decide(input, campaign, wave, verdict, spec.policy.approvalTimeout, report, { again: reweigh, askInstead });
     if (!gate || gate.state !== 'approved') return;
   }
   if (!allFinal) return;
@@ -130,31 +177,67 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   report.started?.push({ campaignId: moved.id, wave: next });
 }
 
-function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number, verdict: WaveVerdict, approvalTimeout: number, report: WavesReport): GateRecord | undefined {
+/**
+ * Carries out a wave verdict on the wave's gate: a new gate, or `again`, the rejected or cancelled
+ * gate of a campaign a person resumed, decided anew. Resumed past a halt, Fleet does not halt again
+ * on its own: a person is asked, told why Fleet would halt.
+ */
+function decide(
+  input: AdvanceWavesInput,
+  campaign: CampaignRecord,
+  wave: number,
+  given: WaveVerdict,
+  approvalTimeout: number,
+  report: WavesReport,
+  resumed: { again?: GateRecord; askInstead: boolean } = { askInstead: false },
+): GateRecord | undefined {
   const { store, now } = input;
-  const confidence = { ...verdict.explanation, confidence: verdict.confidence, reason: verdict.reason };
+  const { again } = resumed;
+  const verdict: WaveVerdict = resumed.askInstead && given.decision === 'halt' ? { ...given, decision: 'review', reason: wouldHaltAgain(given.reason, wave) } : given;
+  const confidence = { ...verdict.explanation, confidence: verdict.confidence, reason: verdict.reason, ...(again ? { weighedAgain: true } : {}) };
+  const openGate = (g: { decision: WaveVerdict['decision']; expiresAt?: number }): GateRecord => {
+    if (again && store.gates.redecide(again.id, { ...g, confidence, now })) return store.gates.get(again.id)!;
+    return store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', confidence, now, ...g });
+  };
   if (verdict.decision === 'halt') {
-    const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'halt', confidence, now });
+    const gate = openGate({ decision: 'halt' });
     store.gates.decide(gate.id, 'rejected', 'engine', now);
-    halt(input, campaign, verdict.reason, report);
+    halt(input, campaign, verdict.reason, report, `Campaign halted after wave ${wave + 1}: ${haltGrounds(verdict.reason, wave)}. Resume it to have Fleet weigh the wave again, approve wave ${wave + 1} with \`/fleet approve ${campaign.id}\` to go on anyway, or abort it.`);
     return store.gates.get(gate.id);
   }
   if (verdict.decision === 'auto') {
-    const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'auto', confidence, now });
+    const gate = openGate({ decision: 'auto' });
     const decided = store.gates.decide(gate.id, 'approved', 'engine', now) ?? gate;
     store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason } });
     store.outbox.enqueue(buildGateDecided(campaign, decided, now));
     wakeGateTargets(store, campaign.id, wave, now);
     return decided;
   }
-  const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'review', confidence, now, expiresAt: now + approvalTimeout });
+  const gate = openGate({ decision: 'review', expiresAt: now + approvalTimeout });
   const moved = moveCampaign(store, campaign, { type: 'gate-review' }, `wave ${wave + 1} needs approval: ${verdict.reason}`, now);
   if (!moved) return gate;
   const paused = moved.campaign;
-  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason } });
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, ...(resumed.askInstead ? { again: true, wouldHalt: given.decision === 'halt' } : {}) } });
   if (hasEffect(moved.effects, 'open-gate')) store.outbox.enqueue(buildGateRequest(paused, gate, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   return gate;
+}
+
+/** A wave verdict's halt reason without its "Halt after wave N: " lead, for sentences that say it themselves. */
+function haltGrounds(reason: string, wave: number): string {
+  const prefix = `Halt after wave ${wave + 1}: `;
+  return reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+}
+
+/**
+ * The approval request's reason when Fleet would halt a resumed campaign again on the same evidence.
+ *
+ * @example wouldHaltAgain('Halt after wave 1: confidence 10 is below 60 (…)', 0)
+ * // 'Fleet would halt after wave 1 again: confidence 10 is below 60 (…). A person resumed the campaign, so Fleet asks instead: approve to merge wave 1 anyway, or reject to halt the campaign again'
+ */
+export function wouldHaltAgain(reason: string, wave: number): string {
+  const grounds = haltGrounds(reason, wave);
+  return `Fleet would halt after wave ${wave + 1} again: ${grounds}. A person resumed the campaign, so Fleet asks instead: approve to merge wave ${wave + 1} anyway, or reject to halt the campaign again`;
 }
 
 /** When a wave started: its 'wave.started' event, or the campaign's start for wave 0. */
@@ -207,7 +290,7 @@ function finishRollback(input: AdvanceWavesInput, campaignId: string, report: Wa
   report.halted?.push(campaign.id);
 }
 
-function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport): void {
+function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string, report: WavesReport, notice = `Campaign halted: ${reason}. Resume it to go on, or abort it.`): void {
   const { store, now } = input;
   const fresh = store.campaigns.get(campaign.id)!;
   const moved = moveCampaign(store, fresh, { type: 'halt', reason }, reason, now);
@@ -218,7 +301,7 @@ function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string
     for (const g of store.gates.list(campaign.id)) if (g.kind === 'wave' && g.state === 'open') store.gates.decide(g.id, 'cancelled', 'engine', now);
   }
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'campaign.halted', data: { reason, wave: halted.currentWave } });
-  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, `Campaign halted: ${reason}.`, now));
+  if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, notice, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, halted, now);
   report.halted?.push(campaign.id);
 }

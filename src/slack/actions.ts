@@ -7,6 +7,7 @@ import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { specFromForm } from './start-modal.js';
 import { publishHome } from './views.js';
+import { resumedText } from './blocks/resumed.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -87,7 +88,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   });
   onButton(app, deps, ACTION.resume, CampaignValue, async ({ value, user, ephemeral }) => {
     const c = await service.resume(value.c, user);
-    await ephemeral(`:arrow_forward: Resumed *${escapeText(c.name)}*.`);
+    await ephemeral(resumedText(c));
   });
   onButton(app, deps, ACTION.abort, CampaignValue, async ({ value, user, args }) => {
     await deps.checkActor(value.c, user, 'abort');

@@ -8,6 +8,7 @@ import { digestFromService, toStatusInput, type ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { parseCommand, type FleetCommand } from './parse-command.js';
 import { startModal } from './start-modal.js';
+import { resumedText } from './blocks/resumed.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -82,7 +83,7 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
     }
     case 'resume': {
       const c = await service.resume(command.id, ctx.user);
-      await ctx.respond({ text: `:arrow_forward: Resumed *${escapeText(c.name)}* (\`${c.id}\`).` });
+      await ctx.respond({ text: resumedText(c) });
       return;
     }
     case 'abort': {

@@ -159,7 +159,9 @@ function subjectOf(ctx: StepContext<unknown, CanaryDeps>): string {
  * The canary brick: the canary runs for `options.duration` from the step's first run (persisted,
  * so a restart does not extend it); then canary and baseline series are fetched for every metric,
  * judged, and recorded as `signals.canary` with the judgement as evidence. A 'fail' verdict fails
- * the target; 'marginal' and 'pass' are done (the confidence metric gates a marginal canary).
+ * the target; 'marginal' and 'pass' are done. A marginal target then waits at the wave gate for a
+ * person: the wave pass never lets a wave with one pass on its own (`marginal` in the wave's
+ * evidence), and the gate step asks a person about one the gate's decision did not weigh.
  *
  * @example
  * const registry = createStepRegistry([canaryStep, ...]); // deps: { metrics: { prometheus: createPrometheusProvider(...) } }

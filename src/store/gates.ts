@@ -79,6 +79,20 @@ export function createGateRepository(db: Db) {
     setMessageTs(id: number, ts: string): void {
       prep('UPDATE gates SET message_ts = ? WHERE id = ?').run(ts, id);
     },
+    /**
+     * Weighs a rejected or cancelled gate again (its campaign was resumed past it): the gate is open
+     * once more with the new decision and evidence. Its message stays until a new request is posted
+     * (delivery then records the new one), so an update still queued for the old message lands there.
+     * False if the gate was in any other state.
+     */
+    redecide(id: number, g: { decision: GateDecision; confidence: Record<string, unknown>; now: number; expiresAt?: number | null }): boolean {
+      return (
+        prep(
+          `UPDATE gates SET state = 'open', decision = @decision, confidence_json = @confidence, decided_by = NULL, decided_at = NULL, opened_at = @now, expires_at = @expiresAt
+           WHERE id = @id AND state IN ('rejected', 'cancelled')`,
+        ).run({ id, decision: g.decision, confidence: JSON.stringify(g.confidence), now: g.now, expiresAt: g.expiresAt ?? null }).changes === 1
+      );
+    },
     /** Asks again after an approval request expired (a resumed campaign); false if it was not expired. */
     reopen(id: number, now: number, expiresAt: number | null): boolean {
       return (

@@ -16,7 +16,9 @@ describe('decideWave', () => {
       ['campaign', 0.5],
       ['wave', 0.5],
     ]);
-    expect(d.reason).toBe('Wave 1 needs an approval: confidence 75.6 is between 60 and 90');
+    expect(d.reason).toBe(
+      "Wave 1 needs an approval: confidence 75.6 is between 60 and 90 (3 targets succeeded and none failed so far; wave 1's 3 scored targets have a mean score of 95; no past campaign of this change kind gives a history)",
+    );
   });
 
   it('proceeds on its own with a strong prior and a strong wave', () => {
@@ -94,5 +96,39 @@ describe('buildPrior and resolveFailureBudget', () => {
     expect(resolveFailureBudget('5%', 30)).toBe(2);
     expect(resolveFailureBudget('10%', 100)).toBe(10);
     expect(resolveFailureBudget(3, 1000)).toBe(3);
+  });
+
+  it('says in words when a halt rests on no evidence: every canary needed no change', () => {
+    const d = decideWave({ wave: 0, successes: 0, failures: 0, targetScores: [], waveTargets: 2, skipped: 2, policy: { review: 50 } });
+    expect(d.decision).toBe('halt');
+    expect(d.reason).toBe(
+      "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has succeeded or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
+    );
+  });
+
+  it('names the history behind the prior', () => {
+    const d = decideWave({ wave: 1, successes: 4, failures: 1, targetScores: [90], prior: buildPrior(9, 1, 1) });
+    expect(d.reason).toContain("(4 targets succeeded and 1 failed so far; wave 2's one scored target has a score of 90; 1 past campaign of this change kind saw 9 of 10 targets succeed)");
+  });
+
+  it('failures a person accepted on resume do not halt again; one more does', () => {
+    const accepted = { wave: 0, successes: 10, failures: 3, targetScores: [95], targetCount: 40, remaining: 27, policy: { failureBudget: 2 }, acceptedFailures: 3 };
+    const same = decideWave(accepted);
+    expect(same.failureBudget).toMatchObject({ allowed: 3, exceeded: false });
+    expect(same.decision).not.toBe('halt');
+    const more = decideWave({ ...accepted, failures: 4 });
+    expect(more.decision).toBe('halt');
+    expect(more.reason).toBe('Halt after wave 1: 4 failed targets exceed the 3 failures accepted when the campaign was resumed (the failure budget is 2)');
+  });
+
+  it('a marginal canary keeps a wave from passing on its own, and the reason says what approving does', () => {
+    const strong = { wave: 1, successes: 13, failures: 0, targetScores: [96, 97, 98], prior: buildPrior(90, 0, 9) };
+    expect(decideWave(strong).decision).toBe('auto');
+    const d = decideWave({ ...strong, marginal: [{ repo: 'acme/api', score: 85, thresholds: { pass: 95, marginal: 75 } }] });
+    expect(d.decision).toBe('review');
+    expect(d.marginal).toHaveLength(1);
+    expect(d.reason).toMatch(
+      /^Wave 2 needs an approval although its confidence 93\.5 is at or above 90 \(.*\)\. The canary of acme\/api scored 85, in the marginal band \(above 75, below 95\): Fleet does not merge it without a person, so approve the wave to merge it or reject it to halt the campaign$/,
+    );
   });
 });

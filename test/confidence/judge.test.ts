@@ -162,7 +162,7 @@ describe('weak spots of the reference judge', () => {
     expect(r.score).toBe(suspectCap({ pass: 95, marginal: 75 }));
     expect(r.score).toBe(85);
     expect(r.reason).toBe(
-      '1 of 2 metrics pass. Errors where the baseline had none (errors in 3 of 60 canary points) are too few to prove a regression and too many to pass: the score is held at 85, in the marginal band, for a person to weigh.',
+      '1 of 2 metrics pass. Errors where the baseline had none (errors in 3 of 60 canary points) are too few to prove a regression and too many to pass: the score is held at 85, in the marginal band, so Fleet does not merge this target until a person approves its wave.',
     );
   });
 

@@ -27,10 +27,39 @@ describe('gateStep', () => {
     expect(await runGate(id)).toMatchObject({ kind: 'done', data: { gateId: gate.id, decidedBy: 'UAPPROVER1' } });
   });
 
-  test('a rejected gate fails the target without retry and says who rejected it', async () => {
+  test('a rejected gate leaves the target waiting (the campaign is halted, a person may resume it) and says who rejected it', async () => {
     const id = seedCampaign(t.store, { waves: [['acme/a']] });
     const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: {}, now: 1 });
     t.store.gates.decide(gate.id, 'rejected', 'UOWNER1', 2);
-    expect(await runGate(id)).toMatchObject({ kind: 'failed', retryable: false, reason: 'The gate of wave 1 was rejected by <@UOWNER1>.' });
+    expect(await runGate(id)).toMatchObject({ kind: 'wait', reason: 'the gate of wave 1 was rejected by <@UOWNER1>; Fleet weighs the wave again when the campaign is resumed and every target of the wave has reached its gate' });
+  });
+
+  const marginalSignals = { canary: { value: 0.85, evidence: { verdict: 'marginal', score: 85, thresholds: { pass: 95, marginal: 75 } } } };
+
+  test('a marginal canary the approved gate did not weigh asks a person; a retry is the decision to merge it', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a']] });
+    const target = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(target.id, target.version, { signals: marginalSignals }, 3);
+    const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'auto', confidence: { marginal: [] }, now: 1 });
+    t.store.gates.decide(gate.id, 'approved', 'engine', 2);
+    const held = await runGate(id);
+    expect(held).toEqual({
+      kind: 'needs-human',
+      reason:
+        'The canary of acme/a scored 85, in the marginal band (above 75, below 95), so a person weighs it before it merges. Wave 1 had passed its gate before this canary was judged: Retry to merge it anyway, or Skip to leave it unmerged.',
+      data: { gateId: gate.id, marginalHeld: true },
+    });
+    const campaign = t.store.campaigns.get(id)!;
+    const retried = await gateStep.run({ campaign, spec: JSON.parse(campaign.specJson), target: t.store.targets.findByRepo(id, 'acme/a')!, step: readSteps(campaign)[1], stepIndex: 1, options: {}, state: { marginalHeld: true }, deps: { store: t.store }, now: 6_000 });
+    expect(retried).toMatchObject({ kind: 'done', data: { marginalAccepted: true } });
+  });
+
+  test('a marginal canary the gate was decided on passes it: the person who approved weighed it', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a']] });
+    const target = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(target.id, target.version, { signals: marginalSignals }, 3);
+    const gate = t.store.gates.open({ campaignId: id, wave: 0, kind: 'wave', decision: 'review', confidence: { marginal: [{ repo: 'acme/a', score: 85 }] }, now: 1 });
+    t.store.gates.decide(gate.id, 'approved', 'UAPPROVER1', 2);
+    expect(await runGate(id)).toMatchObject({ kind: 'done', data: { decidedBy: 'UAPPROVER1' } });
   });
 });
