@@ -5,7 +5,7 @@ import { abortConfirmation } from './blocks/status.js';
 import { context, escapeText, mention, type Block } from './blocks/text.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
-import { specFromForm } from './start-modal.js';
+import { launchRefOf } from './start-modal.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -109,8 +109,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   onButton(app, deps, ACTION.launch, LaunchValue, async ({ value, user, replace }) => {
     // A preview can be forwarded: the person who clicks Launch launches, so they need the right.
     await service.authorizeLaunch(user);
-    const ref = 'catalog' in value ? { catalog: value.catalog } : { spec: specFromForm(value.form, user), source: 'slack:start-form' };
-    const c = await service.start(ref, user);
+    const { ref, preview } = launchRefOf(value, user);
+    const c = await service.start(ref, user, preview);
     await replace({ text: `:rocket: Started *${escapeText(c.name)}* (\`${c.id}\`) in <#${c.channel}>. Follow it in that thread.` });
   });
   app.action<BlockAction<ButtonAction>>(ACTION.cancel, async ({ ack, respond }) => {

@@ -26,7 +26,7 @@ describe('scoreCiHealth', () => {
 });
 
 /** A gateway that answers only the two reads, from a table of default-branch checks. */
-function fakeGateway(checks: Record<string, readonly Pick<CheckResult, 'status' | 'conclusion'>[] | Error>, calls: string[] = []): Pick<Gateway, 'getBranchSha' | 'getChecks'> {
+function fakeGateway(checks: Record<string, readonly (Pick<CheckResult, 'status' | 'conclusion'> & Partial<Pick<CheckResult, 'startedAt' | 'completedAt'>>)[] | Error>, calls: string[] = []): Pick<Gateway, 'getBranchSha' | 'getChecks'> {
   let inFlight = 0;
   return {
     async getBranchSha(repo, branch) {
@@ -40,7 +40,7 @@ function fakeGateway(checks: Record<string, readonly Pick<CheckResult, 'status' 
       inFlight -= 1;
       const found = checks[repo];
       if (found instanceof Error) throw found;
-      return (found ?? []).map((c, i) => ({ name: `c${i}`, source: 'check-run', url: null, runId: i, suiteId: 1, completedAt: null, ...c }));
+      return (found ?? []).map((c, i) => ({ name: `c${i}`, source: 'check-run', url: null, runId: i, suiteId: 1, startedAt: null, completedAt: null, ...c }));
     },
   };
 }

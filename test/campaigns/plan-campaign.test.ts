@@ -16,7 +16,7 @@ describe('estimatePreview', () => {
     // 2 × (30 min bake + 5 min CI) + 70 / 500 an hour = 70 + 8.4 min.
     expect(estimate.minutes).toBe(79);
     expect(estimate.explanation).toBe(
-      "2 waves × about 35 min each (CI up to 5 min, the checks step's timeout; canary and bake 30 min), " +
+      "2 waves × about 35 min each (CI up to 5 min, the checks step's timeout; bake 30 min), " +
         'plus 8.4 min of pacing for 70 content-creating requests at 500 an hour; approvals at review gates add to this.',
     );
   });
@@ -25,6 +25,6 @@ describe('estimatePreview', () => {
     const { github, estimate } = estimatePreview({ steps: [{ kind: 'merge', options: {} }], targets: 3, waveCount: 1, remaining: null, contentPerHour: 3000 });
     expect(github).toEqual({ requests: 22, contentRequests: 6, remaining: null });
     expect(estimate.minutes).toBe(1);
-    expect(estimate.explanation).toBe('1 waves × about 1 s each (canary and bake 1 s), plus 7 s of pacing for 6 content-creating requests at 3000 an hour; approvals at review gates add to this.');
+    expect(estimate.explanation).toBe('1 wave × about 1 s each, plus 7 s of pacing for 6 content-creating requests at 3000 an hour; approvals at review gates add to this.');
   });
 });

@@ -7,7 +7,7 @@ const input = (value: string) => ({ value });
 
 describe('start modal', () => {
   test('the modal stays within view limits with a large catalog', () => {
-    const catalog = Array.from({ length: 300 }, (_, i) => ({ name: `spec-${i}-${'n'.repeat(200)}`, title: `Title ${'t'.repeat(120)} 🚀`, changeKind: 'npm-dependency' }));
+    const catalog = Array.from({ length: 300 }, (_, i) => ({ name: `spec-${i}-${'n'.repeat(200)}`, title: `Title ${'t'.repeat(120)} 🚀`, changeKind: 'npm-dependency', owner: 'U0OWNER01' }));
     const view = startModal({ catalog, channel: 'C0FLEET001' });
     expect(findLimitBreaches(view.blocks, 'view')).toEqual([]);
     const select = (view.blocks[0] as { element: { options: { text: { text: string }; value: string }[] } }).element;
