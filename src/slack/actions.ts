@@ -30,7 +30,12 @@ function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodTy
     const replace = (message: RespondArguments) => args.respond({ replace_original: true, ...message });
     const value = decodeValue(schema, args.action.value);
     if (value === undefined) {
-      await ephemeral(':warning: This button carries data Fleet cannot read; it may be from an older version. Type `/fleet status <id>` to act on the campaign instead.');
+      // A Launch from before previews carried their time and spec hash cannot be checked for staleness.
+      await ephemeral(
+        id === ACTION.launch
+          ? ':warning: This Launch button is from a preview Fleet can no longer check; run `/fleet preview <spec>` again and launch from the new preview.'
+          : ':warning: This button carries data Fleet cannot read; it may be from an older version. Type `/fleet status <id>` to act on the campaign instead.',
+      );
       return;
     }
     try {

@@ -290,6 +290,15 @@ describe('buttons', () => {
     expect(fake.calls.length).toBe(before);
   });
 
+  test('a Launch button without its preview\'s time and spec hash asks for a fresh preview and starts nothing', async () => {
+    const before = fake.calls.filter((c) => c.method === 'start').length;
+    const posted = await client().chat.postMessage({ channel: CHANNEL, text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ACTION.launch, text: { type: 'plain_text', text: 'Launch' }, value: '{"catalog":"bump-lodash"}' }] }] });
+    const seen = slack.ephemeral(OWNER).length;
+    await slack.clickButton({ user: OWNER, actionId: ACTION.launch, channel: CHANNEL, messageTs: posted.ts! });
+    expect((await nextEphemeral(OWNER, seen)).text).toBe(':warning: This Launch button is from a preview Fleet can no longer check; run `/fleet preview <spec>` again and launch from the new preview.');
+    expect(fake.calls.filter((c) => c.method === 'start').length).toBe(before);
+  });
+
   test('an outsider clicking Pause on the root message is refused ephemerally', async () => {
     const posted = await client().chat.postMessage({ channel: CHANNEL, text: 'root', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ACTION.pause, text: { type: 'plain_text', text: 'Pause' }, value: '{"c":"c-1"}' }] }] });
     const seen = slack.ephemeral(OUTSIDER).length;
