@@ -57,6 +57,11 @@ export interface PreviewSample {
 export const PREVIEW_SAMPLE_SIZE = 10;
 /** Parallel repositories while sampling. */
 const SAMPLE_CONCURRENCY = 4;
+/**
+ * Files read for the whole sample at most (each is one GitHub request): a change over broad globs
+ * (a codemod over "**") stops sampling further repositories once this many were read.
+ */
+export const PREVIEW_FILE_BUDGET = 100;
 
 /**
  * The preview's sample: the first wave (the canaries, the campaign's first real try), then
@@ -274,11 +279,13 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     return { waves: (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0), ci };
   }
 
-  async function readOne(spec: CampaignSpec, info: RepoInfo): Promise<{ noop: boolean; text: string } | null> {
+  /** The change run on one repository's default branch; null when it has none, or when `reserve` refuses its files. */
+  async function readOne(spec: CampaignSpec, info: RepoInfo, reserve: (files: number) => boolean): Promise<{ noop: boolean; text: string } | null> {
     const head = await deps.gateway.getBranchSha(info.fullName, info.defaultBranch);
     if (!head) return null;
     const tree = await deps.gateway.listTree(info.fullName, head);
     const wanted = new Set(pathsToRead(spec.change, tree.map((e) => e.path)));
+    if (!reserve(wanted.size)) return null;
     const files = await deps.gateway.readFiles(info.fullName, tree.filter((e) => wanted.has(e.path)));
     const result = await applyChange(spec.change, files, { repo: info.fullName, catalogDir: deps.catalogDir });
     return { noop: result.noop, text: result.noop ? `(no change needed: ${result.reason})` : result.diff };
@@ -290,11 +297,18 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     const queue = sample.filter((name) => byName.has(name));
     let stoppedBy: string | undefined;
     let next = 0;
+    let filesRead = 0;
+    // Lanes read trees at once: a repository whose files would start after the budget is spent is not read.
+    const reserve = (files: number) => {
+      if (filesRead >= PREVIEW_FILE_BUDGET) return false;
+      filesRead += files;
+      return true;
+    };
     async function lane(): Promise<void> {
-      while (next < queue.length && stoppedBy === undefined) {
+      while (next < queue.length && stoppedBy === undefined && filesRead < PREVIEW_FILE_BUDGET) {
         const repo = queue[next++];
         try {
-          const outcome = await readOne(spec, byName.get(repo)!);
+          const outcome = await readOne(spec, byName.get(repo)!, reserve);
           if (outcome) results.set(repo, outcome);
         } catch (error) {
           if (isFleetError(error, 'budget_exhausted')) stoppedBy = error.message;

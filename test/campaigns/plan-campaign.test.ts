@@ -111,3 +111,34 @@ function makeShortForm(): CampaignSpec {
     steps: ['open-pr', 'await-checks', 'compliance', 'gate', 'merge', 'bake'],
   });
 }
+
+describe('the preview sample over broad globs', () => {
+  test('stops reading more repositories once the file budget is spent', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `acme/r${i}`);
+    const repos = names.map((fullName) => ({ fullName, defaultBranch: 'main', archived: false, topics: [], language: 'TypeScript', deleteBranchOnMerge: false }));
+    const tree = Array.from({ length: 60 }, (_, i) => ({ path: `src/f${i}.ts`, sha: `s${i}`, mode: '100644' }));
+    const read: string[] = [];
+    const gateway = {
+      getBranchSha: async (repo: string) => `sha-${repo}`,
+      listTree: async () => tree,
+      readFiles: async (repo: string, entries: readonly { path: string }[]) => {
+        read.push(repo);
+        return new Map(entries.map((e) => [e.path, 'const a = 1;\n']));
+      },
+    } as unknown as Gateway;
+    const spec = CampaignSpec.parse({
+      name: 'rename-a',
+      owner: 'U0OWNER01',
+      channel: 'C0FLEET01',
+      targets: { repos: names },
+      change: { kind: 'replace', options: { paths: ['src/**/*.ts'], find: 'const a', replace: 'const b' } },
+      pr: { title: 'Rename a' },
+      steps: ['open-pr'],
+    });
+    const sample = await createCampaignPlanner({ gateway }).readSample(spec, repos, names);
+    // 60 files a repository: the budget of 100 is spent by the second.
+    expect(sample.sampled).toHaveLength(2);
+    expect(read).toHaveLength(sample.sampled.length);
+    expect(sample.noChange).toEqual([]);
+  });
+});
