@@ -74,6 +74,17 @@ describe('a Launch from a preview', () => {
     expect(t.store.campaigns.list().map((c) => c.id)).toEqual([started.id]);
   });
 
+  test('two clicks on one Launch at once start one campaign; the other is told it was launched', async () => {
+    const service = make();
+    const preview = await service.preview({ catalog: 'bump-lodash' });
+    const stamp = { id: preview.id, at: preview.at, specHash: preview.specHash };
+    const results = await Promise.allSettled([service.start({ catalog: 'bump-lodash' }, 'UOWNER1', stamp), service.start({ catalog: 'bump-lodash' }, 'UADMIN1', stamp)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((lost.reason as Error).message).toMatch(/^This preview was already launched: <@U(OWNER|ADMIN)1> started bump-lodash \(`c-\d`\) at 14:02 UTC\./);
+    expect(t.store.campaigns.list()).toHaveLength(1);
+  });
+
   test('a preview older than ten minutes is refused and starts nothing', async () => {
     const service = make();
     const preview = await service.preview({ catalog: 'bump-lodash' });
