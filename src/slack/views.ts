@@ -71,7 +71,7 @@ export function createStartForm(deps: ListenerDeps) {
     try {
       await client.views.update({ view_id: view.id, hash: view.hash, view: startFormModal({ channel }) });
     } catch (error) {
-      deps.logger.error('could not show the start form', { user: body.user.id, message: error instanceof Error ? error.message : String(error) });
+      await replyWithError(error, { what: 'the start form button', user: body.user.id }, (text) => client.chat.postEphemeral({ channel, user: body.user.id, text }), deps.logger);
     }
   };
 }
