@@ -148,10 +148,10 @@ type FormField = 'package' | 'version' | 'org' | 'topic' | 'name';
  * One sentence for a person per validation problem: the spec schema's own phrase ("a GitHub
  * organisation login") with what they typed, or a plain sentence for a length; never zod's text.
  *
- * @example issueSentence({ code: 'too_big', maximum: 63, message: '…', path: [] } as z.core.$ZodIssue, 'x'.repeat(70)) // 'This is 70 characters long; at most 63 fit.'
+ * @example issueSentence({ code: 'too_big', maximum: 63, message: '…', path: [] } as z.core.$ZodIssue, 'x'.repeat(70)) // 'This is too long: 70 characters where at most 63 fit.'
  */
 export function issueSentence(issue: z.core.$ZodIssue, typed: string): string {
-  if (issue.code === 'too_big' && typeof issue.maximum === 'number') return `This is ${typed.length} characters long; at most ${issue.maximum} fit.`;
+  if (issue.code === 'too_big' && typeof issue.maximum === 'number') return `This is too long: ${typed.length} characters where at most ${issue.maximum} fit.`;
   if (issue.code === 'too_small') return 'This cannot be empty.';
   // The spec schema's messages are phrases such as "a GitHub organisation login"; zod's own start with a capital.
   if (/^[a-z]/.test(issue.message)) return typed ? `"${truncate(typed, 40)}" is not ${issue.message}.` : `This should be ${issue.message}.`;

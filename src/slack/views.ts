@@ -62,10 +62,13 @@ export function createHomeOpened(deps: ListenerDeps) {
 
 /** The catalog modal's "Bump an npm dependency instead": the same modal, turned into the short form. */
 export function createStartForm(deps: ListenerDeps) {
-  return async function startForm({ ack, body, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> {
+  return async function startForm({ ack, body, client, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> {
     await ack();
     const view = body.view;
-    if (!view) return;
+    if (!view) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button belongs to the start modal; type `/fleet start` to open it.' });
+      return;
+    }
     // Without its channel (a tampered modal) the form posts its preview to the person's DM with the app.
     const channel = parseMetadata(view.private_metadata)?.channel ?? body.user.id;
     try {

@@ -393,7 +393,7 @@ describe('/fleet start modal', () => {
     });
     expect(banana.errors).toEqual({
       version: '"banana" is not a version or range npm understands, such as "4.17.21", "^4.17.21" or ">=4 <5".',
-      name: 'This is 75 characters long; at most 63 fit.',
+      name: 'This is too long: 75 characters where at most 63 fit.',
     });
 
     const empty = await slack.submitView({ user: OWNER, values: { package: { package: { type: 'plain_text_input', value: 'lodash' } } } });

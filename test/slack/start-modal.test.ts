@@ -73,7 +73,7 @@ describe('the start modal speaks in sentences and names specs', () => {
       errors: {
         version: '"banana" is not a version or range npm understands, such as "4.17.21", "^4.17.21" or ">=4 <5".',
         name: '"Bad Name" is not a name of lowercase letters, digits and dashes (2 to 63 characters).',
-        topic: 'This is 60 characters long; at most 50 fit.',
+        topic: 'This is too long: 60 characters where at most 50 fit.',
       },
     });
   });
