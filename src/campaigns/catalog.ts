@@ -52,7 +52,7 @@ interface Store {
  *
  * @example
  * const catalog = createCatalog({ source: './campaigns' });
- * await catalog.list(); // [{ name: 'bump-lodash', title: 'Upgrade lodash ...', changeKind: 'npm-dependency' }]
+ * await catalog.list(); // [{ name: 'bump-lodash', title: 'Upgrade lodash ...', changeKind: 'npm-dependency', owner: 'U0OWNER01' }]
  * const { spec } = await catalog.load('bump-lodash');
  */
 export function createCatalog(deps: CatalogDeps): Catalog {
@@ -85,10 +85,10 @@ export function createCatalog(deps: CatalogDeps): Catalog {
     for (const name of names) {
       try {
         const { spec } = await load(name);
-        entries.push({ name, title: titleOf(spec), changeKind: spec.change.kind });
+        entries.push({ name, title: titleOf(spec), changeKind: spec.change.kind, owner: spec.owner });
       } catch (error) {
         if (!(error instanceof FleetError) || (error.code !== 'spec_invalid' && error.code !== 'forbidden')) throw error;
-        entries.push({ name, title: `${name} (cannot be used: ${error.code === 'spec_invalid' ? 'invalid spec' : 'refused path'})`, changeKind: 'invalid' });
+        entries.push({ name, title: `${name} (cannot be used: ${error.code === 'spec_invalid' ? 'invalid spec' : 'refused path'})`, changeKind: 'invalid', owner: '' });
       }
     }
     return entries;

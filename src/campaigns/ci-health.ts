@@ -38,11 +38,34 @@ export function scoreCiHealth(checks: readonly Pick<CheckResult, 'status' | 'con
   return passed + failed === 0 ? null : passed / (passed + failed);
 }
 
+/**
+ * How long CI took on a commit, in minutes: from the first check run's start to the last one's
+ * end (runs go in parallel; a wave waits for the slowest). Null when no completed check run
+ * carries both times (commit statuses carry no start).
+ *
+ * @example ciMinutesOf([{ startedAt: '2026-01-01T10:00:00Z', completedAt: '2026-01-01T10:07:30Z' }]) // 7.5
+ */
+export function ciMinutesOf(checks: readonly Pick<CheckResult, 'startedAt' | 'completedAt'>[]): number | null {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const check of checks) {
+    if (!check.startedAt || !check.completedAt) continue;
+    const start = Date.parse(check.startedAt);
+    const end = Date.parse(check.completedAt);
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) continue;
+    first = Math.min(first, start);
+    last = Math.max(last, end);
+  }
+  return Number.isFinite(first) ? (last - first) / 60_000 : null;
+}
+
 export interface CiHealthReport {
   /** Repository → CI health; null when unknown (no default branch, no counted check, or not read). */
   health: Map<string, number | null>;
   /** Repositories with a known CI health. */
   known: number;
+  /** Repository → minutes its default branch's latest CI took (ciMinutesOf), for those where it is known. */
+  ciMinutes: Map<string, number>;
   /** Repositories whose checks could not be read (GitHub refused or failed); they plan as unknown. */
   unreadable: string[];
   /** Set when GitHub's rate limit stopped the reading: the repositories not read yet plan as unknown. */
@@ -53,7 +76,8 @@ export interface CiHealthReport {
  * Reads every repository's CI health from its default branch: `getBranchSha` then `getChecks` on
  * that head, both through the conditional-request cache, so reading again for the start after a
  * preview costs free 304s while nothing changed. A repository GitHub will not answer for plans as
- * unknown rather than stopping the campaign; once the rate limit is hit no more are read.
+ * unknown rather than stopping the campaign; once the rate limit is hit no more are read. The same
+ * check runs give how long each repository's CI took (`ciMinutes`), for the preview's estimate.
  *
  * @example
  * const { health } = await readCiHealth(gateway, repos); // Map { 'acme/api' => 1, 'acme/flaky' => 0.67, 'acme/new' => null }
@@ -63,7 +87,7 @@ export async function readCiHealth(
   repos: readonly Pick<RepoInfo, 'fullName' | 'defaultBranch'>[],
   concurrency = CI_HEALTH_CONCURRENCY,
 ): Promise<CiHealthReport> {
-  const report: CiHealthReport = { health: new Map(repos.map((r) => [r.fullName, null])), known: 0, unreadable: [] };
+  const report: CiHealthReport = { health: new Map(repos.map((r) => [r.fullName, null])), known: 0, ciMinutes: new Map(), unreadable: [] };
   let next = 0;
   async function lane(): Promise<void> {
     while (next < repos.length && report.stoppedBy === undefined) {
@@ -71,8 +95,11 @@ export async function readCiHealth(
       try {
         const head = await gateway.getBranchSha(repo.fullName, repo.defaultBranch);
         if (!head) continue;
-        const health = scoreCiHealth(await gateway.getChecks(repo.fullName, head));
+        const checks = await gateway.getChecks(repo.fullName, head);
+        const health = scoreCiHealth(checks);
         report.health.set(repo.fullName, health);
+        const minutes = ciMinutesOf(checks);
+        if (minutes !== null) report.ciMinutes.set(repo.fullName, minutes);
         if (health !== null) report.known += 1;
       } catch (error) {
         if (isFleetError(error, 'budget_exhausted')) report.stoppedBy = error.message;

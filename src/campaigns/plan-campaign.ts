@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
-import { FleetError } from '../errors.js';
+import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
 import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
 import { planWaves } from './plan-waves.js';
@@ -27,8 +28,56 @@ export interface CampaignPlanner {
   discoverTargets(spec: CampaignSpec): Promise<RepoInfo[]>;
   /** The waves, with each repository's CI health read from its default branch (see ci-health.ts). */
   planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): Promise<{ waves: PlannedWave[]; ci: CiHealthReport }>;
-  /** The change applied to the sample repository's default branch, as the preview shows it. */
-  readSampleDiff(spec: CampaignSpec, repos: RepoInfo[], sampleRepo: string | null): Promise<{ sampleDiff: string; noChange: string[] }>;
+  /**
+   * The change applied, in memory, to each sampled repository's default branch (chooseSample):
+   * which need no change, which the change fails on, and the diff of the first that needs it.
+   */
+  readSample(spec: CampaignSpec, repos: RepoInfo[], sample: readonly string[]): Promise<PreviewSample>;
+}
+
+/** What the preview learned from running the change on its sample. */
+export interface PreviewSample {
+  /** The repositories the change was run on (those GitHub answered for). */
+  sampled: string[];
+  /** Of those, the ones that need no change. */
+  noChange: string[];
+  /** Of those, the ones the change fails on, with its sentence. */
+  failed: { repo: string; reason: string }[];
+  /** The repository whose diff is shown: the first sampled one that needs the change, else the first sampled. */
+  sampleRepo: string | null;
+  sampleDiff: string;
+  /** Set when GitHub's rate limit stopped the sampling early. */
+  stoppedBy?: string;
+}
+
+/**
+ * At most this many repositories are read for the preview: a few GitHub requests each (the
+ * branch, its tree and the files the change edits), so the preview stays fast and cheap.
+ */
+export const PREVIEW_SAMPLE_SIZE = 10;
+/** Parallel repositories while sampling. */
+const SAMPLE_CONCURRENCY = 4;
+/**
+ * Files read for the whole sample at most (each is one GitHub request): a change over broad globs
+ * (a codemod over "**") stops sampling further repositories once this many were read.
+ */
+export const PREVIEW_FILE_BUDGET = 100;
+
+/**
+ * The preview's sample: the first wave (the canaries, the campaign's first real try), then
+ * repositories spread evenly over the later waves, `size` in all; the whole fleet when it is no
+ * larger.
+ *
+ * @example chooseSample([{ index: 0, repos: ['o/a', 'o/b'] }, { index: 1, repos: ['o/c', 'o/d', 'o/e', 'o/f'] }], 4) // ['o/a', 'o/b', 'o/c', 'o/e']
+ */
+export function chooseSample(waves: readonly PlannedWave[], size = PREVIEW_SAMPLE_SIZE): string[] {
+  const first = (waves[0]?.repos ?? []).slice(0, size);
+  const rest = waves.slice(1).flatMap((w) => w.repos);
+  const room = size - first.length;
+  if (room <= 0 || rest.length === 0) return first;
+  if (rest.length <= room) return [...first, ...rest];
+  const step = rest.length / room;
+  return [...first, ...Array.from({ length: room }, (_, i) => rest[Math.floor(i * step)])];
 }
 
 /** GitHub requests per target along the default path, measured against the fake GitHub's counters. */
@@ -45,11 +94,12 @@ const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> =
 };
 /** GitHub's secondary limit on content-creating requests. */
 const CONTENT_PER_HOUR = 500;
-/** How long the preview assumes CI takes, unless the await-checks step gives up sooner. */
+/** How long the preview assumes CI takes when no repository's recent CI time is known, unless the await-checks step gives up sooner. */
 const ASSUMED_CI_MINUTES = 10;
 
 function minutesText(minutes: number): string {
   if (minutes < 1) return `${Math.max(1, Math.round(minutes * 60))} s`;
+  if (minutes >= 60 && minutes % 60 === 0) return `${minutes / 60} h`;
   return `${minutes < 10 ? Number(minutes.toFixed(1)) : Math.round(minutes)} min`;
 }
 
@@ -92,6 +142,38 @@ export function planSeed(spec: CampaignSpec): string {
   return `plan:${spec.name}`;
 }
 
+/**
+ * A short hash of a spec's content, as parsed: a preview's Launch carries it, so a spec edited in
+ * the catalog after the preview is noticed.
+ *
+ * @example hashSpec(spec) // '3f2a9c0d1b7e4a55'
+ */
+export function hashSpec(spec: CampaignSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+/** Step kinds whose length the estimate counts, and the option that sets it. */
+const TIMED_STEPS = ['canary', 'bake'] as const;
+
+/**
+ * The timed steps (canary, bake) whose duration the spec leaves at its default, in path order.
+ *
+ * @example defaultedDurations(spec) // ['bake'] for steps [open-pr, await-checks, merge, bake]
+ */
+export function defaultedDurations(spec: CampaignSpec): string[] {
+  return spec.steps.filter((s) => (TIMED_STEPS as readonly string[]).includes(s.kind) && s.options.duration === undefined).map((s) => s.kind);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export interface PreviewEstimateInput {
   /** The campaign's steps along its path (resolveSteps). */
   steps: readonly StepDefinition[];
@@ -102,12 +184,17 @@ export interface PreviewEstimateInput {
   remaining: number | null;
   /** The content-creating GitHub requests allowed an hour (default 500, GitHub's secondary limit). */
   contentPerHour?: number;
+  /** Minutes the repositories' latest CI took (ci-health.ts `ciMinutes`), where known; empty: assumed. */
+  ciMinutes?: readonly number[];
+  /** The timed steps left at their default duration (defaultedDurations), named in the explanation. */
+  defaulted?: readonly string[];
 }
 
 /**
- * The preview's GitHub budget and time estimate: requests per step along the path, CI time (or
- * the checks step's timeout when shorter), canary and bake durations per wave, and the pacing of
- * content-creating requests. Pure.
+ * The preview's GitHub budget and time estimate: requests per step along the path, CI time (the
+ * median of the repositories' own latest CI runs when known, else assumed; capped by the checks
+ * step's timeout), canary and bake durations per wave, and the pacing of content-creating
+ * requests. The explanation names the durations that are the defaults. Pure.
  *
  * @example
  * // open-pr, await-checks (5 min timeout), bake (30 min) over 10 targets in 2 waves:
@@ -122,20 +209,36 @@ export function estimatePreview(input: PreviewEstimateInput): Pick<CampaignPrevi
   const requests = targets * (perTarget.requests + CI_HEALTH_REQUESTS) + targets + 1;
   const contentRequests = targets * perTarget.content;
   const perHour = input.contentPerHour ?? CONTENT_PER_HOUR;
-  const durations = steps.reduce((sum, s) => sum + (typeof s.options.duration === 'number' ? s.options.duration / 60_000 : 0), 0);
+  const timed = steps.filter((s) => typeof s.options.duration === 'number').map((s) => ({ kind: s.kind, minutes: (s.options.duration as number) / 60_000 }));
+  const durations = timed.reduce((sum, t) => sum + t.minutes, 0);
   const checks = steps.find((s) => s.kind === 'await-checks');
-  const ciMinutes = checks ? Math.min(ASSUMED_CI_MINUTES, typeof checks.options.timeout === 'number' ? checks.options.timeout / 60_000 : ASSUMED_CI_MINUTES) : 0;
+  const known = input.ciMinutes ?? [];
+  const typicalCi = known.length > 0 ? median(known) : ASSUMED_CI_MINUTES;
+  const timeout = checks && typeof checks.options.timeout === 'number' ? checks.options.timeout / 60_000 : Infinity;
+  const ciMinutes = checks ? Math.min(typicalCi, timeout) : 0;
+  const parts: string[] = [];
+  if (checks) {
+    if (ciMinutes < typicalCi) parts.push(`CI up to ${minutesText(ciMinutes)}, the checks step's timeout`);
+    else if (known.length > 0) parts.push(`CI about ${minutesText(ciMinutes)}, the median of ${plural(known.length, "repository's", "repositories'")} latest runs`);
+    else parts.push(`CI assumed ${minutesText(ciMinutes)}, as no repository's recent CI time is known`);
+  }
+  for (const t of timed) parts.push(`${t.kind} ${minutesText(t.minutes)}`);
   const waitMinutes = durations + ciMinutes;
-  const ciText = !checks ? '' : ciMinutes < ASSUMED_CI_MINUTES ? `CI up to ${minutesText(ciMinutes)}, the checks step's timeout; ` : `CI assumed ${minutesText(ciMinutes)}; `;
   const pacingMinutes = (contentRequests / perHour) * 60;
   const minutes = Math.ceil(waveCount * waitMinutes + pacingMinutes);
+  const defaulted = timed.filter((t) => input.defaulted?.includes(t.kind));
+  const defaultsText =
+    defaulted.length === 0
+      ? ''
+      : ` ${defaulted.map((t) => `${t.kind} ${minutesText(t.minutes)}`).join(' and ').replace(/^./, (c) => c.toUpperCase())} ${defaulted.length === 1 ? 'is the default duration' : 'are the default durations'}; ` +
+        `set \`duration\` on ${defaulted.length === 1 ? 'that step' : 'those steps'} in the spec to change ${defaulted.length === 1 ? 'it' : 'them'}.`;
   return {
     github: { requests, contentRequests, remaining },
     estimate: {
       minutes,
       explanation:
-        `${waveCount} waves × about ${minutesText(waitMinutes)} each (${ciText}canary and bake ${minutesText(durations)}), ` +
-        `plus ${minutesText(pacingMinutes)} of pacing for ${contentRequests} content-creating requests at ${perHour} an hour; approvals at review gates add to this.`,
+        `${plural(waveCount, 'wave')} × about ${minutesText(waitMinutes)} each${parts.length ? ` (${parts.join('; ')})` : ''}, ` +
+        `plus ${minutesText(pacingMinutes)} of pacing for ${contentRequests} content-creating requests at ${perHour} an hour; approvals at review gates add to this.${defaultsText}`,
     },
   };
 }
@@ -176,23 +279,54 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     return { waves: (deps.planWaves ?? planWaves)(inputs, spec.waves, seed).filter((w) => w.repos.length > 0), ci };
   }
 
-  async function readSampleDiff(spec: CampaignSpec, repos: RepoInfo[], sampleRepo: string | null): Promise<{ sampleDiff: string; noChange: string[] }> {
-    let sampleDiff = '';
-    const noChange: string[] = [];
-    if (sampleRepo) {
-      const info = repos.find((r) => r.fullName === sampleRepo)!;
-      const head = await deps.gateway.getBranchSha(sampleRepo, info.defaultBranch);
-      if (head) {
-        const tree = await deps.gateway.listTree(sampleRepo, head);
-        const wanted = new Set(pathsToRead(spec.change, tree.map((e) => e.path)));
-        const files = await deps.gateway.readFiles(sampleRepo, tree.filter((e) => wanted.has(e.path)));
-        const result = await applyChange(spec.change, files, { repo: sampleRepo, catalogDir: deps.catalogDir });
-        if (result.noop) noChange.push(sampleRepo);
-        sampleDiff = result.noop ? `(no change needed: ${result.reason})` : result.diff;
-      }
-    }
-    return { sampleDiff, noChange };
+  /** The change run on one repository's default branch; null when it has none, or when `reserve` refuses its files. */
+  async function readOne(spec: CampaignSpec, info: RepoInfo, reserve: (files: number) => boolean): Promise<{ noop: boolean; text: string } | null> {
+    const head = await deps.gateway.getBranchSha(info.fullName, info.defaultBranch);
+    if (!head) return null;
+    const tree = await deps.gateway.listTree(info.fullName, head);
+    const wanted = new Set(pathsToRead(spec.change, tree.map((e) => e.path)));
+    if (!reserve(wanted.size)) return null;
+    const files = await deps.gateway.readFiles(info.fullName, tree.filter((e) => wanted.has(e.path)));
+    const result = await applyChange(spec.change, files, { repo: info.fullName, catalogDir: deps.catalogDir });
+    return { noop: result.noop, text: result.noop ? `(no change needed: ${result.reason})` : result.diff };
   }
 
-  return { discoverTargets, planFor, readSampleDiff };
+  async function readSample(spec: CampaignSpec, repos: RepoInfo[], sample: readonly string[]): Promise<PreviewSample> {
+    const byName = new Map(repos.map((r) => [r.fullName, r]));
+    const results = new Map<string, { noop: boolean; text: string } | { failed: string }>();
+    const queue = sample.filter((name) => byName.has(name));
+    let stoppedBy: string | undefined;
+    let next = 0;
+    let filesRead = 0;
+    // Lanes read trees at once: a repository whose files would start after the budget is spent is not read.
+    const reserve = (files: number) => {
+      if (filesRead >= PREVIEW_FILE_BUDGET) return false;
+      filesRead += files;
+      return true;
+    };
+    async function lane(): Promise<void> {
+      while (next < queue.length && stoppedBy === undefined && filesRead < PREVIEW_FILE_BUDGET) {
+        const repo = queue[next++];
+        try {
+          const outcome = await readOne(spec, byName.get(repo)!, reserve);
+          if (outcome) results.set(repo, outcome);
+        } catch (error) {
+          if (isFleetError(error, 'budget_exhausted')) stoppedBy = error.message;
+          else if (isFleetError(error, 'change_failed')) results.set(repo, { failed: error.message });
+          // A repository GitHub will not answer for is left out of the sample, not counted.
+          else if (!isFleetError(error, 'github_error')) throw error;
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(SAMPLE_CONCURRENCY, queue.length)) }, lane));
+    const sampled = queue.filter((r) => results.has(r));
+    const noChange = sampled.filter((r) => { const o = results.get(r)!; return 'noop' in o && o.noop; });
+    const failed = sampled.flatMap((r) => { const o = results.get(r)!; return 'failed' in o ? [{ repo: r, reason: o.failed }] : []; });
+    const shown = sampled.find((r) => { const o = results.get(r)!; return 'noop' in o && !o.noop; }) ?? sampled[0] ?? null;
+    const outcome = shown ? results.get(shown)! : undefined;
+    const sampleDiff = !outcome ? '' : 'failed' in outcome ? `(the change fails here: ${outcome.failed})` : outcome.text;
+    return { sampled, noChange, failed, sampleRepo: shown, sampleDiff, ...(stoppedBy ? { stoppedBy } : {}) };
+  }
+
+  return { discoverTargets, planFor, readSample };
 }

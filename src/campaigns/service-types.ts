@@ -19,8 +19,10 @@ export interface CampaignService {
   /**
    * Checks the actor may launch and the spec's organisations are in FLEET_ORGS, then validates,
    * discovers targets, plans waves, stores the campaign (launched by the actor) and starts wave 0.
+   * With `preview` (a Launch button's), refuses (FleetError 'conflict') a preview already
+   * launched, older than ten minutes, or of a spec changed since (preview-stamp.ts).
    */
-  start(ref: SpecRef, actor: string): Promise<CampaignRecord>;
+  start(ref: SpecRef, actor: string, preview?: PreviewStamp): Promise<CampaignRecord>;
   pause(campaignId: string, actor: string, reason?: string): Promise<CampaignRecord>;
   resume(campaignId: string, actor: string): Promise<CampaignRecord>;
   abort(campaignId: string, actor: string, reason?: string): Promise<CampaignRecord>;
@@ -49,10 +51,20 @@ export interface CampaignService {
 /** A spec named in the catalog, a spec given inline (from the modal), or a file path for the CLI. */
 export type SpecRef = { catalog: string } | { spec: CampaignSpec; source: string };
 
+/** The preview a Launch comes from: its id, when it was made, and the hash of the spec it showed. */
+export interface PreviewStamp {
+  id: string;
+  at: number;
+  /** hashSpec of the previewed spec; left out when the spec is rebuilt from a form at launch. */
+  specHash?: string;
+}
+
 export interface CatalogEntry {
   name: string;
   title: string;
   changeKind: string;
+  /** The spec's owner (a Slack user id); empty for a spec that cannot be used. */
+  owner: string;
 }
 
 export interface PlannedWave {
@@ -61,10 +73,23 @@ export interface PlannedWave {
 }
 
 export interface CampaignPreview {
+  /** The preview's id, carried by its Launch button and recorded by the start it launches. */
+  id: string;
+  /** When the preview was made (epoch ms). */
+  at: number;
+  /** hashSpec(spec): a Launch of a catalog spec whose content changed since is refused. */
+  specHash: string;
   spec: CampaignSpec;
   targets: number;
-  /** Targets that need no change (no-op), found while computing the sample. */
+  /**
+   * The targets the change was run on for the preview (plan-campaign.ts chooseSample: the first
+   * wave and a few more, at most ten); all of them when the fleet is no larger.
+   */
+  sampled: string[];
+  /** Of the sampled targets, those that need no change (no-op). */
   noChange: string[];
+  /** Of the sampled targets, those the change fails on (e.g. a package.json that is not JSON). */
+  failed: { repo: string; reason: string }[];
   waves: PlannedWave[];
   sampleRepo: string | null;
   sampleDiff: string;

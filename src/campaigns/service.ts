@@ -15,9 +15,11 @@ import { resolveFailureBudget } from '../confidence/decide-wave.js';
 import type { Gateway } from '../github/gateway.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { authorize, type CampaignAction, type Launchers } from './authorize.js';
+import { alreadyActedText, alreadyDecidedText } from './decided-text.js';
+import { checkPreviewStamp, findLaunchOf } from './preview-stamp.js';
 import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
-import { createCampaignPlanner, estimatePreview, findCriticality, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
+import { chooseSample, createCampaignPlanner, defaultedDurations, estimatePreview, findCriticality, hashSpec, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
 import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, WaitingFor } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
@@ -188,13 +190,6 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     }
   }
 
-  function describeDecided(gate: GateRecord): string {
-    const who = gate.decidedBy === 'engine' ? 'Fleet' : `<@${gate.decidedBy ?? 'someone'}>`;
-    if (gate.state === 'expired') return `The approval request for wave ${gate.wave + 1} is no longer open (it expired or the campaign was paused)`;
-    if (gate.state === 'cancelled') return `The approval request for wave ${gate.wave + 1} was cancelled`;
-    return `${who} already ${gate.state} this gate`;
-  }
-
   /**
    * An approver approves a wave whose gate was rejected (by Fleet's halt or a person) while the
    * campaign stands halted on it: the gate is re-opened and approved in one go, the campaign runs
@@ -255,7 +250,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     });
     if (!decided) {
       const current = store.gates.get(gate.id)!;
-      throw new FleetError('conflict', `${describeDecided(current)}; ${nextAfterDecided(store.campaigns.get(campaignId) ?? campaign, current, state)}`, { gateId: gate.id, decidedBy: current.decidedBy, state: current.state });
+      const decidedText = alreadyDecidedText(current, now());
+      const sentence = decidedText.endsWith('; nothing more to do.') ? `${decidedText.slice(0, -'; nothing more to do.'.length)}; ${nextAfterDecided(store.campaigns.get(campaignId) ?? campaign, current, state)}` : decidedText;
+      throw new FleetError('conflict', sentence, { gateId: gate.id, decidedBy: current.decidedBy, state: current.state });
     }
     deps.wake();
     return decided;
@@ -295,14 +292,18 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const { spec } = await resolveRef(ref);
       requireOrgsInScope(spec, deps.orgs ?? null);
       const repos = await planner.discoverTargets(spec);
-      const { waves } = await planner.planFor(spec, repos, planSeed(spec));
-      const sampleRepo = waves[0]?.repos[0] ?? null;
-      const { sampleDiff, noChange } = await planner.readSampleDiff(spec, repos, sampleRepo);
-      const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour });
+      const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
+      const { sampled, noChange, failed, sampleRepo, sampleDiff } = await planner.readSample(spec, repos, chooseSample(waves));
+      const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour, ciMinutes: [...ci.ciMinutes.values()], defaulted: defaultedDurations(spec) });
       return {
+        id: `p-${randomBytes(6).toString('hex')}`,
+        at: now(),
+        specHash: hashSpec(spec),
         spec,
         targets: repos.length,
+        sampled,
         noChange,
+        failed,
         waves,
         sampleRepo,
         sampleDiff,
@@ -311,22 +312,26 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       } satisfies CampaignPreview;
     },
 
-    async start(ref, actor) {
+    async start(ref, actor, preview) {
       await checkLaunch(actor);
+      if (preview) checkPreviewStamp(store, ref, preview, now());
       const { spec, source } = await resolveRef(ref);
+      if (preview) checkPreviewStamp(store, ref, preview, now(), hashSpec(spec));
       requireOrgsInScope(spec, deps.orgs ?? null);
       const repos = await planner.discoverTargets(spec);
       const id = newId();
       const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
       const at = now();
       const created = store.transaction(() => {
+        // Two clicks on one Launch at once: the second finds the first's start here and starts nothing.
+        if (preview && findLaunchOf(store, preview)) checkPreviewStamp(store, ref, preview, at);
         const campaign = store.campaigns.insert({ id, name: spec.name, specJson: JSON.stringify(spec), specSource: source, changeKind: spec.change.kind, owner: spec.owner, launchedBy: actor, channel: spec.channel, state: 'running', waveCount: waves.length, now: at });
         store.targets.insertMany(
           id,
           waves.flatMap((w) => w.repos.map((repo) => ({ repo, wave: w.index, risk: { canary: spec.targets.canary.includes(repo), ciHealth: ci.health.get(repo) ?? null, criticality: findCriticality(spec, repo) ?? null } }))),
           at,
         );
-        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, owner: spec.owner, launchedBy: actor, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci) } });
+        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, owner: spec.owner, launchedBy: actor, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci), ...(preview ? { previewId: preview.id } : {}) } });
         store.outbox.enqueue(buildRootPost(campaign, at));
         return campaign;
       });
@@ -444,6 +449,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       await check(campaign, actor, 'retry');
       requireUnfinished(campaign, 'retried');
       const target = requireTarget(campaignId, repo);
+      const retried = alreadyActedText(store, target, 'retried', now());
+      if (retried) throw new FleetError('conflict', retried, { state: target.state });
       const moved = transitionTarget(target.state, { type: 'retry' });
       if (!moved.ok) throw refuseTarget(campaignId, repo, moved.reason, target.state);
       const at = now();
@@ -463,6 +470,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       await check(campaign, actor, 'skip');
       requireUnfinished(campaign, 'skipped');
       const target = requireTarget(campaignId, repo);
+      const skipped = alreadyActedText(store, target, 'skipped', now());
+      if (skipped) throw new FleetError('conflict', skipped, { state: target.state });
       const event: TargetEvent = { type: 'skip', reason };
       const allowed = transitionTarget(target.state, event);
       if (!allowed.ok) throw refuseTarget(campaignId, repo, allowed.reason, target.state);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isNpmVersion } from './npm-version.js';
 
 /** A file path inside a repository: relative, with forward slashes, never climbing out with "..". */
 function isRepoPath(path: string): boolean {
@@ -55,7 +56,12 @@ function isValidRegex(source: string, flags: string): boolean {
 /** The options of each change kind. The transforms in this folder parse with these. */
 export const NpmDependencyOptions = z.strictObject({
   package: z.string().min(1).max(214).regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i, 'an npm package name, e.g. lodash or @scope/name'),
-  version: z.string().min(1).max(100).regex(/^\S+(?: \S+)*$/, 'a version or range such as "^4.17.21" (no leading or trailing spaces)'),
+  version: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^\S+(?: \S+)*$/, 'a version or range such as "^4.17.21" (no leading or trailing spaces)')
+    .refine(isNpmVersion, 'a version or range npm understands, such as "4.17.21", "^4.17.21" or ">=4 <5"'),
   /** Which sections to touch; default: every section that already lists the package. */
   sections: z.array(z.enum(['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'])).min(1).optional(),
   /** Paths or globs of package.json files to edit; default: the root one. */

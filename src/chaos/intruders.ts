@@ -163,7 +163,7 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
   const starts: [string, () => Promise<unknown>][] = [
     ['/fleet start tiny-bump', () => h.slack.sendCommand({ user: PEOPLE.outsider, channel: CHANNEL, text: 'start tiny-bump' })],
     ['the start modal', () => sendViewSubmission({ appUrl, signingSecret: secret, user: PEOPLE.outsider, view: { id: 'VINTRUDER1', callback_id: START_CALLBACK, private_metadata: JSON.stringify({ channel: CHANNEL }), state: { values: catalogChoice } } })],
-    ['a Launch button', () => h.slack.clickButton({ user: PEOPLE.outsider, actionId: ACTION.launch, channel: CHANNEL, messageTs: message, blockId: 'b0', value: JSON.stringify({ catalog: 'tiny-bump' }) })],
+    ['a Launch button', () => h.slack.clickButton({ user: PEOPLE.outsider, actionId: ACTION.launch, channel: CHANNEL, messageTs: message, blockId: 'b0', value: JSON.stringify({ catalog: 'tiny-bump', p: 'p-0123456789ab', at: Date.now(), h: '0123456789abcdef' }) })],
   ];
   for (const [what, send] of starts) {
     report.startAttempts++;

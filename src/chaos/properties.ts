@@ -6,7 +6,7 @@ import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 import { sendViewSubmission } from '../sandbox/slack/client.js';
 import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue } from '../slack/blocks/action-ids.js';
 import { FleetCommand, SUBCOMMANDS, parseCommand } from '../slack/parse-command.js';
-import { START_CALLBACK, readStartSubmission } from '../slack/start-modal.js';
+import { START_CALLBACK, launchValueOf, readStartSubmission } from '../slack/start-modal.js';
 import { CHANNEL, PEOPLE, SEEDED_CAMPAIGN, waitUntil, type AppHarness } from './app-harness.js';
 import { createSlackClient } from '../slack/web-client.js';
 
@@ -260,7 +260,7 @@ export async function checkModalSubmissions(h: AppHarness, options: PropertyOpti
       if (!read.ok) {
         const messages = Object.values(read.errors);
         if (messages.length === 0 || messages.some((m) => typeof m !== 'string' || m.trim().length < 5)) throw new Error(`unclear field errors: ${JSON.stringify(read.errors)}`);
-      } else if (!LaunchValue.safeParse(read.launch).success) {
+      } else if (!LaunchValue.safeParse(launchValueOf(read.launch, { id: 'p-000000000000', at: 1, specHash: '0'.repeat(16) })).success) {
         throw new Error(`accepted a launch that does not validate: ${JSON.stringify(read.launch)}`);
       }
       if (lane !== 0) return;

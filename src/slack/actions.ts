@@ -5,7 +5,7 @@ import { abortConfirmation } from './blocks/status.js';
 import { context, escapeText, mention, type Block } from './blocks/text.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
-import { specFromForm } from './start-modal.js';
+import { launchRefOf } from './start-modal.js';
 import { publishHome } from './views.js';
 import { resumedText } from './blocks/resumed.js';
 
@@ -36,7 +36,12 @@ function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodTy
     const replace = (message: RespondArguments) => args.respond({ replace_original: true, ...message });
     const value = decodeValue(schema, args.action.value);
     if (value === undefined) {
-      await ephemeral(':warning: This button carries data Fleet cannot read; it may be from an older version. Type `/fleet status <id>` to act on the campaign instead.');
+      // A Launch from before previews carried their time and spec hash cannot be checked for staleness.
+      await ephemeral(
+        id === ACTION.launch
+          ? ':warning: This Launch button is from a preview Fleet can no longer check; run `/fleet preview <spec>` again and launch from the new preview.'
+          : ':warning: This button carries data Fleet cannot read; it may be from an older version. Type `/fleet status <id>` to act on the campaign instead.',
+      );
       return;
     }
     try {
@@ -116,8 +121,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   onButton(app, deps, ACTION.launch, LaunchValue, async ({ value, user, replace }) => {
     // A preview can be forwarded: the person who clicks Launch launches, so they need the right.
     await service.authorizeLaunch(user);
-    const ref = 'catalog' in value ? { catalog: value.catalog } : { spec: specFromForm(value.form, user), source: 'slack:start-form' };
-    const c = await service.start(ref, user);
+    const { ref, preview } = launchRefOf(value, user);
+    const c = await service.start(ref, user, preview);
     await replace({ text: `:rocket: Started *${escapeText(c.name)}* (\`${c.id}\`) in <#${c.channel}>. Follow it in that thread.` });
   });
   app.action<BlockAction<ButtonAction>>(ACTION.cancel, async ({ ack, respond }) => {

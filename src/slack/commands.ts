@@ -7,7 +7,7 @@ import { escapeText } from './blocks/text.js';
 import { digestFromService, toStatusInput, type ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { parseCommand, type FleetCommand } from './parse-command.js';
-import { startModal } from './start-modal.js';
+import { launchValueOf, startModal } from './start-modal.js';
 import { resumedText } from './blocks/resumed.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -66,7 +66,7 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
     case 'preview': {
       const preview = await service.preview({ catalog: command.spec });
       await ctx.respond(
-        previewMessage({ ...preview, name: preview.spec.name, noChange: preview.noChange.length, launch: { catalog: command.spec } }),
+        previewMessage({ ...preview, name: preview.spec.name, sampled: preview.sampled.length, noChange: preview.noChange.length, launch: launchValueOf({ catalog: command.spec }, preview) }),
       );
       return;
     }

@@ -1,9 +1,10 @@
-import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { ACTION } from './blocks/action-ids.js';
 import { homeView } from './blocks/home.js';
 import { previewMessage } from './blocks/preview.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
-import { START_CALLBACK, parseMetadata, readStartSubmission, specFromForm } from './start-modal.js';
+import { START_CALLBACK, launchValueOf, parseMetadata, readStartSubmission, specFromForm, startFormModal } from './start-modal.js';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -29,7 +30,7 @@ export function createStartSubmit(deps: ListenerDeps) {
       const launch = submission.launch;
       const ref = 'catalog' in launch ? { catalog: launch.catalog } : { spec: specFromForm(launch.form, user), source: 'slack:start-form' };
       const preview = await deps.service.preview(ref);
-      const message = previewMessage({ ...preview, name: preview.spec.name, noChange: preview.noChange.length, launch });
+      const message = previewMessage({ ...preview, name: preview.spec.name, sampled: preview.sampled.length, noChange: preview.noChange.length, launch: launchValueOf(launch, preview) });
       await client.chat.postEphemeral({ channel, user, ...message });
     } catch (error) {
       await replyWithError(error, { what: 'the start form', user }, ephemeral, deps.logger);
@@ -73,7 +74,27 @@ export function createHomeOpened(deps: ListenerDeps) {
   };
 }
 
+/** The catalog modal's "Bump an npm dependency instead": the same modal, turned into the short form. */
+export function createStartForm(deps: ListenerDeps) {
+  return async function startForm({ ack, body, client, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> {
+    await ack();
+    const view = body.view;
+    if (!view) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'This button belongs to the start modal; type `/fleet start` to open it.' });
+      return;
+    }
+    // Without its channel (a tampered modal) the form posts its preview to the person's DM with the app.
+    const channel = parseMetadata(view.private_metadata)?.channel ?? body.user.id;
+    try {
+      await client.views.update({ view_id: view.id, hash: view.hash, view: startFormModal({ channel }) });
+    } catch (error) {
+      await replyWithError(error, { what: 'the start form button', user: body.user.id }, (text) => client.chat.postEphemeral({ channel, user: body.user.id, text }), deps.logger);
+    }
+  };
+}
+
 export function registerViews(app: App, deps: ListenerDeps): void {
   app.view<ViewSubmitAction>(START_CALLBACK, createStartSubmit(deps));
+  app.action<BlockAction<ButtonAction>>(ACTION.startForm, createStartForm(deps));
   app.event('app_home_opened', createHomeOpened(deps));
 }

@@ -39,9 +39,9 @@ describe('a directory catalog', () => {
     const catalog = createCatalog({ source: dir });
     expect(catalog.catalogDir).toBe(dir);
     expect(await catalog.list()).toEqual([
-      { name: 'add-security-policy', title: 'Add the standard SECURITY.md (how to report a vulnerability) where it is…', changeKind: 'file-write' },
-      { name: 'broken', title: 'broken (cannot be used: invalid spec)', changeKind: 'invalid' },
-      { name: 'bump-lodash', title: 'Upgrade lodash to 4.17.21 in every Node service. 4.17.21 fixes…', changeKind: 'npm-dependency' },
+      { name: 'add-security-policy', title: 'Add the standard SECURITY.md (how to report a vulnerability) where it is…', changeKind: 'file-write', owner: 'U0OWNER01' },
+      { name: 'broken', title: 'broken (cannot be used: invalid spec)', changeKind: 'invalid', owner: '' },
+      { name: 'bump-lodash', title: 'Upgrade lodash to 4.17.21 in every Node service. 4.17.21 fixes…', changeKind: 'npm-dependency', owner: 'U0OWNER01' },
     ]);
   });
 
@@ -108,7 +108,7 @@ describe('a GitHub catalog', () => {
 
   test('lists and loads through the injected reader', async () => {
     expect(catalog.catalogDir).toBeNull();
-    expect(await catalog.list()).toEqual([{ name: 'add-security-policy', title: expect.stringContaining('SECURITY.md'), changeKind: 'file-write' }]);
+    expect(await catalog.list()).toEqual([{ name: 'add-security-policy', title: expect.stringContaining('SECURITY.md'), changeKind: 'file-write', owner: 'U0OWNER01' }]);
     const loaded = await catalog.load('add-security-policy');
     expect(loaded.source).toBe('github:acme/fleet-campaigns/specs/add-security-policy.yml');
     expect(reads).toContainEqual({ owner: 'acme', repo: 'fleet-campaigns', path: 'specs/add-security-policy.yml' });

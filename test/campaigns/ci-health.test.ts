@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { readCiHealth, scoreCiHealth } from '../../src/campaigns/ci-health.js';
+import { ciMinutesOf, readCiHealth, scoreCiHealth } from '../../src/campaigns/ci-health.js';
 import { createCampaignService } from '../../src/campaigns/service.js';
 import { FleetError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/create-octokit.js';
@@ -26,7 +26,7 @@ describe('scoreCiHealth', () => {
 });
 
 /** A gateway that answers only the two reads, from a table of default-branch checks. */
-function fakeGateway(checks: Record<string, readonly Pick<CheckResult, 'status' | 'conclusion'>[] | Error>, calls: string[] = []): Pick<Gateway, 'getBranchSha' | 'getChecks'> {
+function fakeGateway(checks: Record<string, readonly (Pick<CheckResult, 'status' | 'conclusion'> & Partial<Pick<CheckResult, 'startedAt' | 'completedAt'>>)[] | Error>, calls: string[] = []): Pick<Gateway, 'getBranchSha' | 'getChecks'> {
   let inFlight = 0;
   return {
     async getBranchSha(repo, branch) {
@@ -40,7 +40,7 @@ function fakeGateway(checks: Record<string, readonly Pick<CheckResult, 'status' 
       inFlight -= 1;
       const found = checks[repo];
       if (found instanceof Error) throw found;
-      return (found ?? []).map((c, i) => ({ name: `c${i}`, source: 'check-run', url: null, runId: i, suiteId: 1, completedAt: null, ...c }));
+      return (found ?? []).map((c, i) => ({ name: `c${i}`, source: 'check-run', url: null, runId: i, suiteId: 1, startedAt: null, completedAt: null, ...c }));
     },
   };
 }
@@ -131,5 +131,27 @@ describe('CI health in the plan, over the fake GitHub', () => {
     expect(afterFirst.counted - before.counted).toBe(3 * 4);
     expect(afterSecond.counted - afterFirst.counted).toBe(0);
     expect(afterSecond.notModified - afterFirst.notModified).toBe(3 * 4);
+  });
+});
+
+describe('ciMinutesOf', () => {
+  test('spans the first start to the last end of the completed check runs, leaving out statuses and unfinished runs', () => {
+    expect(
+      ciMinutesOf([
+        { startedAt: '2026-01-01T10:00:00Z', completedAt: '2026-01-01T10:04:00Z' },
+        { startedAt: '2026-01-01T10:01:00Z', completedAt: '2026-01-01T10:07:30Z' },
+        { startedAt: null, completedAt: '2026-01-01T11:00:00Z' },
+        { startedAt: '2026-01-01T09:00:00Z', completedAt: null },
+      ]),
+    ).toBe(7.5);
+    expect(ciMinutesOf([{ startedAt: null, completedAt: '2026-01-01T11:00:00Z' }])).toBeNull();
+  });
+
+  test('readCiHealth reports the minutes per repository where the runs carry them', async () => {
+    const report = await readCiHealth(
+      fakeGateway({ 'acme/api': [{ status: 'completed', conclusion: 'success', startedAt: '2026-01-01T10:00:00Z', completedAt: '2026-01-01T10:06:00Z' }], 'acme/web': [{ status: 'completed', conclusion: 'success' }] }),
+      [{ fullName: 'acme/api', defaultBranch: 'main' }, { fullName: 'acme/web', defaultBranch: 'main' }],
+    );
+    expect([...report.ciMinutes]).toEqual([['acme/api', 6]]);
   });
 });

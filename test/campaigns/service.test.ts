@@ -105,7 +105,7 @@ describe('campaign service', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect(isFleetError(lost[0].reason, 'conflict')).toBe(true);
-    expect((lost[0].reason as Error).message).toMatch(/^<@U(ADMIN|APPROVER)1> already approved this gate/);
+    expect((lost[0].reason as Error).message).toMatch(/^<@U(ADMIN|APPROVER)1> already approved wave 1 at \d\d:\d\d UTC; the campaign is running: pause or abort it if it must stop\.$/);
     expect(t.store.events.list({ campaignId: id, kinds: ['gate.approved'] })).toHaveLength(1);
   });
 

@@ -290,9 +290,9 @@ describe('every state has a way forward from Slack', () => {
 
   test('a rejected gate refuses a second rejection with the ways forward', async () => {
     const id = await build('halted by Fleet at the gate');
-    await expect(service.reject(id, APPROVER)).rejects.toThrow(
-      `Fleet already rejected this gate; the campaign is halted: resume it to have Fleet weigh wave 1 again, approve wave 1 with \`/fleet approve ${id}\` to go on anyway, or abort it.`,
-    );
+    const error = (await service.reject(id, APPROVER).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/^Fleet already rejected wave 1 at \d\d:\d\d UTC; /);
+    expect(error.message).toContain(`; the campaign is halted: resume it to have Fleet weigh wave 1 again, approve wave 1 with \`/fleet approve ${id}\` to go on anyway, or abort it.`);
   });
 
   test('a failure-budget halt resumed does not halt again on the same failures; a new failure halts it again', async () => {

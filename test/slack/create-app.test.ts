@@ -290,6 +290,15 @@ describe('buttons', () => {
     expect(fake.calls.length).toBe(before);
   });
 
+  test('a Launch button without its preview\'s time and spec hash asks for a fresh preview and starts nothing', async () => {
+    const before = fake.calls.filter((c) => c.method === 'start').length;
+    const posted = await client().chat.postMessage({ channel: CHANNEL, text: 'x', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ACTION.launch, text: { type: 'plain_text', text: 'Launch' }, value: '{"catalog":"bump-lodash"}' }] }] });
+    const seen = slack.ephemeral(OWNER).length;
+    await slack.clickButton({ user: OWNER, actionId: ACTION.launch, channel: CHANNEL, messageTs: posted.ts! });
+    expect((await nextEphemeral(OWNER, seen)).text).toBe(':warning: This Launch button is from a preview Fleet can no longer check; run `/fleet preview <spec>` again and launch from the new preview.');
+    expect(fake.calls.filter((c) => c.method === 'start').length).toBe(before);
+  });
+
   test('an outsider clicking Pause on the root message is refused ephemerally', async () => {
     const posted = await client().chat.postMessage({ channel: CHANNEL, text: 'root', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: ACTION.pause, text: { type: 'plain_text', text: 'Pause' }, value: '{"c":"c-1"}' }] }] });
     const seen = slack.ephemeral(OUTSIDER).length;
@@ -359,7 +368,33 @@ describe('/fleet start modal', () => {
       if (!v) throw new Error('no modal yet');
       return v;
     }, { timeout: 5000, interval: 20 });
-    expect(JSON.stringify(modal)).toContain('Bump lodash (npm-dependency)');
+    expect(JSON.stringify(modal)).toContain('bump-lodash: Bump lodash');
+    expect(JSON.stringify(modal)).toContain('owned by <@U0OWNER01>');
+
+    // The catalog modal turns into the short form, whose three fields are required.
+    await slack.clickButton({ user: OWNER, actionId: ACTION.startForm, viewId: modal.id });
+    const form = await vi.waitFor(() => {
+      const v = slack.views(OWNER).at(-1);
+      if (!v?.blocks.some((b) => (b as { block_id?: string }).block_id === 'package')) throw new Error('no form yet');
+      return v;
+    }, { timeout: 5000, interval: 20 });
+    const inputs = form.blocks.filter((b) => (b as { type: string }).type === 'input') as unknown as { block_id: string; optional: boolean; label: { text: string } }[];
+    expect(Object.fromEntries(inputs.map((b) => [b.block_id, b.optional]))).toEqual({ package: false, version: false, org: false, topic: true, name: true });
+    expect(inputs.map((b) => b.label.text).join(' ')).not.toContain('optional');
+
+    const banana = await slack.submitView({
+      user: OWNER,
+      values: {
+        package: { package: { type: 'plain_text_input', value: 'lodash' } },
+        version: { version: { type: 'plain_text_input', value: 'banana' } },
+        org: { org: { type: 'plain_text_input', value: 'acme' } },
+        name: { name: { type: 'plain_text_input', value: `bump-${'x'.repeat(70)}` } },
+      },
+    });
+    expect(banana.errors).toEqual({
+      version: '"banana" is not a version or range npm understands, such as "4.17.21", "^4.17.21" or ">=4 <5".',
+      name: 'This is too long: 75 characters where at most 63 fit.',
+    });
 
     const empty = await slack.submitView({ user: OWNER, values: { package: { package: { type: 'plain_text_input', value: 'lodash' } } } });
     expect(empty.errors).toMatchObject({ version: expect.stringContaining('version'), org: expect.stringContaining('organisation') });
@@ -389,8 +424,10 @@ describe('/fleet start modal', () => {
     const starts = fake.calls.filter((c) => c.method === 'start').length;
     await slack.clickButton({ user: OWNER, actionId: ACTION.launch, ephemeralId: preview.id });
     await vi.waitFor(() => expect(fake.calls.filter((c) => c.method === 'start').length).toBe(starts + 1), { timeout: 5000, interval: 20 });
-    const [ref, actor] = fake.calls.filter((c) => c.method === 'start').at(-1)!.args as [{ spec: { change: unknown; owner: string } }, string];
+    const [ref, actor, stamp] = fake.calls.filter((c) => c.method === 'start').at(-1)!.args as [{ spec: { change: unknown; owner: string } }, string, { id: string; at: number; specHash?: string }];
     expect(actor).toBe(OWNER);
+    // The Launch carries its preview: the start can refuse it when stale or launched already.
+    expect(stamp).toEqual({ id: 'p-0a1b2c3d4e5f', at: expect.any(Number) });
     expect(ref.spec.change).toEqual({ kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21' } });
   });
 });

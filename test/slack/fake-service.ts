@@ -1,4 +1,4 @@
-import type { CampaignPreview, CampaignService, CampaignStatus, SpecRef } from '../../src/campaigns/service-types.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, PreviewStamp, SpecRef } from '../../src/campaigns/service-types.js';
 import { CampaignSpec } from '../../src/domain/spec.js';
 import { FleetError } from '../../src/errors.js';
 import type { CampaignState } from '../../src/domain/states.js';
@@ -83,9 +83,14 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
     };
   }
   const preview: CampaignPreview = {
+    id: 'p-0a1b2c3d4e5f',
+    at: now(),
+    specHash: '0123456789abcdef',
     spec,
     targets: 40,
+    sampled: ['acme/a', 'acme/b', 'acme/c', 'acme/legacy'],
     noChange: ['acme/legacy'],
+    failed: [],
     waves: [{ index: 0, repos: ['acme/a', 'acme/b', 'acme/c'] }, { index: 1, repos: ['acme/d'] }],
     sampleRepo: 'acme/a',
     sampleDiff: '-    "lodash": "^4.17.20"\n+    "lodash": "^4.17.21"',
@@ -109,8 +114,8 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       if ('catalog' in ref && ref.catalog === 'missing') throw new FleetError('spec_not_found', 'There is no spec "missing" in the catalog. Type `/fleet start` to choose one.');
       return 'spec' in ref ? { ...preview, spec: ref.spec } : preview;
     },
-    async start(ref: SpecRef, actor: string) {
-      enter('start', [ref, actor]);
+    async start(ref: SpecRef, actor: string, preview?: PreviewStamp) {
+      enter('start', preview ? [ref, actor, preview] : [ref, actor]);
       authorizeLaunch(actor);
       return record(`c-${campaigns.size + 1}`, 'spec' in ref ? ref.spec.name : ref.catalog);
     },
@@ -148,7 +153,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       enter('waitingFor', [user]);
       return { approvals: [], targets: [], owned: service.list().filter((c) => c.owner === user) };
     },
-    async catalog() { return [{ name: 'bump-lodash', title: 'Bump lodash', changeKind: 'npm-dependency' }]; },
+    async catalog() { return [{ name: 'bump-lodash', title: 'Bump lodash', changeKind: 'npm-dependency', owner: 'U0OWNER01' }]; },
   };
   return {
     service,

@@ -116,6 +116,25 @@ describe('with the real campaign service', () => {
     expect(reply.text).toContain('already approved');
   });
 
+  test('a later click on Approve, from a screen that still shows the buttons, says who approved and when', async () => {
+    const gateId = seed('c-twice');
+    const ts = await postGate('c-twice', gateId);
+    const value = JSON.stringify({ c: 'c-twice', g: gateId });
+    await slack.clickButton({ user: APPROVER, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts, value });
+    // The message loses its buttons; the click still carries the value of the button the person saw.
+    await vi.waitFor(() => expect(JSON.stringify(slack.messages(CHANNEL).find((m) => m.ts === ts)?.blocks)).not.toContain(ACTION.approve), { timeout: 5000, interval: 20 });
+    const seen = slack.ephemeral(OWNER).length;
+    await slack.clickButton({ user: OWNER, actionId: ACTION.approve, channel: CHANNEL, messageTs: ts, value });
+    const reply = await vi.waitFor(() => {
+      const next = slack.ephemeral(OWNER)[seen];
+      if (!next) throw new Error('no reply yet');
+      return next;
+    }, { timeout: 5000, interval: 20 });
+    const at = new Date(store.gates.get(gateId)!.decidedAt!).toISOString().slice(11, 16);
+    expect(reply.text).toBe(`:warning: <@${APPROVER}> already approved wave 1 at ${at} UTC; the campaign is running: pause or abort it if it must stop.`);
+    expect(store.events.list({ campaignId: 'c-twice', kinds: ['gate.approved'] })).toHaveLength(1);
+  });
+
   test('a member of an approver user group may approve; an outsider is refused and the attempt recorded', async () => {
     const gateId = seed('c-groups');
     const ts = await postGate('c-groups', gateId);

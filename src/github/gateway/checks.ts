@@ -17,6 +17,8 @@ export interface CheckResult {
   runId: number | null;
   /** The check suite the run belongs to: what `rerunCheckSuite` asks GitHub to run again. Null for a commit status. */
   suiteId: number | null;
+  /** When the check run started; null for a commit status (GitHub keeps no start for one). */
+  startedAt: string | null;
   completedAt: string | null;
 }
 
@@ -50,6 +52,7 @@ export function createChecks(context: GatewayContext): ChecksGateway {
         url: run.html_url ?? null,
         runId: run.id,
         suiteId: run.check_suite?.id ?? null,
+        startedAt: run.started_at ?? null,
         completedAt: run.completed_at ?? null,
       });
     }
@@ -65,6 +68,7 @@ export function createChecks(context: GatewayContext): ChecksGateway {
         url: s.target_url ?? null,
         runId: null,
         suiteId: null,
+        startedAt: null,
         completedAt: pending ? null : s.updated_at,
       });
     }

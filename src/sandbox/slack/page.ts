@@ -166,7 +166,9 @@ const SCRIPT = String.raw`
     var style = el.style === 'primary' || el.style === 'danger' ? ' ' + el.style : '';
     var confirm = el.confirm ? ' data-confirm="' + escapeHtml(JSON.stringify(el.confirm)) + '"' : '';
     if (el.url) return '<a class="btn' + style + '" href="' + (/^https?:/.test(el.url) ? escapeHtml(el.url) : '#') + '" target="_blank" rel="noopener noreferrer">' + renderText(el.text) + '</a>';
-    return '<button class="btn' + style + '" data-action-id="' + escapeHtml(el.action_id) + '" data-origin="' + escapeHtml(origin) + '"' + confirm + '>' + renderText(el.text) + '</button>';
+    // Like Slack, a click sends the value of the button as the person saw it, even if the message changed since.
+    var value = typeof el.value === 'string' ? ' data-value="' + escapeHtml(el.value) + '"' : '';
+    return '<button class="btn' + style + '" data-action-id="' + escapeHtml(el.action_id) + '" data-origin="' + escapeHtml(origin) + '"' + value + confirm + '>' + renderText(el.text) + '</button>';
   }
   function renderElement(el, origin) {
     if (!el) return '';
@@ -290,9 +292,15 @@ const SCRIPT = String.raw`
     var key = top.id + ':' + top.hash + ':' + JSON.stringify(ui.errors);
     if (key === ui.modalKey) return; // keep what the person is typing
     ui.modalKey = key;
+    // The same view shown again with errors keeps what the person typed, as Slack does.
+    var sameView = ui.modalView === top.id + ':' + top.hash;
+    var typed = {};
+    if (sameView) Array.prototype.forEach.call($('modal-content').querySelectorAll('input, select, textarea'), function (f) { typed[f.id] = f.value; });
+    ui.modalView = top.id + ':' + top.hash;
     overlay.hidden = false;
     $('modal-title').innerHTML = renderText(top.title);
     $('modal-content').innerHTML = renderBlocks(top.blocks, JSON.stringify({ viewId: top.id }));
+    Object.keys(typed).forEach(function (id) { var f = document.getElementById(id); if (f) f.value = typed[id]; });
     $('modal-submit').hidden = !top.submit;
     $('modal-submit').innerHTML = top.submit ? renderText(top.submit) : 'Submit';
     $('modal-cancel').innerHTML = top.close ? renderText(top.close) : 'Cancel';
@@ -367,6 +375,7 @@ const SCRIPT = String.raw`
     confirmThen(confirm, function () {
       button.disabled = true;
       var body = Object.assign({ user: ui.user, actionId: button.getAttribute('data-action-id') }, origin);
+      if (button.hasAttribute('data-value')) body.value = button.getAttribute('data-value');
       post('action', body).then(function (data) {
         var failure = describeFailure(data, 'The button');
         showHint(failure || '', !!failure);
@@ -398,6 +407,14 @@ const SCRIPT = String.raw`
   function submitModal() {
     var top = state.modals[state.modals.length - 1];
     if (!top) return;
+    // Slack's client refuses to send a modal whose required field is empty.
+    var missing = {};
+    top.blocks.forEach(function (block) {
+      if (block.type !== 'input' || block.optional) return;
+      var field = document.getElementById('input-' + block.block_id);
+      if (field && field.value.trim() === '') missing[block.block_id] = 'Please complete this required field.';
+    });
+    if (Object.keys(missing).length) { ui.errors = missing; renderModal(); return; }
     post('submit', { user: ui.user, viewId: top.id, values: collectValues() }).then(function (data) {
       var failure = describeFailure(data, 'Submitting');
       ui.errors = data.result && data.result.errors ? data.result.errors : {};

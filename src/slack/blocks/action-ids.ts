@@ -17,6 +17,7 @@ export const ACTION = {
   revertWave: 'fleet.wave.revert',
   launch: 'fleet.launch',
   cancel: 'fleet.cancel',
+  startForm: 'fleet.start.form',
 } as const;
 export type ActionId = (typeof ACTION)[keyof typeof ACTION];
 
@@ -35,20 +36,33 @@ export type TargetValue = z.infer<typeof TargetValue>;
 export const WaveValue = z.strictObject({ c: CampaignId, w: z.number().int().min(0) });
 export type WaveValue = z.infer<typeof WaveValue>;
 
+/** The short form's fields, carried by a Launch button and validated again on click. */
+export const LaunchFormValue = z.strictObject({
+  kind: z.literal('npm-dependency'),
+  name: z.string().max(63),
+  package: z.string().max(214),
+  version: z.string().max(100),
+  org: z.string().max(39),
+  topic: z.string().max(50),
+  channel: z.string().max(20),
+});
+export type LaunchFormValue = z.infer<typeof LaunchFormValue>;
+
+/**
+ * What a preview's Launch button carries besides what to start: the preview's id `p` (so a second
+ * Launch of the same preview is recognised), when it was made `at` (epoch ms: a preview older
+ * than ten minutes is refused) and, for a catalog spec, a hash `h` of the spec it showed (a spec
+ * changed since is refused). Well under Slack's 2,000-character limit for a value.
+ */
+const PreviewStamp = {
+  p: z.string().regex(/^p-[0-9a-f]{6,32}$/),
+  at: z.number().int().positive(),
+};
+
 /** A launch names a catalog spec, or carries the short form's fields (re-validated on click). */
 export const LaunchValue = z.union([
-  z.strictObject({ catalog: z.string().min(1).max(200) }),
-  z.strictObject({
-    form: z.strictObject({
-      kind: z.literal('npm-dependency'),
-      name: z.string().max(63),
-      package: z.string().max(214),
-      version: z.string().max(100),
-      org: z.string().max(39),
-      topic: z.string().max(50),
-      channel: z.string().max(20),
-    }),
-  }),
+  z.strictObject({ catalog: z.string().min(1).max(200), ...PreviewStamp, h: z.string().regex(/^[0-9a-f]{16}$/) }),
+  z.strictObject({ form: LaunchFormValue, ...PreviewStamp }),
 ]);
 export type LaunchValue = z.infer<typeof LaunchValue>;
 

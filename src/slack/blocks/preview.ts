@@ -1,10 +1,18 @@
+import { clockText } from '../../domain/clock.js';
 import { ACTION, encodeValue, type LaunchValue } from './action-ids.js';
 import { actions, button, context, escapeText, fallback, fields, section, truncate, type Block, type SlackMessage } from './text.js';
 
 export interface PreviewInput {
   name: string;
   targets: number;
+  /** How many targets the change was run on for the preview (all of them in a small fleet). */
+  sampled: number;
+  /** Of the sampled, how many need no change. */
   noChange: number;
+  /** Of the sampled, those the change fails on, with its sentence. */
+  failed?: { repo: string; reason: string }[];
+  /** When the preview was made (epoch ms): its Launch button is refused ten minutes later. */
+  at?: number;
   waves: { index: number; repos: string[] }[];
   sampleRepo: string | null;
   sampleDiff: string;
@@ -34,6 +42,38 @@ export function codeBlock(diff: string, room = DIFF_ROOM): string {
   return `\`\`\`${body || '(no change)'}\`\`\``;
 }
 
+function verb(n: number, one: string, many: string): string {
+  return n === 1 ? one : many;
+}
+
+/**
+ * The preview's count of what needs the change, true to what was read: exact when the whole fleet
+ * was sampled, "of N sampled" otherwise, never a guess for the rest.
+ *
+ * @example changeCountText({ targets: 48, sampled: 48, noChange: 3, failed: 0 }) // '48 targets: 45 need the change, 3 need no change.'
+ * @example changeCountText({ targets: 48, sampled: 10, noChange: 0, failed: 0 }) // '48 targets. Of 10 sampled, all 10 need the change; the other 38 are read when their wave runs.'
+ */
+export function changeCountText(input: { targets: number; sampled: number; noChange: number; failed: number }): string {
+  const { targets, sampled, noChange, failed } = input;
+  const needs = sampled - noChange - failed;
+  const head = `${targets} ${verb(targets, 'target', 'targets')}`;
+  if (targets === 0) return 'No targets.';
+  if (sampled === 0) return `${head}; none could be read for the preview, so which need the change is not known yet.`;
+  const parts: string[] = [];
+  if (noChange === 0 && failed === 0) {
+    if (sampled === 1) return sampled >= targets ? `${head}: it needs the change.` : `${head}. The one sampled needs the change; the other ${targets - 1} ${verb(targets - 1, 'is', 'are')} read when ${verb(targets - 1, 'its', 'their')} wave runs.`;
+    parts.push(`all ${sampled} need the change`);
+  } else {
+    if (needs > 0) parts.push(`${needs} ${verb(needs, 'needs', 'need')} the change`);
+    if (noChange > 0) parts.push(`${noChange} ${verb(noChange, 'needs', 'need')} no change`);
+    if (failed > 0) parts.push(`the change fails on ${failed}`);
+  }
+  const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
+  if (sampled >= targets) return `${head}: ${list}.`;
+  const rest = targets - sampled;
+  return `${head}. Of ${sampled} sampled, ${list}; the other ${rest} ${verb(rest, 'is', 'are')} read when ${verb(rest, 'its', 'their')} wave runs.`;
+}
+
 function formatMinutes(minutes: number): string {
   if (minutes < 90) return `${Math.round(minutes)} minutes`;
   if (minutes < 48 * 60) return `${(minutes / 60).toFixed(1)} hours`;
@@ -44,7 +84,7 @@ function formatMinutes(minutes: number): string {
  * The dry-run preview: waves, a sample diff, the GitHub budget and a time estimate, with a
  * Launch button when the preview came from `/fleet start`.
  *
- * @example previewMessage({ name: 'bump-lodash', targets: 12, noChange: 0, waves: [{ index: 0, repos: ['o/a'] }],
+ * @example previewMessage({ name: 'bump-lodash', targets: 12, sampled: 10, noChange: 0, waves: [{ index: 0, repos: ['o/a'] }],
  *   sampleRepo: 'o/a', sampleDiff: '-1\n+2', github: { requests: 40, contentRequests: 12, remaining: 4900 },
  *   estimate: { minutes: 90, explanation: '4 waves' } })
  */
@@ -56,16 +96,19 @@ export function previewMessage(input: PreviewInput): SlackMessage {
   });
   if (input.waves.length > 10) waveLines.push(`… and ${input.waves.length - 10} more waves`);
   const remaining = input.github.remaining === null ? 'unknown' : String(input.github.remaining);
+  const failed = input.failed ?? [];
+  const made = input.at === undefined ? [] : [`Preview made at ${clockText(input.at, input.at)}${input.launch ? '; its Launch button works for 10 minutes' : ''}.`];
   const blocks: Block[] = [
-    section(`:mag: *Dry run of ${escapeText(input.name)}*: ${input.targets} targets, ${input.noChange} need no change. Nothing has been changed.`),
+    section(`:mag: *Dry run of ${escapeText(input.name)}*: ${changeCountText({ targets: input.targets, sampled: input.sampled, noChange: input.noChange, failed: failed.length })} Nothing has been changed.`),
     section(waveLines.join('\n') || 'No waves: no target matched.'),
+    ...(failed.length ? [section(failed.slice(0, 3).map((f) => `:x: The change fails on \`${escapeText(f.repo)}\`: ${escapeText(f.reason)}`).join('\n') + (failed.length > 3 ? `\n… and ${failed.length - 3} more` : ''))] : []),
     section(`Sample diff for \`${escapeText(input.sampleRepo ?? 'none')}\`:\n${codeBlock(input.sampleDiff)}`),
     fields([
       `*GitHub requests*\n~${input.github.requests} (${input.github.contentRequests} content-creating)`,
       `*Budget remaining*\n${remaining}`,
       `*Estimate*\n${formatMinutes(input.estimate.minutes)}`,
     ]),
-    context([escapeText(input.estimate.explanation)]),
+    context([escapeText(input.estimate.explanation), ...made]),
   ];
   if (input.launch) {
     blocks.push(

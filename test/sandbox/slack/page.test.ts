@@ -91,6 +91,8 @@ describe.runIf(chromiumAvailable)('the page in Chromium', () => {
   test('a button with a confirm dialog sends a signed action, and the reply replaces the message', async () => {
     await actAs('U0APPROV1');
     const gate = page.locator('[data-testid=messages] .message', { hasText: 'lodash 4.17.21' });
+    // The click sends the value of the button as the person saw it, as Slack does, even if the message changes meanwhile.
+    expect(await gate.locator('button[data-action-id=gate_approve]').getAttribute('data-value')).toBe('c1:1');
     await gate.locator('button[data-action-id=gate_approve]').click();
     const confirm = page.locator('[data-testid=confirm]');
     expect(await confirm.locator('h3').innerText()).toBe('Approve wave 1?');
@@ -110,6 +112,14 @@ describe.runIf(chromiumAvailable)('the page in Chromium', () => {
     await page.fill('#input-spec', 'lodash');
     await modal.locator('#modal-submit').click();
     await modal.locator('.field-error', { hasText: 'Give a spec file name ending in .yaml' }).waitFor();
+    // As in Slack, the app's field errors leave what the person typed and chose in place.
+    expect(await page.inputValue('#input-spec')).toBe('lodash');
+    expect(await page.inputValue('#input-policy')).toBe('review');
+    // And, as in Slack, a required field left empty is refused before anything is sent.
+    await page.fill('#input-spec', '');
+    await modal.locator('#modal-submit').click();
+    await modal.locator('.field-error', { hasText: 'Please complete this required field.' }).waitFor();
+    expect(await page.inputValue('#input-policy')).toBe('review');
     await page.fill('#input-spec', 'lodash.yaml');
     await modal.locator('#modal-submit').click();
     await modal.waitFor({ state: 'hidden' });

@@ -304,13 +304,14 @@ describe('digest, home, preview, help', () => {
     const m = previewMessage({
       name: 'bump-lodash',
       targets: 1000,
-      noChange: 12,
+      sampled: 10,
+      noChange: 2,
       waves: Array.from({ length: 12 }, (_, i) => ({ index: i, repos: repos.slice(i * 80, i * 80 + 80) })),
       sampleRepo: 'acme/a',
       sampleDiff: diff,
       github: { requests: 4100, contentRequests: 1000, remaining: 4800 },
       estimate: { minutes: 3000, explanation: '12 waves, paced at 80 writes a minute' },
-      launch: { catalog: 'bump-lodash' },
+      launch: { catalog: 'bump-lodash', p: 'p-0a1b2c3d4e5f', at: 1, h: '0123456789abcdef' },
     });
     expectWithinLimits(m);
     const text = allText(m);
