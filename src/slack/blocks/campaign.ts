@@ -6,6 +6,7 @@ import {
   actions,
   button,
   context,
+  escapeKeepingMentions,
   escapeText,
   fallback,
   fields,
@@ -83,7 +84,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   const blocks: Block[] = [
     header(`Fleet campaign: ${input.name}`),
     section(
-      `${STATE_EMOJI[input.state]} *${input.state}*${input.stateReason ? ` — ${escapeText(input.stateReason)}` : ''}\n` +
+      `${STATE_EMOJI[input.state]} *${input.state}*${input.stateReason ? ` — ${escapeKeepingMentions(input.stateReason)}` : ''}\n` +
         `Owner ${mention(input.owner)} · id \`${escapeText(input.campaignId)}\` · wave ${input.currentWave + 1} of ${Math.max(1, input.waves.length)}`,
     ),
     section(`*Overall* \`${progressBar(done, total)}\` ${done}/${total}`),
@@ -169,9 +170,9 @@ export function needsAttention(input: NeedsAttentionInput): SlackMessage {
   const step = input.step ? ` at step \`${escapeText(input.step)}\`` : '';
   const who = input.notify?.length ? `\n${input.notify.slice(0, 20).map(mention).join(' ')}` : '';
   return {
-    text: fallback(`${input.repo} needs attention: ${escapeText(input.reason)}`),
+    text: fallback(`${input.repo} needs attention: ${escapeKeepingMentions(input.reason)}`),
     blocks: [
-      section(`:warning: *${escapeText(input.repo)}* needs attention${step}${pr}\n>${escapeText(input.reason).replace(/\n/g, '\n>')}${who}`),
+      section(`:warning: *${escapeText(input.repo)}* needs attention${step}${pr}\n>${escapeKeepingMentions(input.reason).replace(/\n/g, '\n>')}${who}`),
       actions(
         [
           button({ text: 'Retry', actionId: ACTION.retry, value, style: 'primary' }),
@@ -193,10 +194,10 @@ export interface RollbackOfferInput {
 /** After a failure following a merge: offers to revert the wave's merged changes. */
 export function rollbackOffer(input: RollbackOfferInput): SlackMessage {
   return {
-    text: fallback(`Wave ${input.wave + 1} may need reverting: ${escapeText(input.reason)}`),
+    text: fallback(`Wave ${input.wave + 1} may need reverting: ${escapeKeepingMentions(input.reason)}`),
     blocks: [
       section(
-        `:rewind: *Wave ${input.wave + 1}* failed after merge: ${escapeText(input.reason)}\n` +
+        `:rewind: *Wave ${input.wave + 1}* failed after merge: ${escapeKeepingMentions(input.reason)}\n` +
           `Reverting opens a revert PR for each of the *${input.mergedCount}* merged repositories.`,
       ),
       actions(
@@ -234,7 +235,7 @@ export function finalSummary(input: FinalSummaryInput): SlackMessage {
   return {
     text: fallback(`Campaign ${escapeText(input.name)} ${input.state} after ${formatDuration(input.durationMs)}`),
     blocks: [
-      section(`${icon} *${escapeText(input.name)}* ${input.state} after ${formatDuration(input.durationMs)}${input.reason ? `: ${escapeText(input.reason)}` : ''}`),
+      section(`${icon} *${escapeText(input.name)}* ${input.state} after ${formatDuration(input.durationMs)}${input.reason ? `: ${escapeKeepingMentions(input.reason)}` : ''}`),
       section(`*Targets* ${formatCounts(input.counts)}`),
       context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${input.approvals} approval${input.approvals === 1 ? '' : 's'}`]),
     ],

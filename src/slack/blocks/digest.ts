@@ -1,5 +1,5 @@
 import type { CampaignState } from '../../domain/states.js';
-import { LIMITS, context, joinWithin, divider, escapeText, fallback, header, link, mention, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { LIMITS, context, joinWithin, divider, escapeKeepingMentions, escapeText, fallback, header, link, mention, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';
 
@@ -63,7 +63,7 @@ export function digestMessage(input: DigestInput): SlackMessage {
       const lines = c.waits.map((w) => {
         const who = w.who.length ? w.who.slice(0, 5).map(mention).join(' ') : 'nobody assigned';
         const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
-        return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeText(w.detail)} → ${who}`;
+        return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeKeepingMentions(w.detail)} → ${who}`;
       });
       blocks.push(section(joinWithin(lines, LIMITS.sectionText, 'waiting')));
     }

@@ -1,7 +1,7 @@
 import type { CampaignState, TargetState } from '../../domain/states.js';
 import { TARGET_STATES } from '../../domain/states.js';
 import { ACTION, encodeValue } from './action-ids.js';
-import { actions, button, context, escapeText, fallback, link, mention, packLines, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { actions, button, context, escapeKeepingMentions, escapeText, fallback, link, mention, packLines, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export interface StatusInput {
   id: string;
@@ -38,13 +38,13 @@ export function statusMessage(s: StatusInput): SlackMessage {
   const counts = TARGET_STATES.filter((t) => (s.counts[t] ?? 0) > 0).map((t) => `${t} *${s.counts[t]}*`).join(' · ') || 'no targets';
   const blocks: Block[] = [
     section(
-      `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeText(s.stateReason)}` : ''}\n` +
+      `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeKeepingMentions(s.stateReason)}` : ''}\n` +
         `Owner ${mention(s.owner)}${s.launchedBy ? ` · launched by ${mention(s.launchedBy)}` : ''} · wave ${s.currentWave + 1} of ${Math.max(1, s.waveCount)} · \`${progressBar(done, total)}\` ${done}/${total}\n${counts}`,
     ),
     context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open at wave ${s.openGate.wave + 1}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
   ];
   if (s.needsAttention.length) {
-    const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeText(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);
+    const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeKeepingMentions(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);
     blocks.push(section(`*Needs attention (${s.needsAttention.length})*`), ...packLines(lines, 6, 'targets'));
   }
   return { text: fallback(`${escapeText(s.name)} (${s.id}): ${s.state}, ${done}/${total} done`), blocks };

@@ -1,5 +1,7 @@
 import type { types } from '@slack/bolt';
 
+export { agree, plural } from '../../domain/words.js';
+
 export type Block = types.KnownBlock;
 export type Button = types.Button;
 
@@ -36,6 +38,26 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A well-formed user, user-group or channel mention as Slack writes it: `<@U…>`, `<!subteam^S…>`, `<#C…>`. */
+const MENTION = /<(?:@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+|#C[A-Z0-9]+)>/g;
+
+/**
+ * Escapes text like `escapeText` but leaves well-formed user, user-group and channel mentions as
+ * they are, so a reason Fleet wrote ("paused by <@U123>") shows the person, not the markup.
+ * Anything else in angle brackets (`<!channel>`, links, `<@nope>`) is escaped.
+ *
+ * @example escapeKeepingMentions('paused by <@U123> & <!here>') // 'paused by <@U123> &amp; &lt;!here&gt;'
+ */
+export function escapeKeepingMentions(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(MENTION)) {
+    out += escapeText(text.slice(at, m.index)) + m[0];
+    at = m.index + m[0].length;
+  }
+  return out + escapeText(text.slice(at));
+}
+
 /**
  * Cuts a string to at most `max` UTF-16 units without splitting a surrogate pair (emoji), adding
  * an ellipsis when it cut. Slack counts characters, and a lone surrogate makes invalid_blocks.
@@ -58,6 +80,9 @@ export function truncateMrkdwn(text: string, max: number): string {
   let cut = truncate(text, max);
   const amp = cut.lastIndexOf('&', cut.length - 1);
   if (amp !== -1 && amp > cut.length - 7 && !cut.slice(amp).includes(';')) cut = `${cut.slice(0, amp)}…`;
+  // Nor a mention or link such as `<@U123>`, which would show as raw markup once cut.
+  const open = cut.lastIndexOf('<');
+  if (open !== -1 && !cut.slice(open).includes('>')) cut = `${cut.slice(0, open)}…`;
   return cut;
 }
 
