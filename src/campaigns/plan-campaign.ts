@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
+import { plural } from '../domain/words.js';
 import { FleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
 import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
@@ -134,8 +135,8 @@ export function estimatePreview(input: PreviewEstimateInput): Pick<CampaignPrevi
     estimate: {
       minutes,
       explanation:
-        `${waveCount} waves × about ${minutesText(waitMinutes)} each (${ciText}canary and bake ${minutesText(durations)}), ` +
-        `plus ${minutesText(pacingMinutes)} of pacing for ${contentRequests} content-creating requests at ${perHour} an hour; approvals at review gates add to this.`,
+        `${plural(waveCount, 'wave')} × about ${minutesText(waitMinutes)} each (${ciText}canary and bake ${minutesText(durations)}), ` +
+        `plus ${minutesText(pacingMinutes)} of pacing for ${plural(contentRequests, 'content-creating request')} at ${perHour} an hour; approvals at review gates add to this.`,
     },
   };
 }

@@ -6,6 +6,7 @@ import { hasEffect, moveCampaign } from '../engine/move-campaign.js';
 import { applyTargetEffects } from '../engine/target-effects.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/notifications.js';
 import type { CampaignState } from '../domain/states.js';
+import { agree, plural } from '../domain/words.js';
 import { wakeGateTargets } from '../engine/waves.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway } from '../github/gateway.js';
@@ -381,7 +382,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
           }
         }
         store.events.append({ campaignId, at, actor, kind: 'wave.revert-started', data: { wave, targets: merged.length } });
-        store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> is reverting wave ${wave + 1}: ${merged.length} revert PRs will be opened.`, at));
+        store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> is reverting wave ${wave + 1}: ${plural(merged.length, 'revert PR')} ${agree(merged.length, 'is', 'are')} being opened.`, at));
         enqueueRootUpdate(store, updated, at);
       });
       deps.wake();

@@ -1,5 +1,6 @@
 import type { CampaignRecord, GateRecord, Store, TargetRecord } from '../store/store.js';
 import { resolveFailureBudget } from '../confidence/decide-wave.js';
+import { agree, plural } from '../domain/words.js';
 import { readSpec, readSteps } from './campaign-spec.js';
 import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
 import {
@@ -71,7 +72,7 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const allowed = resolveFailureBudget(spec.policy.failureBudget, total);
   if (counts.failed > allowed) {
-    halt(input, campaign, `${counts.failed} failed targets exceed the failure budget of ${allowed} (${String(spec.policy.failureBudget)})`, report);
+    halt(input, campaign, `${plural(counts.failed, 'failed target')} ${agree(counts.failed, 'exceeds', 'exceed')} the failure budget of ${allowed} (${String(spec.policy.failureBudget)})`, report);
     return;
   }
 
@@ -197,7 +198,7 @@ function finishRollback(input: AdvanceWavesInput, campaignId: string, report: Wa
   const reverting = store.targets.list(campaign.id).filter((t) => t.stepIndex >= pathLength && t.mergedSha !== null);
   if (reverting.some((t) => !isFinalTargetState(t.state))) return;
   const reverted = reverting.filter((t) => t.state === 'reverted').length;
-  const reason = `${reverted} of ${reverting.length} merged changes reverted; resume the campaign to continue or abort it`;
+  const reason = `${reverted} of ${plural(reverting.length, 'merged change')} reverted; resume the campaign to continue or abort it`;
   const moved = moveCampaign(store, campaign, { type: 'rollback-done' }, reason, now);
   if (!moved) return;
   const halted = moved.campaign;

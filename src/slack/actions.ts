@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondArgument
 import type { z } from 'zod';
 import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue, type ActionId } from './blocks/action-ids.js';
 import { abortConfirmation } from './blocks/status.js';
-import { context, escapeText, mention, type Block } from './blocks/text.js';
+import { context, escapeText, mention, plural, type Block } from './blocks/text.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { specFromForm } from './start-modal.js';
@@ -104,7 +104,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   });
   onButton(app, deps, ACTION.revertWave, WaveValue, async ({ value, user, ephemeral }) => {
     const count = await service.revertWave(value.c, value.w, user);
-    await ephemeral(`:rewind: Opening ${count} revert PRs for wave ${value.w + 1}.`);
+    await ephemeral(`:rewind: Opening ${plural(count, 'revert PR')} for wave ${value.w + 1}.`);
   });
   onButton(app, deps, ACTION.launch, LaunchValue, async ({ value, user, replace }) => {
     // A preview can be forwarded: the person who clicks Launch launches, so they need the right.

@@ -25,6 +25,6 @@ describe('estimatePreview', () => {
     const { github, estimate } = estimatePreview({ steps: [{ kind: 'merge', options: {} }], targets: 3, waveCount: 1, remaining: null, contentPerHour: 3000 });
     expect(github).toEqual({ requests: 22, contentRequests: 6, remaining: null });
     expect(estimate.minutes).toBe(1);
-    expect(estimate.explanation).toBe('1 waves × about 1 s each (canary and bake 1 s), plus 7 s of pacing for 6 content-creating requests at 3000 an hour; approvals at review gates add to this.');
+    expect(estimate.explanation).toBe('1 wave × about 1 s each (canary and bake 1 s), plus 7 s of pacing for 6 content-creating requests at 3000 an hour; approvals at review gates add to this.');
   });
 });

@@ -157,6 +157,6 @@ describe('advanceWaves', () => {
     t.store.targets.update(a2.id, a2.version, { state: 'reverted' }, now);
     advanceWaves({ store: t.store, now, confidence: createFixedConfidence().model });
     expect(t.store.campaigns.get(id)).toMatchObject({ state: 'halted' });
-    expect(t.store.campaigns.get(id)?.stateReason).toContain('1 of 1 merged changes reverted');
+    expect(t.store.campaigns.get(id)?.stateReason).toContain('1 of 1 merged change reverted');
   });
 });

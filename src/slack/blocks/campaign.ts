@@ -15,6 +15,7 @@ import {
   link,
   mention,
   packLines,
+  plural,
   progressBar,
   section,
   type Block,
@@ -104,7 +105,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   blocks.push(context([`Confidence ${confidence}${gate}`]));
   const buttons = campaignButtons(input.campaignId, input.state);
   if (buttons.length) blocks.push(actions(buttons, `campaign:${input.campaignId}`));
-  return { text: fallback(`Fleet campaign ${name}: ${input.state}, ${done}/${total} targets done`), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+  return { text: fallback(`Fleet campaign ${name}: ${input.state}, ${done} of ${plural(total, 'target')} done`), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
 
 export interface WaveStartedInput {
@@ -119,8 +120,8 @@ export function waveStarted(input: WaveStartedInput): SlackMessage {
   const shown = input.repos.slice(0, 20).map((r) => `\`${escapeText(r)}\``);
   const more = input.repos.length > shown.length ? ` and ${input.repos.length - shown.length} more` : '';
   return {
-    text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} started: ${input.repos.length} repositories`),
-    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}*${input.wave === 0 ? ' (the canary wave)' : ''} started with *${input.repos.length}* repositories: ${shown.join(', ')}${more}`)],
+    text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} started: ${plural(input.repos.length, 'repository', 'repositories')}`),
+    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}*${input.wave === 0 ? ' (the canary wave)' : ''} started with *${input.repos.length}* ${input.repos.length === 1 ? 'repository' : 'repositories'}: ${shown.join(', ')}${more}`)],
   };
 }
 
@@ -198,7 +199,7 @@ export function rollbackOffer(input: RollbackOfferInput): SlackMessage {
     blocks: [
       section(
         `:rewind: *Wave ${input.wave + 1}* failed after merge: ${escapeKeepingMentions(input.reason)}\n` +
-          `Reverting opens a revert PR for each of the *${input.mergedCount}* merged repositories.`,
+          (input.mergedCount === 1 ? 'Reverting opens a revert PR for the *1* merged repository.' : `Reverting opens a revert PR for each of the *${input.mergedCount}* merged repositories.`),
       ),
       actions(
         [
@@ -207,7 +208,7 @@ export function rollbackOffer(input: RollbackOfferInput): SlackMessage {
             actionId: ACTION.revertWave,
             value: encodeValue({ c: input.campaignId, w: input.wave }),
             style: 'danger',
-            confirm: { title: 'Revert this wave?', text: `Open ${input.mergedCount} revert PRs for wave ${input.wave + 1}.`, confirm: 'Revert', deny: 'Cancel' },
+            confirm: { title: 'Revert this wave?', text: `Open ${plural(input.mergedCount, 'revert PR')} for wave ${input.wave + 1}.`, confirm: 'Revert', deny: 'Cancel' },
           }),
         ],
         `rollback:${input.campaignId}:${input.wave}`,
@@ -237,7 +238,7 @@ export function finalSummary(input: FinalSummaryInput): SlackMessage {
     blocks: [
       section(`${icon} *${escapeText(input.name)}* ${input.state} after ${formatDuration(input.durationMs)}${input.reason ? `: ${escapeKeepingMentions(input.reason)}` : ''}`),
       section(`*Targets* ${formatCounts(input.counts)}`),
-      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${input.approvals} approval${input.approvals === 1 ? '' : 's'}`]),
+      context([`${input.humanTouched} of ${plural(input.total, 'target')} needed a person (${share}%) · ${plural(input.approvals, 'approval')}`]),
     ],
   };
 }

@@ -1,7 +1,7 @@
 import type { CampaignState, TargetState } from '../../domain/states.js';
 import { TARGET_STATES } from '../../domain/states.js';
 import { ACTION, encodeValue } from './action-ids.js';
-import { actions, button, context, escapeKeepingMentions, escapeText, fallback, link, mention, packLines, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { actions, button, context, escapeKeepingMentions, escapeText, fallback, link, mention, packLines, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export interface StatusInput {
   id: string;
@@ -66,7 +66,7 @@ export function listMessage(entries: ListEntry[]): SlackMessage {
     const { done, total } = totals(e.counts);
     return `• \`${escapeText(e.id)}\` *${escapeText(e.name)}* · ${e.state} · ${done}/${total} · ${mention(e.owner)} in <#${e.channel}>`;
   });
-  return { text: fallback(`${entries.length} campaigns`), blocks: packLines(lines, 20, 'campaigns') };
+  return { text: fallback(plural(entries.length, 'campaign')), blocks: packLines(lines, 20, 'campaigns') };
 }
 
 /** The confirmation asked before an abort. */

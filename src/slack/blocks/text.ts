@@ -179,6 +179,17 @@ export function link(url: string | null | undefined, label: string): string {
 }
 
 /**
+ * "… and N more <label>" with the label agreeing with N; `label` is the plural ("targets",
+ * "repositories"), made singular for one.
+ *
+ * @example moreOf(1, 'targets') // 'and 1 more target'
+ */
+export function moreOf(count: number, label: string): string {
+  const one = /ies$/.test(label) ? label.replace(/ies$/, 'y') : /[^s]s$/.test(label) ? label.slice(0, -1) : label;
+  return `and ${count} more ${count === 1 ? one : label}`;
+}
+
+/**
  * Packs lines into as few sections as fit under the 3,000-character limit, stopping at `maxBlocks`
  * with a "… and N more" line so a 1,000-target list never overflows a message.
  */
@@ -193,7 +204,7 @@ export function packLines(lines: string[], maxBlocks: number, moreLabel = 'items
       continue;
     }
     if (blocks.length + 1 >= maxBlocks) {
-      blocks.push(section(`${current}\n_… and ${lines.length - i} more ${moreLabel}_`));
+      blocks.push(section(`${current}\n_… ${moreOf(lines.length - i, moreLabel)}_`));
       return blocks;
     }
     blocks.push(section(current));
@@ -229,7 +240,7 @@ export function joinWithin(lines: string[], max: number, label: string): string 
   const reserve = 40 + label.length;
   for (const [i, line] of lines.entries()) {
     if (length + line.length + 1 > max - reserve) {
-      kept.push(`_… and ${lines.length - i} more ${label}_`);
+      kept.push(`_… ${moreOf(lines.length - i, label)}_`);
       break;
     }
     kept.push(line);
