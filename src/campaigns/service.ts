@@ -431,7 +431,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         return await deps.catalog.list();
       } catch (error) {
         if (isFleetError(error)) throw error;
-        throw new FleetError('spec_not_found', 'The campaign catalog (FLEET_CAMPAIGNS) could not be read. Check the path or repository it names.', {}, { cause: error });
+        throw new FleetError('spec_not_found', 'The campaign catalog could not be read; ask an admin to check where Fleet reads its campaign specs from.', {}, { cause: error });
       }
     },
   };

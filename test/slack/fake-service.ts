@@ -96,7 +96,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
   function authorizeLaunch(actor: string): void {
     if (options.admins.includes(actor) || launchers.includes(actor)) return;
     refusals.push({ method: 'start', actor });
-    throw new FleetError('forbidden', `Only admins and the launchers (${launchers.map((u) => `<@${u}>`).join(', ')}) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.`);
+    throw new FleetError('forbidden', `Only admins and the launchers (${launchers.map((u) => `<@${u}>`).join(', ')}) may start campaigns; ask one of them, or ask an admin to make you a launcher.`);
   }
 
   const service: CampaignService = {
