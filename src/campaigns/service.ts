@@ -434,5 +434,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         throw new FleetError('spec_not_found', 'The campaign catalog could not be read; ask an admin to check where Fleet reads its campaign specs from.', {}, { cause: error });
       }
     },
+
+    gate(campaignId, gateId) {
+      const gate = store.gates.get(gateId);
+      if (!gate || gate.campaignId !== campaignId) throw new FleetError('not_found', `Campaign ${campaignId} has no gate ${gateId}. Type \`/fleet status ${campaignId}\` to see where it is.`);
+      return gate;
+    },
   };
 }

@@ -137,13 +137,15 @@ function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number
   if (verdict.decision === 'halt') {
     const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'halt', confidence, now });
     store.gates.decide(gate.id, 'rejected', 'engine', now);
+    // The statistics behind every wave decision are in the audit trail (`fleet audit`), not the thread.
+    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.halted', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation } });
     halt(input, campaign, verdict.reason, report);
     return store.gates.get(gate.id);
   }
   if (verdict.decision === 'auto') {
     const gate = store.gates.open({ campaignId: campaign.id, wave, kind: 'wave', decision: 'auto', confidence, now });
     const decided = store.gates.decide(gate.id, 'approved', 'engine', now) ?? gate;
-    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason } });
+    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation } });
     store.outbox.enqueue(buildGateDecided(campaign, decided, now));
     wakeGateTargets(store, campaign.id, wave, now);
     return decided;
@@ -152,7 +154,7 @@ function decide(input: AdvanceWavesInput, campaign: CampaignRecord, wave: number
   const moved = moveCampaign(store, campaign, { type: 'gate-review' }, `wave ${wave + 1} needs approval: ${verdict.reason}`, now);
   if (!moved) return gate;
   const paused = moved.campaign;
-  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason } });
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation } });
   if (hasEffect(moved.effects, 'open-gate')) store.outbox.enqueue(buildGateRequest(paused, gate, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   return gate;

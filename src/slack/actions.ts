@@ -2,7 +2,9 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondArgument
 import type { z } from 'zod';
 import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue, type ActionId } from './blocks/action-ids.js';
 import { abortConfirmation } from './blocks/status.js';
-import { context, escapeText, mention, plural, type Block } from './blocks/text.js';
+import { gateDetails } from './blocks/gate.js';
+import { actions, context, escapeText, mention, plural, type Block, type Button } from './blocks/text.js';
+import { toBreakdown } from '../engine/notifications.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { specFromForm } from './start-modal.js';
@@ -42,9 +44,11 @@ function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodTy
   });
 }
 
-/** Removes the buttons of a message and adds who decided, keeping the rest as it was. */
+/** Removes the buttons of a message and adds who decided, keeping the rest (and a gate's Details) as it was. */
 export function markDecided(blocks: Block[], verdict: string): Block[] {
-  return [...blocks.filter((b) => b.type !== 'actions'), context([verdict])];
+  const kept = blocks.filter((b) => b.type !== 'actions');
+  const details = blocks.flatMap((b) => (b.type === 'actions' ? b.elements.filter((e) => 'action_id' in e && e.action_id === ACTION.gateDetails) : []));
+  return [...kept, context([verdict]), ...(details.length ? [actions(details as Button[])] : [])];
 }
 
 /** Updates the clicked message in place (its buttons replaced by who did what), so nobody clicks it again. */
@@ -74,6 +78,14 @@ export function registerActions(app: App, deps: ListenerDeps): void {
       await markClicked(args, `Gate ${gate.state}`, verdict);
     });
   }
+
+  // Details decides nothing, so anyone who sees the gate may read it; the answer is theirs alone.
+  onButton(app, deps, ACTION.gateDetails, GateValue, async ({ value, args }) => {
+    const gate = service.gate(value.c, value.g);
+    const { waveCount } = service.status(value.c);
+    const message = gateDetails({ campaignId: value.c, wave: gate.wave, waveCount, confidence: toBreakdown(gate) });
+    await args.respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+  });
 
   onButton(app, deps, ACTION.pause, CampaignValue, async ({ value, user, ephemeral }) => {
     const c = await service.pause(value.c, user);

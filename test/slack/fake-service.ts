@@ -145,6 +145,12 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       return summary;
     }),
     async catalog() { return [{ name: 'bump-lodash', title: 'Bump lodash', changeKind: 'npm-dependency' }]; },
+    gate(campaignId, gateId) {
+      enter('gate', [campaignId, gateId]);
+      const gate = gates.get(gateId);
+      if (!gate || gate.campaignId !== campaignId) throw new FleetError('not_found', `Campaign ${campaignId} has no gate ${gateId}.`);
+      return gate;
+    },
   };
   return {
     service,
