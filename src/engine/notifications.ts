@@ -105,13 +105,11 @@ export function buildWaveCanary(store: Store, campaign: CampaignRecord, wave: nu
     const summary = typeof evidence.reason === 'string' ? evidence.reason : '';
     // The metrics that did not pass, by the names the spec gives them; the thread says how each
     // moved in words, and the statistics stay in the canary.judged event (the audit export).
-    const metrics = Array.isArray(evidence.metrics)
-      ? (evidence.metrics as { name?: unknown; classification?: unknown; decidedBy?: unknown; critical?: unknown }[]).flatMap((m) =>
-          typeof m.name === 'string' && (m.classification === 'High' || m.classification === 'Low' || m.classification === 'NoData')
-            ? [{ name: m.name, classification: m.classification as 'High' | 'Low' | 'NoData', ...(typeof m.decidedBy === 'string' ? { decidedBy: m.decidedBy } : {}), ...(m.critical === true ? { critical: true } : {}) }]
-            : [],
-        )
-      : [];
+    const metrics: NotificationOf<'wave-canary'>['judged'][number]['metrics'] = [];
+    for (const m of Array.isArray(evidence.metrics) ? (evidence.metrics as { name?: unknown; classification?: unknown; decidedBy?: unknown; critical?: unknown }[]) : []) {
+      if (typeof m.name !== 'string' || (m.classification !== 'High' && m.classification !== 'Low' && m.classification !== 'NoData')) continue;
+      metrics.push({ name: m.name, classification: m.classification, ...(typeof m.decidedBy === 'string' ? { decidedBy: m.decidedBy } : {}), ...(m.critical === true ? { critical: true } : {}) });
+    }
     judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: summary, metrics });
   }
   return thread(campaign, { kind: 'wave-canary', campaignId: campaign.id, wave, waveCount: campaign.waveCount, judged, notJudged }, now);
