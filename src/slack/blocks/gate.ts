@@ -1,4 +1,5 @@
 import type { ConfidenceBreakdown } from '../../domain/notifications.js';
+import { metricInWords as plainMetricInWords } from '../../domain/words.js';
 import { ACTION, encodeValue } from './action-ids.js';
 import { LIMITS, actions, button, context, escapeText, fallback, fields, mention, packLines, plural, section, type Block, type SlackMessage } from './text.js';
 
@@ -279,17 +280,12 @@ export interface WaveCanaryTarget {
 }
 
 /**
- * How a metric moved, in words, under the name the spec gives it.
+ * How a metric moved, in words, under the name the spec gives it, escaped for mrkdwn.
  *
  * @example metricInWords({ name: 'latency-p99', classification: 'High' }) // 'latency-p99: higher than the baseline'
  */
 export function metricInWords(m: WaveCanaryMetric): string {
-  const name = escapeText(m.name);
-  const critical = m.critical ? ' (critical)' : '';
-  if (m.classification === 'NoData') return `${name}: no data${critical}`;
-  if (m.decidedBy === 'new-errors') return `${name}: errors where the baseline had none, too few to call a regression${critical}`;
-  if (m.decidedBy === 'spread') return `${name}: more spread out than the baseline${critical}`;
-  return `${name}: ${m.classification === 'High' ? 'higher' : 'lower'} than the baseline${critical}`;
+  return escapeText(plainMetricInWords(m));
 }
 
 const VERDICT_WORDS = { pass: 'passed the canary', marginal: 'was marginal in the canary', fail: 'failed the canary' } as const;
