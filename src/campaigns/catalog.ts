@@ -1,5 +1,6 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { agree, plural } from '../domain/words.js';
 import { FleetError } from '../errors.js';
 import { parseCampaignSource, type CampaignSource } from './campaign-source.js';
 import { formatSpecErrors, loadSpec, suggest } from './load-spec.js';
@@ -73,9 +74,10 @@ export function createCatalog(deps: CatalogDeps): Catalog {
       const hint = names.length === 0 ? 'The catalog has no specs yet.' : suggest(name, names, 'Available');
       throw new FleetError('spec_not_found', `No campaign spec named "${name}" in the catalog. ${hint}`, { name, available: names, catalog: store.describe() });
     }
-    const result = loadSpec(file.text, file.source);
+    // Errors name the file as a person knows it, never by its path on the server.
+    const result = loadSpec(file.text, file.label);
     if (!result.ok) {
-      throw new FleetError('spec_invalid', `The spec ${file.label} has ${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}; fix them and try again:\n${formatSpecErrors(file.label, result.errors)}`, {
+      throw new FleetError('spec_invalid', `The spec ${file.label} has ${plural(result.errors.length, 'problem')}; fix ${agree(result.errors.length, 'it', 'them')} and try again:\n${formatSpecErrors(file.label, result.errors)}`, {
         source: file.source,
         errors: result.errors,
       });

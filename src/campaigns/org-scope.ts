@@ -37,11 +37,12 @@ export function requireOrgsInScope(spec: Pick<CampaignSpec, 'name' | 'targets'>,
   if (outside.length === 0 || scope === null) return;
   const list = outside.map((o) => `"${o}"`).join(', ');
   const which = `the organisation${outside.length === 1 ? '' : 's'} ${list}`;
+  const instead = scope.length === 1 ? `Target ${scope[0]} instead` : 'Target one of those organisations';
   // An operator at the CLI is told the setting; a person in Slack is told whom to ask.
   const sentence =
     audience === 'operator'
-      ? `Campaign ${spec.name} targets ${which}, which FLEET_ORGS (${scope.join(', ')}) does not allow. Target one of those organisations, or add ${list} to FLEET_ORGS.`
-      : `Campaign ${spec.name} targets ${which}, which Fleet may not change here (it may change ${scope.join(', ')}). Target one of those organisations, or ask an admin to allow ${list}.`;
+      ? `Campaign ${spec.name} targets ${which}, which FLEET_ORGS (${scope.join(', ')}) does not allow. ${instead}, or add ${list} to FLEET_ORGS.`
+      : `Campaign ${spec.name} targets ${which}, which Fleet may not change here (it may change ${scope.join(', ')}). ${instead}, or ask an admin to allow ${list}.`;
   throw new FleetError('bad_input', sentence, { orgs: outside, allowed: [...scope] });
 }
 

@@ -272,7 +272,7 @@ describe('campaign service', () => {
         const error = await attempt().catch((e: unknown) => e);
         expect(isFleetError(error, 'bad_input')).toBe(true);
         expect((error as Error).message).toContain('"globex"');
-        expect((error as Error).message).toBe('Campaign bump-lodash targets the organisation "globex", which Fleet may not change here (it may change acme). Target one of those organisations, or ask an admin to allow "globex".');
+        expect((error as Error).message).toBe('Campaign bump-lodash targets the organisation "globex", which Fleet may not change here (it may change acme). Target acme instead, or ask an admin to allow "globex".');
       }
       expect(t.store.campaigns.list()).toEqual([]);
     });
