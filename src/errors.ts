@@ -67,7 +67,7 @@ const NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT', '
 
 /** GitHub statuses that say the request itself is refused: retrying the same request cannot help. */
 const PERMANENT_STATUSES: Readonly<Record<number, string>> = {
-  401: "check Fleet's GitHub credentials (GITHUB_TOKEN, or the GitHub App id, key and installation), then press Retry",
+  401: "ask an admin to check Fleet's GitHub credentials (its token, or the GitHub App's id, key and installation), then press Retry",
   403: "give Fleet's token or app access to the repository, then press Retry, or Skip the target",
   404: "check that the repository, branch or PR exists and that Fleet's token or app can see it, then press Retry or Skip the target",
   410: 'the resource is gone on GitHub (a deleted or disabled feature); Skip the target or change the campaign',

@@ -58,8 +58,8 @@ function authorizeStart(input: AuthorizeInput): AuthorizeResult {
   if (users.includes(input.actor) || groups.some((g) => input.groupMembers?.[g]?.includes(input.actor))) return { allowed: true, as: 'launcher' };
   const who = named(users, groups);
   const sentence = who.length
-    ? `Only admins and the launchers (${who.join(', ')}) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.`
-    : 'Only admins may start campaigns; ask an admin to add you to FLEET_LAUNCHERS.';
+    ? `Only admins and the launchers (${who.join(', ')}) may start campaigns; ask one of them, or ask an admin to make you a launcher.`
+    : 'Only admins may start campaigns; ask an admin to make you a launcher.';
   return { allowed: false, owner: null, users, groups, sentence };
 }
 
@@ -78,7 +78,7 @@ export function authorize(input: AuthorizeInput): AuthorizeResult {
   }
   if (input.admins.includes(input.actor)) return { allowed: true, as: 'admin' };
   if (input.action === 'freeze') {
-    return { allowed: false, owner: null, users: [], groups: [], sentence: `Only an admin (FLEET_ADMINS) can ${VERB.freeze}.` };
+    return { allowed: false, owner: null, users: [], groups: [], sentence: `Only an admin can ${VERB.freeze}.` };
   }
   if (input.owner === input.actor) return { allowed: true, as: 'owner' };
   const users = [...(input.approvers?.users ?? [])];

@@ -1,5 +1,6 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { agree, plural } from '../domain/words.js';
 import { FleetError } from '../errors.js';
 import { parseCampaignSource, type CampaignSource } from './campaign-source.js';
 import { formatSpecErrors, loadSpec, suggest } from './load-spec.js';
@@ -41,10 +42,14 @@ const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const FILE = /^([a-z0-9][a-z0-9-]*)\.ya?ml$/;
 
 interface Store {
+  /** Where the catalog is (a server path or a github: location): for logs and details, not for people. */
   describe(): string;
   names(): Promise<string[]>;
-  /** The text and display path of a spec file, or null when there is none. */
-  read(name: string): Promise<{ text: string; source: string } | null>;
+  /**
+   * The text and path of a spec file, or null when there is none; `label` is how a person is told
+   * which file it is (its name in a directory catalog, never a server path).
+   */
+  read(name: string): Promise<{ text: string; source: string; label: string } | null>;
 }
 
 /**
@@ -66,12 +71,13 @@ export function createCatalog(deps: CatalogDeps): Catalog {
     const file = await store.read(name);
     if (file === null) {
       const names = await store.names();
-      const hint = names.length === 0 ? `The catalog ${store.describe()} has no specs yet.` : suggest(name, names, 'Available');
-      throw new FleetError('spec_not_found', `No campaign spec named "${name}" in ${store.describe()}. ${hint}`, { name, available: names });
+      const hint = names.length === 0 ? 'The catalog has no specs yet.' : suggest(name, names, 'Available');
+      throw new FleetError('spec_not_found', `No campaign spec named "${name}" in the catalog. ${hint}`, { name, available: names, catalog: store.describe() });
     }
-    const result = loadSpec(file.text, file.source);
+    // Errors name the file as a person knows it, never by its path on the server.
+    const result = loadSpec(file.text, file.label);
     if (!result.ok) {
-      throw new FleetError('spec_invalid', `The spec ${file.source} has ${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}; fix them and try again:\n${formatSpecErrors(file.source, result.errors)}`, {
+      throw new FleetError('spec_invalid', `The spec ${file.label} has ${plural(result.errors.length, 'problem')}; fix ${agree(result.errors.length, 'it', 'them')} and try again:\n${formatSpecErrors(file.label, result.errors)}`, {
         source: file.source,
         errors: result.errors,
       });
@@ -112,7 +118,8 @@ function directoryStore(dir: string): Store {
     try {
       return await realpath(dir);
     } catch (error) {
-      throw new FleetError('spec_not_found', `The campaign catalog ${dir} does not exist: create it or point FLEET_CAMPAIGNS at the directory that holds your specs.`, {}, { cause: error });
+      // The directory is named in the log (the error's details), not to the person who asked.
+      throw new FleetError('spec_not_found', 'The campaign catalog is not where Fleet looks for it; ask an admin to create it or to point Fleet at the directory that holds the specs.', { catalog: dir }, { cause: error });
     }
   }
 
@@ -127,7 +134,7 @@ function directoryStore(dir: string): Store {
     return [...found];
   }
 
-  async function read(name: string): Promise<{ text: string; source: string } | null> {
+  async function read(name: string): Promise<{ text: string; source: string; label: string } | null> {
     const root = await realDir();
     for (const file of [`${name}.yml`, `${name}.yaml`]) {
       const path = join(root, file);
@@ -139,9 +146,9 @@ function directoryStore(dir: string): Store {
       }
       // A symlink may point anywhere: only files that really live in the catalog are read.
       if (!real.startsWith(root + sep)) {
-        throw new FleetError('forbidden', `The spec ${file} points outside the catalog ${root}; replace the link with the file itself.`, { name });
+        throw new FleetError('forbidden', `The spec ${file} points outside the catalog; replace the link with the file itself.`, { name, catalog: root });
       }
-      return { text: await readFile(real, 'utf8'), source: join(dir, file) };
+      return { text: await readFile(real, 'utf8'), source: join(dir, file), label: file };
     }
     return null;
   }
@@ -168,10 +175,10 @@ function githubStore(source: Extract<CampaignSource, { kind: 'github' }>, deps: 
     return [...found];
   }
 
-  async function read(name: string): Promise<{ text: string; source: string } | null> {
+  async function read(name: string): Promise<{ text: string; source: string; label: string } | null> {
     for (const file of [`${name}.yml`, `${name}.yaml`]) {
       const text = await need(deps.readRemoteFile)(at(file));
-      if (text !== null) return { text, source: `${where}/${file}` };
+      if (text !== null) return { text, source: `${where}/${file}`, label: `${where}/${file}` };
     }
     return null;
   }

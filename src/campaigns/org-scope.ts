@@ -32,15 +32,18 @@ export function orgsOutOfScope(spec: Pick<CampaignSpec, 'targets'>, scope: OrgSc
  *
  * @example requireOrgsInScope(spec, ['acme']) // throws for targets.org: globex
  */
-export function requireOrgsInScope(spec: Pick<CampaignSpec, 'name' | 'targets'>, scope: OrgScope): void {
+export function requireOrgsInScope(spec: Pick<CampaignSpec, 'name' | 'targets'>, scope: OrgScope, audience: 'person' | 'operator' = 'person'): void {
   const outside = orgsOutOfScope(spec, scope);
   if (outside.length === 0 || scope === null) return;
   const list = outside.map((o) => `"${o}"`).join(', ');
-  throw new FleetError(
-    'bad_input',
-    `Campaign ${spec.name} targets the organisation${outside.length === 1 ? '' : 's'} ${list}, which FLEET_ORGS (${scope.join(', ')}) does not allow. Target one of those organisations, or ask an admin to add ${list} to FLEET_ORGS.`,
-    { orgs: outside, allowed: [...scope] },
-  );
+  const which = `the organisation${outside.length === 1 ? '' : 's'} ${list}`;
+  const instead = scope.length === 1 ? `Target ${scope[0]} instead` : 'Target one of those organisations';
+  // An operator at the CLI is told the setting; a person in Slack is told whom to ask.
+  const sentence =
+    audience === 'operator'
+      ? `Campaign ${spec.name} targets ${which}, which FLEET_ORGS (${scope.join(', ')}) does not allow. ${instead}, or add ${list} to FLEET_ORGS.`
+      : `Campaign ${spec.name} targets ${which}, which Fleet may not change here (it may change ${scope.join(', ')}). ${instead}, or ask an admin to allow ${list}.`;
+  throw new FleetError('bad_input', sentence, { orgs: outside, allowed: [...scope] });
 }
 
 /** FLEET_ORGS as a list, or null when unset or empty. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
+import { plural } from '../domain/words.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
 import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
@@ -170,10 +171,6 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 export interface PreviewEstimateInput {
   /** The campaign's steps along its path (resolveSteps). */
   steps: readonly StepDefinition[];
@@ -238,7 +235,7 @@ export function estimatePreview(input: PreviewEstimateInput): Pick<CampaignPrevi
       minutes,
       explanation:
         `${plural(waveCount, 'wave')} × about ${minutesText(waitMinutes)} each${parts.length ? ` (${parts.join('; ')})` : ''}, ` +
-        `plus ${minutesText(pacingMinutes)} of pacing for ${contentRequests} content-creating requests at ${perHour} an hour; approvals at review gates add to this.${defaultsText}`,
+        `plus ${minutesText(pacingMinutes)} of pacing for ${plural(contentRequests, 'content-creating request')} at ${perHour} an hour; approvals at review gates add to this.${defaultsText}`,
     },
   };
 }

@@ -46,6 +46,8 @@ export interface CampaignService {
   waitingFor(user: string): Promise<WaitingFor>;
   /** The specs in the catalog (FLEET_CAMPAIGNS), for `/fleet start` with no argument. */
   catalog(): Promise<CatalogEntry[]>;
+  /** One gate of the campaign with what it weighed, for its Details button; FleetError 'not_found' otherwise. Changes nothing. */
+  gate(campaignId: string, gateId: number): GateRecord;
 }
 
 /** A spec named in the catalog, a spec given inline (from the modal), or a file path for the CLI. */

@@ -10,6 +10,7 @@ import type { CampaignState } from '../domain/states.js';
 import { advanceCampaignNow, wakeGateTargets } from '../engine/waves.js';
 import { createConfidenceModel } from '../engine/confidence.js';
 import type { ConfidenceModel } from '../engine/confidence-model.js';
+import { agree, plural } from '../domain/words.js';
 import { FleetError, isFleetError } from '../errors.js';
 import { resolveFailureBudget } from '../confidence/decide-wave.js';
 import type { Gateway } from '../github/gateway.js';
@@ -510,7 +511,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
           }
         }
         store.events.append({ campaignId, at, actor, kind: 'wave.revert-started', data: { wave, targets: merged.length } });
-        store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> is reverting wave ${wave + 1}: ${merged.length} revert PRs will be opened.`, at));
+        store.outbox.enqueue(buildStateNotice(updated, `<@${actor}> is reverting wave ${wave + 1}: ${plural(merged.length, 'revert PR')} ${agree(merged.length, 'is', 'are')} being opened.`, at));
         enqueueRootUpdate(store, updated, at);
       });
       deps.wake();
@@ -597,8 +598,14 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         return await deps.catalog.list();
       } catch (error) {
         if (isFleetError(error)) throw error;
-        throw new FleetError('spec_not_found', 'The campaign catalog (FLEET_CAMPAIGNS) could not be read. Check the path or repository it names.', {}, { cause: error });
+        throw new FleetError('spec_not_found', 'The campaign catalog could not be read; ask an admin to check where Fleet reads its campaign specs from.', {}, { cause: error });
       }
+    },
+
+    gate(campaignId, gateId) {
+      const gate = store.gates.get(gateId);
+      if (!gate || gate.campaignId !== campaignId) throw new FleetError('not_found', `Campaign ${campaignId} has no gate ${gateId}. Type \`/fleet status ${campaignId}\` to see where it is.`);
+      return gate;
     },
   };
 }

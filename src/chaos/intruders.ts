@@ -170,7 +170,7 @@ export async function runIntruders(h: AppHarness & { gateId: number }): Promise<
     const seen = h.slack.ephemeral(PEOPLE.outsider).length;
     await send();
     const reply = String((await waitUntil(() => h.slack.ephemeral(PEOPLE.outsider)[seen], 10_000, `a reply to ${what}`)).text);
-    if (/Only admins and the launchers \(.*\) may start campaigns; .*FLEET_LAUNCHERS/.test(reply)) report.startsRefused++;
+    if (/Only admins and the launchers \(.*\) may start campaigns; .*ask an admin to make you a launcher/.test(reply)) report.startsRefused++;
     else fail(`${what} from an outsider got "${reply}"`);
   }
   report.startRefusalsRecorded = countStartRefusals(h) - startRefusedBefore;

@@ -43,7 +43,7 @@ async function runValidate(args: string[], io: CliIo): Promise<number> {
     const result = loadSpec(text, file);
     if (result.ok) {
       try {
-        requireOrgsInScope(result.spec, scope);
+        requireOrgsInScope(result.spec, scope, 'operator');
       } catch (error) {
         if (!isFleetError(error, 'bad_input')) throw error;
         failed = true;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agree, plural } from '../domain/words.js';
 import { FleetError } from '../errors.js';
 import { binomialAtLeastP, fisherGreaterP, studentTwoSidedP } from './distributions.js';
 import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
@@ -432,7 +433,7 @@ export function judgeCanary(input: JudgeInput): JudgeResult {
     reason = `Critical metric ${criticalFailures.map((m) => `${m.name} (${m.classification})`).join(', ')} failed: ${criticalFailures[0].reason}`;
   } else if (noData.length >= metrics.length / 2) {
     score = 0;
-    reason = `${noData.length} of ${metrics.length} metrics have no data; check the queries and that the canary receives traffic.`;
+    reason = `${noData.length} of ${plural(metrics.length, 'metric')} ${agree(noData.length, 'has', 'have')} no data; check the queries and that the canary receives traffic.`;
   } else if (scored.length === 0 && suspects.length === 0) {
     reason = 'No group has data to judge.';
   } else {

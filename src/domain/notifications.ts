@@ -53,22 +53,58 @@ export const WaveCanaryNotification = z.object({
   campaignId: z.string(),
   wave: z.number().int(),
   waveCount: z.number().int(),
-  /** Every target of the wave the canary judged, with the judge's reason. */
-  judged: z.array(z.object({ repo: z.string(), verdict: CanaryVerdict, score: z.number(), reason: z.string() })),
+  /**
+   * Every target of the wave the canary judged, with the judge's reason and the metrics that did
+   * not pass (as the spec names them; absent in records queued before they were carried).
+   */
+  judged: z.array(
+    z.object({
+      repo: z.string(),
+      verdict: CanaryVerdict,
+      score: z.number(),
+      reason: z.string(),
+      metrics: z
+        .array(z.object({ name: z.string(), classification: z.enum(['High', 'Low', 'NoData']), decidedBy: z.string().optional(), critical: z.boolean().optional() }))
+        .optional(),
+    }),
+  ),
   /** Targets of the wave that never reached the canary. */
   notJudged: z.number().int(),
 });
 
-/** How a gate's confidence was reached: each signal, its weight and contribution, the history prior. */
+/**
+ * How a gate's confidence was reached: each signal, its weight and contribution, the history
+ * prior. The thread says it in words; the statistics (weights, the Beta prior and posterior, the
+ * thresholds and the failure budget) are what the gate's Details button shows.
+ */
 export const ConfidenceBreakdown = z.object({
   score: z.number(),
   decision: z.enum(['auto', 'review', 'halt']).optional(),
-  signals: z.array(z.object({ name: z.string(), value: z.number().nullable(), weight: z.number(), contribution: z.number() })),
-  prior: z.object({ a: z.number(), b: z.number(), campaigns: z.number() }).nullable(),
+  signals: z.array(
+    z.object({
+      name: z.string(),
+      /** Which factor of the wave decision: `campaign` (the posterior) or `wave` (the mean target score). */
+      key: z.string().optional(),
+      value: z.number().nullable(),
+      weight: z.number(),
+      contribution: z.number(),
+      /** The factor's own account of its number, for the details. */
+      detail: z.string().optional(),
+    }),
+  ),
+  /** The history prior Beta(a, b), the past campaigns it comes from and their target outcomes. */
+  prior: z.object({ a: z.number(), b: z.number(), campaigns: z.number(), successes: z.number().optional(), failures: z.number().optional() }).nullable(),
+  /** The change kind the history is of ("npm-dependency"). */
+  changeKind: z.string().optional(),
   successes: z.number().optional(),
   failures: z.number().optional(),
   hardGates: z.array(z.string()).optional(),
   explanation: z.string().optional(),
+  posterior: z.object({ a: z.number(), b: z.number() }).optional(),
+  /** The posterior quantile taken as the campaign's confidence (0.1: its 10th percentile). */
+  quantile: z.number().optional(),
+  thresholds: z.object({ auto: z.number(), review: z.number() }).optional(),
+  failureBudget: z.object({ allowed: z.number(), used: z.number(), projected: z.number(), remaining: z.number() }).optional(),
 });
 export type ConfidenceBreakdown = z.infer<typeof ConfidenceBreakdown>;
 

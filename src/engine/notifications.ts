@@ -123,12 +123,14 @@ export function buildWaveCanary(store: Store, campaign: CampaignRecord, wave: nu
       continue;
     }
     const summary = typeof evidence.reason === 'string' ? evidence.reason : '';
-    // The first metric that moved says how: "latency-p99: Canary higher than baseline: shift …".
-    const moved = Array.isArray(evidence.metrics)
-      ? (evidence.metrics as { name?: unknown; classification?: unknown; reason?: unknown }[]).find((m) => m.classification !== 'Pass' && typeof m.reason === 'string')
-      : undefined;
-    const detail = moved && evidence.verdict !== 'pass' ? ` ${String(moved.name)}: ${String(moved.reason)}` : '';
-    judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: `${summary}${detail}` });
+    // The metrics that did not pass, by the names the spec gives them; the thread says how each
+    // moved in words, and the statistics stay in the canary.judged event (the audit export).
+    const metrics: NotificationOf<'wave-canary'>['judged'][number]['metrics'] = [];
+    for (const m of Array.isArray(evidence.metrics) ? (evidence.metrics as { name?: unknown; classification?: unknown; decidedBy?: unknown; critical?: unknown }[]) : []) {
+      if (typeof m.name !== 'string' || (m.classification !== 'High' && m.classification !== 'Low' && m.classification !== 'NoData')) continue;
+      metrics.push({ name: m.name, classification: m.classification, ...(typeof m.decidedBy === 'string' ? { decidedBy: m.decidedBy } : {}), ...(m.critical === true ? { critical: true } : {}) });
+    }
+    judged.push({ repo: t.repo, verdict: evidence.verdict, score: evidence.score, reason: summary, metrics });
   }
   return thread(campaign, { kind: 'wave-canary', campaignId: campaign.id, wave, waveCount: campaign.waveCount, judged, notJudged }, now);
 }
@@ -158,18 +160,36 @@ export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: 
 /** The gate's confidence explanation as plain data: signals, weights, contributions, the prior. */
 export function toBreakdown(gate: Pick<GateRecord, 'confidence' | 'decision'>): ConfidenceBreakdown {
   const c = gate.confidence;
-  const factors = Array.isArray(c.factors) ? (c.factors as { label?: string; name?: string; value?: number | null; weight?: number; contribution?: number }[]) : [];
-  const prior = c.prior as { a0?: number; b0?: number; campaigns?: number } | undefined;
+  const factors = Array.isArray(c.factors) ? (c.factors as { label?: string; name?: string; value?: number | null; weight?: number; contribution?: number; detail?: string }[]) : [];
+  const prior = c.prior as { a0?: number; b0?: number; campaigns?: number; successes?: number; failures?: number } | undefined;
   const breakdown: ConfidenceBreakdown = {
     score: typeof c.confidence === 'number' ? c.confidence : 0,
     decision: gate.decision,
-    signals: factors.map((f) => ({ name: f.label ?? f.name ?? 'factor', value: f.value === undefined || f.value === null ? null : f.value / 100, weight: f.weight ?? 0, contribution: f.contribution ?? 0 })),
-    prior: prior && typeof prior.a0 === 'number' && typeof prior.b0 === 'number' ? { a: prior.a0, b: prior.b0, campaigns: prior.campaigns ?? 0 } : null,
+    signals: factors.map((f) => {
+      const signal: ConfidenceBreakdown['signals'][number] = { name: f.label ?? f.name ?? 'factor', value: f.value === undefined || f.value === null ? null : f.value / 100, weight: f.weight ?? 0, contribution: f.contribution ?? 0 };
+      if (typeof f.name === 'string') signal.key = f.name;
+      if (typeof f.detail === 'string') signal.detail = f.detail;
+      return signal;
+    }),
+    prior: null,
   };
+  if (prior && typeof prior.a0 === 'number' && typeof prior.b0 === 'number') {
+    breakdown.prior = { a: prior.a0, b: prior.b0, campaigns: prior.campaigns ?? 0 };
+    if (typeof prior.successes === 'number' && typeof prior.failures === 'number') Object.assign(breakdown.prior, { successes: prior.successes, failures: prior.failures });
+  }
   // Absent facts stay absent (not `undefined`), so the record reads back from JSON as it was built.
   if (typeof c.successes === 'number') breakdown.successes = c.successes;
   if (typeof c.failures === 'number') breakdown.failures = c.failures;
   if (typeof c.reason === 'string') breakdown.explanation = c.reason;
+  const posterior = c.posterior as { a?: unknown; b?: unknown } | undefined;
+  if (typeof posterior?.a === 'number' && typeof posterior.b === 'number') breakdown.posterior = { a: posterior.a, b: posterior.b };
+  if (typeof c.quantile === 'number') breakdown.quantile = c.quantile;
+  const thresholds = c.thresholds as { auto?: unknown; review?: unknown } | undefined;
+  if (typeof thresholds?.auto === 'number' && typeof thresholds.review === 'number') breakdown.thresholds = { auto: thresholds.auto, review: thresholds.review };
+  const budget = c.failureBudget as Record<string, unknown> | undefined;
+  if (budget && ['allowed', 'used', 'projected', 'remaining'].every((k) => typeof budget[k] === 'number')) {
+    breakdown.failureBudget = { allowed: budget.allowed as number, used: budget.used as number, projected: budget.projected as number, remaining: budget.remaining as number };
+  }
   return breakdown;
 }
 
@@ -179,7 +199,7 @@ function approversOf(campaign: CampaignRecord): string[] {
 }
 
 function gateFacts(campaign: CampaignRecord, gate: GateRecord) {
-  return { campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: toBreakdown(gate), approvers: approversOf(campaign), expiresAt: gate.expiresAt };
+  return { campaignId: campaign.id, gateId: gate.id, wave: gate.wave, waveCount: campaign.waveCount, confidence: { ...toBreakdown(gate), changeKind: campaign.changeKind }, approvers: approversOf(campaign), expiresAt: gate.expiresAt };
 }
 
 /** The approval request; delivery records where it was posted so the decision can replace its buttons. */

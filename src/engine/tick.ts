@@ -1,3 +1,4 @@
+import { plural } from '../domain/words.js';
 import { FleetError } from '../errors.js';
 import type { StepResult } from '../steps/types.js';
 import type { CampaignRecord, NewEvent, NewOutboxMessage, StepStatus, Store, TargetPatch, TargetRecord } from '../store/store.js';
@@ -84,7 +85,7 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
         const open = openPrs.get(campaign!.id) ?? store.targets.openPrCount(campaign!.id);
         openPrs.set(campaign!.id, open);
         if (open >= spec.policy.maxOpenPrs) {
-          return { kind: 'openPrs', until: start + OPEN_PR_RECHECK_MS, reason: `waiting: ${open} PRs open, the campaign allows ${spec.policy.maxOpenPrs}` };
+          return { kind: 'openPrs', until: start + OPEN_PR_RECHECK_MS, reason: `waiting: ${plural(open, 'PR')} open, the campaign allows ${spec.policy.maxOpenPrs}` };
         }
       }
       return undefined;
@@ -302,7 +303,7 @@ function mapResult(
       const cap = limits.maxAttempts ?? 5;
       if (attempts >= cap) {
         // Past the retry cap a person looks: the failure may be the world's, not the change's.
-        const reason = `${result.reason} (failed ${attempts} times)`;
+        const reason = `${result.reason} (failed ${attempts === 1 ? 'once' : `${attempts} times`})`;
         return { outcome: 'needs-human', targetEvent: { type: 'needs-human', reason }, bookkeeping: { stateReason: reason, attempts }, stepStatus: 'failed', stepFinished: false, reason, event: 'target.needs-attention' };
       }
       const delay = backoffDelay(limits, attempts);

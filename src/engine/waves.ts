@@ -1,6 +1,7 @@
 import type { CampaignRecord, GateRecord, Store, TargetRecord } from '../store/store.js';
 import { resolveFailureBudget } from '../confidence/decide-wave.js';
 import { readMarginalCanary } from '../confidence/score-target.js';
+import { agree, plural } from '../domain/words.js';
 import { readSpec, readSteps } from './campaign-spec.js';
 import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
 import {
@@ -105,8 +106,8 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
     const accepted = readAccepted();
     const why =
       accepted.count > budget
-        ? `${counts.failed} failed targets: ${counts.failed - accepted.count} more than the ${accepted.count} accepted when ${accepted.by && accepted.by !== 'engine' ? `<@${accepted.by}>` : 'a person'} resumed the campaign past its failure budget of ${budget} (${String(spec.policy.failureBudget)})`
-        : `${counts.failed} failed targets exceed the failure budget of ${budget} (${String(spec.policy.failureBudget)})`;
+        ? `${plural(counts.failed, 'failed target')}: ${counts.failed - accepted.count} more than the ${accepted.count} accepted when ${accepted.by && accepted.by !== 'engine' ? `<@${accepted.by}>` : 'a person'} resumed the campaign past its failure budget of ${budget} (${String(spec.policy.failureBudget)})`
+        : `${plural(counts.failed, 'failed target')} ${agree(counts.failed, 'exceeds', 'exceed')} the failure budget of ${budget} (${String(spec.policy.failureBudget)})`;
     halt(input, campaign, why, report, `Campaign halted: ${why}. Retry the failed targets, resume it to go on with these failures accepted (a new failure halts it again), or abort it.`);
     return;
   }
@@ -202,13 +203,15 @@ function decide(
   if (verdict.decision === 'halt') {
     const gate = openGate({ decision: 'halt' });
     store.gates.decide(gate.id, 'rejected', 'engine', now);
+    // The statistics behind every wave decision are in the audit trail (`fleet audit`), not the thread.
+    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.halted', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation } });
     halt(input, campaign, verdict.reason, report, `Campaign halted after wave ${wave + 1}: ${haltGrounds(verdict.reason, wave)}. Resume it to have Fleet weigh the wave again, approve wave ${wave + 1} with \`/fleet approve ${campaign.id}\` to go on anyway, or abort it.`);
     return store.gates.get(gate.id);
   }
   if (verdict.decision === 'auto') {
     const gate = openGate({ decision: 'auto' });
     const decided = store.gates.decide(gate.id, 'approved', 'engine', now) ?? gate;
-    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason } });
+    store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.approved', data: { gateId: gate.id, wave, decision: 'auto', confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation } });
     store.outbox.enqueue(buildGateDecided(campaign, decided, now));
     wakeGateTargets(store, campaign.id, wave, now);
     return decided;
@@ -217,7 +220,7 @@ function decide(
   const moved = moveCampaign(store, campaign, { type: 'gate-review' }, `wave ${wave + 1} needs approval: ${verdict.reason}`, now);
   if (!moved) return gate;
   const paused = moved.campaign;
-  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, ...(resumed.askInstead ? { again: true, wouldHalt: given.decision === 'halt' } : {}) } });
+  store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation, ...(resumed.askInstead ? { again: true, wouldHalt: given.decision === 'halt' } : {}) } });
   if (hasEffect(moved.effects, 'open-gate')) store.outbox.enqueue(buildGateRequest(paused, gate, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   return gate;
@@ -280,7 +283,7 @@ function finishRollback(input: AdvanceWavesInput, campaignId: string, report: Wa
   const reverting = store.targets.list(campaign.id).filter((t) => t.stepIndex >= pathLength && t.mergedSha !== null);
   if (reverting.some((t) => !isFinalTargetState(t.state))) return;
   const reverted = reverting.filter((t) => t.state === 'reverted').length;
-  const reason = `${reverted} of ${reverting.length} merged changes reverted; resume the campaign to continue or abort it`;
+  const reason = `${reverted} of ${plural(reverting.length, 'merged change')} reverted; resume the campaign to continue or abort it`;
   const moved = moveCampaign(store, campaign, { type: 'rollback-done' }, reason, now);
   if (!moved) return;
   const halted = moved.campaign;

@@ -2,7 +2,9 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, RespondArgument
 import type { z } from 'zod';
 import { ACTION, CampaignValue, GateValue, LaunchValue, TargetValue, WaveValue, decodeValue, type ActionId } from './blocks/action-ids.js';
 import { abortConfirmation } from './blocks/status.js';
-import { context, escapeText, mention, type Block } from './blocks/text.js';
+import { gateDetails } from './blocks/gate.js';
+import { actions, context, escapeText, mention, plural, type Block, type Button } from './blocks/text.js';
+import { toBreakdown } from '../engine/notifications.js';
 import type { ListenerDeps } from './deps.js';
 import { replyWithError } from './handle-errors.js';
 import { launchRefOf } from './start-modal.js';
@@ -54,9 +56,11 @@ function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodTy
   });
 }
 
-/** Removes the buttons of a message and adds who decided, keeping the rest as it was. */
+/** Removes the buttons of a message and adds who decided, keeping the rest (and a gate's Details) as it was. */
 export function markDecided(blocks: Block[], verdict: string): Block[] {
-  return [...blocks.filter((b) => b.type !== 'actions'), context([verdict])];
+  const kept = blocks.filter((b) => b.type !== 'actions');
+  const details = blocks.flatMap((b) => (b.type === 'actions' ? b.elements.filter((e) => 'action_id' in e && e.action_id === ACTION.gateDetails) : []));
+  return [...kept, context([verdict]), ...(details.length ? [actions(details as Button[])] : [])];
 }
 
 /** Updates the clicked message in place (its buttons replaced by who did what), so nobody clicks it again. */
@@ -87,6 +91,14 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     });
   }
 
+  // Details decides nothing, so anyone who sees the gate may read it; the answer is theirs alone.
+  onButton(app, deps, ACTION.gateDetails, GateValue, async ({ value, args }) => {
+    const gate = service.gate(value.c, value.g);
+    const { waveCount } = service.status(value.c);
+    const message = gateDetails({ campaignId: value.c, wave: gate.wave, waveCount, confidence: toBreakdown(gate) });
+    await args.respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+  });
+
   onButton(app, deps, ACTION.pause, CampaignValue, async ({ value, user, ephemeral }) => {
     const c = await service.pause(value.c, user);
     await ephemeral(`:double_vertical_bar: Paused *${escapeText(c.name)}*.`);
@@ -116,7 +128,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   });
   onButton(app, deps, ACTION.revertWave, WaveValue, async ({ value, user, ephemeral }) => {
     const count = await service.revertWave(value.c, value.w, user);
-    await ephemeral(`:rewind: Opening ${count} revert PRs for wave ${value.w + 1}.`);
+    await ephemeral(`:rewind: Opening ${plural(count, 'revert PR')} for wave ${value.w + 1}.`);
   });
   onButton(app, deps, ACTION.launch, LaunchValue, async ({ value, user, replace }) => {
     // A preview can be forwarded: the person who clicks Launch launches, so they need the right.

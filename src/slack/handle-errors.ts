@@ -14,6 +14,21 @@ export type EphemeralReply = (text: string) => Promise<unknown>;
 /** Codes whose sentence is meant for the person as it is: their input or their rights. */
 const EXPECTED = new Set(['forbidden', 'bad_input', 'not_found', 'transition_refused', 'conflict', 'frozen', 'spec_invalid', 'spec_not_found', 'budget_exhausted', 'slack_error']);
 
+/** Fleet's settings by their environment names, and absolute paths on the server (not URLs, not `a/b`). */
+const SETTING = /\bFLEET_[A-Z_]+\b/g;
+const SERVER_PATH = /(?<![\w:/.~-])\/(?:[\w.@~-]+\/)+[\w.@~-]*/g;
+
+/**
+ * A sentence as a person may read it: Fleet's sentences name whom to ask, never a setting or a
+ * server path, and this is the net for any that still would (a message from a library, a
+ * sentence written later). The log line keeps the original.
+ *
+ * @example forPerson('Set FLEET_CAMPAIGNS to /srv/fleet/specs') // "Set Fleet's settings to a folder on the server"
+ */
+export function forPerson(message: string): string {
+  return message.replace(SETTING, "Fleet's settings").replace(SERVER_PATH, 'a folder on the server');
+}
+
 /**
  * The one place that turns a thrown error into a reply and a log line. A FleetError the person
  * can act on (forbidden, bad input, not found, ...) is quoted as it is; anything else becomes a
@@ -28,13 +43,13 @@ export async function replyWithError(error: unknown, context: ErrorContext, repl
   const code = isFleetError(error) ? error.code : 'internal';
   const message = error instanceof Error ? error.message : String(error);
   if (expected) {
-    logger.info('slack request refused', { ...context, code, message });
+    logger.info('slack request refused', { ...context, code, message, details: (error as { details?: unknown }).details });
   } else {
     logger.error('slack request failed', { ...context, code, message, reference, stack: error instanceof Error ? error.stack?.split('\n').slice(0, 5).join('\n') : undefined });
   }
   const icon = code === 'forbidden' ? ':no_entry: ' : ':warning: ';
   const text = expected
-    ? `${icon}${message}`
+    ? `${icon}${forPerson(message)}`
     : `:warning: Something went wrong while handling ${context.what}. Check \`/fleet status\` before trying again; if it keeps failing, ask an admin to look for reference \`${reference}\` in Fleet's logs.`;
   try {
     await reply(text);

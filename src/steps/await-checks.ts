@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Step, StepResult } from './types.js';
 import type { AwaitChecksOptions } from '../domain/step-options.js';
+import { plural } from '../domain/words.js';
 import type { CheckResult, GitHubStepDeps, RerunOutcome } from '../github/gateway.js';
 import { prOf, signal } from '../github/step-support.js';
 
@@ -190,7 +191,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
       if (now >= startedAt + options.timeout) {
         return {
           kind: 'needs-human',
-          reason: `The checks ${pending.join(', ')} in ${repo} did not finish within ${Math.round(options.timeout / 60_000)} minutes; look at CI, then retry or skip.`,
+          reason: `The checks ${pending.join(', ')} in ${repo} did not finish within ${plural(Math.round(options.timeout / 60_000), 'minute')}; look at CI, then retry or skip.`,
           data,
           patch,
           events: [{ kind: 'checks.timeout', data: evidence }],

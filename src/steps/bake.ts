@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { buildWindow, failFromMetricsError, judgeWindow, pickProvider, type CanaryDeps } from './canary.js';
 import type { BakeOptions } from '../domain/step-options.js';
+import { judgementInWords } from '../domain/words.js';
 import type { Step } from './types.js';
 
 /**
@@ -61,7 +62,7 @@ export const bakeStep: Step<z.infer<typeof BakeOptions>, CanaryDeps> = {
       return {
         kind: 'failed',
         retryable: false,
-        reason: `The merged change failed its bake ${twice}: ${result.reason} Revert the wave.`,
+        reason: `The merged change failed its bake ${twice}: ${judgementInWords(result)} Revert the wave.`,
         data: { startedAt, judgedAt: ctx.now, score: result.score, verdict: result.verdict, rollback: true, ...(first ? { firstFailure: first } : {}) },
         events,
       };

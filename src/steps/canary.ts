@@ -4,6 +4,7 @@ import { judgeCanary, type JudgeResult } from '../confidence/judge.js';
 import { describeError, isFleetError } from '../errors.js';
 import type { MetricsProvider, MetricsProviders, Track } from '../metrics/provider.js';
 import type { CanaryStepOptions } from '../domain/step-options.js';
+import { judgementInWords } from '../domain/words.js';
 import type { Step, StepContext, StepResult } from './types.js';
 
 export interface CanaryDeps {
@@ -193,7 +194,7 @@ export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
     const patch = { signals: { canary: { value: Math.min(1, Math.max(0, result.score / 100)), evidence } } };
     const events = [{ kind: 'canary.judged', data: { repo: ctx.target.repo, ...evidence } }];
     if (result.verdict === 'fail') {
-      return { kind: 'failed', retryable: false, reason: `Canary failed with score ${Math.round(result.score)}: ${result.reason}`, data, patch, events };
+      return { kind: 'failed', retryable: false, reason: `Canary failed with score ${Math.round(result.score)}: ${judgementInWords(result)}`, data, patch, events };
     }
     return { kind: 'done', data, patch, events };
   },

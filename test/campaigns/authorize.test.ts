@@ -40,8 +40,8 @@ describe('authorize', () => {
 
   test('a refused start says who may start campaigns', () => {
     const verdict = authorize({ ...base, actor: 'USTRANGER', action: 'start', launchers });
-    expect(verdict).toMatchObject({ allowed: false, sentence: 'Only admins and the launchers (<@ULAUNCH>, <!subteam^SLAUNCH>) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.' });
-    expect(authorize({ ...base, actor: 'USTRANGER', action: 'start' })).toMatchObject({ allowed: false, sentence: 'Only admins may start campaigns; ask an admin to add you to FLEET_LAUNCHERS.' });
+    expect(verdict).toMatchObject({ allowed: false, sentence: 'Only admins and the launchers (<@ULAUNCH>, <!subteam^SLAUNCH>) may start campaigns; ask one of them, or ask an admin to make you a launcher.' });
+    expect(authorize({ ...base, actor: 'USTRANGER', action: 'start' })).toMatchObject({ allowed: false, sentence: 'Only admins may start campaigns; ask an admin to make you a launcher.' });
   });
 
   test.each([

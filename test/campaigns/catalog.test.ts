@@ -8,11 +8,11 @@ import { FleetError } from '../../src/errors.js';
 const EXAMPLE = readFileSync('campaigns/examples/add-security-policy.yml', 'utf8');
 const LODASH = readFileSync('campaigns/examples/bump-lodash.yml', 'utf8');
 
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof FleetError) return { code: error.code, message: error.message };
+    if (error instanceof FleetError) return { code: error.code, message: error.message, details: error.details };
     throw error;
   }
   throw new Error('expected a FleetError');
@@ -55,8 +55,11 @@ describe('a directory catalog', () => {
   test('an invalid spec is refused with every located error', async () => {
     const { code, message } = await codeOf(createCatalog({ source: dir }).load('broken'));
     expect(code).toBe('spec_invalid');
-    expect(message).toContain(`${join(dir, 'broken.yml')}:2:8 owner:`);
+    // The person is told the file by its name in the catalog, never by its path on the server.
+    expect(message).toContain('The spec broken.yml has ');
+    expect(message).toContain('\nbroken.yml:2:8 owner:');
     expect(message).toContain('channel:');
+    expect(message).not.toContain(dir);
   });
 
   test('an unknown name lists what exists with a did-you-mean', async () => {
@@ -75,7 +78,7 @@ describe('a directory catalog', () => {
     symlinkSync(join(root, 'outside.yml'), join(dir, 'escape.yml'));
     const { code, message } = await codeOf(createCatalog({ source: dir }).load('escape'));
     expect(code).toBe('forbidden');
-    expect(message).toContain('outside the catalog');
+    expect(message).toBe('The spec escape.yml points outside the catalog; replace the link with the file itself.');
     expect((await createCatalog({ source: dir }).list()).find((e) => e.name === 'escape')?.changeKind).toBe('invalid');
   });
 
@@ -85,9 +88,11 @@ describe('a directory catalog', () => {
   });
 
   test('a missing directory says what to do', async () => {
-    const { code, message } = await codeOf(createCatalog({ source: join(root, 'nope') }).list());
+    const { code, message, details } = await codeOf(createCatalog({ source: join(root, 'nope') }).list());
     expect(code).toBe('spec_not_found');
-    expect(message).toContain('FLEET_CAMPAIGNS');
+    // Whom to ask, not the setting or the server's directory: those are in the details, for the log.
+    expect(message).toBe('The campaign catalog is not where Fleet looks for it; ask an admin to create it or to point Fleet at the directory that holds the specs.');
+    expect(details).toEqual({ catalog: join(root, 'nope') });
   });
 });
 

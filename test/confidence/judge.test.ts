@@ -139,6 +139,8 @@ describe('summary', () => {
     });
     expect(r.score).toBe(0);
     expect(r.reason).toBe('2 of 4 metrics have no data; check the queries and that the canary receives traffic.');
+    const one = judgeCanary({ metrics: [{ name: 'errors', canary: [], baseline: [] }] });
+    expect(one.reason).toBe('1 of 1 metric has no data; check the queries and that the canary receives traffic.');
   });
 });
 

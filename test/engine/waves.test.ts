@@ -51,7 +51,7 @@ describe('advanceWaves', () => {
     const canary = (verdict: string, score: number, reason: string, metrics: unknown[] = []) => ({ canary: { value: score / 100, evidence: { verdict, score, reason, metrics } } });
     for (const [repo, patch] of Object.entries({
       'acme/a': { state: 'waiting' as const, stepIndex: 2, signals: canary('pass', 100, 'All 1 metrics with data pass.') },
-      'acme/b': { state: 'failed' as const, stepIndex: 1, signals: canary('fail', 0, 'Critical metric latency-p99 (High) failed.', [{ name: 'latency-p99', classification: 'High', reason: 'Canary higher than baseline: shift 78 (35%).' }]) },
+      'acme/b': { state: 'failed' as const, stepIndex: 1, signals: canary('fail', 0, 'Critical metric latency-p99 (High) failed.', [{ name: 'latency-p99', classification: 'High', decidedBy: 'level', critical: true, reason: 'Canary higher than baseline: shift 78 (35%).' }]) },
       'acme/c': { state: 'skipped' as const },
     })) {
       const target = t.store.targets.findByRepo(id, repo)!;
@@ -64,7 +64,9 @@ describe('advanceWaves', () => {
     expect(results).toEqual(['Canary results, wave 1: 1 passed · 0 marginal · 1 failed · 1 not judged']);
     expect(texts.indexOf(results[0])).toBeLessThan(texts.findIndex((text) => text.startsWith('Approval needed')));
     const message = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m)).find((m) => m.text.startsWith('Canary results'))!;
-    expect(JSON.stringify(message.blocks)).toContain('`acme/b` fail, score 0: Critical metric latency-p99 (High) failed. latency-p99: Canary higher than baseline: shift 78 (35%).');
+    // In words, under the metric's name in the spec; the shift and its statistics stay in the audit trail.
+    expect(JSON.stringify(message.blocks)).toContain('`acme/b` failed the canary (score 0 of 100): latency-p99: higher than the baseline (critical)');
+    expect(JSON.stringify(message.blocks)).not.toMatch(/shift|High/);
   });
 
   test('a wave still moving is not decided', () => {
@@ -167,6 +169,6 @@ describe('advanceWaves', () => {
     t.store.targets.update(a2.id, a2.version, { state: 'reverted' }, now);
     advanceWaves({ store: t.store, now, confidence: createFixedConfidence().model });
     expect(t.store.campaigns.get(id)).toMatchObject({ state: 'halted' });
-    expect(t.store.campaigns.get(id)?.stateReason).toContain('1 of 1 merged changes reverted');
+    expect(t.store.campaigns.get(id)?.stateReason).toContain('1 of 1 merged change reverted');
   });
 });

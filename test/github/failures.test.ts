@@ -79,11 +79,12 @@ describe('each GitHub failure status is handled deliberately', () => {
     expect(isFleetError(error, 'budget_exhausted')).toBe(true);
   });
 
-  test('401: bad credentials say which settings to check', async () => {
+  test('401: bad credentials say whom to ask, without naming a setting (the message reaches people in Slack)', async () => {
     const h = await harness({ fake: { tokens: { 'the-right-token': 'fleet-bot' } } });
     const error = (await h.github.getRepo('acme/api').catch((e: unknown) => e)) as FleetError;
     expect(error.details).toMatchObject({ status: 401, retryable: false });
-    expect(error.message).toContain('GITHUB_TOKEN');
+    expect(error.message).toContain("ask an admin to check Fleet's GitHub credentials");
+    expect(error.message).not.toMatch(/GITHUB_TOKEN|FLEET_[A-Z_]+/);
   });
 
   test('429 with Retry-After is waited out and retried', async () => {

@@ -433,7 +433,7 @@ describe('/fleet start modal', () => {
 });
 
 describe('who may start campaigns', () => {
-  const REFUSAL = 'Only admins and the launchers (<@U0OWNER01>) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.';
+  const REFUSAL = 'Only admins and the launchers (<@U0OWNER01>) may start campaigns; ask one of them, or ask an admin to make you a launcher.';
   const FORM = {
     package: { package: { type: 'plain_text_input', value: 'lodash' } },
     version: { version: { type: 'plain_text_input', value: '^4.17.21' } },

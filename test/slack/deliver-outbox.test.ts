@@ -264,8 +264,9 @@ describe('deliverOutbox', () => {
     const rootTs = store.campaigns.get('c-1')!.rootTs!;
     const edited = slack.thread(CH, rootTs).find((m) => m.ts === ts)!;
     expect(edited.text).toBe('Wave 1 gate approved');
-    // The decision replaced the request's buttons in place.
-    expect(JSON.stringify(edited.blocks)).not.toContain('"actions"');
+    // The decision replaced the request's buttons in place; only Details is left.
+    expect(JSON.stringify(edited.blocks)).not.toMatch(/fleet\.gate\.(approve|reject)/);
+    expect(JSON.stringify(edited.blocks)).toContain('fleet.gate.details');
   });
 
   test('the root ts is saved even when the engine bumped the campaign version meanwhile', async () => {

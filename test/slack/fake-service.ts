@@ -101,7 +101,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
   function authorizeLaunch(actor: string): void {
     if (options.admins.includes(actor) || launchers.includes(actor)) return;
     refusals.push({ method: 'start', actor });
-    throw new FleetError('forbidden', `Only admins and the launchers (${launchers.map((u) => `<@${u}>`).join(', ')}) may start campaigns; ask one of them or an admin to add you to FLEET_LAUNCHERS.`);
+    throw new FleetError('forbidden', `Only admins and the launchers (${launchers.map((u) => `<@${u}>`).join(', ')}) may start campaigns; ask one of them, or ask an admin to make you a launcher.`);
   }
 
   const service: CampaignService = {
@@ -154,6 +154,12 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       return { approvals: [], targets: [], owned: service.list().filter((c) => c.owner === user) };
     },
     async catalog() { return [{ name: 'bump-lodash', title: 'Bump lodash', changeKind: 'npm-dependency', owner: 'U0OWNER01' }]; },
+    gate(campaignId, gateId) {
+      enter('gate', [campaignId, gateId]);
+      const gate = gates.get(gateId);
+      if (!gate || gate.campaignId !== campaignId) throw new FleetError('not_found', `Campaign ${campaignId} has no gate ${gateId}.`);
+      return gate;
+    },
   };
   return {
     service,

@@ -107,7 +107,7 @@ describe('migration 003: the outbox holds notification records', () => {
       expect(rootTs).toBeTruthy();
       const [root, ...replies] = slack.thread(CH, rootTs);
       // The root was posted as queued, then edited by the queued update.
-      expect(root.text).toBe('Fleet campaign bump-lodash: awaiting-approval, 0/2 targets done');
+      expect(root.text).toBe('Fleet campaign bump-lodash: awaiting-approval, 0 of 2 targets done');
       expect(replies.map((m) => m.text)).toEqual(['Paused by <@U0OWNER01>.', 'Wave 1 gate approved']);
       const gateTs = store.gates.get(gate.id)!.messageTs;
       expect(replies[1].ts).toBe(gateTs);

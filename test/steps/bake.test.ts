@@ -64,7 +64,7 @@ describe('bakeStep', () => {
     expect(await bakeStep.run(buildContext('acme/bad', T0 + 90 * MINUTE, state))).toMatchObject({ kind: 'wait', until: T0 + 120 * MINUTE });
     const second = await bakeStep.run(buildContext('acme/bad', T0 + 120 * MINUTE, state));
     expect(second).toMatchObject({ kind: 'failed', retryable: false, data: { rollback: true, verdict: 'fail' } });
-    expect(second.kind === 'failed' && second.reason).toMatch(/failed its bake twice \(scores 0 and 0\): Critical metric latency_p99 \(High\) failed.*Revert the wave\.$/);
+    expect(second.kind === 'failed' && second.reason).toBe('The merged change failed its bake twice (scores 0 and 0): latency_p99: higher than the baseline (critical). Revert the wave.');
     expect(second.events?.[0]).toMatchObject({ kind: 'bake.judged', data: { confirming: true } });
   });
 

@@ -48,7 +48,7 @@ export function toFleetError(error: unknown, what: string, repo: string | undefi
     return new FleetError('budget_exhausted', `GitHub's rate limit stopped Fleet while ${what}${where}; it will continue at ${new Date(retryAt).toISOString()} on its own.`, { ...base, retryAt, retryable: true }, { cause: error });
   }
   if (status === 401) {
-    return new FleetError('github_error', `GitHub refused Fleet's credentials (401) while ${what}: check GITHUB_TOKEN, or the GitHub App id, key and installation.`, { ...base, retryable: false }, { cause: error });
+    return new FleetError('github_error', `GitHub refused Fleet's credentials (401) while ${what}: ask an admin to check Fleet's GitHub credentials (its token, or the GitHub App's id, key and installation).`, { ...base, retryable: false }, { cause: error });
   }
   if (status === 403) {
     return new FleetError('github_error', `GitHub forbade ${what}${where} (403: ${message}): give Fleet's token or app write access to the repository.`, { ...base, retryable: false }, { cause: error });

@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const ACTION = {
   approve: 'fleet.gate.approve',
   reject: 'fleet.gate.reject',
+  /** Shows the clicker the statistics behind a gate's confidence; decides nothing. */
+  gateDetails: 'fleet.gate.details',
   pause: 'fleet.campaign.pause',
   resume: 'fleet.campaign.resume',
   abort: 'fleet.campaign.abort',

@@ -8,6 +8,7 @@ import {
   actions,
   button,
   context,
+  escapeKeepingMentions,
   escapeText,
   fallback,
   fields,
@@ -16,6 +17,7 @@ import {
   link,
   mention,
   packLines,
+  plural,
   progressBar,
   section,
   type Block,
@@ -90,7 +92,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   const done = input.waves.reduce((n, w) => n + w.done, 0);
   const stopped = input.waves.reduce((n, w) => n + (w.stopped ?? 0), 0);
   // An abort names who aborted with a mention; other reasons are the engine's words.
-  const reason = input.state === 'aborted' && input.abort ? ` ${byWhom(input.abort.by, input.abort.note)}` : input.stateReason ? ` — ${escapeText(input.stateReason)}` : '';
+  const reason = input.state === 'aborted' && input.abort ? ` ${byWhom(input.abort.by, input.abort.note)}` : input.stateReason ? ` — ${escapeKeepingMentions(input.stateReason)}` : '';
   const blocks: Block[] = [
     header(`Fleet campaign: ${input.name}`),
     section(
@@ -117,7 +119,7 @@ export function rootMessage(input: RootMessageInput): SlackMessage {
   blocks.push(context([`Confidence ${confidence}${gate}`]));
   const buttons = campaignButtons(input.campaignId, input.state);
   if (buttons.length) blocks.push(actions(buttons, `campaign:${input.campaignId}`));
-  return { text: fallback(`Fleet campaign ${name}: ${input.state}, ${done}/${total} targets done`), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+  return { text: fallback(`Fleet campaign ${name}: ${input.state}, ${done} of ${plural(total, 'target')} done`), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
 
 export interface WaveStartedInput {
@@ -132,8 +134,8 @@ export function waveStarted(input: WaveStartedInput): SlackMessage {
   const shown = input.repos.slice(0, 20).map((r) => `\`${escapeText(r)}\``);
   const more = input.repos.length > shown.length ? ` and ${input.repos.length - shown.length} more` : '';
   return {
-    text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} started: ${input.repos.length} repositories`),
-    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}*${input.wave === 0 ? ' (the canary wave)' : ''} started with *${input.repos.length}* repositories: ${shown.join(', ')}${more}`)],
+    text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} started: ${plural(input.repos.length, 'repository', 'repositories')}`),
+    blocks: [section(`:rocket: *Wave ${input.wave + 1} of ${input.waveCount}*${input.wave === 0 ? ' (the canary wave)' : ''} started with *${input.repos.length}* ${input.repos.length === 1 ? 'repository' : 'repositories'}: ${shown.join(', ')}${more}`)],
   };
 }
 
@@ -183,9 +185,9 @@ export function needsAttention(input: NeedsAttentionInput): SlackMessage {
   const step = input.step ? ` at step \`${escapeText(input.step)}\`` : '';
   const who = input.notify?.length ? `\n${input.notify.slice(0, 20).map(mention).join(' ')}` : '';
   return {
-    text: fallback(`${input.repo} needs attention: ${escapeText(input.reason)}`),
+    text: fallback(`${input.repo} needs attention: ${escapeKeepingMentions(input.reason)}`),
     blocks: [
-      section(`:warning: *${escapeText(input.repo)}* needs attention${step}${pr}\n>${escapeText(input.reason).replace(/\n/g, '\n>')}${who}`),
+      section(`:warning: *${escapeText(input.repo)}* needs attention${step}${pr}\n>${escapeKeepingMentions(input.reason).replace(/\n/g, '\n>')}${who}`),
       actions(
         [
           button({ text: 'Retry', actionId: ACTION.retry, value, style: 'primary' }),
@@ -207,11 +209,11 @@ export interface RollbackOfferInput {
 /** After a failure following a merge: offers to revert the wave's merged changes. */
 export function rollbackOffer(input: RollbackOfferInput): SlackMessage {
   return {
-    text: fallback(`Wave ${input.wave + 1} may need reverting: ${escapeText(input.reason)}`),
+    text: fallback(`Wave ${input.wave + 1} may need reverting: ${escapeKeepingMentions(input.reason)}`),
     blocks: [
       section(
-        `:rewind: *Wave ${input.wave + 1}* failed after merge: ${escapeText(input.reason)}\n` +
-          `Reverting opens a revert PR for each of the *${input.mergedCount}* merged repositories.`,
+        `:rewind: *Wave ${input.wave + 1}* failed after merge: ${escapeKeepingMentions(input.reason)}\n` +
+          (input.mergedCount === 1 ? 'Reverting opens a revert PR for the *1* merged repository.' : `Reverting opens a revert PR for each of the *${input.mergedCount}* merged repositories.`),
       ),
       actions(
         [
@@ -220,7 +222,7 @@ export function rollbackOffer(input: RollbackOfferInput): SlackMessage {
             actionId: ACTION.revertWave,
             value: encodeValue({ c: input.campaignId, w: input.wave }),
             style: 'danger',
-            confirm: { title: 'Revert this wave?', text: `Open ${input.mergedCount} revert PRs for wave ${input.wave + 1}.`, confirm: 'Revert', deny: 'Cancel' },
+            confirm: { title: 'Revert this wave?', text: `Open ${plural(input.mergedCount, 'revert PR')} for wave ${input.wave + 1}.`, confirm: 'Revert', deny: 'Cancel' },
           }),
         ],
         `rollback:${input.campaignId}:${input.wave}`,
@@ -271,9 +273,9 @@ export function finalSummary(input: FinalSummaryInput): SlackMessage {
   return {
     text: fallback(`Campaign ${escapeText(input.name)} ${input.state} ${after}`),
     blocks: [
-      section(`${icon} *${escapeText(input.name)}* ${input.state} ${after}${input.reason ? `: ${escapeText(input.reason)}` : ''}`),
+      section(`${icon} *${escapeText(input.name)}* ${input.state} ${after}${input.reason ? `: ${escapeKeepingMentions(input.reason)}` : ''}`),
       section(`*Targets* ${formatCounts(input.counts)}`),
-      context([`${input.humanTouched} of ${input.total} targets needed a person (${share}%) · ${approvalsText(input.approvals)}`]),
+      context([`${input.humanTouched} of ${plural(input.total, 'target')} needed a person (${share}%) · ${approvalsText(input.approvals)}`]),
     ],
   };
 }

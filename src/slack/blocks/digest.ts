@@ -1,5 +1,5 @@
 import type { CampaignState } from '../../domain/states.js';
-import { LIMITS, context, joinWithin, divider, escapeText, fallback, header, link, mention, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { LIMITS, context, joinWithin, divider, escapeKeepingMentions, escapeText, fallback, header, link, mention, moreOf, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';
 
@@ -63,17 +63,17 @@ export function digestMessage(input: DigestInput): SlackMessage {
       const lines = c.waits.map((w) => {
         const who = w.who.length ? w.who.slice(0, 5).map(mention).join(' ') : 'nobody assigned';
         const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
-        return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeText(w.detail)} → ${who}`;
+        return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeKeepingMentions(w.detail)} → ${who}`;
       });
       blocks.push(section(joinWithin(lines, LIMITS.sectionText, 'waiting')));
     }
     blocks.push(divider());
   }
-  if (input.campaigns.length > room) blocks.push(section(`_… and ${input.campaigns.length - room} more campaigns: type \`/fleet list\`_`));
+  if (input.campaigns.length > room) blocks.push(section(`_… ${moreOf(input.campaigns.length - room, 'campaigns')}: type \`/fleet list\`_`));
   if (input.github) {
     const limit = input.github.limit === null ? '' : ` of ${input.github.limit}`;
-    blocks.push(context([`GitHub budget used: ${input.github.used}${limit} requests (${input.github.notModified} answered from cache)`]));
+    blocks.push(context([`GitHub budget used: ${input.github.used}${limit} ${input.github.used === 1 && !limit ? 'request' : 'requests'} (${input.github.notModified} answered from cache)`]));
   }
   const waiting = input.campaigns.reduce((n, c) => n + c.waits.length, 0);
-  return { text: fallback(`Fleet digest ${input.day}: ${input.campaigns.length} campaigns, ${waiting} items waiting`), blocks };
+  return { text: fallback(`Fleet digest ${input.day}: ${plural(input.campaigns.length, 'campaign')}, ${plural(waiting, 'item')} waiting`), blocks };
 }

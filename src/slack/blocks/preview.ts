@@ -1,6 +1,6 @@
 import { clockText } from '../../domain/clock.js';
 import { ACTION, encodeValue, type LaunchValue } from './action-ids.js';
-import { actions, button, context, escapeText, fallback, fields, section, truncate, type Block, type SlackMessage } from './text.js';
+import { actions, button, context, escapeText, fallback, fields, moreOf, plural, section, truncate, type Block, type SlackMessage } from './text.js';
 
 export interface PreviewInput {
   name: string;
@@ -37,7 +37,7 @@ export function codeBlock(diff: string, room = DIFF_ROOM): string {
     const lastNewline = cut.lastIndexOf('\n');
     const kept = lastNewline > room / 2 ? cut.slice(0, lastNewline) : cut.replace(/&[a-z]{0,4}…$/, '…');
     const hiddenLines = diff.split('\n').length - kept.split('\n').length;
-    body = `${kept}\n… (${hiddenLines} more lines)`;
+    body = `${kept}\n… (${moreOf(hiddenLines, 'lines')})`;
   }
   return `\`\`\`${body || '(no change)'}\`\`\``;
 }
@@ -75,7 +75,7 @@ export function changeCountText(input: { targets: number; sampled: number; noCha
 }
 
 function formatMinutes(minutes: number): string {
-  if (minutes < 90) return `${Math.round(minutes)} minutes`;
+  if (minutes < 90) return plural(Math.round(minutes), 'minute');
   if (minutes < 48 * 60) return `${(minutes / 60).toFixed(1)} hours`;
   return `${(minutes / 1440).toFixed(1)} days`;
 }
@@ -94,7 +94,7 @@ export function previewMessage(input: PreviewInput): SlackMessage {
     const more = w.repos.length > 3 ? `, +${w.repos.length - 3}` : '';
     return `Wave ${w.index + 1}: *${w.repos.length}* (${sample}${more})`;
   });
-  if (input.waves.length > 10) waveLines.push(`… and ${input.waves.length - 10} more waves`);
+  if (input.waves.length > 10) waveLines.push(`… ${moreOf(input.waves.length - 10, 'waves')}`);
   const remaining = input.github.remaining === null ? 'unknown' : String(input.github.remaining);
   const failed = input.failed ?? [];
   const made = input.at === undefined ? [] : [`Preview made at ${clockText(input.at, input.at)}${input.launch ? '; its Launch button works for 10 minutes' : ''}.`];
@@ -118,5 +118,5 @@ export function previewMessage(input: PreviewInput): SlackMessage {
       ]),
     );
   }
-  return { text: fallback(`Dry run of ${escapeText(input.name)}: ${input.targets} targets in ${input.waves.length} waves`), blocks };
+  return { text: fallback(`Dry run of ${escapeText(input.name)}: ${plural(input.targets, 'target')} in ${plural(input.waves.length, 'wave')}`), blocks };
 }

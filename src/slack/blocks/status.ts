@@ -1,7 +1,7 @@
 import type { CampaignState, TargetState } from '../../domain/states.js';
 import { TARGET_STATES } from '../../domain/states.js';
 import { ACTION, encodeValue } from './action-ids.js';
-import { actions, button, context, escapeText, fallback, link, mention, packLines, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { actions, button, context, escapeKeepingMentions, escapeText, fallback, link, mention, packLines, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export interface StatusInput {
   id: string;
@@ -40,13 +40,13 @@ export function statusMessage(s: StatusInput): SlackMessage {
   const counts = TARGET_STATES.filter((t) => (s.counts[t] ?? 0) > 0).map((t) => `${t} *${s.counts[t]}*`).join(' · ') || 'no targets';
   const blocks: Block[] = [
     section(
-      `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeText(s.stateReason)}` : ''}\n` +
+      `*${escapeText(s.name)}* \`${escapeText(s.id)}\` · *${s.state}*${s.stateReason ? ` — ${escapeKeepingMentions(s.stateReason)}` : ''}\n` +
         `Owner ${mention(s.owner)}${s.launchedBy ? ` · launched by ${mention(s.launchedBy)}` : ''} · wave ${s.currentWave + 1} of ${Math.max(1, s.waveCount)} · \`${progressBar(done, total)}\` ${done}/${total}\n${counts}`,
     ),
     context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open at wave ${s.openGate.wave + 1}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
   ];
   if (s.needsAttention.length) {
-    const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeText(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);
+    const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeKeepingMentions(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);
     blocks.push(section(`*Needs attention (${s.needsAttention.length})*`), ...packLines(lines, 6, 'targets'));
   }
   return { text: fallback(`${escapeText(s.name)} (${s.id}): ${s.state}, ${done}/${total} done`), blocks };
@@ -70,7 +70,7 @@ export function listMessage(entries: ListEntry[]): SlackMessage {
     const { done, total } = totals(e.counts, e.done);
     return `• \`${escapeText(e.id)}\` *${escapeText(e.name)}* · ${e.state} · ${done}/${total} · ${mention(e.owner)} in <#${e.channel}>`;
   });
-  return { text: fallback(`${entries.length} campaigns`), blocks: packLines(lines, 20, 'campaigns') };
+  return { text: fallback(plural(entries.length, 'campaign')), blocks: packLines(lines, 20, 'campaigns') };
 }
 
 /** The confirmation asked before an abort. */

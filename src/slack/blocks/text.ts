@@ -1,5 +1,7 @@
 import type { types } from '@slack/bolt';
 
+export { agree, plural } from '../../domain/words.js';
+
 export type Block = types.KnownBlock;
 export type Button = types.Button;
 
@@ -36,6 +38,26 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A well-formed user, user-group or channel mention as Slack writes it: `<@U…>`, `<!subteam^S…>`, `<#C…>`. */
+const MENTION = /<(?:@[UW][A-Z0-9]+|!subteam\^S[A-Z0-9]+|#C[A-Z0-9]+)>/g;
+
+/**
+ * Escapes text like `escapeText` but leaves well-formed user, user-group and channel mentions as
+ * they are, so a reason Fleet wrote ("paused by <@U123>") shows the person, not the markup.
+ * Anything else in angle brackets (`<!channel>`, links, `<@nope>`) is escaped.
+ *
+ * @example escapeKeepingMentions('paused by <@U123> & <!here>') // 'paused by <@U123> &amp; &lt;!here&gt;'
+ */
+export function escapeKeepingMentions(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(MENTION)) {
+    out += escapeText(text.slice(at, m.index)) + m[0];
+    at = m.index + m[0].length;
+  }
+  return out + escapeText(text.slice(at));
+}
+
 /**
  * Cuts a string to at most `max` UTF-16 units without splitting a surrogate pair (emoji), adding
  * an ellipsis when it cut. Slack counts characters, and a lone surrogate makes invalid_blocks.
@@ -58,6 +80,9 @@ export function truncateMrkdwn(text: string, max: number): string {
   let cut = truncate(text, max);
   const amp = cut.lastIndexOf('&', cut.length - 1);
   if (amp !== -1 && amp > cut.length - 7 && !cut.slice(amp).includes(';')) cut = `${cut.slice(0, amp)}…`;
+  // Nor a mention or link such as `<@U123>`, which would show as raw markup once cut.
+  const open = cut.lastIndexOf('<');
+  if (open !== -1 && !cut.slice(open).includes('>')) cut = `${cut.slice(0, open)}…`;
   return cut;
 }
 
@@ -154,6 +179,17 @@ export function link(url: string | null | undefined, label: string): string {
 }
 
 /**
+ * "… and N more <label>" with the label agreeing with N; `label` is the plural ("targets",
+ * "repositories"), made singular for one.
+ *
+ * @example moreOf(1, 'targets') // 'and 1 more target'
+ */
+export function moreOf(count: number, label: string): string {
+  const one = /ies$/.test(label) ? label.replace(/ies$/, 'y') : /[^s]s$/.test(label) ? label.slice(0, -1) : label;
+  return `and ${count} more ${count === 1 ? one : label}`;
+}
+
+/**
  * Packs lines into as few sections as fit under the 3,000-character limit, stopping at `maxBlocks`
  * with a "… and N more" line so a 1,000-target list never overflows a message.
  */
@@ -168,7 +204,7 @@ export function packLines(lines: string[], maxBlocks: number, moreLabel = 'items
       continue;
     }
     if (blocks.length + 1 >= maxBlocks) {
-      blocks.push(section(`${current}\n_… and ${lines.length - i} more ${moreLabel}_`));
+      blocks.push(section(`${current}\n_… ${moreOf(lines.length - i, moreLabel)}_`));
       return blocks;
     }
     blocks.push(section(current));
@@ -204,7 +240,7 @@ export function joinWithin(lines: string[], max: number, label: string): string 
   const reserve = 40 + label.length;
   for (const [i, line] of lines.entries()) {
     if (length + line.length + 1 > max - reserve) {
-      kept.push(`_… and ${lines.length - i} more ${label}_`);
+      kept.push(`_… ${moreOf(lines.length - i, label)}_`);
       break;
     }
     kept.push(line);

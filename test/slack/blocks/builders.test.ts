@@ -177,12 +177,13 @@ describe('thread posts', () => {
     expect(decodeValue(GateValue, approve.value)).toEqual({ c: 'c-1', g: 12 });
     expect(allText(request)).toContain('<!subteam^S0614TZR7>');
     const decided = gateDecided({ ...input, state: 'approved', decidedBy: 'U0APPROVER' });
-    expect(buttons(decided)).toEqual([]);
+    // The decision buttons go; Details stays.
+    expect(buttons(decided).map((b) => b.action_id)).toEqual([ACTION.gateDetails]);
     expect(allText(decided)).toContain('Approved by <@U0APPROVER>');
     expectWithinLimits(decided);
     // Decided by the policy: nobody was asked, so nobody is mentioned or told an approval is needed.
     const automatic = gateDecided({ ...input, state: 'approved', decidedBy: 'engine', automatic: true });
-    expect(buttons(automatic)).toEqual([]);
+    expect(buttons(automatic).map((b) => b.action_id)).toEqual([ACTION.gateDetails]);
     expect(allText(automatic)).toContain('Wave 1 of 4 merges on its own');
     expect(allText(automatic)).not.toContain('Approval needed');
     expect(allText(automatic)).not.toMatch(/<@U1AAA>|<!subteam/);
@@ -200,8 +201,8 @@ describe('thread posts', () => {
     expectWithinLimits(m);
     expect(m.text).toBe('Canary results, wave 2: 460 passed · 10 marginal · 30 failed · 7 not judged');
     const text = allText(m);
-    expect(text).toContain('`acme/svc-0` fail, score 0:');
-    expect(text).toContain('`acme/svc-9` fail, score 9:');
+    expect(text).toContain('`acme/svc-0` failed the canary (score 0 of 100):');
+    expect(text).toContain('`acme/svc-9` failed the canary (score 9 of 100):');
     expect(text).not.toContain('`acme/svc-10`');
     expect(text).toContain('…and 30 more below the pass threshold');
     expect(text).not.toContain('<!channel>');
