@@ -150,6 +150,78 @@ describe('faults', () => {
   });
 });
 
+/** Adds a commit to main that writes one file (not package.json unless asked), as another PR's merge would. */
+async function commitOnMain(octokit: Octokit, path: string, content: string): Promise<string> {
+  const main = await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' });
+  const commit = await octokit.rest.git.getCommit({ ...repo, commit_sha: main.data.object.sha });
+  const tree = await octokit.rest.git.createTree({ ...repo, base_tree: commit.data.tree.sha, tree: [{ path, mode: '100644', type: 'blob', content }] });
+  const created = await octokit.rest.git.createCommit({ ...repo, message: `Change ${path}`, tree: tree.data.sha, parents: [main.data.object.sha] });
+  await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: created.data.sha });
+  return created.data.sha;
+}
+
+/** The PR as GitHub shows it once its mergeability is computed (the first read starts the job). */
+async function settled(octokit: Octokit, number = 1) {
+  await octokit.rest.pulls.get({ ...repo, pull_number: number });
+  return (await octokit.rest.pulls.get({ ...repo, pull_number: number })).data;
+}
+
+describe('mergeable_state, as GitHub computes it', () => {
+  test('clean once the required check passed; the same file changed on main since makes it dirty, another file does not', async () => {
+    const { octokit, tick } = await setup();
+    await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    // Another file on main: still mergeable, and protection does not ask for up-to-date branches.
+    await commitOnMain(octokit, 'README.md', '# api, renamed\n');
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    // The same package.json changed on main by another change: a conflict.
+    await commitOnMain(octokit, 'package.json', '{\n  "dependencies": { "lodash": "4.17.15", "left-pad": "1.3.0" }\n}\n');
+    expect(await settled(octokit)).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
+  });
+
+  test('behind when main moved and protection requires branches to be up to date (strict)', async () => {
+    const { octokit, tick } = await setup({}, { protection: { requiredChecks: ['build'], strict: true } });
+    await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ mergeable_state: 'clean' });
+    const protection = await octokit.rest.repos.getBranchProtection({ ...repo, branch: 'main' });
+    expect(protection.data.required_status_checks?.strict).toBe(true);
+    await commitOnMain(octokit, 'README.md', '# api, renamed\n');
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'behind' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Head branch is out of date') });
+  });
+
+  test('blocked while a required check fails; unstable when only a check that is not required fails', async () => {
+    const failing = await setup({}, { protection: { requiredChecks: ['build'] }, ci: { checks: ['build'], outcome: 'fail', durationMs: 60_000 } });
+    await pushBranch(failing.octokit, 'fleet/lodash');
+    await failing.octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    failing.tick(60_000);
+    expect(await settled(failing.octokit)).toMatchObject({ mergeable: true, mergeable_state: 'blocked' });
+    await expect(failing.octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Required status check "build" is failing.') });
+
+    const unstable = await setup({}, { protection: { requiredChecks: [] }, ci: { checks: ['lint'], outcome: 'fail', durationMs: 60_000 } });
+    await pushBranch(unstable.octokit, 'fleet/lodash');
+    await unstable.octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    unstable.tick(60_000);
+    expect(await settled(unstable.octokit)).toMatchObject({ mergeable: true, mergeable_state: 'unstable' });
+    // GitHub merges an unstable PR: nothing required is missing.
+    await expect(unstable.octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).resolves.toMatchObject({ status: 200 });
+  });
+
+  test('a draft reports draft and is refused with "Pull Request is still a draft"', async () => {
+    const { octokit, tick } = await setup({}, { protection: undefined });
+    await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump', draft: true });
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ draft: true, mergeable: true, mergeable_state: 'draft' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is still a draft') });
+  });
+});
+
 describe('pull requests', () => {
   test('a second open PR for the same branch is refused with GitHub\'s 422', async () => {
     const { octokit } = await setup();
@@ -167,8 +239,11 @@ describe('pull requests', () => {
     const { fake, octokit, tick } = await setup();
     const { sha } = await pushBranch(octokit, 'fleet/lodash');
     const pull = await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
-    expect(pull.data.mergeable_state).toBe('blocked');
-    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
+    // GitHub computes mergeability in the background: null at first, the answer on a later read.
+    expect(pull.data).toMatchObject({ mergeable: null, mergeable_state: 'unknown' });
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.mergeable).toBeNull();
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data).toMatchObject({ mergeable: true, mergeable_state: 'blocked' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Required status check "build" is expected.') });
     tick(60_000);
     await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha: 'f'.repeat(40) })).rejects.toMatchObject({ status: 409, message: expect.stringContaining('Head branch was modified. Review and try the merge again.') });
     const merged = await octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha });
@@ -184,7 +259,7 @@ describe('pull requests', () => {
     await pushBranch(octokit, 'fleet/lodash');
     await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
     tick(60_000);
-    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405 });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('At least 1 approving review is required by reviewers with write access.') });
     await expect(octokit.rest.pulls.createReview({ ...repo, pull_number: 1, event: 'APPROVE' })).rejects.toMatchObject({ status: 422 });
     const alice = new Octokit({ baseUrl: fake.url, auth: 'alice', log: quiet });
     await alice.rest.pulls.createReview({ ...repo, pull_number: 1, event: 'APPROVE' });
@@ -198,9 +273,10 @@ describe('pull requests', () => {
     const other = await pushBranch(octokit, 'hotfix', '{ "dependencies": {} }\n');
     await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: other.sha });
     tick(60_000);
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.mergeable).toBeNull();
     const pull = await octokit.rest.pulls.get({ ...repo, pull_number: 1 });
     expect(pull.data).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
-    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405 });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
   });
 
   test('a non-fast-forward update needs force, and force-pushing the head synchronizes the PR', async () => {
