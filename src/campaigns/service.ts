@@ -201,6 +201,26 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     if (gate?.state === 'open') store.gates.decide(gate.id, 'expired', actor, at);
   }
 
+  /**
+   * A target whose merge found a conflict (or a branch behind a strict base) is retried from
+   * open-pr, which regenerates the change on the base's new head and updates the PR's branch.
+   */
+  function rebuildOf(campaign: CampaignRecord, target: TargetRecord): { from: number; why: string } | undefined {
+    const why = store.steps.get(target.id, target.stepIndex)?.data.rebuild;
+    if (why !== 'dirty' && why !== 'behind') return undefined;
+    const from = readSteps(campaign).findIndex((s) => s.kind === 'open-pr');
+    return from >= 0 && from < target.stepIndex ? { from, why } : undefined;
+  }
+
+  /** Tells open-pr to rebuild, and clears what the later steps kept about the old head. */
+  function markRebuild(target: TargetRecord, rebuild: { from: number; why: string }, at: number): void {
+    const openPr = store.steps.get(target.id, rebuild.from);
+    store.steps.save({ targetId: target.id, stepIndex: rebuild.from, kind: 'open-pr', status: 'pending', data: { ...(openPr?.data ?? {}), rebuild: rebuild.why }, now: at });
+    for (const later of store.steps.list(target.id)) {
+      if (later.stepIndex > rebuild.from && later.stepIndex <= target.stepIndex) store.steps.save({ targetId: target.id, stepIndex: later.stepIndex, kind: later.kind, status: 'pending', data: {}, now: at });
+    }
+  }
+
   function requireTarget(campaignId: string, repo: string): TargetRecord {
     const target = store.targets.findByRepo(campaignId, repo);
     if (!target) throw new FleetError('not_found', `Campaign ${campaignId} has no target ${repo}. Type \`/fleet status ${campaignId}\` to see its targets.`);
@@ -326,13 +346,15 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const campaign = requireCampaign(campaignId);
       await check(campaign, actor, 'retry');
       const target = requireTarget(campaignId, repo);
-      const moved = transitionTarget(target.state, { type: 'retry' });
+      const rebuild = rebuildOf(campaign, target);
+      const moved = transitionTarget(target.state, rebuild ? { type: 'retry', from: rebuild.from } : { type: 'retry' });
       if (!moved.ok) throw new FleetError('transition_refused', `${repo}: ${moved.reason}`, { state: target.state });
       const at = now();
       const updated = store.transaction(() => {
         const t = store.targets.update(target.id, target.version, { ...applyTargetEffects(moved.state, moved.effects, target, at).patch, stateReason: `retried by <@${actor}>` }, at);
         if (!t) throw new FleetError('conflict', `${repo} changed while you acted on it. Look at it again and retry.`);
-        store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.retried', data: { repo } });
+        if (rebuild) markRebuild(target, rebuild, at);
+        store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.retried', data: { repo, ...(rebuild ? { rebuild: rebuild.why, from: 'open-pr' } : {}) } });
         enqueueRootUpdate(store, store.campaigns.get(campaignId)!, at);
         return t;
       });
