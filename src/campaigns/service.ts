@@ -4,6 +4,7 @@ import { mayHavePr, recordCloseNeed, type CloseRequest } from '../engine/close-t
 import { transitionCampaign, transitionTarget, type CampaignEvent, type Effect, type TargetEvent } from '../engine/machines.js';
 import { hasEffect, moveCampaign } from '../engine/move-campaign.js';
 import { applyTargetEffects } from '../engine/target-effects.js';
+import { isFailure, worstFirst } from '../engine/failures.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate } from '../engine/notifications.js';
 import type { CampaignState } from '../domain/states.js';
 import { wakeGateTargets } from '../engine/waves.js';
@@ -14,7 +15,7 @@ import { authorize, type CampaignAction, type Launchers } from './authorize.js';
 import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
 import { createCampaignPlanner, estimatePreview, findCriticality, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
-import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef } from './service-types.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, StatusTarget, StatusView } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
 export type { PlanWaves } from './plan-campaign.js';
@@ -429,7 +430,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
 
     isFrozen: () => store.settings.isFrozen(),
 
-    status(campaignId) {
+    status(campaignId, view = 'attention') {
       const c = requireCampaign(campaignId);
       const gates = store.gates.list(c.id);
       const lastWaveGate = gates.filter((g) => g.kind === 'wave').at(-1);
@@ -442,6 +443,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         openGate: gates.find((g) => g.state === 'open') ?? null,
         confidence: typeof lastWaveGate?.confidence.confidence === 'number' ? lastWaveGate.confidence.confidence : null,
         needsAttention: store.targets.inState(c.id, 'needs-attention').map((t) => ({ repo: t.repo, reason: t.stateReason, prUrl: t.prUrl })),
+        view,
+        targets: listStatusTargets(store.targets.list(c.id), view),
       } satisfies CampaignStatus;
     },
 
@@ -456,4 +459,11 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       }
     },
   };
+}
+
+/** The targets a status view lists: the failures worst first, or every target by wave and repository. */
+function listStatusTargets(targets: readonly TargetRecord[], view: StatusView): StatusTarget[] {
+  if (view === 'attention') return [];
+  const chosen = view === 'failed' ? targets.filter(isFailure).sort(worstFirst) : [...targets].sort((a, b) => a.wave - b.wave || a.repo.localeCompare(b.repo));
+  return chosen.map((t) => ({ repo: t.repo, wave: t.wave, state: t.state, reason: t.stateReason, prUrl: t.prUrl }));
 }

@@ -1,4 +1,5 @@
 import type { CampaignState } from '../../domain/states.js';
+import { teamSummaryLine, type TeamFailuresInput } from './failures.js';
 import { LIMITS, context, joinWithin, divider, escapeText, fallback, header, link, mention, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';
@@ -23,6 +24,9 @@ export interface DigestCampaign {
   doneSinceYesterday: number;
   failedSinceYesterday: number;
   waits: DigestWait[];
+  /** The campaign's failed targets per team, the worst first. */
+  failedByTeam?: TeamFailuresInput[];
+  moreTeams?: number;
 }
 
 export interface DigestInput {
@@ -59,12 +63,17 @@ export function digestMessage(input: DigestInput): SlackMessage {
           `\`${progressBar(c.done, c.total, 15)}\` ${c.done}/${c.total} · since yesterday +${c.doneSinceYesterday} done, ${c.failedSinceYesterday} failed`,
       ),
     );
-    if (c.waits.length) {
+    if (c.waits.length || c.failedByTeam?.length) {
       const lines = c.waits.map((w) => {
         const who = w.who.length ? w.who.slice(0, 5).map(mention).join(' ') : 'nobody assigned';
         const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
         return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeText(w.detail)} → ${who}`;
       });
+      // Failed targets per team, in the same section so each campaign keeps to three blocks.
+      if (c.failedByTeam?.length) {
+        lines.push('*Failed, by team*', ...c.failedByTeam.map((t) => teamSummaryLine(t)));
+        if (c.moreTeams) lines.push(`_and ${c.moreTeams} more team${c.moreTeams === 1 ? '' : 's'}: \`/fleet status ${escapeText(c.id)} failed\`_`);
+      }
       blocks.push(section(joinWithin(lines, LIMITS.sectionText, 'waiting')));
     }
     blocks.push(divider());
