@@ -97,6 +97,6 @@ describe('failed targets, worst first', () => {
     const digest = buildDigest(t.store, 'CCHAN1', 3_000);
     expect(digest.campaigns[0].failedByTeam).toEqual(grouped.teams);
     const digestText = JSON.stringify(renderNotification(digest).args.blocks);
-    expect(digestText).toContain('*Failed, by team*\\n• `@acme/payments` 2 failed: acme/pay-2 (The change breaks lint), acme/pay-1 (The change breaks build)\\n• `@alice` 1 failed: acme/web (Compliance: no CODEOWNERS)');
+    expect(digestText).toContain('*Failed, by team*\\n• `@acme/payments` 2 failed: acme/pay-2 (The change breaks lint), acme/pay-1 (The change breaks build)\\n• `@alice` 1 failed: acme/web (Compliance: no CODEOWNERS)\\n• _no code owner on record_ 1 failed: acme/orphan (acme/orphan was not found on GitHub)\\n`/fleet status c-test failed` lists every failure.');
   });
 });

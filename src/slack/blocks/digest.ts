@@ -69,12 +69,18 @@ export function digestMessage(input: DigestInput): SlackMessage {
         const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
         return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeText(w.detail)} → ${who}`;
       });
-      // Failed targets per team, in the same section so each campaign keeps to three blocks.
+      // Failed targets per team share the section with what waits (each campaign keeps to three
+      // blocks), with up to a third of its room so neither list crowds the other out.
+      const failed: string[] = [];
       if (c.failedByTeam?.length) {
-        lines.push('*Failed, by team*', ...c.failedByTeam.map((t) => teamSummaryLine(t)));
-        if (c.moreTeams) lines.push(`_and ${c.moreTeams} more team${c.moreTeams === 1 ? '' : 's'}: \`/fleet status ${escapeText(c.id)} failed\`_`);
+        failed.push('*Failed, by team*', ...c.failedByTeam.map((t) => teamSummaryLine(t)));
+        if (c.moreTeams) failed.push(`_and ${c.moreTeams} more team${c.moreTeams === 1 ? '' : 's'}_`);
       }
-      blocks.push(section(joinWithin(lines, LIMITS.sectionText, 'waiting')));
+      const pointer = `\`/fleet status ${escapeText(c.id)} failed\` lists every failure.`;
+      const room = (lines.length ? Math.floor(LIMITS.sectionText / 3) : LIMITS.sectionText) - pointer.length - 1;
+      const failedText = failed.length ? `${joinWithin(failed, room, 'teams')}\n${pointer}` : '';
+      const waitText = lines.length ? joinWithin(lines, LIMITS.sectionText - failedText.length - 1, 'waiting') : '';
+      blocks.push(section([waitText, failedText].filter(Boolean).join('\n')));
     }
     blocks.push(divider());
   }

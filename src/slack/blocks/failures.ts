@@ -42,8 +42,8 @@ export function stateWords(state: TargetState): string {
  * "The change breaks build" on one line, cut to a readable length; escaped, but a Slack mention
  * the reason carries ("skipped by <@U123>") stays a mention.
  */
-export function shortReason(reason: string): string {
-  return escapeText(truncate(reason.replace(/\s+/g, ' ').trim(), REASON_CHARS))
+export function shortReason(reason: string, max = REASON_CHARS): string {
+  return escapeText(truncate(reason.replace(/\s+/g, ' ').trim(), max))
     .replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')
     .replace(/&lt;!subteam\^(S[A-Z0-9]+)&gt;/g, '<!subteam^$1>');
 }
@@ -69,7 +69,8 @@ function teamName(team: string): string {
 
 /** One line per team for the digest: "• `@acme/payments` 3 failed: acme/api (The change breaks build), …". */
 export function teamSummaryLine(t: TeamFailuresInput, shown = 3): string {
-  const names = t.failures.slice(0, shown).map((f) => `${link(f.prUrl, f.repo)} (${shortReason(f.reason) || 'no reason recorded'})`);
+  // The digest holds many teams in one section: a reason's first words, the rest is a click away.
+  const names = t.failures.slice(0, shown).map((f) => `${link(f.prUrl, f.repo)} (${shortReason(f.reason, 80) || 'no reason recorded'})`);
   const more = t.total > names.length ? ` and ${t.total - names.length} more` : '';
   return `• ${teamName(t.team)} ${t.total} failed: ${names.join(', ')}${more}`;
 }
