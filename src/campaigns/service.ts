@@ -15,7 +15,7 @@ import { authorize, type CampaignAction, type Launchers } from './authorize.js';
 import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
 import { createCampaignPlanner, estimatePreview, findCriticality, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
-import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, StatusTarget, StatusView } from './service-types.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, StatusTarget } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
 export type { PlanWaves } from './plan-campaign.js';
@@ -444,7 +444,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         confidence: typeof lastWaveGate?.confidence.confidence === 'number' ? lastWaveGate.confidence.confidence : null,
         needsAttention: store.targets.inState(c.id, 'needs-attention').map((t) => ({ repo: t.repo, reason: t.stateReason, prUrl: t.prUrl })),
         view,
-        targets: listStatusTargets(store.targets.list(c.id), view),
+        // The default view reads only the targets that need attention (a 1,000-target campaign answers fast).
+        targets: view === 'attention' ? [] : listStatusTargets(store.targets.list(c.id), view),
       } satisfies CampaignStatus;
     },
 
@@ -462,8 +463,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
 }
 
 /** The targets a status view lists: the failures worst first, or every target by wave and repository. */
-function listStatusTargets(targets: readonly TargetRecord[], view: StatusView): StatusTarget[] {
-  if (view === 'attention') return [];
+function listStatusTargets(targets: readonly TargetRecord[], view: 'failed' | 'all'): StatusTarget[] {
   const chosen = view === 'failed' ? targets.filter(isFailure).sort(worstFirst) : [...targets].sort((a, b) => a.wave - b.wave || a.repo.localeCompare(b.repo));
   return chosen.map((t) => ({ repo: t.repo, wave: t.wave, state: t.state, reason: t.stateReason, prUrl: t.prUrl }));
 }
