@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FleetError } from '../../errors.js';
+import { mergeLines } from './diff.js';
 import { createObjectStore, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 
 /**
@@ -421,6 +422,21 @@ export function createWorld(deps: WorldDeps) {
     return latestRuns(runsFor(repo, sha));
   }
 
+  /** A line merge of one file changed on both sides, as a new blob; undefined on a conflict or for binary content. */
+  function mergeBlobs(baseSha: string | undefined, oursSha: string, theirsSha: string): string | undefined {
+    const text = (sha: string | undefined): string | undefined => {
+      if (!sha) return '';
+      const blob = objects.get(sha);
+      if (blob?.type !== 'blob' || blob.content.includes(0)) return undefined;
+      return blob.content.toString('utf8');
+    };
+    const [base, ours, theirs] = [text(baseSha), text(oursSha), text(theirsSha)];
+    if (base === undefined || ours === undefined || theirs === undefined) return undefined;
+    // A file both sides added is merged against an empty base: only identical lines agree.
+    const merged = mergeLines(base, ours, theirs);
+    return merged === undefined ? undefined : objects.writeBlob(Buffer.from(merged, 'utf8'));
+  }
+
   /** Three-way merge of flat trees; undefined on a conflict. */
   function mergeTrees(baseSha: string | undefined, oursSha: string, theirsSha: string): FlatTree | undefined {
     const treeOf = (commitSha: string | undefined): FlatTree => {
@@ -439,7 +455,12 @@ export function createWorld(deps: WorldDeps) {
       if (o?.sha === t?.sha) pick = o;
       else if (b === o?.sha) pick = t;
       else if (b === t?.sha) pick = o;
-      else return undefined;
+      else {
+        // Both sides changed the file: git merges their lines, and only overlapping or adjacent changes conflict.
+        const merged = o && t && o.mode === t.mode ? mergeBlobs(b, o.sha, t.sha) : undefined;
+        if (merged === undefined) return undefined;
+        pick = { ...o!, sha: merged };
+      }
       if (pick) result.set(path, pick);
     }
     return result;

@@ -182,6 +182,25 @@ describe('mergeable_state, as GitHub computes it', () => {
     await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
   });
 
+  test('changes to separate lines of the same file merge as git merges them; adjacent lines conflict', async () => {
+    const WIDE = '{\n  "name": "api",\n  "description": "the api",\n  "dependencies": { "lodash": "4.17.15" }\n}\n';
+    const { fake, octokit, tick } = await setup({}, { files: { 'package.json': WIDE }, protection: undefined });
+    await pushBranch(octokit, 'fleet/lodash', WIDE.replace('4.17.15', '4.17.21'));
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    // Line 2 changes on main; the PR changed line 4: two lines apart, so GitHub merges both.
+    await commitOnMain(octokit, 'package.json', WIDE.replace('"api"', '"api-service"'));
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    await octokit.rest.pulls.merge({ ...repo, pull_number: 1 });
+    expect(fake.state.readFiles('acme', 'api')['package.json']).toBe('{\n  "name": "api-service",\n  "description": "the api",\n  "dependencies": { "lodash": "4.17.21" }\n}\n');
+
+    // Line 3 is next to line 4: a conflict, as in git.
+    await pushBranch(octokit, 'fleet/lodash-2', fake.state.readFiles('acme', 'api')['package.json'].replace('4.17.21', '4.17.22'));
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash-2', base: 'main', title: 'Bump again' });
+    await commitOnMain(octokit, 'package.json', fake.state.readFiles('acme', 'api')['package.json'].replace('the api', 'the API'));
+    expect(await settled(octokit, 2)).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
+  });
+
   test('behind when main moved and protection requires branches to be up to date (strict)', async () => {
     const { octokit, tick } = await setup({}, { protection: { requiredChecks: ['build'], strict: true } });
     await pushBranch(octokit, 'fleet/lodash');
@@ -504,5 +523,17 @@ describe('control API and request log', () => {
     const all = await octokit.paginate(octokit.rest.repos.listForOrg, { org: 'acme', per_page: 2 });
     expect(all.map((item) => item.name)).toEqual(['api', 'svc-0', 'svc-1', 'svc-2', 'svc-3']);
     await expect(octokit.rest.repos.listForOrg({ org: 'nobody' })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('mergeLines', () => {
+  test('applies separate changes from both sides, keeps a change both made once, and refuses overlapping or adjacent ones', async () => {
+    const { mergeLines } = await import('../../../src/sandbox/github/diff.js');
+    expect(mergeLines('a\nb\nc\nd\ne\n', 'A\nb\nc\nd\ne\n', 'a\nb\nc\nd\nE\n')).toBe('A\nb\nc\nd\nE\n');
+    expect(mergeLines('a\nb\nc\n', 'a\nB\nc\n', 'a\nB\nc\n')).toBe('a\nB\nc\n');
+    expect(mergeLines('a\nb\nc\n', 'a\nx\nb\nc\n', 'a\nb\nc\ny\n')).toBe('a\nx\nb\nc\ny\n');
+    expect(mergeLines('a\nb\nc\n', 'a\nB\nc\n', 'a\nb2\nc\n')).toBeUndefined();
+    expect(mergeLines('a\nb\nc\n', 'A\nb\nc\n', 'a\nB\nc\n')).toBeUndefined();
+    expect(mergeLines('', 'x\n', 'y\n')).toBeUndefined();
   });
 });
