@@ -434,6 +434,26 @@ describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
     expect(h.fake.state.readFiles('acme', 'strict')['README.md']).toBe('# strict\n');
   });
 
+  test('mergeable still null after the refusal: read again shortly, without merging again, then told apart', async () => {
+    const repo = seed('computing', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0 } });
+    const a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    await h.github.commitFiles({ repo, baseBranch: 'main', branch: 'main', message: 'conflicting', files: [{ path: 'package.json', content: PACKAGE_JSON.replace('4.17.15', '4.17.20') }] });
+    // GitHub has not finished computing when Fleet reads the PR after the 405.
+    let reads = 0;
+    const github = { ...h.github, getMergeability: async (r: string, n: number) => (++reads === 1 ? { mergeable: null, state: 'unknown', draft: false } : h.github.getMergeability(r, n)) };
+    const step = (state: Record<string, unknown>) => mergeStep.run(makeContext({ kind: 'merge', spec: lodash, target: a, deps: { github }, now: h.now(), state }));
+    const first = await step({});
+    expect(first).toMatchObject({ kind: 'wait', reason: 'GitHub is working out whether PR #1 can be merged', data: { computing: 1, notMergeable: 0 } });
+    expect((first as { until: number }).until - h.now()).toBeLessThanOrEqual(5_000);
+    const merges = () => writesIn(h.fake).filter((w) => w.startsWith('PUT') && w.endsWith('/merge')).length;
+    const before = merges();
+    expect(before).toBe(1);
+    const second = await step((first as { data: Record<string, unknown> }).data);
+    expect(merges()).toBe(before);
+    expect(second).toMatchObject({ kind: 'needs-human', data: { mergeableState: 'dirty', rebuild: 'dirty' } });
+  });
+
   test('a draft PR is named as a draft, with what to do', async () => {
     const draft = makeSpec({ pr: { title: 'Bump lodash in {{repo}}', body: 'x', labels: [], draft: true } });
     const repo = seed('drafty');
