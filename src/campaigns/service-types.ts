@@ -36,7 +36,8 @@ export interface CampaignService {
   /** The global kill switch: no step runs anywhere while it is on. Admins only. */
   setFreeze(on: boolean, actor: string): Promise<void>;
   isFrozen(): boolean;
-  status(campaignId: string): CampaignStatus;
+  /** The campaign in detail; `view` says which targets it lists (`targets`): those that need attention (default), failed, or all. */
+  status(campaignId: string, view?: StatusView): CampaignStatus;
   list(): CampaignSummary[];
   /**
    * What waits for one person, for App Home: the open wave gates they may approve (the owner, the
@@ -121,6 +122,24 @@ export interface CampaignStatus extends CampaignSummary {
   openGate: GateRecord | null;
   confidence: number | null;
   needsAttention: { repo: string; reason: string; prUrl: string | null }[];
+  /** Which targets `targets` holds. */
+  view: StatusView;
+  /**
+   * For `failed`: the targets that failed or need a person, worst first (failed before needing
+   * attention, lowest score first, then by repository). For `all`: every target by wave and
+   * repository. Empty for `attention` (see `needsAttention`).
+   */
+  targets: StatusTarget[];
+}
+
+export type StatusView = 'attention' | 'failed' | 'all';
+
+export interface StatusTarget {
+  repo: string;
+  wave: number;
+  state: TargetState;
+  reason: string;
+  prUrl: string | null;
 }
 
 /** An open wave gate a person may decide. */

@@ -6,6 +6,7 @@ import { hasEffect, moveCampaign } from '../engine/move-campaign.js';
 import { applyTargetEffects } from '../engine/target-effects.js';
 import { classifyForAbort, countDone, countStopped, prsOf, readAbortRecord } from '../engine/abort-report.js';
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate, type AbortSummary } from '../engine/notifications.js';
+import { isFailure, worstFirst } from '../engine/failures.js';
 import type { CampaignState } from '../domain/states.js';
 import { advanceCampaignNow, wakeGateTargets } from '../engine/waves.js';
 import { createConfidenceModel } from '../engine/confidence.js';
@@ -21,7 +22,7 @@ import { checkPreviewStamp, findLaunchOf } from './preview-stamp.js';
 import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
 import { chooseSample, createCampaignPlanner, defaultedDurations, estimatePreview, findCriticality, hashSpec, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
-import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, WaitingFor } from './service-types.js';
+import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, StatusTarget, WaitingFor } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
 
 export type { PlanWaves } from './plan-campaign.js';
@@ -280,6 +281,26 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     return new FleetError('transition_refused', `${repo}: ${reason}${finished ? ` Type \`/fleet status ${campaignId}\` to see the targets that need a person.` : ''}`, { state });
   }
 
+  /**
+   * A target whose merge found a conflict (or a branch behind a strict base) is retried from
+   * open-pr, which regenerates the change on the base's new head and updates the PR's branch.
+   */
+  function rebuildOf(campaign: CampaignRecord, target: TargetRecord): { from: number; why: string } | undefined {
+    const why = store.steps.get(target.id, target.stepIndex)?.data.rebuild;
+    if (why !== 'dirty' && why !== 'behind') return undefined;
+    const from = readSteps(campaign).findIndex((s) => s.kind === 'open-pr');
+    return from >= 0 && from < target.stepIndex ? { from, why } : undefined;
+  }
+
+  /** Tells open-pr to rebuild, and clears what the later steps kept about the old head. */
+  function markRebuild(target: TargetRecord, rebuild: { from: number; why: string }, at: number): void {
+    const openPr = store.steps.get(target.id, rebuild.from);
+    store.steps.save({ targetId: target.id, stepIndex: rebuild.from, kind: 'open-pr', status: 'pending', data: { ...(openPr?.data ?? {}), rebuild: rebuild.why }, now: at });
+    for (const later of store.steps.list(target.id)) {
+      if (later.stepIndex > rebuild.from && later.stepIndex <= target.stepIndex) store.steps.save({ targetId: target.id, stepIndex: later.stepIndex, kind: later.kind, status: 'pending', data: {}, now: at });
+    }
+  }
+
   function requireTarget(campaignId: string, repo: string): TargetRecord {
     const target = store.targets.findByRepo(campaignId, repo);
     if (!target) throw new FleetError('not_found', `Campaign ${campaignId} has no target ${repo}. Type \`/fleet status ${campaignId}\` to see its targets.`);
@@ -452,13 +473,15 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const target = requireTarget(campaignId, repo);
       const retried = alreadyActedText(store, target, 'retried', now());
       if (retried) throw new FleetError('conflict', retried, { state: target.state });
-      const moved = transitionTarget(target.state, { type: 'retry' });
+      const rebuild = rebuildOf(campaign, target);
+      const moved = transitionTarget(target.state, rebuild ? { type: 'retry', from: rebuild.from } : { type: 'retry' });
       if (!moved.ok) throw refuseTarget(campaignId, repo, moved.reason, target.state);
       const at = now();
       const updated = store.transaction(() => {
         const t = store.targets.update(target.id, target.version, { ...applyTargetEffects(moved.state, moved.effects, target, at).patch, stateReason: `retried by <@${actor}>` }, at);
         if (!t) throw new FleetError('conflict', `${repo} changed while you acted on it. Look at it again and retry.`);
-        store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.retried', data: { repo } });
+        if (rebuild) markRebuild(target, rebuild, at);
+        store.events.append({ campaignId, targetId: t.id, at, actor, kind: 'target.retried', data: { repo, ...(rebuild ? { rebuild: rebuild.why, from: 'open-pr' } : {}) } });
         enqueueRootUpdate(store, store.campaigns.get(campaignId)!, at);
         return t;
       });
@@ -539,7 +562,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
 
     isFrozen: () => store.settings.isFrozen(),
 
-    status(campaignId) {
+    status(campaignId, view = 'attention') {
       const c = requireCampaign(campaignId);
       const gates = store.gates.list(c.id);
       const lastWaveGate = gates.filter((g) => g.kind === 'wave').at(-1);
@@ -552,6 +575,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         openGate: gates.find((g) => g.state === 'open') ?? null,
         confidence: typeof lastWaveGate?.confidence.confidence === 'number' ? lastWaveGate.confidence.confidence : null,
         needsAttention: store.targets.inState(c.id, 'needs-attention').map((t) => ({ repo: t.repo, reason: t.stateReason, prUrl: t.prUrl })),
+        view,
+        // The default view reads only the targets that need attention (a 1,000-target campaign answers fast).
+        targets: view === 'attention' ? [] : listStatusTargets(store.targets.list(c.id), view),
       } satisfies CampaignStatus;
     },
 
@@ -608,4 +634,10 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       return gate;
     },
   };
+}
+
+/** The targets a status view lists: the failures worst first, or every target by wave and repository. */
+function listStatusTargets(targets: readonly TargetRecord[], view: 'failed' | 'all'): StatusTarget[] {
+  const chosen = view === 'failed' ? targets.filter(isFailure).sort(worstFirst) : [...targets].sort((a, b) => a.wave - b.wave || a.repo.localeCompare(b.repo));
+  return chosen.map((t) => ({ repo: t.repo, wave: t.wave, state: t.state, reason: t.stateReason, prUrl: t.prUrl }));
 }

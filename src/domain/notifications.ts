@@ -33,6 +33,25 @@ export const WaveStartedNotification = z.object({
   repos: z.array(z.string()),
 });
 
+/** A target that failed or needs a person, with its reason: what the wave's end and the summary name. */
+export const FailedTarget = z.object({
+  repo: z.string(),
+  state: z.enum(['failed', 'needs-attention']),
+  reason: z.string(),
+  prUrl: z.string().nullable(),
+  score: z.number().nullable(),
+});
+export type FailedTarget = z.infer<typeof FailedTarget>;
+
+/** One team's failed targets (the worst first), and how many it has in all. */
+export const TeamFailures = z.object({
+  /** "@acme/payments", "@alice", or "no code owner on record" (see `engine/failures.ts`). */
+  team: z.string(),
+  total: z.number().int(),
+  failures: z.array(FailedTarget),
+});
+export type TeamFailures = z.infer<typeof TeamFailures>;
+
 export const WaveFinishedNotification = z.object({
   kind: z.literal('wave-finished'),
   campaignId: z.string(),
@@ -44,6 +63,10 @@ export const WaveFinishedNotification = z.object({
   needsAttention: z.number().int(),
   durationMs: z.number(),
   meanScore: z.number().nullable(),
+  /** The wave's failed and needing-attention targets, worst first (up to ten); absent in records queued before. */
+  failures: z.array(FailedTarget).optional(),
+  /** How many more there are than `failures` shows. */
+  moreFailures: z.number().int().optional(),
 });
 
 export const CanaryVerdict = z.enum(['pass', 'marginal', 'fail']);
@@ -197,6 +220,9 @@ export const FinalSummaryNotification = z.object({
       beforePrCount: z.number().int(),
     })
     .optional(),
+  /** The failed targets per team; absent in records queued before. */
+  failedByTeam: z.array(TeamFailures).optional(),
+  moreTeams: z.number().int().optional(),
 });
 
 export const DigestWait = z.object({
@@ -218,6 +244,9 @@ export const DigestCampaign = z.object({
   doneSinceYesterday: z.number().int(),
   failedSinceYesterday: z.number().int(),
   waits: z.array(DigestWait),
+  /** The campaign's failed targets per team; absent in records queued before. */
+  failedByTeam: z.array(TeamFailures).optional(),
+  moreTeams: z.number().int().optional(),
 });
 export type DigestCampaign = z.infer<typeof DigestCampaign>;
 

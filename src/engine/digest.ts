@@ -2,6 +2,7 @@ import { parseTargetSignals } from '../confidence/score-target.js';
 import type { DigestCampaign, DigestNotification, DigestWait } from '../domain/notifications.js';
 import type { CampaignRecord, Store } from '../store/store.js';
 import { readSpec, readSteps } from './campaign-spec.js';
+import { failuresByTeam } from './failures.js';
 import { isFinalTargetState } from '../domain/states.js';
 import { countDone, countStopped, readAbortRecord } from './abort-report.js';
 
@@ -68,6 +69,8 @@ export function buildDigest(store: Store, channel: string, now: number): DigestN
     .map((c) => {
       const counts = store.targets.counts(c.id);
       const finished = store.events.list({ campaignId: c.id, since, kinds: FINISHED_KINDS });
+      // Failed targets, per team; those that need a person are in `waits` already.
+      const { teams: failedByTeam, moreTeams } = failuresByTeam(store, c.id, store.targets.inState(c.id, 'failed'));
       return {
         id: c.id,
         name: c.name,
@@ -79,6 +82,7 @@ export function buildDigest(store: Store, channel: string, now: number): DigestN
         doneSinceYesterday: finished.length,
         failedSinceYesterday: finished.filter((e) => e.kind === 'target.failed').length,
         waits: collectWaits(store, c),
+        ...(failedByTeam.length ? { failedByTeam, moreTeams } : {}),
       };
     });
   const utcDay = new Date(now).toISOString().slice(0, 10);

@@ -88,7 +88,8 @@ export type TargetEvent =
   | { type: 'fail'; reason: string; retryable: true; retryAt: number }
   | { type: 'fail'; reason: string; retryable: false }
   | { type: 'needs-human'; reason: string }
-  | { type: 'retry' }
+  /** `from`: the step to start again at (a merge conflict goes back to open-pr to rebuild the change). */
+  | { type: 'retry'; from?: number }
   /** `byStep`: a step found the target needs no change (it is running); otherwise a person skips it. */
   | { type: 'skip'; reason?: string; byStep?: boolean }
   | { type: 'reverted' }
@@ -294,6 +295,7 @@ export function transitionTarget(state: TargetState, event: TargetEvent): Transi
       return move('needs-attention', { kind: 'notify', text: withReason('Needs attention', event.reason) }, { kind: 'update-root' });
     case 'retry':
       if (state !== 'needs-attention' && state !== 'failed') return refuse();
+      if (event.from !== undefined) return move('pending', { kind: 'next-step', index: event.from }, { kind: 'reset-attempts' }, { kind: 'update-root' }, { kind: 'wake' });
       return move('pending', { kind: 'reset-attempts' }, { kind: 'update-root' }, { kind: 'wake' });
     case 'skip':
       // A person cannot skip a running target: its step may be creating the PR the skip must close.

@@ -2,6 +2,7 @@ import { parseTargetSignals } from '../confidence/score-target.js';
 import type { ConfidenceBreakdown, Notification, NotificationOf, RootView } from '../domain/notifications.js';
 import type { CampaignRecord, GateRecord, NewOutboxMessage, Store, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
+import { failuresByTeam, listFailures } from './failures.js';
 import type { TargetState } from '../domain/states.js';
 import { countDone, countStopped, readAbortRecord, readCloseProgress } from './abort-report.js';
 
@@ -139,6 +140,8 @@ export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: 
   const targets = store.targets.list(campaign.id, wave);
   const count = (state: string) => targets.filter((t) => t.state === state).length;
   const scores = targets.map((t) => t.score).filter((s): s is number => s !== null);
+  // The ten worst inline; the rest behind `/fleet status <id> failed`.
+  const failures = listFailures(targets);
   return thread(
     campaign,
     {
@@ -152,6 +155,8 @@ export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: 
       needsAttention: count('needs-attention'),
       durationMs: Math.max(0, now - startedAt),
       meanScore: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+      failures: failures.shown,
+      moreFailures: failures.more,
     },
     now,
   );
@@ -230,6 +235,7 @@ export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: n
   const humanTouched = new Set(events.filter((e) => e.kind === 'target.needs-attention').map((e) => e.targetId)).size;
   const approvals = events.filter((e) => e.kind === 'gate.approved' && e.actor !== 'engine').length;
   const stopped = abort?.stoppedCount ?? 0;
+  const { teams: failedByTeam, moreTeams } = failuresByTeam(store, campaign.id, store.targets.list(campaign.id));
   const record: NotificationOf<'final-summary'> = {
     kind: 'final-summary',
     campaignId: campaign.id,
@@ -241,6 +247,8 @@ export function buildFinalSummary(store: Store, campaign: CampaignRecord, now: n
     total: Object.values(counts).reduce((a, b) => a + b, 0),
     approvals,
     done: countDone(counts, stopped),
+    failedByTeam,
+    moreTeams,
   };
   if (campaign.stateReason && !abort) record.reason = campaign.stateReason;
   if (abort) record.abort = abort;

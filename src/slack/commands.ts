@@ -74,7 +74,7 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
       await ctx.respond(listMessage(service.list()));
       return;
     case 'status':
-      await ctx.respond(statusMessage(toStatusInput(service.status(command.id))));
+      await ctx.respond(statusMessage(toStatusInput(service.status(command.id, command.view))));
       return;
     case 'pause': {
       const c = await service.pause(command.id, ctx.user);

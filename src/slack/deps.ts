@@ -35,6 +35,8 @@ export function toStatusInput(s: CampaignStatus): StatusInput {
     confidence: s.confidence,
     openGate: s.openGate ? { id: s.openGate.id, wave: s.openGate.wave } : null,
     needsAttention: s.needsAttention,
+    view: s.view,
+    targets: s.targets,
   };
 }
 

@@ -11,6 +11,9 @@ const CampaignId = z
 const SpecName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, 'a spec name from the catalog, such as `bump-lodash`');
+/** Which targets `/fleet status <id>` lists: those that need attention (the default), the failures, or all. */
+export const StatusView = z.enum(['attention', 'failed', 'all'], { message: '`failed`, `attention` or `all`' });
+export type StatusView = z.infer<typeof StatusView>;
 const Repo = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a repository as `owner/name`');
 
 export const FleetCommand = z.discriminatedUnion('name', [
@@ -18,7 +21,7 @@ export const FleetCommand = z.discriminatedUnion('name', [
   z.object({ name: z.literal('start'), spec: SpecName.optional() }),
   z.object({ name: z.literal('preview'), spec: SpecName }),
   z.object({ name: z.literal('list') }),
-  z.object({ name: z.literal('status'), id: CampaignId }),
+  z.object({ name: z.literal('status'), id: CampaignId, view: StatusView.optional() }),
   z.object({ name: z.literal('pause'), id: CampaignId }),
   z.object({ name: z.literal('resume'), id: CampaignId }),
   z.object({ name: z.literal('abort'), id: CampaignId }),
@@ -39,7 +42,7 @@ const ARGUMENTS: Record<FleetCommandName, readonly string[]> = {
   start: ['spec?'],
   preview: ['spec'],
   list: [],
-  status: ['id'],
+  status: ['id', 'view?'],
   pause: ['id'],
   resume: ['id'],
   abort: ['id'],
@@ -51,10 +54,10 @@ const ARGUMENTS: Record<FleetCommandName, readonly string[]> = {
 };
 export const SUBCOMMANDS = Object.keys(ARGUMENTS) as FleetCommandName[];
 
-const PLACEHOLDER: Record<string, string> = { spec: '<spec>', id: '<id>', repo: '<repo>', on: 'on|off' };
+const PLACEHOLDER: Record<string, string> = { spec: '<spec>', id: '<id>', repo: '<repo>', on: 'on|off', view: 'failed|attention|all' };
 
 function usage(name: FleetCommandName): string {
-  const args = ARGUMENTS[name].map((a) => (a.endsWith('?') ? `[${a.slice(0, -1)}]` : PLACEHOLDER[a]));
+  const args = ARGUMENTS[name].map((a) => (a === 'view?' ? `[${PLACEHOLDER.view}]` : a.endsWith('?') ? `[${a.slice(0, -1)}]` : PLACEHOLDER[a]));
   return `/fleet ${[name, ...args].join(' ')}`;
 }
 
@@ -122,6 +125,10 @@ export function parseCommand(text: string): ParseResult {
       const v = arg.toLowerCase();
       if (v !== 'on' && v !== 'off') return { ok: false, error: `\`/fleet freeze\` takes \`on\` or \`off\`, not ${quote(arg)}. Type \`/fleet freeze on\` or \`/fleet freeze off\`.` };
       raw.on = v === 'on';
+      continue;
+    }
+    if (key === 'view') {
+      raw.view = arg.toLowerCase();
       continue;
     }
     raw[key] = arg;

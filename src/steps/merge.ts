@@ -1,12 +1,20 @@
-import type { Step } from './types.js';
+import type { Step, StepResult } from './types.js';
 import type { MergeOptions } from '../domain/step-options.js';
-import type { GitHubStepDeps } from '../github/gateway.js';
+import type { GitHubStepDeps, Mergeability } from '../github/gateway.js';
 import { prOf } from '../github/step-support.js';
+import { explainRefusal, isFinalState, stateOf } from './merge-refusal.js';
+
+/** How long to let GitHub compute a PR's mergeability before reading it again, and how often. */
+const COMPUTING_WAIT_MS = 5_000;
+const MAX_COMPUTING_READS = 3;
 
 /**
  * merge: merges the PR at exactly the head the earlier steps checked (GitHub's sha guard: a head
  * that moved since is refused with 409, never merged unchecked). Branch protection is honoured:
- * a 405 "not mergeable" waits and tries again a few times, then asks a person with GitHub's reason.
+ * a 405 "not mergeable" is explained by the PR's `mergeable_state` (`merge-refusal.ts`): a conflict,
+ * a branch behind a strict base or a draft goes to a person at once with its own sentence (and a
+ * conflict or a branch behind is mended by Retry, which rebuilds the change from open-pr); a block
+ * that waiting may lift (a check still running, a review on its way) is tried again a few times first.
  * Idempotent: a PR found already merged is done, and the branch deletion is repeated harmlessly.
  *
  * @example
@@ -42,21 +50,44 @@ export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
       return { kind: 'needs-human', reason: `PR #${pr.number} in ${repo} changed after its checks (head ${pr.headSha.slice(0, 7)}, checked ${expected.slice(0, 7)}); retry from await-checks, or skip.` };
     }
 
+    // A PR whose mergeability GitHub was still computing is read again before another merge attempt.
+    const computing = typeof ctx.state.computing === 'number' ? ctx.state.computing : 0;
+    if (computing > 0) {
+      const reason = typeof ctx.state.lastReason === 'string' ? ctx.state.lastReason : '';
+      const m = await github.getMergeability(repo, pr.number);
+      if (!m) return { kind: 'needs-human', reason: `PR #${known.number} in ${repo} is gone; retry from open-pr, or skip the target.` };
+      const state = stateOf(m);
+      if (state !== 'clean' && state !== 'unstable' && state !== 'has_hooks') return refused(reason, m, computing);
+    }
+
     const outcome = await github.mergePr({ repo, number: pr.number, sha: expected, method: options.method });
     if (outcome.kind === 'merged') return merged(outcome.sha, 'merged');
     if (outcome.kind === 'head-changed') {
       return { kind: 'needs-human', reason: `PR #${pr.number} in ${repo} changed while merging (${outcome.reason}); retry from await-checks, or skip.`, events: [{ kind: 'merge.head-changed', data: { prNumber: pr.number } }] };
     }
-    const tries = (typeof ctx.state.notMergeable === 'number' ? ctx.state.notMergeable : 0) + 1;
-    const data = { notMergeable: tries, lastReason: outcome.reason };
-    if (tries > options.notMergeableRetries) {
+    // GitHub's 405 says only that it will not merge; the PR's mergeable_state says why.
+    const m = await github.getMergeability(repo, pr.number);
+    if (!m) return { kind: 'needs-human', reason: `PR #${known.number} in ${repo} is gone; retry from open-pr, or skip the target.` };
+    return refused(outcome.reason, m, 0);
+
+    async function refused(githubReason: string, m: Mergeability, computed: number): Promise<StepResult> {
+      const state = stateOf(m);
+      const tries = (typeof ctx.state.notMergeable === 'number' ? ctx.state.notMergeable : 0) + (state === 'unknown' && computed < MAX_COMPUTING_READS ? 0 : 1);
+      const data: Record<string, unknown> = { notMergeable: tries, lastReason: githubReason, mergeableState: state };
+      // GitHub computes mergeability in the background (`mergeable: null`): read again shortly.
+      if (state === 'unknown' && computed < MAX_COMPUTING_READS) {
+        return { kind: 'wait', until: now + COMPUTING_WAIT_MS, reason: `GitHub is working out whether PR #${pr!.number} can be merged`, data: { ...data, computing: computed + 1 } };
+      }
+      if (!isFinalState(state) && tries <= options.notMergeableRetries) {
+        return { kind: 'wait', until: now + options.retryEvery, reason: `GitHub says PR #${pr!.number} is not mergeable yet (${state}): ${githubReason}`, data };
+      }
+      const refusal = await explainRefusal(github, { repo, number: pr!.number, base: pr!.baseRef, githubReason }, m, expected);
       return {
         kind: 'needs-human',
-        reason: `GitHub will not merge PR #${pr.number} in ${repo}: ${outcome.reason} Fix what branch protection asks for, then retry.`,
-        data,
-        events: [{ kind: 'merge.blocked', data: { prNumber: pr.number, reason: outcome.reason, tries } }],
+        reason: refusal.reason,
+        data: { ...data, ...(refusal.rebuild ? { rebuild: refusal.rebuild } : {}) },
+        events: [{ kind: 'merge.blocked', data: { prNumber: pr!.number, reason: githubReason, mergeableState: state, tries, ...(refusal.rebuild ? { rebuild: refusal.rebuild } : {}) } }],
       };
     }
-    return { kind: 'wait', until: now + options.retryEvery, reason: `GitHub says PR #${pr.number} is not mergeable yet: ${outcome.reason}`, data };
   },
 };

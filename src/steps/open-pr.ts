@@ -10,6 +10,8 @@ import { branchFor, markerFor, renderTemplate } from '../github/step-support.js'
  * branch and opens (or finds) the PR, with labels and CODEOWNERS reviewers. Idempotent by
  * find-before-create: the branch name is deterministic and the PR body carries a marker, so a
  * re-run after a crash at any point finds the branch, commit, PR, labels and reviewers it made.
+ * Retried after a merge conflict (its state says `rebuild`), it makes the change again on the
+ * default branch's current head and moves the PR's branch there (a force update of the branch).
  *
  * @example
  * const result = await openPrStep.run(ctx); // { kind: 'done', patch: { prNumber: 7, ... } }
@@ -27,7 +29,10 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
     const branch = branchFor(spec);
     const marker = markerFor(campaign, target);
     const existing = await github.findPr({ repo, branch, marker });
-    if (existing) return finish(existing, info.defaultBranch, undefined, 'found');
+    // A Retry after a merge conflict (or a branch behind a strict base): the change is made again
+    // on the default branch as it is now, and the PR's branch is moved onto it.
+    const rebuild = ctx.state.rebuild === 'dirty' || ctx.state.rebuild === 'behind' ? ctx.state.rebuild : undefined;
+    if (existing && !(rebuild && existing.state === 'open' && !existing.merged)) return finish(existing, info.defaultBranch, undefined, 'found');
 
     const baseSha = await github.getBranchSha(repo, info.defaultBranch);
     if (!baseSha) return { kind: 'needs-human', reason: `${repo} has no commit on ${info.defaultBranch}; nothing to change.` };
@@ -46,12 +51,18 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
       message: title,
       files: change.files.map((f) => ({ ...f, ...(modes.has(f.path) ? { mode: modes.get(f.path) } : {}) })),
     });
+    const facts = { stats: change.stats, paths: change.files.map((f) => f.path) };
+    if (existing) {
+      // The PR follows its branch: read it again for the new head.
+      const moved = (await github.getPr(repo, existing.number)) ?? existing;
+      return finish(moved, info.defaultBranch, facts, 'rebuilt', change.reason, change.unsandboxed === true, { rebuild: rebuild!, baseSha, previousHead: existing.headSha });
+    }
     const rendered = renderTemplate(spec.pr.body, { campaign: spec.name, repo, description: spec.description });
     const body = change.unsandboxed ? `${rendered}\n\n> This change was made by a codemod that ran without a sandbox (FLEET_UNSANDBOXED=1).` : rendered;
     const pr = await github.openPr({ repo, branch, base: info.defaultBranch, title, body, marker, draft: spec.pr.draft });
-    return finish(pr, info.defaultBranch, { stats: change.stats, paths: change.files.map((f) => f.path) }, commit.action === 'unchanged' ? 'found' : 'created', change.reason, change.unsandboxed === true);
+    return finish(pr, info.defaultBranch, facts, commit.action === 'unchanged' ? 'found' : 'created', change.reason, change.unsandboxed === true);
 
-    async function finish(pr: PullRequest, base: string, known: { stats: Stats; paths: string[] } | undefined, how: 'found' | 'created', summary?: string, unsandboxed = false) {
+    async function finish(pr: PullRequest, base: string, known: { stats: Stats; paths: string[] } | undefined, how: 'found' | 'created' | 'rebuilt', summary?: string, unsandboxed = false, rebuilt?: { rebuild: string; baseSha: string; previousHead: string }) {
       // A PR found on a re-run: its own file list is the truth about what it changes.
       const facts = known ?? (await describePr(pr.number));
       await github.addLabels(repo, pr.number, spec.pr.labels.filter((l) => !pr.labels.includes(l)));
@@ -73,8 +84,8 @@ export const openPrStep: Step<OpenPrOptions, GitHubStepDeps> = {
         },
         events: [
           {
-            kind: how === 'created' ? 'pr.opened' : 'pr.found',
-            data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, ...(summary ? { summary } : {}), ...(unsandboxed ? { unsandboxed } : {}), stats, reviewers: { users: reviewers.users, teams: reviewers.teams, note: reviewers.note } },
+            kind: how === 'created' ? 'pr.opened' : how === 'rebuilt' ? 'pr.rebuilt' : 'pr.found',
+            data: { prNumber: pr.number, prUrl: pr.url, branch: pr.headRef, headSha: pr.headSha, ...(rebuilt ?? {}), ...(summary ? { summary } : {}), ...(unsandboxed ? { unsandboxed } : {}), stats, reviewers: { users: reviewers.users, teams: reviewers.teams, note: reviewers.note } },
           },
         ],
       };

@@ -3,6 +3,7 @@ import { createCampaignService, type PlanWaves } from '../../src/campaigns/servi
 import { isFleetError } from '../../src/errors.js';
 import type { Gateway, RepoInfo } from '../../src/github/gateway.js';
 import { createStore } from '../../src/store/store.js';
+import { readSteps } from '../../src/engine/campaign-spec.js';
 import { openDatabase } from '../../src/store/database.js';
 import { makeSpec, openTempStore, renderRow, seedCampaign, type TempStore } from '../engine/helpers.js';
 
@@ -140,6 +141,36 @@ describe('campaign service', () => {
     await service.abort(id, 'UOWNER1');
     expect(t.store.targets.list(id).map((x) => x.state)).toEqual(['skipped', 'skipped', 'skipped']);
     expect(t.store.events.list({ campaignId: id }).map((e) => e.kind)).toEqual(['target.retried', 'target.skipped', 'campaign.paused', 'campaign.aborted']);
+  });
+
+  test('retry of a target whose merge found a conflict goes back to open-pr, marked to rebuild; the steps after it start afresh', async () => {
+    const id = seedCampaign(t.store, { waves: [['acme/a', 'acme/b']] });
+    const steps = readSteps(t.store.campaigns.get(id)!);
+    const openPr = steps.findIndex((s) => s.kind === 'open-pr');
+    const merge = steps.findIndex((s) => s.kind === 'merge');
+    expect(openPr).toBeGreaterThanOrEqual(0);
+    expect(merge).toBeGreaterThan(openPr + 1);
+    for (const repo of ['acme/a', 'acme/b']) {
+      const target = t.store.targets.findByRepo(id, repo)!;
+      t.store.targets.update(target.id, target.version, { state: 'needs-attention', stepIndex: merge }, clock);
+      t.store.steps.save({ targetId: target.id, stepIndex: openPr, kind: 'open-pr', status: 'done', data: { prNumber: 7 }, now: clock, finished: true });
+      t.store.steps.save({ targetId: target.id, stepIndex: openPr + 1, kind: steps[openPr + 1].kind, status: 'done', data: { headSha: 'old' }, now: clock, finished: true });
+      // acme/a: a conflict; acme/b: blocked by a review, which a rebuild would not mend.
+      t.store.steps.save({ targetId: target.id, stepIndex: merge, kind: 'merge', status: 'needs-human', data: repo === 'acme/a' ? { mergeableState: 'dirty', rebuild: 'dirty' } : { mergeableState: 'blocked' }, now: clock });
+    }
+    const service = make();
+    const a = await service.retry(id, 'acme/a', 'UOWNER1');
+    expect(a).toMatchObject({ state: 'pending', stepIndex: openPr, dueAt: clock });
+    expect(t.store.steps.get(a.id, openPr)?.data).toEqual({ prNumber: 7, rebuild: 'dirty' });
+    expect(t.store.steps.get(a.id, openPr + 1)?.data).toEqual({});
+    expect(t.store.steps.get(a.id, merge)?.data).toEqual({});
+    const b = await service.retry(id, 'acme/b', 'UOWNER1');
+    expect(b).toMatchObject({ state: 'pending', stepIndex: merge });
+    expect(t.store.steps.get(b.id, openPr)?.data).toEqual({ prNumber: 7 });
+    expect(t.store.events.list({ campaignId: id, kinds: ['target.retried'] }).map((e) => e.data)).toEqual([
+      { repo: 'acme/a', rebuild: 'dirty', from: 'open-pr' },
+      { repo: 'acme/b' },
+    ]);
   });
 
   test('only admins freeze; the freeze is recorded', async () => {

@@ -171,6 +171,17 @@ describe('/fleet', () => {
     expect((await command(OWNER, 'status c-404')).text).toContain('There is no campaign c-404');
   });
 
+  test('status lists the targets that failed, or all of them, when asked', async () => {
+    const failed = JSON.stringify((await command(OWNER, 'status c-1 failed')).blocks);
+    expect(failed).toContain('*Failed or needing a person (1), worst first*');
+    expect(failed).toContain('• <https://github.example/acme/web/pull/2|acme/web> needs attention: checks fail — `/fleet retry c-1 acme/web`');
+    expect(failed).not.toContain('*Needs attention (1)*');
+    const all = JSON.stringify((await command(OWNER, 'status c-1 all')).blocks);
+    expect(all).toContain('*Every target (2), by wave*');
+    expect(all).toContain('• acme/api · wave 1 · succeeded');
+    expect((await command(OWNER, 'status c-1 everything')).text).toBe('`everything` is not `failed`, `attention` or `all`. Type `/fleet status <id> [failed|attention|all]`.');
+  });
+
   test('an outsider is refused with the service sentence, and the attempt is recorded', async () => {
     const reply = await command(OUTSIDER, 'pause c-1');
     expect(reply.text).toContain('Only the owner <@U0OWNER01>');

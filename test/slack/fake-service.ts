@@ -136,17 +136,19 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
       frozen = on;
     },
     isFrozen: () => frozen,
-    status(id): CampaignStatus {
+    status(id, view = 'attention'): CampaignStatus {
       const c = get(id);
       return {
         id: c.id, name: c.name, state: c.state, owner: c.owner, channel: c.channel, currentWave: 0, waveCount: 4,
         counts: { pending: 30, running: 5, waiting: 0, 'needs-attention': 1, succeeded: 4, failed: 0, skipped: 0, reverted: 0 }, done: 4,
         stateReason: '', launchedBy: c.launchedBy, rootTs: null, spec, openGate: gates.get(7)?.state === 'open' ? gates.get(7)! : null, confidence: 82,
         needsAttention: [{ repo: 'acme/web', reason: 'checks fail', prUrl: 'https://github.example/acme/web/pull/2' }],
+        view,
+        targets: view === 'attention' ? [] : [{ repo: 'acme/web', wave: 0, state: 'needs-attention', reason: 'checks fail', prUrl: 'https://github.example/acme/web/pull/2' }, ...(view === 'all' ? [{ repo: 'acme/api', wave: 0, state: 'succeeded' as const, reason: '', prUrl: null }] : [])],
       };
     },
     list: () => [...campaigns.values()].map((c) => {
-      const { stateReason: _r, launchedBy: _l, rootTs: _t, spec: _s, openGate: _g, confidence: _c, needsAttention: _n, ...summary } = service.status(c.id);
+      const { stateReason: _r, launchedBy: _l, rootTs: _t, spec: _s, openGate: _g, confidence: _c, needsAttention: _n, view: _v, targets: _ts, ...summary } = service.status(c.id);
       return summary;
     }),
     async waitingFor(user) {

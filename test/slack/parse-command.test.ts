@@ -16,6 +16,9 @@ describe('parseCommand', () => {
     ['preview teams/web/bump.yaml', { name: 'preview', spec: 'teams/web/bump.yaml' }],
     ['list', { name: 'list' }],
     ['status c-7f3a', { name: 'status', id: 'c-7f3a' }],
+    ['status c-7f3a failed', { name: 'status', id: 'c-7f3a', view: 'failed' }],
+    ['status c-7f3a ALL', { name: 'status', id: 'c-7f3a', view: 'all' }],
+    ['status c-7f3a attention', { name: 'status', id: 'c-7f3a', view: 'attention' }],
     ['pause c-7f3a', { name: 'pause', id: 'c-7f3a' }],
     ['resume c-7f3a', { name: 'resume', id: 'c-7f3a' }],
     ['abort c-7f3a', { name: 'abort', id: 'c-7f3a' }],
@@ -45,6 +48,8 @@ describe('parseCommand', () => {
     expect(error('retry c-1 not-a-repo')).toContain('is not a repository as `owner/name`');
     expect(error('status c;drop')).toContain('is not a campaign id');
     expect(error('freeze maybe')).toContain('takes `on` or `off`');
+    expect(error('status c-1 banana')).toBe('`banana` is not `failed`, `attention` or `all`. Type `/fleet status <id> [failed|attention|all]`.');
+    expect(error('status c-1 failed now')).toBe('`/fleet status` takes only 2 arguments; `now` is extra. Type `/fleet status <id> [failed|attention|all]`.');
   });
 
   test('hostile text is never echoed with markup', () => {

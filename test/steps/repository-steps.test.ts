@@ -4,12 +4,13 @@ import { awaitChecksStep } from '../../src/steps/await-checks.js';
 import { complianceStep } from '../../src/steps/compliance.js';
 import { mergeStep } from '../../src/steps/merge.js';
 import { closeStep } from '../../src/steps/close.js';
+import { explainRefusal } from '../../src/steps/merge-refusal.js';
 import { revertStep } from '../../src/steps/revert.js';
 import type { StepResult } from '../../src/steps/types.js';
 import type { TargetRecord } from '../../src/store/store.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
 import { startHarness, writesIn, type Harness } from '../github/harness.js';
-import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
+import { applyResult, makeCampaign, makeContext, makeSpec, makeTarget } from './context.js';
 import { scoreDiffSize, type DiffSizeSignal } from '../../src/confidence/signals.js';
 import { scoreTarget } from '../../src/confidence/score-target.js';
 
@@ -291,18 +292,24 @@ describe('merge', () => {
     expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
   });
 
-  test('not mergeable (405) waits and retries, then asks a person with the reason', async () => {
+  test('blocked (405) waits and retries, then asks a person naming the missing review', async () => {
     const repo = seed('protected', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 1 } });
     const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
     h.fake.state.advance(60_000);
     let state: Record<string, unknown> = {};
     const kinds: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const result = await run('merge', target, { state, options: { notMergeableRetries: 2 } });
-      kinds.push(result.kind);
-      state = (result as { data?: Record<string, unknown> }).data ?? {};
+    let last: StepResult | undefined;
+    for (let i = 0; i < 6 && last?.kind !== 'needs-human'; i++) {
+      last = await run('merge', target, { state, options: { notMergeableRetries: 2 } });
+      kinds.push(last.kind);
+      state = (last as { data?: Record<string, unknown> }).data ?? {};
     }
     expect(kinds).toEqual(['wait', 'wait', 'needs-human']);
+    expect(last).toMatchObject({
+      kind: 'needs-human',
+      reason: `GitHub will not merge PR #1 in ${repo}: main's branch protection is not satisfied: it needs 1 approving review and has 0. Ask a reviewer to approve it, then retry; or skip the target.`,
+      data: { mergeableState: 'blocked' },
+    });
     expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
   });
 
@@ -352,5 +359,130 @@ describe('merge', () => {
     const writes = writesIn(h.fake).length;
     expect(await run('close', merged, { state })).toMatchObject({ kind: 'done', data: { note: 'already merged; revert it instead of closing' } });
     expect(writesIn(h.fake)).toHaveLength(writes);
+  });
+});
+
+describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
+  const TWO_DEPS = '{\n  "name": "api",\n  "dependencies": {\n    "left-pad": "^1.1.0",\n    "lodash": "^4.17.15"\n  }\n}\n';
+  const lodash = makeSpec();
+  const leftPad = makeSpec({ name: 'bump-left-pad', change: { kind: 'npm-dependency', options: { package: 'left-pad', version: '^1.3.0' } } });
+
+  async function runFor(campaign: ReturnType<typeof makeSpec>, kind: 'open-pr' | 'await-checks' | 'merge', target: TargetRecord, state: Record<string, unknown> = {}, options: Record<string, unknown> = {}): Promise<StepResult> {
+    const step = { 'open-pr': openPrStep, 'await-checks': awaitChecksStep, merge: mergeStep }[kind];
+    // Two campaigns, two ids: each PR carries its own campaign's marker.
+    const ctx = makeContext({ kind, spec: campaign, target, deps: { github: h.github }, now: h.now(), state, options });
+    return step.run({ ...ctx, campaign: makeCampaign(campaign, campaign.name === 'bump-lodash' ? 'c-1' : 'c-2') });
+  }
+
+  /** Runs merge as the engine would, feeding each result's data back, until it stops waiting. */
+  async function mergeUntilSettled(campaign: ReturnType<typeof makeSpec>, target: TargetRecord, options: Record<string, unknown> = {}): Promise<StepResult> {
+    let state: Record<string, unknown> = {};
+    for (let i = 0; i < 8; i++) {
+      const result = await runFor(campaign, 'merge', target, state, options);
+      if (result.kind !== 'wait') return result;
+      state = result.data ?? {};
+    }
+    throw new Error('merge kept waiting');
+  }
+
+  test('two campaigns change the same package.json: the second is named a conflict, and its retry from open-pr rebuilds it on the new main and merges', async () => {
+    const repo = seed('shared', { files: { 'package.json': TWO_DEPS }, protection: { requiredChecks: ['ci/test'], requiredApprovals: 0 } });
+    let a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
+    const b = applyResult(makeTarget(repo), await runFor(leftPad, 'open-pr', makeTarget(repo)));
+    expect([a.prNumber, b.prNumber]).toEqual([1, 2]);
+    h.fake.state.advance(60_000);
+    expect(await mergeUntilSettled(leftPad, b)).toMatchObject({ kind: 'done' });
+
+    const refused = await mergeUntilSettled(lodash, a);
+    expect(refused).toMatchObject({
+      kind: 'needs-human',
+      reason: `PR #1 in ${repo} has a merge conflict with main: commits added to main since the PR was made change the same files (GitHub: "Pull Request is not mergeable"). Retry regenerates the change on the new main and updates the PR; or skip the target.`,
+      data: { mergeableState: 'dirty', rebuild: 'dirty' },
+    });
+    expect(h.fake.state.listPulls().find((p) => p.number === 1)).toMatchObject({ merged: false, state: 'open' });
+
+    // Retry: open-pr runs again with the rebuild mark the campaign service leaves on it.
+    const rebuilt = await runFor(lodash, 'open-pr', a, { rebuild: 'dirty' });
+    expect(rebuilt).toMatchObject({ kind: 'done', events: [{ kind: 'pr.rebuilt', data: { prNumber: 1, rebuild: 'dirty' } }] });
+    a = applyResult(a, rebuilt);
+    const onBranch = h.fake.state.readFiles('acme', 'shared', 'fleet/bump-lodash')['package.json'];
+    expect(onBranch).toContain('"left-pad": "^1.3.0"');
+    expect(onBranch).toContain('"lodash": "^4.17.21"');
+    h.fake.state.advance(60_000);
+    expect(await runFor(lodash, 'await-checks', a)).toMatchObject({ kind: 'done' });
+    expect(await mergeUntilSettled(lodash, a)).toMatchObject({ kind: 'done' });
+    const main = h.fake.state.readFiles('acme', 'shared')['package.json'];
+    expect(main).toContain('"left-pad": "^1.3.0"');
+    expect(main).toContain('"lodash": "^4.17.21"');
+    expect(h.fake.state.listPulls().filter((p) => p.merged).map((p) => p.number).sort()).toEqual([1, 2]);
+  });
+
+  test('behind a base that requires up-to-date branches: named, not waited on, and mended by the same rebuild', async () => {
+    const repo = seed('strict', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0, strict: true } });
+    let a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    await h.github.commitFiles({ repo, baseBranch: 'main', branch: 'main', message: 'docs', files: [{ path: 'README.md', content: '# strict\n' }] });
+    const refused = await mergeUntilSettled(lodash, a, { notMergeableRetries: 5 });
+    expect(refused).toMatchObject({
+      kind: 'needs-human',
+      reason: `PR #1 in ${repo} is behind main, and main's branch protection requires branches to be up to date before merging. Retry rebuilds the change on the new main and updates the PR; or skip the target.`,
+      data: { mergeableState: 'behind', rebuild: 'behind', notMergeable: 1 },
+    });
+    a = applyResult(a, await runFor(lodash, 'open-pr', a, { rebuild: 'behind' }));
+    h.fake.state.advance(60_000);
+    expect(await mergeUntilSettled(lodash, a)).toMatchObject({ kind: 'done' });
+    expect(h.fake.state.readFiles('acme', 'strict')['README.md']).toBe('# strict\n');
+  });
+
+  test('mergeable still null after the refusal: read again shortly, without merging again, then told apart', async () => {
+    const repo = seed('computing', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0 } });
+    const a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    await h.github.commitFiles({ repo, baseBranch: 'main', branch: 'main', message: 'conflicting', files: [{ path: 'package.json', content: PACKAGE_JSON.replace('4.17.15', '4.17.20') }] });
+    // GitHub has not finished computing when Fleet reads the PR after the 405.
+    let reads = 0;
+    const github = { ...h.github, getMergeability: async (r: string, n: number) => (++reads === 1 ? { mergeable: null, state: 'unknown', draft: false } : h.github.getMergeability(r, n)) };
+    const step = (state: Record<string, unknown>) => mergeStep.run(makeContext({ kind: 'merge', spec: lodash, target: a, deps: { github }, now: h.now(), state }));
+    const first = await step({});
+    expect(first).toMatchObject({ kind: 'wait', reason: 'GitHub is working out whether PR #1 can be merged', data: { computing: 1, notMergeable: 0 } });
+    expect((first as { until: number }).until - h.now()).toBeLessThanOrEqual(5_000);
+    const merges = () => writesIn(h.fake).filter((w) => w.startsWith('PUT') && w.endsWith('/merge')).length;
+    const before = merges();
+    expect(before).toBe(1);
+    const second = await step((first as { data: Record<string, unknown> }).data);
+    expect(merges()).toBe(before);
+    expect(second).toMatchObject({ kind: 'needs-human', data: { mergeableState: 'dirty', rebuild: 'dirty' } });
+  });
+
+  test('a draft PR is named as a draft, with what to do', async () => {
+    const draft = makeSpec({ pr: { title: 'Bump lodash in {{repo}}', body: 'x', labels: [], draft: true } });
+    const repo = seed('drafty');
+    const a = applyResult(makeTarget(repo), await runFor(draft, 'open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    expect(await mergeUntilSettled(draft, a)).toMatchObject({
+      kind: 'needs-human',
+      reason: `PR #1 in ${repo} is a draft, and GitHub does not merge drafts. Mark it ready for review on GitHub, then retry; or skip the target.`,
+      data: { mergeableState: 'draft' },
+    });
+  });
+
+  test('blocked by a failing required check names the check', async () => {
+    const repo = seed('red', { ci: { checks: ['ci/test'], outcome: 'fail', durationMs: 60_000 } });
+    const a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    expect(await mergeUntilSettled(lodash, a, { notMergeableRetries: 0 })).toMatchObject({
+      kind: 'needs-human',
+      reason: `GitHub will not merge PR #1 in ${repo}: main's branch protection is not satisfied: the required check \`ci/test\` failed. Fix or re-run the failing check, then retry; or skip the target.`,
+    });
+  });
+
+  test('unstable names the failing checks that are not required', async () => {
+    const repo = seed('wobbly', { protection: { requiredChecks: ['ci/test'] }, ci: { checks: ['ci/test', 'lint'], outcome: 'pass', durationMs: 60_000, failWhen: (files) => 'x' in files } });
+    const a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
+    h.fake.state.advance(60_000);
+    // The fake, like GitHub, merges an unstable PR; the sentence is for a 405 a ruleset gives one.
+    const refusal = await explainRefusal(h.github, { repo, number: 1, base: 'main', githubReason: 'Repository rule violations found' }, { mergeable: true, state: 'unstable', draft: false }, a.headSha!);
+    expect(refusal).toMatchObject({ final: false, state: 'unstable' });
+    expect(refusal.reason).toBe(`GitHub will not merge PR #1 in ${repo} (GitHub: "Repository rule violations found"): checks that main does not require are failing. Fix or re-run them, then retry; or skip the target.`);
   });
 });

@@ -45,6 +45,17 @@ export interface PrFile {
   patch: string | null;
 }
 
+/**
+ * GitHub's view of whether a PR can merge. `mergeable` is null while GitHub computes it (read
+ * again a little later); `state` is GitHub's `mergeable_state`: clean, dirty (a merge conflict),
+ * behind, blocked, unstable, draft, has_hooks or unknown.
+ */
+export interface Mergeability {
+  mergeable: boolean | null;
+  state: string;
+  draft: boolean;
+}
+
 export type MergeOutcome = { kind: 'merged'; sha: string } | { kind: 'not-mergeable'; reason: string } | { kind: 'head-changed'; reason: string };
 
 export interface ReviewerRequest {
@@ -64,6 +75,8 @@ export interface PullsGateway {
   getReviews(repo: string, number: number): Promise<Review[]>;
   listPrFiles(repo: string, number: number): Promise<PrFile[]>;
   getPr(repo: string, number: number): Promise<PullRequest | undefined>;
+  /** The PR's mergeability as GitHub reports it; undefined when the PR is gone. */
+  getMergeability(repo: string, number: number): Promise<Mergeability | undefined>;
   mergePr(input: { repo: string; number: number; sha: string; method: 'merge' | 'squash' | 'rebase' }): Promise<MergeOutcome>;
   closePr(input: { repo: string; number: number }): Promise<void>;
   /**
@@ -123,6 +136,14 @@ export function createPulls(context: GatewayContext, git: Pick<GitData, 'readFil
     const r = splitRepo(repo);
     const data = await callOrMissing(`reading PR #${number}`, repo, async () => (await octokit.rest.pulls.get({ ...r, pull_number: number })).data);
     return data ? toPr(data) : undefined;
+  }
+
+  async function getMergeability(repo: string, number: number): Promise<Mergeability | undefined> {
+    const r = splitRepo(repo);
+    // The same conditional GET as getPr: an unchanged PR answers 304 and costs no budget.
+    const data = await callOrMissing(`reading PR #${number}`, repo, async () => (await octokit.rest.pulls.get({ ...r, pull_number: number })).data);
+    if (!data) return undefined;
+    return { mergeable: typeof data.mergeable === 'boolean' ? data.mergeable : null, state: data.mergeable_state || 'unknown', draft: data.draft === true };
   }
 
   async function findPr(input: { repo: string; branch: string; marker: Marker }): Promise<PullRequest | undefined> {
@@ -274,5 +295,5 @@ export function createPulls(context: GatewayContext, git: Pick<GitData, 'readFil
     });
   }
 
-  return { findPr, openPr, requestReviewers, addLabels, getReviews, listPrFiles, getPr, mergePr, closePr, commentOnPr, readCodeowners, openRevertPr };
+  return { findPr, openPr, requestReviewers, addLabels, getReviews, listPrFiles, getPr, getMergeability, mergePr, closePr, commentOnPr, readCodeowners, openRevertPr };
 }

@@ -66,13 +66,14 @@ export function createRenderer(world: World, ctx: ShapeContext) {
     return { label: `${record.owner}:${ref}`, ref, sha, user: renderUser(ctx, record.owner, 'Organization'), repo: repo(record) };
   }
 
-  function pull(record: PullRecord): Record<string, unknown> {
+  /** A PR in GitHub's shape; `startCompute` (a read of the single PR) starts GitHub's mergeability job. */
+  function pull(record: PullRecord, options: { startCompute?: boolean } = {}): Record<string, unknown> {
     const owner = world.getRepo(record.owner, record.repo);
     const url = `${repoUrl(record.owner, record.repo)}/pulls/${record.number}`;
     const html = `${ctx.base}/${record.owner}/${record.repo}/pull/${record.number}`;
     const issue = `${repoUrl(record.owner, record.repo)}/issues/${record.number}`;
     const baseSha = world.resolveCommit(owner, record.baseRef) ?? record.headSha;
-    const { mergeable, state } = world.mergeability(record);
+    const { mergeable, state } = world.observedMergeability(record, options.startCompute === true);
     const files = pullFiles(record);
     const onBase = new Set(world.objects.ancestors(baseSha));
     const commits = world.objects.ancestors(record.headSha).filter((sha) => !onBase.has(sha)).length;

@@ -329,7 +329,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     });
     const ordered = request.query.get('direction') === 'asc' ? list : [...list].reverse();
     const { page, headers } = paginate(ordered, request);
-    return { status: 200, body: page.map(render.pull), headers };
+    return { status: 200, body: page.map((record) => render.pull(record)), headers };
   });
 
   add('POST', '/repos/{owner}/{repo}/pulls', (request) => {
@@ -343,7 +343,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     return { status: 201, body, headers: { location: String(body.url) } };
   });
 
-  add('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', (request) => ({ status: 200, body: render.pull(pullOf(request.params)) }));
+  add('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', (request) => ({ status: 200, body: render.pull(pullOf(request.params), { startCompute: true }) }));
 
   add('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', (request) => {
     const pull = pullOf(request.params);
@@ -452,7 +452,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       url,
       required_status_checks: {
         url: `${url}/required_status_checks`,
-        strict: false,
+        strict: repo.protection.strict === true,
         contexts: repo.protection.requiredChecks,
         contexts_url: `${url}/required_status_checks/contexts`,
         checks: repo.protection.requiredChecks.map((context) => ({ context, app_id: 15368 })),

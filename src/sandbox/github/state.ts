@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FleetError } from '../../errors.js';
+import { mergeLines } from './diff.js';
 import { createObjectStore, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 
 /**
@@ -28,6 +29,8 @@ export interface CiProfile {
 export interface BranchProtection {
   requiredChecks: string[];
   requiredApprovals?: number;
+  /** GitHub's "Require branches to be up to date before merging" (`required_status_checks.strict`). */
+  strict?: boolean;
 }
 
 export interface SeedRepoInput {
@@ -102,7 +105,15 @@ export interface PullRecord {
   requestedTeams: string[];
   reviews: ReviewRecord[];
   comments: CommentRecord[];
+  /**
+   * The base and head GitHub last computed `mergeable` for. GitHub computes it in the background:
+   * the first read after either moves answers `mergeable: null` and starts the job; the next has it.
+   */
+  mergeabilityOf?: string;
 }
+
+/** GitHub's `mergeable_state` values the fake reports. */
+export type MergeableState = 'clean' | 'dirty' | 'behind' | 'blocked' | 'unstable' | 'draft' | 'unknown';
 
 export interface CheckRunRecord {
   id: number;
@@ -411,6 +422,21 @@ export function createWorld(deps: WorldDeps) {
     return latestRuns(runsFor(repo, sha));
   }
 
+  /** A line merge of one file changed on both sides, as a new blob; undefined on a conflict or for binary content. */
+  function mergeBlobs(baseSha: string | undefined, oursSha: string, theirsSha: string): string | undefined {
+    const text = (sha: string | undefined): string | undefined => {
+      if (!sha) return '';
+      const blob = objects.get(sha);
+      if (blob?.type !== 'blob' || blob.content.includes(0)) return undefined;
+      return blob.content.toString('utf8');
+    };
+    const [base, ours, theirs] = [text(baseSha), text(oursSha), text(theirsSha)];
+    if (base === undefined || ours === undefined || theirs === undefined) return undefined;
+    // A file both sides added is merged against an empty base: only identical lines agree.
+    const merged = mergeLines(base, ours, theirs);
+    return merged === undefined ? undefined : objects.writeBlob(Buffer.from(merged, 'utf8'));
+  }
+
   /** Three-way merge of flat trees; undefined on a conflict. */
   function mergeTrees(baseSha: string | undefined, oursSha: string, theirsSha: string): FlatTree | undefined {
     const treeOf = (commitSha: string | undefined): FlatTree => {
@@ -429,7 +455,12 @@ export function createWorld(deps: WorldDeps) {
       if (o?.sha === t?.sha) pick = o;
       else if (b === o?.sha) pick = t;
       else if (b === t?.sha) pick = o;
-      else return undefined;
+      else {
+        // Both sides changed the file: git merges their lines, and only overlapping or adjacent changes conflict.
+        const merged = o && t && o.mode === t.mode ? mergeBlobs(b, o.sha, t.sha) : undefined;
+        if (merged === undefined) return undefined;
+        pick = { ...o!, sha: merged };
+      }
       if (pick) result.set(path, pick);
     }
     return result;
@@ -441,35 +472,76 @@ export function createWorld(deps: WorldDeps) {
     return [...latest.values()].filter((state) => state === 'APPROVED').length;
   }
 
-  function checksPassing(repo: RepoRecord, sha: string, required: string[]): boolean {
-    const runs = latestRunsFor(repo, sha);
-    return required.every((name) => runs.some((run) => run.name === name && run.status === 'completed' && ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')));
+  /** Why branch protection blocks a merge, in GitHub's 405 words; undefined when nothing required is missing. */
+  function protectionRefusal(repo: RepoRecord, pull: PullRecord, protection: BranchProtection): string | undefined {
+    const runs = latestRunsFor(repo, pull.headSha);
+    const passed = (name: string) => runs.some((run) => run.name === name && run.status === 'completed' && ['success', 'neutral', 'skipped'].includes(run.conclusion ?? ''));
+    const failing = protection.requiredChecks.filter((name) => runs.some((run) => run.name === name && run.status === 'completed') && !passed(name));
+    const expected = protection.requiredChecks.filter((name) => !passed(name) && !failing.includes(name));
+    if (failing.length === 1 && expected.length === 0) return `Required status check "${failing[0]}" is failing.`;
+    if (failing.length > 0) return `${failing.length + expected.length} of ${protection.requiredChecks.length} required status checks have not succeeded: ${failing.length} failing.`;
+    if (expected.length === 1) return `Required status check "${expected[0]}" is expected.`;
+    if (expected.length > 1) return `${expected.length} of ${protection.requiredChecks.length} required status checks are expected.`;
+    const needed = protection.requiredApprovals ?? 0;
+    if (approvals(pull) < needed) return `At least ${needed} approving review${needed === 1 ? ' is' : 's are'} required by reviewers with write access.`;
+    return undefined;
   }
 
-  /** GitHub's mergeable / mergeable_state for an open PR. */
-  function mergeability(pull: PullRecord): { mergeable: boolean | null; state: string } {
+  /** True when the base branch has commits the PR's head does not contain. */
+  function isBehind(baseSha: string, headSha: string): boolean {
+    return !objects.ancestors(headSha).includes(baseSha);
+  }
+
+  /**
+   * GitHub's mergeable / mergeable_state for an open PR, as GitHub works them out: `dirty` when the
+   * PR's changes conflict with commits added to the base since the merge base; `draft` for a draft;
+   * `behind` when the base moved and its protection requires branches to be up to date; `blocked`
+   * while a required check or review is missing; `unstable` when a check that is not required
+   * failed; `clean` otherwise.
+   */
+  function mergeability(pull: PullRecord): { mergeable: boolean | null; state: MergeableState } {
     if (pull.state !== 'open') return { mergeable: null, state: 'unknown' };
     const repo = getRepo(pull.owner, pull.repo);
     const baseSha = resolveCommit(repo, pull.baseRef);
     if (!baseSha) return { mergeable: false, state: 'dirty' };
     if (!mergeTrees(mergeBase(baseSha, pull.headSha), baseSha, pull.headSha)) return { mergeable: false, state: 'dirty' };
+    if (pull.draft) return { mergeable: true, state: 'draft' };
     const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
-    if (protection && (!checksPassing(repo, pull.headSha, protection.requiredChecks) || approvals(pull) < (protection.requiredApprovals ?? 0))) return { mergeable: true, state: 'blocked' };
+    if (protection?.strict && isBehind(baseSha, pull.headSha)) return { mergeable: true, state: 'behind' };
+    if (protection && protectionRefusal(repo, pull, protection)) return { mergeable: true, state: 'blocked' };
     const failing = latestRunsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
     return { mergeable: true, state: failing ? 'unstable' : 'clean' };
   }
 
+  /**
+   * What a read of the PR shows: `mergeable: null` (state `unknown`) until GitHub has computed it
+   * for the PR's current base and head. `startCompute` (a read of the single PR) starts the job,
+   * which the fake finishes at once, so the next read has the answer.
+   */
+  function observedMergeability(pull: PullRecord, startCompute: boolean): { mergeable: boolean | null; state: MergeableState } {
+    const truth = mergeability(pull);
+    if (pull.state !== 'open') return truth;
+    const repo = getRepo(pull.owner, pull.repo);
+    const key = `${resolveCommit(repo, pull.baseRef) ?? ''}:${pull.headSha}`;
+    if (pull.mergeabilityOf === key) return truth;
+    if (startCompute) pull.mergeabilityOf = key;
+    return { mergeable: null, state: 'unknown' };
+  }
+
+  /** Merges as GitHub's PUT /merge does, refusing with GitHub's 405 and 409 messages. */
   function mergePull(pull: PullRecord, input: { sha?: string; method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string }, actor: string): string {
     const repo = getRepo(pull.owner, pull.repo);
     if (pull.state !== 'open') failHttp(405, 'Pull Request is not mergeable');
     if (input.sha && input.sha !== pull.headSha) failHttp(409, 'Head branch was modified. Review and try the merge again.');
-    const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
-    if (protection && !checksPassing(repo, pull.headSha, protection.requiredChecks)) failHttp(405, 'Pull Request is not mergeable');
-    if (protection && approvals(pull) < (protection.requiredApprovals ?? 0)) failHttp(405, 'Pull Request is not mergeable');
+    if (pull.draft) failHttp(405, 'Pull Request is still a draft');
     const baseSha = resolveCommit(repo, pull.baseRef);
     if (!baseSha) failHttp(405, 'Pull Request is not mergeable');
     const merged = mergeTrees(mergeBase(baseSha, pull.headSha), baseSha, pull.headSha);
     if (!merged) failHttp(405, 'Pull Request is not mergeable');
+    const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
+    if (protection?.strict && isBehind(baseSha, pull.headSha)) failHttp(405, 'Head branch is out of date. Review and try the merge again.');
+    const refusal = protection ? protectionRefusal(repo, pull, protection) : undefined;
+    if (refusal) failHttp(405, refusal);
     const tree = objects.writeFlat(merged);
     const title = input.title ?? (input.method === 'merge' ? `Merge pull request #${pull.number} from ${pull.owner}/${pull.headRef}` : `${pull.title} (#${pull.number})`);
     const message = input.message ? `${title}\n\n${input.message}` : title;
@@ -619,6 +691,7 @@ export function createWorld(deps: WorldDeps) {
     suiteRuns,
     rerequestSuite,
     mergeability,
+    observedMergeability,
     mergePull,
     openPull,
     updatePull,

@@ -24,6 +24,7 @@ import {
   type Button,
   type SlackMessage,
 } from './text.js';
+import { failureLine, moreFailuresLine, teamFailureBlocks, type FailureLine, type TeamFailuresInput } from './failures.js';
 
 const STATE_EMOJI: Record<CampaignState, string> = {
   draft: ':memo:',
@@ -149,10 +150,28 @@ export interface WaveFinishedInput {
   needsAttention: number;
   durationMs: number;
   meanScore: number | null;
+  /** The wave's failed and needing-attention targets, worst first (at most ten). */
+  failures?: FailureLine[];
+  /** How many more than `failures` shows: behind `/fleet status <id> failed`. */
+  moreFailures?: number;
 }
 
+/**
+ * The wave's end: its counts, then its failed targets with their reasons, the ten worst inline
+ * and "and N more: `/fleet status <id> failed`" for the rest.
+ */
 export function waveFinished(input: WaveFinishedInput): SlackMessage {
   const score = input.meanScore === null ? 'n/a' : `${Math.round(input.meanScore)}/100`;
+  const failures = input.failures ?? [];
+  const failureBlocks: Block[] = [];
+  if (failures.length) {
+    const more = input.moreFailures ?? 0;
+    const parts = [input.failed > 0 ? `${input.failed} failed` : '', input.needsAttention > 0 ? `${input.needsAttention} ${input.needsAttention === 1 ? 'needs' : 'need'} a person` : ''].filter(Boolean);
+    const lines = [`*${parts.join(', ')}${failures.length + more > 1 ? ', worst first' : ''}:*`, ...failures.map(failureLine)];
+    const rest = moreFailuresLine(more, input.campaignId);
+    if (rest) lines.push(rest);
+    failureBlocks.push(...packLines(lines, 4, 'failed targets'));
+  }
   return {
     text: fallback(`Wave ${input.wave + 1} of ${input.waveCount} finished: ${input.succeeded} succeeded, ${input.failed} failed`),
     blocks: [
@@ -164,6 +183,7 @@ export function waveFinished(input: WaveFinishedInput): SlackMessage {
         `*Needs attention*\n${input.needsAttention}`,
         `*Mean target score*\n${score}`,
       ]),
+      ...failureBlocks,
     ],
   };
 }
@@ -246,6 +266,9 @@ export interface FinalSummaryInput {
   done?: number;
   /** On an abort: who, what had merged, which PRs it closes or leaves, what it stopped. */
   abort?: AbortSummaryInput;
+  /** The failed targets per team (see `engine/failures.ts` for what a team is). */
+  failedByTeam?: TeamFailuresInput[];
+  moreTeams?: number;
 }
 
 function approvalsText(n: number): string {
@@ -276,6 +299,7 @@ export function finalSummary(input: FinalSummaryInput): SlackMessage {
       section(`${icon} *${escapeText(input.name)}* ${input.state} ${after}${input.reason ? `: ${escapeKeepingMentions(input.reason)}` : ''}`),
       section(`*Targets* ${formatCounts(input.counts)}`),
       context([`${input.humanTouched} of ${plural(input.total, 'target')} needed a person (${share}%) · ${approvalsText(input.approvals)}`]),
+      ...teamFailureBlocks(input.failedByTeam ?? [], input.moreTeams ?? 0, input.campaignId),
     ],
   };
 }

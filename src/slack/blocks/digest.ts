@@ -1,4 +1,5 @@
 import type { CampaignState } from '../../domain/states.js';
+import { teamSummaryLine, type TeamFailuresInput } from './failures.js';
 import { LIMITS, context, joinWithin, divider, escapeKeepingMentions, escapeText, fallback, header, link, mention, moreOf, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';
@@ -23,6 +24,9 @@ export interface DigestCampaign {
   doneSinceYesterday: number;
   failedSinceYesterday: number;
   waits: DigestWait[];
+  /** The campaign's failed targets per team, the worst first. */
+  failedByTeam?: TeamFailuresInput[];
+  moreTeams?: number;
 }
 
 export interface DigestInput {
@@ -59,13 +63,24 @@ export function digestMessage(input: DigestInput): SlackMessage {
           `\`${progressBar(c.done, c.total, 15)}\` ${c.done}/${c.total} · since yesterday +${c.doneSinceYesterday} done, ${c.failedSinceYesterday} failed`,
       ),
     );
-    if (c.waits.length) {
+    if (c.waits.length || c.failedByTeam?.length) {
       const lines = c.waits.map((w) => {
         const who = w.who.length ? w.who.slice(0, 5).map(mention).join(' ') : 'nobody assigned';
         const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
         return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeKeepingMentions(w.detail)} → ${who}`;
       });
-      blocks.push(section(joinWithin(lines, LIMITS.sectionText, 'waiting')));
+      // Failed targets per team share the section with what waits (each campaign keeps to three
+      // blocks), with up to a third of its room so neither list crowds the other out.
+      const failed: string[] = [];
+      if (c.failedByTeam?.length) {
+        failed.push('*Failed, by team*', ...c.failedByTeam.map((t) => teamSummaryLine(t)));
+        if (c.moreTeams) failed.push(`_and ${c.moreTeams} more team${c.moreTeams === 1 ? '' : 's'}_`);
+      }
+      const pointer = `\`/fleet status ${escapeText(c.id)} failed\` lists every failure.`;
+      const room = (lines.length ? Math.floor(LIMITS.sectionText / 3) : LIMITS.sectionText) - pointer.length - 1;
+      const failedText = failed.length ? `${joinWithin(failed, room, 'teams')}\n${pointer}` : '';
+      const waitText = lines.length ? joinWithin(lines, LIMITS.sectionText - failedText.length - 1, 'waiting') : '';
+      blocks.push(section([waitText, failedText].filter(Boolean).join('\n')));
     }
     blocks.push(divider());
   }

@@ -6,7 +6,7 @@ export const COMMAND_USAGE = [
   ['start [spec]', 'start a campaign from the catalog; with no spec, a form opens'],
   ['preview <spec>', 'dry run: waves, a sample diff, GitHub budget and time estimate'],
   ['list', 'campaigns and their state'],
-  ['status <id>', 'one campaign in detail'],
+  ['status <id> [failed|attention|all]', 'one campaign in detail, with the targets that need attention (the default), that failed, or all'],
   ['pause <id>', 'stop starting new steps'],
   ['resume <id>', 'carry on after a pause or a halt'],
   ['abort <id>', 'stop for good (asks first)'],

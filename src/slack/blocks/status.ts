@@ -2,6 +2,7 @@ import type { CampaignState, TargetState } from '../../domain/states.js';
 import { TARGET_STATES } from '../../domain/states.js';
 import { ACTION, encodeValue } from './action-ids.js';
 import { actions, button, context, escapeKeepingMentions, escapeText, fallback, link, mention, packLines, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { failureLine, shortReason, stateWords } from './failures.js';
 
 export interface StatusInput {
   id: string;
@@ -19,7 +20,14 @@ export interface StatusInput {
   confidence: number | null;
   openGate: { id: number; wave: number } | null;
   needsAttention: { repo: string; reason: string; prUrl: string | null }[];
+  /** Which targets the reply lists: those that need attention (default), the failures, or all. */
+  view?: 'attention' | 'failed' | 'all';
+  /** The targets of the `failed` or `all` view, in the order to show them. */
+  targets?: { repo: string; wave: number; state: TargetState; reason: string; prUrl: string | null }[];
 }
+
+/** How many targets one reply lists; Slack's 50 blocks of 3,000 characters hold about this many lines with reasons. */
+export const STATUS_TARGETS_SHOWN = 100;
 
 const FINAL: TargetState[] = ['succeeded', 'failed', 'skipped', 'reverted'];
 
@@ -45,11 +53,30 @@ export function statusMessage(s: StatusInput): SlackMessage {
     ),
     context([`Confidence ${s.confidence === null ? 'not yet measured' : `${Math.round(s.confidence)}/100`}${s.openGate ? ` · gate open at wave ${s.openGate.wave + 1}: \`/fleet approve ${escapeText(s.id)}\`` : ''}`]),
   ];
-  if (s.needsAttention.length) {
+  const view = s.view ?? 'attention';
+  if (view === 'attention' && s.needsAttention.length) {
     const lines = s.needsAttention.map((t) => `• ${link(t.prUrl, t.repo)}: ${escapeKeepingMentions(t.reason)} — \`/fleet retry ${escapeText(s.id)} ${escapeText(t.repo)}\``);
     blocks.push(section(`*Needs attention (${s.needsAttention.length})*`), ...packLines(lines, 6, 'targets'));
   }
+  if (view !== 'attention') blocks.push(...targetList(s.id, view, s.targets ?? []));
   return { text: fallback(`${escapeText(s.name)} (${s.id}): ${s.state}, ${done}/${total} done`), blocks };
+}
+
+/** The `failed` or `all` list: the first STATUS_TARGETS_SHOWN targets, and how many more there are. */
+function targetList(id: string, view: 'failed' | 'all', targets: NonNullable<StatusInput['targets']>): Block[] {
+  if (targets.length === 0) return [section(view === 'failed' ? 'No target has failed or needs a person.' : 'This campaign has no targets.')];
+  const shown = targets.slice(0, STATUS_TARGETS_SHOWN);
+  const lines =
+    view === 'failed'
+      ? shown.map((t) => `${failureLine(t)} — \`/fleet retry ${escapeText(id)} ${escapeText(t.repo)}\``)
+      : shown.map((t) => `• ${link(t.prUrl, t.repo)} · wave ${t.wave + 1} · ${stateWords(t.state)}${t.reason.trim() && t.state !== 'succeeded' ? `: ${shortReason(t.reason)}` : ''}`);
+  const title = view === 'failed' ? `*Failed or needing a person (${targets.length}), worst first*` : `*Every target (${targets.length}), by wave*`;
+  const blocks: Block[] = [section(title), ...packLines(lines, 40, 'targets')];
+  if (targets.length > shown.length) {
+    const hint = view === 'all' ? ` \`/fleet status ${escapeText(id)} failed\` lists the ones that failed.` : '';
+    blocks.push(context([`Showing the first ${shown.length} of ${targets.length} targets.${hint}`]));
+  }
+  return blocks;
 }
 
 export interface ListEntry {

@@ -150,6 +150,97 @@ describe('faults', () => {
   });
 });
 
+/** Adds a commit to main that writes one file (not package.json unless asked), as another PR's merge would. */
+async function commitOnMain(octokit: Octokit, path: string, content: string): Promise<string> {
+  const main = await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' });
+  const commit = await octokit.rest.git.getCommit({ ...repo, commit_sha: main.data.object.sha });
+  const tree = await octokit.rest.git.createTree({ ...repo, base_tree: commit.data.tree.sha, tree: [{ path, mode: '100644', type: 'blob', content }] });
+  const created = await octokit.rest.git.createCommit({ ...repo, message: `Change ${path}`, tree: tree.data.sha, parents: [main.data.object.sha] });
+  await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: created.data.sha });
+  return created.data.sha;
+}
+
+/** The PR as GitHub shows it once its mergeability is computed (the first read starts the job). */
+async function settled(octokit: Octokit, number = 1) {
+  await octokit.rest.pulls.get({ ...repo, pull_number: number });
+  return (await octokit.rest.pulls.get({ ...repo, pull_number: number })).data;
+}
+
+describe('mergeable_state, as GitHub computes it', () => {
+  test('clean once the required check passed; the same file changed on main since makes it dirty, another file does not', async () => {
+    const { octokit, tick } = await setup();
+    await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    // Another file on main: still mergeable, and protection does not ask for up-to-date branches.
+    await commitOnMain(octokit, 'README.md', '# api, renamed\n');
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    // The same package.json changed on main by another change: a conflict.
+    await commitOnMain(octokit, 'package.json', '{\n  "dependencies": { "lodash": "4.17.15", "left-pad": "1.3.0" }\n}\n');
+    expect(await settled(octokit)).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
+  });
+
+  test('changes to separate lines of the same file merge as git merges them; adjacent lines conflict', async () => {
+    const WIDE = '{\n  "name": "api",\n  "description": "the api",\n  "dependencies": { "lodash": "4.17.15" }\n}\n';
+    const { fake, octokit, tick } = await setup({}, { files: { 'package.json': WIDE }, protection: undefined });
+    await pushBranch(octokit, 'fleet/lodash', WIDE.replace('4.17.15', '4.17.21'));
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    // Line 2 changes on main; the PR changed line 4: two lines apart, so GitHub merges both.
+    await commitOnMain(octokit, 'package.json', WIDE.replace('"api"', '"api-service"'));
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'clean' });
+    await octokit.rest.pulls.merge({ ...repo, pull_number: 1 });
+    expect(fake.state.readFiles('acme', 'api')['package.json']).toBe('{\n  "name": "api-service",\n  "description": "the api",\n  "dependencies": { "lodash": "4.17.21" }\n}\n');
+
+    // Line 3 is next to line 4: a conflict, as in git.
+    await pushBranch(octokit, 'fleet/lodash-2', fake.state.readFiles('acme', 'api')['package.json'].replace('4.17.21', '4.17.22'));
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash-2', base: 'main', title: 'Bump again' });
+    await commitOnMain(octokit, 'package.json', fake.state.readFiles('acme', 'api')['package.json'].replace('the api', 'the API'));
+    expect(await settled(octokit, 2)).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
+  });
+
+  test('behind when main moved and protection requires branches to be up to date (strict)', async () => {
+    const { octokit, tick } = await setup({}, { protection: { requiredChecks: ['build'], strict: true } });
+    await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ mergeable_state: 'clean' });
+    const protection = await octokit.rest.repos.getBranchProtection({ ...repo, branch: 'main' });
+    expect(protection.data.required_status_checks?.strict).toBe(true);
+    await commitOnMain(octokit, 'README.md', '# api, renamed\n');
+    expect(await settled(octokit)).toMatchObject({ mergeable: true, mergeable_state: 'behind' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Head branch is out of date') });
+  });
+
+  test('blocked while a required check fails; unstable when only a check that is not required fails', async () => {
+    const failing = await setup({}, { protection: { requiredChecks: ['build'] }, ci: { checks: ['build'], outcome: 'fail', durationMs: 60_000 } });
+    await pushBranch(failing.octokit, 'fleet/lodash');
+    await failing.octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    failing.tick(60_000);
+    expect(await settled(failing.octokit)).toMatchObject({ mergeable: true, mergeable_state: 'blocked' });
+    await expect(failing.octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Required status check "build" is failing.') });
+
+    const unstable = await setup({}, { protection: { requiredChecks: [] }, ci: { checks: ['lint'], outcome: 'fail', durationMs: 60_000 } });
+    await pushBranch(unstable.octokit, 'fleet/lodash');
+    await unstable.octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
+    unstable.tick(60_000);
+    expect(await settled(unstable.octokit)).toMatchObject({ mergeable: true, mergeable_state: 'unstable' });
+    // GitHub merges an unstable PR: nothing required is missing.
+    await expect(unstable.octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).resolves.toMatchObject({ status: 200 });
+  });
+
+  test('a draft reports draft and is refused with "Pull Request is still a draft"', async () => {
+    const { octokit, tick } = await setup({}, { protection: undefined });
+    await pushBranch(octokit, 'fleet/lodash');
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump', draft: true });
+    tick(60_000);
+    expect(await settled(octokit)).toMatchObject({ draft: true, mergeable: true, mergeable_state: 'draft' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is still a draft') });
+  });
+});
+
 describe('pull requests', () => {
   test('a second open PR for the same branch is refused with GitHub\'s 422', async () => {
     const { octokit } = await setup();
@@ -167,8 +258,11 @@ describe('pull requests', () => {
     const { fake, octokit, tick } = await setup();
     const { sha } = await pushBranch(octokit, 'fleet/lodash');
     const pull = await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
-    expect(pull.data.mergeable_state).toBe('blocked');
-    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
+    // GitHub computes mergeability in the background: null at first, the answer on a later read.
+    expect(pull.data).toMatchObject({ mergeable: null, mergeable_state: 'unknown' });
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.mergeable).toBeNull();
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data).toMatchObject({ mergeable: true, mergeable_state: 'blocked' });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Required status check "build" is expected.') });
     tick(60_000);
     await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha: 'f'.repeat(40) })).rejects.toMatchObject({ status: 409, message: expect.stringContaining('Head branch was modified. Review and try the merge again.') });
     const merged = await octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha });
@@ -184,7 +278,7 @@ describe('pull requests', () => {
     await pushBranch(octokit, 'fleet/lodash');
     await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
     tick(60_000);
-    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405 });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('At least 1 approving review is required by reviewers with write access.') });
     await expect(octokit.rest.pulls.createReview({ ...repo, pull_number: 1, event: 'APPROVE' })).rejects.toMatchObject({ status: 422 });
     const alice = new Octokit({ baseUrl: fake.url, auth: 'alice', log: quiet });
     await alice.rest.pulls.createReview({ ...repo, pull_number: 1, event: 'APPROVE' });
@@ -198,9 +292,10 @@ describe('pull requests', () => {
     const other = await pushBranch(octokit, 'hotfix', '{ "dependencies": {} }\n');
     await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: other.sha });
     tick(60_000);
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.mergeable).toBeNull();
     const pull = await octokit.rest.pulls.get({ ...repo, pull_number: 1 });
     expect(pull.data).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
-    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405 });
+    await expect(octokit.rest.pulls.merge({ ...repo, pull_number: 1 })).rejects.toMatchObject({ status: 405, message: expect.stringContaining('Pull Request is not mergeable') });
   });
 
   test('a non-fast-forward update needs force, and force-pushing the head synchronizes the PR', async () => {
@@ -428,5 +523,17 @@ describe('control API and request log', () => {
     const all = await octokit.paginate(octokit.rest.repos.listForOrg, { org: 'acme', per_page: 2 });
     expect(all.map((item) => item.name)).toEqual(['api', 'svc-0', 'svc-1', 'svc-2', 'svc-3']);
     await expect(octokit.rest.repos.listForOrg({ org: 'nobody' })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('mergeLines', () => {
+  test('applies separate changes from both sides, keeps a change both made once, and refuses overlapping or adjacent ones', async () => {
+    const { mergeLines } = await import('../../../src/sandbox/github/diff.js');
+    expect(mergeLines('a\nb\nc\nd\ne\n', 'A\nb\nc\nd\ne\n', 'a\nb\nc\nd\nE\n')).toBe('A\nb\nc\nd\nE\n');
+    expect(mergeLines('a\nb\nc\n', 'a\nB\nc\n', 'a\nB\nc\n')).toBe('a\nB\nc\n');
+    expect(mergeLines('a\nb\nc\n', 'a\nx\nb\nc\n', 'a\nb\nc\ny\n')).toBe('a\nx\nb\nc\ny\n');
+    expect(mergeLines('a\nb\nc\n', 'a\nB\nc\n', 'a\nb2\nc\n')).toBeUndefined();
+    expect(mergeLines('a\nb\nc\n', 'A\nb\nc\n', 'a\nB\nc\n')).toBeUndefined();
+    expect(mergeLines('', 'x\n', 'y\n')).toBeUndefined();
   });
 });
