@@ -110,7 +110,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   onButton(app, deps, ACTION.abort, CampaignValue, async ({ value, user, args }) => {
     await deps.checkActor(value.c, user, 'abort');
     const status = service.status(value.c);
-    await args.respond({ response_type: 'ephemeral', replace_original: false, ...abortConfirmation(status.id, status.name) });
+    await args.respond({ response_type: 'ephemeral', replace_original: false, ...abortConfirmation(status.id, status.name, status.spec.onAbort) });
   });
   onButton(app, deps, ACTION.abortConfirm, CampaignValue, async ({ value, user, replace }) => {
     const c = await service.abort(value.c, user);

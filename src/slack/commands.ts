@@ -91,7 +91,7 @@ async function runCommand(command: FleetCommand, ctx: CommandContext): Promise<v
       // attempt recorded) here, not at the confirm click. An unknown id throws not_found.
       await ctx.deps.checkActor(command.id, ctx.user, 'abort');
       const status = service.status(command.id);
-      await ctx.respond(abortConfirmation(status.id, status.name));
+      await ctx.respond(abortConfirmation(status.id, status.name, status.spec.onAbort));
       return;
     }
     case 'approve': {

@@ -100,13 +100,22 @@ export function listMessage(entries: ListEntry[]): SlackMessage {
   return { text: fallback(plural(entries.length, 'campaign')), blocks: packLines(lines, 20, 'campaigns') };
 }
 
-/** The confirmation asked before an abort. */
-export function abortConfirmation(campaignId: string, name: string): SlackMessage {
+/**
+ * The confirmation asked before an abort, saying what the abort does to open PRs: the spec's
+ * `onAbort` (default `close`) decides whether Fleet closes them or leaves them to people.
+ *
+ * @example abortConfirmation('c-1', 'bump-lodash', 'close') // '… No new step will run; Fleet closes the campaign\'s open PRs …'
+ */
+export function abortConfirmation(campaignId: string, name: string, onAbort: 'close' | 'leave' = 'close'): SlackMessage {
   const value = encodeValue({ c: campaignId });
+  const prs =
+    onAbort === 'leave'
+      ? "open PRs stay open for you to close, as the spec's `onAbort: leave` asks"
+      : "Fleet closes the campaign's open PRs and deletes their branches";
   return {
     text: fallback(`Abort ${escapeText(name)}?`),
     blocks: [
-      section(`:warning: Abort *${escapeText(name)}* (\`${escapeText(campaignId)}\`)? No new step will run; open PRs stay open for you to close. This cannot be undone.`),
+      section(`:warning: Abort *${escapeText(name)}* (\`${escapeText(campaignId)}\`)? No new step will run; ${prs}; what has merged stays merged. This cannot be undone.`),
       actions([
         button({ text: 'Abort campaign', actionId: ACTION.abortConfirm, value, style: 'danger' }),
         button({ text: 'Keep it running', actionId: ACTION.cancel, value: 'cancel' }),
