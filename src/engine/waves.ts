@@ -217,13 +217,25 @@ function decide(
     return decided;
   }
   const gate = openGate({ decision: 'review', expiresAt: now + approvalTimeout });
-  const moved = moveCampaign(store, campaign, { type: 'gate-review' }, `wave ${wave + 1} needs approval: ${verdict.reason}`, now);
+  const moved = moveCampaign(store, campaign, { type: 'gate-review' }, awaitingReason(verdict.reason, wave), now);
   if (!moved) return gate;
   const paused = moved.campaign;
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'gate.opened', data: { gateId: gate.id, wave, confidence: verdict.confidence, reason: verdict.reason, statistics: verdict.explanation, ...(resumed.askInstead ? { again: true, wouldHalt: given.decision === 'halt' } : {}) } });
   if (hasEffect(moved.effects, 'open-gate')) store.outbox.enqueue(buildGateRequest(paused, gate, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, paused, now);
   return gate;
+}
+
+/**
+ * The campaign's state reason while a wave waits for a person: "wave N needs approval: " and the
+ * verdict's reason, unless the reason says so itself (the root message shows it as it is).
+ *
+ * @example awaitingReason('Wave 2 needs an approval: confidence 81 is between 60 and 90 (…)', 1) // 'Wave 2 needs an approval: confidence 81 is between 60 and 90 (…)'
+ * @example awaitingReason('Fleet would halt after wave 1 again: …', 0) // 'wave 1 needs approval: Fleet would halt after wave 1 again: …'
+ */
+export function awaitingReason(reason: string, wave: number): string {
+  if (reason.startsWith(`Wave ${wave + 1} needs an approval`)) return reason;
+  return `wave ${wave + 1} needs approval: ${reason}`;
 }
 
 /** A wave verdict's halt reason without its "Halt after wave N: " lead, for sentences that say it themselves. */

@@ -23,7 +23,7 @@ export function resumedText(c: ResumedInput): string {
   const head = `:arrow_forward: Resumed *${escapeText(c.name)}* (\`${escapeText(c.id)}\`)`;
   const wave = c.currentWave + 1;
   if (c.state === 'awaiting-approval') {
-    const why = c.stateReason.replace(new RegExp(`^wave ${wave} needs approval: `), '');
+    const why = c.stateReason.replace(new RegExp(`^wave ${wave} needs (an )?approval: `, 'i'), '');
     return `${head}. Wave ${wave} waits for an approval in the campaign's thread${why ? `: ${plain(why)}` : ''}.`;
   }
   if (c.state === 'halted') return `${head}, but Fleet halted it again${c.stateReason ? `: ${plain(c.stateReason)}` : ''}.`;

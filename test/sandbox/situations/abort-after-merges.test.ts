@@ -37,6 +37,10 @@ describe.runIf(chromiumAvailable)('an abort after merges reports what happened',
     expect(merged.length).toBeGreaterThan(0);
     expect(open.length).toBeGreaterThan(0);
 
+    // The root says what it waits for, once.
+    const waiting = s.page.locator(`[data-testid=messages] .message[data-ts="${campaign.rootTs!}"]`);
+    await expect.poll(() => waiting.innerText(), { timeout: 10_000 }).toMatch(/awaiting-approval — Wave 2 needs an approval: confidence [\d.]+ is between 0 and 100/);
+
     // The owner clicks Abort on the root message and confirms.
     await s.clickButton('Fleet campaign: abort-bump', 'Abort', USERS.owner);
     const confirmation = await s.waitForText(/Abort abort-bump \([^)]*\)\?[^\n]*/);

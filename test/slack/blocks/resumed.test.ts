@@ -19,6 +19,11 @@ describe('resumedText', () => {
     );
   });
 
+  test("a state reason that is the verdict's own 'Wave N needs an approval' is not repeated", () => {
+    const text = resumedText({ id: 'c-1', name: 'bump', state: 'awaiting-approval', stateReason: 'Wave 2 needs an approval: confidence 81 is between 60 and 90 (4 targets succeeded)', currentWave: 1 });
+    expect(text).toBe(":arrow_forward: Resumed *bump* (`c-1`). Wave 2 waits for an approval in the campaign's thread: confidence 81 is between 60 and 90 (4 targets succeeded).");
+  });
+
   test('halted again at once: the reason, with its mention rendered', () => {
     expect(resumedText({ id: 'c-1', name: 'bump', state: 'halted', stateReason: '3 failed targets: 1 more than the 2 accepted when <@U1> resumed the campaign', currentWave: 1 })).toBe(
       ':arrow_forward: Resumed *bump* (`c-1`), but Fleet halted it again: 3 failed targets: 1 more than the 2 accepted when <@U1> resumed the campaign.',
