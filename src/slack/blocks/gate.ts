@@ -34,11 +34,16 @@ export function breakdownInWords(c: ConfidenceBreakdown, wave: number): string[]
   if (c.successes !== undefined || c.failures !== undefined) {
     const passed = c.successes ?? 0;
     const judged = passed + (c.failures ?? 0);
-    lines.push(
-      wave === 0
-        ? `${passed} of ${plural(judged, 'canary repository', 'canary repositories')} passed${average}.`
-        : `${passed} of ${plural(judged, 'repository', 'repositories')} so far passed${average}.`,
-    );
+    if (judged === 0) {
+      // "0 of 0 passed" says nothing: say why there is no evidence.
+      lines.push(wave === 0 ? 'No canary repository has passed or failed yet: none needed the change, or none has finished.' : 'No repository has passed or failed yet: none needed the change, or none has finished.');
+    } else {
+      lines.push(
+        wave === 0
+          ? `${passed} of ${plural(judged, 'canary repository', 'canary repositories')} passed${average}.`
+          : `${passed} of ${plural(judged, 'repository', 'repositories')} so far passed${average}.`,
+      );
+    }
   }
   // Signals other than the wave decision's two factors (a target's breakdown) are named with their value.
   for (const s of c.signals.filter((x) => x.key !== 'wave' && x.key !== 'campaign')) {

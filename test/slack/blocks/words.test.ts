@@ -167,3 +167,14 @@ describe('the canary results in words', () => {
     expect(JSON.stringify(waveCanary({ wave: 0, waveCount: 1, judged, notJudged: 0 }).blocks)).toContain('…and 1 more below the pass threshold');
   });
 });
+
+describe('the confidence breakdown with no evidence', () => {
+  test('a wave where nothing passed or failed says why, not "0 of 0 passed"', async () => {
+    const { breakdownInWords } = await import('../../../src/slack/blocks/gate.js');
+    const canary = breakdownInWords({ score: 10, signals: [], prior: null, successes: 0, failures: 0 }, 0);
+    expect(canary[0]).toBe('No canary repository has passed or failed yet: none needed the change, or none has finished.');
+    expect(canary.join(' ')).not.toMatch(/\b0 of 0\b/);
+    expect(breakdownInWords({ score: 10, signals: [], prior: null, successes: 0, failures: 0 }, 1)[0]).toMatch(/^No repository has passed or failed yet/);
+    expect(breakdownInWords({ score: 90, signals: [], prior: null, successes: 1, failures: 1 }, 0)[0]).toBe('1 of 2 canary repositories passed.');
+  });
+});
