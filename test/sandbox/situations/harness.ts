@@ -142,9 +142,10 @@ export interface Situation {
   tick(): Promise<void>;
   /**
    * Move the clock of the Fleet code that runs in this process (the Slack handlers and the
-   * campaign service: what a click or a command decides, e.g. whether a preview is stale) forward.
-   * The background jobs (Bree workers) and the fakes keep real time, and Slack's request
-   * signatures are checked against real time, so this is for decisions made on a click.
+   * campaign service: what a click or a command decides, e.g. whether a preview is stale) forward,
+   * and the fake Slack's with it (Fleet checks the timestamps Slack signs against its own clock).
+   * The background jobs (Bree workers) and the fake GitHub keep real time, so this is for
+   * decisions made on a click.
    *
    * @example
    * await s.command('preview bump-lodash');
@@ -282,7 +283,10 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
 
   const github = await startFakeGitHub({ port: 0, secondaryPerMinute: 3_000 });
   seedFleet(github, repos);
-  const slack = await startFakeSlack({ port: 0, signingSecret });
+  // The in-process clock `fastForward` moves. The fake Slack keeps it too: Fleet refuses a Slack
+  // request whose signed timestamp is more than 5 minutes from its own clock.
+  let offsetMs = 0;
+  const slack = await startFakeSlack({ port: 0, signingSecret, now: () => Date.now() + offsetMs });
   const config = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: signingSecret,
@@ -300,7 +304,6 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     GITHUB_CONTENT_PER_HOUR: '180000',
   });
   const logLines: string[] = [];
-  let offsetMs = 0;
   let advanceRuns = 0;
   const fleet = await startFleet(config, {
     logger: createLogger({ level: 'warn', write: (line) => logLines.push(line), secrets: [slack.botToken, signingSecret, webhookSecret] }),
