@@ -274,15 +274,17 @@ function count(n: number, one: string, many = `${one}s`): string {
 
 /**
  * What the confidence came from, in words: the campaign's outcomes so far, the wave's target
- * scores (or why it has none) and the history behind the prior.
+ * scores (or why it has none) and the history behind the prior. "Passed", not "succeeded": the
+ * successes count targets parked at the gate, which passed every check before it but have not
+ * merged (the root message shows them as running).
  *
  * @example describeEvidence({ wave: 0, successes: 0, failures: 0, targetScores: [], waveTargets: 2, skipped: 2 }, UNIFORM_PRIOR, 1)
- * // 'there is no evidence yet: no target has succeeded or failed, wave 1\'s 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history'
+ * // 'there is no evidence yet: no target has passed or failed, wave 1\'s 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history'
  */
 export function describeEvidence(input: WaveInput, prior: Prior, shownWave: number): string {
   const { successes: s, failures: f } = input;
   const outcomes =
-    s + f === 0 ? 'no target has succeeded or failed' : s === 0 ? `no target succeeded and ${f} failed so far` : `${count(s, 'target')} succeeded and ${f === 0 ? 'none' : f} failed so far`;
+    s + f === 0 ? 'no target has passed or failed' : s === 0 ? `no target passed and ${f} failed so far` : `${count(s, 'target')} passed and ${f === 0 ? 'none' : f} failed so far`;
   const scores = input.targetScores;
   const skipped = input.skipped ?? 0;
   const waveTargets = input.waveTargets ?? scores.length + skipped;

@@ -227,14 +227,14 @@ describe('every state has a way forward from Slack', () => {
   test('resume after Fleet halted at the gate asks a person, saying Fleet would halt again, and the approval moves on', async () => {
     const id = await build('halted by Fleet at the gate');
     expect(t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text)).toContain(
-      "Campaign halted after wave 1: confidence 57.3 is below 60 (1 target succeeded and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). Resume it to have Fleet weigh the wave again, approve wave 1 with `/fleet approve c-test` to go on anyway, or abort it.",
+      "Campaign halted after wave 1: confidence 57.3 is below 60 (1 target passed and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). Resume it to have Fleet weigh the wave again, approve wave 1 with `/fleet approve c-test` to go on anyway, or abort it.",
     );
     const resumed = await service.resume(id, APPROVER);
     expect(resumed.state).toBe('awaiting-approval');
     const gate = t.store.gates.find(id, 0, 'wave')!;
     expect(gate).toMatchObject({ state: 'open', decision: 'review', messageTs: null });
     expect(gate.confidence.reason).toBe(
-      "Fleet would halt after wave 1 again: confidence 57.3 is below 60 (1 target succeeded and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). A person resumed the campaign, so Fleet asks instead: approve to merge wave 1 anyway, or reject to halt the campaign again",
+      "Fleet would halt after wave 1 again: confidence 57.3 is below 60 (1 target passed and 1 failed so far; wave 1's one scored target has a score of 95; no past campaign of this change kind gives a history). A person resumed the campaign, so Fleet asks instead: approve to merge wave 1 anyway, or reject to halt the campaign again",
     );
     const texts = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m).text);
     expect(texts).toContain(`Resumed by <@${APPROVER}>. Fleet weighs wave 1 again on what is known now.`);
@@ -306,7 +306,7 @@ describe('every state has a way forward from Slack', () => {
     expect(texts).toContain(`Resumed by <@${APPROVER}>. The 2 failed targets so far are accepted: only a new failure halts the campaign again.`);
     // Fleet would halt the wave on this evidence; resumed by a person, it asks instead.
     expect(resumed.state).toBe('awaiting-approval');
-    expect(t.store.gates.find(id, 0, 'wave')?.confidence.reason).toMatch(/^Fleet would halt after wave 1 again: confidence 3\.\d is below 60 \(no target succeeded and 2 failed so far; no target of wave 1 has a score yet; no past campaign of this change kind gives a history\)\. A person resumed the campaign, so Fleet asks instead: approve to merge wave 1 anyway, or reject to halt the campaign again$/);
+    expect(t.store.gates.find(id, 0, 'wave')?.confidence.reason).toMatch(/^Fleet would halt after wave 1 again: confidence 3\.\d is below 60 \(no target passed and 2 failed so far; no target of wave 1 has a score yet; no past campaign of this change kind gives a history\)\. A person resumed the campaign, so Fleet asks instead: approve to merge wave 1 anyway, or reject to halt the campaign again$/);
     await service.approve(id, APPROVER);
     expect(tick().started).toEqual([{ campaignId: id, wave: 1 }]);
     set(id, 'acme/c', { state: 'failed', stepIndex: 0 });
@@ -333,7 +333,7 @@ describe('every state has a way forward from Slack', () => {
     expect(t.store.campaigns.get(id)).toMatchObject({
       state: 'halted',
       stateReason:
-        "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has succeeded or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
+        "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has passed or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
     });
   });
 });

@@ -17,7 +17,7 @@ describe('decideWave', () => {
       ['wave', 0.5],
     ]);
     expect(d.reason).toBe(
-      "Wave 1 needs an approval: confidence 75.6 is between 60 and 90 (3 targets succeeded and none failed so far; wave 1's 3 scored targets have a mean score of 95; no past campaign of this change kind gives a history)",
+      "Wave 1 needs an approval: confidence 75.6 is between 60 and 90 (3 targets passed and none failed so far; wave 1's 3 scored targets have a mean score of 95; no past campaign of this change kind gives a history)",
     );
   });
 
@@ -102,13 +102,13 @@ describe('buildPrior and resolveFailureBudget', () => {
     const d = decideWave({ wave: 0, successes: 0, failures: 0, targetScores: [], waveTargets: 2, skipped: 2, policy: { review: 50 } });
     expect(d.decision).toBe('halt');
     expect(d.reason).toBe(
-      "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has succeeded or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
+      "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has passed or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
     );
   });
 
   it('names the history behind the prior', () => {
     const d = decideWave({ wave: 1, successes: 4, failures: 1, targetScores: [90], prior: buildPrior(9, 1, 1) });
-    expect(d.reason).toContain("(4 targets succeeded and 1 failed so far; wave 2's one scored target has a score of 90; 1 past campaign of this change kind saw 9 of 10 targets succeed)");
+    expect(d.reason).toContain("(4 targets passed and 1 failed so far; wave 2's one scored target has a score of 90; 1 past campaign of this change kind saw 9 of 10 targets succeed)");
   });
 
   it('failures a person accepted on resume do not halt again; one more does', () => {

@@ -43,7 +43,7 @@ describe('a marginal canary waits for a person at the wave gate', () => {
     const gate = t.store.gates.find(id, 0, 'wave')!;
     expect(gate).toMatchObject({ state: 'open', decision: 'review' });
     expect(gate.confidence.reason).toBe(
-      "Wave 1 needs an approval although its confidence 70.7 is at or above 70 (2 targets succeeded and none failed so far; wave 1's 2 scored targets have a mean score of 95; no past campaign of this change kind gives a history). The canary of acme/b scored 85, in the marginal band (above 75, below 95): Fleet does not merge it without a person, so approve the wave to merge it or reject it to halt the campaign",
+      "Wave 1 needs an approval although its confidence 70.7 is at or above 70 (2 targets passed and none failed so far; wave 1's 2 scored targets have a mean score of 95; no past campaign of this change kind gives a history). The canary of acme/b scored 85, in the marginal band (above 75, below 95): Fleet does not merge it without a person, so approve the wave to merge it or reject it to halt the campaign",
     );
     const request = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m)).find((m) => m.gateId === gate.id)!;
     expect(JSON.stringify(request.blocks)).toContain('The canary of acme/b scored 85, in the marginal band (above 75, below 95): Fleet does not merge it without a person');

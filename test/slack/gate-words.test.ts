@@ -57,7 +57,7 @@ describe('the gate message speaks in words', () => {
     const texts = sectionTexts(request.blocks);
     expect(texts.slice(1)).toEqual([
       '• 2 of 2 canary repositories passed; they score 95 of 100 on average.\n• Past npm-dependency campaigns went well: 9 of 10 repositories succeeded, over 3 campaigns.',
-      "Wave 1 needs an approval: confidence 83.1 is between 60 and 90 (2 targets succeeded and none failed so far; wave 1's 2 scored targets have a mean score of 95; 3 past campaigns of this change kind saw 9 of 10 targets succeed)",
+      "Wave 1 needs an approval: confidence 83.1 is between 60 and 90 (2 targets passed and none failed so far; wave 1's 2 scored targets have a mean score of 95; 3 past campaigns of this change kind saw 9 of 10 targets succeed)",
     ]);
     expect(JSON.stringify(request.blocks)).not.toMatch(JARGON);
     const buttons = (request.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).flatMap((b) => (b.type === 'actions' ? b.elements! : []));
