@@ -97,7 +97,7 @@ describe.runIf(chromiumAvailable)('a second click on a decided button says what 
       await threadButton(stale, request, 'Approve').click();
       expect(((await (await approveAnswered).json()) as { ok: boolean }).ok).toBe(true);
       await releasePolling(stale);
-      await expect.poll(() => stale.locator('body').innerText(), { timeout: 15_000 }).toMatch(/@María García already approved wave 1 at \d{2}:\d{2} UTC; (nothing more to do|the campaign is completed: start a new campaign for further changes)\./);
+      await expect.poll(() => stale.locator('body').innerText(), { timeout: 15_000 }).toMatch(/@María García already approved wave 1 at \d{2}:\d{2} UTC; (nothing more to do|the campaign is running: pause or abort it if it must stop|the campaign is completed: start a new campaign for further changes)\./);
       expect(await stale.locator('body').innerText()).not.toContain('cannot read');
       const gate = s.fleet.store.gates.list(campaign.id).find((g) => g.wave === 0 && g.kind === 'wave');
       expect([gate?.state, gate?.decidedBy]).toEqual(['approved', USERS.approver]);
