@@ -217,7 +217,6 @@ describe('every state has a way forward from Slack', () => {
     } else {
       expect(isFleetError(error)).toBe(true);
       const sentence = (error as Error).message;
-      if (process.env.PRINT_REFUSALS) console.log(`${scenario} / ${action}: ${sentence}`);
       expect(sentence).toMatch(NEXT_ACTION);
       // A refusal changes nothing.
       expect(snapshot(id)).toBe(before);
