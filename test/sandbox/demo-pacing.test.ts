@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { watchOutput, type ChildOutput } from '../support/child-output.js';
 
 /**
  * `npm run demo` without --headless, as a newcomer runs it: nothing starts until the page is
@@ -37,23 +38,11 @@ function firstReply(messages: PageMessage[], pattern: RegExp): PageMessage | und
 
 describe('npm run demo (with its page)', () => {
   let child: ChildProcessWithoutNullStreams;
-  let out = '';
+  let output: ChildOutput;
   let dataDir: string;
   let pageUrl: string;
 
-  function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    return new Promise((resolve, reject) => {
-      const until = Date.now() + timeoutMs;
-      const poll = () => {
-        const match = pattern.exec(out);
-        if (match) return resolve(match);
-        if (child.exitCode !== null) return reject(new Error(`the demo exited (${child.exitCode}) before printing ${pattern}:\n${out.slice(-3000)}`));
-        if (Date.now() > until) return reject(new Error(`the demo did not print ${pattern} within ${timeoutMs} ms:\n${out.slice(-3000)}`));
-        setTimeout(poll, 200);
-      };
-      poll();
-    });
-  }
+  const waitForOutput = (pattern: RegExp, timeoutMs: number) => output.waitFor(pattern, timeoutMs);
 
   function events(kind: string): { at: number; actor: string }[] {
     const db = new Database(join(dataDir, 'fleet.db'), { readonly: true });
@@ -74,8 +63,7 @@ describe('npm run demo (with its page)', () => {
     expect(existsSync(demo), 'dist/src/sandbox/demo.js is missing: run `npm run build` first').toBe(true);
     dataDir = mkdtempSync(join(tmpdir(), 'fleet-demo-pacing-'));
     child = spawn(process.execPath, [demo, '--port', '0', '--pace-seconds', String(PACE_SECONDS), '--data-dir', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    output = watchOutput(child, 'the demo');
     const [, url] = await waitForOutput(/Open (http:\/\/127\.0\.0\.1:\d+)\/ in a browser to start the campaign\./, 60_000);
     pageUrl = url;
   }, 90_000);
@@ -87,7 +75,7 @@ describe('npm run demo (with its page)', () => {
 
   test('waits for the page before it starts the campaign', async () => {
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    expect(out).not.toContain('> /fleet preview');
+    expect(output.text()).not.toContain('> /fleet preview');
     const db = new Database(join(dataDir, 'fleet.db'), { readonly: true });
     const campaigns = (db.prepare('SELECT COUNT(*) AS n FROM campaigns').get() as { n: number }).n;
     db.close();
@@ -109,7 +97,7 @@ describe('npm run demo (with its page)', () => {
     expect(approved).toBeDefined();
     expect(refused.at - tsToMs(request!.ts)).toBeGreaterThanOrEqual(PACE_SECONDS * 1000);
     expect(approved!.at - refused.at).toBeGreaterThanOrEqual(PACE_SECONDS * 1000);
-    expect(out).toContain(`The script clicks in ${PACE_SECONDS} s.`);
+    expect(output.text()).toContain(`The script clicks in ${PACE_SECONDS} s.`);
   }, BOUND_MS + 30_000);
 
   test('the repository that needs a person stays on screen for the pacing delay before the Skip', async () => {
@@ -139,16 +127,12 @@ describe('npm run demo, stopped before anyone opened the page', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-demo-unopened-'));
     try {
       const child = spawn(process.execPath, [demo, '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let text = '';
-      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const unopened = watchOutput(child, 'the demo');
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      const until = Date.now() + 60_000;
-      while (!text.includes('to start the campaign.') && Date.now() < until && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(text).toContain('to start the campaign.');
+      await unopened.waitFor(/to start the campaign\./, 60_000);
       child.kill('SIGINT');
-      expect(await exited, text).toBe(0);
-      expect(text).not.toContain('> /fleet preview');
+      expect(await exited, unopened.text()).toBe(0);
+      expect(unopened.text()).not.toContain('> /fleet preview');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

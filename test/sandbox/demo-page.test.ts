@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumAvailable, explainChromiumMissing, launchChromium } from '../support/chromium.js';
+import { watchOutput, type ChildOutput } from '../support/child-output.js';
 
 /**
  * `npm run demo` without flags, as a person runs it: the campaign plays out on the fake Slack page
@@ -22,31 +23,18 @@ explainChromiumMissing('demo page');
 
 describe.runIf(chromiumAvailable)('the demo on its browser page', () => {
   let child: ChildProcessWithoutNullStreams;
-  let out = '';
+  let output: ChildOutput;
   let dataDir: string;
   let browser: Browser;
   let page: Page;
 
-  function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    return new Promise((resolve, reject) => {
-      const until = Date.now() + timeoutMs;
-      const poll = () => {
-        const match = pattern.exec(out);
-        if (match) return resolve(match);
-        if (child.exitCode !== null) return reject(new Error(`the demo exited (${child.exitCode}) before printing ${pattern}:\n${out.slice(-3000)}`));
-        if (Date.now() > until) return reject(new Error(`the demo did not print ${pattern} within ${timeoutMs} ms:\n${out.slice(-3000)}`));
-        setTimeout(poll, 200);
-      };
-      poll();
-    });
-  }
+  const waitForOutput = (pattern: RegExp, timeoutMs: number) => output.waitFor(pattern, timeoutMs);
 
   beforeAll(async () => {
     expect(existsSync(demo), 'dist/src/sandbox/demo.js is missing: run `npm run build` first').toBe(true);
     dataDir = mkdtempSync(join(tmpdir(), 'fleet-demo-page-'));
     child = spawn(process.execPath, [demo, '--port', '0', '--data-dir', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    output = watchOutput(child, 'the demo');
     const [, url] = await waitForOutput(/Slack page:\s+(http:\/\/127\.0\.0\.1:\d+)\//, 60_000);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -66,7 +54,7 @@ describe.runIf(chromiumAvailable)('the demo on its browser page', () => {
     expect(await root.innerText()).toContain(id);
 
     await waitForOutput(/The sandbox keeps running/, BOUND_MS);
-    expect(out).toContain(`Campaign ${id} is completed.`);
+    expect(output.text()).toContain(`Campaign ${id} is completed.`);
     await root.locator('text=completed').first().waitFor({ timeout: 30_000 });
 
     // The counts on the page are the store's.
