@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -147,6 +148,31 @@ describe('clone and fetch', () => {
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# api\n');
   });
 
+  test('a repository of hundreds of files (exported as one pack) clones clean, and a push of megabytes (chunked) lands byte-exact', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i += 1) files[`src/module${i % 12}/file${i}.ts`] = `export const value${i} = ${i};\n`;
+    const { fake, octokit, work, seeded } = await setup({}, { files });
+    await ok(['clone', '-q', fake.gitUrl('acme', 'api'), 'big'], { cwd: work });
+    const dir = join(work, 'big');
+    expect(await ok(['rev-parse', 'HEAD'], { cwd: dir })).toBe(seeded.headSha);
+    expect(await ok(['fsck', '--strict', '--no-dangling'], { cwd: dir })).toBe('');
+    expect((await ok(['ls-files'], { cwd: dir })).split('\n')).toHaveLength(300);
+
+    // Incompressible, so the pack is over git's 1 MB post buffer and goes chunked.
+    const large = randomBytes(3 * 1024 * 1024);
+    writeFileSync(join(dir, 'large.bin'), large);
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'large'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'HEAD:refs/heads/large'], { cwd: dir });
+    const receive = fake.requestLog.filter((entry) => entry.route === '/{owner}/{repo}.git/git-receive-pack').at(-1);
+    expect(receive?.bytesIn).toBeGreaterThan(1024 * 1024);
+    const tree = await octokit.rest.git.getTree({ ...repo, tree_sha: 'large' });
+    const entry = tree.data.tree.find((item) => item.path === 'large.bin');
+    expect(entry?.size).toBe(large.length);
+    const blob = await octokit.rest.git.getBlob({ ...repo, file_sha: entry?.sha ?? '' });
+    expect(Buffer.from(blob.data.content, 'base64').equals(large)).toBe(true);
+  });
+
   test('git ls-remote lists the refs REST made, and anything else under .git is 404', async () => {
     const { fake, octokit, work, seeded } = await setup();
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/feature', sha: seeded.headSha });
@@ -161,6 +187,9 @@ describe('clone and fetch', () => {
     expect(advert.status).toBe(200);
     expect(advert.headers.get('content-type')).toBe('application/x-git-upload-pack-advertisement');
     expect(await advert.text()).toContain('# service=git-upload-pack');
+    // Protocol v2 when the client asks for it (git 2.39 does by default).
+    const v2 = await fetch(`${fake.url}/acme/api.git/info/refs?service=git-upload-pack`, { headers: { ...auth, 'git-protocol': 'version=2' } });
+    expect(await v2.text()).toContain('version 2');
   });
 });
 
@@ -374,6 +403,9 @@ describe('push', () => {
     const deleted = await git(['push', 'origin', ':main'], { cwd: dir });
     expect(deleted.stderr).toContain('remote: error: GH006: Protected branch update failed for refs/heads/main.');
     expect(deleted.stderr).toContain('remote: error: Cannot delete this branch');
+    // GitHub's pull refs are read-only.
+    const hidden = await git(['push', 'origin', 'HEAD:refs/pull/1/head'], { cwd: dir });
+    expect(hidden.stderr).toContain('(deny updating a hidden ref)');
     // Other branches take pushes as usual.
     expect((await git(['push', '-q', 'origin', 'HEAD:refs/heads/side'], { cwd: dir })).code).toBe(0);
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/side' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
