@@ -1,0 +1,22 @@
+import { test } from 'vitest';
+import { generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
+import { startFakeGitHub } from '../../../src/sandbox/github/server.js';
+const gc = (globalThis as { gc?: () => void }).gc;
+const heap = () => { gc?.(); gc?.(); return Math.round(process.memoryUsage().heapUsed / 1e6) + 'MB heap / ' + Math.round(process.memoryUsage().arrayBuffers / 1e6) + 'MB buffers / rss ' + Math.round(process.memoryUsage().rss / 1e6); };
+test('heap', async () => {
+  console.log('gc', typeof gc, 'start', heap());
+  const fake = await startFakeGitHub({ log: () => undefined });
+  console.log('fake', heap());
+  let t = Date.now();
+  const fleet = generateFleet({ seed: 3, repos: 1000 });
+  console.log('generated', Date.now() - t, 'ms', heap());
+  t = Date.now();
+  seedFleet(fake, fleet);
+  console.log('seeded', Date.now() - t, 'ms', heap());
+  fleet.length = 0;
+  console.log('fleet dropped', heap());
+  const r = await fetch(`${fake.url}/orgs/acme/repos?per_page=1`, { headers: { authorization: 'token t' } });
+  console.log(r.status);
+  await fake.close();
+}, 120_000);
