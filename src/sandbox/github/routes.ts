@@ -30,6 +30,9 @@ export interface Route {
   handle: (request: RouteRequest) => RouteResult;
 }
 
+/** The largest file whose content GitHub's contents API returns in its JSON answer. */
+const CONTENTS_LIMIT = 1024 * 1024;
+
 /** Params that may hold slashes (refs, paths, basehead). */
 const GREEDY = new Set(['ref', 'path', 'basehead']);
 
@@ -258,8 +261,11 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (file) {
       const blob = world.objects.get(file.sha);
       if (blob?.type !== 'blob') failHttp(404, 'Not Found');
+      const meta = entry(path.split('/').at(-1) ?? path, path, 'file', file.sha, blob.content.length);
+      // GitHub's JSON answer carries the content of files up to 1 MB only; past that `content` is empty and `encoding` is "none" (read the blob instead).
+      if (blob.content.length > CONTENTS_LIMIT) return { status: 200, body: { ...meta, content: '', encoding: 'none' } };
       const content = (blob.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
-      return { status: 200, body: { ...entry(path.split('/').at(-1) ?? path, path, 'file', file.sha, blob.content.length), content: content === '' ? '' : `${content}\n`, encoding: 'base64' } };
+      return { status: 200, body: { ...meta, content: content === '' ? '' : `${content}\n`, encoding: 'base64' } };
     }
     let treeSha: string | undefined = commit.tree;
     for (const part of path === '' ? [] : path.split('/')) {
