@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, test } from 'vitest';
+import { generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../../../src/sandbox/github/server.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -171,6 +173,24 @@ describe('clone and fetch', () => {
     expect(entry?.size).toBe(large.length);
     const blob = await octokit.rest.git.getBlob({ ...repo, file_sha: entry?.sha ?? '' });
     expect(Buffer.from(blob.data.content, 'base64').equals(large)).toBe(true);
+  });
+
+  test('a generated realistic repository (binary files, a few large) clones with every file byte-equal to its seed', async () => {
+    const fake = await startFakeGitHub({ log: () => undefined, tokens: { [TOKEN]: 'fleet-bot' } });
+    fakes.push(fake);
+    const fleet = generateFleet({ seed: 7, repos: 3 });
+    seedFleet(fake, fleet);
+    const work = tempDir();
+    for (const target of fleet) {
+      await ok(['clone', '-q', '--depth=1', fake.gitUrl(target.org, target.name), target.name], { cwd: work });
+      const dir = join(work, target.name);
+      const listed = (await ok(['ls-files'], { cwd: dir })).split('\n');
+      expect(listed.sort()).toEqual(Object.keys(target.files).sort());
+      for (const [path, content] of Object.entries(target.files)) {
+        const expected = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+        expect(readFileSync(join(dir, path)).equals(expected), path).toBe(true);
+      }
+    }
   });
 
   test('git ls-remote lists the refs REST made, and anything else under .git is 404', async () => {
