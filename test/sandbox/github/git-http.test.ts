@@ -193,6 +193,19 @@ describe('clone and fetch', () => {
     }
   });
 
+  test('a commit made through REST with a dated offset reaches git with that time zone and the same sha', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const base = await octokit.rest.git.getCommit({ ...repo, commit_sha: seeded.headSha });
+    const author = { name: 'Grace', email: 'grace@example.com', date: '2024-03-01T12:00:00+02:00' };
+    const made = await octokit.rest.git.createCommit({ ...repo, message: 'Zoned\n', tree: base.data.tree.sha, parents: [seeded.headSha], author });
+    expect(made.data.author.date).toBe('2024-03-01T10:00:00Z');
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/zoned', sha: made.data.sha });
+    const dir = join(work, 'z');
+    await ok(['clone', '-q', '--branch', 'zoned', fake.gitUrl('acme', 'api'), 'z'], { cwd: work });
+    expect(await ok(['rev-parse', 'HEAD'], { cwd: dir })).toBe(made.data.sha);
+    expect(await ok(['log', '-1', '--format=%an %ad', '--date=iso-strict'], { cwd: dir })).toBe('Grace 2024-03-01T12:00:00+02:00');
+  });
+
   test('git ls-remote lists the refs REST made, and anything else under .git is 404', async () => {
     const { fake, octokit, work, seeded } = await setup();
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/feature', sha: seeded.headSha });
