@@ -436,12 +436,42 @@ describe('push', () => {
     const deleted = await git(['push', 'origin', ':main'], { cwd: dir });
     expect(deleted.stderr).toContain('remote: error: GH006: Protected branch update failed for refs/heads/main.');
     expect(deleted.stderr).toContain('remote: error: Cannot delete this branch');
+    await ok(['commit', '-q', '--amend', '-m', 'rewritten'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'HEAD:refs/heads/pending'], { cwd: dir });
+    await ok(['fetch', '-q', 'origin'], { cwd: dir });
+    const rewrite = await git(['push', '--force', 'origin', 'origin/pending:main'], { cwd: dir });
+    expect(rewrite.code).not.toBe(0);
+    expect(rewrite.stderr).toContain('remote: error: Required status check "build" is expected.');
+    await ok(['checkout', '-q', '--orphan', 'unrelated'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'unrelated'], { cwd: dir });
+    const unrelated = await git(['push', '--force', 'origin', 'HEAD:main'], { cwd: dir });
+    expect(unrelated.stderr).toContain('remote: error: Cannot force-push to this branch');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha).toBe(seeded.headSha);
     // GitHub's pull refs are read-only.
     const hidden = await git(['push', 'origin', 'HEAD:refs/pull/1/head'], { cwd: dir });
     expect(hidden.stderr).toContain('(deny updating a hidden ref)');
     // Other branches take pushes as usual.
     expect((await git(['push', '-q', 'origin', 'HEAD:refs/heads/side'], { cwd: dir })).code).toBe(0);
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/side' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
+  });
+
+  test('an annotated tag pushed by git resolves to its commit for REST; an archived repository is read-only', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const dir = await cloneOf(fake, work);
+    await ok(['tag', '-a', 'v1.0.0', '-m', 'First release'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'v1.0.0'], { cwd: dir });
+    const tag = await octokit.rest.git.getRef({ ...repo, ref: 'tags/v1.0.0' });
+    expect(tag.data.object).toMatchObject({ type: 'tag', sha: await ok(['rev-parse', 'v1.0.0'], { cwd: dir }) });
+    expect((await octokit.rest.checks.listForRef({ ...repo, ref: 'v1.0.0' })).data.total_count).toBe(1);
+    expect((await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${seeded.headSha}...v1.0.0` })).data.status).toBe('identical');
+
+    fake.state.seedRepo({ owner: 'acme', name: 'old', files: { 'a.txt': 'a\n' }, archived: true });
+    await ok(['clone', '-q', fake.gitUrl('acme', 'old'), 'old'], { cwd: work });
+    writeFileSync(join(work, 'old', 'a.txt'), 'b\n');
+    await ok(['commit', '-q', '-am', 'b'], { cwd: join(work, 'old') });
+    const refused = await git(['push', 'origin', 'main'], { cwd: join(work, 'old') });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('403');
   });
 
   test('deleting a PR head branch by push closes the PR, as REST deletion does', async () => {
