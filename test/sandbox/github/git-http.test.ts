@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -487,6 +487,26 @@ describe('push', () => {
     expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.state).toBe('closed');
     await expect(octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/gone' })).rejects.toMatchObject({ status: 404 });
     expect(await ok(['ls-remote', '--heads', 'origin'], { cwd: dir })).not.toContain('fleet/gone');
+  });
+
+  test('a push whose client goes away mid-body leaves the repository usable', async () => {
+    const { fake, octokit, work } = await setup();
+    const dir = await cloneOf(fake, work);
+    const url = new URL(`${fake.gitUrl('acme', 'api')}/git-receive-pack`);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-git-receive-pack-request' } });
+      request.on('error', () => resolve());
+      request.write('00a0');
+      setTimeout(() => {
+        request.destroy();
+        resolve();
+      }, 200);
+    });
+    writeFileSync(join(dir, 'after.txt'), 'after\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'after'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'HEAD:refs/heads/after'], { cwd: dir });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/after' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
   });
 
   test('concurrent pushes to one repository are each applied; a racing push to the same branch is rejected, not lost', async () => {
