@@ -489,6 +489,26 @@ describe('push', () => {
     expect(await ok(['ls-remote', '--heads', 'origin'], { cwd: dir })).not.toContain('fleet/gone');
   });
 
+  test('from a shallow, partial fetch of one sha: commit and push a new branch with an empty lease; a second push with that lease is refused', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const dir = join(work, 'ws');
+    await ok(['init', '-q', dir], { cwd: work });
+    await ok(['remote', 'add', 'origin', fake.gitUrl('acme', 'api')], { cwd: dir });
+    await ok(['fetch', '-q', '--depth=1', '--filter=blob:none', 'origin', seeded.headSha], { cwd: dir });
+    await ok(['checkout', '-q', '--detach', seeded.headSha], { cwd: dir });
+    writeFileSync(join(dir, 'package.json'), '{\n  "name": "api",\n  "private": true\n}\n');
+    await ok(['commit', '-q', '-am', 'Mark private'], { cwd: dir });
+    await ok(['push', '-q', '--force-with-lease=fleet/private:', 'origin', 'HEAD:refs/heads/fleet/private'], { cwd: dir });
+    const sha = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/private' })).data.object.sha).toBe(sha);
+    expect((await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...fleet/private' })).data.files?.map((file) => file.filename)).toEqual(['package.json']);
+    await ok(['commit', '-q', '--amend', '-m', 'Mark private again'], { cwd: dir });
+    const again = await git(['push', '--force-with-lease=fleet/private:', 'origin', 'HEAD:refs/heads/fleet/private'], { cwd: dir });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('(stale info)');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/private' })).data.object.sha).toBe(sha);
+  });
+
   test('a push whose client goes away mid-body leaves the repository usable', async () => {
     const { fake, octokit, work } = await setup();
     const dir = await cloneOf(fake, work);
