@@ -250,7 +250,8 @@ export function createGitHttp(options: GitHttpOptions) {
 
   async function writeAtomically(path: string, data: Buffer | string): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.fake-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    // A name ending in `.lock` is never read as a ref (or an object) by a git process running meanwhile.
+    const temp = `${path}.fake-${process.pid}-${Math.random().toString(36).slice(2)}.lock`;
     await writeFile(temp, data);
     await rename(temp, path);
   }
