@@ -1,6 +1,13 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { makePng } from '../../../src/sandbox/fleet/binary-files.js';
+import { generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type FakeGitHub, type SeedRepoInput } from '../../../src/sandbox/github/server.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -10,10 +17,33 @@ const LOGO = makePng({ width: 8, height: 8, seed: 9 });
 const ARCHIVE = Uint8Array.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff, 0x00, 0x10, 0x80]);
 
 let open: FakeGitHub[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(open.map((fake) => fake.close()));
   open = [];
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The real git client, with the token as Basic auth in the command's environment only. */
+function git(args: string[], cwd: string): Promise<string> {
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: cwd,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'Ada',
+    GIT_AUTHOR_EMAIL: 'ada@example.com',
+    GIT_COMMITTER_NAME: 'Ada',
+    GIT_COMMITTER_EMAIL: 'ada@example.com',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from('x-access-token:t').toString('base64')}`,
+  };
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout)));
+  });
+}
 
 async function setup(seed: Partial<SeedRepoInput> = {}) {
   let clock = Date.parse('2025-03-01T09:00:00Z');
@@ -60,7 +90,6 @@ describe('binary files', () => {
     const blob = await octokit.rest.git.getBlob({ ...repo, file_sha: file.sha });
     expect(Buffer.from(blob.data.content, 'base64').equals(LOGO)).toBe(true);
     expect(blob.data.size).toBe(LOGO.length);
-    const { createHash } = await import('node:crypto');
     expect(file.sha).toBe(createHash('sha1').update(`blob ${LOGO.length}\0`).update(LOGO).digest('hex'));
     const archive = await octokit.rest.repos.getContent({ ...repo, path: 'fixtures/data.bin' });
     expect([...Buffer.from((archive.data as { content: string }).content, 'base64')]).toEqual([...ARCHIVE]);
@@ -109,6 +138,36 @@ describe('binary files', () => {
     const after = await octokit.rest.pulls.get({ ...repo, pull_number: pull.data.number });
     expect([after.data.mergeable, after.data.mergeable_state]).toEqual([false, 'dirty']);
     expect(fake.state.listPulls()[0]?.mergeableState).toBe('dirty');
+  });
+});
+
+describe('a generated repository over git', () => {
+  test('a clone holds every seeded file byte for byte, the large and binary ones too; a pushed commit that breaks package.json fails build', async () => {
+    const fleet = generateFleet({ seed: 42, repos: 48 });
+    const large = fleet.find((candidate) => candidate.ci.outcome === 'pass' && Object.values(candidate.files).some((content) => typeof content !== 'string' && content.length > 2_000_000));
+    expect(large).toBeDefined();
+    if (!large) return;
+    let clock = Date.parse('2025-03-01T09:00:00Z');
+    const fake = await startFakeGitHub({ now: () => clock, log: () => undefined });
+    open.push(fake);
+    seedFleet(fake, [large]);
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-content-'));
+    dirs.push(dir);
+    await git(['clone', '--quiet', fake.gitUrl('acme', large.name), 'work'], dir);
+    const work = join(dir, 'work');
+    const tracked = (await git(['ls-files', '-z'], work)).split('\0').filter(Boolean).sort();
+    expect(tracked).toEqual(Object.keys(large.files).sort());
+    for (const [path, content] of Object.entries(large.files)) expect(readFileSync(join(work, path)).equals(Buffer.from(content)), path).toBe(true);
+
+    writeFileSync(join(work, 'package.json'), String(large.files['package.json']).replace(/\n\}\n$/, ',\n}\n'));
+    await git(['commit', '--quiet', '-am', 'Break the manifest'], work);
+    await git(['push', '--quiet', 'origin', 'HEAD:refs/heads/broken'], work);
+    const sha = (await git(['rev-parse', 'HEAD'], work)).trim();
+    clock += large.ci.durationMs;
+    fake.state.advance(0);
+    const runs = fake.state.checkRuns('acme', large.name, sha);
+    expect(runs.map((run) => `${run.name}:${run.conclusion}`)).toEqual(['build:failure', 'test:success', 'lint:success']);
+    expect(runs[0]?.output?.title).toBe('Build failed: package.json does not parse');
   });
 });
 
