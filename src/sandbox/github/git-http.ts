@@ -442,6 +442,10 @@ export function createGitHttp(options: GitHttpOptions) {
       });
       request.pipe(child.stdin);
       child.stdin.on('error', () => undefined);
+      // A client that goes away mid-request must not leave git waiting (and the repository locked).
+      response.on('close', () => {
+        if (!response.writableFinished && child.exitCode === null) child.kill('SIGKILL');
+      });
       child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
       child.stdout.on('data', (chunk: Buffer) => {
         if (head === null) {
@@ -511,6 +515,20 @@ export function createGitHttp(options: GitHttpOptions) {
    * unknown one; `hadCredentials` tells which).
    */
   async function handle(request: IncomingMessage, response: ServerResponse, match: GitPathMatch, url: URL, login: string | undefined, hadCredentials: boolean): Promise<GitExchange> {
+    try {
+      return await answer(request, response, match, url, login, hadCredentials);
+    } catch (error) {
+      log(`git ${request.method ?? ''} ${url.pathname} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      if (response.headersSent) {
+        response.destroy();
+        return { status: 500, bytesIn: 0, bytesOut: 0 };
+      }
+      request.resume();
+      return plain(response, 500, 'Server Error\n');
+    }
+  }
+
+  async function answer(request: IncomingMessage, response: ServerResponse, match: GitPathMatch, url: URL, login: string | undefined, hadCredentials: boolean): Promise<GitExchange> {
     const method = (request.method ?? 'GET').toUpperCase();
     if (!login) {
       request.resume();

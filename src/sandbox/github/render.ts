@@ -22,7 +22,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       ref: `refs/${ref}`,
       node_id: nodeId('REF', `${record.id}:${ref}`),
       url: `${repoUrl(record.owner, record.name)}/git/refs/${ref}`,
-      object: { type: 'commit', sha, url: `${repoUrl(record.owner, record.name)}/git/commits/${sha}` },
+      object: world.objects.get(sha)?.type === 'tag' ? { type: 'tag', sha, url: `${repoUrl(record.owner, record.name)}/git/tags/${sha}` } : { type: 'commit', sha, url: `${repoUrl(record.owner, record.name)}/git/commits/${sha}` },
     };
   }
 

@@ -232,7 +232,11 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       const fallback = world.person(request.login);
       if (!value || typeof value !== 'object') return fallback;
       const given = value as Record<string, unknown>;
-      return { name: str(given.name) ?? fallback.name, email: str(given.email) ?? fallback.email, date: str(given.date) ? new Date(str(given.date) as string).toISOString().replace('.000Z', 'Z') : fallback.date };
+      const date = str(given.date);
+      // Git records the offset the date was given in (`+02:00` → `+0200`); REST shows it in UTC.
+      const offset = date ? /([+-])(\d{2}):?(\d{2})$/.exec(date) : null;
+      const tz = offset ? `${offset[1] ?? '+'}${offset[2] ?? '00'}${offset[3] ?? '00'}` : undefined;
+      return { name: str(given.name) ?? fallback.name, email: str(given.email) ?? fallback.email, date: date ? new Date(date).toISOString().replace('.000Z', 'Z') : fallback.date, ...(tz ? { tz } : {}) };
     };
     const author = personOf(request.body.author);
     const sha = world.objects.writeCommit({ tree, parents, message, author, committer: request.body.committer ? personOf(request.body.committer) : author });

@@ -270,7 +270,9 @@ export function createWorld(deps: WorldDeps) {
   /** A branch name, `heads/x`, `refs/heads/x` or a commit sha → commit sha. */
   function resolveCommit(repo: RepoRecord, ref: string): string | undefined {
     const short = ref.replace(/^refs\//, '');
-    const direct = repo.refs.get(short) ?? repo.refs.get(`heads/${short}`) ?? repo.refs.get(`tags/${short}`);
+    let direct = repo.refs.get(short) ?? repo.refs.get(`heads/${short}`) ?? repo.refs.get(`tags/${short}`);
+    // An annotated tag (pushed by git) names its commit.
+    for (let object = direct ? objects.get(direct) : undefined; object?.type === 'tag'; object = objects.get(object.object)) direct = object.object;
     if (direct) return direct;
     if (/^[0-9a-f]{40}$/.test(ref) && objects.get(ref)?.type === 'commit') return ref;
     return undefined;
