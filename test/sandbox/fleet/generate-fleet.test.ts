@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
+import { findBrokenManifest, manifestKind } from '../../../src/sandbox/github/ci-build.js';
 import { generateFleet, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { hasDependencyAtLeast } from '../../../src/sandbox/github/state.js';
@@ -102,6 +103,9 @@ describe('generateFleet', () => {
       expect(paths.filter((path) => path.startsWith('test/')).length).toBeGreaterThan(20);
       expect(paths.filter((path) => path.startsWith('docs/')).length).toBeGreaterThan(3);
       expect(paths.filter((path) => typeof repo.files[path] !== 'string').length).toBeGreaterThanOrEqual(5);
+      // The only manifest is package.json, and it parses: the build check passes where the profile does.
+      expect(paths.filter((path) => manifestKind(path) !== undefined)).toEqual(['package.json']);
+      expect(findBrokenManifest(paths, (path) => Buffer.from(repo.files[path] ?? ''))).toBeUndefined();
       for (const ext of repo.language === 'TypeScript' ? ['.ts'] : ['.js']) expect(paths.filter((path) => path.startsWith('src/') && path.endsWith(ext)).length).toBeGreaterThan(50);
     }
     const large = fleet.filter((repo) => Object.values(repo.files).some((content) => typeof content !== 'string' && content.length > 2_000_000));
