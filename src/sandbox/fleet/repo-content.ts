@@ -92,6 +92,7 @@ function pooled<T extends string | Uint8Array>(key: string, make: () => T): T {
 }
 
 const POOL_SIZE = NOUNS.length * KINDS.length;
+const STRIDES = [1, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61];
 
 const CONFIGS: Record<string, string> = {
   '.editorconfig': 'root = true\n\n[*]\ncharset = utf-8\nend_of_line = lf\nindent_style = space\nindent_size = 2\ninsert_final_newline = true\ntrim_trailing_whitespace = true\n\n[*.md]\ntrim_trailing_whitespace = false\n',
@@ -127,7 +128,7 @@ function largeAsset(variant: number): Uint8Array {
 }
 
 /**
- * The extra files of one repository: ~150 to 400 of them (about 1 in 10 carries a file of 2.5 to
+ * The extra files of one repository: ~170 to 420 of them (about 1 in 10 carries a file of 2.5 to
  * 3 MB). Deterministic in `seed`; text files that name nothing are shared with other repositories.
  *
  * @example Object.keys(realisticFiles({ seed: 1, name: 'payments-api', team: 'payments', typescript: true })).length // ~250
@@ -138,7 +139,8 @@ export function realisticFiles(input: { seed: number; name: string; team: string
   const files: Record<string, string | Uint8Array> = {};
   const modules = 90 + Math.floor(random() * 130);
   const start = Math.floor(random() * POOL_SIZE);
-  const stride = 1 + 2 * Math.floor(random() * 20);
+  // A stride prime to the pool's size walks it without repeats.
+  const stride = STRIDES[Math.floor(random() * STRIDES.length)] ?? 7;
   for (let i = 0; i < modules; i += 1) {
     const index = (start + i * stride) % POOL_SIZE;
     const noun = NOUNS[index % NOUNS.length] ?? 'item';

@@ -115,13 +115,15 @@ async function readBody(request: IncomingMessage, counted?: { bytesIn: number })
 }
 
 /** A seed file over JSON: text, or `{ "base64": "…" }` for bytes (standard alphabet, padded). */
-const SeedFileBody = z.union([
-  z.string(),
-  z
-    .object({ base64: z.string().regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'is not padded standard base64') })
-    .strict()
-    .transform((file) => new Uint8Array(Buffer.from(file.base64, 'base64'))),
-]);
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const SeedFileBody = z.unknown().transform((value, ctx): string | Uint8Array => {
+  if (typeof value === 'string') return value;
+  const base64 = value !== null && typeof value === 'object' && Object.keys(value).length === 1 ? (value as { base64?: unknown }).base64 : undefined;
+  if (typeof base64 !== 'string') ctx.addIssue({ code: 'custom', message: 'a file is a string of text or { "base64": "…" } for bytes' });
+  else if (!BASE64.test(base64)) ctx.addIssue({ code: 'custom', message: 'the base64 is not padded standard base64 (A-Z, a-z, 0-9, +, /, = padding)' });
+  else return new Uint8Array(Buffer.from(base64, 'base64'));
+  return z.NEVER;
+});
 const SeedRepoBody = z.object({
   owner: z.string().min(1),
   name: z.string().min(1),
@@ -247,7 +249,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (request.method === 'GET' && path === '/_fake/deliveries') return ok(sender.deliveries);
     if (request.method === 'POST' && path === '/_fake/repos') {
       const inputs = Array.isArray(json) ? json : [json];
-      return ok(inputs.map((input) => world.seedRepo(SeedRepoBody.parse(input))), 201);
+      // Every seed is checked before any is created, so a bad one leaves the fake as it was.
+      const seeds = inputs.map((input) => SeedRepoBody.parse(input));
+      return ok(seeds.map((seed) => world.seedRepo(seed)), 201);
     }
     if (request.method === 'POST' && path === '/_fake/checks/complete') {
       const body = CompleteCheckBody.parse(json);

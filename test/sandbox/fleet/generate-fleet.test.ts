@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
+import { findBrokenManifest, manifestKind } from '../../../src/sandbox/github/ci-build.js';
 import { generateFleet, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { hasDependencyAtLeast } from '../../../src/sandbox/github/state.js';
@@ -16,7 +17,7 @@ describe('generateFleet', () => {
   test('is pure: the same seed gives the same fleet, another seed another', () => {
     expect(fingerprint(generateFleet({ seed: 42, repos: 48 }))).toEqual(fingerprint(fleet));
     // The same bytes in every process (the shared pool is built from fixed seeds; PNG and gzip bytes come from Node's bundled zlib): recorded.
-    expect(createHash('sha256').update(JSON.stringify(fingerprint(fleet).map((repo) => repo.files))).digest('hex')).toBe('89684c2c15b4a1db59655b20470faca3afbc56012cce594adf4c50a43a0e2bbf');
+    expect(createHash('sha256').update(JSON.stringify(fingerprint(fleet).map((repo) => repo.files))).digest('hex')).toBe('1b79664786ed86ff605ad72729f8ac6e623ff29dc92968e2eda2dda617bea39d');
     expect(generateFleet({ seed: 43, repos: 48 }).map((repo) => repo.name)).not.toEqual(fleet.map((repo) => repo.name));
   });
 
@@ -97,11 +98,14 @@ describe('generateFleet', () => {
   test('repositories are of realistic size: hundreds of files, some binary, about one in ten with a file of a few MB', () => {
     for (const repo of fleet) {
       const paths = Object.keys(repo.files);
-      expect(paths.length).toBeGreaterThanOrEqual(150);
+      expect(paths.length).toBeGreaterThanOrEqual(170);
       expect(paths.some((path) => path.startsWith('src/'))).toBe(true);
       expect(paths.filter((path) => path.startsWith('test/')).length).toBeGreaterThan(20);
       expect(paths.filter((path) => path.startsWith('docs/')).length).toBeGreaterThan(3);
       expect(paths.filter((path) => typeof repo.files[path] !== 'string').length).toBeGreaterThanOrEqual(5);
+      // The only manifest is package.json, and it parses: the build check passes where the profile does.
+      expect(paths.filter((path) => manifestKind(path) !== undefined)).toEqual(['package.json']);
+      expect(findBrokenManifest(paths, (path) => Buffer.from(repo.files[path] ?? ''))).toBeUndefined();
       for (const ext of repo.language === 'TypeScript' ? ['.ts'] : ['.js']) expect(paths.filter((path) => path.startsWith('src/') && path.endsWith(ext)).length).toBeGreaterThan(50);
     }
     const large = fleet.filter((repo) => Object.values(repo.files).some((content) => typeof content !== 'string' && content.length > 2_000_000));
@@ -143,7 +147,7 @@ describe('generateFleet', () => {
     const many = generateFleet({ seed: 5, repos: 200 });
     const total = many.reduce((sum, repo) => sum + Object.keys(repo.files).length, 0);
     const distinct = new Set(many.flatMap((repo) => Object.values(repo.files).map((content) => (typeof content === 'string' ? content : createHash('sha1').update(content).digest('hex')))));
-    expect(total).toBeGreaterThan(200 * 150);
+    expect(total).toBeGreaterThan(200 * 170);
     // Each repository's own files (package.json, README, CHANGELOG, …) plus one shared pool.
     expect(distinct.size).toBeLessThan(total / 10);
     expect(many[0]?.files['docs/images/logo.png']).toBe(many[1]?.files['docs/images/logo.png']);
