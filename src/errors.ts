@@ -16,6 +16,8 @@ export type FleetErrorCode =
   | 'forbidden'
   | 'bad_input'
   | 'github_error'
+  | 'branch_moved'
+  | 'github_refused'
   | 'slack_error'
   | 'metrics_error'
   | 'frozen'

@@ -81,6 +81,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
 
   add('GET', '/rate_limit', () => ({ status: 200 }));
 
+  add('GET', '/user', (request) => ({ status: 200, body: render.authenticatedUser(request.login) }));
+
   add('GET', '/orgs/{org}/repos', (request) => {
     const type = request.query.get('type') ?? 'all';
     const repos = world.listOrgRepos(request.params.org ?? '').filter(() => type !== 'forks' && type !== 'public');
@@ -465,7 +467,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       required_conversation_resolution: { enabled: false },
       lock_branch: { enabled: false },
       allow_fork_syncing: { enabled: false },
-      required_signatures: { url: `${url}/required_signatures`, enabled: false },
+      required_signatures: { url: `${url}/required_signatures`, enabled: repo.protection.requiredSignatures === true },
     };
     if (repo.protection.requiredApprovals !== undefined) {
       body.required_pull_request_reviews = {
@@ -477,6 +479,14 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       };
     }
     return { status: 200, body };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures', (request) => {
+    const repo = repoOf(request.params);
+    const branch = request.params.branch ?? '';
+    if (!repo.refs.has(`heads/${branch}`)) failHttp(404, 'Branch not found');
+    if (branch !== repo.defaultBranch || !repo.protection) failHttp(404, 'Branch not protected');
+    return { status: 200, body: { url: `${render.repoUrl(repo.owner, repo.name)}/branches/${branch}/protection/required_signatures`, enabled: repo.protection.requiredSignatures === true } };
   });
 
   return routes;
