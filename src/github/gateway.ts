@@ -25,7 +25,7 @@ export { gitBlobSha } from './gateway/git-data.js';
 export { gitBaseUrl, noreplyEmail } from './gateway/git-remote.js';
 export { createGatewayReaders, type GatewayReaders } from './gateway/catalog-readers.js';
 export type { RepoInfo } from './gateway/repos.js';
-export type { TreeEntry, FileChange, CommitResult } from './gateway/git-data.js';
+export type { TreeEntry, FileChange, CommitResult, CommitFacts } from './gateway/git-data.js';
 export type { PullRequest, Review, PrFile, Mergeability, MergeOutcome, ReviewerRequest } from './gateway/pulls.js';
 export type { CheckStatus, CheckResult, RerunOutcome } from './gateway/checks.js';
 export type { BranchProtection } from './gateway/protection.js';

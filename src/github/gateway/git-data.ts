@@ -27,6 +27,13 @@ export interface CommitResult {
   action: 'created' | 'updated' | 'unchanged';
 }
 
+export interface CommitFacts {
+  sha: string;
+  treeSha: string;
+  parents: string[];
+  author: { name: string; email: string };
+}
+
 export interface GitDataGateway {
   /** Every file of a commit, recursively (paths and blob shas). */
   listTree(repo: string, commitSha: string): Promise<TreeEntry[]>;
@@ -40,8 +47,8 @@ export interface GitDataGateway {
    * FleetError('branch_moved'); without it, the branch is moved whatever it holds.
    */
   commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[]; lease?: string | null }): Promise<CommitResult>;
-  /** A commit's tree and parents. */
-  readCommit(repo: string, commitSha: string): Promise<{ sha: string; treeSha: string; parents: string[] }>;
+  /** A commit's tree, parents and author. */
+  readCommit(repo: string, commitSha: string): Promise<CommitFacts>;
   /** Deletes a branch; false when it was already gone. */
   deleteBranch(repo: string, branch: string): Promise<boolean>;
 }
@@ -133,11 +140,11 @@ export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 
     });
   }
 
-  async function readCommit(repo: string, commitSha: string): Promise<{ sha: string; treeSha: string; parents: string[] }> {
+  async function readCommit(repo: string, commitSha: string): Promise<CommitFacts> {
     const r = splitRepo(repo);
     const data = await call(`reading commit ${commitSha.slice(0, 7)}`, repo, async () => (await octokit.rest.git.getCommit({ ...r, commit_sha: commitSha })).data);
     treeOfCommit.set(commitSha, data.tree.sha);
-    return { sha: data.sha, treeSha: data.tree.sha, parents: data.parents.map((p) => p.sha) };
+    return { sha: data.sha, treeSha: data.tree.sha, parents: data.parents.map((p) => p.sha), author: { name: data.author.name ?? '', email: data.author.email ?? '' } };
   }
 
   async function commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[]; lease?: string | null }): Promise<CommitResult> {
