@@ -16,7 +16,9 @@ export type FleetErrorCode =
   | 'forbidden'
   | 'bad_input'
   | 'github_error'
+  /** A push's --force-with-lease did not hold: someone else moved Fleet's branch. */
   | 'branch_moved'
+  /** GitHub refused a push (a protected branch, a hook, a rule). */
   | 'github_refused'
   | 'slack_error'
   | 'metrics_error'
@@ -59,7 +61,7 @@ export interface FailureClass {
 }
 
 /** Codes that name a problem in the spec, the change, the input or Fleet itself: the same run fails the same way. */
-const PERMANENT_CODES: ReadonlySet<FleetErrorCode> = new Set<FleetErrorCode>(['config_invalid', 'spec_invalid', 'spec_not_found', 'change_invalid', 'change_failed', 'bad_input', 'forbidden', 'not_found', 'transition_refused', 'internal']);
+const PERMANENT_CODES: ReadonlySet<FleetErrorCode> = new Set<FleetErrorCode>(['config_invalid', 'spec_invalid', 'spec_not_found', 'change_invalid', 'change_failed', 'bad_input', 'forbidden', 'not_found', 'transition_refused', 'internal', 'branch_moved', 'github_refused']);
 
 /** Codes that name a state of the world that passes: a conflict, a freeze, a timeout, a spent budget. */
 const TRANSIENT_CODES: ReadonlySet<FleetErrorCode> = new Set<FleetErrorCode>(['conflict', 'frozen', 'timeout', 'budget_exhausted']);
