@@ -1,7 +1,12 @@
 import { diffLines as lineDiff } from './diff.js';
-import type { GitObject } from './git-objects.js';
+import type { GitObject, GitPerson } from './git-objects.js';
 import { nodeId, renderLabel, renderRepo, renderTeam, renderUser, renderVerification, stableId, type ShapeContext } from './shapes.js';
 import type { CheckRunRecord, CommentRecord, PullRecord, RepoRecord, ReviewRecord, World } from './state.js';
+
+/** A commit's author or committer as REST shows it: the date in UTC, whatever zone git recorded. */
+function restPerson(person: GitPerson): { name: string; email: string; date: string } {
+  return { name: person.name, email: person.email, date: person.date };
+}
 
 /** Renders the world's records in GitHub's response shapes. */
 export function createRenderer(world: World, ctx: ShapeContext) {
@@ -28,8 +33,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       node_id: nodeId('C', commit.sha),
       url: `${url}/git/commits/${commit.sha}`,
       html_url: `${ctx.base}/${record.owner}/${record.name}/commit/${commit.sha}`,
-      author: commit.author,
-      committer: commit.committer,
+      author: restPerson(commit.author),
+      committer: restPerson(commit.committer),
       tree: { sha: commit.tree, url: `${url}/git/trees/${commit.tree}` },
       message: commit.message,
       parents: commit.parents.map((sha) => ({ sha, url: `${url}/git/commits/${sha}`, html_url: `${ctx.base}/${record.owner}/${record.name}/commit/${sha}` })),
@@ -49,8 +54,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       comments_url: `${url}/commits/${commit.sha}/comments`,
       commit: {
         url: `${url}/git/commits/${commit.sha}`,
-        author: commit.author,
-        committer: commit.committer,
+        author: restPerson(commit.author),
+        committer: restPerson(commit.committer),
         message: commit.message,
         comment_count: 0,
         tree: { sha: commit.tree, url: `${url}/git/trees/${commit.tree}` },

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { isFleetError } from '../../errors.js';
 import { createRandom } from '../fleet/random.js';
+import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
 import { createWorld, type CheckConclusion, type CheckRunRecord, type SeedRepoInput } from './state.js';
@@ -32,6 +33,10 @@ export interface RequestLogEntry {
   route: string;
   status: number;
   at: number;
+  /** Bytes of the request body as received (compressed bodies count as sent). */
+  bytesIn: number;
+  /** Bytes of the response body. */
+  bytesOut: number;
 }
 
 export interface FakeGitHubOptions {
@@ -47,6 +52,8 @@ export interface FakeGitHubOptions {
   installationId?: number;
   fetch?: typeof fetch;
   log?: (line: string) => void;
+  /** Where the bare repositories git is served from live; default a temporary folder removed on close. */
+  gitRoot?: string;
 }
 
 export interface FakeGitHubState {
@@ -82,6 +89,8 @@ export interface PullSummary {
 
 export interface FakeGitHub {
   url: string;
+  /** The clone URL of a repository: `${url}/${owner}/${name}.git` (no credential in it). */
+  gitUrl(owner: string, name: string): string;
   state: FakeGitHubState;
   requestLog: RequestLogEntry[];
   counts(): Record<string, number>;
@@ -97,10 +106,12 @@ function errorBody(status: number, message: string, errors?: unknown): Record<st
   return { message, documentation_url: DOCS, status: String(status), ...(errors ? { errors } : {}) };
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage, counted?: { bytesIn: number }): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  const body = Buffer.concat(chunks);
+  if (counted) counted.bytesIn += body.length;
+  return body.toString('utf8');
 }
 
 const SeedRepoBody = z.object({
@@ -159,6 +170,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, log });
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
+  const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
 
   let faults: Faults = Faults.parse(options.faults ?? {});
   let random = createRandom(faults.seed);
@@ -182,24 +194,32 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     };
   }
 
-  function send(response: ServerResponse, result: RouteResult, extra: Record<string, string> = {}): void {
+  /** Writes a JSON answer; returns the body's size in bytes. */
+  function send(response: ServerResponse, result: RouteResult, extra: Record<string, string> = {}): number {
     const headers: Record<string, string> = { 'x-github-request-id': randomUUID().toUpperCase(), 'x-github-media-type': 'github.v3; format=json', ...extra, ...result.headers };
     if (result.body === undefined || result.status === 204 || result.status === 304) {
       response.writeHead(result.status, headers);
       response.end();
-      return;
+      return 0;
     }
     const text = JSON.stringify(result.body);
-    response.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    const size = Buffer.byteLength(text);
+    response.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(size), ...headers });
     response.end(text);
+    return size;
+  }
+
+  /** Who a token acts as: `tokens` decides, or any non-empty token acts as the bot. */
+  function loginOfToken(token: string | undefined): string | undefined {
+    if (!token) return undefined;
+    if (!options.tokens) return world.BOT;
+    return options.tokens[token];
   }
 
   function loginOf(request: IncomingMessage): string | undefined {
     const header = request.headers.authorization ?? '';
     const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) return undefined;
-    if (!options.tokens) return world.BOT;
-    return options.tokens[match[1]];
+    return loginOfToken(match?.[1]);
   }
 
   function rateLimitBody(): Record<string, unknown> {
@@ -212,7 +232,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   async function handleControl(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
     const raw = request.method === 'GET' ? '' : await readBody(request);
     const json: unknown = raw === '' ? {} : JSON.parse(raw);
-    const ok = (body: unknown, status = 200) => send(response, { status, body });
+    const ok = (body: unknown, status = 200): void => void send(response, { status, body });
     if (request.method === 'GET' && path === '/_fake/requests') return ok(requestLog);
     if (request.method === 'GET' && path === '/_fake/counts') return ok(counts());
     if (request.method === 'GET' && path === '/_fake/state/pulls') return ok(listPulls());
@@ -238,13 +258,22 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       sender.setTarget(WebhookBody.parse(json));
       return ok({ configured: json !== null });
     }
-    return send(response, { status: 404, body: errorBody(404, `No control route ${request.method ?? ''} ${path}; see src/sandbox/github/README.md for the control API.`) });
+    send(response, { status: 404, body: errorBody(404, `No control route ${request.method ?? ''} ${path}; see src/sandbox/github/README.md for the control API.`) });
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', ctx.base);
     const method = (request.method ?? 'GET').toUpperCase();
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    const git = matchGitPath(path);
+    if (git) {
+      // Git is served beside REST: no REST rate limits or injected faults, but logged the same way.
+      world.evaluateChecks();
+      const token = gitToken(request.headers.authorization);
+      const exchange = await gitHttp.handle(request, response, git, url, loginOfToken(token), request.headers.authorization !== undefined);
+      requestLog.push({ method, route: git.service ? gitRouteTemplate(git.service) : path, status: exchange.status, at: world.now(), bytesIn: exchange.bytesIn, bytesOut: exchange.bytesOut });
+      return;
+    }
     if (path.startsWith('/_fake/')) {
       try {
         await handleControl(request, response, path);
@@ -257,12 +286,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     world.evaluateChecks();
     const matched = matchRoute(routes, method, path);
     const route = 'route' in matched ? matched.route.template : path;
-    const record = (status: number): void => {
-      requestLog.push({ method, route, status, at: world.now() });
+    const counted = { bytesIn: 0 };
+    const record = (status: number, bytesOut = 0): void => {
+      requestLog.push({ method, route, status, at: world.now(), bytesIn: counted.bytesIn, bytesOut });
     };
     const reply = (result: RouteResult, extra: Record<string, string> = {}): void => {
-      record(result.status);
-      send(response, result, { ...rateHeaders(), ...extra });
+      const entry = { method, route, status: result.status, at: world.now(), bytesIn: counted.bytesIn, bytesOut: 0 };
+      requestLog.push(entry);
+      entry.bytesOut = send(response, result, { ...rateHeaders(), ...extra });
     };
 
     // Faults come first, as they would from a proxy in front of the API.
@@ -290,7 +321,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     let body: Record<string, unknown> = {};
     if (method !== 'GET' && method !== 'DELETE') {
-      const raw = await readBody(request);
+      const raw = await readBody(request, counted);
       try {
         const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
         body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
@@ -406,6 +437,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   return {
     url: ctx.base,
+    gitUrl: (owner, name) => `${ctx.base}/${owner}/${name}.git`,
     state,
     requestLog,
     counts,
@@ -413,6 +445,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     setWebhook: (target) => sender.setTarget(target),
     async close(): Promise<void> {
       clearInterval(ticker);
+      gitHttp.close();
       await sender.flush();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

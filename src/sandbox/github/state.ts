@@ -142,7 +142,33 @@ export type WorldEvent =
   | { kind: 'pull_request_review'; pull: PullRecord; review: ReviewRecord }
   | { kind: 'check_run'; run: CheckRunRecord }
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
-  | { kind: 'status'; run: CheckRunRecord };
+  | { kind: 'status'; run: CheckRunRecord }
+  | { kind: 'push'; push: PushRecord };
+
+/** One ref a `git push` moved, as the `push` webhook tells it. */
+export interface PushRecord {
+  owner: string;
+  repo: string;
+  /** `refs/heads/main` */
+  ref: string;
+  /** null: the push created the ref. */
+  before: string | null;
+  /** null: the push deleted the ref. */
+  after: string | null;
+  forced: boolean;
+  /** Another branch already at `after` when a push creates a ref (GitHub's `base_ref`). */
+  baseRef: string | null;
+  /** The commits the push added, oldest first. */
+  commits: string[];
+  pusher: string;
+}
+
+/** A ref update a `git push` made: `before`/`after` null for a created/deleted ref. */
+export interface RefUpdate {
+  ref: string;
+  before: string | null;
+  after: string | null;
+}
 
 export interface WorldDeps {
   /** Wall clock in epoch ms; the world adds its own `advance()` offset. */
@@ -638,6 +664,47 @@ export function createWorld(deps: WorldDeps) {
     }
   }
 
+  /**
+   * Applies the ref updates of a `git push` with the same operations REST uses (CI on new
+   * commits, `synchronize` for PR heads, a deleted head branch closes its PR) and announces each
+   * with a `push` event. An update whose `before` no longer matches (REST moved the ref while the
+   * push ran) is not applied; it is returned so the git side can be put back in step.
+   */
+  function applyPush(repo: RepoRecord, updates: readonly RefUpdate[], pusher: string): { applied: RefUpdate[]; skipped: RefUpdate[] } {
+    const applied: RefUpdate[] = [];
+    const skipped: RefUpdate[] = [];
+    const otherTips = new Map([...repo.refs].filter(([, sha]) => objects.get(sha)?.type === 'commit'));
+    for (const update of updates) {
+      const ref = update.ref.replace(/^refs\//, '');
+      if ((repo.refs.get(ref) ?? null) !== update.before || update.before === update.after) {
+        skipped.push(update);
+        continue;
+      }
+      const before = update.before;
+      const after = update.after;
+      let commits: string[] = [];
+      let forced = false;
+      let baseRef: string | null = null;
+      if (after) {
+        const known = new Set<string>();
+        if (before) for (const sha of objects.ancestors(before)) known.add(sha);
+        else for (const [other, sha] of otherTips) if (other !== ref) for (const old of objects.ancestors(sha)) known.add(old);
+        commits = objects.ancestors(after).filter((sha) => !known.has(sha)).reverse();
+        forced = before !== null && !objects.ancestors(after).includes(before);
+        if (!before) {
+          const same = [...otherTips].find(([other, sha]) => other !== ref && other.startsWith('heads/') && sha === after);
+          baseRef = same ? `refs/${same[0]}` : null;
+        }
+        setRef(repo, ref, after, pusher);
+      } else {
+        deleteRef(repo, ref, pusher);
+      }
+      applied.push(update);
+      deps.emit({ kind: 'push', push: { owner: repo.owner, repo: repo.name, ref: `refs/${ref}`, before, after, forced, baseRef, commits, pusher } });
+    }
+    return { applied, skipped };
+  }
+
   function submitReview(pull: PullRecord, input: { event?: string; body?: string; commitId?: string }, actor: string): ReviewRecord {
     const states: Record<string, ReviewRecord['state']> = { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' };
     const state = input.event ? states[input.event] : 'PENDING';
@@ -686,6 +753,7 @@ export function createWorld(deps: WorldDeps) {
     mergeBase,
     setRef,
     deleteRef,
+    applyPush,
     seedRepo,
     getPull,
     runsFor,

@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Renderer } from './render.js';
 import { renderUser, type ShapeContext } from './shapes.js';
-import type { WorldEvent, World } from './state.js';
+import { localDate, type GitPerson } from './git-objects.js';
+import type { PushRecord, WorldEvent, World } from './state.js';
 
 export interface WebhookTarget {
   url: string;
@@ -55,6 +56,60 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
     };
   }
 
+  /** GitHub's `push` payload: the ref's move, the commits it added and who pushed. */
+  function pushPayload(push: PushRecord): Record<string, unknown> {
+    const repo = deps.world.getRepo(push.owner, push.repo);
+    const html = `${deps.ctx.base}/${repo.owner}/${repo.name}`;
+    const zero = '0'.repeat(40);
+    const personOf = (person: GitPerson): Record<string, unknown> => {
+      const login = /^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$/.exec(person.email)?.[1];
+      return { name: person.name, email: person.email, ...(login ? { username: login } : {}) };
+    };
+    const commitOf = (sha: string): Record<string, unknown> | null => {
+      const commit = deps.world.objects.get(sha);
+      if (commit?.type !== 'commit') return null;
+      const parent = commit.parents[0] ? deps.world.objects.get(commit.parents[0]) : undefined;
+      const before = parent?.type === 'commit' ? deps.world.objects.flatten(parent.tree) : new Map<string, { sha: string }>();
+      const after = deps.world.objects.flatten(commit.tree);
+      return {
+        id: sha,
+        tree_id: commit.tree,
+        distinct: true,
+        message: commit.message.replace(/\n+$/, ''),
+        timestamp: localDate(commit.committer),
+        url: `${html}/commit/${sha}`,
+        author: personOf(commit.author),
+        committer: personOf(commit.committer),
+        added: [...after.keys()].filter((path) => !before.has(path)),
+        removed: [...before.keys()].filter((path) => !after.has(path)),
+        modified: [...after].filter(([path, file]) => before.has(path) && before.get(path)?.sha !== file.sha).map(([path]) => path),
+      };
+    };
+    const short = (sha: string | null) => (sha ?? zero).slice(0, 12);
+    const name = push.ref.replace(/^refs\/(heads|tags)\//, '');
+    const envelope_ = envelope(repo.owner, repo.name, push.pusher);
+    const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    return {
+      ref: push.ref,
+      before: push.before ?? zero,
+      after: push.after ?? zero,
+      // GitHub's push payload gives the repository's created_at and pushed_at as Unix seconds.
+      repository: { ...(envelope_.repository as Record<string, unknown>), created_at: seconds(repo.createdAt), pushed_at: seconds(repo.pushedAt), stargazers: 0, master_branch: repo.defaultBranch },
+      pusher: { name: push.pusher, email: `${push.pusher}@users.noreply.github.com` },
+      organization: envelope_.organization,
+      sender: envelope_.sender,
+      installation: envelope_.installation,
+      created: push.before === null,
+      deleted: push.after === null,
+      forced: push.forced,
+      base_ref: push.baseRef,
+      compare: push.before === null ? `${html}/compare/${name}` : `${html}/compare/${short(push.before)}...${short(push.after)}`,
+      // GitHub lists at most 2048 commits here.
+      commits: push.commits.slice(-2048).map(commitOf).filter((commit) => commit !== null),
+      head_commit: push.after ? commitOf(push.after) : null,
+    };
+  }
+
   function payloadOf(event: WorldEvent): { name: string; payload: Record<string, unknown> } {
     switch (event.kind) {
       case 'pull_request':
@@ -76,6 +131,8 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
         const first = event.runs[0];
         return { name: 'check_suite', payload: { action: 'completed', check_suite: deps.render.checkSuite(event.runs), ...envelope(first?.owner ?? '', first?.repo ?? '', 'github-actions[bot]') } };
       }
+      case 'push':
+        return { name: 'push', payload: pushPayload(event.push) };
       case 'status': {
         const status = deps.render.status(event.run);
         const repo = deps.world.getRepo(event.run.owner, event.run.repo);

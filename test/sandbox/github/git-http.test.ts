@@ -1,0 +1,415 @@
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Octokit } from '@octokit/rest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../../../src/sandbox/github/server.js';
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const TOKEN = 'ghs_test_token';
+const repo = { owner: 'acme', repo: 'api' };
+
+let fakes: FakeGitHub[] = [];
+let dirs: string[] = [];
+const servers: { close: () => void }[] = [];
+
+afterEach(async () => {
+  await Promise.all(fakes.map((fake) => fake.close()));
+  fakes = [];
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+  for (const server of servers.splice(0)) server.close();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-git-http-'));
+  dirs.push(dir);
+  return dir;
+}
+
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real git client (async: the fake answers in this same process). The token travels as
+ * an Authorization header through GIT_CONFIG_COUNT, never in the URL or argv.
+ */
+function git(args: string[], options: { cwd: string; token?: string | null; env?: Record<string, string> }): Promise<GitResult> {
+  const home = join(options.cwd, '..', '.home');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: existsSync(home) ? home : options.cwd,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_NAME: 'Ada Lovelace',
+    GIT_AUTHOR_EMAIL: 'ada@example.com',
+    GIT_COMMITTER_NAME: 'Ada Lovelace',
+    GIT_COMMITTER_EMAIL: 'ada@example.com',
+    ...options.env,
+  };
+  const token = options.token === undefined ? TOKEN : options.token;
+  if (token !== null) {
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = 'http.extraHeader';
+    env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+  }
+  return new Promise((resolve) => {
+    execFile('git', args, { cwd: options.cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: stdout.toString(), stderr: stderr.toString() });
+    });
+  });
+}
+
+/** Runs git and fails the test with git's own words when it fails. */
+async function ok(args: string[], options: Parameters<typeof git>[1]): Promise<string> {
+  const result = await git(args, options);
+  if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed (${result.code}):\n${result.stderr}`);
+  return result.stdout.trim();
+}
+
+async function setup(options: FakeGitHubOptions = {}, seed: Partial<Parameters<FakeGitHub['state']['seedRepo']>[0]> = {}) {
+  let clock = Date.parse('2025-03-01T09:00:00Z');
+  const lines: string[] = [];
+  const fake = await startFakeGitHub({ now: () => clock, log: (line) => lines.push(line), tokens: { [TOKEN]: 'fleet-bot' }, ...options });
+  fakes.push(fake);
+  const seeded = fake.state.seedRepo({
+    owner: 'acme',
+    name: 'api',
+    files: { 'package.json': '{\n  "name": "api"\n}\n', 'README.md': '# api\n', 'src/index.js': 'module.exports = 1;\n' },
+    ci: { checks: ['build'], outcome: 'pass', durationMs: 60_000 },
+    ...seed,
+  });
+  const octokit = new Octokit({ baseUrl: fake.url, auth: TOKEN, log: quiet, request: { retries: 0 } });
+  const work = tempDir();
+  return { fake, octokit, work, seeded, lines, tick: (ms: number) => (clock += ms) };
+}
+
+async function receiver(): Promise<{ url: string; received: { headers: IncomingHttpHeaders; body: string }[] }> {
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+
+describe('clone and fetch', () => {
+  test('git clones a seeded repository with the shas REST shows, and the request log has the git routes with byte counts', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    await ok(['clone', '-q', fake.gitUrl('acme', 'api'), 'api'], { cwd: work });
+    const dir = join(work, 'api');
+    expect(await ok(['rev-parse', 'HEAD'], { cwd: dir })).toBe(seeded.headSha);
+    expect(readFileSync(join(dir, 'src/index.js'), 'utf8')).toBe('module.exports = 1;\n');
+    expect(await ok(['fsck', '--strict'], { cwd: dir })).toBe('');
+    const tree = await octokit.rest.git.getTree({ ...repo, tree_sha: seeded.headSha });
+    expect(await ok(['rev-parse', 'HEAD^{tree}'], { cwd: dir })).toBe(tree.data.sha);
+    expect(await ok(['remote', 'get-url', 'origin'], { cwd: dir })).toBe(`${fake.url}/acme/api.git`);
+
+    const counts = fake.counts();
+    expect(counts['GET /{owner}/{repo}.git/info/refs']).toBeGreaterThanOrEqual(1);
+    expect(counts['POST /{owner}/{repo}.git/git-upload-pack']).toBeGreaterThanOrEqual(1);
+    const upload = fake.requestLog.find((entry) => entry.route === '/{owner}/{repo}.git/git-upload-pack');
+    expect(upload).toMatchObject({ method: 'POST', status: 200 });
+    expect(upload?.bytesIn).toBeGreaterThan(0);
+    expect(upload?.bytesOut).toBeGreaterThan(0);
+    const rest = fake.requestLog.find((entry) => entry.route === '/repos/{owner}/{repo}/git/trees/{tree_sha}');
+    expect(rest?.bytesOut).toBeGreaterThan(100);
+    expect(rest?.bytesIn).toBe(0);
+  });
+
+  test('a shallow, partial fetch of one sha gets that commit and its tree, without blobs', async () => {
+    const { fake, work, seeded } = await setup();
+    const dir = join(work, 'one');
+    await ok(['init', '-q', dir], { cwd: work });
+    await ok(['remote', 'add', 'origin', fake.gitUrl('acme', 'api')], { cwd: dir });
+    await ok(['fetch', '-q', '--depth=1', '--filter=blob:none', 'origin', seeded.headSha], { cwd: dir });
+    expect(await ok(['rev-parse', 'FETCH_HEAD'], { cwd: dir })).toBe(seeded.headSha);
+    expect(await ok(['cat-file', '-t', `${seeded.headSha}^{tree}`], { cwd: dir })).toBe('tree');
+    // The blobs were filtered out: listing them shows them as missing until a checkout fetches them.
+    const missing = await ok(['rev-list', '--objects', '--missing=print', seeded.headSha], { cwd: dir });
+    expect(missing.split('\n').filter((line) => line.startsWith('?')).length).toBe(3);
+    expect(readFileSync(join(dir, '.git', 'shallow'), 'utf8').trim()).toBe(seeded.headSha);
+    await ok(['checkout', '-q', seeded.headSha], { cwd: dir });
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# api\n');
+  });
+
+  test('git ls-remote lists the refs REST made, and anything else under .git is 404', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/feature', sha: seeded.headSha });
+    const listing = await ok(['ls-remote', fake.gitUrl('acme', 'api')], { cwd: work });
+    expect(listing.split('\n').sort()).toEqual([`${seeded.headSha}\tHEAD`, `${seeded.headSha}\trefs/heads/feature`, `${seeded.headSha}\trefs/heads/main`]);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await fetch(`${fake.url}/acme/api.git/HEAD`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${fake.url}/acme/api.git/info/refs`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${fake.url}/acme/api.git/objects/info/packs`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${fake.url}/acme/nope.git/info/refs?service=git-upload-pack`, { headers: auth })).status).toBe(404);
+    const advert = await fetch(`${fake.url}/acme/api/info/refs?service=git-upload-pack`, { headers: { authorization: `token ${TOKEN}` } });
+    expect(advert.status).toBe(200);
+    expect(advert.headers.get('content-type')).toBe('application/x-git-upload-pack-advertisement');
+    expect(await advert.text()).toContain('# service=git-upload-pack');
+  });
+});
+
+describe('auth', () => {
+  test('no token or an unknown one is 401 with a Basic challenge; git fails and nothing is served', async () => {
+    const { fake, work } = await setup();
+    const bare = await fetch(`${fake.url}/acme/api.git/info/refs?service=git-upload-pack`);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toBe('Basic realm="GitHub"');
+    const wrong = await fetch(`${fake.url}/acme/api.git/info/refs?service=git-upload-pack`, { headers: { authorization: `Basic ${Buffer.from('x-access-token:nope').toString('base64')}` } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="GitHub"');
+
+    const none = await git(['clone', '-q', fake.gitUrl('acme', 'api'), 'a'], { cwd: work, token: null });
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/Authentication failed|could not read Username/);
+    const bad = await git(['clone', '-q', fake.gitUrl('acme', 'api'), 'b'], { cwd: work, token: 'ghs_wrong' });
+    expect(bad.code).not.toBe(0);
+    expect(existsSync(join(work, 'b', 'README.md'))).toBe(false);
+    const statuses = fake.requestLog.filter((entry) => entry.route === '/{owner}/{repo}.git/info/refs').map((entry) => entry.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.every((status) => status === 401)).toBe(true);
+  });
+
+  test('faults set for REST leave git alone', async () => {
+    const { fake, work, seeded } = await setup();
+    fake.setFaults({ errorRate: 1 });
+    await ok(['clone', '-q', fake.gitUrl('acme', 'api'), 'api'], { cwd: work });
+    expect(await ok(['rev-parse', 'HEAD'], { cwd: join(work, 'api') })).toBe(seeded.headSha);
+  });
+});
+
+interface PushPayload {
+  compare: string;
+  pusher: unknown;
+  sender: { login: string };
+  repository: { pushed_at: unknown };
+  commits: { author: unknown }[];
+  head_commit: { id: string };
+  installation: unknown;
+}
+
+describe('push', () => {
+  const zoned = { GIT_AUTHOR_DATE: '2024-03-01T12:00:00+0200', GIT_COMMITTER_DATE: '2024-03-01T12:30:00+0200' };
+
+  async function cloneOf(fake: FakeGitHub, work: string, name = 'api'): Promise<string> {
+    await ok(['clone', '-q', fake.gitUrl('acme', 'api'), name], { cwd: work });
+    return join(work, name);
+  }
+
+  test('a pushed branch is visible to REST at once: ref, commit (same sha, time zone rendered in UTC), tree with modes, compare', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const dir = await cloneOf(fake, work);
+    await ok(['checkout', '-q', '-b', 'fleet/bump'], { cwd: dir });
+    writeFileSync(join(dir, 'package.json'), '{\n  "name": "api",\n  "version": "2.0.0"\n}\n');
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    symlinkSync('README.md', join(dir, 'LINK.md'));
+    writeFileSync(join(dir, 'logo.bin'), Buffer.from([0, 1, 2, 255, 254, 0, 10]));
+    await ok(['add', '-A'], { cwd: dir });
+    // A submodule pointer (gitlink) to a commit that lives elsewhere.
+    await ok(['update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},vendor/lib`], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'Bump the version\n\nWith a body.'], { cwd: dir, env: zoned });
+    const sha = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    const pushed = await git(['push', '-u', 'origin', 'fleet/bump'], { cwd: dir });
+    expect(pushed.code).toBe(0);
+    expect(pushed.stderr).toContain('* [new branch]      fleet/bump -> fleet/bump');
+
+    const ref = await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/bump' });
+    expect(ref.data.object.sha).toBe(sha);
+    const commit = await octokit.rest.git.getCommit({ ...repo, commit_sha: sha });
+    expect(commit.data.sha).toBe(sha);
+    expect(commit.data.author).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com', date: '2024-03-01T10:00:00Z' });
+    expect(commit.data.committer.date).toBe('2024-03-01T10:30:00Z');
+    expect(commit.data.message).toBe('Bump the version\n\nWith a body.\n');
+    expect(commit.data.parents.map((parent) => parent.sha)).toEqual([seeded.headSha]);
+    const tree = await octokit.rest.git.getTree({ ...repo, tree_sha: sha, recursive: 'true' });
+    expect(tree.data.sha).toBe(await ok(['rev-parse', 'HEAD^{tree}'], { cwd: dir }));
+    const modes = Object.fromEntries(tree.data.tree.map((entry) => [entry.path, `${entry.mode} ${entry.type}`]));
+    expect(modes).toMatchObject({ 'run.sh': '100755 blob', 'LINK.md': '120000 blob', 'vendor/lib': '160000 commit', vendor: '040000 tree', 'logo.bin': '100644 blob' });
+    const blob = await octokit.rest.git.getBlob({ ...repo, file_sha: tree.data.tree.find((entry) => entry.path === 'logo.bin')?.sha ?? '' });
+    expect(Buffer.from(blob.data.content, 'base64')).toEqual(Buffer.from([0, 1, 2, 255, 254, 0, 10]));
+    const compare = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...fleet/bump' });
+    expect(compare.data).toMatchObject({ status: 'ahead', ahead_by: 1, total_commits: 1 });
+    expect(compare.data.commits[0]?.commit.author?.date).toBe('2024-03-01T10:00:00Z');
+    expect(compare.data.files?.map((file) => `${file.status} ${file.filename}`).sort()).toEqual(['added LINK.md', 'added logo.bin', 'added run.sh', 'added vendor/lib', 'modified package.json']);
+    expect(fake.counts()['POST /{owner}/{repo}.git/git-receive-pack']).toBe(1);
+    // New commits get CI as API commits do.
+    expect(fake.state.checkRuns('acme', 'api', sha).map((run) => run.name)).toEqual(['build']);
+  });
+
+  test('signed commits, extra headers and encodings are stored byte-exact and served back unchanged', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const dir = await cloneOf(fake, work);
+    const tree = await ok(['rev-parse', 'HEAD^{tree}'], { cwd: dir });
+    const raw = [
+      `tree ${tree}`,
+      `parent ${seeded.headSha}`,
+      'author Zoë Ünicode <zoe@example.com> 1709287200 -0530',
+      'committer Zoë Ünicode <zoe@example.com> 1709287260 +1345',
+      'encoding ISO-8859-1',
+      'gpgsig -----BEGIN PGP SIGNATURE-----',
+      ' ',
+      ' iQEzBAABCAAdFiEEnotarealsignaturebutshapedlikeone=',
+      ' =abcd',
+      ' -----END PGP SIGNATURE-----',
+      '',
+      'Signed change',
+      '',
+    ].join('\n');
+    const path = join(work, 'commit.txt');
+    writeFileSync(path, raw);
+    const sha = await ok(['hash-object', '-t', 'commit', '-w', path], { cwd: dir });
+    await ok(['push', '-q', 'origin', `${sha}:refs/heads/signed`], { cwd: dir });
+    const commit = await octokit.rest.git.getCommit({ ...repo, commit_sha: sha });
+    expect(commit.data.sha).toBe(sha);
+    expect(commit.data.author).toEqual({ name: 'Zoë Ünicode', email: 'zoe@example.com', date: '2024-03-01T10:00:00Z' });
+    expect(commit.data.committer.date).toBe('2024-03-01T10:01:00Z');
+    expect(commit.data.message).toBe('Signed change\n');
+
+    const again = await cloneOf(fake, work, 'again');
+    await ok(['fetch', '-q', 'origin', 'signed'], { cwd: again });
+    expect(await ok(['cat-file', 'commit', sha], { cwd: again })).toBe(raw.trimEnd());
+  });
+
+  test('a push to a PR head is a synchronize with new check runs, and sends the push webhook', async () => {
+    const hook = await receiver();
+    const { fake, octokit, work, seeded } = await setup({ webhook: { url: hook.url, secret: 's' } });
+    const dir = await cloneOf(fake, work);
+    await ok(['checkout', '-q', '-b', 'fleet/x'], { cwd: dir });
+    writeFileSync(join(dir, 'a.txt'), 'one\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'one'], { cwd: dir, env: zoned });
+    await ok(['push', '-q', 'origin', 'fleet/x'], { cwd: dir });
+    const first = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/x', base: 'main', title: 'X' });
+    writeFileSync(join(dir, 'a.txt'), 'two\n');
+    writeFileSync(join(dir, 'b.txt'), 'b\n');
+    await ok(['rm', '-q', 'README.md'], { cwd: dir });
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'two'], { cwd: dir, env: zoned });
+    await ok(['push', '-q', 'origin', 'fleet/x'], { cwd: dir });
+    const second = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    await fake.state.flushWebhooks();
+
+    const pull = await octokit.rest.pulls.get({ ...repo, pull_number: 1 });
+    expect(pull.data.head.sha).toBe(second);
+    expect(fake.state.checkRuns('acme', 'api', second).map((run) => `${run.name}:${run.status}`)).toEqual(['build:queued']);
+    const events = hook.received.map((delivery) => {
+      const body = JSON.parse(delivery.body) as { action?: string };
+      return `${String(delivery.headers['x-github-event'])}${body.action ? `:${body.action}` : ''}`;
+    });
+    expect(events).toEqual(['push', 'pull_request:opened', 'pull_request:synchronize', 'push']);
+
+    const created = JSON.parse(hook.received[0]?.body ?? '{}') as Record<string, unknown>;
+    expect(created).toMatchObject({ ref: 'refs/heads/fleet/x', before: '0'.repeat(40), after: first, created: true, deleted: false, forced: false, base_ref: null });
+    expect(created.compare).toBe(`${fake.url}/acme/api/compare/fleet/x`);
+    const push = JSON.parse(hook.received[3]?.body ?? '{}') as PushPayload;
+    expect(push).toMatchObject({ ref: 'refs/heads/fleet/x', before: first, after: second, created: false, deleted: false, forced: false, base_ref: null });
+    expect(push.compare).toBe(`${fake.url}/acme/api/compare/${first.slice(0, 12)}...${second.slice(0, 12)}`);
+    expect(push.pusher).toEqual({ name: 'fleet-bot', email: 'fleet-bot@users.noreply.github.com' });
+    expect(push.sender.login).toBe('fleet-bot');
+    expect(push.repository).toMatchObject({ full_name: 'acme/api', default_branch: 'main', master_branch: 'main' });
+    expect(typeof push.repository.pushed_at).toBe('number');
+    expect(push.commits).toHaveLength(1);
+    expect(push.commits[0]).toMatchObject({ id: second, message: 'two', timestamp: '2024-03-01T12:30:00+02:00', distinct: true, added: ['b.txt'], removed: ['README.md'], modified: ['a.txt'] });
+    expect(push.commits[0].author).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(push.head_commit.id).toBe(second);
+    expect(push.installation).toEqual({ id: 1, node_id: expect.any(String) });
+    void seeded;
+  });
+
+  test('--force-with-lease is refused when the lease is stale, and a force push with a good lease is reported as forced', async () => {
+    const hook = await receiver();
+    const { fake, octokit, work, seeded } = await setup({ webhook: { url: hook.url, secret: 's' } });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/fleet/lease', sha: seeded.headSha });
+    const dir = await cloneOf(fake, work);
+    await ok(['checkout', '-q', '-b', 'fleet/lease'], { cwd: dir });
+    writeFileSync(join(dir, 'mine.txt'), 'mine\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'mine'], { cwd: dir });
+    const mine = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+
+    // Someone else moves the branch through REST after the clone.
+    const other = await octokit.rest.git.createCommit({ ...repo, message: 'theirs', tree: (await octokit.rest.git.getCommit({ ...repo, commit_sha: seeded.headSha })).data.tree.sha, parents: [seeded.headSha] });
+    await octokit.rest.git.updateRef({ ...repo, ref: 'heads/fleet/lease', sha: other.data.sha });
+    const stale = await git(['push', `--force-with-lease=fleet/lease:${seeded.headSha}`, 'origin', 'HEAD:refs/heads/fleet/lease'], { cwd: dir });
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain('[rejected]        HEAD -> fleet/lease (stale info)');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/lease' })).data.object.sha).toBe(other.data.sha);
+
+    const fresh = await git(['push', `--force-with-lease=fleet/lease:${other.data.sha}`, 'origin', 'HEAD:refs/heads/fleet/lease'], { cwd: dir });
+    expect(fresh.code).toBe(0);
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/lease' })).data.object.sha).toBe(mine);
+    await fake.state.flushWebhooks();
+    const push = JSON.parse(hook.received.at(-1)?.body ?? '{}') as Record<string, unknown>;
+    expect(push).toMatchObject({ before: other.data.sha, after: mine, forced: true });
+  });
+
+  test('a push to a protected default branch is refused with GH006 and changes nothing', async () => {
+    const { fake, octokit, work, seeded } = await setup({}, { protection: { requiredChecks: ['build'] } });
+    const dir = await cloneOf(fake, work);
+    writeFileSync(join(dir, 'direct.txt'), 'direct\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'direct'], { cwd: dir });
+    const refused = await git(['push', 'origin', 'main'], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('remote: error: GH006: Protected branch update failed for refs/heads/main.');
+    expect(refused.stderr).toContain('remote: error: Required status check "build" is expected.');
+    expect(refused.stderr).toContain('! [remote rejected] main -> main (pre-receive hook declined)');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha).toBe(seeded.headSha);
+    const deleted = await git(['push', 'origin', ':main'], { cwd: dir });
+    expect(deleted.stderr).toContain('remote: error: GH006: Protected branch update failed for refs/heads/main.');
+    expect(deleted.stderr).toContain('remote: error: Cannot delete this branch');
+    // Other branches take pushes as usual.
+    expect((await git(['push', '-q', 'origin', 'HEAD:refs/heads/side'], { cwd: dir })).code).toBe(0);
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/side' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
+  });
+
+  test('deleting a PR head branch by push closes the PR, as REST deletion does', async () => {
+    const { fake, octokit, work } = await setup();
+    const dir = await cloneOf(fake, work);
+    await ok(['checkout', '-q', '-b', 'fleet/gone'], { cwd: dir });
+    writeFileSync(join(dir, 'x.txt'), 'x\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'x'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'fleet/gone'], { cwd: dir });
+    await octokit.rest.pulls.create({ ...repo, head: 'fleet/gone', base: 'main', title: 'Gone' });
+    await ok(['push', '-q', 'origin', '--delete', 'fleet/gone'], { cwd: dir });
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.state).toBe('closed');
+    await expect(octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/gone' })).rejects.toMatchObject({ status: 404 });
+    expect(await ok(['ls-remote', '--heads', 'origin'], { cwd: dir })).not.toContain('fleet/gone');
+  });
+
+  test('concurrent pushes to one repository are each applied; a racing push to the same branch is rejected, not lost', async () => {
+    const { fake, octokit, work } = await setup();
+    const clones = await Promise.all([0, 1, 2, 3].map((n) => cloneOf(fake, work, `c${n}`)));
+    for (const [n, dir] of clones.entries()) {
+      writeFileSync(join(dir, `f${n}.txt`), `${n}\n`);
+      await ok(['add', '-A'], { cwd: dir });
+      await ok(['commit', '-q', '-m', `c${n}`], { cwd: dir });
+    }
+    const results = await Promise.all(clones.map((dir, n) => git(['push', '-q', 'origin', `HEAD:refs/heads/b${n}`], { cwd: dir })));
+    expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
+    for (const [n, dir] of clones.entries()) {
+      expect((await octokit.rest.git.getRef({ ...repo, ref: `heads/b${n}` })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
+    }
+    const racing = await Promise.all(clones.slice(0, 2).map((dir) => git(['push', '-q', 'origin', 'HEAD:refs/heads/shared'], { cwd: dir })));
+    expect(racing.map((result) => result.code).sort()).toEqual([0, 1]);
+    const winner = clones[racing.findIndex((result) => result.code === 0)] ?? '';
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/shared' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: winner }));
+  });
+});
