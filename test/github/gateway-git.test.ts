@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { openTempStore } from '../../src/store/temp-store.js';
 import { isFleetError } from '../../src/errors.js';
 import { createOctokit } from '../../src/github/create-octokit.js';
 import { createGateway, gitBaseUrl, gitBlobSha } from '../../src/github/gateway.js';
@@ -11,6 +13,46 @@ describe('gitBaseUrl', () => {
     expect(gitBaseUrl('https://ghe.acme.io/api/v3')).toBe('https://ghe.acme.io');
     expect(gitBaseUrl('https://ghe.acme.io/api/v3/')).toBe('https://ghe.acme.io');
     expect(gitBaseUrl('http://127.0.0.1:4100')).toBe('http://127.0.0.1:4100');
+  });
+});
+
+describe('the gateway for git with a GitHub App', () => {
+  test("the installation token is git's password, renewed when it expires; the bot identity comes from GET /app and GET /users/{slug}[bot]", async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const t = openTempStore('gateway-app');
+    let minted = 0;
+    const seen: string[] = [];
+    // GitHub's App endpoints, answered in their shapes; the first token has a minute left.
+    const fetchStub: typeof fetch = async (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      url.pathname = url.pathname.replace(/^\/api\/v3/, '');
+      const auth = new Headers(init?.headers).get('authorization') ?? '';
+      seen.push(`${init?.method ?? 'GET'} ${url.pathname} ${auth.split(' ')[0]}`);
+      const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      if (url.pathname === '/app/installations/7/access_tokens') {
+        minted += 1;
+        const expires = minted === 1 ? new Date(Date.now() + 60_000) : new Date(Date.now() + 3_600_000);
+        return json({ token: `ghs_token${minted}`, expires_at: expires.toISOString(), permissions: { contents: 'write' }, repository_selection: 'all' }, 201);
+      }
+      if (url.pathname === '/app') return json({ id: 42, slug: 'fleet-app', name: 'Fleet App', owner: null, node_id: 'A', description: '', external_url: '', html_url: '', created_at: '', updated_at: '', permissions: {}, events: [] });
+      if (url.pathname === '/users/fleet-app[bot]' || url.pathname === '/users/fleet-app%5Bbot%5D') return json({ login: 'fleet-app[bot]', id: 9001, type: 'Bot' });
+      return json({ message: 'Not Found' }, 404);
+    };
+    try {
+      const octokit = createOctokit({ auth: { appId: 42, privateKey, installationId: 7 }, baseUrl: 'https://ghe.acme.io/api/v3', store: t.store, now: Date.now, fetch: fetchStub });
+      const github = createGateway({ octokit, now: Date.now });
+      const remote = github.gitRemote('acme/api');
+      expect(remote.url).toBe('https://ghe.acme.io/acme/api.git');
+      // The first token minted is about to expire: git gets a fresh one, and that one is kept while it lasts.
+      expect(await remote.authorization()).toBe(`Basic ${Buffer.from('x-access-token:ghs_token2').toString('base64')}`);
+      expect(await remote.authorization()).toBe(`Basic ${Buffer.from('x-access-token:ghs_token2').toString('base64')}`);
+      expect(minted).toBe(2);
+      expect(await github.botIdentity()).toEqual({ name: 'fleet-app[bot]', email: '9001+fleet-app[bot]@users.noreply.github.com' });
+      // GET /app is asked with the App's JWT, not an installation token.
+      expect(seen.find((s) => s.startsWith('GET /app '))).toMatch(/bearer$/i);
+    } finally {
+      t.close();
+    }
   });
 });
 

@@ -37,6 +37,9 @@ export function noreplyEmail(id: number, login: string): string {
   return `${id}+${login}@users.noreply.github.com`;
 }
 
+/** An installation token with less than this left is renewed before git gets it. */
+const TOKEN_MARGIN_MS = 5 * 60_000;
+
 export function createGitRemote(context: GatewayContext): GitRemoteGateway {
   const { octokit, call } = context;
   let identity: Promise<GitIdentity> | undefined;
@@ -44,7 +47,11 @@ export function createGitRemote(context: GatewayContext): GitRemoteGateway {
   async function authorization(): Promise<string> {
     // Asked of the client's auth every time: an App's installation token is minted and renewed by
     // its auth strategy (before it expires), a plain token is returned as it is.
-    const auth = (await octokit.auth({ type: 'installation' })) as { token?: unknown };
+    let auth = (await octokit.auth({ type: 'installation' })) as { token?: unknown; expiresAt?: unknown };
+    // The strategy keeps a token for most of an hour; one that ends before a long clone could finish is renewed now.
+    if (typeof auth.expiresAt === 'string' && Date.parse(auth.expiresAt) - Date.now() < TOKEN_MARGIN_MS) {
+      auth = (await octokit.auth({ type: 'installation', refresh: true })) as { token?: unknown; expiresAt?: unknown };
+    }
     if (typeof auth.token !== 'string' || auth.token === '') {
       throw new FleetError('config_invalid', "Fleet has no GitHub token to give git: set GITHUB_TOKEN, or the GITHUB_APP_* variables.", { retryable: false });
     }
@@ -58,7 +65,8 @@ export function createGitRemote(context: GatewayContext): GitRemoteGateway {
   }
 
   async function readIdentity(): Promise<GitIdentity> {
-    const auth = (await octokit.auth()) as { type?: unknown; tokenType?: unknown };
+    // An App's strategy answers { type: 'app' } with its JWT; a token's ignores the option and says 'token'.
+    const auth = (await octokit.auth({ type: 'app' })) as { type?: unknown };
     if (auth.type === 'app') {
       const app = await call("reading the GitHub App's name", undefined, async () => (await octokit.rest.apps.getAuthenticated()).data);
       const slug = app?.slug;
