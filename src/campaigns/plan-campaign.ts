@@ -329,7 +329,7 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     const budgetMs = deps.previewBudgetMs ?? PREVIEW_TIME_BUDGET_MS;
     const deadline = Date.now() + budgetMs;
     const run = createHash('sha256').update(`${spec.name}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 8);
-    const outOfTime = () => `the preview's time budget of ${Math.round(budgetMs / 1000)} s ran out after ${results.size} of ${queue.length} sampled repositories; the rest are run when their wave does`;
+    const outOfTime = () => `the preview's time budget of ${budgetMs < 1000 ? `${budgetMs} ms` : `${Math.round(budgetMs / 1000)} s`} ran out after ${results.size} of ${queue.length} sampled repositories; the rest are run when their wave does`;
     /** One repository within what is left of the time budget; undefined when the budget ran out first (its checkout is removed when it ends). */
     async function withinBudget<T>(work: Promise<T>): Promise<T | undefined> {
       let timer: NodeJS.Timeout | undefined;
