@@ -9,6 +9,7 @@ import { createOctokit } from '../../src/github/create-octokit.js';
 import { createGateway } from '../../src/github/gateway.js';
 import { sweepWorkspaces } from '../../src/runtime/advance-job.js';
 import { startFakeGitHub, type FakeGitHub } from '../../src/sandbox/github/server.js';
+import { renderNotification } from '../../src/slack/render-notification.js';
 import { createDefaultRegistry } from '../../src/steps/registry.js';
 import { createWorkspacePool, type WorkspacePool } from '../../src/workspace/workspaces.js';
 import { openTempStore, type TempStore } from './helpers.js';
@@ -93,5 +94,39 @@ describe('a campaign whose PRs are pushed with git', () => {
     // Each PR's head is the pushed commit, one on top of the default branch it was made from.
     for (const pull of fake.state.listPulls()) expect(pull.title).toBe('Bump lodash to 4.17.21');
     expect(readdirSync(root)).toEqual([]);
+  }, 120_000);
+
+  test("a run command that fails on one repository: that target asks a person with the output's tail, in the event and the Slack message; the others go on", async () => {
+    const spec = CampaignSpec.parse({
+      name: 'bump-lodash',
+      owner: OWNER,
+      channel: 'CCHAN1',
+      targets: { repos: REPOS.map((r) => `acme/${r}`) },
+      change: { kind: 'run', options: { commands: [{ run: 'if grep -q worker package.json; then echo "resolving lodash@4.17.21"; echo "ERR! lockfile is corrupt" >&2; exit 1; fi; sed -i "s/4.17.15/4.17.21/" package.json' }] } },
+      pr: { title: 'Bump lodash to 4.17.21' },
+      steps: ['open-pr'],
+      waves: ['100%'],
+    });
+    const now = () => fake.state.now();
+    const octokit = createOctokit({ auth: { token: 'fleet-token' }, baseUrl: fake.url, store: t.store, now, throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0 }, retry: { retries: 0 } });
+    const github = createGateway({ octokit, now });
+    const service = createCampaignService({ store: t.store, catalog: { list: async () => [], load: async () => ({ spec, source: 'test' }) }, gateway: github, admins: [], launchers: { users: [OWNER], groups: [] }, resolveGroupMembers: async () => [], now, wake: () => undefined, newId: () => 'c-run' });
+    const campaign = await service.start({ catalog: 'bump-lodash' }, OWNER);
+    const deps = { github, store: t.store, metrics: {}, workspaces: pool };
+    for (let i = 0; i < 10; i++) {
+      await runTick({ store: t.store, registry: createDefaultRegistry(), deps, now, limits: { maxTargets: 50, concurrency: 3, stepTimeoutMs: 30_000 } });
+      fake.state.advance(60_000);
+    }
+    const states = Object.fromEntries(t.store.targets.list(campaign.id).map((x) => [x.repo, x.state]));
+    expect(states).toEqual({ 'acme/api': 'succeeded', 'acme/web': 'succeeded', 'acme/worker': 'needs-attention' });
+    const worker = t.store.targets.findByRepo(campaign.id, 'acme/worker')!;
+    expect(worker.stateReason).toContain('ERR! lockfile is corrupt');
+    const failed = t.store.events.list({ campaignId: campaign.id, kinds: ['change.failed'] });
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0].data.outputTail)).toContain('resolving lodash@4.17.21');
+    const message = t.store.outbox.list({ campaignId: campaign.id }).find((m) => m.kind === 'needs-attention')!;
+    const rendered = JSON.stringify(renderNotification(message.record!).args);
+    expect(rendered).toContain('ERR! lockfile is corrupt');
+    expect(fake.state.listPulls()).toHaveLength(2);
   }, 120_000);
 });
