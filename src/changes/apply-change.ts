@@ -23,8 +23,12 @@ export interface ChangeResult {
   noop: boolean;
   /** Why nothing changes, or a one-line summary of the change. */
   reason: string;
-  /** Only the files that change; content null deletes the file. Sorted by path. */
-  files: { path: string; content: string | null }[];
+  /**
+   * Only the files that change; content null deletes the file. Sorted by path. In a directory
+   * (apply-in-directory.ts) an entry also carries its git `mode`, and a binary file's content is
+   * base64 with `encoding: 'base64'`; in memory all content is text with the file's old mode.
+   */
+  files: { path: string; content: string | null; encoding?: 'base64'; mode?: string }[];
   /** A git-style unified diff of all changed files ('' for a no-op). */
   diff: string;
   stats: { filesChanged: number; additions: number; deletions: number };
@@ -42,7 +46,15 @@ const TRANSFORMS: Record<ChangeKind, Transform> = {
   'file-write': writeFile,
   'file-delete': deleteFiles,
   codemod: runCodemod,
+  run: refuseInMemory,
 };
+
+/** The `run` kind runs commands in a checkout: there is nothing to do with files in memory. */
+function refuseInMemory(): Promise<TransformOutcome> {
+  return Promise.reject(
+    new FleetError('change_invalid', 'The run change runs commands in a checkout of the repository, so it cannot be applied to files in memory. Run it through a workspace (applyChangeInDirectory), as campaigns and `fleet apply` do.', { kind: 'run' }),
+  );
+}
 
 function isChangeKind(kind: string): kind is ChangeKind {
   return (CHANGE_KINDS as string[]).includes(kind);
@@ -85,6 +97,9 @@ export function pathsToRead(change: Change, treePaths: readonly string[]): strin
     case 'file-delete':
     case 'codemod':
       return matchPaths((options as { paths: string[] }).paths, treePaths);
+    case 'run':
+      // Its commands read the checkout themselves.
+      return [];
   }
 }
 

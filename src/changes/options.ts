@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Duration } from './duration.js';
 import { isNpmVersion } from './npm-version.js';
 
 /** A file path inside a repository: relative, with forward slashes, never climbing out with "..". */
@@ -125,6 +126,30 @@ export const CodemodOptions = z.strictObject({
 });
 export type CodemodOptions = z.infer<typeof CodemodOptions>;
 
+/** One command of the `run` kind: a shell line or an argument vector, with its limits. */
+export const RunCommand = z
+  .strictObject({
+    /** A shell line, run with `/bin/sh -c`. */
+    run: z.string().min(1).max(10_000).optional(),
+    /** An argument vector, run as is (the program is looked up on PATH). */
+    argv: z.array(z.string().max(10_000)).min(1).max(1000).optional(),
+    timeout: Duration.prefault('5m'),
+    network: z.boolean().default(false),
+    /** Literal values only: nothing of Fleet's environment is passed through. */
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name such as CI or NODE_ENV'), z.string().max(10_000, 'at most 10000 characters'))
+      .default({}),
+  })
+  .refine((c) => (c.run === undefined) !== (c.argv === undefined), { message: 'exactly one of run (a shell line) or argv (an argument vector)' })
+  .refine((c) => c.argv === undefined || c.argv[0] !== '', { message: 'a program to run as the first argument', path: ['argv'] });
+export type RunCommand = z.infer<typeof RunCommand>;
+
+export const RunOptions = z.strictObject({
+  /** Run in order in the checkout; the change is what they leave in the working tree. */
+  commands: z.array(RunCommand).min(1).max(50),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
 export const CHANGE_OPTIONS = {
   'npm-dependency': NpmDependencyOptions,
   'json-set': JsonSetOptions,
@@ -133,6 +158,7 @@ export const CHANGE_OPTIONS = {
   'file-write': FileWriteOptions,
   'file-delete': FileDeleteOptions,
   codemod: CodemodOptions,
+  run: RunOptions,
 } as const;
 
 export type ChangeKind = keyof typeof CHANGE_OPTIONS;

@@ -12,6 +12,8 @@ export interface ChangeContext {
   timeoutMs?: number;
   /** How code from the catalog is sandboxed (bubblewrap's path; whether FLEET_UNSANDBOXED=1 allows running without it). */
   sandbox?: SandboxDeps;
+  /** The `run` kind's disk share: the most bytes the workspace folder may hold while its commands run (default: no limit). */
+  diskLimitBytes?: number;
 }
 
 /** One file a transform wants changed: new content, or null to delete it. */

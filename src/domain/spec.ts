@@ -78,6 +78,7 @@ const CHANGE_VARIANTS = {
   'file-write': changeVariant('file-write'),
   'file-delete': changeVariant('file-delete'),
   codemod: changeVariant('codemod'),
+  run: changeVariant('run'),
 } satisfies Record<ChangeKind, z.ZodType>;
 
 export const Change = z.discriminatedUnion('kind', [
@@ -88,6 +89,7 @@ export const Change = z.discriminatedUnion('kind', [
   CHANGE_VARIANTS['file-write'],
   CHANGE_VARIANTS['file-delete'],
   CHANGE_VARIANTS.codemod,
+  CHANGE_VARIANTS.run,
 ]);
 export type Change = z.infer<typeof Change>;
 

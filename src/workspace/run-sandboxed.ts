@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { lstat, readlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FleetError } from '../errors.js';
+import { folderBytes } from './folder-bytes.js';
 
 /**
  * Runs a program that Fleet did not write (a codemod, later a repository's own commands) in a
@@ -36,13 +37,26 @@ export interface SandboxedCommand {
   label: string;
   /** What to do about a time-out, appended to its message. */
   timeoutHint?: string;
+  /**
+   * The most the workspace folder may hold while the program runs: it is measured every few
+   * hundred milliseconds and the program's group killed when it is over (FleetError('change_failed')).
+   */
+  diskLimitBytes?: number;
+  /** Folders of the workspace (relative, e.g. ".git") shown read-only inside, when they exist. */
+  protect?: readonly string[];
 }
+
+/** How much of the end of a program's output is kept for the person who reads a failure. */
+export const TAIL_LINES = 40;
+export const TAIL_BYTES = 4096;
 
 export interface SandboxedResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The last lines of stdout and stderr, interleaved in the order they arrived (at most 40 lines / 4 KB). */
+  outputTail: string;
   /** True when it ran without a sandbox because FLEET_UNSANDBOXED=1 allowed it. */
   unsandboxed: boolean;
   durationMs: number;
@@ -100,11 +114,23 @@ async function systemBinds(nodePath: string): Promise<string[]> {
   return args;
 }
 
-function bwrapArgs(system: readonly string[], command: SandboxedCommand, env: Record<string, string>): string[] {
+async function protectedBinds(command: SandboxedCommand): Promise<string[]> {
+  const args: string[] = [];
+  for (const relative of command.protect ?? []) {
+    try {
+      if ((await lstat(join(command.workspace, relative))).isDirectory()) args.push('--ro-bind', join(command.workspace, relative), `${SANDBOX_WORKSPACE}/${relative}`);
+    } catch {
+      // Not there: nothing to protect.
+    }
+  }
+  return args;
+}
+
+function bwrapArgs(system: readonly string[], command: SandboxedCommand, env: Record<string, string>, protect: readonly string[]): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv'];
   if (command.network) args.push('--share-net');
   args.push(...system, '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  args.push('--bind', command.workspace, SANDBOX_WORKSPACE, '--chdir', SANDBOX_WORKSPACE);
+  args.push('--bind', command.workspace, SANDBOX_WORKSPACE, ...protect, '--chdir', SANDBOX_WORKSPACE);
   for (const bind of command.readOnly ?? []) args.push('--ro-bind', bind.host, bind.inside);
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
   args.push('--', command.command, ...command.args);
@@ -116,6 +142,41 @@ interface Spawned {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  outputTail: string;
+}
+
+/**
+ * The end of a program's output: stdout and stderr chunks in arrival order, trimmed to the last
+ * TAIL_LINES lines and TAIL_BYTES bytes.
+ */
+class OutputTail {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    while (this.chunks.length > 1 && this.bytes - this.chunks[0].length >= TAIL_BYTES) this.bytes -= this.chunks.shift()!.length;
+  }
+
+  text(): string {
+    let all = Buffer.concat(this.chunks);
+    const cut = all.length > TAIL_BYTES;
+    if (cut) all = all.subarray(all.length - TAIL_BYTES);
+    let text = all.toString('utf8');
+    // The first line of a cut is partial (maybe mid-character): it goes.
+    const firstBreak = text.indexOf('\n');
+    if (cut && firstBreak >= 0 && firstBreak < text.length - 1) text = text.slice(firstBreak + 1);
+    const lines = text.split('\n');
+    const trailing = lines[lines.length - 1] === '';
+    const body = trailing ? lines.slice(0, -1) : lines;
+    if (body.length > TAIL_LINES) text = body.slice(-TAIL_LINES).join('\n') + (trailing ? '\n' : '');
+    return text;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
 
 function killGroup(pid: number | undefined): void {
@@ -127,30 +188,54 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** Spawns with an explicit environment in its own process group, with the time and output limits. */
+/** Spawns with an explicit environment in its own process group, with the time, output and disk limits. */
 function spawnLimited(file: string, args: readonly string[], env: Record<string, string>, cwd: string, command: SandboxedCommand): Promise<Spawned> {
   const limit = command.maxOutputBytes ?? DEFAULT_OUTPUT_LIMIT;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const tail = new OutputTail();
     const size = { stdout: 0, stderr: 0 };
     let settled = false;
-    function fail(error: Error): void {
+    let diskTimer: NodeJS.Timeout | undefined;
+    function stopTimers(): void {
+      clearTimeout(timer);
+      if (diskTimer) clearTimeout(diskTimer);
+    }
+    function fail(code: 'change_failed', message: string, details: Record<string, unknown>): void {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      stopTimers();
       killGroup(child.pid);
-      reject(error);
+      reject(new FleetError(code, message, { ...details, outputTail: tail.text() }));
     }
     const timer = setTimeout(() => {
-      fail(new FleetError('change_failed', `${command.label} ran longer than ${command.timeoutMs} ms and was stopped. ${command.timeoutHint ?? 'Make it faster.'}`, { timeoutMs: command.timeoutMs }));
+      fail('change_failed', `${command.label} ran longer than ${command.timeoutMs} ms and was stopped. ${command.timeoutHint ?? 'Make it faster.'}`, { timeoutMs: command.timeoutMs });
     }, command.timeoutMs);
+    const diskLimit = command.diskLimitBytes;
+    if (diskLimit !== undefined) {
+      // Measuring a big tree takes time: look again after four times as long as the last walk took, at least every 250 ms.
+      const measure = async () => {
+        if (settled) return;
+        const started = Date.now();
+        const bytes = await folderBytes(command.workspace);
+        if (settled) return;
+        if (bytes > diskLimit) {
+          fail('change_failed', `${command.label} filled its disk share: the workspace grew to ${megabytes(bytes)}, more than the ${megabytes(diskLimit)} it may take, and was stopped. Make it write less, or give workspaces more room (FLEET_WORKDIR_MAX_MB).`, { diskLimitBytes: diskLimit, bytes });
+          return;
+        }
+        diskTimer = setTimeout(() => void measure(), Math.max(250, 4 * (Date.now() - started)));
+      };
+      diskTimer = setTimeout(() => void measure(), 250);
+    }
     function collect(stream: 'stdout' | 'stderr', into: Buffer[]) {
       return (chunk: Buffer) => {
+        if (settled) return;
         size[stream] += chunk.length;
+        tail.push(chunk);
         if (size[stream] > limit) {
-          fail(new FleetError('change_failed', `${command.label} wrote more than ${limit} bytes to ${stream} and was stopped. Make it print less.`, { limit, stream }));
+          fail('change_failed', `${command.label} wrote more than ${limit} bytes to ${stream} and was stopped. Make it print less.`, { limit, stream });
           return;
         }
         into.push(chunk);
@@ -158,14 +243,30 @@ function spawnLimited(file: string, args: readonly string[], env: Record<string,
     }
     child.stdout.on('data', collect('stdout', out));
     child.stderr.on('data', collect('stderr', err));
-    child.once('error', (error) => fail(error));
+    child.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      stopTimers();
+      killGroup(child.pid);
+      reject(error);
+    });
     child.once('close', (exitCode, signal) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      stopTimers();
       // The program's own children may outlive it; the group goes with it.
       killGroup(child.pid);
-      resolvePromise({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      void (async () => {
+        // A last look: a program that wrote fast and ended between two measurements is over too.
+        if (diskLimit !== undefined) {
+          const bytes = await folderBytes(command.workspace);
+          if (bytes > diskLimit) {
+            reject(new FleetError('change_failed', `${command.label} filled its disk share: the workspace grew to ${megabytes(bytes)}, more than the ${megabytes(diskLimit)} it may take. Make it write less, or give workspaces more room (FLEET_WORKDIR_MAX_MB).`, { diskLimitBytes: diskLimit, bytes, outputTail: tail.text() }));
+            return;
+          }
+        }
+        resolvePromise({ exitCode, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), outputTail: tail.text() });
+      })();
     });
   });
 }
@@ -213,7 +314,7 @@ export function createSandbox(deps: SandboxDeps = {}): Sandbox {
       const found = await this.check();
       if (found.kind === 'bwrap') {
         system ??= systemBinds(nodePath);
-        const args = bwrapArgs(await system, command, environment(command, SANDBOX_WORKSPACE));
+        const args = bwrapArgs(await system, command, environment(command, SANDBOX_WORKSPACE), await protectedBinds(command));
         const result = await spawnLimited(bwrap, args, {}, '/', command);
         return { ...result, unsandboxed: false, durationMs: Date.now() - started };
       }

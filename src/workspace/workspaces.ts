@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetError } from '../errors.js';
+import { folderBytes } from './folder-bytes.js';
 import { execGit, gitFailure, runGit, type GitIdentity, type GitRemote } from './git.js';
+
+export { folderBytes } from './folder-bytes.js';
 
 /**
  * Checkouts of the repositories a campaign changes: one folder per target under `root`, at most
@@ -56,30 +59,6 @@ export function workspaceFolderName(key: string): string {
     .slice(0, 48)
     .replace(/-+$/, '');
   return slug === '' ? hash : `${hash}-${slug}`;
-}
-
-/** The bytes a folder takes: its files' sizes, walked (symbolic links are not followed). */
-export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      total += await folderBytes(path);
-      continue;
-    }
-    try {
-      total += (await lstat(path)).size;
-    } catch {
-      // Removed while walking.
-    }
-  }
-  return total;
 }
 
 interface Waiter {
