@@ -41,6 +41,7 @@ function specWith(commands: unknown[]): CampaignSpec {
     targets: { repos: ['acme/a', 'acme/b', 'acme/c', 'acme/d'] },
     change: { kind: 'run', options: { commands } },
     pr: { title: 'Bump lodash' },
+    steps: ['open-pr', 'merge'],
   });
 }
 
