@@ -99,9 +99,14 @@ export function chooseSample(waves: readonly PlannedWave[], size = PREVIEW_SAMPL
   return [...first, ...Array.from({ length: room }, (_, i) => rest[Math.floor(i * step)])];
 }
 
-/** GitHub requests per target along the default path, measured against the fake GitHub's counters. */
+/**
+ * GitHub requests per target along the default path, measured against the fake GitHub's counters.
+ * open-pr pushes its commit with git (the clone's and the push's smart-HTTP requests are not
+ * REST and not counted here): 10 REST requests, of which the PR, its labels and its reviewers
+ * create content (test/steps/open-pr-git.test.ts measures them).
+ */
 const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> = {
-  'open-pr': { requests: 12, content: 7 },
+  'open-pr': { requests: 10, content: 3 },
   'await-checks': { requests: 4, content: 0 },
   compliance: { requests: 4, content: 0 },
   canary: { requests: 0, content: 0 },

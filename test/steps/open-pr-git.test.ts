@@ -64,6 +64,7 @@ describe('open-pr in a workspace', () => {
   test('opens the PR through one git push: no git data API writes, the workspace is removed, the bot is the author', async () => {
     const repo = seed('api');
     const result = await run(makeTarget(repo));
+    const stepLog = [...h.fake.requestLog];
     expect(result.kind).toBe('done');
     const target = applyResult(makeTarget(repo), result);
     expect(target.prNumber).toBe(1);
@@ -78,6 +79,14 @@ describe('open-pr in a workspace', () => {
     expect(eventOf(result, 'pr.opened')).toMatchObject({ git: { via: 'push', pushed: true } });
     expect(readdirSync(root)).toEqual([]);
     expect(pool.usage().active).toBe(0);
+    // The preview's estimate (REQUESTS_PER_STEP in plan-campaign.ts): 10 REST requests, 3 of them content-creating; GET /user once a process.
+    const rest = stepLog.filter((r) => !/\.git\//.test(r.route) && r.route !== '/user');
+    expect(rest).toHaveLength(10);
+    expect(rest.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.route}`)).toEqual([
+      'POST /repos/{owner}/{repo}/pulls',
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+      'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+    ]);
   });
 
   test('FLEET_GIT_AUTHOR is the author when set', async () => {
