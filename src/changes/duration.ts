@@ -18,3 +18,13 @@ export const Duration = z
   .transform((s) => parseDuration(s)!)
   // Read by the spec reference (docs/spec.md), which shows such fields as durations.
   .meta({ format: 'duration' });
+
+/**
+ * A duration kept as written ("10m"), for options that are parsed more than once (a change's
+ * options are checked when the spec loads and again when the change runs); read it with
+ * parseDuration.
+ */
+export const DurationText = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, { message: 'a duration such as "90s", "30m", "2h" or "1d"' })
+  .meta({ format: 'duration' });

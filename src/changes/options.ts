@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from './duration.js';
+import { DurationText } from './duration.js';
 import { isNpmVersion } from './npm-version.js';
 
 /** A file path inside a repository: relative, with forward slashes, never climbing out with "..". */
@@ -133,7 +133,8 @@ export const RunCommand = z
     run: z.string().min(1).max(10_000).optional(),
     /** An argument vector, run as is (the program is looked up on PATH). */
     argv: z.array(z.string().max(10_000)).min(1).max(1000).optional(),
-    timeout: Duration.prefault('5m'),
+    /** Kept as written; run-commands.ts reads it with parseDuration. */
+    timeout: DurationText.default('5m'),
     network: z.boolean().default(false),
     /** Literal values only: nothing of Fleet's environment is passed through. */
     env: z

@@ -1,5 +1,6 @@
 import { FleetError } from '../errors.js';
 import { createSandbox, type Sandbox, type SandboxDeps } from '../workspace/run-sandboxed.js';
+import { parseDuration } from './duration.js';
 import type { RunCommand, RunOptions } from './options.js';
 import type { ChangeContext } from './types.js';
 
@@ -46,7 +47,7 @@ function durationText(ms: number): string {
  * `details.outputTail` (its last 40 lines / 4 KB of stdout and stderr, interleaved).
  *
  * @example
- * await runCommands({ commands: [{ run: 'npm pkg set engines.node=">=20"', timeout: 300_000, network: false, env: {} }] }, '/var/lib/fleet/workspaces/3f1c-acme-api', { repo: 'acme/api' });
+ * await runCommands({ commands: [{ run: 'npm pkg set engines.node=">=20"', timeout: '5m', network: false, env: {} }] }, '/var/lib/fleet/workspaces/3f1c-acme-api', { repo: 'acme/api' });
  * // { unsandboxed: false }
  */
 export async function runCommands(options: RunOptions, dir: string, ctx: ChangeContext): Promise<{ unsandboxed: boolean }> {
@@ -56,6 +57,7 @@ export async function runCommands(options: RunOptions, dir: string, ctx: ChangeC
     const text = commandText(command);
     const label = `The command "${text}"${options.commands.length > 1 ? ` (command ${index + 1} of ${options.commands.length})` : ''}`;
     const [program, ...args] = command.run !== undefined ? ['/bin/sh', '-c', command.run] : (command.argv ?? []);
+    const timeoutMs = parseDuration(command.timeout) ?? 5 * 60_000;
     let result;
     try {
       result = await sandbox.run({
@@ -64,9 +66,9 @@ export async function runCommands(options: RunOptions, dir: string, ctx: ChangeC
         workspace: dir,
         env: { HOME: '/tmp', ...command.env },
         network: command.network,
-        timeoutMs: command.timeout,
+        timeoutMs,
         label: `${label} on ${ctx.repo}`,
-        timeoutHint: `Its timeout is ${durationText(command.timeout)}: make it faster or raise \`timeout\` in the spec.`,
+        timeoutHint: `Its timeout is ${durationText(timeoutMs)}: make it faster or raise \`timeout\` in the spec.`,
         ...(ctx.diskLimitBytes !== undefined ? { diskLimitBytes: ctx.diskLimitBytes } : {}),
         protect: ['.git'],
       });

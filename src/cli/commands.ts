@@ -1,3 +1,4 @@
+import { applyCommand } from './apply.js';
 import { auditCommand } from './audit.js';
 import type { CliCommand } from './io.js';
 import { runJudgeCommand } from './judge.js';
@@ -12,6 +13,7 @@ import { specReferenceCommand } from './spec-reference.js';
  */
 export const COMMANDS: Record<string, CliCommand> = {
   validate: validateCommand,
+  apply: applyCommand,
   migrate: migrateCommand,
   audit: auditCommand,
   sandbox: { summary: 'Run the fake GitHub seeded with a generated fleet, until Ctrl-C', usage: 'fleet sandbox github [--port N] [--repos N] [--seed N]', run: (args, io) => runSandboxGithubCommand(args, io) },

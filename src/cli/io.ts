@@ -12,7 +12,7 @@ export interface CliCommand {
   summary: string;
   /** e.g. "fleet validate <spec.yml>..." */
   usage: string;
-  /** Returns the exit code: 0 success, 1 the work found a problem, 2 bad usage or input. */
+  /** Returns the exit code: 0 success, 1 the work found a problem, 2 bad usage or input (`fleet apply`: 3 nothing to change). */
   run(args: string[], io: CliIo): Promise<number>;
 }
 
