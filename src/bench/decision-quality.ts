@@ -170,7 +170,8 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       const bad = order[i];
       const kind = bad ? (campaigns.filter((c) => c.bad).length % 2 === 0 ? 'ci' : 'canary') : 'none';
       const org = `sim${i}`;
-      const repos = generateFleet({ seed: options.seed + i, repos: options.repos, org, regressionShare: kind === 'canary' ? options.badShare : 0, ciBreakShare: kind === 'ci' ? options.badShare : 0 });
+      // The simulation reads only the ground truth, never a file, so the repositories stay small.
+      const repos = generateFleet({ seed: options.seed + i, repos: options.repos, org, regressionShare: kind === 'canary' ? options.badShare : 0, ciBreakShare: kind === 'ci' ? options.badShare : 0, size: 'small' });
       const fleet = new Map(repos.map((r) => [`${r.org}/${r.name}`, r]));
       for (const [k, v] of fleet) allRepos.set(k, v);
       campaigns.push({ id: `c-sim${String(i).padStart(2, '0')}`, bad, fleet, targets: repos.length, waveSizes: [] });

@@ -73,6 +73,8 @@ export async function runSandboxGithubCommand(args: string[], io: CliIo, deps: S
   const teams = [...new Set(fleet.map((repo) => repo.team))];
   io.stdout(`Fake GitHub listening on ${fake.url} with ${fleet.length} repositories in ${fleet[0]?.org ?? values.org ?? 'acme'} (${teams.join(', ')}).\n`);
   io.stdout(`GITHUB_API_URL=${fake.url}\n`);
+  const first = fleet[0];
+  if (first) io.stdout(`Git: git clone ${fake.gitUrl(first.org, first.name)} (the token as the password, e.g. git -c http.extraHeader="Authorization: Bearer <token>")\n`);
   try {
     await (deps.waitForStop ?? waitForSignal)(fake);
   } finally {

@@ -1,5 +1,6 @@
 import type { BranchProtection, CiProfile } from '../github/state.js';
 import { createRandom } from './random.js';
+import { realisticFiles } from './repo-content.js';
 
 /**
  * A generated fleet of repositories with known ground truth: which ones the demo change (a
@@ -13,7 +14,8 @@ export interface FleetRepo {
   team: string;
   /** The owning team's Slack user id, e.g. U0PAYMEN1. */
   ownerSlackId: string;
-  files: Record<string, string>;
+  /** Path → text, or bytes for a binary file (images, an archive; shared between repositories). */
+  files: Record<string, string | Uint8Array>;
   topics: string[];
   language: 'TypeScript' | 'JavaScript';
   /** 0 (a toy) to 5 (takes payments). */
@@ -37,6 +39,13 @@ export interface GenerateFleetOptions {
   regressionShare?: number;
   /** Share of lodash users where the change breaks CI (default 0.08). */
   ciBreakShare?: number;
+  /**
+   * `realistic` (default): hundreds of files per repository (source, tests, docs, configs, CI,
+   * binary images and an archive; about one in ten carries a file of a few MB). `small`: only the
+   * manifest, README, CODEOWNERS, CI workflow, one source file and tsconfig. The ground truth, the
+   * names and package.json are the same either way.
+   */
+  size?: 'realistic' | 'small';
 }
 
 /** The version the demo change moves lodash to; CI-break ground truth is keyed on it. */
@@ -115,7 +124,10 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
       dependencies: Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b))),
       devDependencies: Object.fromEntries(Object.entries(devDependencies).sort(([a], [b]) => a.localeCompare(b))),
     };
-    const files: Record<string, string> = {
+    // The extra files come from their own seeded stream, so the fleet's ground truth is the same at any size.
+    const extras = options.size === 'small' ? {} : realisticFiles({ seed: (Math.imul(options.seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0, name, team, typescript });
+    const files: Record<string, string | Uint8Array> = {
+      ...extras,
       'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
       '.github/CODEOWNERS': `* @${org}/${team}\n`,
       '.github/workflows/ci.yml': workflow(CHECKS),

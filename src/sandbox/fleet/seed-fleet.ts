@@ -25,18 +25,28 @@ export function seedFleet(fake: { state: Pick<FakeGitHubState, 'seedRepo'> }, fl
   for (const repo of fleet) fake.state.seedRepo(toSeedInput(repo));
 }
 
+/** A seed in the control API's JSON: bytes travel as `{ "base64": "…" }`. */
+function toSeedJson(repo: FleetRepo): Record<string, unknown> {
+  const { files, ...rest } = toSeedInput(repo);
+  const encoded = Object.fromEntries(Object.entries(files).map(([path, content]) => [path, typeof content === 'string' ? content : { base64: Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('base64') }]));
+  return { ...rest, files: encoded };
+}
+
 /**
- * Loads a generated fleet into a fake GitHub in another process, through its control API.
+ * Loads a generated fleet into a fake GitHub in another process, through its control API, a few
+ * repositories a request (a realistic repository is a few hundred KB of JSON, some a few MB).
  *
  * @example await seedFleetOverHttp({ url: 'http://127.0.0.1:4010', fetch }, fleet);
  */
-export async function seedFleetOverHttp(deps: { url: string; fetch: typeof fetch }, fleet: FleetRepo[]): Promise<void> {
-  const response = await deps.fetch(`${deps.url}/_fake/repos`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(fleet.map(toSeedInput)),
-  });
-  if (!response.ok) {
-    throw new FleetError('github_error', `The fake GitHub at ${deps.url} refused the fleet (${response.status}: ${await response.text()}); start it fresh and seed again.`);
+export async function seedFleetOverHttp(deps: { url: string; fetch: typeof fetch }, fleet: FleetRepo[], batch = 10): Promise<void> {
+  for (let start = 0; start < fleet.length; start += batch) {
+    const response = await deps.fetch(`${deps.url}/_fake/repos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(fleet.slice(start, start + batch).map(toSeedJson)),
+    });
+    if (!response.ok) {
+      throw new FleetError('github_error', `The fake GitHub at ${deps.url} refused the fleet (${response.status}: ${await response.text()}); start it fresh and seed again.`);
+    }
   }
 }

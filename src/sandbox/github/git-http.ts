@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -76,6 +77,23 @@ export interface GitExchange {
 }
 
 const ZERO = '0'.repeat(40);
+/** From this many objects on, an export is written as one pack instead of loose objects. */
+const PACK_AT = 64;
+const PACK_TYPES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
+
+/** A pack entry's header: the type in bits 6-4 of the first byte, the size in 4 + 7·n bits. */
+function packEntryHeader(type: number, size: number): Buffer {
+  const bytes: number[] = [];
+  let rest = Math.floor(size / 16);
+  let byte = (type << 4) | (size & 0x0f);
+  while (rest > 0) {
+    bytes.push(byte | 0x80);
+    byte = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(byte);
+  return Buffer.from(bytes);
+}
 /** Settings for every git process the backend starts (passed as GIT_CONFIG_* so no file holds them). */
 const GIT_CONFIG: [string, string][] = [
   ['uploadpack.allowFilter', 'true'],
@@ -85,6 +103,8 @@ const GIT_CONFIG: [string, string][] = [
   ['receive.fsckObjects', 'true'],
   ['receive.autogc', 'false'],
   ['receive.denyDeleteCurrent', 'false'],
+  // GitHub's read-only pull refs: a push to refs/pull/* is "deny updating a hidden ref".
+  ['receive.hideRefs', 'refs/pull'],
   ['gc.auto', '0'],
   ['core.logAllRefUpdates', 'false'],
 ];
@@ -183,7 +203,7 @@ export function createGitHttp(options: GitHttpOptions) {
   }
 
   /** Runs git in a bare repository, feeding `input`; resolves with stdout, rejects with stderr. */
-  function git(dir: string, args: string[], input?: string): Promise<Buffer> {
+  function git(dir: string, args: string[], input?: string | Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const child = spawn('git', args, { cwd: dir, env: { ...env, GIT_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
       children.add(child);
@@ -230,7 +250,8 @@ export function createGitHttp(options: GitHttpOptions) {
 
   async function writeAtomically(path: string, data: Buffer | string): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.fake-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    // A name ending in `.lock` is never read as a ref (or an object) by a git process running meanwhile.
+    const temp = `${path}.fake-${process.pid}-${Math.random().toString(36).slice(2)}.lock`;
     await writeFile(temp, data);
     await rename(temp, path);
   }
@@ -246,8 +267,52 @@ export function createGitHttp(options: GitHttpOptions) {
       for (const sub of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'hooks', 'info']) await mkdir(join(dir, sub), { recursive: true });
       await writeFile(join(dir, 'config'), '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n');
       await writeFile(join(dir, 'description'), `${repo.owner}/${repo.name} (served by the fake GitHub)\n`);
+      await writeFile(join(dir, 'HEAD'), `ref: refs/heads/${repo.defaultBranch}\n`);
     }
     return dir;
+  }
+
+  /** Writes objects as loose objects (zlib of `type size\0body`), skipping those already there. */
+  async function writeLoose(dir: string, shas: string[]): Promise<void> {
+    for (let at = 0; at < shas.length; at += 64) {
+      await Promise.all(
+        shas.slice(at, at + 64).map(async (sha) => {
+          const object = world.objects.get(sha);
+          if (!object) return;
+          const path = join(dir, 'objects', sha.slice(0, 2), sha.slice(2));
+          const present = await stat(path).then(
+            () => true,
+            () => false,
+          );
+          if (present) return;
+          const { type, body } = encodeObject(object);
+          await writeAtomically(path, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), { level: 1 }));
+        }),
+      );
+    }
+  }
+
+  /**
+   * Writes many objects at once as one pack (no deltas) that `git index-pack` checks and indexes:
+   * far quicker than hundreds of loose files, for the export and for every fetch that follows.
+   */
+  async function writePack(dir: string, shas: string[]): Promise<void> {
+    const parts: Buffer[] = [];
+    const header = Buffer.alloc(12);
+    header.write('PACK', 0, 'latin1');
+    header.writeUInt32BE(2, 4);
+    let count = 0;
+    for (const sha of shas) {
+      const object = world.objects.get(sha);
+      if (!object) continue;
+      const { type, body } = encodeObject(object);
+      parts.push(packEntryHeader(PACK_TYPES[type], body.length), deflateSync(body, { level: 1 }));
+      count += 1;
+    }
+    header.writeUInt32BE(count, 8);
+    const pack = Buffer.concat([header, ...parts]);
+    const trailer = createHash('sha1').update(pack).digest();
+    await git(dir, ['index-pack', '--stdin'], Buffer.concat([pack, trailer]));
   }
 
   /** Writes the objects the bare repository lacks, its refs, HEAD and its protection hook. */
@@ -275,22 +340,8 @@ export function createGitHttp(options: GitHttpOptions) {
         stack.push(object.object);
       }
     }
-    for (let at = 0; at < pending.length; at += 64) {
-      await Promise.all(
-        pending.slice(at, at + 64).map(async (sha) => {
-          const object = world.objects.get(sha);
-          if (!object) return;
-          const path = join(dir, 'objects', sha.slice(0, 2), sha.slice(2));
-          const present = await stat(path).then(
-            () => true,
-            () => false,
-          );
-          if (present) return;
-          const { type, body } = encodeObject(object);
-          await writeAtomically(path, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), { level: 1 }));
-        }),
-      );
-    }
+    if (pending.length >= PACK_AT) await writePack(dir, pending);
+    else await writeLoose(dir, pending);
     for (const sha of pending) done.add(sha);
 
     const loose = new Set<string>();
@@ -392,6 +443,10 @@ export function createGitHttp(options: GitHttpOptions) {
       });
       request.pipe(child.stdin);
       child.stdin.on('error', () => undefined);
+      // A client that goes away mid-request must not leave git waiting (and the repository locked).
+      response.on('close', () => {
+        if (!response.writableFinished && child.exitCode === null) child.kill('SIGKILL');
+      });
       child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
       child.stdout.on('data', (chunk: Buffer) => {
         if (head === null) {
@@ -461,6 +516,20 @@ export function createGitHttp(options: GitHttpOptions) {
    * unknown one; `hadCredentials` tells which).
    */
   async function handle(request: IncomingMessage, response: ServerResponse, match: GitPathMatch, url: URL, login: string | undefined, hadCredentials: boolean): Promise<GitExchange> {
+    try {
+      return await answer(request, response, match, url, login, hadCredentials);
+    } catch (error) {
+      log(`git ${request.method ?? ''} ${url.pathname} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      if (response.headersSent) {
+        response.destroy();
+        return { status: 500, bytesIn: 0, bytesOut: 0 };
+      }
+      request.resume();
+      return plain(response, 500, 'Server Error\n');
+    }
+  }
+
+  async function answer(request: IncomingMessage, response: ServerResponse, match: GitPathMatch, url: URL, login: string | undefined, hadCredentials: boolean): Promise<GitExchange> {
     const method = (request.method ?? 'GET').toUpperCase();
     if (!login) {
       request.resume();

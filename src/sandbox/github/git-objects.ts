@@ -57,6 +57,16 @@ export function hashBlob(content: Buffer): string {
   return hashObject('blob', content);
 }
 
+/**
+ * Git's test for a binary file (and so GitHub's: no text diff, no line merge): a NUL byte in the
+ * first 8,000 bytes.
+ *
+ * @example isBinaryContent(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00])) // true
+ */
+export function isBinaryContent(content: Uint8Array): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
+
 /** Git orders tree entries by name, comparing a subtree's name as if it ended in `/`. */
 function sortEntries(entries: GitTreeEntry[]): GitTreeEntry[] {
   const key = (entry: GitTreeEntry): string => (entry.type === 'tree' ? `${entry.name}/` : entry.name);
@@ -205,7 +215,7 @@ export interface ObjectStore {
   flatten(treeSha: string): FlatTree;
   /** Builds (and stores) the nested trees for a flat path map; returns the root tree's sha. */
   writeFlat(files: FlatTree): string;
-  /** Text of every blob under a commit's tree, by path. */
+  /** Text of every text blob under a commit's tree, by path; binary files (see `isBinaryContent`) are left out. */
   readFiles(commitSha: string): Record<string, string>;
   /** The commit and all its ancestors, newest first (breadth-first). */
   ancestors(commitSha: string): string[];
@@ -297,7 +307,7 @@ export function createObjectStore(): ObjectStore {
     const files: Record<string, string> = {};
     for (const [path, file] of flatten(commit.tree)) {
       const blob = objects.get(file.sha);
-      if (blob?.type === 'blob') files[path] = blob.content.toString('utf8');
+      if (blob?.type === 'blob' && !isBinaryContent(blob.content)) files[path] = blob.content.toString('utf8');
     }
     return files;
   }

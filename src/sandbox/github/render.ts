@@ -1,5 +1,5 @@
 import { diffLines as lineDiff } from './diff.js';
-import type { GitObject, GitPerson } from './git-objects.js';
+import { isBinaryContent, type GitObject, type GitPerson } from './git-objects.js';
 import { nodeId, renderLabel, renderRepo, renderTeam, renderUser, renderVerification, stableId, type ShapeContext } from './shapes.js';
 import type { CheckRunRecord, CommentRecord, PullRecord, RepoRecord, ReviewRecord, World } from './state.js';
 
@@ -22,7 +22,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       ref: `refs/${ref}`,
       node_id: nodeId('REF', `${record.id}:${ref}`),
       url: `${repoUrl(record.owner, record.name)}/git/refs/${ref}`,
-      object: { type: 'commit', sha, url: `${repoUrl(record.owner, record.name)}/git/commits/${sha}` },
+      object: world.objects.get(sha)?.type === 'tag' ? { type: 'tag', sha, url: `${repoUrl(record.owner, record.name)}/git/tags/${sha}` } : { type: 'commit', sha, url: `${repoUrl(record.owner, record.name)}/git/commits/${sha}` },
     };
   }
 
@@ -144,24 +144,31 @@ export function createRenderer(world: World, ctx: ShapeContext) {
   }
 
   /** The diff-stat entries of the files endpoints, between a merge base and a head. */
-  function diffFiles(fromSha: string | undefined, toSha: string): { filename: string; status: string; additions: number; deletions: number; sha: string; patch: string }[] {
+  /** Binary files (git's test) get no patch and no line counts, as on GitHub. */
+  function diffFiles(fromSha: string | undefined, toSha: string): { filename: string; status: string; additions: number; deletions: number; sha: string; patch?: string }[] {
     const treeOf = (sha: string | undefined) => {
       const commit = sha ? world.objects.get(sha) : undefined;
       return commit?.type === 'commit' ? world.objects.flatten(commit.tree) : new Map<string, { sha: string }>();
     };
     const before = treeOf(fromSha);
     const after = treeOf(toSha);
-    const text = (sha: string | undefined): string => {
+    const content = (sha: string | undefined): Buffer => {
       const blob = sha ? world.objects.get(sha) : undefined;
-      return blob?.type === 'blob' ? blob.content.toString('utf8') : '';
+      return blob?.type === 'blob' ? blob.content : Buffer.alloc(0);
     };
     const out = [];
     for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
       const a = before.get(path)?.sha;
       const b = after.get(path)?.sha;
       if (a === b) continue;
-      const diff = lineDiff(text(a), text(b));
-      out.push({ filename: path, status: !a ? 'added' : !b ? 'removed' : 'modified', additions: diff.additions, deletions: diff.deletions, sha: b ?? a ?? '', patch: diff.patch });
+      const status = !a ? 'added' : !b ? 'removed' : 'modified';
+      const [was, now] = [content(a), content(b)];
+      if (isBinaryContent(was) || isBinaryContent(now)) {
+        out.push({ filename: path, status, additions: 0, deletions: 0, sha: b ?? a ?? '' });
+        continue;
+      }
+      const diff = lineDiff(was.toString('utf8'), now.toString('utf8'));
+      out.push({ filename: path, status, additions: diff.additions, deletions: diff.deletions, sha: b ?? a ?? '', patch: diff.patch });
     }
     return out;
   }
@@ -186,7 +193,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       blob_url: `${ctx.base}/${record.owner}/${record.name}/blob/${file.sha}/${file.filename}`,
       raw_url: `${ctx.base}/${record.owner}/${record.name}/raw/${file.sha}/${file.filename}`,
       contents_url: `${url}/contents/${file.filename}`,
-      patch: file.patch,
+      ...(file.patch === undefined ? {} : { patch: file.patch }),
     };
   }
 
@@ -210,6 +217,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
     const owner = world.getRepo(run.owner, run.repo);
     const html = `${ctx.base}/${run.owner}/${run.repo}/runs/${run.id}`;
     const summary = run.conclusion === 'failure' ? `${run.name} failed` : run.conclusion ? `${run.name} ${run.conclusion}` : `${run.name} is ${run.status.replace('_', ' ')}`;
+    // A completed run shows what its CI found (a manifest that does not parse), as a real CI's output does.
+    const shown = run.status === 'completed' && run.output ? run.output : { title: summary, summary };
     return {
       id: run.id,
       head_sha: run.headSha,
@@ -222,7 +231,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       conclusion: run.conclusion,
       started_at: run.startedAt,
       completed_at: run.completedAt,
-      output: { title: summary, summary, text: null, annotations_count: 0, annotations_url: `${url}/check-runs/${run.id}/annotations` },
+      output: { title: shown.title, summary: shown.summary, text: null, annotations_count: 0, annotations_url: `${url}/check-runs/${run.id}/annotations` },
       name: run.name,
       check_suite: { id: run.suiteId },
       app: actionsApp(),

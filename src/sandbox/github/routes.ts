@@ -30,6 +30,9 @@ export interface Route {
   handle: (request: RouteRequest) => RouteResult;
 }
 
+/** The largest file whose content GitHub's contents API returns in its JSON answer. */
+const CONTENTS_LIMIT = 1024 * 1024;
+
 /** Params that may hold slashes (refs, paths, basehead). */
 const GREEDY = new Set(['ref', 'path', 'basehead']);
 
@@ -231,7 +234,11 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       const fallback = world.person(request.login);
       if (!value || typeof value !== 'object') return fallback;
       const given = value as Record<string, unknown>;
-      return { name: str(given.name) ?? fallback.name, email: str(given.email) ?? fallback.email, date: str(given.date) ? new Date(str(given.date) as string).toISOString().replace('.000Z', 'Z') : fallback.date };
+      const date = str(given.date);
+      // Git records the offset the date was given in (`+02:00` → `+0200`); REST shows it in UTC.
+      const offset = date ? /([+-])(\d{2}):?(\d{2})$/.exec(date) : null;
+      const tz = offset ? `${offset[1] ?? '+'}${offset[2] ?? '00'}${offset[3] ?? '00'}` : undefined;
+      return { name: str(given.name) ?? fallback.name, email: str(given.email) ?? fallback.email, date: date ? new Date(date).toISOString().replace('.000Z', 'Z') : fallback.date, ...(tz ? { tz } : {}) };
     };
     const author = personOf(request.body.author);
     const sha = world.objects.writeCommit({ tree, parents, message, author, committer: request.body.committer ? personOf(request.body.committer) : author });
@@ -260,8 +267,11 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (file) {
       const blob = world.objects.get(file.sha);
       if (blob?.type !== 'blob') failHttp(404, 'Not Found');
+      const meta = entry(path.split('/').at(-1) ?? path, path, 'file', file.sha, blob.content.length);
+      // GitHub's JSON answer carries the content of files up to 1 MB only; past that `content` is empty and `encoding` is "none" (read the blob instead).
+      if (blob.content.length > CONTENTS_LIMIT) return { status: 200, body: { ...meta, content: '', encoding: 'none' } };
       const content = (blob.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
-      return { status: 200, body: { ...entry(path.split('/').at(-1) ?? path, path, 'file', file.sha, blob.content.length), content: content === '' ? '' : `${content}\n`, encoding: 'base64' } };
+      return { status: 200, body: { ...meta, content: content === '' ? '' : `${content}\n`, encoding: 'base64' } };
     }
     let treeSha: string | undefined = commit.tree;
     for (const part of path === '' ? [] : path.split('/')) {

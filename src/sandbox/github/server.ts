@@ -63,7 +63,7 @@ export interface FakeGitHubState {
   advance(ms: number): void;
   /** The fake's clock: the injected `now` plus every `advance`. */
   now(): number;
-  /** Text of every file at a ref (default branch when omitted). */
+  /** Text of every text file at a ref (default branch when omitted); binary files are left out (read them over REST). */
   readFiles(owner: string, repo: string, ref?: string): Record<string, string>;
   /** A short view of every pull request, for demos and assertions. */
   listPulls(): PullSummary[];
@@ -114,10 +114,18 @@ async function readBody(request: IncomingMessage, counted?: { bytesIn: number })
   return body.toString('utf8');
 }
 
+/** A seed file over JSON: text, or `{ "base64": "…" }` for bytes (standard alphabet, padded). */
+const SeedFileBody = z.union([
+  z.string(),
+  z
+    .object({ base64: z.string().regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'is not padded standard base64') })
+    .strict()
+    .transform((file) => new Uint8Array(Buffer.from(file.base64, 'base64'))),
+]);
 const SeedRepoBody = z.object({
   owner: z.string().min(1),
   name: z.string().min(1),
-  files: z.record(z.string(), z.string()),
+  files: z.record(z.string(), SeedFileBody),
   topics: z.array(z.string()).optional(),
   language: z.string().nullable().optional(),
   archived: z.boolean().optional(),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { FleetError } from '../../errors.js';
 import { mergeLines } from './diff.js';
-import { createObjectStore, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
+import { findBrokenManifest, type ManifestProblem } from './ci-build.js';
+import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 
 /**
  * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
@@ -18,7 +19,10 @@ export interface CiProfile {
   durationMs: number;
   /** Share of flaky runs that fail (default 0.3), decided per commit, check and attempt, deterministically. */
   flakyRate?: number;
-  /** Ground truth for "this change breaks CI": true makes every check fail on that commit. */
+  /**
+   * Ground truth for "this change breaks CI": true makes every check fail on that commit. It is
+   * given the commit's text files (binary files, as git tells them, are left out).
+   */
   failWhen?: (files: Record<string, string>) => boolean;
   /** The same as `failWhen`, in a form that travels over HTTP: fails when the dependency is at or above the version. */
   failWhenDependency?: { name: string; atLeast: string };
@@ -38,7 +42,8 @@ export interface BranchProtection {
 export interface SeedRepoInput {
   owner: string;
   name: string;
-  files: Record<string, string>;
+  /** Path → content: text (stored as UTF-8) or bytes, kept byte for byte. */
+  files: Record<string, string | Uint8Array>;
   topics?: string[];
   language?: string | null;
   archived?: boolean;
@@ -131,6 +136,8 @@ export interface CheckRunRecord {
   conclusion: CheckConclusion | null;
   /** What the run will conclude when due; null for a manual check. */
   planned: CheckConclusion | null;
+  /** The output the run shows once completed (why a build failed); null: the default words for its conclusion. */
+  output: { title: string; summary: string } | null;
   startedAt: string;
   completedAt: string | null;
   dueAt: number;
@@ -199,9 +206,10 @@ function compareVersions(a: string, b: string): number {
  *
  * @example hasDependencyAtLeast({ 'package.json': '{"dependencies":{"lodash":"^4.17.21"}}' }, 'lodash', '4.17.21') // true
  */
-export function hasDependencyAtLeast(files: Record<string, string>, name: string, atLeast: string): boolean {
+export function hasDependencyAtLeast(files: Record<string, string | Uint8Array>, name: string, atLeast: string): boolean {
   const text = files['package.json'];
   if (text === undefined) return false;
+  if (typeof text !== 'string') return true;
   try {
     const manifest = JSON.parse(text) as Record<string, Record<string, string> | undefined>;
     for (const block of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
@@ -232,6 +240,7 @@ export function createWorld(deps: WorldDeps) {
   const pulls: PullRecord[] = [];
   const checkRuns: CheckRunRecord[] = [];
   const suites = new Map<string, number>();
+  const manifestVerdicts = new Map<string, ManifestProblem | null>();
   let offsetMs = 0;
   let nextId = 1000;
 
@@ -263,7 +272,9 @@ export function createWorld(deps: WorldDeps) {
   /** A branch name, `heads/x`, `refs/heads/x` or a commit sha → commit sha. */
   function resolveCommit(repo: RepoRecord, ref: string): string | undefined {
     const short = ref.replace(/^refs\//, '');
-    const direct = repo.refs.get(short) ?? repo.refs.get(`heads/${short}`) ?? repo.refs.get(`tags/${short}`);
+    let direct = repo.refs.get(short) ?? repo.refs.get(`heads/${short}`) ?? repo.refs.get(`tags/${short}`);
+    // An annotated tag (pushed by git) names its commit.
+    for (let object = direct ? objects.get(direct) : undefined; object?.type === 'tag'; object = objects.get(object.object)) direct = object.object;
     if (direct) return direct;
     if (/^[0-9a-f]{40}$/.test(ref) && objects.get(ref)?.type === 'commit') return ref;
     return undefined;
@@ -278,15 +289,37 @@ export function createWorld(deps: WorldDeps) {
    * What a run will conclude. A change that breaks CI breaks every attempt; a flaky check rolls
    * again on each attempt (the first attempt keeps the key it always had), so a re-run usually passes.
    */
-  function planConclusion(repo: RepoRecord, sha: string, name: string, attempt = 1): CheckConclusion | null {
+  function planConclusion(repo: RepoRecord, sha: string, name: string, attempt = 1): { planned: CheckConclusion | null; output: CheckRunRecord['output'] } {
     const ci = repo.ci;
-    if (!ci || ci.outcome === 'manual') return null;
-    const files = objects.readFiles(sha);
-    if (ci.failWhen?.(files)) return 'failure';
-    if (ci.failWhenDependency && hasDependencyAtLeast(files, ci.failWhenDependency.name, ci.failWhenDependency.atLeast)) return 'failure';
-    if (ci.outcome === 'fail' || ci.outcome === 'fail-on-default') return 'failure';
-    if (ci.outcome === 'flaky') return unitHash(attempt === 1 ? `${sha}:${name}` : `${sha}:${name}:${attempt}`) < (ci.flakyRate ?? 0.3) ? 'failure' : 'success';
-    return 'success';
+    if (!ci || ci.outcome === 'manual') return { planned: null, output: null };
+    const verdict = (planned: CheckConclusion) => ({ planned, output: null });
+    // The build reads the manifests first: one that does not parse fails it, whatever the profile says.
+    if (name === 'build') {
+      const broken = brokenManifest(sha);
+      if (broken) return { planned: 'failure', output: { title: `Build failed: ${broken.path} does not parse`, summary: `${broken.path}: ${broken.error}` } };
+    }
+    if (ci.failWhen || ci.failWhenDependency) {
+      const files = objects.readFiles(sha);
+      if (ci.failWhen?.(files)) return verdict('failure');
+      if (ci.failWhenDependency && hasDependencyAtLeast(files, ci.failWhenDependency.name, ci.failWhenDependency.atLeast)) return verdict('failure');
+    }
+    if (ci.outcome === 'fail' || ci.outcome === 'fail-on-default') return verdict('failure');
+    if (ci.outcome === 'flaky') return verdict(unitHash(attempt === 1 ? `${sha}:${name}` : `${sha}:${name}:${attempt}`) < (ci.flakyRate ?? 0.3) ? 'failure' : 'success');
+    return verdict('success');
+  }
+
+  /** The first manifest under a commit's tree that does not parse, remembered per tree (repositories that share content share the answer). */
+  function brokenManifest(sha: string): ManifestProblem | undefined {
+    const commit = objects.get(sha);
+    if (commit?.type !== 'commit') return undefined;
+    if (manifestVerdicts.has(commit.tree)) return manifestVerdicts.get(commit.tree) ?? undefined;
+    const flat = objects.flatten(commit.tree);
+    const problem = findBrokenManifest([...flat.keys()], (path) => {
+      const blob = objects.get(flat.get(path)?.sha ?? '');
+      return blob?.type === 'blob' ? blob.content : Buffer.alloc(0);
+    });
+    manifestVerdicts.set(commit.tree, problem ?? null);
+    return problem;
   }
 
   /** The newest run of each check name (a re-run adds runs; GitHub's `filter=latest` shows only these). */
@@ -312,7 +345,7 @@ export function createWorld(deps: WorldDeps) {
     suites.set(suiteKey, suiteId);
     const startedAt = now();
     for (const name of repo.ci.checks) {
-      const planned = planConclusion(repo, sha, name);
+      const { planned, output } = planConclusion(repo, sha, name);
       const done = completeNow && planned !== null;
       checkRuns.push({
         id: newId(),
@@ -326,6 +359,7 @@ export function createWorld(deps: WorldDeps) {
         status: done ? 'completed' : 'queued',
         conclusion: done ? planned : null,
         planned,
+        output,
         startedAt: iso(startedAt),
         completedAt: done ? iso(startedAt) : null,
         dueAt: startedAt + repo.ci.durationMs,
@@ -364,7 +398,7 @@ export function createWorld(deps: WorldDeps) {
         attempt,
         status: 'queued',
         conclusion: null,
-        planned: planConclusion(repo, run.headSha, run.name, attempt),
+        ...planConclusion(repo, run.headSha, run.name, attempt),
         startedAt: iso(startedAt),
         completedAt: null,
         dueAt: startedAt + (repo.ci?.durationMs ?? 0),
@@ -396,9 +430,14 @@ export function createWorld(deps: WorldDeps) {
     }
   }
 
-  function writeFiles(files: Record<string, string>): string {
+  function writeFiles(files: Record<string, string | Uint8Array>): string {
     const flat: FlatTree = new Map();
-    for (const [path, text] of Object.entries(files)) flat.set(path, { sha: objects.writeBlob(Buffer.from(text)), mode: '100644' });
+    for (const [path, content] of Object.entries(files)) {
+      // Bytes are copied only when new to the store (a seed's array may be shared or reused by its caller).
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+      const sha = hashBlob(bytes);
+      flat.set(path, { sha: objects.get(sha) ? sha : objects.writeBlob(typeof content === 'string' ? bytes : Buffer.from(bytes)), mode: '100644' });
+    }
     return objects.writeFlat(flat);
   }
 
@@ -450,12 +489,12 @@ export function createWorld(deps: WorldDeps) {
     return latestRuns(runsFor(repo, sha));
   }
 
-  /** A line merge of one file changed on both sides, as a new blob; undefined on a conflict or for binary content. */
+  /** A line merge of one file changed on both sides, as a new blob; undefined on a conflict or for binary content (git does not merge binary files). */
   function mergeBlobs(baseSha: string | undefined, oursSha: string, theirsSha: string): string | undefined {
     const text = (sha: string | undefined): string | undefined => {
       if (!sha) return '';
       const blob = objects.get(sha);
-      if (blob?.type !== 'blob' || blob.content.includes(0)) return undefined;
+      if (blob?.type !== 'blob' || isBinaryContent(blob.content)) return undefined;
       return blob.content.toString('utf8');
     };
     const [base, ours, theirs] = [text(baseSha), text(oursSha), text(theirsSha)];

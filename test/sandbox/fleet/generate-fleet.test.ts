@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
+import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
 import { generateFleet, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { hasDependencyAtLeast } from '../../../src/sandbox/github/state.js';
@@ -7,8 +10,13 @@ import { startFakeGitHub } from '../../../src/sandbox/github/server.js';
 describe('generateFleet', () => {
   const fleet = generateFleet({ seed: 42, repos: 48 });
 
+  // Files by digest: comparing MB of bytes element by element is slow.
+  const fingerprint = (repos: typeof fleet) => repos.map((repo) => ({ ...repo, files: Object.fromEntries(Object.entries(repo.files).map(([path, content]) => [path, createHash('sha1').update(content).digest('hex')])) }));
+
   test('is pure: the same seed gives the same fleet, another seed another', () => {
-    expect(generateFleet({ seed: 42, repos: 48 })).toEqual(fleet);
+    expect(fingerprint(generateFleet({ seed: 42, repos: 48 }))).toEqual(fingerprint(fleet));
+    // The same bytes in every process (the shared pool is built from fixed seeds; PNG and gzip bytes come from Node's bundled zlib): recorded.
+    expect(createHash('sha256').update(JSON.stringify(fingerprint(fleet).map((repo) => repo.files))).digest('hex')).toBe('89684c2c15b4a1db59655b20470faca3afbc56012cce594adf4c50a43a0e2bbf');
     expect(generateFleet({ seed: 43, repos: 48 }).map((repo) => repo.name)).not.toEqual(fleet.map((repo) => repo.name));
   });
 
@@ -18,6 +26,7 @@ describe('generateFleet', () => {
     for (const repo of fleet) {
       expect(repo.ownerSlackId).toBe(slackIdForTeam(repo.team));
       expect(repo.files['.github/CODEOWNERS']).toBe(`* @acme/${repo.team}\n`);
+      expect(repo.files['.gitignore']).toContain('node_modules/');
       expect(repo.files['.github/workflows/ci.yml']).toContain('jobs:');
       expect(repo.files['README.md']).toContain(repo.name);
       expect(repo.topics).toEqual(['node', 'service', repo.team]);
@@ -65,8 +74,78 @@ describe('generateFleet', () => {
       const body = (await response.json()) as { check_runs: { conclusion: string }[] };
       expect(body.check_runs.map((run) => run.conclusion)).toEqual(['failure', 'failure', 'failure']);
       expect(fake.state.readFiles('acme', fleet[0]?.name ?? '')['package.json']).toBe(fleet[0]?.files['package.json']);
+      // The seeded manifests parse, so the build passes wherever the profile does; binary files are left out of readFiles.
+      const healthy = fleet.find((repo) => repo.ci.outcome === 'pass');
+      const runs = (await (await fetch(`${fake.url}/repos/acme/${healthy?.name ?? ''}/commits/main/check-runs`, { headers: { authorization: 'token t' } })).json()) as { check_runs: { name: string; conclusion: string }[] };
+      expect(runs.check_runs.map((run) => `${run.name}:${run.conclusion}`)).toEqual(['build:success', 'test:success', 'lint:success']);
+      const text = fake.state.readFiles('acme', healthy?.name ?? '');
+      expect(text['docs/images/logo.png']).toBeUndefined();
+      expect(Object.keys(text).length).toBe(Object.values(healthy?.files ?? {}).filter((content) => typeof content === 'string').length);
     } finally {
       await fake.close();
     }
+  });
+  test('the ground truth, names and package.json are what they were before repositories grew (recorded for seed 42)', () => {
+    const truth = (repos: typeof fleet) => repos.map((r) => ({ name: r.name, lodash: r.lodash, breaksCi: r.breaksCi, regresses: r.regresses, ci: r.ci, pkg: r.files['package.json'], crit: r.criticality, lang: r.language }));
+    expect(createHash('sha256').update(JSON.stringify(truth(fleet))).digest('hex')).toBe('cb02083e1fe05fff7ccd73d1420f449a67c63c328fb722ce3c4c607afa1f11d2');
+    expect(fleet.filter((repo) => repo.breaksCi).map((repo) => repo.name)).toEqual(['platform-api', 'payments-admin-4', 'platform-ledger-4']);
+    expect(fleet.filter((repo) => repo.regresses).map((repo) => repo.name)).toEqual(['platform-notifier', 'search-ledger', 'platform-reports', 'payments-scheduler-4']);
+    expect(fleet.filter((repo) => repo.lodash !== null)).toHaveLength(47);
+    expect(truth(generateFleet({ seed: 42, repos: 48, size: 'small' }))).toEqual(truth(fleet));
+  });
+
+  test('repositories are of realistic size: hundreds of files, some binary, about one in ten with a file of a few MB', () => {
+    for (const repo of fleet) {
+      const paths = Object.keys(repo.files);
+      expect(paths.length).toBeGreaterThanOrEqual(150);
+      expect(paths.some((path) => path.startsWith('src/'))).toBe(true);
+      expect(paths.filter((path) => path.startsWith('test/')).length).toBeGreaterThan(20);
+      expect(paths.filter((path) => path.startsWith('docs/')).length).toBeGreaterThan(3);
+      expect(paths.filter((path) => typeof repo.files[path] !== 'string').length).toBeGreaterThanOrEqual(5);
+      for (const ext of repo.language === 'TypeScript' ? ['.ts'] : ['.js']) expect(paths.filter((path) => path.startsWith('src/') && path.endsWith(ext)).length).toBeGreaterThan(50);
+    }
+    const large = fleet.filter((repo) => Object.values(repo.files).some((content) => typeof content !== 'string' && content.length > 2_000_000));
+    expect(large.length).toBeGreaterThanOrEqual(1);
+    expect(large.length).toBeLessThanOrEqual(fleet.length / 4);
+    const small = generateFleet({ seed: 42, repos: 48, size: 'small' });
+    for (const repo of small) expect(Object.keys(repo.files).length).toBeLessThanOrEqual(6);
+  });
+
+  test('binary files are real: PNG chunks with valid CRCs that inflate to the image, an ICO around a PNG, a gzipped ustar archive', () => {
+    const repo = fleet[0];
+    const png = Buffer.from(repo?.files['docs/images/logo.png'] as Uint8Array);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const chunks: { type: string; data: Buffer }[] = [];
+    for (let at = 8; at < png.length; ) {
+      const length = png.readUInt32BE(at);
+      const type = png.subarray(at + 4, at + 8).toString('latin1');
+      const data = png.subarray(at + 8, at + 8 + length);
+      expect(png.readUInt32BE(at + 8 + length)).toBe(crc32(png.subarray(at + 4, at + 8 + length)));
+      chunks.push({ type, data });
+      at += 12 + length;
+    }
+    expect(chunks.map((chunk) => chunk.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
+    const [width, height] = [chunks[0]?.data.readUInt32BE(0) ?? 0, chunks[0]?.data.readUInt32BE(4) ?? 0];
+    expect(inflateSync(chunks[1]?.data ?? Buffer.alloc(0)).length).toBe((width * 3 + 1) * height);
+    const ico = Buffer.from(repo?.files['public/favicon.ico'] as Uint8Array);
+    expect([ico.readUInt16LE(0), ico.readUInt16LE(2), ico.readUInt16LE(4)]).toEqual([0, 1, 1]);
+    expect(ico.subarray(ico.readUInt32LE(18), ico.readUInt32LE(18) + 4).toString('latin1')).toBe('\x89PNG');
+    const tar = gunzipSync(Buffer.from(repo?.files['test/fixtures/sample-export.tar.gz'] as Uint8Array));
+    expect(tar.subarray(257, 262).toString('latin1')).toBe('ustar');
+    const header = Buffer.from(tar.subarray(0, 512));
+    const recorded = Number.parseInt(header.subarray(148, 154).toString('latin1'), 8);
+    header.fill(0x20, 148, 156);
+    expect(header.reduce((sum, byte) => sum + byte, 0)).toBe(recorded);
+    expect(header.subarray(0, 100).toString('latin1').replace(/\0+$/, '')).toBe('export/records.csv');
+  });
+
+  test('content is shared between repositories, so a thousand of them stay small in the fake', () => {
+    const many = generateFleet({ seed: 5, repos: 200 });
+    const total = many.reduce((sum, repo) => sum + Object.keys(repo.files).length, 0);
+    const distinct = new Set(many.flatMap((repo) => Object.values(repo.files).map((content) => (typeof content === 'string' ? content : createHash('sha1').update(content).digest('hex')))));
+    expect(total).toBeGreaterThan(200 * 150);
+    // Each repository's own files (package.json, README, CHANGELOG, …) plus one shared pool.
+    expect(distinct.size).toBeLessThan(total / 10);
+    expect(many[0]?.files['docs/images/logo.png']).toBe(many[1]?.files['docs/images/logo.png']);
   });
 });

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, test } from 'vitest';
+import { generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../../../src/sandbox/github/server.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -147,6 +150,62 @@ describe('clone and fetch', () => {
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('# api\n');
   });
 
+  test('a repository of hundreds of files (exported as one pack) clones clean, and a push of megabytes (chunked) lands byte-exact', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i += 1) files[`src/module${i % 12}/file${i}.ts`] = `export const value${i} = ${i};\n`;
+    const { fake, octokit, work, seeded } = await setup({}, { files });
+    await ok(['clone', '-q', fake.gitUrl('acme', 'api'), 'big'], { cwd: work });
+    const dir = join(work, 'big');
+    expect(await ok(['rev-parse', 'HEAD'], { cwd: dir })).toBe(seeded.headSha);
+    expect(await ok(['fsck', '--strict', '--no-dangling'], { cwd: dir })).toBe('');
+    expect((await ok(['ls-files'], { cwd: dir })).split('\n')).toHaveLength(300);
+
+    // Incompressible, so the pack is over git's 1 MB post buffer and goes chunked.
+    const large = randomBytes(3 * 1024 * 1024);
+    writeFileSync(join(dir, 'large.bin'), large);
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'large'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'HEAD:refs/heads/large'], { cwd: dir });
+    const receive = fake.requestLog.filter((entry) => entry.route === '/{owner}/{repo}.git/git-receive-pack').at(-1);
+    expect(receive?.bytesIn).toBeGreaterThan(1024 * 1024);
+    const tree = await octokit.rest.git.getTree({ ...repo, tree_sha: 'large' });
+    const entry = tree.data.tree.find((item) => item.path === 'large.bin');
+    expect(entry?.size).toBe(large.length);
+    const blob = await octokit.rest.git.getBlob({ ...repo, file_sha: entry?.sha ?? '' });
+    expect(Buffer.from(blob.data.content, 'base64').equals(large)).toBe(true);
+  });
+
+  test('a generated realistic repository (binary files, a few large) clones with every file byte-equal to its seed', async () => {
+    const fake = await startFakeGitHub({ log: () => undefined, tokens: { [TOKEN]: 'fleet-bot' } });
+    fakes.push(fake);
+    const fleet = generateFleet({ seed: 7, repos: 3 });
+    seedFleet(fake, fleet);
+    const work = tempDir();
+    for (const target of fleet) {
+      await ok(['clone', '-q', '--depth=1', fake.gitUrl(target.org, target.name), target.name], { cwd: work });
+      const dir = join(work, target.name);
+      const listed = (await ok(['ls-files'], { cwd: dir })).split('\n');
+      expect(listed.sort()).toEqual(Object.keys(target.files).sort());
+      for (const [path, content] of Object.entries(target.files)) {
+        const expected = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+        expect(readFileSync(join(dir, path)).equals(expected), path).toBe(true);
+      }
+    }
+  });
+
+  test('a commit made through REST with a dated offset reaches git with that time zone and the same sha', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const base = await octokit.rest.git.getCommit({ ...repo, commit_sha: seeded.headSha });
+    const author = { name: 'Grace', email: 'grace@example.com', date: '2024-03-01T12:00:00+02:00' };
+    const made = await octokit.rest.git.createCommit({ ...repo, message: 'Zoned\n', tree: base.data.tree.sha, parents: [seeded.headSha], author });
+    expect(made.data.author.date).toBe('2024-03-01T10:00:00Z');
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/zoned', sha: made.data.sha });
+    const dir = join(work, 'z');
+    await ok(['clone', '-q', '--branch', 'zoned', fake.gitUrl('acme', 'api'), 'z'], { cwd: work });
+    expect(await ok(['rev-parse', 'HEAD'], { cwd: dir })).toBe(made.data.sha);
+    expect(await ok(['log', '-1', '--format=%an %ad', '--date=iso-strict'], { cwd: dir })).toBe('Grace 2024-03-01T12:00:00+02:00');
+  });
+
   test('git ls-remote lists the refs REST made, and anything else under .git is 404', async () => {
     const { fake, octokit, work, seeded } = await setup();
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/feature', sha: seeded.headSha });
@@ -161,6 +220,9 @@ describe('clone and fetch', () => {
     expect(advert.status).toBe(200);
     expect(advert.headers.get('content-type')).toBe('application/x-git-upload-pack-advertisement');
     expect(await advert.text()).toContain('# service=git-upload-pack');
+    // Protocol v2 when the client asks for it (git 2.39 does by default).
+    const v2 = await fetch(`${fake.url}/acme/api.git/info/refs?service=git-upload-pack`, { headers: { ...auth, 'git-protocol': 'version=2' } });
+    expect(await v2.text()).toContain('version 2');
   });
 });
 
@@ -374,9 +436,42 @@ describe('push', () => {
     const deleted = await git(['push', 'origin', ':main'], { cwd: dir });
     expect(deleted.stderr).toContain('remote: error: GH006: Protected branch update failed for refs/heads/main.');
     expect(deleted.stderr).toContain('remote: error: Cannot delete this branch');
+    await ok(['commit', '-q', '--amend', '-m', 'rewritten'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'HEAD:refs/heads/pending'], { cwd: dir });
+    await ok(['fetch', '-q', 'origin'], { cwd: dir });
+    const rewrite = await git(['push', '--force', 'origin', 'origin/pending:main'], { cwd: dir });
+    expect(rewrite.code).not.toBe(0);
+    expect(rewrite.stderr).toContain('remote: error: Required status check "build" is expected.');
+    await ok(['checkout', '-q', '--orphan', 'unrelated'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'unrelated'], { cwd: dir });
+    const unrelated = await git(['push', '--force', 'origin', 'HEAD:main'], { cwd: dir });
+    expect(unrelated.stderr).toContain('remote: error: Cannot force-push to this branch');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha).toBe(seeded.headSha);
+    // GitHub's pull refs are read-only.
+    const hidden = await git(['push', 'origin', 'HEAD:refs/pull/1/head'], { cwd: dir });
+    expect(hidden.stderr).toContain('(deny updating a hidden ref)');
     // Other branches take pushes as usual.
     expect((await git(['push', '-q', 'origin', 'HEAD:refs/heads/side'], { cwd: dir })).code).toBe(0);
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/side' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
+  });
+
+  test('an annotated tag pushed by git resolves to its commit for REST; an archived repository is read-only', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const dir = await cloneOf(fake, work);
+    await ok(['tag', '-a', 'v1.0.0', '-m', 'First release'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'v1.0.0'], { cwd: dir });
+    const tag = await octokit.rest.git.getRef({ ...repo, ref: 'tags/v1.0.0' });
+    expect(tag.data.object).toMatchObject({ type: 'tag', sha: await ok(['rev-parse', 'v1.0.0'], { cwd: dir }) });
+    expect((await octokit.rest.checks.listForRef({ ...repo, ref: 'v1.0.0' })).data.total_count).toBe(1);
+    expect((await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${seeded.headSha}...v1.0.0` })).data.status).toBe('identical');
+
+    fake.state.seedRepo({ owner: 'acme', name: 'old', files: { 'a.txt': 'a\n' }, archived: true });
+    await ok(['clone', '-q', fake.gitUrl('acme', 'old'), 'old'], { cwd: work });
+    writeFileSync(join(work, 'old', 'a.txt'), 'b\n');
+    await ok(['commit', '-q', '-am', 'b'], { cwd: join(work, 'old') });
+    const refused = await git(['push', 'origin', 'main'], { cwd: join(work, 'old') });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('403');
   });
 
   test('deleting a PR head branch by push closes the PR, as REST deletion does', async () => {
@@ -392,6 +487,46 @@ describe('push', () => {
     expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.state).toBe('closed');
     await expect(octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/gone' })).rejects.toMatchObject({ status: 404 });
     expect(await ok(['ls-remote', '--heads', 'origin'], { cwd: dir })).not.toContain('fleet/gone');
+  });
+
+  test('from a shallow, partial fetch of one sha: commit and push a new branch with an empty lease; a second push with that lease is refused', async () => {
+    const { fake, octokit, work, seeded } = await setup();
+    const dir = join(work, 'ws');
+    await ok(['init', '-q', dir], { cwd: work });
+    await ok(['remote', 'add', 'origin', fake.gitUrl('acme', 'api')], { cwd: dir });
+    await ok(['fetch', '-q', '--depth=1', '--filter=blob:none', 'origin', seeded.headSha], { cwd: dir });
+    await ok(['checkout', '-q', '--detach', seeded.headSha], { cwd: dir });
+    writeFileSync(join(dir, 'package.json'), '{\n  "name": "api",\n  "private": true\n}\n');
+    await ok(['commit', '-q', '-am', 'Mark private'], { cwd: dir });
+    await ok(['push', '-q', '--force-with-lease=fleet/private:', 'origin', 'HEAD:refs/heads/fleet/private'], { cwd: dir });
+    const sha = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/private' })).data.object.sha).toBe(sha);
+    expect((await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: 'main...fleet/private' })).data.files?.map((file) => file.filename)).toEqual(['package.json']);
+    await ok(['commit', '-q', '--amend', '-m', 'Mark private again'], { cwd: dir });
+    const again = await git(['push', '--force-with-lease=fleet/private:', 'origin', 'HEAD:refs/heads/fleet/private'], { cwd: dir });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('(stale info)');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/private' })).data.object.sha).toBe(sha);
+  });
+
+  test('a push whose client goes away mid-body leaves the repository usable', async () => {
+    const { fake, octokit, work } = await setup();
+    const dir = await cloneOf(fake, work);
+    const url = new URL(`${fake.gitUrl('acme', 'api')}/git-receive-pack`);
+    await new Promise<void>((resolve) => {
+      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-git-receive-pack-request' } });
+      request.on('error', () => resolve());
+      request.write('00a0');
+      setTimeout(() => {
+        request.destroy();
+        resolve();
+      }, 200);
+    });
+    writeFileSync(join(dir, 'after.txt'), 'after\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'after'], { cwd: dir });
+    await ok(['push', '-q', 'origin', 'HEAD:refs/heads/after'], { cwd: dir });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/after' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
   });
 
   test('concurrent pushes to one repository are each applied; a racing push to the same branch is rejected, not lost', async () => {

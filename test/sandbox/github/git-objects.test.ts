@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { createObjectStore, hashBlob, hashTree } from '../../../src/sandbox/github/git-objects.js';
+import { createObjectStore, encodeObject, encodeTree, hashBlob, hashTree, localDate, parsePerson, parseTree } from '../../../src/sandbox/github/git-objects.js';
 import { diffLines } from '../../../src/sandbox/github/diff.js';
 
 function gitAvailable(): boolean {
@@ -58,6 +58,35 @@ describe('git object ids', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('objects as git sent them', () => {
+  test('people, dates in their zone and trees of every mode read back to the same bytes and ids', () => {
+    expect(parsePerson('A U Thor <a@x> 1709287200 +0200')).toEqual({ name: 'A U Thor', email: 'a@x', date: '2024-03-01T10:00:00Z', tz: '+0200' });
+    expect(localDate(parsePerson('A <a@x> 1709287200 -0530'))).toBe('2024-03-01T04:30:00-05:30');
+    const store = createObjectStore();
+    const blob = store.writeBlob(Buffer.from('target'));
+    const entries = [
+      { name: 'link', mode: '120000' as const, type: 'blob' as const, sha: blob },
+      { name: 'sub', mode: '160000' as const, type: 'commit' as const, sha: '1'.repeat(40) },
+      { name: 'run.sh', mode: '100755' as const, type: 'blob' as const, sha: blob },
+      { name: 'dir', mode: '040000' as const, type: 'tree' as const, sha: hashTree([]) },
+    ];
+    const body = encodeTree(entries);
+    const sha = store.writeRaw('tree', body);
+    expect(sha).toBe(hashTree(entries));
+    expect(parseTree(body).map((entry) => `${entry.mode} ${entry.type} ${entry.name}`)).toEqual(['040000 tree dir', '120000 blob link', '100755 blob run.sh', '160000 commit sub']);
+    const tree = store.get(sha);
+    expect(tree && encodeObject(tree).body.equals(body)).toBe(true);
+
+    const raw = Buffer.from(`tree ${sha}\nauthor B <b@x> 1709287200 +0200\ncommitter B <b@x> 1709287200 +0200\nencoding ISO-8859-1\n\nCaf\xe9\n`, 'latin1');
+    const commit = store.writeRaw('commit', raw);
+    const stored = store.get(commit);
+    expect(stored?.type === 'commit' && stored.author.date).toBe('2024-03-01T10:00:00Z');
+    expect(stored && encodeObject(stored).body.equals(raw)).toBe(true);
+    expect(() => store.writeRaw('commit', Buffer.from('no tree here\n\nmsg'))).toThrow(/without a tree/);
+    expect(() => store.writeRaw('tree', Buffer.from('100644 broken'))).toThrow(/malformed/);
   });
 });
 

@@ -267,7 +267,8 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
   const repos: FleetRepo[] = base.map((repo) => {
     const name = fullName(repo);
     const seeded = repo.files;
-    const differs = (files: Record<string, string>) => Object.keys({ ...seeded, ...files }).some((path) => files[path] !== seeded[path]);
+    // `failWhen` sees text files only: a seeded binary file counts as changed only if it turned into text.
+    const differs = (files: Record<string, string>) => Object.keys({ ...seeded, ...files }).some((path) => (typeof seeded[path] === 'string' || seeded[path] === undefined ? files[path] !== seeded[path] : path in files));
     return {
       ...repo,
       breaksCi: failBuild.has(name),
