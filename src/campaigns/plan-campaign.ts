@@ -7,7 +7,6 @@ import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
 import { plural } from '../domain/words.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
-import { changeAsWritten } from '../github/step-support.js';
 import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
 import { planWaves } from './plan-waves.js';
 import type { CampaignPreview, PlannedWave } from './service-types.js';
@@ -318,7 +317,7 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     const key = `preview:${run}:${info.fullName}`;
     const ws = await pool.acquire({ key, remote: deps.gateway.gitRemote(info.fullName), sha: head, branch: info.defaultBranch });
     try {
-      const result = await applyChangeInDirectory(changeAsWritten(spec.change), ws.dir, { repo: info.fullName, ...(deps.catalogDir ? { catalogDir: deps.catalogDir } : {}), sandbox: { allowUnsandboxed: deps.unsandboxed === true } });
+      const result = await applyChangeInDirectory(spec.change, ws.dir, { repo: info.fullName, ...(deps.catalogDir ? { catalogDir: deps.catalogDir } : {}), sandbox: { allowUnsandboxed: deps.unsandboxed === true } });
       return { noop: result.noop, text: result.noop ? `(no change needed: ${result.reason})` : result.diff };
     } finally {
       await ws.release();

@@ -40,24 +40,3 @@ export function prOf(target: TargetRecord): { number: number; headSha: string | 
 export function workspaceKey(campaignId: string, repo: string): string {
   return `${campaignId}:${repo}`;
 }
-
-/**
- * A stored spec's change as a spec file writes it, for `applyChangeInDirectory`, which parses the
- * options again: a campaign keeps its spec parsed (durations in milliseconds), and the `run`
- * kind's `timeout` reads only the written form ("5m"). Parsed durations are whole seconds, so
- * the round trip is exact.
- *
- * @example changeAsWritten({ kind: 'run', options: { commands: [{ run: 'make', timeout: 300000 }] } })
- * // { kind: 'run', options: { commands: [{ run: 'make', timeout: '300s' }] } }
- */
-export function changeAsWritten(change: { kind: string; options: unknown }): { kind: string; options: unknown } {
-  if (change.kind !== 'run' || typeof change.options !== 'object' || change.options === null) return change;
-  const options = change.options as { commands?: unknown };
-  if (!Array.isArray(options.commands)) return change;
-  const commands = options.commands.map((c: unknown) => {
-    if (typeof c !== 'object' || c === null) return c;
-    const timeout = (c as { timeout?: unknown }).timeout;
-    return typeof timeout === 'number' && Number.isInteger(timeout / 1000) && timeout > 0 ? { ...c, timeout: `${timeout / 1000}s` } : c;
-  });
-  return { ...change, options: { ...options, commands } };
-}

@@ -7,7 +7,7 @@ import { applyChange, pathsToRead } from '../changes/apply-change.js';
 import { applyChangeInDirectory, type DirectoryChange } from '../changes/apply-in-directory.js';
 import { buildDiffSizeSignal } from '../confidence/signals.js';
 import { isFleetError } from '../errors.js';
-import { branchFor, changeAsWritten, markerFor, renderTemplate, workspaceKey } from '../github/step-support.js';
+import { branchFor, markerFor, renderTemplate, workspaceKey } from '../github/step-support.js';
 import { runGit, type GitIdentity } from '../workspace/git.js';
 import { commitAndPush, type Workspace } from '../workspace/workspaces.js';
 
@@ -187,7 +187,7 @@ async function inWorkspace(ctx: Ctx, info: RepoInfo, input: { branch: string; ba
     let change: DirectoryChange;
     const changeStarted = Date.now();
     try {
-      change = await applyChangeInDirectory(changeAsWritten(ctx.spec.change), ws.dir, changeContext(ctx));
+      change = await applyChangeInDirectory(ctx.spec.change, ws.dir, changeContext(ctx));
     } catch (error) {
       if (!isFleetError(error, 'change_failed')) throw error;
       // A command that failed: the target goes to a person with the reason and the end of what it printed.
