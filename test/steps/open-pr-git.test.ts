@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Gateway } from '../../src/github/gateway.js';
+import { gitBlobSha, type Gateway } from '../../src/github/gateway.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
 import { openPrStep } from '../../src/steps/open-pr.js';
 import type { StepResult } from '../../src/steps/types.js';
@@ -177,6 +177,22 @@ describe('open-pr in a workspace', () => {
     expect(log()).toContain('POST /repos/{owner}/{repo}/git/commits');
     expect(h.fake.state.readFiles('acme', 'api', 'fleet/bump-lodash')['package.json']).toContain('"lodash": "^4.17.21"');
     expect(readdirSync(root)).toEqual([]);
+  });
+
+  test('signed commits with binary files, an executable and a link from a run command: the API commit carries them byte for byte', async () => {
+    const repo = seed('api', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0, requiredSignatures: true } });
+    const spec = makeSpec({ change: { kind: 'run', options: { commands: [{ run: 'printf "\\211PNG\\000\\377" > logo.png && printf "#!/bin/sh\\n" > run.sh && chmod +x run.sh && ln -s src/index.ts entry.ts && mv src/index.ts src/main.ts' }] } } });
+    const result = await run(makeTarget(repo), { spec });
+    expect((result as { reason?: string }).reason).toBeUndefined();
+    expect(result.kind).toBe('done');
+    expect(log().filter((l) => l === RECEIVE_PACK)).toEqual([]);
+    const tree = await h.github.listTree(repo, (await h.github.getBranchSha(repo, 'fleet/bump-lodash'))!);
+    const byPath = new Map(tree.map((e) => [e.path, e]));
+    expect(byPath.get('logo.png')?.sha).toBe(gitBlobSha(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff])));
+    expect(byPath.get('run.sh')?.mode).toBe('100755');
+    expect(byPath.get('entry.ts')).toMatchObject({ mode: '120000', sha: gitBlobSha('src/index.ts') });
+    expect(byPath.has('src/main.ts')).toBe(true);
+    expect(byPath.has('src/index.ts')).toBe(false);
   });
 
   test('an unprotected branch does not require signatures', async () => {

@@ -170,7 +170,9 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     for (const item of items) {
       const path = str(item.path);
       if (!path) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'path', code: 'missing_field' }]);
-      const mode = item.mode === '100755' ? '100755' : '100644';
+      // GitHub takes a blob's three modes here: a file, an executable, a symbolic link (its content is the target).
+      if (item.mode !== undefined && !(typeof item.mode === 'string' && ['100644', '100755', '120000'].includes(item.mode))) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'mode', code: 'invalid' }]);
+      const mode = item.mode === '100755' || item.mode === '120000' ? item.mode : '100644';
       if (typeof item.content === 'string') {
         flat.set(path, { sha: world.objects.writeBlob(Buffer.from(item.content)), mode });
       } else if (item.sha === null) {
