@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runTick } from '../engine/tick.js';
 import { handleWebhook } from '../github/webhooks.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
 import { createDefaultRegistry } from '../steps/registry.js';
 import { BENCH_EPOCH, createBenchClient, insertCampaign, makeBenchSpec, openBenchStore, seedSimpleRepos, startBenchGitHub } from './sandbox.js';
-import { round } from './stats.js';
+import { round, spread } from './stats.js';
+import { createWorkspacePool } from '../workspace/workspaces.js';
 
 export type RequestMode = 'webhooks' | 'polling' | 'naive';
 
@@ -33,6 +37,8 @@ export interface GitHubRequestsResult {
   contentRequestsPerPr: number;
   /** The content-creating requests of one PR, in order. */
   contentRequests: string[];
+  /** open-pr through a workspace and `git push`, per target (from the webhook run). */
+  git: GitFigures;
   prsPerHourCeiling: {
     /** PRs an hour under 5,000 counted requests an hour. */
     primary: number;
@@ -46,7 +52,19 @@ export interface GitHubRequestsResult {
   };
 }
 
+export interface GitFigures {
+  /** Milliseconds from asking for the workspace to the pushed branch, the change itself (the user's commands) left out. */
+  workspaceToPushMs: { min: number; median: number; max: number };
+  /** Bytes on the git routes (info/refs, upload-pack, receive-pack) per target, request and response bodies. */
+  bytesPerTarget: { sent: number; received: number };
+  /** git requests per target (the clone's and the push's smart-HTTP round trips): not REST, not content-creating. */
+  gitRequestsPerTarget: number;
+  /** REST requests that create content (POST, PATCH, PUT, DELETE) per PR: the push is not one of them. */
+  restContentPerPr: number;
+}
+
 const WEBHOOK_SECRET = 'bench-webhook-secret';
+const GIT_ROUTE = /\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 const PRIMARY_PER_HOUR = 5000;
 const CONTENT_PER_MINUTE = 80;
 const CONTENT_PER_HOUR = 500;
@@ -73,9 +91,10 @@ async function startWebhookReceiver(deps: Parameters<typeof handleWebhook>[0]): 
  * minutes as the fallback), polling every 2 minutes (the spec default) with conditional
  * requests, and a naive client polling every minute with no conditional requests.
  */
-async function runMode(mode: RequestMode, targets: number, ciMinutes: number): Promise<{ perTarget: RequestsPerTarget; writes: string[] }> {
+async function runMode(mode: RequestMode, targets: number, ciMinutes: number): Promise<{ perTarget: RequestsPerTarget; writes: string[]; git: GitFigures }> {
   const fake = await startBenchGitHub();
   const bench = openBenchStore(`req-${mode}`);
+  const workdir = mkdtempSync(join(tmpdir(), `fleet-bench-ws-${mode}-`));
   const now = () => fake.state.now();
   let receiver: { url: string; server: Server } | undefined;
   try {
@@ -88,7 +107,9 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
       fake.setWebhook({ url: receiver.url, secret: WEBHOOK_SECRET });
     }
     const { github } = createBenchClient(fake, bench.store, now, { naive: mode === 'naive' });
-    const deps = { github, store: bench.store, metrics: { simulated: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) } };
+    // As the runtime composes it: open-pr makes the change in a checkout and pushes it with git.
+    const workspaces = createWorkspacePool({ root: workdir, max: 4, maxMb: 10_240 });
+    const deps = { github, store: bench.store, workspaces, metrics: { simulated: createSimulatedProvider({ seed: 1, truth: () => ({ regresses: false }) }) } };
     const registry = createDefaultRegistry();
     const day = new Date(now()).toISOString().slice(0, 10);
     const before = bench.store.github.requestsOn(day);
@@ -102,8 +123,17 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
     const counts = bench.store.targets.counts('c-req');
     if (counts.succeeded !== targets) throw new Error(`The ${mode} run did not merge every PR: ${JSON.stringify(counts)}.`);
     const after = bench.store.github.requestsOn(day);
-    const log = fake.requestLog;
+    // REST requests (what the rate limits and the store's counters count); git's smart-HTTP requests are reported apart.
+    const log = fake.requestLog.filter((r) => !GIT_ROUTE.test(r.route));
     const per = (n: number) => round(n / targets, 1);
+    const gitLog = fake.requestLog.filter((r) => GIT_ROUTE.test(r.route));
+    const restWrites = log.filter((r) => r.method !== 'GET' && !GIT_ROUTE.test(r.route));
+    const timings = bench.store.events
+      .list({ campaignId: 'c-req', kinds: ['pr.opened'] })
+      .map((e) => e.data.git as { acquireMs?: number; pushMs?: number } | undefined)
+      .filter((g): g is { acquireMs: number; pushMs: number } => typeof g?.acquireMs === 'number' && typeof g.pushMs === 'number')
+      .map((g) => g.acquireMs + g.pushMs);
+    const bytes = (field: 'bytesIn' | 'bytesOut') => gitLog.reduce((n, r) => n + ((r as unknown as Record<string, number | undefined>)[field] ?? 0), 0);
     return {
       perTarget: {
         total: per(log.length),
@@ -113,9 +143,17 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
         storeNotModified: per(after.notModified - before.notModified),
         pollEvery,
       },
-      writes: log.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.route}`),
+      writes: restWrites.map((r) => `${r.method} ${r.route}`),
+      git: {
+        workspaceToPushMs: timings.length > 0 ? spread(timings) : { min: 0, median: 0, max: 0 },
+        // The fake's bytesIn is what the client sent, bytesOut what it received.
+        bytesPerTarget: { sent: Math.round(bytes('bytesIn') / targets), received: Math.round(bytes('bytesOut') / targets) },
+        gitRequestsPerTarget: per(gitLog.length),
+        restContentPerPr: per(restWrites.length),
+      },
     };
   } finally {
+    rmSync(workdir, { recursive: true, force: true });
     if (receiver) await new Promise<void>((resolve) => receiver!.server.close(() => resolve()));
     await fake.close();
     bench.close();
@@ -141,6 +179,7 @@ export async function measureGitHubRequests(options: { targets: number; ciMinute
     naive: naive.perTarget,
     contentRequestsPerPr: round(contentPerPr, 1),
     contentRequests: kinds,
+    git: webhooks.git,
     prsPerHourCeiling: {
       primary,
       secondary,

@@ -30,6 +30,12 @@ export function formatReport(result: BenchResult): string {
   }
   const c = result.contentRequestsPerPr;
   if (c) lines.push(row(['content requests/PR', `${c.count}: ${c.requests.map((r) => r.split(' ')[0] + ' ' + (r.split('/').slice(4).join('/') || r)).join(', ')}`], w));
+  const gt = result.gitPerTarget;
+  if (gt) {
+    lines.push(row(['workspace → pushed branch (ms)', `min ${gt.workspaceToPushMs.min}, median ${gt.workspaceToPushMs.median}, max ${gt.workspaceToPushMs.max} (the change itself excluded)`], w));
+    lines.push(row(['git bytes/target', `${gt.bytesPerTarget.sent} sent, ${gt.bytesPerTarget.received} received (${gt.gitRequestsPerTarget} git requests)`], w));
+    lines.push(row(['REST content requests/PR', `${gt.restContentPerPr} (the push is git, not REST)`], w));
+  }
   const p = result.prsPerHourCeiling;
   if (p) lines.push(row(['PRs/hour ceiling', `Fleet ${p.fleet} (primary ${p.primary}, secondary ${p.secondary}); naive ${p.naive} (primary ${p.naivePrimary})`], w));
   const sl = result.slackCallsPerCampaign;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { measureAckLatency, type AckLatencyResult } from './ack-latency.js';
 import type { BenchConfig, Measurement } from './options.js';
 import { measureTickCost, type TickCostRow } from './tick-cost.js';
-import { measureGitHubRequests, type GitHubRequestsResult } from './github-requests.js';
+import { measureGitHubRequests, type GitFigures, type GitHubRequestsResult } from './github-requests.js';
 import { measureSlackCalls, type SlackCallsResult } from './slack-calls.js';
 import { measurePeakRss, type PeakRssResult } from './peak-rss.js';
 import { measureDecisionQuality, type DecisionQualityResult } from './decision-quality.js';
@@ -19,6 +19,8 @@ export interface BenchResult {
   githubRequestsPerTarget?: Pick<GitHubRequestsResult, 'webhooks' | 'polling' | 'naive' | 'path' | 'targets' | 'ciMinutes'>;
   contentRequestsPerPr?: { count: number; requests: string[] };
   prsPerHourCeiling?: GitHubRequestsResult['prsPerHourCeiling'];
+  /** open-pr through a workspace and one `git push`, per target. */
+  gitPerTarget?: GitFigures;
   slackCallsPerCampaign?: SlackCallsResult;
   peakRssMb?: number;
   peakRss?: PeakRssResult;
@@ -44,6 +46,7 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.githubRequestsPerTarget = { path: v.path, targets: v.targets, ciMinutes: v.ciMinutes, webhooks: v.webhooks, polling: v.polling, naive: v.naive };
     result.contentRequestsPerPr = { count: v.contentRequestsPerPr, requests: v.contentRequests };
     result.prsPerHourCeiling = v.prsPerHourCeiling;
+    result.gitPerTarget = v.git;
   });
   await step('slack', () => measureSlackCalls(config.slack), (v) => (result.slackCallsPerCampaign = v));
   await step('rss', () => measurePeakRss(config.rss), (v) => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
+import { applyChangeInDirectory } from '../changes/apply-in-directory.js';
+import type { WorkspacePool } from '../workspace/workspaces.js';
 import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
 import { plural } from '../domain/words.js';
 import { FleetError, isFleetError } from '../errors.js';
@@ -22,6 +24,15 @@ export interface CampaignPlannerDeps {
   /** Default: the risk-ordered planner of plan-waves.ts. */
   planWaves?: PlanWaves;
   catalogDir?: string;
+  /**
+   * Checkouts for the preview: with a pool, the change runs on each sampled repository in a real
+   * checkout (every kind, `run` included), as open-pr will make it; without one, in memory.
+   */
+  workspaces?: WorkspacePool;
+  /** FLEET_UNSANDBOXED=1: code from the catalog may run without bubblewrap. */
+  unsandboxed?: boolean;
+  /** How long the whole sample may take in checkouts (default PREVIEW_TIME_BUDGET_MS). */
+  previewBudgetMs?: number;
 }
 
 export interface CampaignPlanner {
@@ -47,7 +58,9 @@ export interface PreviewSample {
   /** The repository whose diff is shown: the first sampled one that needs the change, else the first sampled. */
   sampleRepo: string | null;
   sampleDiff: string;
-  /** Set when GitHub's rate limit stopped the sampling early. */
+  /** Each sampled repository that needs the change, with its diff, in sample order. */
+  diffs: { repo: string; diff: string }[];
+  /** Set when GitHub's rate limit or the preview's time budget stopped the sampling early. */
   stoppedBy?: string;
 }
 
@@ -63,6 +76,10 @@ const SAMPLE_CONCURRENCY = 4;
  * (a codemod over "**") stops sampling further repositories once this many were read.
  */
 export const PREVIEW_FILE_BUDGET = 100;
+/** How long the preview may spend running the change in checkouts, for the whole sample. */
+export const PREVIEW_TIME_BUDGET_MS = 60_000;
+/** Lines of a failed command's output the preview shows. */
+const PREVIEW_TAIL_LINES = 15;
 
 /**
  * The preview's sample: the first wave (the canaries, the campaign's first real try), then
@@ -81,9 +98,14 @@ export function chooseSample(waves: readonly PlannedWave[], size = PREVIEW_SAMPL
   return [...first, ...Array.from({ length: room }, (_, i) => rest[Math.floor(i * step)])];
 }
 
-/** GitHub requests per target along the default path, measured against the fake GitHub's counters. */
+/**
+ * GitHub requests per target along the default path, measured against the fake GitHub's counters.
+ * open-pr pushes its commit with git (the clone's and the push's smart-HTTP requests are not
+ * REST and not counted here): 10 REST requests, of which the PR, its labels and its reviewers
+ * create content (test/steps/open-pr-git.test.ts measures them).
+ */
 const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> = {
-  'open-pr': { requests: 12, content: 7 },
+  'open-pr': { requests: 10, content: 3 },
   'await-checks': { requests: 4, content: 0 },
   compliance: { requests: 4, content: 0 },
   canary: { requests: 0, content: 0 },
@@ -288,11 +310,44 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     return { noop: result.noop, text: result.noop ? `(no change needed: ${result.reason})` : result.diff };
   }
 
+  /** The change run in a checkout of the repository's default branch; the checkout goes afterwards. */
+  async function readInWorkspace(pool: WorkspacePool, spec: CampaignSpec, info: RepoInfo, run: string): Promise<{ noop: boolean; text: string } | null> {
+    const head = await deps.gateway.getBranchSha(info.fullName, info.defaultBranch);
+    if (!head) return null;
+    const key = `preview:${run}:${info.fullName}`;
+    const ws = await pool.acquire({ key, remote: deps.gateway.gitRemote(info.fullName), sha: head, branch: info.defaultBranch });
+    try {
+      const result = await applyChangeInDirectory(spec.change, ws.dir, { repo: info.fullName, ...(deps.catalogDir ? { catalogDir: deps.catalogDir } : {}), sandbox: { allowUnsandboxed: deps.unsandboxed === true } });
+      return { noop: result.noop, text: result.noop ? `(no change needed: ${result.reason})` : result.diff };
+    } finally {
+      await ws.release();
+      await pool.remove(key);
+    }
+  }
+
   async function readSample(spec: CampaignSpec, repos: RepoInfo[], sample: readonly string[]): Promise<PreviewSample> {
     const byName = new Map(repos.map((r) => [r.fullName, r]));
     const results = new Map<string, { noop: boolean; text: string } | { failed: string }>();
     const queue = sample.filter((name) => byName.has(name));
     let stoppedBy: string | undefined;
+    const pool = deps.workspaces;
+    const budgetMs = deps.previewBudgetMs ?? PREVIEW_TIME_BUDGET_MS;
+    const deadline = Date.now() + budgetMs;
+    const run = createHash('sha256').update(`${spec.name}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 8);
+    const outOfTime = () => `the preview's time budget of ${budgetMs < 1000 ? `${budgetMs} ms` : `${Math.round(budgetMs / 1000)} s`} ran out after ${results.size} of ${queue.length} sampled repositories; the rest are run when their wave does`;
+    /** One repository within what is left of the time budget; undefined when the budget ran out first (its checkout is removed when it ends). */
+    async function withinBudget<T>(work: Promise<T>): Promise<T | undefined> {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+      });
+      work.catch(() => undefined);
+      try {
+        return await Promise.race([work, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     let next = 0;
     let filesRead = 0;
     // Lanes read trees at once: a repository whose files would start after the budget is spent is not read.
@@ -302,14 +357,27 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
       return true;
     };
     async function lane(): Promise<void> {
-      while (next < queue.length && stoppedBy === undefined && filesRead < PREVIEW_FILE_BUDGET) {
+      while (next < queue.length && stoppedBy === undefined && (pool || filesRead < PREVIEW_FILE_BUDGET)) {
+        if (pool && Date.now() >= deadline) {
+          stoppedBy = outOfTime();
+          break;
+        }
         const repo = queue[next++];
         try {
+          if (pool) {
+            const outcome = await withinBudget(readInWorkspace(pool, spec, byName.get(repo)!, run));
+            if (outcome === undefined) {
+              stoppedBy ??= outOfTime();
+              break;
+            }
+            if (outcome) results.set(repo, outcome);
+            continue;
+          }
           const outcome = await readOne(spec, byName.get(repo)!, reserve);
           if (outcome) results.set(repo, outcome);
         } catch (error) {
           if (isFleetError(error, 'budget_exhausted')) stoppedBy = error.message;
-          else if (isFleetError(error, 'change_failed')) results.set(repo, { failed: error.message });
+          else if (isFleetError(error, 'change_failed')) results.set(repo, { failed: withTail(error.message, error.details.outputTail) });
           // A repository GitHub will not answer for is left out of the sample, not counted.
           else if (!isFleetError(error, 'github_error')) throw error;
         }
@@ -322,8 +390,19 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     const shown = sampled.find((r) => { const o = results.get(r)!; return 'noop' in o && !o.noop; }) ?? sampled[0] ?? null;
     const outcome = shown ? results.get(shown)! : undefined;
     const sampleDiff = !outcome ? '' : 'failed' in outcome ? `(the change fails here: ${outcome.failed})` : outcome.text;
-    return { sampled, noChange, failed, sampleRepo: shown, sampleDiff, ...(stoppedBy ? { stoppedBy } : {}) };
+    const diffs = sampled.flatMap((r) => {
+      const o = results.get(r)!;
+      return 'noop' in o && !o.noop ? [{ repo: r, diff: o.text }] : [];
+    });
+    return { sampled, noChange, failed, sampleRepo: shown, sampleDiff, diffs, ...(stoppedBy ? { stoppedBy } : {}) };
   }
 
   return { discoverTargets, planFor, readSample };
+}
+
+/** A failure's sentence with the last lines of the command's output, when it printed any. */
+function withTail(message: string, tail: unknown): string {
+  if (typeof tail !== 'string' || tail.trim() === '') return message;
+  const lines = tail.replace(/\n+$/, '').split('\n');
+  return `${message}\n${lines.slice(-PREVIEW_TAIL_LINES).join('\n')}`;
 }

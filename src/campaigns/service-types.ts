@@ -96,6 +96,10 @@ export interface CampaignPreview {
   waves: PlannedWave[];
   sampleRepo: string | null;
   sampleDiff: string;
+  /** Each sampled target that needs the change, with its diff (run in a checkout where Fleet has workspaces). */
+  diffs: { repo: string; diff: string }[];
+  /** Why the sampling stopped early (GitHub's rate limit, the preview's time budget); absent when it ran on the whole sample. */
+  stoppedBy?: string;
   github: { requests: number; contentRequests: number; remaining: number | null };
   estimate: { minutes: number; explanation: string };
 }

@@ -24,6 +24,7 @@ import type { Catalog } from './catalog.js';
 import { chooseSample, createCampaignPlanner, defaultedDurations, estimatePreview, findCriticality, hashSpec, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
 import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, StatusTarget, WaitingFor } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
+import type { WorkspacePool } from '../workspace/workspaces.js';
 
 export type { PlanWaves } from './plan-campaign.js';
 
@@ -51,6 +52,10 @@ export interface CampaignServiceDeps {
   contentPerHour?: number;
   /** The model a resumed halt is weighed again with; default the engine's own (`createConfidenceModel`). */
   confidence?: ConfidenceModel;
+  /** Checkouts for the preview's sample (FLEET_WORKDIR's `preview` folder); absent: the sample runs in memory. */
+  workspaces?: WorkspacePool;
+  /** FLEET_UNSANDBOXED=1, for the preview's run of the change. */
+  unsandboxed?: boolean;
 }
 
 function createDefaultId(): string {
@@ -315,7 +320,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       requireOrgsInScope(spec, deps.orgs ?? null);
       const repos = await planner.discoverTargets(spec);
       const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
-      const { sampled, noChange, failed, sampleRepo, sampleDiff } = await planner.readSample(spec, repos, chooseSample(waves));
+      const { sampled, noChange, failed, sampleRepo, sampleDiff, diffs, stoppedBy } = await planner.readSample(spec, repos, chooseSample(waves));
       const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour, ciMinutes: [...ci.ciMinutes.values()], defaulted: defaultedDurations(spec) });
       return {
         id: `p-${randomBytes(6).toString('hex')}`,
@@ -329,6 +334,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         waves,
         sampleRepo,
         sampleDiff,
+        diffs,
+        ...(stoppedBy ? { stoppedBy } : {}),
         github,
         estimate,
       } satisfies CampaignPreview;

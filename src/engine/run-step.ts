@@ -3,10 +3,34 @@ import { classifyFailure, isFleetError } from '../errors.js';
 import type { StepResult } from '../steps/types.js';
 import type { CampaignRecord, StepStatus, TargetRecord } from '../store/store.js';
 import { readSpec } from './campaign-spec.js';
+import { parseDuration } from '../changes/duration.js';
 import type { TargetOutcome, TickInput, TickLimits } from './tick-types.js';
 
 /** How long the lease taken on a target outlives the step's own time limit before another worker may take over. */
 export const LEASE_GRACE_MS = 60_000;
+
+/**
+ * The time limit of one run of a step: the tick's `stepTimeoutMs`, and for open-pr with a `run`
+ * change also the commands' own timeouts (default 5 minutes each), which the step waits for in
+ * its workspace. Without them a command allowed 10 minutes would be cut off at the tick's limit
+ * while it still runs.
+ *
+ * @example stepTimeLimit({ stepTimeoutMs: 60_000 }, { kind: 'open-pr' }, { kind: 'run', options: { commands: [{ run: 'make', timeout: '10m' }] } }) // 660_000
+ */
+export function stepTimeLimit(limits: Pick<TickLimits, 'stepTimeoutMs'>, step: Pick<StepDefinition, 'kind'>, change: { kind: string; options: unknown } | undefined): number {
+  if (step.kind !== 'open-pr' || change?.kind !== 'run') return limits.stepTimeoutMs;
+  const commands = (change.options as { commands?: unknown } | null)?.commands;
+  if (!Array.isArray(commands)) return limits.stepTimeoutMs;
+  const ms = commands.reduce((sum: number, c: unknown) => {
+    const timeout = (c as { timeout?: unknown } | null)?.timeout;
+    const parsed = typeof timeout === 'number' ? timeout : typeof timeout === 'string' ? parseDuration(timeout) : undefined;
+    return sum + (parsed ?? DEFAULT_COMMAND_TIMEOUT_MS);
+  }, 0);
+  return limits.stepTimeoutMs + ms;
+}
+
+/** The run kind's default timeout per command. */
+const DEFAULT_COMMAND_TIMEOUT_MS = 5 * 60_000;
 
 /** A target leased for one step, by the step pass or the close pass. */
 export interface Claimed {
@@ -44,7 +68,7 @@ export async function runStepWithLimit<Deps>(input: Required<TickInput<Deps>>, j
   const step = input.registry.get(job.step.kind);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<RunResult>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: 'timeout' }), input.limits.stepTimeoutMs);
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), stepTimeLimit(input.limits, job.step, readSpec(job.campaign).change));
   });
   const run = (async (): Promise<RunResult> => {
     try {

@@ -11,7 +11,7 @@ import { transitionTarget, type TargetEvent } from './machines.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { applyTargetEffects, type AppliedTargetEffects } from './target-effects.js';
 import { hasEffect, moveCampaign } from './move-campaign.js';
-import { backoffDelay, LEASE_GRACE_MS, runLeasedStep, type Claimed, type LeasedOutcome } from './run-step.js';
+import { backoffDelay, LEASE_GRACE_MS, runLeasedStep, stepTimeLimit, type Claimed, type LeasedOutcome } from './run-step.js';
 import { bump, type TargetOutcome, type TickInput, type TickLimits, type TickReport } from './tick-types.js';
 import { advanceWaves } from './waves.js';
 
@@ -66,7 +66,7 @@ export async function runTick<Deps>(tickInput: TickInput<Deps>): Promise<TickRep
     }
     const started = transitionTarget(target.state, { type: 'start' });
     if (!started.ok) continue;
-    const lease = store.targets.update(target.id, target.version, { ...applyTargetEffects(started.state, started.effects, target, start).patch, dueAt: start + limits.stepTimeoutMs + LEASE_GRACE_MS }, start);
+    const lease = store.targets.update(target.id, target.version, { ...applyTargetEffects(started.state, started.effects, target, start).patch, dueAt: start + stepTimeLimit(limits, step, spec.change) + LEASE_GRACE_MS }, start);
     if (!lease) {
       bump(report, 'lost-race');
       continue;
@@ -155,7 +155,7 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
   }
   const result: StepResult =
     ran.kind === 'timeout'
-      ? { kind: 'failed', retryable: true, reason: `the ${job.step.kind} step took longer than ${Math.round(input.limits.stepTimeoutMs / 1000)} s` }
+      ? { kind: 'failed', retryable: true, reason: `the ${job.step.kind} step took longer than ${Math.round(stepTimeLimit(input.limits, job.step, readSpec(job.campaign).change) / 1000)} s` }
       : ran.result;
   const plan = planOutcome(job, result, previousStatus, now, { ...input.limits, attempts: job.target.attempts });
   const gathered = result.patch?.signals ? { ...job.target.signals, ...result.patch.signals } : job.target.signals;

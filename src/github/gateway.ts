@@ -1,7 +1,10 @@
 import type { Octokit } from './create-octokit.js';
+import type { GitIdentity } from '../workspace/git.js';
+import type { WorkspacePool } from '../workspace/workspaces.js';
 import { createGatewayContext } from './gateway/context.js';
 import { createChecks, type ChecksGateway } from './gateway/checks.js';
 import { createGitData, type GitDataGateway } from './gateway/git-data.js';
+import { createGitRemote, type GitRemoteGateway } from './gateway/git-remote.js';
 import { createProtection, type ProtectionGateway } from './gateway/protection.js';
 import { createPulls, type PullsGateway } from './gateway/pulls.js';
 import { createRepos, type RepoGateway } from './gateway/repos.js';
@@ -19,14 +22,15 @@ import { createRepos, type RepoGateway } from './gateway/repos.js';
 export { toFleetError } from './gateway/errors.js';
 export { splitRepo } from './gateway/context.js';
 export { gitBlobSha } from './gateway/git-data.js';
+export { gitBaseUrl, noreplyEmail } from './gateway/git-remote.js';
 export { createGatewayReaders, type GatewayReaders } from './gateway/catalog-readers.js';
 export type { RepoInfo } from './gateway/repos.js';
-export type { TreeEntry, FileChange, CommitResult } from './gateway/git-data.js';
+export type { TreeEntry, FileChange, CommitResult, CommitFacts } from './gateway/git-data.js';
 export type { PullRequest, Review, PrFile, Mergeability, MergeOutcome, ReviewerRequest } from './gateway/pulls.js';
 export type { CheckStatus, CheckResult, RerunOutcome } from './gateway/checks.js';
 export type { BranchProtection } from './gateway/protection.js';
 
-export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway {}
+export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, GitRemoteGateway {}
 
 /**
  * Builds the gateway over an Octokit client from `createOctokit`.
@@ -41,7 +45,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
   const git = createGitData(context, repos);
   // A commit's parents are for the revert PR only; the gateway itself does not offer them.
   const { getCommitParents: _parents, ...gitData } = git;
-  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...createProtection(context) };
+  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...createProtection(context), ...createGitRemote(context) };
 }
 
 /** What the repository steps get in `ctx.deps`. */
@@ -51,4 +55,8 @@ export interface GitHubStepDeps {
   catalogDir?: string;
   /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap, and the PR says so. */
   unsandboxed?: boolean;
+  /** Checkouts for changes made in a real working tree and pushed with git (the runtime always sets it). */
+  workspaces?: WorkspacePool;
+  /** FLEET_GIT_AUTHOR; unset: the App's bot identity (or the token's user), from `github.botIdentity()`. */
+  gitAuthor?: GitIdentity;
 }

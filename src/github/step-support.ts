@@ -30,3 +30,13 @@ export function signal(value: number, evidence: Record<string, unknown>): { valu
 export function prOf(target: TargetRecord): { number: number; headSha: string | null; branch: string | null } | undefined {
   return target.prNumber === null ? undefined : { number: target.prNumber, headSha: target.headSha, branch: target.branch };
 }
+
+/**
+ * The workspace of a target: one checkout per campaign and repository, the same on every run, so
+ * a retry of the same sha reuses it and the start-up sweep can tell whose a folder is.
+ *
+ * @example workspaceKey('c-7f3a', 'acme/api') // 'c-7f3a:acme/api'
+ */
+export function workspaceKey(campaignId: string, repo: string): string {
+  return `${campaignId}:${repo}`;
+}

@@ -8,6 +8,8 @@ import { createDefaultRegistry, type StepDeps } from '../steps/registry.js';
 import { openDatabase } from '../store/database.js';
 import { createStore, type Store } from '../store/store.js';
 import type { JobConfig } from './job-config.js';
+import { workspaceKey } from '../github/step-support.js';
+import { createWorkspacePool, type WorkspacePool } from '../workspace/workspaces.js';
 import { runTick, type TickReport } from '../engine/tick.js';
 
 // The advance job's body, loaded by the advance worker only: the steps, Octokit and the metrics
@@ -47,7 +49,26 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
       notificationSpacingMs: config.github.notificationSpacingMs,
     },
   });
-  return { github: createGateway({ octokit, now }), metrics: createMetrics(config), store, catalogDir: config.catalogDir, unsandboxed: config.unsandboxed };
+  return {
+    github: createGateway({ octokit, now }),
+    metrics: createMetrics(config),
+    store,
+    catalogDir: config.catalogDir,
+    unsandboxed: config.unsandboxed,
+    ...(config.workspaces ? { workspaces: createWorkspacePool(config.workspaces) } : {}),
+    ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
+  };
+}
+
+/**
+ * Removes the checkouts of targets that are done, however they ended (a merge, a failure, a
+ * person's Skip or an abort, or a campaign deleted while its folders stayed behind): every folder
+ * whose key is not a target still in flight goes.
+ *
+ * @example await sweepWorkspaces(store, pool);
+ */
+export async function sweepWorkspaces(store: Store, pool: WorkspacePool): Promise<void> {
+  await pool.sweep(new Set(store.targets.unfinished().map((t) => workspaceKey(t.campaignId, t.repo))));
 }
 
 /**
@@ -63,9 +84,12 @@ export async function runAdvance(config: JobConfig, options: { now: () => number
     const registry = createDefaultRegistry();
     const deps = createStepDeps(config, store, options.now);
     const reports: TickReport[] = [];
+    // A worker starts afresh for every run: what an earlier run (or process) left of finished targets goes first.
+    if (deps.workspaces) await sweepWorkspaces(store, deps.workspaces);
     for (let round = 0; round < config.limits.maxRounds && !options.isCancelled(); round++) {
       const report = await runTick({ store, registry, deps, now: options.now, limits: config.limits });
       reports.push(report);
+      if (deps.workspaces) await sweepWorkspaces(store, deps.workspaces);
       const moved = report.waves.decisions.length + (report.waves.started?.length ?? 0) + (report.waves.completed?.length ?? 0);
       if (report.frozen || (report.ran === 0 && moved === 0)) break;
     }

@@ -1,3 +1,4 @@
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GITHUB_SOURCE, parseCampaignSource } from '../campaigns/campaign-source.js';
 import { ORG_LOGIN, parseOrgScope } from '../campaigns/org-scope.js';
@@ -32,6 +33,10 @@ const HELP: Record<string, string> = {
   PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
   GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
   GITHUB_CONTENT_PER_HOUR: 'the most content-creating GitHub requests per hour, a whole number (default 500)',
+  FLEET_WORKDIR: 'the folder where Fleet checks out the repositories it changes, one folder per target, e.g. /var/lib/fleet/workspaces (default: a folder "workspaces" beside FLEET_DB)',
+  FLEET_WORKSPACES: 'how many checkouts may exist at once, a whole number from 1 to 256 (default 4)',
+  FLEET_WORKDIR_MAX_MB: 'the most disk the checkouts may take together, in megabytes, a whole number from 1 to 10000000 (default 10240); new checkouts wait for room',
+  FLEET_GIT_AUTHOR: 'who Fleet\'s commits are authored by, as "Name <email>", e.g. "Fleet <fleet@acme.io>" (default: the GitHub App\'s bot, or the token\'s user)',
   FLEET_UNSANDBOXED: '1 to run codemods without a sandbox where bubblewrap is missing (not recommended: install bubblewrap instead), or leave it unset',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default info)`,
 };
@@ -69,6 +74,8 @@ function wholeNumber(min: number, max: number, fallback: number) {
 }
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+/** "Name <email>", as git writes an author. */
+const GIT_AUTHOR = /^([^<>\n]*[^<>\s])\s*<([^<>\s@]+@[^<>\s@]+)>$/;
 const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
 
 const Env = z
@@ -92,6 +99,10 @@ const Env = z
     PORT: wholeNumber(0, 65_535, 3000),
     GITHUB_CONTENT_PER_MINUTE: wholeNumber(1, 100_000, 80),
     GITHUB_CONTENT_PER_HOUR: wholeNumber(1, 1_000_000, 500),
+    FLEET_WORKDIR: text(),
+    FLEET_WORKSPACES: wholeNumber(1, 256, 4),
+    FLEET_WORKDIR_MAX_MB: wholeNumber(1, 10_000_000, 10_240),
+    FLEET_GIT_AUTHOR: matching(GIT_AUTHOR),
     FLEET_UNSANDBOXED: matching(/^[01]$/),
     LOG_LEVEL: text().refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), { message: 'malformed' }),
   })
@@ -111,6 +122,11 @@ const Env = z
       if (value === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'missing' });
     }
   });
+
+function parseGitAuthor(value: string | undefined): { name: string; email: string } | null {
+  const match = value === undefined ? null : GIT_AUTHOR.exec(value);
+  return match ? { name: match[1].trim(), email: match[2] } : null;
+}
 
 function splitList(value: string): string[] {
   return value
@@ -175,6 +191,14 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     orgs: parseOrgScope(env.FLEET_ORGS),
     prometheusUrl: env.PROMETHEUS_URL === undefined ? null : env.PROMETHEUS_URL.replace(/\/+$/, ''),
     port: env.PORT,
+    /** Checkouts of the targets' repositories (see src/workspace/README.md). */
+    workspaces: {
+      root: resolve(env.FLEET_WORKDIR ?? join(dirname(need(env.FLEET_DB)), 'workspaces')),
+      max: env.FLEET_WORKSPACES,
+      maxMb: env.FLEET_WORKDIR_MAX_MB,
+    },
+    /** FLEET_GIT_AUTHOR; null: the App's bot identity (or the token's user), asked of GitHub. */
+    gitAuthor: parseGitAuthor(env.FLEET_GIT_AUTHOR),
     /** FLEET_UNSANDBOXED=1: code from the catalog may run without bubblewrap (in a plain child process). */
     unsandboxed: env.FLEET_UNSANDBOXED === '1',
     logLevel: LOG_LEVELS.find((l) => l === env.LOG_LEVEL) ?? 'info',

@@ -32,6 +32,10 @@ export const JobConfig = z.object({
     })
     .prefault({}),
   catalogDir: z.string().optional(),
+  /** Where the targets' checkouts go (FLEET_WORKDIR's `targets` folder), how many at once, and the disk they may take. */
+  workspaces: z.object({ root: z.string().min(1), max: z.number().int().positive(), maxMb: z.number().int().positive() }).optional(),
+  /** FLEET_GIT_AUTHOR; unset: the App's bot identity. */
+  gitAuthor: z.object({ name: z.string().min(1), email: z.string().min(3) }).optional(),
   /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap. */
   unsandboxed: z.boolean().optional(),
   limits: z

@@ -15,6 +15,8 @@ import { createGroupResolver } from '../slack/user-groups.js';
 import { createSlackClient } from '../slack/web-client.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { createStore, type Store } from '../store/store.js';
+import { createWorkspacePool } from '../workspace/workspaces.js';
+import { join } from 'node:path';
 
 /** Settings the sandbox and tests pass on top of the configuration. */
 export interface StartOptions {
@@ -106,6 +108,14 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     logger.warn('FLEET_ORGS is not set: campaigns may target any GitHub organisation the token or App can reach. Set FLEET_ORGS to the organisations Fleet may change.');
   }
 
+  // Two pools under FLEET_WORKDIR, one per process that checks out: the advance job's targets, and
+  // the preview's sample here. The disk bound is shared out between them (an eighth for the preview).
+  const previewMb = Math.max(1, Math.floor(config.workspaces.maxMb / 8));
+  const targetWorkspaces = { root: join(config.workspaces.root, 'targets'), max: config.workspaces.max, maxMb: Math.max(1, config.workspaces.maxMb - previewMb) };
+  const previewWorkspaces = createWorkspacePool({ root: join(config.workspaces.root, 'preview'), max: Math.min(config.workspaces.max, 4), maxMb: previewMb });
+  // No preview is running at start-up: whatever a previous process left goes.
+  await previewWorkspaces.sweep(new Set());
+
   const slackClient = createSlackClient(config.slack.botToken, config.slack.apiUrl);
   const resolveGroupMembers = createGroupResolver({ client: slackClient, now });
 
@@ -125,6 +135,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     metrics: { ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}), ...options.metrics },
     catalogDir: catalog.catalogDir ?? undefined,
     unsandboxed: config.unsandboxed,
+    workspaces: targetWorkspaces,
+    ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
     limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000, maxRounds: 20, ...options.limits },
   };
   const scheduler = createScheduler({
@@ -150,6 +162,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     wake: () => scheduler.wake(),
     catalogDir: catalog.catalogDir ?? undefined,
     contentPerHour: config.github.contentPerHour,
+    workspaces: previewWorkspaces,
+    unsandboxed: config.unsandboxed,
   });
 
   const slack = createSlackApp({

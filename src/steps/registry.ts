@@ -13,6 +13,8 @@ import { openPrStep } from './open-pr.js';
 import type { StepKind } from '../domain/step-options.js';
 import { revertStep } from './revert.js';
 import type { Step } from './types.js';
+import type { GitIdentity } from '../workspace/git.js';
+import type { WorkspacePool } from '../workspace/workspaces.js';
 
 /**
  * What the tick hands every step: the shared clients. The GitHub gateway and the metrics providers
@@ -27,6 +29,10 @@ export interface StepDeps<Github = Gateway, Metrics = MetricsProviders> {
   catalogDir?: string;
   /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap, and the PR says so. */
   unsandboxed?: boolean;
+  /** The targets' checkouts (FLEET_WORKDIR): open-pr makes its change in one and pushes it with git. */
+  workspaces?: WorkspacePool;
+  /** FLEET_GIT_AUTHOR; unset: the App's bot identity. */
+  gitAuthor?: GitIdentity;
 }
 
 // Options are parsed by the engine from the spec before `run`, so the registry holds steps of any options type.

@@ -164,6 +164,11 @@ export function createTargetRepository(db: Db) {
           : prep('SELECT * FROM targets WHERE campaign_id = ? AND wave = ? ORDER BY id').all(campaignId, wave);
       return (rows as Row[]).map(toTarget);
     },
+    /** Every target not in a final state, across campaigns: whose checkouts must stay. */
+    unfinished(): { campaignId: string; repo: string }[] {
+      const rows = prep(`SELECT campaign_id, repo FROM targets WHERE state NOT IN ('succeeded','failed','skipped','reverted')`).all() as Row[];
+      return rows.map((r) => ({ campaignId: r.campaign_id as string, repo: r.repo as string }));
+    },
     /** Targets of running campaigns whose current wave includes them and that are due now. */
     due(now: number, limit: number): TargetRecord[] {
       const rows = prep(

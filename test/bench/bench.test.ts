@@ -56,6 +56,15 @@ describe('npm run bench, tiny configuration', () => {
     const c = result.contentRequestsPerPr!;
     expect(c.count).toBeGreaterThanOrEqual(3);
     expect(c.requests).toContain('POST /repos/{owner}/{repo}/pulls');
+    // open-pr pushes with git: no git data API write per PR, and the push is not a REST request.
+    expect(c.requests.filter((r) => r.includes('/git/') && !r.startsWith('DELETE'))).toEqual([]);
+    const git = result.gitPerTarget!;
+    expect(git.restContentPerPr).toBe(c.count);
+    expect(git.gitRequestsPerTarget).toBeGreaterThanOrEqual(3);
+    expect(git.bytesPerTarget.sent).toBeGreaterThan(0);
+    expect(git.bytesPerTarget.received).toBeGreaterThan(0);
+    expect(git.workspaceToPushMs.median).toBeGreaterThan(0);
+    expect(git.workspaceToPushMs.max).toBeGreaterThanOrEqual(git.workspaceToPushMs.min);
     const p = result.prsPerHourCeiling!;
     expect(p.fleet).toBe(Math.min(p.primary, p.secondary));
     expect(p.naive).toBeLessThanOrEqual(p.fleet);

@@ -12,13 +12,13 @@ describe('estimatePreview', () => {
 
   test('counts the requests per step and per target, and explains the time by waves and pacing', () => {
     const { github, estimate } = estimatePreview({ steps, targets: 10, waveCount: 2, remaining: 4000 });
-    // Per target: open-pr 12 + await-checks 4 + bake 0, plus 3 CI health reads; one discovery read each, plus one.
-    expect(github).toEqual({ requests: 201, contentRequests: 70, remaining: 4000 });
-    // 2 × (30 min bake + 5 min CI) + 70 / 500 an hour = 70 + 8.4 min.
-    expect(estimate.minutes).toBe(79);
+    // Per target: open-pr 10 + await-checks 4 + bake 0, plus 3 CI health reads; one discovery read each, plus one.
+    expect(github).toEqual({ requests: 181, contentRequests: 30, remaining: 4000 });
+    // 2 × (30 min bake + 5 min CI) + 30 / 500 an hour = 70 + 3.6 min.
+    expect(estimate.minutes).toBe(74);
     expect(estimate.explanation).toBe(
       "2 waves × about 35 min each (CI up to 5 min, the checks step's timeout; bake 30 min), " +
-        'plus 8.4 min of pacing for 70 content-creating requests at 500 an hour; approvals at review gates add to this.',
+        'plus 3.6 min of pacing for 30 content-creating requests at 500 an hour; approvals at review gates add to this.',
     );
   });
 
@@ -87,11 +87,11 @@ describe('the preview sample', () => {
   test('the estimate uses the measured CI time and names the durations left at their defaults', () => {
     const { estimate } = estimatePreview({ steps: resolveSteps(spec), targets: 5, waveCount: 2, remaining: null, ciMinutes: [4, 6, 30], defaulted: defaultedDurations(spec) });
     expect(defaultedDurations(spec)).toEqual(['canary']);
-    // 2 × (6 min CI + 20 min bake + 30 min canary) + pacing of 35 content requests (open-pr 7 each).
-    expect(estimate.minutes).toBe(Math.ceil(2 * 56 + (35 / 500) * 60));
+    // 2 × (6 min CI + 20 min bake + 30 min canary) + pacing of 15 content requests (open-pr 3 each).
+    expect(estimate.minutes).toBe(Math.ceil(2 * 56 + (15 / 500) * 60));
     expect(estimate.explanation).toBe(
       "2 waves × about 56 min each (CI about 6 min, the median of 3 repositories' latest runs; bake 20 min; canary 30 min), " +
-        'plus 4.2 min of pacing for 35 content-creating requests at 500 an hour; approvals at review gates add to this. ' +
+        'plus 1.8 min of pacing for 15 content-creating requests at 500 an hour; approvals at review gates add to this. ' +
         'Canary 30 min is the default duration; set `duration` on that step in the spec to change it.',
     );
     const assumed = estimatePreview({ steps: resolveSteps(makeShortForm()), targets: 48, waveCount: 4, remaining: null, defaulted: defaultedDurations(makeShortForm()) });

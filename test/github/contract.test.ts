@@ -116,6 +116,8 @@ const ROUTES = [
   'POST /repos/{owner}/{repo}/check-suites/{check_suite_id}/rerequest',
   'GET /repos/{owner}/{repo}/commits/{ref}/status',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection',
+  'GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures',
+  'GET /user',
   'GET /rate_limit',
 ];
 
@@ -209,6 +211,9 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await author.rest.repos.getCombinedStatusForRef({ ...repo, ref: commit.data.sha });
     await author.rest.repos.getBranchProtection({ ...repo, branch: 'main' });
     await expectStatus(author.rest.repos.getBranchProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
+    await author.rest.repos.getCommitSignatureProtection({ ...repo, branch: 'main' });
+    await expectStatus(author.rest.repos.getCommitSignatureProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
+    await author.rest.users.getAuthenticated();
     await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number }), 405);
     clock += 120_000;
     await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });

@@ -23,6 +23,24 @@ function problemsOf(env: Record<string, string | undefined>): { error: FleetErro
 }
 
 describe('loadConfig', () => {
+  test('workspaces default to a folder beside the database, 4 at once and 10 GB; FLEET_GIT_AUTHOR is parsed', () => {
+    const config = loadConfig(VALID);
+    expect(config.workspaces).toEqual({ root: '/var/lib/fleet/workspaces', max: 4, maxMb: 10_240 });
+    expect(config.gitAuthor).toBeNull();
+    const set = loadConfig({ ...VALID, FLEET_WORKDIR: '/srv/fleet-work', FLEET_WORKSPACES: '2', FLEET_WORKDIR_MAX_MB: '512', FLEET_GIT_AUTHOR: 'Fleet Bot <fleet@acme.io>' });
+    expect(set.workspaces).toEqual({ root: '/srv/fleet-work', max: 2, maxMb: 512 });
+    expect(set.gitAuthor).toEqual({ name: 'Fleet Bot', email: 'fleet@acme.io' });
+  });
+
+  test('malformed workspace variables and author are each named with what to set', () => {
+    const { lines } = problemsOf({ ...VALID, FLEET_WORKSPACES: '0', FLEET_WORKDIR_MAX_MB: 'lots', FLEET_GIT_AUTHOR: 'fleet@acme.io' });
+    expect(lines).toHaveLength(3);
+    expect(lines.find((l) => l.includes('FLEET_WORKSPACES'))).toMatch(/malformed.*from 1 to 256/);
+    expect(lines.find((l) => l.includes('FLEET_WORKDIR_MAX_MB'))).toMatch(/malformed.*megabytes/);
+    expect(lines.find((l) => l.includes('FLEET_GIT_AUTHOR'))).toMatch(/malformed.*"Name <email>"/);
+    expect(problemsOf({ ...VALID, FLEET_GIT_AUTHOR: 'Fleet <not an email>' }).lines[0]).toContain('FLEET_GIT_AUTHOR');
+  });
+
   test('parses a token configuration with defaults filled in', () => {
     const config = loadConfig(VALID);
     expect(config.github.auth).toEqual({ kind: 'token', token: 'ghp_secretgithubtoken' });

@@ -94,6 +94,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
     waves: [{ index: 0, repos: ['acme/a', 'acme/b', 'acme/c'] }, { index: 1, repos: ['acme/d'] }],
     sampleRepo: 'acme/a',
     sampleDiff: '-    "lodash": "^4.17.20"\n+    "lodash": "^4.17.21"',
+    diffs: [{ repo: 'acme/a', diff: '-    "lodash": "^4.17.20"\n+    "lodash": "^4.17.21"' }],
     github: { requests: 120, contentRequests: 40, remaining: 4900 },
     estimate: { minutes: 180, explanation: '4 waves' },
   };

@@ -12,8 +12,12 @@ export interface TreeEntry {
   mode: string;
 }
 
-/** A file to write (`content`), delete (`content: null`) or restore from an existing blob (`blobSha`). */
-export type FileChange = { path: string; content: string | null; mode?: string } | { path: string; blobSha: string; mode?: string };
+/**
+ * A file to write (`content`, UTF-8 text), delete (`content: null`), restore from an existing blob
+ * (`blobSha`), or write as bytes (`base64`: a binary file, written as a blob first). `mode` is git's
+ * (100644, 100755, 120000 for a symbolic link whose content is its target).
+ */
+export type FileChange = { path: string; content: string | null; mode?: string } | { path: string; blobSha: string; mode?: string } | { path: string; base64: string; mode?: string };
 
 export interface CommitResult {
   /** The commit the branch points at. */
@@ -23,6 +27,13 @@ export interface CommitResult {
   action: 'created' | 'updated' | 'unchanged';
 }
 
+export interface CommitFacts {
+  sha: string;
+  treeSha: string;
+  parents: string[];
+  author: { name: string; email: string };
+}
+
 export interface GitDataGateway {
   /** Every file of a commit, recursively (paths and blob shas). */
   listTree(repo: string, commitSha: string): Promise<TreeEntry[]>;
@@ -30,7 +41,14 @@ export interface GitDataGateway {
   readFiles(repo: string, entries: readonly { path: string; sha: string }[]): Promise<Map<string, string>>;
   /** One file through the contents API; undefined when it does not exist. */
   readFile(repo: string, ref: string, path: string): Promise<string | undefined>;
-  commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[] }): Promise<CommitResult>;
+  /**
+   * One commit on the base branch's head that changes `files`, on `branch`. With `lease`, the
+   * branch must be at that sha (null: must not exist) or nothing is written and the error is
+   * FleetError('branch_moved'); without it, the branch is moved whatever it holds.
+   */
+  commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[]; lease?: string | null }): Promise<CommitResult>;
+  /** A commit's tree, parents and author. */
+  readCommit(repo: string, commitSha: string): Promise<CommitFacts>;
   /** Deletes a branch; false when it was already gone. */
   deleteBranch(repo: string, branch: string): Promise<boolean>;
 }
@@ -41,8 +59,8 @@ export interface GitData extends GitDataGateway {
 }
 
 /** Git's blob id for a text, so Fleet can tell whether a branch already holds its change without reading it. */
-export function gitBlobSha(content: string): string {
-  const bytes = Buffer.from(content, 'utf8');
+export function gitBlobSha(content: string | Uint8Array): string {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
@@ -116,12 +134,20 @@ export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 
       const got = changed.get(f.path);
       if (!got) return false;
       if ('blobSha' in f) return got.status !== 'removed' && got.sha === f.blobSha;
+      if ('base64' in f) return got.status !== 'removed' && got.sha === gitBlobSha(Buffer.from(f.base64, 'base64'));
       if (f.content === null) return got.status === 'removed';
       return got.status !== 'removed' && got.sha === gitBlobSha(f.content);
     });
   }
 
-  async function commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[] }): Promise<CommitResult> {
+  async function readCommit(repo: string, commitSha: string): Promise<CommitFacts> {
+    const r = splitRepo(repo);
+    const data = await call(`reading commit ${commitSha.slice(0, 7)}`, repo, async () => (await octokit.rest.git.getCommit({ ...r, commit_sha: commitSha })).data);
+    treeOfCommit.set(commitSha, data.tree.sha);
+    return { sha: data.sha, treeSha: data.tree.sha, parents: data.parents.map((p) => p.sha), author: { name: data.author.name ?? '', email: data.author.email ?? '' } };
+  }
+
+  async function commitFiles(input: { repo: string; baseBranch: string; branch: string; message: string; files: readonly FileChange[]; lease?: string | null }): Promise<CommitResult> {
     const { repo, baseBranch, branch } = input;
     const r = splitRepo(repo);
     const baseSha = await getBranchSha(repo, baseBranch);
@@ -129,14 +155,26 @@ export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 
     const branchSha = await getBranchSha(repo, branch);
     // Idempotency: a crash after the branch was written leaves it holding exactly this change on this base.
     if (branchSha && (await branchHolds(repo, baseSha, branchSha, input.files))) return { sha: branchSha, baseSha, action: 'unchanged' };
+    if (input.lease !== undefined && (branchSha ?? null) !== input.lease) {
+      throw new FleetError(
+        'branch_moved',
+        `${branch} in ${repo} is at ${branchSha ? branchSha.slice(0, 7) : 'nothing (deleted)'}, not at ${input.lease ? input.lease.slice(0, 7) : 'nothing'} as Fleet left it: someone else changed it, so Fleet does not overwrite it.`,
+        { repo, branch, expected: input.lease, found: branchSha ?? null, retryable: false },
+      );
+    }
 
     const baseTree = await getTreeSha(repo, baseSha);
-    const tree = input.files.map((f) => {
+    const tree: { path: string; mode: '100644'; type: 'blob'; sha?: string | null; content?: string }[] = [];
+    for (const f of input.files) {
       const mode = (f.mode ?? '100644') as '100644';
-      if ('blobSha' in f) return { path: f.path, mode, type: 'blob' as const, sha: f.blobSha };
-      if (f.content === null) return { path: f.path, mode, type: 'blob' as const, sha: null };
-      return { path: f.path, mode, type: 'blob' as const, content: f.content };
-    });
+      if ('blobSha' in f) tree.push({ path: f.path, mode, type: 'blob', sha: f.blobSha });
+      else if ('base64' in f) {
+        // Bytes that are not UTF-8 cannot travel as a tree entry's content: they go as a blob first.
+        const blob = await call(`writing ${f.path}`, repo, async () => (await octokit.rest.git.createBlob({ ...r, content: f.base64, encoding: 'base64' })).data);
+        tree.push({ path: f.path, mode, type: 'blob', sha: blob.sha });
+      } else if (f.content === null) tree.push({ path: f.path, mode, type: 'blob', sha: null });
+      else tree.push({ path: f.path, mode, type: 'blob', content: f.content });
+    }
     const newTree = await call('writing the changed files', repo, async () => (await octokit.rest.git.createTree({ ...r, base_tree: baseTree, tree: tree })).data);
     const commit = await call('writing the commit', repo, async () => (await octokit.rest.git.createCommit({ ...r, message: input.message, tree: newTree.sha, parents: [baseSha] })).data);
     treeOfCommit.set(commit.sha, newTree.sha);
@@ -150,6 +188,7 @@ export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 
     } catch (error) {
       // 422: the branch appeared since we looked (another worker, or a retried request that had landed).
       if (statusOf(error) !== 422) throw toFleetError(error, `creating branch ${branch}`, repo, now());
+      if (input.lease !== undefined) throw new FleetError('branch_moved', `${branch} appeared in ${repo} while Fleet was creating it: someone else made it, so Fleet does not overwrite it.`, { repo, branch, expected: null, retryable: false });
       await call(`updating branch ${branch}`, repo, async () => octokit.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.sha, force: true }));
       return { sha: commit.sha, baseSha, action: 'updated' };
     }
@@ -168,5 +207,5 @@ export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 
     }
   }
 
-  return { listTree, readFiles, readFile, commitFiles, deleteBranch, getCommitParents };
+  return { listTree, readFiles, readFile, commitFiles, readCommit, deleteBranch, getCommitParents };
 }

@@ -10,6 +10,8 @@ export interface BranchProtection {
 
 export interface ProtectionGateway {
   getRequiredChecks(repo: string, branch: string): Promise<BranchProtection>;
+  /** Whether classic protection of `branch` requires signed commits (false when it is not protected). */
+  requiresSignedCommits(repo: string, branch: string): Promise<boolean>;
 }
 
 export function createProtection(context: GatewayContext): ProtectionGateway {
@@ -25,5 +27,12 @@ export function createProtection(context: GatewayContext): ProtectionGateway {
     return { protected: true, requiredChecks: [...names], requiredApprovals: data.required_pull_request_reviews?.required_approving_review_count ?? 0 };
   }
 
-  return { getRequiredChecks };
+  async function requiresSignedCommits(repo: string, branch: string): Promise<boolean> {
+    const r = splitRepo(repo);
+    // 404 when the branch is not protected (or the protection does not require signatures).
+    const data = await callOrMissing(`reading whether ${branch} requires signed commits`, repo, async () => (await octokit.rest.repos.getCommitSignatureProtection({ ...r, branch })).data);
+    return data?.enabled === true;
+  }
+
+  return { getRequiredChecks, requiresSignedCommits };
 }

@@ -45,7 +45,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
   /** The "commit" shape of the REST commits API (used by compare). */
   function restCommit(record: RepoRecord, commit: Extract<GitObject, { type: 'commit' }>): Record<string, unknown> {
     const url = repoUrl(record.owner, record.name);
-    const login = commit.author.email.endsWith('@users.noreply.github.com') ? commit.author.email.split('@')[0] : undefined;
+    const login = commit.author.email.endsWith('@users.noreply.github.com') ? commit.author.email.split('@')[0].replace(/^\d+\+/, '') : undefined;
     return {
       url: `${url}/commits/${commit.sha}`,
       sha: commit.sha,
@@ -344,7 +344,13 @@ export function createRenderer(world: World, ctx: ShapeContext) {
     };
   }
 
-  return { repo, gitRef, gitCommit, restCommit, pull, pullFiles, diffFiles, fileEntry, checkRun, checkSuite, status, combinedStatus, review, comment, repoUrl };
+  /** GET /user: the token's account in GitHub's public-user shape. */
+  function authenticatedUser(login: string): Record<string, unknown> {
+    const created = '2020-01-01T00:00:00Z';
+    return { ...renderUser(ctx, login), name: login, company: null, blog: '', location: null, email: null, hireable: null, bio: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: created, updated_at: created };
+  }
+
+  return { repo, gitRef, gitCommit, restCommit, pull, pullFiles, diffFiles, fileEntry, checkRun, checkSuite, status, combinedStatus, review, comment, repoUrl, authenticatedUser };
 }
 
 export type Renderer = ReturnType<typeof createRenderer>;

@@ -84,6 +84,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
 
   add('GET', '/rate_limit', () => ({ status: 200 }));
 
+  add('GET', '/user', (request) => ({ status: 200, body: render.authenticatedUser(request.login) }));
+
   add('GET', '/orgs/{org}/repos', (request) => {
     const type = request.query.get('type') ?? 'all';
     const repos = world.listOrgRepos(request.params.org ?? '').filter(() => type !== 'forks' && type !== 'public');
@@ -168,7 +170,9 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     for (const item of items) {
       const path = str(item.path);
       if (!path) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'path', code: 'missing_field' }]);
-      const mode = item.mode === '100755' ? '100755' : '100644';
+      // GitHub takes a blob's three modes here: a file, an executable, a symbolic link (its content is the target).
+      if (item.mode !== undefined && !(typeof item.mode === 'string' && ['100644', '100755', '120000'].includes(item.mode))) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'mode', code: 'invalid' }]);
+      const mode = item.mode === '100755' || item.mode === '120000' ? item.mode : '100644';
       if (typeof item.content === 'string') {
         flat.set(path, { sha: world.objects.writeBlob(Buffer.from(item.content)), mode });
       } else if (item.sha === null) {
@@ -475,7 +479,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       required_conversation_resolution: { enabled: false },
       lock_branch: { enabled: false },
       allow_fork_syncing: { enabled: false },
-      required_signatures: { url: `${url}/required_signatures`, enabled: false },
+      required_signatures: { url: `${url}/required_signatures`, enabled: repo.protection.requiredSignatures === true },
     };
     if (repo.protection.requiredApprovals !== undefined) {
       body.required_pull_request_reviews = {
@@ -487,6 +491,14 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       };
     }
     return { status: 200, body };
+  });
+
+  add('GET', '/repos/{owner}/{repo}/branches/{branch}/protection/required_signatures', (request) => {
+    const repo = repoOf(request.params);
+    const branch = request.params.branch ?? '';
+    if (!repo.refs.has(`heads/${branch}`)) failHttp(404, 'Branch not found');
+    if (branch !== repo.defaultBranch || !repo.protection) failHttp(404, 'Branch not protected');
+    return { status: 200, body: { url: `${render.repoUrl(repo.owner, repo.name)}/branches/${branch}/protection/required_signatures`, enabled: repo.protection.requiredSignatures === true } };
   });
 
   return routes;

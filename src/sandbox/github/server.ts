@@ -133,7 +133,7 @@ const SeedRepoBody = z.object({
   archived: z.boolean().optional(),
   defaultBranch: z.string().optional(),
   description: z.string().nullable().optional(),
-  protection: z.object({ requiredChecks: z.array(z.string()), requiredApprovals: z.number().int().min(0).optional(), strict: z.boolean().optional() }).optional(),
+  protection: z.object({ requiredChecks: z.array(z.string()), requiredApprovals: z.number().int().min(0).optional(), strict: z.boolean().optional(), requiredSignatures: z.boolean().optional() }).optional(),
   ci: z
     .object({
       checks: z.array(z.string()),

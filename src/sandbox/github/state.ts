@@ -35,6 +35,8 @@ export interface BranchProtection {
   requiredApprovals?: number;
   /** GitHub's "Require branches to be up to date before merging" (`required_status_checks.strict`). */
   strict?: boolean;
+  /** GitHub's "Require signed commits" (`required_signatures`). */
+  requiredSignatures?: boolean;
 }
 
 export interface SeedRepoInput {

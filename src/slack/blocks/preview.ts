@@ -16,6 +16,10 @@ export interface PreviewInput {
   waves: { index: number; repos: string[] }[];
   sampleRepo: string | null;
   sampleDiff: string;
+  /** Each sampled target that needs the change, with its diff; when there are several, each is shown (else the one sample diff). */
+  diffs?: { repo: string; diff: string }[];
+  /** Why the sampling stopped early (a time budget, GitHub's rate limit). */
+  stoppedBy?: string;
   github: { requests: number; contentRequests: number; remaining: number | null };
   estimate: { minutes: number; explanation: string };
   /** When given, a Launch button starts exactly this spec. */
@@ -24,6 +28,12 @@ export interface PreviewInput {
 
 /** Room for the diff inside one 3,000-character section, fences and a header line included. */
 const DIFF_ROOM = 2700;
+/** At most this many diffs and failures each, so the message stays within Slack's blocks and reads as a sample. */
+const SHOWN_PER_LIST = 10;
+/** Room per diff when several are shown (a whole message stays well inside what Slack takes). */
+const DIFF_ROOM_EACH = 1200;
+/** Room for a failure's sentence and the output lines it carries. */
+const FAILURE_ROOM = 1000;
 
 /**
  * Puts a diff in a code block, cut on a line boundary so no fence or multi-byte character is
@@ -74,6 +84,27 @@ export function changeCountText(input: { targets: number; sampled: number; noCha
   return `${head}. Of ${sampled} sampled, ${list}; the other ${rest} ${verb(rest, 'is', 'are')} read when ${verb(rest, 'its', 'their')} wave runs.`;
 }
 
+/** Each failure on its own line, the output a failed command left (after its sentence's first line) in a code block. */
+function failureBlocks(failed: readonly { repo: string; reason: string }[]): Block[] {
+  if (failed.length === 0) return [];
+  const blocks = failed.slice(0, SHOWN_PER_LIST).map((f) => {
+    const [first, ...rest] = f.reason.split('\n');
+    const output = rest.join('\n').trim();
+    return section(`:x: The change fails on \`${escapeText(f.repo)}\`: ${escapeText(truncate(first ?? '', 500))}${output ? `\n${codeBlock(output.length > FAILURE_ROOM ? `…${output.slice(-FAILURE_ROOM)}` : output, FAILURE_ROOM + 200)}` : ''}`);
+  });
+  if (failed.length > SHOWN_PER_LIST) blocks.push(section(`… and ${failed.length - SHOWN_PER_LIST} more`));
+  return blocks;
+}
+
+/** The sampled targets' diffs: each one's when several need the change, else the one sample diff. */
+function diffBlocks(input: PreviewInput): Block[] {
+  const diffs = input.diffs ?? [];
+  if (diffs.length <= 1) return [section(`Sample diff for \`${escapeText(input.sampleRepo ?? 'none')}\`:\n${codeBlock(input.sampleDiff)}`)];
+  const blocks = diffs.slice(0, SHOWN_PER_LIST).map((d) => section(`Diff for \`${escapeText(d.repo)}\`:\n${codeBlock(d.diff, DIFF_ROOM_EACH)}`));
+  if (diffs.length > SHOWN_PER_LIST) blocks.push(section(`… ${moreOf(diffs.length - SHOWN_PER_LIST, 'diffs')}`));
+  return blocks;
+}
+
 function formatMinutes(minutes: number): string {
   if (minutes < 90) return plural(Math.round(minutes), 'minute');
   if (minutes < 48 * 60) return `${(minutes / 60).toFixed(1)} hours`;
@@ -101,8 +132,9 @@ export function previewMessage(input: PreviewInput): SlackMessage {
   const blocks: Block[] = [
     section(`:mag: *Dry run of ${escapeText(input.name)}*: ${changeCountText({ targets: input.targets, sampled: input.sampled, noChange: input.noChange, failed: failed.length })} Nothing has been changed.`),
     section(waveLines.join('\n') || 'No waves: no target matched.'),
-    ...(failed.length ? [section(failed.slice(0, 3).map((f) => `:x: The change fails on \`${escapeText(f.repo)}\`: ${escapeText(f.reason)}`).join('\n') + (failed.length > 3 ? `\n… and ${failed.length - 3} more` : ''))] : []),
-    section(`Sample diff for \`${escapeText(input.sampleRepo ?? 'none')}\`:\n${codeBlock(input.sampleDiff)}`),
+    ...failureBlocks(failed),
+    ...diffBlocks(input),
+    ...(input.stoppedBy ? [section(`:hourglass: Sampling stopped early: ${escapeText(input.stoppedBy)}.`)] : []),
     fields([
       `*GitHub requests*\n~${input.github.requests} (${input.github.contentRequests} content-creating)`,
       `*Budget remaining*\n${remaining}`,

@@ -23,7 +23,8 @@ async function keepCopy(page: Page, text: string): Promise<Locator> {
       if (!original) throw new Error(`No message shows ${text}.`);
       const holder = document.createElement('div');
       holder.setAttribute('data-testid', id);
-      holder.style.cssText = 'position:fixed;top:0;right:0;width:520px;z-index:1000;background:#fff;border:2px solid #999';
+      // Scrollable: a preview shows every sampled diff, taller than the window.
+      holder.style.cssText = 'position:fixed;top:0;right:0;width:520px;max-height:100vh;overflow:auto;z-index:1000;background:#fff;border:2px solid #999';
       holder.appendChild(original.cloneNode(true));
       document.body.appendChild(holder);
     },
