@@ -1,4 +1,4 @@
-import type { GitObject } from './git-objects.js';
+import type { GitMode, GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { failHttp, type World } from './state.js';
 
@@ -32,6 +32,9 @@ export interface Route {
 
 /** The largest file whose content GitHub's contents API returns in its JSON answer. */
 const CONTENTS_LIMIT = 1024 * 1024;
+
+/** The modes a tree entry may have over REST and the object type each one names. */
+const TREE_MODE_TYPES: Record<GitMode, 'blob' | 'tree' | 'commit'> = { '100644': 'blob', '100755': 'blob', '120000': 'blob', '040000': 'tree', '160000': 'commit' };
 
 /** Params that may hold slashes (refs, paths, basehead). */
 const GREEDY = new Set(['ref', 'path', 'basehead']);
@@ -167,20 +170,37 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (baseTree && world.objects.get(baseTree)?.type !== 'tree') failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'base_tree', code: 'invalid' }]);
     const flat = baseTree ? world.objects.flatten(baseTree) : new Map();
     const items = Array.isArray(request.body.tree) ? (request.body.tree as Record<string, unknown>[]) : [];
+    const invalid = (field: string): never => failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field, code: 'invalid' }]);
+    /** Removes what a new entry at `path` replaces: the entry itself, a directory's contents there, and files standing where its parent directories go. */
+    const clear = (path: string): void => {
+      for (const key of [...flat.keys()]) if (key === path || key.startsWith(`${path}/`)) flat.delete(key);
+      for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) flat.delete(path.slice(0, slash));
+    };
     for (const item of items) {
       const path = str(item.path);
       if (!path) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'path', code: 'missing_field' }]);
-      // GitHub takes a blob's three modes here: a file, an executable, a symbolic link (its content is the target).
-      if (item.mode !== undefined && !(typeof item.mode === 'string' && ['100644', '100755', '120000'].includes(item.mode))) failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'mode', code: 'invalid' }]);
-      const mode = item.mode === '100755' || item.mode === '120000' ? item.mode : '100644';
+      // GitHub's tree entry modes (its OpenAPI description): a file, an executable, a symbolic link
+      // (the blob holds the target) are blobs; 040000 is a subtree and 160000 a submodule's commit.
+      // The type, when given, has to be the one the mode means.
+      if (item.mode !== undefined && !(typeof item.mode === 'string' && Object.hasOwn(TREE_MODE_TYPES, item.mode))) invalid('mode');
+      const mode = (item.mode ?? '100644') as GitMode;
+      const type = TREE_MODE_TYPES[mode];
+      if (item.type !== undefined && item.type !== type) invalid('type');
       if (typeof item.content === 'string') {
+        // Content makes a blob: a directory or a submodule cannot be given as text.
+        if (type !== 'blob') invalid('content');
+        clear(path);
         flat.set(path, { sha: world.objects.writeBlob(Buffer.from(item.content)), mode });
       } else if (item.sha === null) {
-        for (const key of [...flat.keys()]) if (key === path || key.startsWith(`${path}/`)) flat.delete(key);
+        clear(path);
       } else {
         const sha = str(item.sha);
-        if (!sha || world.objects.get(sha)?.type !== 'blob') failHttp(422, 'Invalid tree info', [{ resource: 'Tree', field: 'sha', code: 'invalid' }]);
-        flat.set(path, { sha, mode });
+        if (!sha || !/^[0-9a-f]{40}$/.test(sha)) invalid('sha');
+        // A submodule's commit lives in another repository; blobs and subtrees must be in this one.
+        if (type !== 'commit' && world.objects.get(sha)?.type !== type) invalid('sha');
+        clear(path);
+        if (type === 'tree') for (const [inner, file] of world.objects.flatten(sha)) flat.set(`${path}/${inner}`, file);
+        else flat.set(path, { sha, mode });
       }
     }
     const sha = world.objects.writeFlat(flat);

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { Webhooks } from '@octokit/webhooks';
@@ -326,6 +330,50 @@ describe('git semantics over the API', () => {
     expect(listing.data.tree.map((entry) => entry.path)).toEqual(['package.json']);
     const content = await octokit.rest.repos.getContent({ ...repo, path: 'package.json' });
     expect(Buffer.from((content.data as { content: string }).content, 'base64').toString()).toBe(OLD);
+  });
+  test('create-tree takes the modes GitHub lists: blobs, a subtree by sha and a submodule commit; the type must match the mode', async () => {
+    const { octokit } = await setup();
+    const main = await octokit.rest.git.getCommit({ ...repo, commit_sha: (await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha });
+    const sub = await octokit.rest.git.createTree({ ...repo, tree: [{ path: 'a.txt', mode: '100644', type: 'blob', content: 'a\n' }, { path: 'run.sh', mode: '100755', type: 'blob', content: '#!/bin/sh\n' }] });
+    const submodule = '1234567890abcdef1234567890abcdef12345678';
+    const created = await octokit.rest.git.createTree({
+      ...repo,
+      base_tree: main.data.tree.sha,
+      tree: [
+        { path: 'lib', mode: '040000', type: 'tree', sha: sub.data.sha },
+        { path: 'vendor/dep', mode: '160000', type: 'commit', sha: submodule },
+        { path: 'LINK', mode: '120000', type: 'blob', content: 'README.md' },
+        // A file replaced by a directory: the blob goes.
+        { path: 'README.md/inner.txt', mode: '100644', type: 'blob', content: 'x\n' },
+      ],
+    });
+    const listing = await octokit.rest.git.getTree({ ...repo, tree_sha: created.data.sha, recursive: '1' });
+    const entries = Object.fromEntries(listing.data.tree.map((entry) => [entry.path, `${entry.mode} ${entry.type} ${entry.sha ?? ''}`]));
+    expect(entries).toMatchObject({ lib: `040000 tree ${sub.data.sha}`, 'vendor/dep': `160000 commit ${submodule}`, 'lib/run.sh': expect.stringMatching(/^100755 blob /), LINK: expect.stringMatching(/^120000 blob /) });
+    expect(Object.keys(entries).sort()).toEqual(['LINK', 'README.md', 'README.md/inner.txt', 'lib', 'lib/a.txt', 'lib/run.sh', 'package.json', 'vendor', 'vendor/dep']);
+    // The root tree's id is the one git computes for the same entries.
+    const root = listing.data.tree.filter((entry) => !entry.path?.includes('/'));
+    const dir = mkdtempSync(join(tmpdir(), 'fake-mktree-'));
+    try {
+      execFileSync('git', ['init', '-q', '--bare', dir]);
+      const input = root.map((entry) => `${entry.mode === '040000' ? '040000' : entry.mode} ${entry.type} ${entry.sha}\t${entry.path}`).join('\n');
+      expect(execFileSync('git', ['mktree', '--missing'], { cwd: dir, input }).toString().trim()).toBe(created.data.sha);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const refused = [
+      { path: 'x', mode: '100664', type: 'blob', content: 'x' },
+      { path: 'x', mode: '100644', type: 'tree', sha: sub.data.sha },
+      { path: 'x', mode: '040000', type: 'blob', sha: sub.data.sha },
+      { path: 'x', mode: '040000', type: 'tree', content: 'x' },
+      { path: 'x', mode: '160000', type: 'blob', sha: submodule },
+      { path: 'x', mode: '160000', type: 'commit', sha: 'not-a-sha' },
+      { path: 'x', mode: '040000', type: 'tree', sha: main.data.sha },
+    ];
+    for (const item of refused) {
+      const failure = await failureOf(octokit.request('POST /repos/{owner}/{repo}/git/trees', { ...repo, tree: [item] }));
+      expect([failure.status, failure.response.data.message, JSON.stringify(item)]).toEqual([422, 'Invalid tree info', JSON.stringify(item)]);
+    }
   });
 });
 
