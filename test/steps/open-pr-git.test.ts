@@ -195,6 +195,29 @@ describe('open-pr in a workspace', () => {
     expect(byPath.has('src/index.ts')).toBe(false);
   });
 
+  test('signed commits required: the PR open-pr made through the API merges; a PR whose head was pushed with git is refused with GitHub\'s 405', async () => {
+    const protection = { requiredChecks: ['ci/test'], requiredApprovals: 0, requiredSignatures: true };
+    const signed = seed('api', { protection });
+    const pushed = seed('web', { protection });
+    const viaApi = applyResult(makeTarget(signed), await run(makeTarget(signed)));
+    // A gateway that does not look at the protection pushes the branch with git, as a person would.
+    const unaware: Gateway = { ...h.github, requiresSignedCommits: async () => false };
+    const viaPush = applyResult(makeTarget(pushed), await run(makeTarget(pushed), { github: unaware }));
+    expect(log().filter((l) => l === RECEIVE_PACK)).toHaveLength(1);
+    h.fake.state.advance(61_000);
+    const apiHead = await h.github.readCommit(signed, viaApi.headSha!);
+    expect(apiHead.parents).toHaveLength(1);
+    const verification = async (repo: string, sha: string) => (await h.octokit.rest.git.getCommit({ owner: 'acme', repo: repo.split('/')[1], commit_sha: sha })).data.verification;
+    expect(await verification(signed, viaApi.headSha!)).toMatchObject({ verified: true, reason: 'valid' });
+    expect(await verification(pushed, viaPush.headSha!)).toMatchObject({ verified: false, reason: 'unsigned' });
+    const merged = await h.github.mergePr({ repo: signed, number: viaApi.prNumber!, sha: viaApi.headSha!, method: 'squash' });
+    expect(merged.kind).toBe('merged');
+    expect(h.fake.state.readFiles('acme', 'api', 'main')['package.json']).toContain('"lodash": "^4.17.21"');
+    const refused = await h.github.mergePr({ repo: pushed, number: viaPush.prNumber!, sha: viaPush.headSha!, method: 'squash' });
+    expect(refused).toEqual({ kind: 'not-mergeable', reason: expect.stringContaining('Commits must have verified signatures.') });
+    expect(h.fake.state.readFiles('acme', 'web', 'main')['package.json']).toContain('"lodash": "^4.17.15"');
+  });
+
   test('an unprotected branch does not require signatures', async () => {
     const repo = seed('api', { protection: undefined });
     expect(await h.github.requiresSignedCommits(repo, 'main')).toBe(false);

@@ -77,6 +77,8 @@ export interface GitExchange {
 }
 
 const ZERO = '0'.repeat(40);
+/** The commits GitHub signed (one sha a line), kept in the folder of a repository that requires signatures for its hook. */
+const SIGNED_LIST = 'fake-signed-commits';
 /** From this many objects on, an export is written as one pack instead of loose objects. */
 const PACK_AT = 64;
 const PACK_TYPES = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
@@ -137,6 +139,14 @@ export function protectionHook(branch: string, protection: BranchProtection): st
     '  [ "$ref" = "$protected" ] || continue',
     `  if [ "$new" = "${ZERO}" ]; then why='Cannot delete this branch'`,
     `  elif [ "$old" != "${ZERO}" ] && ! git merge-base --is-ancestor "$old" "$new" 2>/dev/null; then why='Cannot force-push to this branch'`,
+    ...(protection.requiredSignatures
+      ? [
+          // Every commit the push brings onto the branch must be one GitHub verified: here, one the
+          // fake signed itself (the list it keeps in the repository's folder, where the hook runs);
+          // a pushed signature is never verified, the fake holding nobody's key.
+          `  elif { [ "$old" = "${ZERO}" ] && set -- --not --all || set -- "^$old"; } && [ -n "$(git rev-list "$new" "$@" | while read c; do grep -qx "$c" ${SIGNED_LIST} 2>/dev/null || echo "$c"; done)" ]; then why='Commits must have verified signatures.'`,
+        ]
+      : []),
     '  else why="$reason"; fi',
     '  [ -n "$why" ] || continue',
     '  echo "error: GH006: Protected branch update failed for $ref." >&2',
@@ -161,6 +171,8 @@ export function createGitHttp(options: GitHttpOptions) {
   const home = mkdtempSync(join(tmpdir(), 'fleet-fake-git-home-'));
   const exported = new Map<string, Set<string>>();
   const hooks = new Map<string, string>();
+  /** How many signed commits a repository's list holds (the world's list only grows). */
+  const signedListed = new Map<string, number>();
   const locks = new Map<string, Promise<void>>();
   const children = new Set<ChildProcess>();
   let closed = false;
@@ -368,6 +380,13 @@ export function createGitHttp(options: GitHttpOptions) {
     }
     await writeAtomically(join(dir, 'HEAD'), `ref: refs/heads/${repo.defaultBranch}\n`);
 
+    if (repo.protection?.requiredSignatures) {
+      const list = world.signedCommits();
+      if (signedListed.get(key) !== list.length) {
+        await writeAtomically(join(dir, SIGNED_LIST), list.map((sha) => `${sha}\n`).join(''));
+        signedListed.set(key, list.length);
+      }
+    }
     const hook = repo.protection ? protectionHook(repo.defaultBranch, repo.protection) : '';
     if (hooks.get(key) !== hook) {
       const path = join(dir, 'hooks', 'pre-receive');

@@ -38,7 +38,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       tree: { sha: commit.tree, url: `${url}/git/trees/${commit.tree}` },
       message: commit.message,
       parents: commit.parents.map((sha) => ({ sha, url: `${url}/git/commits/${sha}`, html_url: `${ctx.base}/${record.owner}/${record.name}/commit/${sha}` })),
-      verification: renderVerification(),
+      verification: renderVerification(world.verification(commit.sha)),
     };
   }
 
@@ -59,7 +59,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
         message: commit.message,
         comment_count: 0,
         tree: { sha: commit.tree, url: `${url}/git/trees/${commit.tree}` },
-        verification: renderVerification(),
+        verification: renderVerification(world.verification(commit.sha)),
       },
       author: login ? renderUser(ctx, login) : null,
       committer: login ? renderUser(ctx, login) : null,

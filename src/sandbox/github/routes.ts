@@ -1,4 +1,4 @@
-import type { GitMode, GitObject } from './git-objects.js';
+import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { failHttp, type World } from './state.js';
 
@@ -68,6 +68,11 @@ function paginate<T>(items: T[], request: RouteRequest, defaultPerPage = 30): { 
   if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
   if (page > 1) links.push(link(1, 'first'));
   return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
+}
+
+/** A GitHub App's installation token acts as a bot account (`<app>[bot]`, or the fake's own bot). */
+function isBotLogin(world: World, login: string): boolean {
+  return login === world.BOT || login.endsWith('[bot]');
 }
 
 function requireCommit(world: World, sha: unknown): string {
@@ -194,8 +199,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       } else if (item.sha === null) {
         clear(path);
       } else {
-        const sha = str(item.sha);
-        if (!sha || !/^[0-9a-f]{40}$/.test(sha)) invalid('sha');
+        const sha = str(item.sha) ?? '';
+        if (!/^[0-9a-f]{40}$/.test(sha)) invalid('sha');
         // A submodule's commit lives in another repository; blobs and subtrees must be in this one.
         if (type !== 'commit' && world.objects.get(sha)?.type !== type) invalid('sha');
         clear(path);
@@ -263,7 +268,21 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       return { name: str(given.name) ?? fallback.name, email: str(given.email) ?? fallback.email, date: date ? new Date(date).toISOString().replace('.000Z', 'Z') : fallback.date, ...(tz ? { tz } : {}) };
     };
     const author = personOf(request.body.author);
-    const sha = world.objects.writeCommit({ tree, parents, message, author, committer: request.body.committer ? personOf(request.body.committer) : author });
+    const fields = { tree, parents, message, author, committer: request.body.committer ? personOf(request.body.committer) : author };
+    const signature = request.body.signature;
+    if (signature !== undefined && (typeof signature !== 'string' || signature.trim() === '')) failHttp(422, 'Invalid request.\n\nInvalid signature.');
+    let sha: string;
+    if (typeof signature === 'string') {
+      // A custom signature goes into the commit as its `gpgsig` header, as GitHub writes it.
+      const encoded = encodeCommit(fields).toString('utf8');
+      const split = encoded.indexOf('\n\n');
+      const header = `gpgsig ${signature.replace(/\n$/, '').split('\n').join('\n ')}`;
+      sha = world.objects.writeRaw('commit', Buffer.from(`${encoded.slice(0, split)}\n${header}${encoded.slice(split)}`));
+    } else {
+      sha = world.objects.writeCommit(fields);
+      // GitHub signs a commit an app (bot) creates through the API without a signature of its own.
+      if (isBotLogin(world, request.login)) world.markSigned(sha);
+    }
     const commit = world.objects.get(sha);
     if (commit?.type !== 'commit') failHttp(500, 'Server Error');
     const body = render.gitCommit(repo, commit);

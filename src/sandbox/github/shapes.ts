@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CommitVerification } from './state.js';
 
 /**
  * Response bodies in the shapes GitHub's OpenAPI description gives them. Only the builders live
@@ -189,8 +190,8 @@ export function renderCommitPerson(person: { name: string; email: string; date: 
   return { name: person.name, email: person.email, date: person.date };
 }
 
-export function renderVerification(): Record<string, unknown> {
-  return { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null };
+export function renderVerification(verification: CommitVerification): Record<string, unknown> {
+  return { verified: verification.verified, reason: verification.reason, signature: verification.signature, payload: verification.payload, verified_at: verification.verified_at };
 }
 
 export { EPOCH };

@@ -143,6 +143,15 @@ export interface CheckRunRecord {
   dueAt: number;
 }
 
+/** A commit's signature as GitHub's REST `verification` shows it. */
+export interface CommitVerification {
+  verified: boolean;
+  reason: 'valid' | 'unsigned' | 'unknown_key';
+  signature: string | null;
+  payload: string | null;
+  verified_at: string | null;
+}
+
 /** Something the world did that GitHub would announce by webhook. */
 export type WorldEvent =
   | { kind: 'pull_request'; action: 'opened' | 'closed' | 'reopened' | 'synchronize' | 'edited'; pull: PullRecord; actor: string }
@@ -234,6 +243,25 @@ function iso(ms: number): string {
 
 const BOT = 'fleet-bot';
 
+/**
+ * A commit's `gpgsig` (or `gpgsig-sha256`) header and the bytes it signs (the commit without that
+ * header), as git's verify-commit splits them; undefined for an unsigned commit.
+ */
+export function splitSignature(raw: Buffer): { signature: string; payload: string } | undefined {
+  const text = raw.toString('utf8');
+  const end = text.indexOf('\n\n');
+  const head = end === -1 ? text : text.slice(0, end + 1);
+  const lines = head.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('gpgsig ') || line.startsWith('gpgsig-sha256 '));
+  if (start === -1) return undefined;
+  let stop = start + 1;
+  while (stop < lines.length && lines[stop]?.startsWith(' ')) stop += 1;
+  const block = lines.slice(start, stop);
+  const signature = [block[0]?.slice(block[0].indexOf(' ') + 1) ?? '', ...block.slice(1).map((line) => line.slice(1))].join('\n');
+  const payload = [...lines.slice(0, start), ...lines.slice(stop)].join('\n') + (end === -1 ? '' : text.slice(end + 1));
+  return { signature: signature.endsWith('\n') ? signature : `${signature}\n`, payload };
+}
+
 export function createWorld(deps: WorldDeps) {
   const objects: ObjectStore = createObjectStore();
   const repos = new Map<string, RepoRecord>();
@@ -241,6 +269,8 @@ export function createWorld(deps: WorldDeps) {
   const checkRuns: CheckRunRecord[] = [];
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
+  /** Commits GitHub made and signed itself (API commits of a bot, merge and squash commits) → when. */
+  const signedByGitHub = new Map<string, string>();
   let offsetMs = 0;
   let nextId = 1000;
 
@@ -533,6 +563,31 @@ export function createWorld(deps: WorldDeps) {
     return result;
   }
 
+  /** Records that GitHub signed this commit (the fake holds no key, so no signature is written into it). */
+  function markSigned(sha: string): void {
+    if (!signedByGitHub.has(sha)) signedByGitHub.set(sha, iso(now()));
+  }
+
+  /**
+   * A commit's verification as GitHub reports it: `valid` for a commit GitHub signed itself;
+   * `unknown_key` for a `gpgsig` (or `gpgsig-sha256`) the fake cannot check (it holds nobody's
+   * public key); `unsigned` for a commit with no signature.
+   */
+  function verification(sha: string): CommitVerification {
+    const signedAt = signedByGitHub.get(sha);
+    if (signedAt) return { verified: true, reason: 'valid', signature: null, payload: null, verified_at: signedAt };
+    const commit = objects.get(sha);
+    const signed = commit?.type === 'commit' && commit.raw ? splitSignature(commit.raw) : undefined;
+    if (signed) return { verified: false, reason: 'unknown_key', signature: signed.signature, payload: signed.payload, verified_at: null };
+    return { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null };
+  }
+
+  /** The commits a PR brings onto its base that are not verified, oldest first. */
+  function unverifiedCommits(baseSha: string, headSha: string): string[] {
+    const onBase = new Set(objects.ancestors(baseSha));
+    return objects.ancestors(headSha).filter((sha) => !onBase.has(sha) && !verification(sha).verified).reverse();
+  }
+
   function approvals(pull: PullRecord): number {
     const latest = new Map<string, ReviewRecord['state']>();
     for (const review of pull.reviews) if (review.state !== 'PENDING' && review.state !== 'COMMENTED') latest.set(review.login, review.state);
@@ -551,6 +606,13 @@ export function createWorld(deps: WorldDeps) {
     if (expected.length > 1) return `${expected.length} of ${protection.requiredChecks.length} required status checks are expected.`;
     const needed = protection.requiredApprovals ?? 0;
     if (approvals(pull) < needed) return `At least ${needed} approving review${needed === 1 ? ' is' : 's are'} required by reviewers with write access.`;
+    // GitHub's 405 for a PR with an unsigned commit under "Require signed commits". The wording is
+    // the one GitHub answers today ("Commits must have verified signatures.", quoted from a refused
+    // merge in github.com/appolon1908-hue/kyqra-crawler/issues/29, and the same sentence its push
+    // rules print); older answers said "Commits must have valid signatures." (a 405 body quoted in
+    // github.com/chdsbd/kodiak/issues/89).
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    if (protection.requiredSignatures && baseSha && unverifiedCommits(baseSha, pull.headSha).length > 0) return 'Commits must have verified signatures.';
     return undefined;
   }
 
@@ -614,6 +676,8 @@ export function createWorld(deps: WorldDeps) {
     const message = input.message ? `${title}\n\n${input.message}` : title;
     const parents = input.method === 'merge' ? [baseSha, pull.headSha] : [baseSha];
     const commit = objects.writeCommit({ tree, parents, message, author: person(actor), committer: person('web-flow') });
+    // GitHub signs the merge and squash commits it writes (committer web-flow).
+    markSigned(commit);
     setRef(repo, `heads/${pull.baseRef}`, commit, actor);
     pull.state = 'closed';
     pull.merged = true;
@@ -810,6 +874,9 @@ export function createWorld(deps: WorldDeps) {
     advance,
     readFiles,
     approvals,
+    verification,
+    markSigned,
+    signedCommits: (): string[] => [...signedByGitHub.keys()],
     BOT,
   };
 }

@@ -455,6 +455,60 @@ describe('push', () => {
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/side' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
   });
 
+  test('required signatures: unsigned and unverifiable pushed commits are refused on the branch and block a merge; commits GitHub signs pass', async () => {
+    const { fake, octokit, work, seeded } = await setup({}, { protection: { requiredChecks: [], requiredSignatures: true } });
+    const dir = await cloneOf(fake, work);
+    writeFileSync(join(dir, 'direct.txt'), 'direct\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'direct'], { cwd: dir });
+    const unsigned = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    const refused = await git(['push', 'origin', 'main'], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('remote: error: GH006: Protected branch update failed for refs/heads/main.');
+    expect(refused.stderr).toContain('remote: error: Commits must have verified signatures.');
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha).toBe(seeded.headSha);
+
+    // A commit with a gpgsig the fake cannot check (it holds no key) is unverified: unknown_key, with its signature and payload.
+    const tree = await ok(['rev-parse', 'HEAD^{tree}'], { cwd: dir });
+    const payload = [`tree ${tree}`, `parent ${seeded.headSha}`, 'author Ada Lovelace <ada@example.com> 1709287200 +0000', 'committer Ada Lovelace <ada@example.com> 1709287200 +0000', '', 'Signed by Ada', ''].join('\n');
+    const signature = '-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEEnotarealsignature=\n=abcd\n-----END PGP SIGNATURE-----\n';
+    const raw = payload.replace('\n\n', `\ngpgsig ${signature.trimEnd().split('\n').join('\n ')}\n\n`);
+    writeFileSync(join(work, 'signed.txt'), raw);
+    const signed = await ok(['hash-object', '-t', 'commit', '-w', join(work, 'signed.txt')], { cwd: dir });
+    await ok(['push', '-q', 'origin', `${signed}:refs/heads/gpg`, `${unsigned}:refs/heads/plain`], { cwd: dir });
+    expect((await octokit.rest.git.getCommit({ ...repo, commit_sha: signed })).data.verification).toEqual({ verified: false, reason: 'unknown_key', signature, payload, verified_at: null });
+    expect((await octokit.rest.git.getCommit({ ...repo, commit_sha: unsigned })).data.verification).toEqual({ verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null });
+    const refusedSigned = await git(['push', 'origin', `${signed}:refs/heads/main`], { cwd: dir });
+    expect(refusedSigned.stderr).toContain('remote: error: Commits must have verified signatures.');
+
+    // A PR bringing a commit that is not verified cannot merge; the PR shows blocked.
+    await octokit.rest.pulls.create({ ...repo, head: 'plain', base: 'main', title: 'Plain' });
+    await octokit.rest.pulls.get({ ...repo, pull_number: 1 });
+    expect((await octokit.rest.pulls.get({ ...repo, pull_number: 1 })).data.mergeable_state).toBe('blocked');
+    const merge = await octokit.rest.pulls.merge({ ...repo, pull_number: 1 }).catch((error: { status: number; message: string }) => error);
+    expect(merge).toMatchObject({ status: 405, message: expect.stringContaining('Commits must have verified signatures.') });
+
+    // A commit the bot makes through the API is signed by GitHub: verified, and git may bring it onto the branch.
+    const api = await octokit.rest.git.createCommit({ ...repo, message: 'From the API', tree, parents: [seeded.headSha] });
+    expect(api.data.verification).toMatchObject({ verified: true, reason: 'valid', verified_at: expect.any(String) });
+    const withOwnSignature = await octokit.rest.git.createCommit({ ...repo, message: 'Own signature', tree, parents: [seeded.headSha], signature });
+    expect(withOwnSignature.data.verification).toMatchObject({ verified: false, reason: 'unknown_key', signature });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/from-api', sha: api.data.sha });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/own-signature', sha: withOwnSignature.data.sha });
+    await ok(['fetch', '-q', 'origin', 'from-api', 'own-signature'], { cwd: dir });
+    // The custom signature is the commit's gpgsig header, as git reads it.
+    expect(await ok(['cat-file', 'commit', withOwnSignature.data.sha], { cwd: dir })).toContain(`gpgsig ${signature.trimEnd().split('\n').join('\n ')}`);
+    await ok(['push', '-q', 'origin', `${api.data.sha}:refs/heads/main`], { cwd: dir });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha).toBe(api.data.sha);
+
+    // A PR of API commits merges; GitHub signs the merge commit.
+    const next = await octokit.rest.git.createCommit({ ...repo, message: 'Next', tree: (await octokit.rest.git.createTree({ ...repo, base_tree: tree, tree: [{ path: 'next.txt', mode: '100644', type: 'blob', content: 'n\n' }] })).data.sha, parents: [api.data.sha] });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/api', sha: next.data.sha });
+    const pull = await octokit.rest.pulls.create({ ...repo, head: 'api', base: 'main', title: 'API' });
+    const merged = await octokit.rest.pulls.merge({ ...repo, pull_number: pull.data.number, merge_method: 'squash' });
+    expect((await octokit.rest.git.getCommit({ ...repo, commit_sha: merged.data.sha })).data.verification).toMatchObject({ verified: true, reason: 'valid' });
+  });
+
   test('an annotated tag pushed by git resolves to its commit for REST; an archived repository is read-only', async () => {
     const { fake, octokit, work, seeded } = await setup();
     const dir = await cloneOf(fake, work);

@@ -371,7 +371,7 @@ describe('git semantics over the API', () => {
       { path: 'x', mode: '040000', type: 'tree', sha: main.data.sha },
     ];
     for (const item of refused) {
-      const failure = await failureOf(octokit.request('POST /repos/{owner}/{repo}/git/trees', { ...repo, tree: [item] }));
+      const failure = await failureOf(octokit.request('POST /repos/{owner}/{repo}/git/trees', { ...repo, tree: [item] as never }));
       expect([failure.status, failure.response.data.message, JSON.stringify(item)]).toEqual([422, 'Invalid tree info', JSON.stringify(item)]);
     }
   });
