@@ -48,6 +48,15 @@ const ReviewPayload = z.object({
   review: z.object({ state: z.string(), user: z.object({ login: z.string() }).nullable().optional() }),
   pull_request: z.object({ number: z.number().int(), head: z.object({ sha: z.string() }) }),
 });
+const PushPayload = z.object({
+  ref: z.string(),
+  before: z.string(),
+  after: z.string(),
+  forced: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+  repository: Repository,
+});
+const NO_SHA = /^0{40}$/;
 
 /** What a delivery is about: the repository, the PRs and commits it names, and the event's facts. */
 interface Subject {
@@ -86,6 +95,20 @@ const HANDLED: Record<string, (payload: unknown) => Subject> = {
     const p = PullRequestPayload.parse(payload);
     const pr = p.pull_request;
     return { repo: p.repository.full_name, prNumbers: [pr.number], shas: [], data: { action: p.action, number: pr.number, merged: pr.merged ?? false, headSha: pr.head.sha } };
+  },
+  /**
+   * GitHub sends `push` for every ref update, by git or through the API. Fleet matches it by the
+   * sha the ref left: a target whose PR head was moved by someone else hears of it at once (the
+   * push it made itself leaves from no head a target holds, or from its own previous one).
+   */
+  push(payload) {
+    const p = PushPayload.parse(payload);
+    return {
+      repo: p.repository.full_name,
+      prNumbers: [],
+      shas: NO_SHA.test(p.before) ? [] : [p.before],
+      data: { ref: p.ref, before: p.before, after: p.after, forced: p.forced ?? false, deleted: p.deleted ?? NO_SHA.test(p.after) },
+    };
   },
   pull_request_review(payload) {
     const p = ReviewPayload.parse(payload);

@@ -107,6 +107,18 @@ describe('GitHub webhooks', () => {
     }
   });
 
+  test('a push is accepted: a branch moved off the head a target holds wakes that target; a push from nothing Fleet holds is only claimed', async () => {
+    const push = (before: string, after: string) => ({ ref: 'refs/heads/fleet/bump', before, after, created: /^0+$/.test(before), deleted: /^0+$/.test(after), forced: true, commits: [], head_commit: null, repository: { full_name: 'acme/api' }, pusher: { name: 'alice' } });
+    expect(await deliver('push', push('a'.repeat(40), 'c'.repeat(40)), { delivery: 'p-1' })).toEqual({ status: 200, body: { targets: 1, woken: 1 } });
+    expect(target('acme/api').dueAt).toBe(NOW);
+    expect(store.events.list({ campaignId: 'c-1' })).toMatchObject([{ kind: 'github.push', targetId: target('acme/api').id, data: { ref: 'refs/heads/fleet/bump', before: 'a'.repeat(40), after: 'c'.repeat(40), forced: true, deleted: false, delivery: 'p-1' } }]);
+    expect(await deliver('push', push('a'.repeat(40), 'c'.repeat(40)), { delivery: 'p-1' })).toEqual({ status: 200, body: { duplicate: true } });
+    expect(await deliver('push', push('0'.repeat(40), 'd'.repeat(40)))).toEqual({ status: 200, body: { targets: 0, woken: 0 } });
+    expect(await deliver('push', { ref: 'refs/heads/x', repository: { full_name: 'acme/api' } })).toMatchObject({ status: 400 });
+    expect(store.events.list({})).toHaveLength(1);
+    expect(wakes).toBe(1);
+  });
+
   test('an event Fleet does not use is accepted and ignored', async () => {
     expect(await deliver('star', { action: 'created' })).toEqual({ status: 202, body: { ignored: 'star' } });
     expect(store.events.list({})).toEqual([]);

@@ -445,11 +445,44 @@ export function createWorld(deps: WorldDeps) {
     }
   }
 
-  /** Points a ref at a commit, starting CI for a new commit and telling open PRs on that branch. */
-  function setRef(repo: RepoRecord, ref: string, sha: string, actor: string): void {
+  /**
+   * The `push` event GitHub sends for a ref update (`ref` without `refs/`), whoever made it: the
+   * commits it added (those no ref in `tips`, the refs before the update, already had), whether it
+   * was forced, and the branch already at `after` when it created the ref.
+   */
+  function pushRecord(repo: RepoRecord, ref: string, before: string | null, after: string | null, pusher: string, tips: ReadonlyMap<string, string>): PushRecord {
+    let commits: string[] = [];
+    let forced = false;
+    let baseRef: string | null = null;
+    if (after) {
+      const known = new Set<string>();
+      const commitTips = [...tips].filter(([, sha]) => objects.get(sha)?.type === 'commit');
+      if (before) for (const sha of objects.ancestors(before)) known.add(sha);
+      else for (const [other, sha] of commitTips) if (other !== ref) for (const old of objects.ancestors(sha)) known.add(old);
+      commits = objects.ancestors(after).filter((sha) => !known.has(sha)).reverse();
+      forced = before !== null && !objects.ancestors(after).includes(before);
+      if (!before) {
+        const same = commitTips.find(([other, sha]) => other !== ref && other.startsWith('heads/') && sha === after);
+        baseRef = same ? `refs/${same[0]}` : null;
+      }
+    }
+    return { owner: repo.owner, repo: repo.name, ref: `refs/${ref}`, before, after, forced, baseRef, commits, pusher };
+  }
+
+  /**
+   * Points a ref at a commit, starting CI for a new commit and telling open PRs on that branch.
+   * GitHub announces every ref update with a `push` webhook, made through REST or a merge as much
+   * as by git; `announce: false` is for a git push, which announces its updates itself.
+   */
+  function setRef(repo: RepoRecord, ref: string, sha: string, actor: string, announce = true): void {
+    const before = repo.refs.get(ref) ?? null;
+    const tips = announce ? new Map(repo.refs) : undefined;
     repo.refs.set(ref, sha);
     repo.pushedAt = iso(now());
-    if (!ref.startsWith('heads/')) return;
+    if (!ref.startsWith('heads/')) {
+      if (tips && before !== sha) deps.emit({ kind: 'push', push: pushRecord(repo, ref, before, sha, actor, tips) });
+      return;
+    }
     const branch = ref.slice('heads/'.length);
     startChecks(repo, sha, branch, false);
     for (const pull of pulls) {
@@ -458,6 +491,7 @@ export function createWorld(deps: WorldDeps) {
       pull.updatedAt = iso(now());
       deps.emit({ kind: 'pull_request', action: 'synchronize', pull, actor });
     }
+    if (tips && before !== sha) deps.emit({ kind: 'push', push: pushRecord(repo, ref, before, sha, actor, tips) });
   }
 
   function writeFiles(files: Record<string, string | Uint8Array>): string {
@@ -756,15 +790,20 @@ export function createWorld(deps: WorldDeps) {
     if (input.title !== undefined || input.body !== undefined || input.base !== undefined) deps.emit({ kind: 'pull_request', action: 'edited', pull, actor });
   }
 
-  function deleteRef(repo: RepoRecord, ref: string, actor: string): void {
-    if (!repo.refs.has(ref)) failHttp(422, 'Reference does not exist');
+  /** Deletes a ref; deleting a PR's head branch closes the PR. `announce` as for `setRef`. */
+  function deleteRef(repo: RepoRecord, ref: string, actor: string, announce = true): void {
+    const before = repo.refs.get(ref);
+    if (!before) failHttp(422, 'Reference does not exist');
+    const tips = new Map(repo.refs);
     repo.refs.delete(ref);
-    if (!ref.startsWith('heads/')) return;
-    // GitHub closes open pull requests whose head branch is deleted.
-    const branch = ref.slice('heads/'.length);
-    for (const pull of pulls) {
-      if (pull.owner === repo.owner && pull.repo === repo.name && pull.state === 'open' && pull.headRef === branch) updatePull(pull, { state: 'closed' }, actor);
+    if (ref.startsWith('heads/')) {
+      // GitHub closes open pull requests whose head branch is deleted.
+      const branch = ref.slice('heads/'.length);
+      for (const pull of pulls) {
+        if (pull.owner === repo.owner && pull.repo === repo.name && pull.state === 'open' && pull.headRef === branch) updatePull(pull, { state: 'closed' }, actor);
+      }
     }
+    if (announce) deps.emit({ kind: 'push', push: pushRecord(repo, ref, before, null, actor, tips) });
   }
 
   /**
@@ -776,34 +815,18 @@ export function createWorld(deps: WorldDeps) {
   function applyPush(repo: RepoRecord, updates: readonly RefUpdate[], pusher: string): { applied: RefUpdate[]; skipped: RefUpdate[] } {
     const applied: RefUpdate[] = [];
     const skipped: RefUpdate[] = [];
-    const otherTips = new Map([...repo.refs].filter(([, sha]) => objects.get(sha)?.type === 'commit'));
+    const tips = new Map(repo.refs);
     for (const update of updates) {
       const ref = update.ref.replace(/^refs\//, '');
       if ((repo.refs.get(ref) ?? null) !== update.before || update.before === update.after) {
         skipped.push(update);
         continue;
       }
-      const before = update.before;
-      const after = update.after;
-      let commits: string[] = [];
-      let forced = false;
-      let baseRef: string | null = null;
-      if (after) {
-        const known = new Set<string>();
-        if (before) for (const sha of objects.ancestors(before)) known.add(sha);
-        else for (const [other, sha] of otherTips) if (other !== ref) for (const old of objects.ancestors(sha)) known.add(old);
-        commits = objects.ancestors(after).filter((sha) => !known.has(sha)).reverse();
-        forced = before !== null && !objects.ancestors(after).includes(before);
-        if (!before) {
-          const same = [...otherTips].find(([other, sha]) => other !== ref && other.startsWith('heads/') && sha === after);
-          baseRef = same ? `refs/${same[0]}` : null;
-        }
-        setRef(repo, ref, after, pusher);
-      } else {
-        deleteRef(repo, ref, pusher);
-      }
+      const push = pushRecord(repo, ref, update.before, update.after, pusher, tips);
+      if (update.after) setRef(repo, ref, update.after, pusher, false);
+      else deleteRef(repo, ref, pusher, false);
       applied.push(update);
-      deps.emit({ kind: 'push', push: { owner: repo.owner, repo: repo.name, ref: `refs/${ref}`, before, after, forced, baseRef, commits, pusher } });
+      deps.emit({ kind: 'push', push });
     }
     return { applied, skipped };
   }

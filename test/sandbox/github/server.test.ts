@@ -406,14 +406,16 @@ describe('CI and webhooks', () => {
     expect((await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: sha })).data.state).toBe('success');
     await fake.state.flushWebhooks();
     const events = hook.received.map((delivery) => `${String(delivery.headers['x-github-event'])}:${(JSON.parse(delivery.body) as { action?: string }).action ?? ''}`);
-    expect(events).toEqual(['pull_request:opened', 'check_run:completed', 'status:', 'check_suite:completed']);
+    // Creating the branch through REST is a push, as it is on GitHub.
+    expect(events).toEqual(['push:', 'pull_request:opened', 'check_run:completed', 'status:', 'check_suite:completed']);
+    expect(JSON.parse(hook.received[0]?.body ?? '{}')).toMatchObject({ ref: 'refs/heads/fleet/lodash', before: '0'.repeat(40), after: sha, created: true, deleted: false, forced: false, base_ref: null, commits: [{ id: sha }], head_commit: { id: sha }, pusher: { name: 'fleet-bot' } });
     const webhooks = new Webhooks({ secret: 'shh' });
     for (const delivery of hook.received) {
       expect(await webhooks.verify(delivery.body, String(delivery.headers['x-hub-signature-256']))).toBe(true);
       expect(delivery.headers['x-github-delivery']).toMatch(/^[0-9a-f-]{36}$/);
     }
     expect(await new Webhooks({ secret: 'wrong' }).verify(hook.received[0]?.body ?? '', String(hook.received[0]?.headers['x-hub-signature-256']))).toBe(false);
-    const checkRun = JSON.parse(hook.received[1]?.body ?? '{}') as { check_run: { head_sha: string; pull_requests: { number: number }[] }; repository: { full_name: string }; installation: { id: number } };
+    const checkRun = JSON.parse(hook.received[2]?.body ?? '{}') as { check_run: { head_sha: string; pull_requests: { number: number }[] }; repository: { full_name: string }; installation: { id: number } };
     expect(checkRun).toMatchObject({ check_run: { head_sha: sha, pull_requests: [{ number: 1 }] }, repository: { full_name: 'acme/api' }, installation: { id: 1 } });
   });
 
@@ -426,13 +428,28 @@ describe('CI and webhooks', () => {
     const rewritten = await octokit.rest.git.createCommit({ ...repo, message: 'Again', tree: tree.data.sha, parents: [first.base] });
     await octokit.rest.git.updateRef({ ...repo, ref: 'heads/fleet/lodash', sha: rewritten.data.sha, force: true });
     await new Octokit({ baseUrl: fake.url, auth: 'alice', log: quiet }).rest.pulls.createReview({ ...repo, pull_number: 1, event: 'APPROVE' });
-    await octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha: rewritten.data.sha });
+    const merged = await octokit.rest.pulls.merge({ ...repo, pull_number: 1, sha: rewritten.data.sha });
+    await octokit.rest.git.deleteRef({ ...repo, ref: 'heads/fleet/lodash' });
     await fake.state.flushWebhooks();
     const payloads = hook.received.map((delivery) => ({ event: delivery.headers['x-github-event'], body: JSON.parse(delivery.body) as Record<string, unknown> }));
-    expect(payloads.map((item) => `${String(item.event)}:${String(item.body.action)}`)).toEqual(['pull_request:opened', 'pull_request:synchronize', 'pull_request_review:submitted', 'pull_request:closed']);
-    expect(payloads[1]?.body).toMatchObject({ number: 1, pull_request: { head: { sha: rewritten.data.sha } } });
-    expect(payloads[2]?.body).toMatchObject({ review: { state: 'APPROVED', user: { login: 'alice' } }, pull_request: { number: 1 } });
-    expect(payloads[3]?.body).toMatchObject({ pull_request: { merged: true, state: 'closed' }, repository: { full_name: 'acme/api' }, sender: { login: 'fleet-bot' } });
+    expect(payloads.map((item) => `${String(item.event)}:${String(item.body.action)}`)).toEqual([
+      'push:undefined',
+      'pull_request:opened',
+      'pull_request:synchronize',
+      'push:undefined',
+      'pull_request_review:submitted',
+      'push:undefined',
+      'pull_request:closed',
+      'push:undefined',
+    ]);
+    expect(payloads[2]?.body).toMatchObject({ number: 1, pull_request: { head: { sha: rewritten.data.sha } } });
+    // Every REST ref move is a push: the forced update, the merge moving main, the branch deleted after it.
+    expect(payloads[3]?.body).toMatchObject({ ref: 'refs/heads/fleet/lodash', before: first.sha, after: rewritten.data.sha, forced: true, created: false, commits: [{ id: rewritten.data.sha }] });
+    expect(payloads[4]?.body).toMatchObject({ review: { state: 'APPROVED', user: { login: 'alice' } }, pull_request: { number: 1 } });
+    expect(payloads[5]?.body).toMatchObject({ ref: 'refs/heads/main', before: first.base, after: merged.data.sha, forced: false, head_commit: { id: merged.data.sha }, pusher: { name: 'fleet-bot' } });
+    expect((payloads[5]?.body.commits as { id: string }[]).map((commit) => commit.id)).toEqual([rewritten.data.sha, merged.data.sha]);
+    expect(payloads[6]?.body).toMatchObject({ pull_request: { merged: true, state: 'closed' }, repository: { full_name: 'acme/api' }, sender: { login: 'fleet-bot' } });
+    expect(payloads[7]?.body).toMatchObject({ ref: 'refs/heads/fleet/lodash', before: rewritten.data.sha, after: '0'.repeat(40), deleted: true, commits: [], head_commit: null });
   });
 
   test('manual checks wait for completeCheck; failWhen and fail-on-default decide conclusions', async () => {
@@ -531,7 +548,8 @@ describe('CI and webhooks', () => {
     await pushBranch(octokit, 'fleet/lodash');
     await octokit.rest.pulls.create({ ...repo, head: 'fleet/lodash', base: 'main', title: 'Bump' });
     await fake.state.flushWebhooks();
-    expect(fake.state.deliveries[0]).toMatchObject({ event: 'pull_request', status: null });
+    expect(fake.state.deliveries.map((delivery) => delivery.event)).toEqual(['push', 'pull_request']);
+    expect(fake.state.deliveries[1]).toMatchObject({ event: 'pull_request', status: null });
     expect(lines.some((line) => line.includes('failed'))).toBe(true);
     await expect(octokit.rest.repos.get(repo)).resolves.toMatchObject({ status: 200 });
   });
