@@ -603,9 +603,19 @@ export function createGitHttp(options: GitHttpOptions) {
     });
   }
 
+  /**
+   * Runs a REST change that moves refs of `owner/name` (create, update or delete a ref, a merge)
+   * between the repository's git operations: it waits for a push in flight, so a push is never
+   * told a ref was updated that REST then overwrote, and the next push syncs from REST's result.
+   */
+  function exclusive<T>(owner: string, name: string, fn: () => T): Promise<T> {
+    return serialized(`${owner}/${name}`.toLowerCase(), async () => fn());
+  }
+
   return {
     root,
     handle,
+    exclusive,
     /** Stops the git processes still running; removes the git root when the fake made it. */
     close(): void {
       closed = true;

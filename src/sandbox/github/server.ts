@@ -100,6 +100,13 @@ export interface FakeGitHub {
 }
 
 const DOCS = 'https://docs.github.com/rest';
+/** The REST routes that move refs: they run between a repository's git operations. */
+const REF_WRITES = new Set([
+  'POST /repos/{owner}/{repo}/git/refs',
+  'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
+  'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+]);
 const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
 
 function errorBody(status: number, message: string, errors?: unknown): Record<string, unknown> {
@@ -361,7 +368,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     let result: RouteResult;
     try {
-      result = matched.route.handle({ params: matched.params, query: url.searchParams, body, login, url });
+      const handle = (): RouteResult => matched.route.handle({ params: matched.params, query: url.searchParams, body, login, url });
+      // A REST ref write waits for a push in flight to the repository, as GitHub applies ref updates one at a time.
+      result = REF_WRITES.has(`${method} ${matched.route.template}`) ? await gitHttp.exclusive(matched.params.owner ?? '', matched.params.repo ?? '', handle) : handle();
     } catch (error) {
       const status = isFleetError(error) && typeof error.details.httpStatus === 'number' ? error.details.httpStatus : 500;
       if (status === 500) log(`handler error on ${method} ${route}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);

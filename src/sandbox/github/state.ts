@@ -809,8 +809,9 @@ export function createWorld(deps: WorldDeps) {
   /**
    * Applies the ref updates of a `git push` with the same operations REST uses (CI on new
    * commits, `synchronize` for PR heads, a deleted head branch closes its PR) and announces each
-   * with a `push` event. An update whose `before` no longer matches (REST moved the ref while the
-   * push ran) is not applied; it is returned so the git side can be put back in step.
+   * with a `push` event. REST's ref writes wait for a push in flight (`GitHttp.exclusive`), so
+   * `before` matches; an update whose `before` no longer does is not applied but returned (logged),
+   * and the git side is put back in step on the next request.
    */
   function applyPush(repo: RepoRecord, updates: readonly RefUpdate[], pusher: string): { applied: RefUpdate[]; skipped: RefUpdate[] } {
     const applied: RefUpdate[] = [];

@@ -583,6 +583,51 @@ describe('push', () => {
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/after' })).data.object.sha).toBe(await ok(['rev-parse', 'HEAD'], { cwd: dir }));
   });
 
+  test('a REST ref update arriving while a push is held at pre-receive waits for it: the push is applied as reported, then REST decides on the new value', async () => {
+    const gitRoot = tempDir();
+    const { fake, octokit, work, seeded } = await setup({ gitRoot });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/shared', sha: seeded.headSha });
+    const dir = await cloneOf(fake, work);
+    await ok(['checkout', '-q', 'shared'], { cwd: dir });
+    writeFileSync(join(dir, 'mine.txt'), 'mine\n');
+    await ok(['add', '-A'], { cwd: dir });
+    await ok(['commit', '-q', '-m', 'mine'], { cwd: dir });
+    const mine = await ok(['rev-parse', 'HEAD'], { cwd: dir });
+    // Someone else's commit on the same base, to be written over REST while the push is held.
+    const base = await octokit.rest.git.getCommit({ ...repo, commit_sha: seeded.headSha });
+    const theirs = await octokit.rest.git.createCommit({ ...repo, message: 'theirs', tree: base.data.tree.sha, parents: [seeded.headSha] });
+
+    // A pre-receive hook that holds the push until the test lets it go.
+    const gate = tempDir();
+    const hook = join(gitRoot, 'acme', 'api.git', 'hooks', 'pre-receive');
+    writeFileSync(hook, `#!/bin/sh\ntouch '${gate}/reached'\nwhile [ ! -e '${gate}/release' ]; do sleep 0.02; done\nexit 0\n`, { mode: 0o755 });
+    const pushing = git(['push', 'origin', 'shared'], { cwd: dir });
+    while (!existsSync(join(gate, 'reached'))) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    let settled = false;
+    const rest = octokit.rest.git.updateRef({ ...repo, ref: 'heads/shared', sha: theirs.data.sha }).then(
+      (response) => ({ status: response.status, message: '' }),
+      (error: { status: number; message: string }) => ({ status: error.status, message: error.message }),
+    ).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The push holds the repository: REST's ref write has not happened yet.
+    expect(settled).toBe(false);
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/shared' })).data.object.sha).toBe(seeded.headSha);
+    writeFileSync(join(gate, 'release'), '');
+
+    const pushed = await pushing;
+    expect(pushed.code).toBe(0);
+    expect(pushed.stderr).toContain('shared -> shared');
+    // Then REST's update is judged against the pushed head: not a fast forward of it, refused.
+    expect(await rest).toEqual({ status: 422, message: expect.stringContaining('Update is not a fast forward') });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/shared' })).data.object.sha).toBe(mine);
+    const remote = await ok(['ls-remote', 'origin', 'refs/heads/shared'], { cwd: dir });
+    expect(remote.split('\t')[0]).toBe(mine);
+    // A forced REST update afterwards wins, and git sees it too.
+    await octokit.rest.git.updateRef({ ...repo, ref: 'heads/shared', sha: theirs.data.sha, force: true });
+    expect((await ok(['ls-remote', 'origin', 'refs/heads/shared'], { cwd: dir })).split('\t')[0]).toBe(theirs.data.sha);
+  });
+
   test('concurrent pushes to one repository are each applied; a racing push to the same branch is rejected, not lost', async () => {
     const { fake, octokit, work } = await setup();
     const clones = await Promise.all([0, 1, 2, 3].map((n) => cloneOf(fake, work, `c${n}`)));
