@@ -98,7 +98,7 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
   const now = () => fake.state.now();
   let receiver: { url: string; server: Server } | undefined;
   try {
-    const repos = seedSimpleRepos(fake, { org: 'acme', count: targets, ciMs: ciMinutes * 60_000 });
+    const repos = seedSimpleRepos(fake, { org: 'acme', count: targets, ciMs: ciMinutes * 60_000, realistic: true });
     const pollEvery = mode === 'webhooks' ? '30m' : mode === 'polling' ? '2m' : '1m';
     const spec = makeBenchSpec({ repos, steps: ['open-pr', { kind: 'await-checks', options: { pollEvery, timeout: '2h' } }, 'merge'], waves: ['100%'] });
     insertCampaign(bench.store, { id: 'c-req', spec, waves: [repos], now: BENCH_EPOCH });

@@ -1,6 +1,7 @@
 import { CampaignSpec } from '../domain/spec.js';
 import { createOctokit, type Octokit } from '../github/create-octokit.js';
 import { createGateway, type Gateway } from '../github/gateway.js';
+import { generateFleet } from '../sandbox/fleet/generate-fleet.js';
 import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
 import type { Store } from '../store/store.js';
 import { openTempStore, type TempStore } from '../store/temp-store.js';
@@ -103,15 +104,19 @@ export function benchPackageJson(name: string): string {
   return `${JSON.stringify({ name, version: '1.0.0', dependencies: { express: '^4.19.2', lodash: '4.17.15' } }, null, 2)}\n`;
 }
 
-/** Seeds `count` small repositories named `<org>/svc-00000…` whose CI passes after `ciMs`. */
-export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: number; ciMs: number; from?: number }): string[] {
+/** Seeds `count` repositories named `<org>/svc-00000…` whose CI passes after `ciMs`: three files each, or with `realistic` the generated fleet's hundreds around them. */
+export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: number; ciMs: number; from?: number; realistic?: boolean }): string[] {
   const names: string[] = [];
-  for (let i = input.from ?? 0; i < (input.from ?? 0) + input.count; i++) {
+  const from = input.from ?? 0;
+  // Realistic: the generated fleet's source, tests, docs, images and archives around the bench's own
+  // package.json, so checkouts and pushes move what a real repository makes them move.
+  const bodies = input.realistic ? generateFleet({ seed: 11, repos: input.count, org: input.org }).map((repo) => repo.files) : [];
+  for (let i = from; i < from + input.count; i++) {
     const name = `svc-${String(i).padStart(5, '0')}`;
     fake.state.seedRepo({
       owner: input.org,
       name,
-      files: { 'package.json': benchPackageJson(name), 'README.md': `# ${name}\n`, '.github/CODEOWNERS': '* @acme/platform\n' },
+      files: { ...(bodies[i - from] ?? {}), 'package.json': benchPackageJson(name), 'README.md': `# ${name}\n`, '.github/CODEOWNERS': '* @acme/platform\n' },
       protection: { requiredChecks: ['build', 'test'], requiredApprovals: 0 },
       ci: { checks: ['build', 'test'], outcome: 'pass', durationMs: input.ciMs },
     });
