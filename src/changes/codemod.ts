@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FleetError } from '../errors.js';
-import { createSandbox, SANDBOX_WORKSPACE, type Sandbox, type SandboxDeps } from '../workspace/run-sandboxed.js';
+import { sharedSandbox, SANDBOX_WORKSPACE, type SandboxDeps } from '../workspace/run-sandboxed.js';
 import { matchPaths } from './match-paths.js';
 import { RepoPath, type CodemodOptions } from './options.js';
 import { readTimeout, type ChangeContext, type FileEdit, type FileSet, type TransformOutcome } from './types.js';
@@ -94,18 +94,6 @@ export async function resolveCodemod(catalogDir: string | undefined, name: strin
 
 type RunnerReply = { kind: 'ok'; files: unknown } | { kind: 'threw'; message: string } | { kind: 'no-transform' } | { kind: 'load-failed'; message: string };
 
-/** One sandbox per settings, so bubblewrap's self-check runs once per process. */
-const sandboxes = new Map<string, Sandbox>();
-
-function sandboxFor(deps: SandboxDeps | undefined): Sandbox {
-  const key = JSON.stringify(deps ?? {});
-  let sandbox = sandboxes.get(key);
-  if (!sandbox) {
-    sandbox = createSandbox(deps);
-    sandboxes.set(key, sandbox);
-  }
-  return sandbox;
-}
 
 /** The module type a `.js` file has where it lives: from the nearest package.json above it. */
 async function moduleTypeOf(modulePath: string): Promise<'module' | 'commonjs'> {
@@ -125,7 +113,7 @@ function isReply(value: unknown): value is RunnerReply {
 }
 
 async function runInSandbox(modulePath: string, files: Record<string, string>, options: Record<string, unknown>, timeoutMs: number, name: string, deps: SandboxDeps | undefined): Promise<{ reply: RunnerReply; unsandboxed: boolean }> {
-  const sandbox = sandboxFor(deps);
+  const sandbox = sharedSandbox(deps);
   const sandboxed = (await sandbox.check()).kind === 'bwrap';
   const codemodsDir = dirname(modulePath);
   const workspace = await mkdtemp(join(tmpdir(), 'fleet-codemod-run-'));

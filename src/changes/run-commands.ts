@@ -1,5 +1,5 @@
 import { FleetError } from '../errors.js';
-import { createSandbox, type Sandbox, type SandboxDeps } from '../workspace/run-sandboxed.js';
+import { sharedSandbox } from '../workspace/run-sandboxed.js';
 import { parseDuration } from './duration.js';
 import type { RunCommand, RunOptions } from './options.js';
 import type { ChangeContext } from './types.js';
@@ -21,18 +21,6 @@ export function commandText(command: RunCommand): string {
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
-/** One sandbox per settings, so bubblewrap's self-check runs once per process. */
-const sandboxes = new Map<string, Sandbox>();
-
-function sandboxFor(deps: SandboxDeps | undefined): Sandbox {
-  const key = JSON.stringify(deps ?? {});
-  let sandbox = sandboxes.get(key);
-  if (!sandbox) {
-    sandbox = createSandbox(deps);
-    sandboxes.set(key, sandbox);
-  }
-  return sandbox;
-}
 
 function durationText(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
@@ -51,7 +39,7 @@ function durationText(ms: number): string {
  * // { unsandboxed: false }
  */
 export async function runCommands(options: RunOptions, dir: string, ctx: ChangeContext): Promise<{ unsandboxed: boolean }> {
-  const sandbox = sandboxFor(ctx.sandbox);
+  const sandbox = sharedSandbox(ctx.sandbox);
   let unsandboxed = false;
   for (const [index, command] of options.commands.entries()) {
     const text = commandText(command);

@@ -326,3 +326,20 @@ export function createSandbox(deps: SandboxDeps = {}): Sandbox {
     },
   };
 }
+
+const sandboxes = new Map<string, Sandbox>();
+
+/**
+ * The sandbox for these settings, made once per process so bubblewrap's self-check runs once.
+ *
+ * @example const sandbox = sharedSandbox({ allowUnsandboxed: false }); // the same object on every call with these settings
+ */
+export function sharedSandbox(deps: SandboxDeps | undefined): Sandbox {
+  const key = JSON.stringify(deps ?? {});
+  let sandbox = sandboxes.get(key);
+  if (!sandbox) {
+    sandbox = createSandbox(deps);
+    sandboxes.set(key, sandbox);
+  }
+  return sandbox;
+}
