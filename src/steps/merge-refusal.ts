@@ -84,6 +84,11 @@ export async function explainBlocked(github: Pick<Gateway, 'getRequiredChecks' |
       next.push(`ask a reviewer to approve it`);
     }
   }
+  if (/signature/i.test(facts.githubReason)) {
+    // Required signed commits: GitHub's sentence is the only place that says so at merge time.
+    parts.push(`${base} requires verified signatures and the PR brings a commit without one${quoteGitHub(facts.githubReason)}`);
+    next.push(`replace the PR's unsigned commits with signed ones (a commit Fleet makes where signatures are required goes through GitHub's API, which signs it)`);
+  }
   if (parts.length === 0) {
     return (
       `GitHub will not merge PR #${number} in ${repo}: a rule on ${base} blocks it${quoteGitHub(facts.githubReason)}, ` +
