@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatSpecErrors, loadSpec } from '../campaigns/load-spec.js';
@@ -49,11 +49,43 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** Copies `from` to a new temporary folder (all but `.git` folders) and commits it there as the base. */
+/**
+ * The files of `dir` a checkout would hold when `dir` is in a git work tree: tracked and untracked
+ * ones, without what its .gitignore ignores (node_modules, build output), paths relative to `dir`.
+ * Undefined when `dir` is not in a work tree: then everything is copied but `.git`.
+ */
+async function workTreeFiles(dir: string): Promise<string[] | undefined> {
+  try {
+    if ((await runGit(['rev-parse', '--is-inside-work-tree'], { cwd: dir })).stdout.trim() !== 'true') return undefined;
+  } catch {
+    return undefined;
+  }
+  const listed = (await runGit(['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: dir })).stdout;
+  return [...new Set(listed.split('\0').filter((path) => path !== ''))];
+}
+
+/**
+ * Copies `from` to a new temporary folder and commits it there as the base: in a git work tree
+ * only what a checkout would hold (so a clone's node_modules is neither copied nor seen by the
+ * commands, as in a campaign's checkout), elsewhere all but `.git` folders.
+ */
 async function baselineCopy(from: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'fleet-apply-'));
   const copy = join(root, basename(from) || 'repo');
-  await cp(from, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => basename(source) !== '.git' || source === from });
+  const files = await workTreeFiles(from);
+  if (files === undefined) {
+    await cp(from, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => basename(source) !== '.git' || source === from });
+  } else {
+    await mkdir(copy, { recursive: true });
+    for (const path of files) {
+      const source = join(from, path);
+      // A tracked file deleted in the working tree, or a submodule's folder: nothing to copy.
+      const info = await lstat(source).catch(() => undefined);
+      if (!info || info.isDirectory()) continue;
+      await mkdir(dirname(join(copy, path)), { recursive: true });
+      await cp(source, join(copy, path), { verbatimSymlinks: true });
+    }
+  }
   await runGit(['init', '-q'], { cwd: copy });
   await runGit(['add', '-A'], { cwd: copy });
   await runGit(['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '--allow-empty', '-m', 'fleet apply: the folder as it was'], { cwd: copy, env: IDENTITY });

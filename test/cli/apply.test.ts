@@ -131,7 +131,7 @@ describe.skipIf(!bwrapAvailable)(`fleet apply with the run kind${bwrapAvailable 
 options:
   commands:
     - run: "sed -i 's/# api/# API/' README.md && chmod +x run.sh && printf 'GIF89a\\\\000\\\\001' > logo.gif && mv package.json manifest.json"
-    - argv: [sh, -c, "echo generated > build/ignored.txt"]`),
+    - argv: [sh, -c, "mkdir -p build && echo generated > build/ignored.txt"]`),
     );
     const io = capture();
     expect(await applyCommand.run([specPath, dir], io)).toBe(0);
@@ -149,6 +149,34 @@ options:
     expect(existsSync(join(dir, 'package.json'))).toBe(false);
     // In a git clone, the change is left in the working tree, not committed or staged.
     expect(gitIn(dir, ['status', '--porcelain']).split('\n').filter(Boolean).sort()).toEqual([' D package.json', ' M README.md', ' M run.sh', '?? logo.gif', '?? manifest.json']);
+  });
+
+  test('in a git clone the commands see what a checkout holds: tracked and untracked files, not ignored ones', async () => {
+    const dir = folder('run-clone-copy');
+    gitIn(dir, ['init', '-q', '-b', 'main']);
+    gitIn(dir, ['add', '-A']);
+    gitIn(dir, ['commit', '-q', '-m', 'base']);
+    writeFileSync(join(dir, 'notes.txt'), 'not committed yet\n');
+    rmSync(join(dir, 'README.md'));
+    const specPath = writeSpec(
+      'run-clone-copy',
+      spec(`kind: run
+options:
+  commands:
+    - run: "find . -path ./.git -prune -o -type f -print | sort > files.txt"`),
+    );
+    const io = capture();
+    expect(await applyCommand.run([specPath, dir], io)).toBe(0);
+    const listed = io.out
+      .split('\n')
+      .filter((line) => line.startsWith('+./'))
+      .map((line) => line.slice(1));
+    expect(listed).toEqual(['./.gitignore', './files.txt', './notes.txt', './package.json']);
+    // Outside a git work tree everything but .git is copied, the ignored build folder too.
+    const plain = folder('run-plain-copy');
+    const plainIo = capture();
+    expect(await applyCommand.run([specPath, plain], plainIo)).toBe(0);
+    expect(plainIo.out).toContain('+./build/out.js');
   });
 
   test('exits 3 for commands that change nothing, 1 with the output tail for one that fails or outlives its timeout', async () => {
