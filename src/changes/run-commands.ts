@@ -21,7 +21,6 @@ export function commandText(command: RunCommand): string {
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
-
 function durationText(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   if (ms % 1000 === 0) return `${ms / 1000} s`;
