@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyChange, type Change } from '../../src/changes/apply-change.js';
 import { applyChangeInDirectory } from '../../src/changes/apply-in-directory.js';
-import { bwrapAvailable } from '../support/bwrap.js';
+import { bwrapAvailable, bwrapMissingReason, explainBwrapMissing } from '../support/bwrap.js';
 import { failureOf } from '../support/failure-of.js';
 import { createWorkTree, gitIn } from '../support/work-tree.js';
 
@@ -127,7 +127,9 @@ describe('in-memory kinds in a directory', () => {
   });
 });
 
-describe.skipIf(!bwrapAvailable)('a codemod in a directory', () => {
+explainBwrapMissing('a codemod in a directory');
+
+describe.skipIf(!bwrapAvailable)(`a codemod in a directory${bwrapAvailable ? '' : ` (skipped: ${bwrapMissingReason})`}`, () => {
   test('gives the same change as in memory', async () => {
     const catalog = join(root, 'catalog');
     mkdirSync(join(catalog, 'codemods'), { recursive: true });
