@@ -2,6 +2,7 @@ import { FleetError } from '../errors.js';
 import { runCodemod } from './codemod.js';
 import { deleteFiles, writeFile } from './files.js';
 import { setJsonValue } from './json-set.js';
+import { applyDependencyInMemory, dependencyPathsToRead } from './dependency/index.js';
 import { choosePackageJsonPaths, bumpNpmDependency } from './npm-dependency.js';
 import { matchPaths } from './match-paths.js';
 import { CHANGE_KINDS, CHANGE_OPTIONS, type ChangeKind } from './options.js';
@@ -39,6 +40,7 @@ export interface ChangeResult {
 type Transform = (options: never, files: FileSet, ctx: ChangeContext) => Promise<TransformOutcome>;
 
 const TRANSFORMS: Record<ChangeKind, Transform> = {
+  dependency: applyDependencyInMemory,
   'npm-dependency': bumpNpmDependency,
   'json-set': setJsonValue,
   'yaml-set': setYamlValue,
@@ -84,6 +86,8 @@ export function parseChange(change: Change): { kind: ChangeKind; options: unknow
 export function pathsToRead(change: Change, treePaths: readonly string[]): string[] {
   const { kind, options } = parseChange(change);
   switch (kind) {
+    case 'dependency':
+      return dependencyPathsToRead(CHANGE_OPTIONS[kind].parse(options), treePaths);
     case 'npm-dependency':
       return choosePackageJsonPaths(CHANGE_OPTIONS[kind].parse(options), treePaths);
     case 'json-set':

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { FleetError } from '../errors.js';
 import { execGit, runGit, runGitBuffer } from '../workspace/git.js';
 import { applyChange, parseChange, pathsToRead, type Change, type ChangeResult } from './apply-change.js';
-import type { RunOptions } from './options.js';
+import { applyDependencyInDirectory, dependencyPathsToRead, fromNpmDependency } from './dependency/index.js';
+import type { DependencyOptions, NpmDependencyOptions, RunOptions } from './options.js';
 import { commandText, runCommands } from './run-commands.js';
 import type { ChangeContext } from './types.js';
 
@@ -182,8 +183,17 @@ export async function applyChangeInDirectory(change: Change, dir: string, ctx: C
     unsandboxed = (await runCommands(parsed, dir, ctx)).unsandboxed;
     summary = (count) => `${parsed.commands.length === 1 ? 'The command' : 'The commands'} ${texts} changed ${plural(count, 'file')}`;
     noopReason = `the ${parsed.commands.length === 1 ? 'command' : 'commands'} ${texts} changed nothing in the checkout`;
+  } else if (kind === 'dependency' || kind === 'npm-dependency') {
+    // Manifests edited in memory, then the lockfiles regenerated here by the ecosystem's tool.
+    const dependency = kind === 'dependency' ? (options as DependencyOptions) : fromNpmDependency(options as NpmDependencyOptions);
+    const tracked = await listTracked(dir);
+    const files = await readTrackedFiles(dir, dependencyPathsToRead(dependency, tracked));
+    const result = await applyDependencyInDirectory(dependency, { dir, files, treePaths: tracked, write: (edits) => writeEdits(dir, edits, kind) }, ctx);
+    unsandboxed = result.unsandboxed;
+    summary = () => result.summary;
+    noopReason = result.noopReason;
   } else {
-    const tracked = (await runGitBuffer(['ls-files', '-z'], { cwd: dir })).stdout.toString('utf8').split('\0').filter((p) => p !== '');
+    const tracked = await listTracked(dir);
     const files = await readTrackedFiles(dir, pathsToRead(change, tracked));
     const result = await applyChange(change, files, ctx);
     await writeEdits(dir, result.files, kind);
@@ -192,6 +202,10 @@ export async function applyChangeInDirectory(change: Change, dir: string, ctx: C
     noopReason = result.reason;
   }
   return { ...(await readStagedChange(dir, summary, noopReason)), ...(unsandboxed ? { unsandboxed: true } : {}) };
+}
+
+async function listTracked(dir: string): Promise<string[]> {
+  return (await runGitBuffer(['ls-files', '-z'], { cwd: dir })).stdout.toString('utf8').split('\0').filter((p) => p !== '');
 }
 
 /** Stages the work tree (git add -A) and reads the change back from git. */

@@ -42,7 +42,33 @@ export function parseRepoJson(path: string, text: string, ctx: ChangeContext, js
  *   new Map([['package.json', '{\n  "dependencies": { "lodash": "^4.17.20" }\n}\n']]), { repo: 'acme/api' });
  * // edits: [{ path: 'package.json', content: '{\n  "dependencies": { "lodash": "^4.17.21" }\n}\n' }]
  */
-export async function bumpNpmDependency(options: NpmDependencyOptions, files: FileSet, ctx: ChangeContext): Promise<TransformOutcome> {
+export function bumpNpmDependency(options: NpmDependencyOptions, files: FileSet, ctx: ChangeContext): Promise<TransformOutcome> {
+  try {
+    const found = editPackageJsons(options, files, ctx);
+    const summary = `Set ${options.package} to ${options.version} in ${found.changed.join(', ')}`;
+    return Promise.resolve({ edits: found.edits, summary, noopReason: describeNoop(options, found.paths, found.already, found.missing, found.sections) });
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+/** What editing the package.json files found: the edits, one summary entry per edited file, and where the version already is. */
+export interface PackageJsonEdits {
+  edits: FileEdit[];
+  /** 'package.json (dependencies, devDependencies; was ^4.17.20)' */
+  changed: string[];
+  already: string[];
+  /** The package.json files looked at. */
+  paths: string[];
+  /** Literal paths asked for that are not there. */
+  missing: string[];
+  sections: readonly string[];
+  /** How many declarations of the package were found. */
+  declarations: number;
+}
+
+/** The edits of bumpNpmDependency, with what it found, for callers that build their own summary. */
+export function editPackageJsons(options: NpmDependencyOptions, files: FileSet, ctx: ChangeContext): PackageJsonEdits {
   const patterns = options.paths ?? ['package.json'];
   const paths = choosePackageJsonPaths(options, files.keys());
   const sections = options.sections ?? SECTIONS;
@@ -50,6 +76,7 @@ export async function bumpNpmDependency(options: NpmDependencyOptions, files: Fi
   const changed: string[] = [];
   const already: string[] = [];
   const missing = patterns.filter((p) => isLiteralPath(p) && !files.has(p));
+  let declarations = 0;
 
   for (const path of paths) {
     const text = files.get(path)!;
@@ -70,6 +97,7 @@ export async function bumpNpmDependency(options: NpmDependencyOptions, files: Fi
       if (entry.type !== 'string') {
         throw new FleetError('change_failed', `${options.package} in "${section}" of ${path} (${ctx.repo}) has a ${entry.type} where a version string belongs. Fix the file, or leave the repository out of the campaign.`, { path, section, repo: ctx.repo });
       }
+      declarations += 1;
       if (entry.value === options.version) sectionsAlready.push(section);
       else replacements.push({ start: entry.start, end: entry.end, from: entry.value, section });
     }
@@ -86,11 +114,10 @@ export async function bumpNpmDependency(options: NpmDependencyOptions, files: Fi
     changed.push(`${path} (${replacements.map((r) => r.section).join(', ')}; was ${froms})`);
   }
 
-  const summary = `Set ${options.package} to ${options.version} in ${changed.join(', ')}`;
-  return { edits, summary, noopReason: describeNoop(options, paths, already, missing, sections) };
+  return { edits, changed, already, paths, missing, sections, declarations };
 }
 
-function describeNoop(options: NpmDependencyOptions, paths: string[], already: string[], missing: string[], sections: readonly string[]): string {
+export function describeNoop(options: NpmDependencyOptions, paths: string[], already: string[], missing: string[], sections: readonly string[]): string {
   if (paths.length === 0) {
     const wanted = (options.paths ?? ['package.json']).join(', ');
     return `no package.json matches ${wanted}`;

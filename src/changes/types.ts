@@ -1,4 +1,5 @@
 import type { SandboxDeps } from '../workspace/run-sandboxed.js';
+import type { DependencyEnvironment } from './dependency/types.js';
 
 /** A repository's files in memory: path → UTF-8 content. */
 export type FileSet = ReadonlyMap<string, string>;
@@ -14,6 +15,8 @@ export interface ChangeContext {
   sandbox?: SandboxDeps;
   /** The `run` kind's disk share: the most bytes the workspace folder may hold while its commands run (default: no limit). */
   diskLimitBytes?: number;
+  /** The `dependency` kind's registries and allowed credentials (from Fleet's configuration). */
+  dependencies?: DependencyEnvironment;
 }
 
 /** One file a transform wants changed: new content, or null to delete it. */

@@ -71,6 +71,7 @@ function changeVariant<K extends ChangeKind>(kind: K) {
 
 // Keyed by kind so that adding a change kind without a variant here fails to compile.
 const CHANGE_VARIANTS = {
+  dependency: changeVariant('dependency'),
   'npm-dependency': changeVariant('npm-dependency'),
   'json-set': changeVariant('json-set'),
   'yaml-set': changeVariant('yaml-set'),
@@ -82,6 +83,7 @@ const CHANGE_VARIANTS = {
 } satisfies Record<ChangeKind, z.ZodType>;
 
 export const Change = z.discriminatedUnion('kind', [
+  CHANGE_VARIANTS.dependency,
   CHANGE_VARIANTS['npm-dependency'],
   CHANGE_VARIANTS['json-set'],
   CHANGE_VARIANTS['yaml-set'],

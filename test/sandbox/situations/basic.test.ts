@@ -108,6 +108,7 @@ describe.runIf(chromiumAvailable)('the harness’s ground truth: a conflict and 
     expect(pull?.mergeableState).toBe('dirty');
     expect(targets.find((t) => t.repo === regressing)?.state).toBe('failed');
     expect(pulls.find((p) => p.repo === regressing)?.merged).toBe(false);
-    expect(pulls.filter((p) => p.merged).length).toBeGreaterThan(0);
+    const states = JSON.stringify(targets.map((t) => [t.repo, t.state, t.stepIndex, t.stateReason]));
+    expect(pulls.filter((p) => p.merged).length, states).toBeGreaterThan(0);
   }, 150_000);
 });
