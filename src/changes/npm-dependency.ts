@@ -48,7 +48,7 @@ export function bumpNpmDependency(options: NpmDependencyOptions, files: FileSet,
     const summary = `Set ${options.package} to ${options.version} in ${found.changed.join(', ')}`;
     return Promise.resolve({ edits: found.edits, summary, noopReason: describeNoop(options, found.paths, found.already, found.missing, found.sections) });
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error);
   }
 }
 
