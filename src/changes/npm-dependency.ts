@@ -43,13 +43,11 @@ export function parseRepoJson(path: string, text: string, ctx: ChangeContext, js
  * // edits: [{ path: 'package.json', content: '{\n  "dependencies": { "lodash": "^4.17.21" }\n}\n' }]
  */
 export function bumpNpmDependency(options: NpmDependencyOptions, files: FileSet, ctx: ChangeContext): Promise<TransformOutcome> {
-  try {
+  return new Promise((resolve) => {
     const found = editPackageJsons(options, files, ctx);
     const summary = `Set ${options.package} to ${options.version} in ${found.changed.join(', ')}`;
-    return Promise.resolve({ edits: found.edits, summary, noopReason: describeNoop(options, found.paths, found.already, found.missing, found.sections) });
-  } catch (error) {
-    return Promise.reject(error);
-  }
+    resolve({ edits: found.edits, summary, noopReason: describeNoop(options, found.paths, found.already, found.missing, found.sections) });
+  });
 }
 
 /** What editing the package.json files found: the edits, one summary entry per edited file, and where the version already is. */
