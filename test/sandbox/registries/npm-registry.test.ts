@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NPM_CATALOG, npmIntegrity, npmShasum, npmTarball } from '../../../src/sandbox/registries/catalog.js';
 import { startNpmRegistry, type NpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
-import { isolatedEnv, NPM_CLI, runNodeTool } from '../../support/package-tools.js';
+import { isolatedEnv, NPM_CLI, runNodeTool, YARN_BERRY_CLI } from '../../support/package-tools.js';
 
 function tarEntries(tgz: Buffer): Record<string, string> {
   const tar = gunzipSync(tgz);
@@ -74,6 +74,13 @@ describe('the local npm registry', () => {
     expect((await fetch(tarball)).status).toBe(200);
   });
 
+  test('serves one version by number or dist-tag', async () => {
+    expect(await (await fetch(`${registry.url}lodash/4.17.20`)).json()).toMatchObject({ name: 'lodash', version: '4.17.20', _id: 'lodash@4.17.20', dist: { integrity: npmIntegrity('lodash', '4.17.20') } });
+    expect(await (await fetch(`${registry.url}@types/lodash/latest`)).json()).toMatchObject({ name: '@types/lodash', version: '4.17.13' });
+    const missing = await fetch(`${registry.url}lodash/4.17.99`);
+    expect({ status: missing.status, body: await missing.json() }).toEqual({ status: 404, body: { error: 'version not found: 4.17.99' } });
+  });
+
   test('serves dist-tags and 404s what it does not have', async () => {
     expect(await (await fetch(`${registry.url}-/package/zod/dist-tags`)).json()).toEqual({ latest: '3.24.1' });
     for (const path of ['left-pad', 'lodash/-/lodash-4.17.22.tgz', 'lodash/-/lodash-4.17.21.zip', '-/package/left-pad/dist-tags', '@types%2fleft-pad']) {
@@ -112,5 +119,22 @@ describe('the local npm registry', () => {
     expect(Object.entries(lock.packages).filter(([path]) => path.endsWith('node_modules/ms')).map(([, entry]) => entry.version).sort()).toEqual(['2.0.0', '2.1.3']);
     expect(JSON.parse(readFileSync(join(dir, 'node_modules/@types/lodash/package.json'), 'utf8'))).toMatchObject({ version: '4.17.13' });
     expect(registry.requests.slice(before).every((r) => r.status === 200)).toBe(true);
+  }, 120_000);
+
+  test('yarn berry resolves and fetches from it with npmRegistryServer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-berry-registry-'));
+    writeFileSync(join(dir, '.yarnrc.yml'), `npmRegistryServer: "${registry.url.replace(/\/$/, '')}"\nunsafeHttpWhitelist:\n  - 127.0.0.1\nenableTelemetry: false\nenableGlobalCache: false\nnodeLinker: node-modules\n`);
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', packageManager: 'yarn@4.5.3', dependencies: { lodash: '^4.17.20', pino: '^9.3.2', '@types/lodash': '^4.17.7' } }, null, 2)}\n`);
+    const before = registry.requests.length;
+    const result = await runNodeTool(YARN_BERRY_CLI, ['install', '--mode=update-lockfile'], { cwd: dir, env: isolatedEnv({ YARN_ENABLE_SCRIPTS: '0' }) });
+    expect(result.output).not.toMatch(/YN0001|YN0035/);
+    expect(result.code).toBe(0);
+    const lock = readFileSync(join(dir, 'yarn.lock'), 'utf8');
+    expect(lock).toContain('__metadata:');
+    expect(lock).toMatch(/"lodash@npm:\^4\.17\.20":\n {2}version: 4\.17\.21\n {2}resolution: "lodash@npm:4\.17\.21"/);
+    expect(lock).toContain('"@types/lodash@npm:^4.17.7"');
+    const served = registry.requests.slice(before);
+    expect(served.some((r) => r.path === '/lodash/-/lodash-4.17.21.tgz' && r.status === 200)).toBe(true);
+    expect(served.every((r) => r.status === 200)).toBe(true);
   }, 120_000);
 });
