@@ -91,7 +91,7 @@ describe('the local npm registry', () => {
     expect(registry.requests.at(-1)).toEqual({ method: 'PUT', path: '/lodash', status: 405 });
   });
 
-  test('with a token, refuses requests without it and serves those with it', async () => {
+  test('with a token, refuses requests without it and serves those with it', { timeout: 60_000 }, async () => {
     const privateRegistry = await startNpmRegistry({ token: 's3cret' });
     try {
       const refused = await fetch(`${privateRegistry.url}lodash`);
@@ -99,6 +99,17 @@ describe('the local npm registry', () => {
       expect(await refused.json()).toEqual({ error: 'Unauthorized' });
       expect((await fetch(`${privateRegistry.url}lodash`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await fetch(`${privateRegistry.url}lodash`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+
+      // npm sends the token .npmrc gives for the registry's host, and fails without it.
+      const host = privateRegistry.url.replace(/^http:/, '');
+      for (const token of ['s3cret', undefined]) {
+        const dir = mkdtempSync(join(tmpdir(), 'fleet-npm-private-'));
+        writeFileSync(join(dir, '.npmrc'), `registry=${privateRegistry.url}\n${token ? `${host}:_authToken=${token}\n` : ''}`);
+        writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { lodash: '4.17.21' } })}\n`);
+        const result = await runNodeTool(NPM_CLI, ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--fetch-retries=0'], { cwd: dir, env: isolatedEnv() });
+        if (token) expect({ code: result.code, output: result.output }).toEqual({ code: 0, output: expect.not.stringContaining('ERR!') as unknown });
+        else expect(result.output).toContain('E401');
+      }
     } finally {
       await privateRegistry.close();
     }
