@@ -156,7 +156,7 @@ describe('fixture lockfiles, checked by the real package managers against the lo
     const before = registry.requests.length;
     const frozen = await runNodeTool(YARN1_CLI, ['install', '--frozen-lockfile', '--ignore-scripts', '--non-interactive', '--network-timeout', '3000'], { cwd: dir, env: isolatedEnv() });
     expect(frozen.code).not.toBe(0);
-    expect(frozen.output).toContain('https://registry.yarnpkg.com/lodash/-/lodash-4.17.');
+    expect(frozen.output).toMatch(/https:\/\/registry\.yarnpkg\.com\/\S+\.tgz: tunneling socket could not be established, cause=connect ECONNREFUSED 127\.0\.0\.1:9/);
     expect(registry.requests.slice(before).filter((r) => r.path.endsWith('.tgz'))).toEqual([]);
   }, 120_000);
 
