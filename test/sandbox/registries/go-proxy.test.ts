@@ -1,8 +1,13 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GO_CATALOG, goModFile, goModuleZip, goSumLines } from '../../../src/sandbox/registries/catalog.js';
 import { escapeModulePath, startGoProxy, unescapeModulePath, type GoProxy } from '../../../src/sandbox/registries/go-proxy.js';
 import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
+import { goSum } from '../../../src/sandbox/fleet/lockfiles.js';
+import { GO_PATH, goAvailable, goMissingReason, isolatedEnv, runTool } from '../../support/package-tools.js';
 
 /** Read a zip's entries through its central directory, checking each CRC. */
 function unzip(zip: Buffer): Record<string, string> {
@@ -84,4 +89,24 @@ describe('the local Go module proxy', () => {
     }
     expect(goSumLines('github.com/google/uuid', 'v1.3.0')[0]).not.toBe(goSumLines('github.com/google/uuid', 'v1.6.0')[0]);
   });
+
+  test.skipIf(!goAvailable)(`go get and go mod tidy move a module to a new version through it${goAvailable ? '' : ` (skipped: ${goMissingReason})`}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-go-get-'));
+    const before = 'module example.com/acme/billing\n\ngo 1.19\n\nrequire github.com/sirupsen/logrus v1.8.1\n';
+    writeFileSync(join(dir, 'go.mod'), before);
+    writeFileSync(join(dir, 'go.sum'), goSum(before));
+    writeFileSync(join(dir, 'main.go'), 'package main\n\nimport "github.com/sirupsen/logrus"\n\nfunc main() { println(logrus.Version) }\n');
+    const gopath = mkdtempSync(join(tmpdir(), 'fleet-gopath-'));
+    const env = isolatedEnv({ GOPROXY: proxy.url, GOSUMDB: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GOPATH: gopath, GOMODCACHE: join(gopath, 'pkg/mod'), GOCACHE: join(gopath, 'cache') });
+    for (const args of [['get', 'github.com/sirupsen/logrus@v1.9.3'], ['mod', 'tidy'], ['mod', 'verify']]) {
+      const result = await runTool(GO_PATH, args, { cwd: dir, env });
+      expect({ args, code: result.code, output: result.output }).toEqual({ args, code: 0, output: expect.any(String) as unknown });
+    }
+    const after = readFileSync(join(dir, 'go.mod'), 'utf8');
+    expect(after).toBe(before.replace('v1.8.1', 'v1.9.3'));
+    expect(readFileSync(join(dir, 'go.sum'), 'utf8')).toBe(goSum(after));
+    const unknown = await runTool(GO_PATH, ['get', 'github.com/sirupsen/logrus@v1.10.0'], { cwd: dir, env });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.output).toContain('unknown revision v1.10.0');
+  }, 120_000);
 });
