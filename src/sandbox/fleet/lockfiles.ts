@@ -50,6 +50,29 @@ function checkManifests(manifests: Manifests): void {
   }
 }
 
+/** npm's and yarn's workspace globs: `*` within one folder name, `**` across folders. */
+function matchesWorkspace(folder: string, patterns: unknown): boolean {
+  const list = Array.isArray(patterns) ? patterns : typeof patterns === 'object' && patterns !== null && Array.isArray((patterns as { packages?: unknown }).packages) ? (patterns as { packages: unknown[] }).packages : [];
+  return list.some((pattern) => {
+    if (typeof pattern !== 'string') return false;
+    const source = pattern
+      .replace(/^\.\//, '')
+      .replace(/\/$/, '')
+      .split('/')
+      .map((part) => (part === '**' ? '.*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')))
+      .join('/');
+    return new RegExp(`^${source}$`).test(folder);
+  });
+}
+
+/** For npm and yarn: every folder but the root must be one of the root's `workspaces`. */
+function checkWorkspaces(manifests: Manifests): void {
+  const root = manifests[''] ?? {};
+  for (const folder of Object.keys(manifests)) {
+    if (folder !== '' && !matchesWorkspace(folder, root.workspaces)) throw new Error(`${folder}/package.json is not one of the root package.json's workspaces (${JSON.stringify(root.workspaces ?? [])})`);
+  }
+}
+
 /** The workspace packages by name (every folder but the root). */
 function workspacesByName(manifests: Manifests): Map<string, { folder: string; version: string }> {
   const byName = new Map<string, { folder: string; version: string }>();
@@ -121,6 +144,7 @@ export function npmLockfile(input: LockfileInput | Manifests, options: LockfileO
   checkManifests(manifests);
   const catalog = options.catalog ?? NPM_CATALOG;
   const registry = options.registry ?? 'https://registry.npmjs.org/';
+  checkWorkspaces(manifests);
   const workspaces = workspacesByName(manifests);
   const workspaceFolders = new Set([...workspaces.values()].map((w) => w.folder));
   const tree = new Map<string, NpmNode | { link: string; name: string }>();
@@ -268,6 +292,7 @@ export function yarnLockfile(input: LockfileInput | Manifests, options: Lockfile
   checkManifests(manifests);
   const catalog = options.catalog ?? NPM_CATALOG;
   const registry = options.registry ?? 'https://registry.yarnpkg.com/';
+  checkWorkspaces(manifests);
   const workspaces = workspacesByName(manifests);
   const patterns = resolvePatterns(manifests, catalog, (name, range) => workspaces.has(name) && (range.startsWith('workspace:') || satisfies(workspaces.get(name)?.version ?? '', range)));
   const byVersion = new Map<string, { name: string; version: string; keys: string[] }>();
