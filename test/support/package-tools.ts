@@ -26,6 +26,10 @@ export const GO_PATH = ['/usr/bin/go', '/usr/local/go/bin/go'].find((path) => is
 export const goAvailable = isExecutable(GO_PATH);
 export const goMissingReason = `go is not installed at ${GO_PATH}: run \`apt-get install -y golang-go\` to run the Go module tests.`;
 
+export const PYTHON_PATH = ['/usr/bin/python3', '/usr/local/bin/python3'].find((path) => isExecutable(path)) ?? '/usr/bin/python3';
+export const pythonAvailable = isExecutable(PYTHON_PATH);
+export const pythonMissingReason = `python3 is not installed at ${PYTHON_PATH}: run \`apt-get install -y python3-pip\` to run the Python index tests.`;
+
 export interface ToolResult {
   code: number;
   output: string;

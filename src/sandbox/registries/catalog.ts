@@ -207,8 +207,8 @@ function goModuleFiles(module: string, version: string): [string, Buffer][] {
   return [['go.mod', Buffer.from(goModFile(module, version))], [`${name}.go`, Buffer.from(source)]];
 }
 
-/** A zip archive (deflated entries, no timestamps beyond the DOS epoch) of the given files. */
-function writeZip(files: [string, Buffer][]): Buffer {
+/** A zip archive (deflated entries, dated at the DOS epoch) of the given files: Go module zips, Python wheels. */
+export function writeZip(files: [string, Buffer][]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
