@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { GO_CATALOG, goModFile, goModuleZip, type GoCatalogModule } from './catalog.js';
 import { GO_SUMDB_NAME, sumdbResponse } from './go-sumdb.js';
+import { recordRequest } from './request-log.js';
 
 /**
  * A Go module proxy on 127.0.0.1 speaking the GOPROXY protocol (https://go.dev/ref/mod#goproxy-protocol)
@@ -106,7 +107,7 @@ export async function startGoProxy(options: { port?: number } = {}): Promise<GoP
   const catalog = GO_CATALOG;
   const requests: GoProxy['requests'] = [];
   const server = createServer((request, response) => {
-    response.on('finish', () => requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
+    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
     try {
       handle(request, response, catalog);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { NPM_CATALOG, npmIntegrity, npmManifest, npmShasum, npmTarball, npmTarballBasename, type CatalogPackage } from './catalog.js';
+import { recordRequest } from './request-log.js';
 
 /**
  * A read-only npm registry on 127.0.0.1 that npm, yarn 1, yarn berry and pnpm use unchanged: the
@@ -11,7 +12,7 @@ import { NPM_CATALOG, npmIntegrity, npmManifest, npmShasum, npmTarball, npmTarba
 export interface NpmRegistry {
   /** 'http://127.0.0.1:PORT/' */
   url: string;
-  /** Every request served, in order. */
+  /** The requests served, in order (the most recent REQUEST_LOG_LIMIT). */
   requests: { method: string; path: string; status: number }[];
   close(): Promise<void>;
 }
@@ -160,7 +161,7 @@ export async function startNpmRegistry(options: NpmRegistryOptions = {}): Promis
   const requests: NpmRegistry['requests'] = [];
   let base = 'http://127.0.0.1/';
   const server = createServer((request, response) => {
-    response.on('finish', () => requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
+    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
     try {
       handle(request, response, base, catalog, options.token);
     } catch (error) {

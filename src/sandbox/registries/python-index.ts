@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writeZip } from './catalog.js';
+import { recordRequest } from './request-log.js';
 
 /**
  * A Python package index on 127.0.0.1 for the polyglot fleet's Python services: the simple
@@ -171,7 +172,7 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
 export async function startPythonIndex(options: { port?: number } = {}): Promise<PythonIndex> {
   const requests: PythonIndex['requests'] = [];
   const server = createServer((request, response) => {
-    response.on('finish', () => requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
+    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
     try {
       handle(request, response);
     } catch (error) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GO_CATALOG, goModFile, goModuleZip, goSumLines } from '../../../src/sandbox/registries/catalog.js';
 import { escapeModulePath, startGoProxy, unescapeModulePath, type GoProxy } from '../../../src/sandbox/registries/go-proxy.js';
 import { GO_SUMDB, GO_SUMDB_NAME } from '../../../src/sandbox/registries/go-sumdb.js';
+import { recordRequest, REQUEST_LOG_LIMIT } from '../../../src/sandbox/registries/request-log.js';
 import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
 import { goSum } from '../../../src/sandbox/fleet/lockfiles.js';
 import { GO_PATH, goAvailable, goMissingReason, isolatedEnv, runTool } from '../../support/package-tools.js';
@@ -155,5 +156,15 @@ describe('the local Go module proxy', () => {
       expect(result.code).not.toBe(0);
       expect(result.output).toContain('verifying module: github.com/BurntSushi/toml@v1.4.0: reading tree note: note has no verifiable signatures');
     }, 120_000);
+  });
+});
+
+describe('the registries request log', () => {
+  test('keeps the most recent requests, bounded', () => {
+    const log: { method: string; path: string; status: number }[] = [];
+    for (let i = 0; i < REQUEST_LOG_LIMIT + 5; i += 1) recordRequest(log, { method: 'GET', path: `/${i}`, status: 200 });
+    expect(log).toHaveLength(REQUEST_LOG_LIMIT);
+    expect(log[0]?.path).toBe('/5');
+    expect(log.at(-1)?.path).toBe(`/${REQUEST_LOG_LIMIT + 4}`);
   });
 });
