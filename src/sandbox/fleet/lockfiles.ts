@@ -293,6 +293,7 @@ export function yarnLockfile(input: LockfileInput | Manifests, options: Lockfile
   const catalog = options.catalog ?? NPM_CATALOG;
   const registry = options.registry ?? 'https://registry.yarnpkg.com/';
   checkWorkspaces(manifests);
+  if (manifests['']?.workspaces !== undefined && manifests['']?.private !== true) throw new Error('the root package.json has workspaces but is not "private": true, which yarn 1 requires ("Workspaces can only be enabled in private projects")');
   const workspaces = workspacesByName(manifests);
   const patterns = resolvePatterns(manifests, catalog, (name, range) => workspaces.has(name) && (range.startsWith('workspace:') || satisfies(workspaces.get(name)?.version ?? '', range)));
   const byVersion = new Map<string, { name: string; version: string; keys: string[] }>();

@@ -108,12 +108,19 @@ function handle(request: IncomingMessage, response: ServerResponse, base: string
     send(response, 401, { error: 'Unauthorized' });
     return;
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    // Publishing, audit and search are not part of this registry: say so as npmjs does for an unknown route.
-    send(response, request.method === 'POST' || request.method === 'PUT' ? 405 : 404, { error: 'Method not allowed' });
+  const url = new URL(request.url ?? '/', base);
+  if (request.method === 'POST' && url.pathname === '/-/npm/v1/security/advisories/bulk') {
+    // npm install and npm ci audit by default: the stand-ins have no advisories.
+    request.resume();
+    send(response, 200, {});
     return;
   }
-  const url = new URL(request.url ?? '/', base);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    // Read-only: no publishing, unpublishing or dist-tag changes.
+    request.resume();
+    send(response, 405, { error: 'Method not allowed' });
+    return;
+  }
   if (url.pathname === '/-/ping') {
     send(response, 200, {});
     return;

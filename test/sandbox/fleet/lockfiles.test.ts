@@ -176,8 +176,9 @@ describe('fixture lockfiles, checked by the real package managers against the lo
     expect(() => pnpmLockfile({ '': { name: 'x', optionalDependencies: { lodash: '^4.17.0' } } })).toThrow('optionalDependencies');
     expect(() => npmLockfile({ manifests: { 'packages/a': { name: 'a' } } })).toThrow('no root package.json');
     expect(() => npmLockfile({ manifests: { '': { name: 'x', dependencies: { lodash: 'github:lodash/lodash' } } } })).toThrow('not a registry range');
-    expect(() => yarnLockfile({ '': { name: 'x', workspaces: ['packages/*'] }, 'tools/cli': { name: 'cli' } })).toThrow("tools/cli/package.json is not one of the root package.json's workspaces");
+    expect(() => yarnLockfile({ '': { name: 'x', private: true, workspaces: ['packages/*'] }, 'tools/cli': { name: 'cli' } })).toThrow("tools/cli/package.json is not one of the root package.json's workspaces");
     expect(() => npmLockfile({ '': { name: 'x' }, 'packages/a': { name: 'a' } })).toThrow('is not one of the root');
+    expect(() => yarnLockfile({ '': { name: 'x', workspaces: ['packages/*'] }, 'packages/a': { name: 'a' } })).toThrow('Workspaces can only be enabled in private projects');
     expect(npmLockfile({ '': { name: 'x', workspaces: ['./apps/**'] }, 'apps/web/site': { name: 'site' } })).toContain('"node_modules/site"');
   });
 });

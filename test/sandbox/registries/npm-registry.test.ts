@@ -89,6 +89,9 @@ describe('the local npm registry', () => {
     }
     expect((await fetch(`${registry.url}lodash`, { method: 'PUT', body: '{}' })).status).toBe(405);
     expect(registry.requests.at(-1)).toEqual({ method: 'PUT', path: '/lodash', status: 405 });
+    expect((await fetch(`${registry.url}lodash`, { method: 'DELETE' })).status).toBe(405);
+    const audit = await fetch(`${registry.url}-/npm/v1/security/advisories/bulk`, { method: 'POST', body: JSON.stringify({ lodash: ['4.17.20'] }), headers: { 'content-type': 'application/json' } });
+    expect({ status: audit.status, body: await audit.json() }).toEqual({ status: 200, body: {} });
   });
 
   test('with a token, refuses requests without it and serves those with it', { timeout: 60_000 }, async () => {
@@ -120,7 +123,8 @@ describe('the local npm registry', () => {
     writeFileSync(join(dir, '.npmrc'), `registry=${registry.url}\n`);
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { express: '^4.19.2', ioredis: '^5.4.1', '@types/lodash': '^4.17.7' } }, null, 2)}\n`);
     const before = registry.requests.length;
-    const result = await runNodeTool(NPM_CLI, ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, env: isolatedEnv() });
+    const result = await runNodeTool(NPM_CLI, ['install', '--ignore-scripts', '--audit', '--no-fund'], { cwd: dir, env: isolatedEnv() });
+    expect(result.output).toContain('found 0 vulnerabilities');
     expect(result.output).not.toMatch(/ERR!/);
     expect(result.code).toBe(0);
     const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; resolved?: string; integrity?: string }> };
@@ -130,6 +134,7 @@ describe('the local npm registry', () => {
     expect(Object.entries(lock.packages).filter(([path]) => path.endsWith('node_modules/ms')).map(([, entry]) => entry.version).sort()).toEqual(['2.0.0', '2.1.3']);
     expect(JSON.parse(readFileSync(join(dir, 'node_modules/@types/lodash/package.json'), 'utf8'))).toMatchObject({ version: '4.17.13' });
     expect(registry.requests.slice(before).every((r) => r.status === 200)).toBe(true);
+    expect(registry.requests.slice(before).some((r) => r.method === 'POST' && r.path === '/-/npm/v1/security/advisories/bulk')).toBe(true);
   }, 120_000);
 
   test('yarn berry resolves and fetches from it with npmRegistryServer', async () => {
