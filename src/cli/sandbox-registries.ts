@@ -1,14 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { CliIo } from './io.js';
 import { GO_CATALOG, NPM_CATALOG } from '../sandbox/registries/catalog.js';
-import { startGoProxy, type GoProxy } from '../sandbox/registries/go-proxy.js';
-import { GO_SUMDB } from '../sandbox/registries/go-sumdb.js';
-import { startNpmRegistry, type NpmRegistry } from '../sandbox/registries/npm-registry.js';
-import { PYTHON_CATALOG, startPythonIndex, type PythonIndex } from '../sandbox/registries/python-index.js';
+import { PYTHON_CATALOG } from '../sandbox/registries/python-index.js';
+import { startLocalRegistries, type LocalRegistries } from '../sandbox/registries/start-registries.js';
 
 export interface SandboxRegistriesDeps {
   /** Resolves when the registries should stop; by default on SIGINT or SIGTERM. */
-  waitForStop?: (registries: { npm: NpmRegistry; go: GoProxy; python: PythonIndex }) => Promise<void>;
+  waitForStop?: (registries: LocalRegistries) => Promise<void>;
 }
 
 const USAGE = 'fleet sandbox registries [--npm-port N] [--go-port N] [--python-port N]';
@@ -54,21 +52,14 @@ export async function runSandboxRegistriesCommand(args: string[], io: CliIo, dep
   const pythonPort = parsePort(values['python-port'], '--python-port', io);
   if (npmPort === undefined || goPort === undefined || pythonPort === undefined) return 2;
 
-  const npm = await startNpmRegistry({ port: npmPort });
-  const go = await startGoProxy({ port: goPort }).catch(async (error: unknown) => {
-    await npm.close();
-    throw error;
-  });
-  const python = await startPythonIndex({ port: pythonPort }).catch(async (error: unknown) => {
-    await Promise.all([npm.close(), go.close()]);
-    throw error;
-  });
+  const registries = await startLocalRegistries({ npmPort, goPort, pythonPort });
+  const { npm, go, python } = registries;
   io.stdout(`npm registry on ${npm.url} (${NPM_CATALOG.length} packages), Go module proxy on ${go.url} (${GO_CATALOG.length} modules, with its checksum database), Python index on ${python.url}simple/ (${PYTHON_CATALOG.length} projects).\n`);
-  io.stdout(`FLEET_NPM_REGISTRY=${npm.url}\nFLEET_GOPROXY=${go.url}\nFLEET_GOSUMDB=${GO_SUMDB}\nFLEET_PIP_INDEX_URL=${python.url}simple/\n`);
+  io.stdout(Object.entries(registries.variables).map(([name, value]) => `${name}=${value}\n`).join(''));
   try {
-    await (deps.waitForStop ?? waitForSignal)({ npm, go, python });
+    await (deps.waitForStop ?? waitForSignal)(registries);
   } finally {
-    await Promise.all([npm.close(), go.close(), python.close()]);
+    await registries.close();
   }
   io.stdout('Local registries stopped.\n');
   return 0;

@@ -15,7 +15,8 @@ describe('fleet sandbox registries', () => {
     const io = createIo();
     const answers: number[] = [];
     const code = await runSandboxRegistriesCommand(['registries'], io, {
-      waitForStop: async () => {
+      waitForStop: async (registries) => {
+        expect(registries.environment).toEqual({ npmRegistry: registries.npm.url, goProxy: registries.go.url, goSumDb: GO_SUMDB, pythonIndex: `${registries.python.url}simple/` });
         const printed = Object.fromEntries(io.out.join('').split('\n').filter((line) => line.startsWith('FLEET_')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
         expect(printed.FLEET_GOSUMDB).toBe(GO_SUMDB);
         answers.push((await fetch(`${printed.FLEET_NPM_REGISTRY ?? ''}lodash`)).status);
