@@ -1,5 +1,8 @@
 import type { DependencyOptions } from '../options.js';
 import type { ChangeContext, FileSet } from '../types.js';
+import { actionsTransform } from './actions.js';
+import { dockerTransform } from './docker.js';
+import { goModTransform } from './go-mod.js';
 import { npmTransform } from './npm.js';
 import { baseName, isVendored } from './select.js';
 import { ECOSYSTEMS, type Ecosystem, type ManifestOutcome } from './types.js';
@@ -13,7 +16,12 @@ export interface ManifestTransform {
 }
 
 /** Each ecosystem's transform lives in its own file of this folder. */
-export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = { npm: npmTransform };
+export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = {
+  npm: npmTransform,
+  go: goModTransform,
+  docker: dockerTransform,
+  actions: actionsTransform,
+};
 
 /** The manifests that mark a repository as using an ecosystem (vendored folders aside). */
 const MARKERS: Record<Ecosystem, (path: string) => boolean> = {
