@@ -4,6 +4,7 @@ import { actionsTransform } from './actions.js';
 import { dockerTransform } from './docker.js';
 import { goModTransform } from './go-mod.js';
 import { npmTransform } from './npm.js';
+import { isPythonManifest, pythonTransform } from './python.js';
 import { baseName, isVendored } from './select.js';
 import { ECOSYSTEMS, type Ecosystem, type ManifestOutcome } from './types.js';
 
@@ -18,6 +19,7 @@ export interface ManifestTransform {
 /** Each ecosystem's transform lives in its own file of this folder. */
 export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = {
   npm: npmTransform,
+  python: pythonTransform,
   go: goModTransform,
   docker: dockerTransform,
   actions: actionsTransform,
@@ -28,7 +30,7 @@ const MARKERS: Record<Ecosystem, (path: string) => boolean> = {
   npm: (path) => baseName(path) === 'package.json',
   maven: (path) => baseName(path) === 'pom.xml',
   gradle: (path) => /\.gradle(\.kts)?$/.test(baseName(path)) || path.endsWith('gradle/libs.versions.toml'),
-  python: (path) => /^(requirements.*|constraints.*)\.txt$/.test(baseName(path)) || /(^|\/)requirements\/[^/]+\.txt$/.test(path) || baseName(path) === 'pyproject.toml',
+  python: isPythonManifest,
   go: (path) => baseName(path) === 'go.mod',
   docker: (path) => /^(Dockerfile(\..+)?|.+\.Dockerfile|Containerfile)$/.test(baseName(path)),
   actions: (path) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /^action\.ya?ml$/.test(baseName(path)),
