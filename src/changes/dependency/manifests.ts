@@ -3,6 +3,7 @@ import type { ChangeContext, FileSet } from '../types.js';
 import { actionsTransform } from './actions.js';
 import { dockerTransform } from './docker.js';
 import { goModTransform } from './go-mod.js';
+import { mavenTransform } from './maven.js';
 import { npmTransform } from './npm.js';
 import { isPythonManifest, pythonTransform } from './python.js';
 import { baseName, isVendored } from './select.js';
@@ -19,6 +20,7 @@ export interface ManifestTransform {
 /** Each ecosystem's transform lives in its own file of this folder. */
 export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = {
   npm: npmTransform,
+  maven: mavenTransform,
   python: pythonTransform,
   go: goModTransform,
   docker: dockerTransform,
