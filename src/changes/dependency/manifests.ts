@@ -4,6 +4,7 @@ import { actionsTransform } from './actions.js';
 import { dockerTransform } from './docker.js';
 import { goModTransform } from './go-mod.js';
 import { mavenTransform } from './maven.js';
+import { isGradleManifest, gradleTransform } from './gradle.js';
 import { npmTransform } from './npm.js';
 import { isPythonManifest, pythonTransform } from './python.js';
 import { baseName, isVendored } from './select.js';
@@ -21,6 +22,7 @@ export interface ManifestTransform {
 export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = {
   npm: npmTransform,
   maven: mavenTransform,
+  gradle: gradleTransform,
   python: pythonTransform,
   go: goModTransform,
   docker: dockerTransform,
@@ -31,7 +33,7 @@ export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> 
 const MARKERS: Record<Ecosystem, (path: string) => boolean> = {
   npm: (path) => baseName(path) === 'package.json',
   maven: (path) => baseName(path) === 'pom.xml',
-  gradle: (path) => /\.gradle(\.kts)?$/.test(baseName(path)) || path.endsWith('gradle/libs.versions.toml'),
+  gradle: isGradleManifest,
   python: isPythonManifest,
   go: (path) => baseName(path) === 'go.mod',
   docker: (path) => /^(Dockerfile(\..+)?|.+\.Dockerfile|Containerfile)$/.test(baseName(path)),

@@ -1,0 +1,203 @@
+import { FleetError } from '../../errors.js';
+import type { DependencyOptions } from '../options.js';
+import type { ChangeContext, FileEdit, FileSet } from '../types.js';
+import type { ManifestTransform } from './manifests.js';
+import { applySplices, baseName, chooseManifests, folderOf, isVendored, rootOf, withProjects, type Splice } from './select.js';
+import type { ManifestOutcome } from './types.js';
+
+/**
+ * Gradle: version catalogs (gradle/libs.versions.toml: `[libraries]` by `module` or
+ * `group`/`name`, `[plugins]` by `id`, with `version` or `version.ref` into `[versions]`) and
+ * literal coordinates in build scripts (*.gradle, *.gradle.kts): 'g:a:v' strings, the
+ * `group: 'g', name: 'a', version: 'v'` map notation and `id 'x' version 'v'` plugins. The
+ * package is "group:artifact", or a plugin id. With dependency locking (gradle.lockfile and its
+ * kin listing the package) the lockfile can only be rewritten by running the build: the
+ * repository goes to a person unless it has a gradlew wrapper, which the lockfile step may run.
+ */
+
+export function isGradleManifest(path: string): boolean {
+  return /\.gradle(\.kts)?$/.test(baseName(path)) || /(^|\/)gradle\/[^/]+\.versions\.toml$/.test(path);
+}
+
+function isGradleLockfile(path: string): boolean {
+  return ['gradle.lockfile', 'buildscript-gradle.lockfile', 'settings-gradle.lockfile'].includes(baseName(path)) || /(^|\/)gradle\/dependency-locks\/[^/]+\.lockfile$/.test(path);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The text with comments blanked out (same length), so coordinates in comments are not edited; strings are kept. */
+function maskComments(text: string): string {
+  const out = text.split('');
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (text.startsWith('"""', i) || text.startsWith("'''", i)) {
+      const end = text.indexOf(text.slice(i, i + 3), i + 3);
+      i = end < 0 ? text.length : end + 3;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      i = j + 1;
+    } else if (text.startsWith('//', i)) {
+      while (i < text.length && text[i] !== '\n') out[i++] = ' ';
+    } else if (text.startsWith('/*', i)) {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      for (; i < stop; i++) if (text[i] !== '\n') out[i] = ' ';
+    } else {
+      i++;
+    }
+  }
+  return out.join('');
+}
+
+interface Found {
+  splices: Splice[];
+  where: Set<string>;
+  froms: Set<string>;
+  declarations: number;
+  already: number;
+}
+
+function offer(found: Found, start: number, old: string, version: string, where: string): void {
+  found.declarations += 1;
+  if (old === version) {
+    found.already += 1;
+    return;
+  }
+  found.splices.push({ start, end: start + old.length, text: version });
+  found.where.add(where);
+  found.froms.add(old);
+}
+
+function newFound(): Found {
+  return { splices: [], where: new Set(), froms: new Set(), declarations: 0, already: 0 };
+}
+
+/** A build script: literal coordinates, map notation, and plugins with a version. */
+function editBuildScript(text: string, target: { module?: [string, string]; plugin?: string }, version: string): Found {
+  const found = newFound();
+  const masked = maskComments(text);
+  const each = (re: RegExp, where: string, versionGroup: number) => {
+    for (const match of masked.matchAll(re)) offer(found, match.indices![versionGroup][0], match[versionGroup], version, where);
+  };
+  if (target.module) {
+    const [g, a] = target.module.map(escape) as [string, string];
+    each(new RegExp(`(["'])${g}:${a}:([^"'$:@\\s]+)(?::[^"'@\\s]*)?(?:@[^"'\\s]+)?\\1`, 'dg'), 'dependencies', 2);
+    each(new RegExp(`group\\s*[:=]\\s*(["'])${g}\\1\\s*,\\s*name\\s*[:=]\\s*(["'])${a}\\2\\s*,\\s*version\\s*[:=]\\s*(["'])([^"'$]+)\\3`, 'dg'), 'dependencies', 4);
+  }
+  if (target.plugin) {
+    each(new RegExp(`\\bid\\s*\\(?\\s*(["'])${escape(target.plugin)}\\1\\s*\\)?\\s*version\\s*\\(?\\s*(["'])([^"'$]+)\\2`, 'dg'), 'plugins', 3);
+  }
+  return found;
+}
+
+/** A version catalog, line by line: the entries of the package and the [versions] they refer to. */
+function editCatalog(text: string, target: { module?: [string, string]; plugin?: string }, version: string): Found {
+  const found = newFound();
+  const refs = new Map<string, string>();
+  const versionLines = new Map<string, { start: number; old: string }>();
+  let table = '';
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    const header = /^\s*\[\s*([\w-]+)\s*\]/.exec(line);
+    if (header) {
+      table = header[1]!;
+      continue;
+    }
+    const entry = /^(\s*)("[^"]+"|[\w.-]+)(\s*=\s*)(.*?)\s*(#.*)?\r?$/.exec(line);
+    if (!entry) continue;
+    const key = entry[2].replace(/^"|"$/g, '');
+    const valueStart = start + entry[1].length + entry[2].length + entry[3].length;
+    const value = entry[4];
+    if (table === 'versions') {
+      const plain = /^"([^"]*)"/.exec(value);
+      if (plain) versionLines.set(key, { start: valueStart + 1, old: plain[1] });
+      continue;
+    }
+    if (table !== 'libraries' && table !== 'plugins') continue;
+    const string = /^"([^"]*)"$/.exec(value)?.[1];
+    if (string !== undefined) {
+      const parts = string.split(':');
+      const matches = table === 'libraries' ? target.module && parts.length === 3 && parts[0] === target.module[0] && parts[1] === target.module[1] : target.plugin && parts.length === 2 && parts[0] === target.plugin;
+      if (matches) offer(found, valueStart + 1 + string.lastIndexOf(':') + 1, parts[parts.length - 1], version, table);
+      continue;
+    }
+    if (!value.startsWith('{')) continue;
+    const field = (name: string) => new RegExp(`(?:^|[{,\\s])${escape(name)}\\s*=\\s*"([^"]*)"`).exec(value)?.[1];
+    const module = field('module')?.split(':') ?? [field('group'), field('name')];
+    const matches = table === 'libraries' ? target.module && module[0] === target.module[0] && module[1] === target.module[1] : target.plugin && field('id') === target.plugin;
+    if (!matches) continue;
+    const ref = field('version.ref') ?? /version\s*=\s*\{\s*ref\s*=\s*"([^"]*)"/.exec(value)?.[1];
+    if (ref !== undefined) {
+      refs.set(ref, table);
+      continue;
+    }
+    const literal = /(?:^|[{,\s])version\s*=\s*"([^"]*)"/.exec(value);
+    if (literal) offer(found, valueStart + literal.index + literal[0].length - 1 - literal[1].length, literal[1], version, table);
+  }
+  for (const [ref, table] of refs) {
+    const line = versionLines.get(ref);
+    if (line) offer(found, line.start, line.old, version, `versions.${ref} (${table})`);
+  }
+  return found;
+}
+
+export const gradleTransform: ManifestTransform = {
+  select(treePaths, options) {
+    const own = treePaths.filter((path) => !isVendored(path));
+    const manifests = chooseManifests(treePaths, options, isGradleManifest);
+    const locking = own.filter((path) => isGradleLockfile(path) || baseName(path) === 'gradlew');
+    return [...new Set([...manifests, ...locking])].sort();
+  },
+  apply: gradleOutcome,
+};
+
+export function gradleOutcome(options: DependencyOptions, files: FileSet, ctx: ChangeContext): Promise<ManifestOutcome> {
+  const parts = options.package.split(':');
+  const target = parts.length === 2 ? { module: parts as [string, string] } : parts.length === 1 ? { plugin: options.package } : {};
+  const edits: FileEdit[] = [];
+  const changed: string[] = [];
+  const already: string[] = [];
+  let declarations = 0;
+  for (const path of chooseManifests([...files.keys()], options, isGradleManifest)) {
+    const text = files.get(path)!;
+    const found = path.endsWith('.toml') ? editCatalog(text, target, options.version) : editBuildScript(text, target, options.version);
+    declarations += found.declarations;
+    if (found.declarations > 0 && /["'$\s\\]/.test(options.version)) {
+      throw new FleetError('change_invalid', `"${options.version}" cannot be written as a Gradle version (${options.package} is declared in ${path} of ${ctx.repo}).`, { repo: ctx.repo, version: options.version });
+    }
+    if (found.splices.length === 0) {
+      if (found.already > 0) already.push(path);
+      continue;
+    }
+    edits.push({ path, content: applySplices(text, found.splices) });
+    changed.push(`${path} (${[...found.where].join(', ')}; was ${[...found.froms].join(', ')})`);
+  }
+
+  const listed = target.module ? `${target.module[0]}:${target.module[1]}:` : `${target.plugin ?? '\0'}:${target.plugin ?? ''}.gradle.plugin:`;
+  const locks = [...files.keys()].filter((path) => isGradleLockfile(path) && files.get(path)!.split('\n').some((line) => line.startsWith(listed))).sort();
+  const wrappers = [...files.keys()].filter((path) => baseName(path) === 'gradlew');
+  // The wrapper of a lockfile is the one in its folder or the nearest folder above.
+  const wrapperOf = (lockfile: string) => wrappers.filter((w) => lockfile.startsWith(folderOf(w))).sort((a, b) => b.length - a.length)[0];
+  let needsPerson: string | undefined;
+  if (edits.length > 0 && locks.length > 0 && locks.some((lock) => !wrapperOf(lock))) {
+    needsPerson = `${ctx.repo} uses Gradle dependency locking (${locks.join(', ')} lists ${options.package}); its lockfile can only be regenerated by running the build (./gradlew dependencies --write-locks), which Fleet does not run, and the repository has no gradlew wrapper. Update the lockfile with the build, or leave the repository out of the campaign.`;
+  }
+  const byRoot = new Map<string, string[]>();
+  for (const lock of locks) {
+    const wrapper = wrapperOf(lock);
+    if (!wrapper) continue;
+    byRoot.set(folderOf(wrapper), [...(byRoot.get(folderOf(wrapper)) ?? []), lock]);
+  }
+  const projectOf = (manifest: string) => {
+    const roots = [...byRoot.keys()].filter((root) => manifest.startsWith(root)).sort((a, b) => b.length - a.length);
+    const root = roots[0];
+    return root === undefined ? undefined : { root: rootOf(root), manager: 'gradle' as const, lockfiles: byRoot.get(root)! };
+  };
+  return Promise.resolve(withProjects('gradle', { edits, changed, already, declarations, ...(needsPerson ? { needsPerson } : {}) }, projectOf));
+}
