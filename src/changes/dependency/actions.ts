@@ -2,7 +2,7 @@ import { FleetError } from '../../errors.js';
 import type { DependencyOptions } from '../options.js';
 import type { ChangeContext, FileEdit, FileSet } from '../types.js';
 import type { ManifestTransform } from './manifests.js';
-import { applySplices, baseName, chooseManifests, type Splice } from './select.js';
+import { applySplices, baseName, chooseManifests, unreadable, type Splice } from './select.js';
 import type { ManifestOutcome } from './types.js';
 
 /**
@@ -21,18 +21,24 @@ export function isActionsFile(path: string): boolean {
 
 const USES = /^(\s*(?:-\s+)?uses\s*:\s*)(["']?)([^\s"'#@]+)@([^\s"'#]+)\2([ \t]*)(#.*)?$/;
 
-function editWorkflow(text: string, wanted: string, ref: string) {
+function editWorkflow(path: string, text: string, wanted: string, ref: string, ctx: ChangeContext) {
   const splices: Splice[] = [];
   const froms = new Set<string>();
   let declarations = 0;
   let already = 0;
   let start = 0;
+  let number = 0;
   for (const raw of text.split('\n')) {
+    number += 1;
     const line = raw.replace(/\r$/, '');
     const lineStart = start;
     start += raw.length + 1;
     const match = USES.exec(line);
-    if (!match) continue;
+    if (!match) {
+      const bare = /^\s*(?:-\s+)?uses\s*:\s*["']?([\w.-]+\/[\w.-]+)[^\s"'#@]*["']?\s*(#.*)?\r?$/.exec(line);
+      if (bare && bare[1].toLowerCase() === wanted) throw unreadable(path, ctx, `uses ${bare[1]} without a ref on line ${number} (GitHub requires owner/repo@ref)`);
+      continue;
+    }
     const [, lead, quote, action, old, , comment] = match;
     const repository = action.split('/').slice(0, 2).join('/').toLowerCase();
     if (action.startsWith('.') || action.startsWith('docker:') || repository !== wanted) continue;
@@ -67,7 +73,7 @@ export function actionsOutcome(options: DependencyOptions, files: FileSet, ctx: 
   let declarations = 0;
   for (const path of chooseManifests([...files.keys()], options, isActionsFile)) {
     const text = files.get(path)!;
-    const found = editWorkflow(text, wanted, options.version);
+    const found = editWorkflow(path, text, wanted, options.version, ctx);
     declarations += found.declarations;
     if (found.declarations > 0 && !REF.test(options.version)) {
       throw new FleetError('change_invalid', `"${options.version}" is not a git ref an action can be used at (${options.package} is used in ${path} of ${ctx.repo}): use a tag such as v4.1.0 or a commit sha.`, { repo: ctx.repo, version: options.version });

@@ -2,7 +2,7 @@ import { FleetError } from '../../errors.js';
 import type { DependencyOptions } from '../options.js';
 import type { ChangeContext, FileEdit, FileSet } from '../types.js';
 import type { ManifestTransform } from './manifests.js';
-import { applySplices, baseName, chooseManifests, folderOf, isVendored, rootOf, withProjects, type Splice } from './select.js';
+import { applySplices, baseName, chooseManifests, folderOf, isVendored, rootOf, unreadable, withProjects, type Splice } from './select.js';
 import type { ManifestOutcome } from './types.js';
 
 /**
@@ -95,21 +95,28 @@ function editBuildScript(text: string, target: { module?: [string, string]; plug
 }
 
 /** A version catalog, line by line: the entries of the package and the [versions] they refer to. */
-function editCatalog(text: string, target: { module?: [string, string]; plugin?: string }, version: string): Found {
+function editCatalog(path: string, text: string, target: { module?: [string, string]; plugin?: string }, version: string, ctx: ChangeContext): Found {
   const found = newFound();
   const refs = new Map<string, string>();
   const versionLines = new Map<string, { start: number; old: string }>();
   let table = '';
   let offset = 0;
+  let number = 0;
   for (const line of text.split('\n')) {
     const start = offset;
     offset += line.length + 1;
+    number += 1;
     const header = /^\s*\[\s*([\w-]+)\s*\]/.exec(line);
     if (header) {
       table = header[1]!;
       continue;
     }
     const entry = /^(\s*)("[^"]+"|[\w.-]+)(\s*=\s*)(.*?)\s*(#.*)?\r?$/.exec(line);
+    // In these tables every entry is one line (TOML inline tables do not span lines), so anything else is a broken catalog.
+    const strict = table === 'versions' || table === 'libraries' || table === 'plugins';
+    if (strict && !/^\s*(#.*)?\r?$/.test(line) && (!entry || (entry[4].startsWith('{') && !entry[4].endsWith('}')))) {
+      throw unreadable(path, ctx, `is not a version catalog Gradle can read (line ${number} of [${table}]: "${line.trim()}")`);
+    }
     if (!entry) continue;
     const key = entry[2].replace(/^"|"$/g, '');
     const valueStart = start + entry[1].length + entry[2].length + entry[3].length;
@@ -166,7 +173,7 @@ export function gradleOutcome(options: DependencyOptions, files: FileSet, ctx: C
   let declarations = 0;
   for (const path of chooseManifests([...files.keys()], options, isGradleManifest)) {
     const text = files.get(path)!;
-    const found = path.endsWith('.toml') ? editCatalog(text, target, options.version) : editBuildScript(text, target, options.version);
+    const found = path.endsWith('.toml') ? editCatalog(path, text, target, options.version, ctx) : editBuildScript(text, target, options.version);
     declarations += found.declarations;
     if (found.declarations > 0 && /["'$\s\\]/.test(options.version)) {
       throw new FleetError('change_invalid', `"${options.version}" cannot be written as a Gradle version (${options.package} is declared in ${path} of ${ctx.repo}).`, { repo: ctx.repo, version: options.version });

@@ -53,3 +53,11 @@ describe('GitHub Actions uses:', () => {
     expect(failure.code).toBe('change_invalid');
   });
 });
+
+describe('a uses: GitHub would refuse', () => {
+  test('the package without a ref fails naming the file and line', async () => {
+    const failure = await failureOf(bump({ '.github/workflows/release.yml': 'jobs:\n  r:\n    steps:\n      - uses: actions/checkout\n' }));
+    expect(failure.code).toBe('change_failed');
+    expect(failure.message).toContain('.github/workflows/release.yml in acme/payments-api uses actions/checkout without a ref on line 4');
+  });
+});

@@ -68,6 +68,13 @@ describe('Gradle version catalogs', () => {
   });
 });
 
+test('a catalog entry that is not one line of TOML fails naming the file and line', async () => {
+  const broken = catalog.replace('guava = { module = "com.google.guava:guava", version = "32.1.3-jre" }', 'guava = { module = "com.google.guava:guava",\n  version = "32.1.3-jre" }');
+  const failure = await failureOf(bump({ 'gradle/libs.versions.toml': broken }));
+  expect(failure.code).toBe('change_failed');
+  expect(failure.message).toContain('gradle/libs.versions.toml in acme/payments-api is not a version catalog Gradle can read (line 9 of [libraries]');
+});
+
 describe('build scripts', () => {
   test('Kotlin DSL: coordinates and map notation; comments and $variables left alone', async () => {
     const outcome = await bump({ 'build.gradle.kts': kts, 'app/build.gradle.kts': kts });
