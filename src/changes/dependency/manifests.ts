@@ -1,7 +1,7 @@
 import type { DependencyOptions } from '../options.js';
 import type { ChangeContext, FileSet } from '../types.js';
-import { actionsTransform } from './actions.js';
-import { dockerTransform } from './docker.js';
+import { actionsTransform, isActionsFile } from './actions.js';
+import { dockerTransform, isDockerfile } from './docker.js';
 import { goModTransform } from './go-mod.js';
 import { mavenTransform } from './maven.js';
 import { isGradleManifest, gradleTransform } from './gradle.js';
@@ -36,8 +36,8 @@ const MARKERS: Record<Ecosystem, (path: string) => boolean> = {
   gradle: isGradleManifest,
   python: isPythonManifest,
   go: (path) => baseName(path) === 'go.mod',
-  docker: (path) => /^(Dockerfile(\..+)?|.+\.Dockerfile|Containerfile)$/.test(baseName(path)),
-  actions: (path) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /^action\.ya?ml$/.test(baseName(path)),
+  docker: isDockerfile,
+  actions: isActionsFile,
 };
 
 /** The ecosystems whose manifests the tree holds, in ECOSYSTEMS order. */
