@@ -9,7 +9,9 @@ import type { ManifestOutcome } from './types.js';
  * Gradle: version catalogs (gradle/libs.versions.toml: `[libraries]` by `module` or
  * `group`/`name`, `[plugins]` by `id`, with `version` or `version.ref` into `[versions]`) and
  * literal coordinates in build scripts (*.gradle, *.gradle.kts): 'g:a:v' strings, the
- * `group: 'g', name: 'a', version: 'v'` map notation and `id 'x' version 'v'` plugins. The
+ * `group: 'g', name: 'a', version: 'v'` map notation and `id 'x' version 'v'` plugins; a
+ * "g:a:$name" coordinate's version is set where `name` is (the script, another script, or
+ * gradle.properties). The
  * package is "group:artifact", or a plugin id. With dependency locking (gradle.lockfile and its
  * kin listing the package) the lockfile can only be rewritten by running the build: the
  * repository goes to a person unless it has a gradlew wrapper, which the lockfile step may run.
@@ -76,9 +78,9 @@ function newFound(): Found {
   return { splices: [], where: new Set(), froms: new Set(), declarations: 0, already: 0 };
 }
 
-/** A build script: literal coordinates, map notation, and plugins with a version. */
-function editBuildScript(text: string, target: { module?: [string, string]; plugin?: string }, version: string): Found {
-  const found = newFound();
+/** A build script: literal coordinates, map notation, plugins with a version, and the names of version variables coordinates use. */
+function editBuildScript(text: string, target: { module?: [string, string]; plugin?: string }, version: string): Found & { variables: string[] } {
+  const found = { ...newFound(), variables: [] as string[] };
   const masked = maskComments(text);
   const each = (re: RegExp, where: string, versionGroup: number) => {
     for (const match of masked.matchAll(re)) offer(found, match.indices![versionGroup][0], match[versionGroup], version, where);
@@ -87,11 +89,31 @@ function editBuildScript(text: string, target: { module?: [string, string]; plug
     const [g, a] = target.module.map(escape) as [string, string];
     each(new RegExp(`(["'])${g}:${a}:([^"'$:@\\s]+)(?::[^"'@\\s]*)?(?:@[^"'\\s]+)?\\1`, 'dg'), 'dependencies', 2);
     each(new RegExp(`group\\s*[:=]\\s*(["'])${g}\\1\\s*,\\s*name\\s*[:=]\\s*(["'])${a}\\2\\s*,\\s*version\\s*[:=]\\s*(["'])([^"'$]+)\\3`, 'dg'), 'dependencies', 4);
+    // "g:a:$jacksonVersion", "g:a:${rootProject.ext.jacksonVersion}": the version is where the variable is set.
+    for (const match of masked.matchAll(new RegExp(`"${g}:${a}:\\$(?:\\{([\\w.]+)\\}|(\\w+))"`, 'g'))) found.variables.push((match[1] ?? match[2]).split('.').pop()!);
   }
   if (target.plugin) {
     each(new RegExp(`\\bid\\s*\\(?\\s*(["'])${escape(target.plugin)}\\1\\s*\\)?\\s*version\\s*\\(?\\s*(["'])([^"'$]+)\\2`, 'dg'), 'plugins', 3);
   }
   return found;
+}
+
+/** Where a version variable is set: `val x = "1"`, `def x = '1'`, `ext.x = '1'`, `extra["x"] = "1"`, `set("x", "1")` in a script, `x=1` in gradle.properties. */
+function findVariable(path: string, text: string, name: string): { start: number; old: string } | undefined {
+  const n = escape(name);
+  const patterns = path.endsWith('gradle.properties')
+    ? [new RegExp(`^[ \\t]*${n}[ \\t]*[=:][ \\t]*()([^\\s#!]+)[ \\t]*\\r?$`, 'dm')]
+    : [
+        new RegExp(`(?:^|[\\s.;{])${n}\\s*(?::\\s*String\\s*)?=\\s*(["'])([^"'$\\s]+)\\1`, 'dm'),
+        new RegExp(`(?:extra|ext)\\s*\\[\\s*(["'])${n}\\1\\s*\\]\\s*=\\s*["']([^"'$\\s]+)["']`, 'd'),
+        new RegExp(`\\bset\\s*\\(\\s*(["'])${n}\\1\\s*,\\s*["']([^"'$\\s]+)["']`, 'd'),
+      ];
+  const searched = path.endsWith('gradle.properties') ? text : maskComments(text);
+  for (const re of patterns) {
+    const match = re.exec(searched);
+    if (match) return { start: match.indices![2][0], old: match[2] };
+  }
+  return undefined;
 }
 
 /** A version catalog, line by line: the entries of the package and the [versions] they refer to. */
@@ -158,7 +180,7 @@ export const gradleTransform: ManifestTransform = {
   select(treePaths, options) {
     const own = treePaths.filter((path) => !isVendored(path));
     const manifests = chooseManifests(treePaths, options, isGradleManifest);
-    const locking = own.filter((path) => isGradleLockfile(path) || baseName(path) === 'gradlew');
+    const locking = own.filter((path) => isGradleLockfile(path) || baseName(path) === 'gradlew' || baseName(path) === 'gradle.properties');
     return [...new Set([...manifests, ...locking])].sort();
   },
   apply: gradleOutcome,
@@ -167,13 +189,40 @@ export const gradleTransform: ManifestTransform = {
 export function gradleOutcome(options: DependencyOptions, files: FileSet, ctx: ChangeContext): Promise<ManifestOutcome> {
   const parts = options.package.split(':');
   const target = parts.length === 2 ? { module: parts as [string, string] } : parts.length === 1 ? { plugin: options.package } : {};
+  const scripts = chooseManifests([...files.keys()], options, isGradleManifest);
+  const perFile = new Map<string, Found>();
+  const foundIn = (path: string) => perFile.get(path) ?? perFile.set(path, newFound()).get(path)!;
+  const variables: { path: string; name: string }[] = [];
+  for (const path of scripts) {
+    const text = files.get(path)!;
+    if (path.endsWith('.toml')) {
+      perFile.set(path, editCatalog(path, text, target, options.version, ctx));
+    } else {
+      const found = editBuildScript(text, target, options.version);
+      perFile.set(path, found);
+      for (const name of found.variables) variables.push({ path, name });
+    }
+  }
+  // A variable is looked up in the script that uses it, then the other scripts, then gradle.properties (the nearest first).
+  const properties = [...files.keys()].filter((p) => baseName(p) === 'gradle.properties').sort((a, b) => b.length - a.length);
+  const resolved = new Set<string>();
+  for (const { path, name } of variables) {
+    // $version is the project's own version, not the library's.
+    if (name === 'version') continue;
+    for (const candidate of [path, ...scripts.filter((p) => p !== path && !p.endsWith('.toml')), ...properties]) {
+      const at = findVariable(candidate, files.get(candidate)!, name);
+      if (!at) continue;
+      const key = `${candidate}\0${at.start}`;
+      if (!resolved.has(key)) offer(foundIn(candidate), at.start, at.old, options.version, name);
+      resolved.add(key);
+      break;
+    }
+  }
   const edits: FileEdit[] = [];
   const changed: string[] = [];
   const already: string[] = [];
   let declarations = 0;
-  for (const path of chooseManifests([...files.keys()], options, isGradleManifest)) {
-    const text = files.get(path)!;
-    const found = path.endsWith('.toml') ? editCatalog(path, text, target, options.version, ctx) : editBuildScript(text, target, options.version);
+  for (const [path, found] of [...perFile].sort(([a], [b]) => a.localeCompare(b))) {
     declarations += found.declarations;
     if (found.declarations > 0 && /["'$\s\\]/.test(options.version)) {
       throw new FleetError('change_invalid', `"${options.version}" cannot be written as a Gradle version (${options.package} is declared in ${path} of ${ctx.repo}).`, { repo: ctx.repo, version: options.version });
@@ -182,7 +231,7 @@ export function gradleOutcome(options: DependencyOptions, files: FileSet, ctx: C
       if (found.already > 0) already.push(path);
       continue;
     }
-    edits.push({ path, content: applySplices(text, found.splices) });
+    edits.push({ path, content: applySplices(files.get(path)!, found.splices) });
     changed.push(`${path} (${[...found.where].join(', ')}; was ${[...found.froms].join(', ')})`);
   }
 

@@ -7,8 +7,8 @@ import type { ManifestOutcome } from './types.js';
 
 /**
  * Maven: every pom.xml of a (multi-module) build. A `<dependency>` (in `<dependencies>` or
- * `<dependencyManagement>`), `<plugin>` (in `<plugins>` or `<pluginManagement>`) or
- * `<extension>` whose groupId and artifactId are the package's gets the version: a literal
+ * `<dependencyManagement>`), `<plugin>` (in `<plugins>` or `<pluginManagement>`),
+ * `<extension>` or `<parent>` whose groupId and artifactId are the package's gets the version: a literal
  * `<version>` is rewritten; a `${property}` version is set where the property is defined, in the
  * same pom or a parent pom of the repository. Without `<version>` the version is managed elsewhere
  * and there is nothing to edit. Comments and CDATA are left alone. Maven has no lockfile.
@@ -87,7 +87,8 @@ function walk(element: XmlElement, visit: (e: XmlElement) => void): void {
   for (const c of element.children) walk(c, visit);
 }
 
-const DECLARATIONS: Record<string, string> = { dependency: 'dependencies', plugin: 'plugins', extension: 'extensions' };
+/** Each declaring element and the element it must sit in (`<parent>` is the project's parent pom, e.g. spring-boot-starter-parent). */
+const DECLARATIONS: Record<string, string> = { dependency: 'dependencies', plugin: 'plugins', extension: 'extensions', parent: 'project' };
 
 /** Where a declaration sits, for the summary: 'dependencies', 'dependencyManagement', 'plugins', 'pluginManagement', 'extensions'. */
 function sectionOf(element: XmlElement): string {
@@ -97,6 +98,7 @@ function sectionOf(element: XmlElement): string {
   if (names.includes('dependencyManagement')) return `${profile}dependencyManagement`;
   if (names.includes('pluginManagement')) return `${profile}pluginManagement`;
   if (element.name === 'dependency' && names.includes('plugin')) return `${profile}plugin dependencies`;
+  if (element.name === 'parent') return 'parent';
   return `${profile}${DECLARATIONS[element.name]}`;
 }
 

@@ -103,6 +103,27 @@ describe('build scripts', () => {
   });
 });
 
+describe('version variables', () => {
+  test('"g:a:$name" sets the variable in the script, else another script, else gradle.properties', async () => {
+    const own = 'val guavaVersion = "32.1.3-jre"\ndependencies {\n    implementation("com.google.guava:guava:$guavaVersion")\n    testImplementation("com.google.guava:guava-testlib:$guavaVersion")\n}\n';
+    const outcome = await bump({ 'build.gradle.kts': own });
+    expect(edited(outcome, 'build.gradle.kts')).toBe(own.replace('val guavaVersion = "32.1.3-jre"', 'val guavaVersion = "33.0.0-jre"'));
+    expect(outcome.changed).toEqual(['build.gradle.kts (guavaVersion; was 32.1.3-jre)']);
+    const root = "ext {\n    guavaVersion = '32.1.3-jre'\n}\n";
+    const module = 'dependencies {\n    implementation "com.google.guava:guava:${rootProject.ext.guavaVersion}"\n}\n';
+    const split = await bump({ 'build.gradle': root, 'app/build.gradle': module });
+    expect(split.edits).toEqual([{ path: 'build.gradle', content: root.replace("'32.1.3-jre'", "'33.0.0-jre'") }]);
+    const props = 'org.gradle.jvmargs=-Xmx2g\nguavaVersion=32.1.3-jre\n';
+    const fromProperties = await bump({ 'app/build.gradle.kts': 'val guavaVersion: String by project\ndependencies { implementation("com.google.guava:guava:$guavaVersion") }\n', 'gradle.properties': props });
+    expect(fromProperties.edits).toEqual([{ path: 'gradle.properties', content: props.replace('guavaVersion=32.1.3-jre', 'guavaVersion=33.0.0-jre') }]);
+  });
+
+  test('$version is the project\'s own version and is left alone', async () => {
+    const text = 'version = "1.0.0"\ndependencies { implementation("com.google.guava:guava:$version") }\n';
+    expect(await bump({ 'build.gradle.kts': text })).toMatchObject({ edits: [], declarations: 0 });
+  });
+});
+
 describe('dependency locking', () => {
   const lockfile = '# This is a Gradle generated file for dependency locking.\ncom.google.guava:guava:32.1.3-jre=compileClasspath,runtimeClasspath\nempty=\n';
 

@@ -155,3 +155,12 @@ describe('pom.xml', () => {
     expect(failure.message).toMatch(/^ledger-core\/pom.xml in acme\/payments-api is not XML Maven can read: line \d+ closes <dependency> where <dependencies> is open/);
   });
 });
+
+describe('the parent pom as a declaration', () => {
+  test('a <parent> from outside the repository (spring-boot-starter-parent) gets the version', async () => {
+    const boot = '<project>\n  <parent>\n    <groupId>org.springframework.boot</groupId>\n    <artifactId>spring-boot-starter-parent</artifactId>\n    <version>3.1.5</version>\n    <relativePath/>\n  </parent>\n  <artifactId>quotes</artifactId>\n</project>\n';
+    const outcome = await bump({ 'pom.xml': boot }, { package: 'org.springframework.boot:spring-boot-starter-parent', version: '3.2.1' });
+    expect(edited(outcome, 'pom.xml')).toBe(boot.replace('3.1.5', '3.2.1'));
+    expect(outcome.changed).toEqual(['pom.xml (parent; was 3.1.5)']);
+  });
+});
