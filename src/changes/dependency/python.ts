@@ -6,7 +6,8 @@ import { applySplices, baseName, chooseManifests, folderOf, rootOf, unreadable, 
 import type { ManifestOutcome } from './types.js';
 
 /**
- * Python: requirements files (requirements*.txt, constraints*.txt, requirements/*.txt), PEP 621
+ * Python: requirements files (requirements*.txt, constraints*.txt, requirements/*.txt, and the
+ * pip-compile inputs requirements*.in), PEP 621
  * pyproject.toml (`[project] dependencies`, `[project.optional-dependencies]`, PEP 735
  * `[dependency-groups]`), Poetry's `[tool.poetry.*dependencies]` and Pipfile. Names compare as
  * PEP 503 normalises them. Edits are made in the text, line by line: only the version specifier
@@ -16,7 +17,7 @@ import type { ManifestOutcome } from './types.js';
 
 export function isPythonManifest(path: string): boolean {
   const name = baseName(path);
-  return /^(requirements.*|constraints.*)\.txt$/.test(name) || /(^|\/)requirements\/[^/]+\.txt$/.test(path) || name === 'pyproject.toml' || name === 'Pipfile';
+  return /^(requirements.*|constraints.*)\.(txt|in)$/.test(name) || /(^|\/)requirements\/[^/]+\.(txt|in)$/.test(path) || name === 'pyproject.toml' || name === 'Pipfile';
 }
 
 /** PEP 503: case, and runs of "-", "_" and "." are all the same name. */
@@ -144,9 +145,10 @@ function editToml(path: string, text: string, wanted: string, spec: { pep440: ()
   const pipfile = baseName(path) === 'Pipfile';
   let table = '';
   let offset = 0;
-  for (const line of text.split('\n')) {
+  for (const raw of text.split('\n')) {
     const start = offset;
-    offset += line.length + 1;
+    offset += raw.length + 1;
+    const line = raw.replace(/\r$/, '');
     const header = /^\s*\[\s*([^[\]]+?)\s*\](?!\])\s*(#.*)?\r?$/.exec(line);
     if (header) {
       table = headerKey(header[1]);
@@ -241,7 +243,7 @@ export function pythonOutcome(options: DependencyOptions, files: FileSet, ctx: C
   let declarations = 0;
   for (const path of chooseManifests([...files.keys()], options, isPythonManifest)) {
     const text = files.get(path)!;
-    const found = path.endsWith('.txt') ? editRequirements(text, wanted, spec.pep440) : editToml(path, text, wanted, spec, ctx);
+    const found = /\.(txt|in)$/.test(path) ? editRequirements(text, wanted, spec.pep440) : editToml(path, text, wanted, spec, ctx);
     declarations += found.declarations;
     if (found.splices.length === 0) {
       if (found.already > 0) already.push(path);

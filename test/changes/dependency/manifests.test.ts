@@ -62,3 +62,19 @@ describe('the dependency change in memory, across ecosystems', () => {
     expect(failure.message).toContain('pins requests with --hash');
   });
 });
+
+describe('CRLF files keep their line endings', () => {
+  const crlf = (text: string) => text.replaceAll('\n', '\r\n');
+  test.each([
+    ['requirements.in', 'requests==2.28.0  # http\nidna==3.4\n', 'requests', '2.31.0', 'requests==2.31.0  # http\nidna==3.4\n'],
+    ['pyproject.toml', '[tool.poetry.dependencies]\nrequests = "^2.28"\n', 'requests', '2.31.0', '[tool.poetry.dependencies]\nrequests = "2.31.0"\n'],
+    ['go.mod', 'module x\n\nrequire (\n\tgithub.com/google/uuid v1.3.0 // indirect\n)\n', 'github.com/google/uuid', 'v1.6.0', 'module x\n\nrequire (\n\tgithub.com/google/uuid v1.6.0 // indirect\n)\n'],
+    ['Dockerfile', 'FROM node:18 AS build\nRUN true\n', 'node', '20', 'FROM node:20 AS build\nRUN true\n'],
+    ['.github/workflows/ci.yml', `steps:\n  - uses: actions/checkout@${'a'.repeat(40)} # v3.0.0\n`, 'actions/checkout', 'v4', 'steps:\n  - uses: actions/checkout@v4\n'],
+    ['gradle/libs.versions.toml', '[libraries]\nguava = { module = "com.google.guava:guava", version = "32.0" }\n', 'com.google.guava:guava', '33.0', '[libraries]\nguava = { module = "com.google.guava:guava", version = "33.0" }\n'],
+    ['pom.xml', '<project>\n  <dependencies>\n    <dependency>\n      <groupId>g</groupId>\n      <artifactId>a</artifactId>\n      <version>1.0</version>\n    </dependency>\n  </dependencies>\n</project>\n', 'g:a', '1.1', '<project>\n  <dependencies>\n    <dependency>\n      <groupId>g</groupId>\n      <artifactId>a</artifactId>\n      <version>1.1</version>\n    </dependency>\n  </dependencies>\n</project>\n'],
+  ])('%s', async (path, text, pkg, version, expected) => {
+    const result = await applyChange({ kind: 'dependency', options: { package: pkg, version, skipLockfiles: true } }, new Map([[path, crlf(text)]]), ctx);
+    expect(result.files).toEqual([{ path, content: crlf(expected) }]);
+  });
+});
