@@ -8,7 +8,8 @@ import type { ManifestOutcome } from './types.js';
 /**
  * Dockerfiles (Dockerfile, Dockerfile.*, *.Dockerfile, Containerfile): the tag of each `FROM`
  * of the image, or of the `ARG` a `FROM image:${ARG}` reads. An image pinned by digest loses its
- * digest when the spec gives none: the old digest would keep pulling the old image.
+ * digest when the spec gives none: the old digest would keep pulling the old image. A bare
+ * version keeps the old tag's variant (-alpine, -slim, -jre).
  */
 
 const TAG = /^[\w][\w.-]{0,127}$/;
@@ -40,6 +41,16 @@ function parseSpec(version: string): { tag: string; digest?: string } | undefine
   const [tag, digest, extra] = version.split('@');
   if (extra !== undefined || !tag || !TAG.test(tag) || (digest !== undefined && !DIGEST.test(digest))) return undefined;
   return digest !== undefined ? { tag, digest } : { tag };
+}
+
+/**
+ * The tag a FROM gets: the spec's, with the old tag's variant kept when the spec is a bare version
+ * ("20.11.1" over "18.19.0-alpine" is "20.11.1-alpine"), so moving a fleet to a new version does
+ * not also move its images from alpine or slim to the full image.
+ */
+export function tagFor(specTag: string, oldTag: string | undefined): string {
+  const variant = /^v?\d+(?:\.\d+)*(-[A-Za-z][\w.-]*)$/.exec(oldTag ?? '')?.[1];
+  return variant !== undefined && /^v?\d+(?:\.\d+)*$/.test(specTag) ? `${specTag}${variant}` : specTag;
 }
 
 interface Line {
@@ -97,26 +108,28 @@ function editDockerfile(path: string, text: string, options: DependencyOptions, 
     if (variable !== undefined) {
       const declared = args.get(variable);
       if (!declared) throw new FleetError('change_failed', `${path} in ${ctx.repo} takes the tag of ${options.package} from the build argument ${variable}, which has no default in the file (line ${line.number}), so the version is set where the image is built, not here. Leave the repository out of the campaign or give ${variable} a default.`, { path, repo: ctx.repo });
-      if (declared.value === target.tag && (target.digest === undefined || parts.digest === target.digest)) {
+      const tag = tagFor(target.tag, declared.value);
+      if (declared.value === tag && (target.digest === undefined || parts.digest === target.digest)) {
         already += 1;
         continue;
       }
-      if (!argSpliced.has(variable) && declared.value !== target.tag) splices.push({ start: declared.start, end: declared.end, text: target.tag });
+      if (!argSpliced.has(variable) && declared.value !== tag) splices.push({ start: declared.start, end: declared.end, text: tag });
       argSpliced.add(variable);
       froms.add(declared.value);
       if (parts.digest !== target.digest) {
-        const tagEnd = referenceStart + reference.indexOf('@');
-        if (parts.digest !== undefined) splices.push({ start: tagEnd, end: referenceStart + reference.length, text: target.digest ? `@${target.digest}` : '' });
-        else if (target.digest) splices.push({ start: referenceStart + reference.length, end: referenceStart + reference.length, text: `@${target.digest}` });
+        const end = referenceStart + reference.length;
+        if (parts.digest !== undefined) splices.push({ start: referenceStart + reference.indexOf('@'), end, text: target.digest ? `@${target.digest}` : '' });
+        else if (target.digest) splices.push({ start: end, end, text: `@${target.digest}` });
         if (parts.digest !== undefined && !target.digest) dropped.push(parts.digest);
       }
       continue;
     }
-    if (parts.tag === target.tag && (target.digest === undefined || parts.digest === target.digest)) {
+    const tag = tagFor(target.tag, parts.tag);
+    if (parts.tag === tag && (target.digest === undefined || parts.digest === target.digest)) {
       already += 1;
       continue;
     }
-    const next = `${parts.name}:${target.tag}${target.digest ? `@${target.digest}` : ''}`;
+    const next = `${parts.name}:${tag}${target.digest ? `@${target.digest}` : ''}`;
     splices.push({ start: referenceStart, end: referenceStart + reference.length, text: next });
     froms.add(`${parts.tag ?? '(no tag)'}${parts.digest ? `@${parts.digest.slice(0, 19)}…` : ''}`);
     if (parts.digest !== undefined && !target.digest) dropped.push(parts.digest);

@@ -58,3 +58,17 @@ describe('Dockerfile FROM lines', () => {
     expect(noDefault.message).toContain('deploy/Dockerfile in acme/payments-api takes the tag of node from the build argument NODE');
   });
 });
+
+describe('variants', () => {
+  test('a bare version keeps the old tag\'s variant; a spec with its own variant is written as given', async () => {
+    const text = 'FROM node:18.19.0-alpine AS build\nFROM node:18.19.0\nFROM eclipse-temurin:17-jre\n';
+    const bare = await bump({ Dockerfile: text });
+    expect(edited(bare, 'Dockerfile')).toBe('FROM node:20.11.1-alpine AS build\nFROM node:20.11.1\nFROM eclipse-temurin:17-jre\n');
+    const slim = await bump({ Dockerfile: text }, { version: '20-slim' });
+    expect(edited(slim, 'Dockerfile')).toBe('FROM node:20-slim AS build\nFROM node:20-slim\nFROM eclipse-temurin:17-jre\n');
+    const jre = await bump({ Dockerfile: 'ARG TEMURIN=17-jre\nFROM eclipse-temurin:${TEMURIN}\n' }, { package: 'eclipse-temurin', version: '21' });
+    expect(edited(jre, 'Dockerfile')).toBe('ARG TEMURIN=21-jre\nFROM eclipse-temurin:${TEMURIN}\n');
+    const already = await bump({ Dockerfile: 'FROM node:20.11.1-alpine\n' });
+    expect(already).toMatchObject({ edits: [], already: ['Dockerfile'] });
+  });
+});
