@@ -145,7 +145,10 @@ function editCatalog(path: string, text: string, target: { module?: [string, str
     const value = entry[4];
     if (table === 'versions') {
       const plain = /^"([^"]*)"/.exec(value);
+      // A rich version ({ strictly = "…" }, { require = "…" }) has its version in the first of those.
+      const rich = /^\{.*?\b(?:strictly|require|prefer)\s*=\s*"([^"]*)"/.exec(value);
       if (plain) versionLines.set(key, { start: valueStart + 1, old: plain[1] });
+      else if (rich) versionLines.set(key, { start: valueStart + rich[0].length - 1 - rich[1].length, old: rich[1] });
       continue;
     }
     if (table !== 'libraries' && table !== 'plugins') continue;

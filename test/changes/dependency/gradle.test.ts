@@ -68,6 +68,12 @@ describe('Gradle version catalogs', () => {
   });
 });
 
+test('a rich version in [versions] has its strictly/require value set', async () => {
+  const rich = catalog.replace('jackson = "2.15.2"', 'jackson = { strictly = "2.15.2" }');
+  const outcome = await bump({ 'gradle/libs.versions.toml': rich }, { package: 'com.fasterxml.jackson.core:jackson-databind', version: '2.16.1' });
+  expect(edited(outcome, 'gradle/libs.versions.toml')).toBe(rich.replace('{ strictly = "2.15.2" }', '{ strictly = "2.16.1" }'));
+});
+
 test('a catalog entry that is not one line of TOML fails naming the file and line', async () => {
   const broken = catalog.replace('guava = { module = "com.google.guava:guava", version = "32.1.3-jre" }', 'guava = { module = "com.google.guava:guava",\n  version = "32.1.3-jre" }');
   const failure = await failureOf(bump({ 'gradle/libs.versions.toml': broken }));
