@@ -19,7 +19,13 @@ export function isDockerfile(path: string): boolean {
   return /^(Dockerfile(\..+)?|.+\.Dockerfile|Containerfile(\..+)?)$/.test(baseName(path));
 }
 
-/** An image name as Docker resolves it: Docker Hub's host and `library/` dropped, lowercase. */
+/**
+ * An image name as Docker resolves it: Docker Hub's host and `library/` dropped, lowercase.
+ *
+ * @example
+ * normalizeImage('docker.io/library/node') // 'node'
+ * normalizeImage('ghcr.io/acme/base') // 'ghcr.io/acme/base'
+ */
 export function normalizeImage(name: string): string {
   let image = name.toLowerCase();
   for (const host of ['docker.io/', 'index.docker.io/', 'registry-1.docker.io/']) if (image.startsWith(host)) image = image.slice(host.length);
@@ -47,6 +53,10 @@ function parseSpec(version: string): { tag: string; digest?: string } | undefine
  * The tag a FROM gets: the spec's, with the old tag's variant kept when the spec is a bare version
  * ("20.11.1" over "18.19.0-alpine" is "20.11.1-alpine"), so moving a fleet to a new version does
  * not also move its images from alpine or slim to the full image.
+ *
+ * @example
+ * tagFor('20.11.1', '18.19.0-alpine') // '20.11.1-alpine'
+ * tagFor('20-slim', '18.19.0-alpine') // '20-slim'
  */
 export function tagFor(specTag: string, oldTag: string | undefined): string {
   const variant = /^v?\d+(?:\.\d+)*(-[A-Za-z][\w.-]*)$/.exec(oldTag ?? '')?.[1];

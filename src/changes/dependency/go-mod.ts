@@ -13,7 +13,13 @@ import type { ManifestOutcome } from './types.js';
 
 const GO_SEMVER = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
 
-/** The version as go.mod writes it: 'v1.9.3' (a missing leading v added); undefined when it is not Go's semver. */
+/**
+ * The version as go.mod writes it: 'v1.9.3' (a missing leading v added); undefined when it is not Go's semver.
+ *
+ * @example
+ * goVersion('1.9.3') // 'v1.9.3'
+ * goVersion('latest') // undefined
+ */
 export function goVersion(spec: string): string | undefined {
   const version = spec.startsWith('v') ? spec : `v${spec}`;
   return GO_SEMVER.test(version) ? version : undefined;

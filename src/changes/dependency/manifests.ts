@@ -40,7 +40,12 @@ const MARKERS: Record<Ecosystem, (path: string) => boolean> = {
   actions: isActionsFile,
 };
 
-/** The ecosystems whose manifests the tree holds, in ECOSYSTEMS order. */
+/**
+ * The ecosystems whose manifests the tree holds, in ECOSYSTEMS order.
+ *
+ * @example
+ * detectEcosystems(['pom.xml', 'Dockerfile', 'node_modules/x/package.json']) // ['maven', 'docker']
+ */
 export function detectEcosystems(treePaths: readonly string[]): Ecosystem[] {
   const own = treePaths.filter((path) => !isVendored(path));
   return ECOSYSTEMS.filter((ecosystem) => MANIFEST_TRANSFORMS[ecosystem] !== undefined && own.some(MARKERS[ecosystem]));

@@ -20,7 +20,12 @@ export function isPythonManifest(path: string): boolean {
   return /^(requirements.*|constraints.*)\.(txt|in)$/.test(name) || /(^|\/)requirements\/[^/]+\.(txt|in)$/.test(path) || name === 'pyproject.toml' || name === 'Pipfile';
 }
 
-/** PEP 503: case, and runs of "-", "_" and "." are all the same name. */
+/**
+ * PEP 503: case, and runs of "-", "_" and "." are all the same name.
+ *
+ * @example
+ * normalizePythonName('Zope_Interface') // 'zope-interface'
+ */
 export function normalizePythonName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
@@ -28,7 +33,13 @@ export function normalizePythonName(name: string): string {
 const CLAUSE = /^\s*(===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*$/;
 const PLAIN = /^[vV]?\d[0-9A-Za-z.!+_-]*$/;
 
-/** The specifier requirements files and PEP 621 take: "==2.31.0" for an exact version, the spec itself when it starts with an operator. */
+/**
+ * The specifier requirements files and PEP 621 take: "==2.31.0" for an exact version, the spec itself when it starts with an operator.
+ *
+ * @example
+ * pep440Specifier('2.31.0') // '==2.31.0'
+ * pep440Specifier('>=2.31,<3') // '>=2.31,<3'
+ */
 export function pep440Specifier(version: string): string | undefined {
   if (PLAIN.test(version)) return `==${version}`;
   return version.split(',').every((clause) => CLAUSE.test(clause)) ? version : undefined;
