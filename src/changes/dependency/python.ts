@@ -174,7 +174,12 @@ function editToml(path: string, text: string, wanted: string, spec: { pep440: ()
     const key = entry[2].replace(/^["']|["']$/g, '');
     const valueStart = start + entry[1].length + entry[2].length + entry[3].length;
     const value = entry[4];
-    const pep621Array = (table === 'project' && key === 'dependencies') || table === 'project.optional-dependencies' || table === 'dependency-groups';
+    const pep621Array =
+      (table === 'project' && key === 'dependencies') ||
+      table === 'project.optional-dependencies' ||
+      table === 'dependency-groups' ||
+      (table === 'build-system' && key === 'requires') ||
+      (table === 'tool.uv' && ['dev-dependencies', 'constraint-dependencies', 'override-dependencies'].includes(key));
     if (!pipfile && pep621Array && value.startsWith('[')) {
       for (const item of arrayStrings(text, valueStart, path, ctx)) {
         const requirement = parseRequirement(item.value);

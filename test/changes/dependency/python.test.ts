@@ -111,6 +111,14 @@ describe('pyproject.toml and Pipfile', () => {
     expect(edited(sub, 'pyproject.toml')).toContain('[tool.poetry.dependencies.httpx]\nversion = "0.25.0"\n');
   });
 
+  test('build-system requires, PEP 735 dependency groups and uv\'s own lists are requirements too', async () => {
+    const text = '[build-system]\nrequires = ["setuptools>=61", "wheel"]\n\n[dependency-groups]\ndev = ["pytest>=7", { include-group = "lint" }]\n\n[tool.uv]\nconstraint-dependencies = ["setuptools<70"]\n';
+    const outcome = await bump({ 'pyproject.toml': text }, { package: 'setuptools', version: '69.5.1' });
+    expect(edited(outcome, 'pyproject.toml')).toBe(text.replace('"setuptools>=61"', '"setuptools==69.5.1"').replace('"setuptools<70"', '"setuptools==69.5.1"'));
+    const pytest = await bump({ 'pyproject.toml': text }, { package: 'pytest', version: '>=8' });
+    expect(edited(pytest, 'pyproject.toml')).toContain('dev = ["pytest>=8", { include-group = "lint" }]');
+  });
+
   test('Pipfile with Pipfile.lock: pipenv', async () => {
     const pipfile = '[[source]]\nurl = "https://pypi.org/simple"\n\n[packages]\nrequests = "==2.28.0"\nflask = "*"\n\n[dev-packages]\npytest = {version = ">=7"}\n';
     const outcome = await bump({ Pipfile: pipfile, 'Pipfile.lock': '{}\n' });
