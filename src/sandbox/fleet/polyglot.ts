@@ -486,7 +486,7 @@ const KIND_CYCLE: Kind[] = ['maven', 'requirements', 'go', 'gradle', 'pep621', '
 const SERVICE_NAMES: Record<'java' | 'python' | 'go', string[]> = {
   java: ['settlement', 'ranker', 'risk', 'pricing', 'fraud', 'payouts', 'ingest', 'clearing', 'quotes', 'accounts'],
   python: ['scoring', 'etl', 'forecast', 'analytics', 'recommender', 'crawler', 'notebooks', 'pipelines'],
-  go: ['proxy', 'router', 'agent', 'collector', 'relay', 'resolver', 'gateway-go', 'exporter'],
+  go: ['proxy', 'router', 'agent', 'collector', 'relay', 'resolver', 'edge-proxy', 'exporter'],
 };
 
 /**
@@ -511,7 +511,8 @@ export function polyglotRepos(input: { seed: number; count: number; org: string;
     out.push(monorepo(random, { org: input.org, name: name(team, 'monorepo'), team }));
   }
   for (let i = 0; i < input.count; i += 1) {
-    const team = teamAt(out.length);
+    // The kinds cycle in threes per language, so shift the teams every three to give each team every language.
+    const team = teamAt(out.length + Math.floor(i / 3));
     const kind = KIND_CYCLE[i % KIND_CYCLE.length] ?? 'go';
     const family = kind === 'go' ? 'go' : kind === 'requirements' || kind === 'pep621' || kind === 'poetry' ? 'python' : 'java';
     const repoName = name(team, family);
