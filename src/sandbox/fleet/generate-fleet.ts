@@ -60,6 +60,12 @@ export interface GenerateFleetOptions {
    * monorepo, and Java (Maven, Gradle), Python and Go services, from a stream of their own.
    */
   mix?: 'node' | 'polyglot';
+  /**
+   * Polyglot: the registry the yarn.lock files' `resolved` URLs name (default yarn's own,
+   * https://registry.yarnpkg.com/). yarn 1 fetches those URLs as written, whatever registry is
+   * configured, so a sandbox with a local registry generates its fleet with that registry's URL.
+   */
+  yarnRegistry?: string;
 }
 
 /** The version the demo change moves lodash to; CI-break ground truth is keyed on it. */
@@ -173,7 +179,7 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
 
   assignCiHealth(random, fleet);
   assignGroundTruth(random, fleet, regressionShare, ciBreakShare);
-  if (polyglot) addPolyglot(fleet, { seed: options.seed, org, teams, used, others: total - count, size: options.size });
+  if (polyglot) addPolyglot(fleet, { seed: options.seed, org, teams, used, others: total - count, size: options.size, yarnRegistry: options.yarnRegistry });
   return fleet;
 }
 
@@ -181,12 +187,12 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
  * Gives the Node services their lockfiles (one yarn and one pnpm at least, when there are three)
  * and adds the monorepo and the other ecosystems' services, all from streams of their own.
  */
-function addPolyglot(fleet: FleetRepo[], input: { seed: number; org: string; teams: string[]; used: Set<string>; others: number; size: GenerateFleetOptions['size'] }): void {
+function addPolyglot(fleet: FleetRepo[], input: { seed: number; org: string; teams: string[]; used: Set<string>; others: number; size: GenerateFleetOptions['size']; yarnRegistry: string | undefined }): void {
   const random = createRandom((Math.imul(input.seed, 0x27d4eb2f) ^ 0x165667b1) >>> 0);
   fleet.forEach((repo, index) => {
     const manifest = JSON.parse(String(repo.files['package.json'])) as Record<string, unknown>;
     const forced = fleet.length >= 3 && index === 0 ? 'yarn' : fleet.length >= 3 && index === 1 ? 'pnpm' : undefined;
-    const { ecosystem, files } = nodeLockfile(random, manifest, forced);
+    const { ecosystem, files } = nodeLockfile(random, manifest, { forced, yarnRegistry: input.yarnRegistry });
     repo.ecosystem = ecosystem;
     Object.assign(repo.files, files);
     if (ecosystem !== 'npm') repo.files['.github/workflows/ci.yml'] = nodeWorkflow(ecosystem, repo.ci.checks);

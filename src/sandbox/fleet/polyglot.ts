@@ -108,13 +108,14 @@ export function nodeWorkflow(ecosystem: 'yarn' | 'pnpm', checks: readonly string
 
 /**
  * The lockfile a Node service carries in a polyglot fleet, for its package.json as generated:
- * `package-lock.json` (about 70%), `yarn.lock` (yarn 1) or `pnpm-lock.yaml`. `forced` picks one.
+ * `package-lock.json` (about 70%), `yarn.lock` (yarn 1) or `pnpm-lock.yaml`. `forced` picks one;
+ * `yarnRegistry` is the registry yarn.lock's `resolved` URLs name.
  */
-export function nodeLockfile(random: Random, manifest: Record<string, unknown>, forced?: 'npm' | 'yarn' | 'pnpm'): { ecosystem: 'npm' | 'yarn' | 'pnpm'; files: Record<string, string> } {
+export function nodeLockfile(random: Random, manifest: Record<string, unknown>, options: { forced?: 'npm' | 'yarn' | 'pnpm' | undefined; yarnRegistry?: string | undefined } = {}): { ecosystem: 'npm' | 'yarn' | 'pnpm'; files: Record<string, string> } {
   const roll = random();
-  const ecosystem = forced ?? (roll < 0.7 ? 'npm' : roll < 0.85 ? 'yarn' : 'pnpm');
+  const ecosystem = options.forced ?? (roll < 0.7 ? 'npm' : roll < 0.85 ? 'yarn' : 'pnpm');
   const manifests = { '': manifest };
-  if (ecosystem === 'yarn') return { ecosystem, files: { 'yarn.lock': yarnLockfile(manifests) } };
+  if (ecosystem === 'yarn') return { ecosystem, files: { 'yarn.lock': yarnLockfile(manifests, options.yarnRegistry ? { registry: options.yarnRegistry } : {}) } };
   if (ecosystem === 'pnpm') return { ecosystem, files: { 'pnpm-lock.yaml': pnpmLockfile(manifests) } };
   return { ecosystem, files: { 'package-lock.json': npmLockfile({ manifests }) } };
 }

@@ -205,7 +205,12 @@ describe("the fake CI's install check against the real tools", () => {
     const registry = await startNpmRegistry();
     try {
       const monorepo = fleet.find((repo) => repo.topics.includes('monorepo'));
-      const yarn = fleet.find((repo) => repo.ecosystem === 'yarn');
+      // npm and pnpm fetch a lockfile's registry.npmjs.org URLs from the configured registry; yarn 1 fetches
+      // `resolved` as written, so the fleet is generated with the registry the sandbox uses.
+      const local = generateFleet({ seed: 42, repos: 40, mix: 'polyglot', yarnRegistry: registry.url });
+      expect(local.map((repo) => repo.name)).toEqual(fleet.map((repo) => repo.name));
+      const yarn = local.find((repo) => repo.ecosystem === 'yarn');
+      expect(String(yarn?.files['yarn.lock'])).toContain(`resolved "${registry.url}lodash/-/lodash-`);
       const pnpm = fleet.find((repo) => repo.ecosystem === 'pnpm');
       const cases: [FleetRepo | undefined, string, string[]][] = [
         [monorepo, NPM_CLI, ['ci', '--ignore-scripts']],
@@ -217,9 +222,7 @@ describe("the fake CI's install check against the real tools", () => {
         if (!repo) continue;
         const dir = materialise(repo, `fleet-polyglot-${repo.ecosystem}-`);
         writeFileSync(join(dir, '.npmrc'), `registry=${registry.url}\n`);
-        // npm and pnpm fetch a lockfile's registry.npmjs.org URLs from the configured registry; yarn 1 fetches
-        // `resolved` as written, so its lockfile names the registry the company uses (here the local one).
-        if (repo.ecosystem === 'yarn') writeFileSync(join(dir, 'yarn.lock'), String(repo.files['yarn.lock']).replaceAll('https://registry.yarnpkg.com/', registry.url));
+
         const env = isolatedEnv();
         const result = await runNodeTool(cli, args, { cwd: dir, env });
         expect(result.code, `${repo.name}: ${result.output}`).toBe(0);
