@@ -361,7 +361,8 @@ function goModRequires(gomod: string): { module: string; requires: GoRequire[]; 
  */
 function goSumMismatch(dir: string, gomodPath: string, present: ReadonlySet<string>, read: Read): string | undefined {
   const { module, requires, replaces } = goModRequires(text(read, gomodPath));
-  if (requires.length === 0) return undefined;
+  // A vendored module builds from vendor/ (-mod=vendor), which go.sum does not gate.
+  if (requires.length === 0 || present.has(join(dir, 'vendor/modules.txt'))) return undefined;
   const sumPath = join(dir, 'go.sum');
   const sums = new Set<string>();
   if (present.has(sumPath)) {
@@ -414,10 +415,9 @@ export function poetryContentHash(pyproject: string): string {
   return createHash('sha256').update(json).digest('hex');
 }
 
-/** `poetry install`: the lock's content-hash must be the pyproject's. */
+/** `poetry install`: the lock's content-hash must be the pyproject's (a PEP 621 project locked by Poetry 2 too). */
 function poetryMismatch(pyprojectPath: string, lockPath: string, read: Read): string | undefined {
   const pyproject = text(read, pyprojectPath);
-  if (!/^\[tool\.poetry[\].]/m.test(pyproject)) return undefined;
   const recorded = /^content-hash\s*=\s*"([0-9a-f]+)"/m.exec(text(read, lockPath))?.[1];
   if (recorded === poetryContentHash(pyproject)) return undefined;
   return POETRY_STALE;

@@ -108,6 +108,8 @@ describe('go.sum', () => {
     expect(judge({ 'go.mod': 'module x\n\ngo 1.21\n' })).toBeUndefined();
     expect(judge({ 'go.mod': gomod, 'go.sum': `${gosum}garbage line\n` })?.message).toMatch(/malformed go\.sum/);
     expect(judge({ 'vendor/x/go.mod': gomod })).toBeUndefined();
+    // Vendored: go builds from vendor/ and does not read go.sum.
+    expect(judge({ 'go.mod': gomod, 'vendor/modules.txt': '# github.com/google/uuid v1.6.0\n' })).toBeUndefined();
   });
 });
 
@@ -125,6 +127,12 @@ describe('poetry install', () => {
   test('a lock whose content-hash is not the pyproject’s is refused with Poetry’s sentence', () => {
     const lock = (hash: string) => `[[package]]\nname = "requests"\nversion = "2.31.0"\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "${hash}"\n`;
     expect(judge({ 'pyproject.toml': PYPROJECT, 'poetry.lock': lock(poetryContentHash(PYPROJECT)) })).toBeUndefined();
+    // Poetry 2 locks a PEP 621 project: its [project] dependencies count.
+    const pep621 = '[project]\nname = "x"\nversion = "1.0.0"\nrequires-python = ">=3.11"\ndependencies = ["requests>=2.31,<3"]\n';
+    // Recorded from Python 3.11 with Poetry 2's algorithm.
+    expect(poetryContentHash(pep621)).toBe('ac41aaafd3f4f0fb67522ca32150d76b5b2ae434101b9a50d65753291911133d');
+    expect(judge({ 'pyproject.toml': pep621, 'poetry.lock': lock(poetryContentHash(pep621)) })).toBeUndefined();
+    expect(judge({ 'pyproject.toml': pep621.replace('2.31', '2.32'), 'poetry.lock': lock(poetryContentHash(pep621)) })?.path).toBe('poetry.lock');
     expect(judge({ 'pyproject.toml': PYPROJECT.replace('^2.31.0', '^2.32.3'), 'poetry.lock': lock(poetryContentHash(PYPROJECT)) })).toEqual({ path: 'poetry.lock', message: 'pyproject.toml changed significantly since poetry.lock was last generated. Run `poetry lock [--no-update]` to fix the lock file.' });
   });
 });
