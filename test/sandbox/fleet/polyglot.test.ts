@@ -235,6 +235,61 @@ describe("the fake CI's install check against the real tools", () => {
     }
   }, 180_000);
 
+  test('on manifest edits, the fake CI refuses exactly what npm ci, yarn --frozen-lockfile and pnpm --frozen-lockfile refuse', async () => {
+    const registry = await startNpmRegistry();
+    try {
+      const local = generateFleet({ seed: 42, repos: 40, mix: 'polyglot', yarnRegistry: registry.url });
+      const withLodash = (ecosystem: string) => local.find((repo) => repo.ecosystem === ecosystem && repo.lodash !== null && repo.lodash.path === undefined);
+      type Deps = Record<string, string>;
+      const edit = (repo: FleetRepo, change: (block: Deps) => void): FleetRepo => {
+        const manifest = JSON.parse(String(repo.files['package.json'])) as Record<string, Deps>;
+        change(manifest[repo.lodash?.block ?? 'dependencies'] ?? {});
+        return { ...repo, files: { ...repo.files, 'package.json': `${JSON.stringify(manifest, null, 2)}\n` } };
+      };
+      const verify: Record<string, [string, string[]]> = {
+        npm: [NPM_CLI, ['ci', '--ignore-scripts', '--dry-run']],
+        yarn: [YARN1_CLI, ['install', '--frozen-lockfile', '--ignore-scripts', '--non-interactive', '--ignore-engines']],
+        pnpm: [PNPM_CLI, ['install', '--frozen-lockfile', '--lockfile-only', '--ignore-scripts']],
+      };
+      const cases: [string, string, (block: Deps) => void][] = [
+        ['npm', 'lodash pinned to the new version', (deps) => (deps.lodash = '4.17.21')],
+        ['npm', 'lodash as a range the locked version still satisfies', (deps) => (deps.lodash = `^${deps.lodash ?? ''}`)],
+        ['npm', 'a new dependency the lock already holds, hoisted', (deps) => (deps.ms = '^2.1.3')],
+        ['npm', 'a new dependency', (deps) => (deps['@types/lodash'] = '^4.17.7')],
+        ['yarn', 'lodash pinned to the new version', (deps) => (deps.lodash = '4.17.21')],
+        ['pnpm', 'lodash as a range the locked version still satisfies', (deps) => (deps.lodash = `^${deps.lodash ?? ''}`)],
+        ['pnpm', 'nothing', () => undefined],
+      ];
+      const verdicts: string[] = [];
+      for (const [ecosystem, label, change] of cases) {
+        const base = withLodash(ecosystem);
+        expect(base, ecosystem).toBeDefined();
+        if (!base) continue;
+        const repo = edit(base, change);
+        const dir = materialise(repo, `fleet-agree-${ecosystem}-`);
+        writeFileSync(join(dir, '.npmrc'), `registry=${registry.url}\n`);
+        const [cli, args] = verify[ecosystem] ?? [NPM_CLI, []];
+        const real = await runNodeTool(cli, args, { cwd: dir, env: isolatedEnv() });
+        const fake = findLockfileMismatch(Object.keys(repo.files), readOf(repo));
+        verdicts.push(`${ecosystem}, ${label}: real ${real.code === 0 ? 'accepts' : 'refuses'}, fake ${fake ? 'refuses' : 'accepts'}`);
+        if (fake && ecosystem === 'pnpm') expect(real.output).toContain('ERR_PNPM_OUTDATED_LOCKFILE');
+        if (fake && ecosystem === 'yarn') expect(real.output).toContain('Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.');
+        if (fake && ecosystem === 'npm') expect(real.output).toContain('`npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync.');
+      }
+      expect(verdicts).toEqual([
+        'npm, lodash pinned to the new version: real refuses, fake refuses',
+        'npm, lodash as a range the locked version still satisfies: real accepts, fake accepts',
+        'npm, a new dependency the lock already holds, hoisted: real accepts, fake accepts',
+        'npm, a new dependency: real refuses, fake refuses',
+        'yarn, lodash pinned to the new version: real refuses, fake refuses',
+        'pnpm, lodash as a range the locked version still satisfies: real refuses, fake refuses',
+        'pnpm, nothing: real accepts, fake accepts',
+      ]);
+    } finally {
+      await registry.close();
+    }
+  }, 180_000);
+
   test.skipIf(!goAvailable)(`a Go service's go.sum verifies with go against the local proxy${goAvailable ? '' : ` (skipped: ${goMissingReason})`}`, async () => {
     const proxy = await startGoProxy();
     try {
