@@ -132,14 +132,25 @@ export function npmTarball(name: string, version: string, catalog: readonly Cata
   return tarball;
 }
 
+const digests = new Map<string, string>();
+
+function tarballDigest(algorithm: 'sha512' | 'sha1', encoding: 'base64' | 'hex', name: string, version: string, catalog: readonly CatalogPackage[]): string {
+  const key = `${algorithm} ${name}@${version}`;
+  const cached = catalog === NPM_CATALOG ? digests.get(key) : undefined;
+  if (cached) return cached;
+  const digest = createHash(algorithm).update(npmTarball(name, version, catalog)).digest(encoding);
+  if (catalog === NPM_CATALOG) digests.set(key, digest);
+  return digest;
+}
+
 /** The tarball's Subresource Integrity string, as lockfiles and packuments carry it: 'sha512-…'. */
 export function npmIntegrity(name: string, version: string, catalog: readonly CatalogPackage[] = NPM_CATALOG): string {
-  return `sha512-${createHash('sha512').update(npmTarball(name, version, catalog)).digest('base64')}`;
+  return `sha512-${tarballDigest('sha512', 'base64', name, version, catalog)}`;
 }
 
 /** The tarball's sha1 in hex (the packument's `dist.shasum`, the `#…` of a yarn 1 `resolved`). */
 export function npmShasum(name: string, version: string, catalog: readonly CatalogPackage[] = NPM_CATALOG): string {
-  return createHash('sha1').update(npmTarball(name, version, catalog)).digest('hex');
+  return tarballDigest('sha1', 'hex', name, version, catalog);
 }
 
 /** `name-1.2.3.tgz` (for a scoped package, without the scope). */

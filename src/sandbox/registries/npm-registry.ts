@@ -3,8 +3,9 @@ import { NPM_CATALOG, npmIntegrity, npmManifest, npmShasum, npmTarball, npmTarba
 
 /**
  * A read-only npm registry on 127.0.0.1 that npm, yarn 1, yarn berry and pnpm use unchanged: the
- * registry API's packuments (full, and the abbreviated install form the clients ask for),
- * `dist-tags` and tarballs, for the catalog's stand-in packages.
+ * registry API's packuments (full, and the abbreviated install form the clients ask for), one
+ * version's document (`/<name>/<version>` or `/<name>/latest`), `dist-tags` and tarballs, for the
+ * catalog's stand-in packages.
  */
 
 export interface NpmRegistry {
@@ -82,7 +83,7 @@ function send(response: ServerResponse, status: number, body: unknown, contentTy
 }
 
 /** Decode the package name from a request path: `/lodash`, `/@types%2flodash`, `/@types/lodash`. */
-function route(pathname: string): { kind: 'packument' | 'dist-tags' | 'tarball'; name: string; file?: string } | undefined {
+function route(pathname: string): { kind: 'packument' | 'dist-tags' | 'tarball' | 'version'; name: string; file?: string } | undefined {
   let path: string;
   try {
     path = decodeURIComponent(pathname);
@@ -95,6 +96,8 @@ function route(pathname: string): { kind: 'packument' | 'dist-tags' | 'tarball';
   if (tarball?.[1] && tarball[2]) return { kind: 'tarball', name: tarball[1], file: tarball[2] };
   const packument = /^\/((?:@[^/]+\/)?[^/@-][^/]*)\/?$/.exec(path);
   if (packument?.[1]) return { kind: 'packument', name: packument[1] };
+  const version = /^\/((?:@[^/]+\/)?[^/@-][^/]*)\/([^/]+)$/.exec(path);
+  if (version?.[1] && version[2]) return { kind: 'version', name: version[1], file: version[2] };
   return undefined;
 }
 
@@ -122,6 +125,13 @@ function handle(request: IncomingMessage, response: ServerResponse, base: string
   }
   if (target.kind === 'dist-tags') {
     send(response, 200, { latest: latest(entry) });
+    return;
+  }
+  if (target.kind === 'version') {
+    // GET /<name>/<version or dist-tag>: one version's document, as the registry answers it.
+    const version = target.file === 'latest' ? latest(entry) : entry.versions.find((candidate) => candidate === target.file);
+    if (!version) send(response, 404, { error: `version not found: ${target.file ?? ''}` });
+    else send(response, 200, versionDocument(entry, version, base, catalog));
     return;
   }
   if (target.kind === 'tarball') {
