@@ -60,6 +60,8 @@ export function findLockfileMismatch(paths: readonly string[], read: Read): Lock
         if (present.has(join(dir, 'package.json'))) message = pnpmMismatch(dir, path, present, read);
       } else if (base === 'go.mod') {
         message = goSumMismatch(dir, path, present, read);
+      } else if (base === 'gradle.lockfile') {
+        message = gradleLockMismatch(dir, path, present, read);
       } else if (base === 'poetry.lock') {
         if (present.has(join(dir, 'pyproject.toml'))) message = poetryMismatch(join(dir, 'pyproject.toml'), path, read);
       }
@@ -378,6 +380,65 @@ function goSumMismatch(dir: string, gomodPath: string, present: ReadonlySet<stri
     const target = replacement ? { module: replacement.module, version: replacement.version ?? require.version } : require;
     if (!sums.has(`${target.module} ${target.version}/go.mod`)) return `go: ${target.module}@${target.version}: missing go.sum entry for go.mod file; to add it:\n\tgo mod download ${target.module}`;
     if (!require.indirect && !sums.has(`${target.module} ${target.version}`)) return `missing go.sum entry for module providing package ${require.module} (imported by ${module}); to add:\n\tgo get ${module}`;
+  }
+  return undefined;
+}
+
+// gradle ------------------------------------------------------------------------------------------
+
+/** The `group:artifact:version` coordinates a Gradle build script declares, literal or through the version catalog. */
+function gradleCoordinates(script: string, catalog: Record<string, TomlValue> | undefined): string[] {
+  const out: string[] = [];
+  for (const line of script.split('\n')) {
+    const code = line.replace(/\/\/.*$/, '');
+    // The build script's own classpath is locked in buildscript-gradle.lockfile.
+    if (/\bclasspath\b/.test(code)) continue;
+    for (const match of code.matchAll(/['"]([\w.-]+):([\w.-]+):([\w.-]+)['"]/g)) out.push(`${match[1] ?? ''}:${match[2] ?? ''}:${match[3] ?? ''}`);
+    const map = /group\s*:\s*['"]([\w.-]+)['"]\s*,\s*name\s*:\s*['"]([\w.-]+)['"]\s*,\s*version\s*:\s*['"]([\w.-]+)['"]/.exec(code);
+    if (map) out.push(`${map[1] ?? ''}:${map[2] ?? ''}:${map[3] ?? ''}`);
+  }
+  if (catalog) {
+    const table = (value: TomlValue | undefined): Record<string, TomlValue> => (value !== undefined && typeof value === 'object' && !Array.isArray(value) ? value : {});
+    const versions = table(catalog.versions);
+    for (const [alias, entry] of Object.entries(table(catalog.libraries))) {
+      if (!new RegExp(`\\blibs\\.${alias.replace(/[-_]/g, '.').replace(/\./g, '\\.')}\\b(?!\\.)`).test(script)) continue;
+      if (typeof entry === 'string') {
+        out.push(entry);
+        continue;
+      }
+      const library = table(entry);
+      const module = typeof library.module === 'string' ? library.module : typeof library.group === 'string' && typeof library.name === 'string' ? `${library.group}:${library.name}` : undefined;
+      const version = library.version;
+      const ref = typeof version === 'object' && !Array.isArray(version) ? table(version).ref : (library['version.ref'] ?? undefined);
+      const resolved = typeof version === 'string' ? version : typeof ref === 'string' ? versions[ref] : undefined;
+      if (module && typeof resolved === 'string') out.push(`${module}:${resolved}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Gradle's dependency locking: a build whose declared (non-dynamic) versions are not the locked
+ * ones fails resolution, naming both.
+ */
+function gradleLockMismatch(dir: string, lockPath: string, present: ReadonlySet<string>, read: Read): string | undefined {
+  const locked = new Map<string, string>();
+  for (const line of text(read, lockPath).split('\n')) {
+    const entry = /^([\w.-]+):([\w.-]+):([^=\s]+)=/.exec(line.trim());
+    if (entry) locked.set(`${entry[1] ?? ''}:${entry[2] ?? ''}`, entry[3] ?? '');
+  }
+  const catalogPath = join(dir, 'gradle/libs.versions.toml');
+  const catalog = present.has(catalogPath) ? readToml(text(read, catalogPath)) : undefined;
+  for (const script of ['build.gradle', 'build.gradle.kts'].map((name) => join(dir, name)).filter((path) => present.has(path))) {
+    for (const coordinate of gradleCoordinates(text(read, script), catalog)) {
+      const [group = '', artifact = '', version = ''] = coordinate.split(':');
+      if (/[+[\]()]|latest\./.test(version)) continue;
+      const lockedVersion = locked.get(`${group}:${artifact}`);
+      if (lockedVersion === version) continue;
+      const lines = [`Could not resolve all files for configuration ':compileClasspath'.`, `   > Resolved '${coordinate}' which is not part of the dependency lock state`];
+      if (lockedVersion !== undefined) lines.push(`   > Did not resolve '${group}:${artifact}:${lockedVersion}' which is part of the dependency lock state`);
+      return lines.join('\n');
+    }
   }
   return undefined;
 }

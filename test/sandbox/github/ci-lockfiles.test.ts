@@ -113,6 +113,26 @@ describe('go.sum', () => {
   });
 });
 
+describe('Gradle dependency locking', () => {
+  const LOCK = '# This is a Gradle generated file for dependency locking.\n# Manual edits can break the build and are not advised.\n# This file is expected to be part of source control.\ncom.fasterxml.jackson.core:jackson-databind:2.15.2=compileClasspath,runtimeClasspath\norg.postgresql:postgresql:42.6.0=compileClasspath,runtimeClasspath\norg.slf4j:slf4j-api:2.0.9=compileClasspath,runtimeClasspath\nempty=annotationProcessor\n';
+  const BUILD = "plugins {\n    id 'java'\n}\n\ndependencyLocking {\n    lockAllConfigurations()\n}\n\ndependencies {\n    implementation 'com.fasterxml.jackson.core:jackson-databind:2.15.2'\n    implementation group: 'org.postgresql', name: 'postgresql', version: '42.6.0'\n    implementation libs.slf4j.api\n    // implementation 'com.example:old:1.0'\n}\n";
+  const CATALOG = '[versions]\nslf4j = "2.0.9"\n\n[libraries]\nslf4j-api = { module = "org.slf4j:slf4j-api", version.ref = "slf4j" }\nunused = "com.example:unused:9.9"\n';
+  const tree = (build: string, catalog = CATALOG) => ({ 'build.gradle': build, 'gradle/libs.versions.toml': catalog, 'gradle.lockfile': LOCK });
+
+  test('declared versions, literal, map notation or from the version catalog, must be the locked ones', () => {
+    expect(judge(tree(BUILD))).toBeUndefined();
+    expect(judge(tree(BUILD.replace("jackson-databind:2.15.2'", "jackson-databind:2.17.2'")))).toEqual({
+      path: 'gradle.lockfile',
+      message: "Could not resolve all files for configuration ':compileClasspath'.\n   > Resolved 'com.fasterxml.jackson.core:jackson-databind:2.17.2' which is not part of the dependency lock state\n   > Did not resolve 'com.fasterxml.jackson.core:jackson-databind:2.15.2' which is part of the dependency lock state",
+    });
+    expect(judge(tree(BUILD.replace("version: '42.6.0'", "version: '42.7.1'")))?.message).toMatch(/Resolved 'org\.postgresql:postgresql:42\.7\.1'/);
+    expect(judge(tree(BUILD, CATALOG.replace('slf4j = "2.0.9"', 'slf4j = "2.0.12"')))?.message).toMatch(/Resolved 'org\.slf4j:slf4j-api:2\.0\.12'/);
+    // A dynamic version is resolved at build time; a catalog entry no script uses is not resolved.
+    expect(judge(tree(BUILD.replace("jackson-databind:2.15.2'", "jackson-databind:2.+'")))).toBeUndefined();
+    expect(judge(tree(`${BUILD}dependencies {\n    implementation 'com.example:new:1.0'\n}\n`))?.message).toMatch(/Resolved 'com\.example:new:1\.0' which is not part of the dependency lock state$/);
+  });
+});
+
 describe('poetry install', () => {
   const PYPROJECT = '[tool.poetry]\nname = "billing-reports"\nversion = "0.4.0"\ndescription = "Réports"\nauthors = ["Platform <platform@acme.example>"]\n\n[tool.poetry.dependencies]\npython = "^3.11"\nrequests = "^2.31.0"\npydantic = { version = "^2.7", extras = ["email"] }\n\'structlog\' = "24.1.0"\n\n[tool.poetry.group.dev.dependencies]\npytest = "^8.2"\nruff = { version = ">=0.4", optional = true }\n\n[[tool.poetry.source]]\nname = "internal"\nurl = "https://pypi.acme.example/simple"\npriority = "supplemental"\n\n[build-system]\nrequires = ["poetry-core>=1.8"]\nbuild-backend = "poetry.core.masonry.api"\n';
 
