@@ -144,10 +144,8 @@ function npmMismatch(dir: string, lockPath: string, present: ReadonlySet<string>
   const workspaces = workspaceFolders(dir, npmWorkspaceGlobs(root), present).map((folder) => ({ folder, manifest: parseJson(read, join(dir, join(folder, 'package.json'))) }));
   const workspaceNames = new Set(workspaces.map((workspace) => workspace.manifest.name).filter((name): name is string => typeof name === 'string'));
   const find = (folder: string, name: string): LockNode | undefined => {
-    if (!packages) {
-      const legacy = (lock.dependencies as Record<string, LockNode> | undefined)?.[name];
-      return legacy;
-    }
+    // lockfileVersion 1: one flat tree.
+    if (!packages) return (lock.dependencies as Record<string, LockNode> | undefined)?.[name];
     for (let at: string | undefined = folder; at !== undefined; at = at === '' ? undefined : dirOf(at)) {
       const node = packages[join(at, `node_modules/${name}`)];
       if (node) return node;
