@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { GO_CATALOG, goModFile, goModuleZip, type GoCatalogModule } from './catalog.js';
+import { GO_SUMDB_NAME, sumdbResponse } from './go-sumdb.js';
 
 /**
  * A Go module proxy on 127.0.0.1 speaking the GOPROXY protocol (https://go.dev/ref/mod#goproxy-protocol)
  * for the catalog's modules: `$module/@v/list`, `$module/@v/$version.info`, `.mod`, `.zip` and
  * `$module/@latest`, with upper-case letters escaped as `!` + lower case. The go command uses it
- * unchanged with `GOPROXY=<url>` (and GOSUMDB=off, or GONOSUMDB for these modules, since
- * sum.golang.org knows nothing of the stand-ins).
+ * unchanged with `GOPROXY=<url>`. It also serves its own checksum database (go-sumdb.ts) under
+ * `/sumdb/<GO_SUMDB_NAME>/`, so with `GOSUMDB=<GO_SUMDB>` go verifies every module it fetches as
+ * it would against sum.golang.org (sum.golang.org itself knows nothing of the stand-ins).
  */
 
 export interface GoProxy {
@@ -52,6 +54,13 @@ function handle(request: IncomingMessage, response: ServerResponse, catalog: GoC
     pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
   } catch {
     send(response, 400, 'bad request: malformed path\n', 'text/plain; charset=utf-8');
+    return;
+  }
+  if (pathname.startsWith('/sumdb/')) {
+    // The proxy protocol's checksum-database passthrough: only this proxy's own database.
+    const prefix = `/sumdb/${GO_SUMDB_NAME}`;
+    const answer = pathname.startsWith(`${prefix}/`) ? sumdbResponse(pathname.slice(prefix.length), unescapeModulePath) : { status: 404, body: 'not found\n' };
+    send(response, answer.status, answer.body, pathname.includes('/tile/') ? 'application/octet-stream' : 'text/plain; charset=utf-8');
     return;
   }
   const match = /^\/(.+?)\/@(?:v\/(list|.+\.(?:info|mod|zip))|(latest))$/.exec(pathname);

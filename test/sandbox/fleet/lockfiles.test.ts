@@ -6,6 +6,7 @@ import { generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { goSum, npmLockfile, pnpmLockfile, yarnLockfile, type Manifests } from '../../../src/sandbox/fleet/lockfiles.js';
 import { npmIntegrity } from '../../../src/sandbox/registries/catalog.js';
 import { startGoProxy, type GoProxy } from '../../../src/sandbox/registries/go-proxy.js';
+import { GO_SUMDB } from '../../../src/sandbox/registries/go-sumdb.js';
 import { startNpmRegistry, type NpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
 import { GO_PATH, goAvailable, goMissingReason, isolatedEnv, NPM_CLI, PNPM_CLI, runNodeTool, runTool, YARN1_CLI, type ToolResult } from '../../support/package-tools.js';
 
@@ -197,7 +198,7 @@ describe.skipIf(!goAvailable)(`goSum, checked by go against the local proxy${goA
     if (goSumText !== undefined) writeFileSync(join(dir, 'go.sum'), goSumText);
     const gopath = mkdtempSync(join(tmpdir(), 'fleet-gopath-'));
     // GOFLAGS=-mod=mod lets go add what go.sum lacks; the test requires go.sum unchanged instead.
-    return { dir, env: isolatedEnv({ GOPROXY: proxy.url, GOSUMDB: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GOPATH: gopath, GOMODCACHE: join(gopath, 'pkg/mod'), GOCACHE: join(gopath, 'cache') }) };
+    return { dir, env: isolatedEnv({ GOPROXY: proxy.url, GOSUMDB: GO_SUMDB, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GOPATH: gopath, GOMODCACHE: join(gopath, 'pkg/mod'), GOCACHE: join(gopath, 'cache') }) };
   }
 
   test('go mod download, go mod verify and go build accept it and change nothing; go mod tidy writes the same', async () => {
