@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { satisfiesRange } from './semver-range.js';
+import { isRange, satisfies } from '../registries/semver-range.js';
 import { pythonJsonDumps, readToml, type TomlValue } from './toml-values.js';
 
 /**
@@ -166,7 +166,9 @@ function npmMismatch(dir: string, lockPath: string, present: ReadonlySet<string>
           continue;
         }
         if (node.link || node.version === undefined) continue;
-        if (satisfiesRange(node.version, unalias(range)) === false) errors.push(`Invalid: lock file's ${name}@${node.version} does not satisfy ${name}@${range}`);
+        const wanted = unalias(range);
+        // A tag, a URL or a path is not a range: npm resolves it, and the lock's entry stands.
+        if (isRange(wanted) && !satisfies(node.version, wanted)) errors.push(`Invalid: lock file's ${name}@${node.version} does not satisfy ${name}@${range}`);
       }
     }
   }

@@ -11,6 +11,7 @@ import { findBrokenManifest, findLockfileMismatch, manifestKind } from '../../..
 import { startFakeGitHub } from '../../../src/sandbox/github/server.js';
 import { startNpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
 import { startGoProxy } from '../../../src/sandbox/registries/go-proxy.js';
+import { GO_SUMDB } from '../../../src/sandbox/registries/go-sumdb.js';
 import { GO_PATH, goAvailable, goMissingReason, isolatedEnv, NPM_CLI, PNPM_CLI, runNodeTool, runTool, YARN1_CLI } from '../../support/package-tools.js';
 
 const dirs: string[] = [];
@@ -299,7 +300,7 @@ describe("the fake CI's install check against the real tools", () => {
       const dir = materialise(repo, 'fleet-polyglot-go-');
       const home = mkdtempSync(join(tmpdir(), 'fleet-go-home-'));
       dirs.push(home);
-      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GOPATH: join(home, 'go'), GOMODCACHE: join(home, 'mod'), GOCACHE: join(home, 'cache'), GOPROXY: proxy.url, GOSUMDB: 'off', GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', HTTPS_PROXY: 'http://127.0.0.1:9' };
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GOPATH: join(home, 'go'), GOMODCACHE: join(home, 'mod'), GOCACHE: join(home, 'cache'), GOPROXY: proxy.url, GOSUMDB: GO_SUMDB, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', HTTPS_PROXY: 'http://127.0.0.1:9' };
       for (const args of [['mod', 'download'], ['mod', 'verify'], ['build', '-mod=readonly', './...']]) {
         const result = await runTool(GO_PATH, args, { cwd: dir, env });
         expect(result.code, `go ${args.join(' ')}: ${result.output}`).toBe(0);

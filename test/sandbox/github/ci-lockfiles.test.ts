@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { findLockfileMismatch, poetryContentHash } from '../../../src/sandbox/github/ci-build.js';
-import { satisfiesRange } from '../../../src/sandbox/github/semver-range.js';
 
 /** Judges a tree given as path → text. */
 const judge = (files: Record<string, string>) => findLockfileMismatch(Object.keys(files), (path) => Buffer.from(files[path] ?? ''));
@@ -154,33 +153,5 @@ describe('poetry install', () => {
     expect(judge({ 'pyproject.toml': pep621, 'poetry.lock': lock(poetryContentHash(pep621)) })).toBeUndefined();
     expect(judge({ 'pyproject.toml': pep621.replace('2.31', '2.32'), 'poetry.lock': lock(poetryContentHash(pep621)) })?.path).toBe('poetry.lock');
     expect(judge({ 'pyproject.toml': PYPROJECT.replace('^2.31.0', '^2.32.3'), 'poetry.lock': lock(poetryContentHash(PYPROJECT)) })).toEqual({ path: 'poetry.lock', message: 'pyproject.toml changed significantly since poetry.lock was last generated. Run `poetry lock [--no-update]` to fix the lock file.' });
-  });
-});
-
-describe('satisfiesRange (node-semver)', () => {
-  test.each([
-    ['4.17.21', '^4.17.20', true],
-    ['5.0.0', '^4.17.20', false],
-    ['0.2.5', '^0.2.3', true],
-    ['0.3.0', '^0.2.3', false],
-    ['1.2.9', '~1.2.3', true],
-    ['1.3.0', '~1.2.3', false],
-    ['1.9.0', '1.x', true],
-    ['2.0.0', '1.x || >=3', false],
-    ['3.1.0', '1.x || >=3', true],
-    ['2.3.9', '1.2.3 - 2.3', true],
-    ['2.4.0', '1.2.3 - 2.3', false],
-    ['4.17.20', '4.17.21', false],
-    ['1.0.0-beta.2', '^1.0.0-beta.1', true],
-    ['1.0.1-beta.1', '^1.0.0', false],
-    ['1.5.0', '>= 1.2.0 < 2', true],
-    ['1.5.0', '*', true],
-  ])('%s satisfies %s: %s', (version, range, expected) => {
-    expect(satisfiesRange(version, range)).toBe(expected);
-  });
-
-  test('what is not a range is undefined', () => {
-    expect(satisfiesRange('1.0.0', 'latest')).toBeUndefined();
-    expect(satisfiesRange('1.0.0', 'github:acme/x')).toBeUndefined();
   });
 });
