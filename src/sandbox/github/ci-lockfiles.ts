@@ -66,8 +66,8 @@ export function findLockfileMismatch(paths: readonly string[], read: Read): Lock
         if (present.has(join(dir, 'pyproject.toml'))) message = poetryMismatch(join(dir, 'pyproject.toml'), path, read);
       }
     } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      message = `${base} cannot be read: ${error.message}`;
+      // A lockfile or manifest of an unexpected shape stops the tool too; the build says so rather than the fake failing.
+      message = `${base} cannot be read: ${error instanceof Error ? error.message : String(error)}`;
     }
     if (message !== undefined) return { path, message };
   }

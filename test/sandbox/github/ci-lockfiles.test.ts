@@ -49,6 +49,7 @@ describe('npm ci', () => {
   });
 
   test('a lockfile that is not JSON is refused, naming the file', () => {
+    expect(judge({ 'package.json': json({ workspaces: ['packages/*'] }), 'packages/a/package.json': '[1]', 'package-lock.json': json({ lockfileVersion: 3, packages: {} }) })?.message).toMatch(/^package-lock\.json cannot be read: packages\/a\/package\.json does not hold a JSON object/);
     expect(judge({ 'package.json': json({}), 'package-lock.json': '{ "lockfileVersion": 3,' })).toEqual({ path: 'package-lock.json', message: expect.stringMatching(/^package-lock\.json cannot be read: .*JSON/) as string });
   });
 });
