@@ -104,6 +104,7 @@ describe("generateFleet({ mix: 'polyglot' })", () => {
     expect(String(locked?.files['gradle.lockfile'])).toContain(`com.fasterxml.jackson.core:jackson-databind:${locked?.library?.version ?? ''}=`);
     // Python: pip-compile pins, PEP 621, Poetry with its lock.
     expect(has((repo) => /^requests==2\.\d+\.\d+\n {4}# via -r requirements\.in$/m.test(String(repo.files['requirements.txt'])))).toBe(true);
+    expect(has((repo) => /^requests==2\.\d+\.\d+ \\\n {4}--hash=sha256:[0-9a-f]{64} \\\n {4}--hash=sha256:[0-9a-f]{64}\n {4}# via -r requirements\.in$/m.test(String(repo.files['requirements.txt'])))).toBe(true);
     expect(has((repo) => /^\[project\]\n[\s\S]*"requests>=2\.\d+,<3"/m.test(String(repo.files['pyproject.toml'])))).toBe(true);
     expect(has((repo) => repo.files['poetry.lock'] !== undefined && /^\[tool\.poetry\.dependencies\]\n[\s\S]*^requests = "\^2/m.test(String(repo.files['pyproject.toml'])))).toBe(true);
     // Go, Docker and Actions.
