@@ -1,6 +1,9 @@
 import type { BranchProtection, CiProfile } from '../github/state.js';
+import { nodeLockfile, nodeWorkflow, polyglotRepos, type FleetEcosystem, type FleetLanguage } from './polyglot.js';
 import { createRandom } from './random.js';
 import { realisticFiles } from './repo-content.js';
+
+export { POLYGLOT_LIBRARIES, type FleetEcosystem, type FleetLanguage } from './polyglot.js';
 
 /**
  * A generated fleet of repositories with known ground truth: which ones the demo change (a
@@ -17,13 +20,17 @@ export interface FleetRepo {
   /** Path → text, or bytes for a binary file (images, an archive; shared between repositories). */
   files: Record<string, string | Uint8Array>;
   topics: string[];
-  language: 'TypeScript' | 'JavaScript';
+  language: FleetLanguage;
+  /** Which tool installs it: npm, yarn or pnpm for Node services (their lockfile's), else the ecosystem. */
+  ecosystem: FleetEcosystem;
   /** 0 (a toy) to 5 (takes payments). */
   criticality: number;
   protection: BranchProtection;
   ci: CiProfile;
-  /** Where lodash sits in package.json, or null when the repository does not use it. */
-  lodash: { block: 'dependencies' | 'devDependencies'; version: string } | null;
+  /** Where lodash sits in package.json (`path` when it is not the root one), or null when the repository does not use it. */
+  lodash: { block: 'dependencies' | 'devDependencies'; version: string; path?: string } | null;
+  /** Polyglot fleets: the library the repository's ecosystem's demo campaign moves, at the version it has (POLYGLOT_LIBRARIES). */
+  library?: { package: string; version: string };
   /** Ground truth: the change causes a canary regression here. */
   regresses: boolean;
   /** Ground truth: the change breaks CI here. */
@@ -46,6 +53,19 @@ export interface GenerateFleetOptions {
    * names and package.json are the same either way.
    */
   size?: 'realistic' | 'small';
+  /**
+   * `node` (default): Node services only, no lockfiles (the fleet every existing test knows).
+   * `polyglot`: about half Node services (the `node` fleet of that many, same names, ground truth
+   * and package.json, now with package-lock.json, yarn.lock or pnpm-lock.yaml), one npm-workspaces
+   * monorepo, and Java (Maven, Gradle), Python and Go services, from a stream of their own.
+   */
+  mix?: 'node' | 'polyglot';
+  /**
+   * Polyglot: the registry the yarn.lock files' `resolved` URLs name (default yarn's own,
+   * https://registry.yarnpkg.com/). yarn 1 fetches those URLs as written, whatever registry is
+   * configured, so a sandbox with a local registry generates its fleet with that registry's URL.
+   */
+  yarnRegistry?: string;
 }
 
 /** The version the demo change moves lodash to; CI-break ground truth is keyed on it. */
@@ -96,7 +116,10 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
   const random = createRandom(options.seed);
   const org = options.org ?? 'acme';
   const teams = options.teams ?? ['payments', 'search', 'platform'];
-  const count = Math.max(0, Math.floor(options.repos));
+  const total = Math.max(0, Math.floor(options.repos));
+  const polyglot = options.mix === 'polyglot';
+  // A polyglot fleet: ⌈n/2⌉ − 1 Node services, the monorepo, and the rest in other languages.
+  const count = polyglot && total > 2 ? Math.ceil(total / 2) - 1 : total;
   const regressionShare = options.regressionShare ?? 0.1;
   const ciBreakShare = options.ciBreakShare ?? 0.08;
   const used = new Set<string>();
@@ -144,6 +167,7 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
       files,
       topics: ['node', 'service', team],
       language: typescript ? 'TypeScript' : 'JavaScript',
+      ecosystem: 'npm',
       criticality,
       protection: { requiredChecks: REQUIRED_CHECKS, requiredApprovals: criticality === 5 ? 1 : 0 },
       ci: { checks: CHECKS, outcome: 'pass', durationMs: 120_000 + Math.floor(random() * 6) * 60_000 },
@@ -155,7 +179,52 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
 
   assignCiHealth(random, fleet);
   assignGroundTruth(random, fleet, regressionShare, ciBreakShare);
+  if (polyglot) addPolyglot(fleet, { seed: options.seed, org, teams, used, others: total - count, size: options.size, yarnRegistry: options.yarnRegistry });
   return fleet;
+}
+
+/**
+ * Gives the Node services their lockfiles (one yarn and one pnpm at least, when there are three)
+ * and adds the monorepo and the other ecosystems' services, all from streams of their own.
+ */
+function addPolyglot(fleet: FleetRepo[], input: { seed: number; org: string; teams: string[]; used: Set<string>; others: number; size: GenerateFleetOptions['size']; yarnRegistry: string | undefined }): void {
+  const random = createRandom((Math.imul(input.seed, 0x27d4eb2f) ^ 0x165667b1) >>> 0);
+  fleet.forEach((repo, index) => {
+    const manifest = JSON.parse(String(repo.files['package.json'])) as Record<string, unknown>;
+    const forced = fleet.length >= 3 && index === 0 ? 'yarn' : fleet.length >= 3 && index === 1 ? 'pnpm' : undefined;
+    const { ecosystem, files } = nodeLockfile(random, manifest, { forced, yarnRegistry: input.yarnRegistry });
+    repo.ecosystem = ecosystem;
+    Object.assign(repo.files, files);
+    if (ecosystem !== 'npm') repo.files['.github/workflows/ci.yml'] = nodeWorkflow(ecosystem, repo.ci.checks);
+  });
+  const monorepo = input.others > 0;
+  const others = polyglotRepos({ seed: input.seed, count: Math.max(0, input.others - 1), org: input.org, teams: input.teams, used: input.used, startIndex: fleet.length, monorepo });
+  for (const repo of others) {
+    const files = input.size === 'small' ? Object.fromEntries(Object.entries(repo.files).filter(([path]) => isEssential(path))) : repo.files;
+    fleet.push({
+      org: input.org,
+      name: repo.name,
+      team: repo.team,
+      ownerSlackId: slackIdForTeam(repo.team),
+      files,
+      topics: repo.topics,
+      language: repo.language,
+      ecosystem: repo.ecosystem,
+      criticality: repo.criticality,
+      protection: { requiredChecks: REQUIRED_CHECKS, requiredApprovals: repo.criticality === 5 ? 1 : 0 },
+      ci: repo.ci,
+      lodash: repo.lodash,
+      library: repo.library,
+      regresses: false,
+      breaksCi: false,
+    });
+  }
+}
+
+/** What a `small` polyglot repository keeps: its manifests and lockfiles, README, CODEOWNERS and CI. */
+function isEssential(path: string): boolean {
+  const base = path.split('/').at(-1) ?? '';
+  return /^(?:package\.json|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|pom\.xml|build\.gradle(?:\.kts)?|settings\.gradle(?:\.kts)?|libs\.versions\.toml|gradle\.lockfile|requirements[\w.-]*\.txt|pyproject\.toml|poetry\.lock|go\.mod|go\.sum|Dockerfile|README\.md|CODEOWNERS)$/.test(base) || path.startsWith('.github/workflows/');
 }
 
 /** Mostly healthy CI; at least one flaky repository and one whose default branch already fails. */

@@ -70,13 +70,13 @@ function testSource(index: number, dir: string): string {
   return lines.join('\n');
 }
 
-function docPage(topic: string): string {
+function docPage(topic: string, runner = 'npm run'): string {
   const random = createRandom(30_013 + topic.length * 31 + (topic.charCodeAt(0) || 0));
   const lines = [`# ${pascal(topic.split('/').at(-1) ?? topic).replace(/([a-z])([A-Z])/g, '$1 $2')}`, ''];
   for (let section = 0; section < 3 + Math.floor(random() * 4); section += 1) {
     lines.push(`## ${sentence(random, 3).slice(0, -1)}`, '');
     for (let p = 0; p < 1 + Math.floor(random() * 3); p += 1) lines.push(Array.from({ length: 3 + Math.floor(random() * 4) }, () => sentence(random, 8 + Math.floor(random() * 12))).join(' '), '');
-    if (random() < 0.4) lines.push('```sh', `npm run ${['build', 'test', 'lint', 'start'][Math.floor(random() * 4)] ?? 'test'}`, '```', '');
+    if (random() < 0.4) lines.push('```sh', `${runner} ${['build', 'test', 'lint', 'start'][Math.floor(random() * 4)] ?? 'test'}`, '```', '');
   }
   return lines.join('\n');
 }
@@ -157,5 +157,25 @@ export function realisticFiles(input: { seed: number; name: string; team: string
   files['docs/README.md'] = `# ${input.name} docs\n\nStart with [architecture](architecture.md) and the [runbook](runbook.md). Questions go to the ${input.team} team.\n`;
   files['config/default.json'] = `${JSON.stringify({ service: input.name, port: 8080, logLevel: 'info', retries: 1 + Math.floor(random() * 5) }, null, 2)}\n`;
   if (random() < 0.1) files['docs/images/dashboard-full.png'] = largeAsset(Math.floor(random() * 2));
+  return files;
+}
+
+/**
+ * Docs pages from the shared pool for a repository of another language: the same pages, their
+ * code blocks with that language's runner (`mvn -B`, `go`, …). About 60% of the topics.
+ *
+ * @example Object.keys(sharedDocs(createRandom(1), 'go')) // ['docs/architecture.md', …]
+ */
+export function sharedDocs(random: () => number, runner: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const topic of DOC_TOPICS) if (random() < 0.6) files[`docs/${topic}.md`] = pooled(`doc-${runner}-${topic}`, () => docPage(topic, runner));
+  return files;
+}
+
+/** The configs every repository may carry whatever its language (.editorconfig, LICENSE, a PR template), plus Node's when `family` is node. */
+export function sharedConfigs(random: () => number, family: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const common = ['.editorconfig', 'LICENSE', '.github/pull_request_template.md'];
+  for (const [path, text] of Object.entries(CONFIGS)) if ((family === 'node' || common.includes(path)) && (path === '.gitignore' || random() < 0.8)) files[path] = text;
   return files;
 }

@@ -8,6 +8,8 @@
  * package's opinion of what parses, and validating is all it needs (no values are read).
  */
 
+export { findLockfileMismatch, poetryContentHash, type LockfileMismatch } from './ci-lockfiles.js';
+
 export type ManifestKind = 'package.json' | 'pom.xml' | 'go.mod' | 'pyproject.toml' | 'Cargo.toml' | 'requirements.txt';
 
 export interface ManifestProblem {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FleetError } from '../../errors.js';
 import { mergeLines } from './diff.js';
-import { findBrokenManifest, type ManifestProblem } from './ci-build.js';
+import { findBrokenManifest, findLockfileMismatch, type LockfileMismatch, type ManifestProblem } from './ci-build.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 
 /**
@@ -269,6 +269,7 @@ export function createWorld(deps: WorldDeps) {
   const checkRuns: CheckRunRecord[] = [];
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
+  const lockfileVerdicts = new Map<string, LockfileMismatch | null>();
   /** Commits GitHub made and signed itself (API commits of a bot, merge and squash commits) → when. */
   const signedByGitHub = new Map<string, string>();
   let offsetMs = 0;
@@ -327,6 +328,9 @@ export function createWorld(deps: WorldDeps) {
     if (name === 'build') {
       const broken = brokenManifest(sha);
       if (broken) return { planned: 'failure', output: { title: `Build failed: ${broken.path} does not parse`, summary: `${broken.path}: ${broken.error}` } };
+      // Then it installs, as `npm ci` and the like do: a lockfile out of step with its manifest fails it.
+      const stale = staleLockfile(sha);
+      if (stale) return { planned: 'failure', output: { title: `Build failed: ${stale.path} is out of date with its manifest`, summary: `${stale.path}: ${stale.message}` } };
     }
     if (ci.failWhen || ci.failWhenDependency) {
       const files = objects.readFiles(sha);
@@ -350,6 +354,20 @@ export function createWorld(deps: WorldDeps) {
     });
     manifestVerdicts.set(commit.tree, problem ?? null);
     return problem;
+  }
+
+  /** The first lockfile under a commit's tree that its install step refuses, remembered per tree. */
+  function staleLockfile(sha: string): LockfileMismatch | undefined {
+    const commit = objects.get(sha);
+    if (commit?.type !== 'commit') return undefined;
+    if (lockfileVerdicts.has(commit.tree)) return lockfileVerdicts.get(commit.tree) ?? undefined;
+    const flat = objects.flatten(commit.tree);
+    const mismatch = findLockfileMismatch([...flat.keys()], (path) => {
+      const blob = objects.get(flat.get(path)?.sha ?? '');
+      return blob?.type === 'blob' ? blob.content : Buffer.alloc(0);
+    });
+    lockfileVerdicts.set(commit.tree, mismatch ?? null);
+    return mismatch;
   }
 
   /** The newest run of each check name (a re-run adds runs; GitHub's `filter=latest` shows only these). */
