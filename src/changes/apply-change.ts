@@ -2,10 +2,9 @@ import { FleetError } from '../errors.js';
 import { runCodemod } from './codemod.js';
 import { deleteFiles, writeFile } from './files.js';
 import { setJsonValue } from './json-set.js';
-import { applyDependencyInMemory, dependencyPathsToRead } from './dependency/index.js';
-import { choosePackageJsonPaths, bumpNpmDependency } from './npm-dependency.js';
+import { applyDependencyInMemory, dependencyPathsToRead, fromNpmDependency } from './dependency/index.js';
 import { matchPaths } from './match-paths.js';
-import { CHANGE_KINDS, CHANGE_OPTIONS, type ChangeKind } from './options.js';
+import { CHANGE_KINDS, CHANGE_OPTIONS, type ChangeKind, type NpmDependencyOptions } from './options.js';
 import { replaceText } from './replace.js';
 import type { ChangeContext, FileEdit, FileSet, TransformOutcome } from './types.js';
 import { createFileDiff } from './unified-diff.js';
@@ -41,7 +40,8 @@ type Transform = (options: never, files: FileSet, ctx: ChangeContext) => Promise
 
 const TRANSFORMS: Record<ChangeKind, Transform> = {
   dependency: applyDependencyInMemory,
-  'npm-dependency': bumpNpmDependency,
+  // The npm-only alias of `dependency`: the same edits, and the same refusal when a lockfile needs its tool.
+  'npm-dependency': (options: NpmDependencyOptions, files, ctx) => applyDependencyInMemory(fromNpmDependency(options), files, ctx),
   'json-set': setJsonValue,
   'yaml-set': setYamlValue,
   replace: replaceText,
@@ -89,7 +89,7 @@ export function pathsToRead(change: Change, treePaths: readonly string[]): strin
     case 'dependency':
       return dependencyPathsToRead(CHANGE_OPTIONS[kind].parse(options), treePaths);
     case 'npm-dependency':
-      return choosePackageJsonPaths(CHANGE_OPTIONS[kind].parse(options), treePaths);
+      return dependencyPathsToRead(fromNpmDependency(CHANGE_OPTIONS[kind].parse(options)), treePaths);
     case 'json-set':
     case 'yaml-set':
     case 'file-write': {

@@ -72,6 +72,7 @@ function describeNoop(options: DependencyOptions, ecosystems: Ecosystem[], outco
   if (ecosystems.length === 0) {
     return `the repository has no manifest of the ecosystems Fleet updates (${ECOSYSTEMS.join(', ')})`;
   }
+  if (options.ecosystem !== 'auto' && outcomes.length === 1 && outcomes[0].noopReason) return outcomes[0].noopReason;
   const already = outcomes.flatMap((o) => o.already);
   if (already.length > 0) return `${options.package} is already at ${options.version} in ${already.join(', ')}`;
   const names = ecosystems.join(', ');

@@ -1,5 +1,6 @@
 import { FleetError } from '../../errors.js';
-import { editPackageJsons } from '../npm-dependency.js';
+import { isLiteralPath } from '../match-paths.js';
+import { describeNoop, editPackageJsons } from '../npm-dependency.js';
 import { isNpmVersion } from '../npm-version.js';
 import type { DependencyOptions } from '../options.js';
 import type { ChangeContext, FileSet } from '../types.js';
@@ -110,5 +111,8 @@ export function npmOutcome(options: DependencyOptions, files: FileSet, ctx: Chan
     const lock = lockFolderOf(manifest, tree);
     return lock ? npmProjectOf(lock.folder, lock.lockfiles, files) : undefined;
   };
-  return Promise.resolve(withProjects('npm', found, projectOf));
+  const patterns = options.paths ?? ['**/package.json'];
+  const missing = patterns.filter((p) => isLiteralPath(p) && !files.has(p));
+  const noopReason = describeNoop({ package: options.package, version: options.version, paths: patterns, ...(options.sections ? { sections: options.sections } : {}) }, found.paths, found.already, missing, found.sections);
+  return Promise.resolve({ ...withProjects('npm', found, projectOf), noopReason });
 }

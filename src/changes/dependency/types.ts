@@ -40,6 +40,8 @@ export interface ManifestOutcome {
   projects?: ManifestOutcome[];
   /** Set when this repository cannot be updated without a person (e.g. Gradle dependency locking without a runnable wrapper). */
   needsPerson?: string;
+  /** The ecosystem's own words for why nothing changes, when it has them (npm: "lodash is not listed in package.json"). */
+  noopReason?: string;
 }
 
 /**
