@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { NPM_CATALOG, npmIntegrity, npmShasum, npmTarball } from '../../../src/sandbox/registries/catalog.js';
+import { startNpmRegistry, type NpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
+import { isolatedEnv, NPM_CLI, runNodeTool } from '../../support/package-tools.js';
+
+function tarEntries(tgz: Buffer): Record<string, string> {
+  const tar = gunzipSync(tgz);
+  const entries: Record<string, string> = {};
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const name = tar.subarray(offset, offset + 100).toString('latin1').replace(/\0.*$/s, '');
+    if (name === '') break;
+    const size = parseInt(tar.subarray(offset + 124, offset + 136).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
+    entries[name] = tar.subarray(offset + 512, offset + 512 + size).toString();
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+describe('the local npm registry', () => {
+  let registry: NpmRegistry;
+  beforeAll(async () => {
+    registry = await startNpmRegistry();
+  });
+  afterAll(async () => {
+    await registry.close();
+  });
+
+  test('listens on 127.0.0.1 and serves a full packument with tarball URLs on itself', async () => {
+    expect(registry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const response = await fetch(`${registry.url}lodash`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const body = (await response.json()) as { name: string; 'dist-tags': { latest: string }; versions: Record<string, { dist: { tarball: string; integrity: string; shasum: string } }>; time: Record<string, string> };
+    expect(body.name).toBe('lodash');
+    expect(body['dist-tags'].latest).toBe('4.17.21');
+    expect(Object.keys(body.versions)).toEqual(NPM_CATALOG.find((p) => p.name === 'lodash')?.versions);
+    expect(body.versions['4.17.20']?.dist).toEqual({ tarball: `${registry.url}lodash/-/lodash-4.17.20.tgz`, integrity: npmIntegrity('lodash', '4.17.20'), shasum: npmShasum('lodash', '4.17.20'), fileCount: 2, unpackedSize: expect.any(Number) });
+    expect(body.time['4.17.21']).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  test('answers the abbreviated install form when the client asks for it', async () => {
+    const response = await fetch(`${registry.url}express`, { headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } });
+    expect(response.headers.get('content-type')).toBe('application/vnd.npm.install-v1+json');
+    const body = (await response.json()) as Record<string, unknown> & { versions: Record<string, Record<string, unknown>> };
+    expect(Object.keys(body).sort()).toEqual(['dist-tags', 'modified', 'name', 'versions']);
+    expect(body.versions['4.21.2']?.dependencies).toEqual({ 'body-parser': '1.20.3', cookie: '0.7.1', debug: '2.6.9' });
+    expect(body.versions['4.21.2']).not.toHaveProperty('readme');
+  });
+
+  test('serves tarballs whose bytes match the integrity and hold package/package.json', async () => {
+    const response = await fetch(`${registry.url}debug/-/debug-4.3.7.tgz`);
+    expect(response.status).toBe(200);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(bytes.equals(npmTarball('debug', '4.3.7'))).toBe(true);
+    expect(`sha512-${createHash('sha512').update(bytes).digest('base64')}`).toBe(npmIntegrity('debug', '4.3.7'));
+    const entries = tarEntries(bytes);
+    expect(Object.keys(entries).sort()).toEqual(['package/index.js', 'package/package.json']);
+    expect(JSON.parse(entries['package/package.json'] ?? '{}')).toMatchObject({ name: 'debug', version: '4.3.7', dependencies: { ms: '^2.1.3' } });
+    expect(npmTarball('debug', '4.3.7').equals(npmTarball('debug', '4.3.7', [...NPM_CATALOG]))).toBe(true);
+  });
+
+  test('knows scoped names escaped and not, and their tarballs', async () => {
+    const escaped = (await (await fetch(`${registry.url}@types%2flodash`)).json()) as { name: string; versions: Record<string, { dist: { tarball: string } }> };
+    const plain = (await (await fetch(`${registry.url}@types/lodash`)).json()) as { name: string };
+    expect(escaped.name).toBe('@types/lodash');
+    expect(plain.name).toBe('@types/lodash');
+    const tarball = escaped.versions['4.17.13']?.dist.tarball ?? '';
+    expect(tarball).toBe(`${registry.url}@types/lodash/-/lodash-4.17.13.tgz`);
+    expect((await fetch(tarball)).status).toBe(200);
+  });
+
+  test('serves dist-tags and 404s what it does not have', async () => {
+    expect(await (await fetch(`${registry.url}-/package/zod/dist-tags`)).json()).toEqual({ latest: '3.24.1' });
+    for (const path of ['left-pad', 'lodash/-/lodash-4.17.22.tgz', 'lodash/-/lodash-4.17.21.zip', '-/package/left-pad/dist-tags', '@types%2fleft-pad']) {
+      const response = await fetch(`${registry.url}${path}`);
+      expect({ path, status: response.status, body: await response.json() }).toEqual({ path, status: 404, body: { error: 'Not found' } });
+    }
+    expect((await fetch(`${registry.url}lodash`, { method: 'PUT', body: '{}' })).status).toBe(405);
+    expect(registry.requests.at(-1)).toEqual({ method: 'PUT', path: '/lodash', status: 405 });
+  });
+
+  test('with a token, refuses requests without it and serves those with it', async () => {
+    const privateRegistry = await startNpmRegistry({ token: 's3cret' });
+    try {
+      const refused = await fetch(`${privateRegistry.url}lodash`);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({ error: 'Unauthorized' });
+      expect((await fetch(`${privateRegistry.url}lodash`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${privateRegistry.url}lodash`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    } finally {
+      await privateRegistry.close();
+    }
+  });
+
+  test('the real npm installs from it, and only from it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-npm-registry-'));
+    writeFileSync(join(dir, '.npmrc'), `registry=${registry.url}\n`);
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { express: '^4.19.2', ioredis: '^5.4.1', '@types/lodash': '^4.17.7' } }, null, 2)}\n`);
+    const before = registry.requests.length;
+    const result = await runNodeTool(NPM_CLI, ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, env: isolatedEnv() });
+    expect(result.output).not.toMatch(/ERR!/);
+    expect(result.code).toBe(0);
+    const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; resolved?: string; integrity?: string }> };
+    expect(lock.packages['node_modules/express']).toMatchObject({ version: '4.21.2', resolved: `${registry.url}express/-/express-4.21.2.tgz`, integrity: npmIntegrity('express', '4.21.2') });
+    expect(lock.packages['node_modules/debug']?.version).toBe('2.6.9');
+    expect(lock.packages['node_modules/ioredis/node_modules/debug']?.version).toBe('4.3.7');
+    expect(JSON.parse(readFileSync(join(dir, 'node_modules/@types/lodash/package.json'), 'utf8'))).toMatchObject({ version: '4.17.13' });
+    expect(registry.requests.slice(before).every((r) => r.status === 200)).toBe(true);
+  }, 120_000);
+});
