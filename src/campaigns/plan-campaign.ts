@@ -1,3 +1,4 @@
+import type { DependencyEnvironment } from '../changes/dependency/types.js';
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import { applyChange, pathsToRead } from '../changes/apply-change.js';
@@ -31,6 +32,8 @@ export interface CampaignPlannerDeps {
   workspaces?: WorkspacePool;
   /** FLEET_UNSANDBOXED=1: code from the catalog may run without bubblewrap. */
   unsandboxed?: boolean;
+  /** The dependency change's registries and allowed credentials, for the preview's run of the change. */
+  dependencies?: DependencyEnvironment;
   /** How long the whole sample may take in checkouts (default PREVIEW_TIME_BUDGET_MS). */
   previewBudgetMs?: number;
 }
@@ -317,7 +320,7 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     const key = `preview:${run}:${info.fullName}`;
     const ws = await pool.acquire({ key, remote: deps.gateway.gitRemote(info.fullName), sha: head, branch: info.defaultBranch });
     try {
-      const result = await applyChangeInDirectory(spec.change, ws.dir, { repo: info.fullName, ...(deps.catalogDir ? { catalogDir: deps.catalogDir } : {}), sandbox: { allowUnsandboxed: deps.unsandboxed === true } });
+      const result = await applyChangeInDirectory(spec.change, ws.dir, { repo: info.fullName, ...(deps.catalogDir ? { catalogDir: deps.catalogDir } : {}), sandbox: { allowUnsandboxed: deps.unsandboxed === true }, ...(deps.dependencies ? { dependencies: deps.dependencies } : {}) });
       return { noop: result.noop, text: result.noop ? `(no change needed: ${result.reason})` : result.diff };
     } finally {
       await ws.release();

@@ -1,3 +1,4 @@
+import type { DependencyEnvironment } from '../changes/dependency/types.js';
 import { randomBytes } from 'node:crypto';
 import { readSpec, readSteps } from '../engine/campaign-spec.js';
 import { mayHavePr, recordCloseNeed, type CloseRequest } from '../engine/close-targets.js';
@@ -56,6 +57,8 @@ export interface CampaignServiceDeps {
   workspaces?: WorkspacePool;
   /** FLEET_UNSANDBOXED=1, for the preview's run of the change. */
   unsandboxed?: boolean;
+  /** The dependency change's registries and allowed credentials, for the preview's run of the change. */
+  dependencies?: DependencyEnvironment;
 }
 
 function createDefaultId(): string {

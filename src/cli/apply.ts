@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { formatSpecErrors, loadSpec } from '../campaigns/load-spec.js';
 import { applyChangeInDirectory, type DirectoryChange } from '../changes/apply-in-directory.js';
+import { dependencyEnvironment } from '../changes/dependency/environment.js';
 import { describeError, isFleetError } from '../errors.js';
 import { runGit } from '../workspace/git.js';
 import { EXIT, type CliCommand, type CliIo } from './io.js';
@@ -132,6 +133,7 @@ async function runApply(args: string[], io: CliIo): Promise<number> {
         repo: basename(dir),
         catalogDir: catalogDirFor(specPath, io.env),
         sandbox: { allowUnsandboxed: io.env.FLEET_UNSANDBOXED === '1' },
+        dependencies: dependencyEnvironment(io.env),
       });
     } catch (error) {
       if (!isFleetError(error)) throw error;

@@ -1,3 +1,4 @@
+import type { DependencyEnvironment } from '../changes/dependency/types.js';
 import type { Octokit } from './create-octokit.js';
 import type { GitIdentity } from '../workspace/git.js';
 import type { WorkspacePool } from '../workspace/workspaces.js';
@@ -59,4 +60,6 @@ export interface GitHubStepDeps {
   workspaces?: WorkspacePool;
   /** FLEET_GIT_AUTHOR; unset: the App's bot identity (or the token's user), from `github.botIdentity()`. */
   gitAuthor?: GitIdentity;
+  /** The dependency change's registries and allowed credentials (FLEET_NPM_REGISTRY, …). */
+  dependencies?: DependencyEnvironment;
 }

@@ -55,6 +55,7 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
     store,
     catalogDir: config.catalogDir,
     unsandboxed: config.unsandboxed,
+    ...(config.dependencies ? { dependencies: config.dependencies } : {}),
     ...(config.workspaces ? { workspaces: createWorkspacePool(config.workspaces) } : {}),
     ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
   };

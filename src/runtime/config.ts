@@ -2,6 +2,8 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GITHUB_SOURCE, parseCampaignSource } from '../campaigns/campaign-source.js';
 import { ORG_LOGIN, parseOrgScope } from '../campaigns/org-scope.js';
+import { DEPENDENCY_VARIABLES, dependencyEnvironment } from '../changes/dependency/environment.js';
+import type { DependencyEnvironment } from '../changes/dependency/types.js';
 import { FleetError } from '../errors.js';
 
 /**
@@ -38,6 +40,7 @@ const HELP: Record<string, string> = {
   FLEET_WORKDIR_MAX_MB: 'the most disk the checkouts may take together, in megabytes, a whole number from 1 to 10000000 (default 10240); new checkouts wait for room',
   FLEET_GIT_AUTHOR: 'who Fleet\'s commits are authored by, as "Name <email>", e.g. "Fleet <fleet@acme.io>" (default: the GitHub App\'s bot, or the token\'s user)',
   FLEET_UNSANDBOXED: '1 to run codemods without a sandbox where bubblewrap is missing (not recommended: install bubblewrap instead), or leave it unset',
+  ...DEPENDENCY_VARIABLES,
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default info)`,
 };
 
@@ -104,6 +107,12 @@ const Env = z
     FLEET_WORKDIR_MAX_MB: wholeNumber(1, 10_000_000, 10_240),
     FLEET_GIT_AUTHOR: matching(GIT_AUTHOR),
     FLEET_UNSANDBOXED: matching(/^[01]$/),
+    FLEET_NPM_REGISTRY: httpUrl(),
+    FLEET_GOPROXY: text().refine((v) => v === undefined || v.split(/[,|]/).every((entry) => entry === 'direct' || entry === 'off' || isHttpUrl(entry)), { message: 'malformed' }),
+    FLEET_GOSUMDB: text(),
+    FLEET_PIP_INDEX_URL: httpUrl(),
+    FLEET_MAVEN_REPOSITORY: httpUrl(),
+    FLEET_DEPENDENCY_CREDENTIALS: text().refine((v) => v === undefined || splitList(v).every((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)), { message: 'malformed' }),
     LOG_LEVEL: text().refine((v) => v === undefined || (LOG_LEVELS as readonly string[]).includes(v), { message: 'malformed' }),
   })
   .superRefine((env, ctx) => {
@@ -204,7 +213,10 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     logLevel: LOG_LEVELS.find((l) => l === env.LOG_LEVEL) ?? 'info',
   };
 });
-export type FleetConfig = z.infer<typeof FleetConfig>;
+export type FleetConfig = z.infer<typeof FleetConfig> & {
+  /** The dependency change's registries and the credentials FLEET_DEPENDENCY_CREDENTIALS allows, with their values. */
+  dependencies: DependencyEnvironment;
+};
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function describeProblem(name: string, problem: string): string {
@@ -229,7 +241,7 @@ function describeProblem(name: string, problem: string): string {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): FleetConfig {
   const result = FleetConfig.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) return { ...result.data, dependencies: dependencyEnvironment(env) };
   const problems = new Map<string, string>();
   for (const issue of result.error.issues) {
     const name = String(issue.path[0] ?? '');

@@ -38,6 +38,17 @@ export const JobConfig = z.object({
   gitAuthor: z.object({ name: z.string().min(1), email: z.string().min(3) }).optional(),
   /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap. */
   unsandboxed: z.boolean().optional(),
+  /** The dependency change's registries and allowed credentials (FLEET_NPM_REGISTRY, FLEET_GOPROXY, …). */
+  dependencies: z
+    .object({
+      npmRegistry: z.string().optional(),
+      goProxy: z.string().optional(),
+      goSumDb: z.string().optional(),
+      pythonIndex: z.string().optional(),
+      mavenRepository: z.string().optional(),
+      credentials: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
   limits: z
     .object({
       maxTargets: z.number().int().positive().default(200),

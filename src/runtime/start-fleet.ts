@@ -135,6 +135,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     metrics: { ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}), ...options.metrics },
     catalogDir: catalog.catalogDir ?? undefined,
     unsandboxed: config.unsandboxed,
+    dependencies: config.dependencies,
     workspaces: targetWorkspaces,
     ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
     limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000, maxRounds: 20, ...options.limits },
@@ -164,6 +165,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     contentPerHour: config.github.contentPerHour,
     workspaces: previewWorkspaces,
     unsandboxed: config.unsandboxed,
+    dependencies: config.dependencies,
   });
 
   const slack = createSlackApp({

@@ -138,7 +138,7 @@ type Made =
 type Ctx = StepContext<OpenPrOptions, GitHubStepDeps>;
 
 function changeContext(ctx: Ctx) {
-  return { repo: ctx.target.repo, ...(ctx.deps.catalogDir ? { catalogDir: ctx.deps.catalogDir } : {}), sandbox: { allowUnsandboxed: ctx.deps.unsandboxed === true } };
+  return { repo: ctx.target.repo, ...(ctx.deps.catalogDir ? { catalogDir: ctx.deps.catalogDir } : {}), sandbox: { allowUnsandboxed: ctx.deps.unsandboxed === true }, ...(ctx.deps.dependencies ? { dependencies: ctx.deps.dependencies } : {}) };
 }
 
 /** The change in memory: the files it reads over REST, the commit through the git data API. */

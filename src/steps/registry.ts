@@ -1,3 +1,4 @@
+import type { DependencyEnvironment } from '../changes/dependency/types.js';
 import type { Gateway } from '../github/gateway.js';
 import type { MetricsProviders } from '../metrics/provider.js';
 import type { Store } from '../store/store.js';
@@ -33,6 +34,8 @@ export interface StepDeps<Github = Gateway, Metrics = MetricsProviders> {
   workspaces?: WorkspacePool;
   /** FLEET_GIT_AUTHOR; unset: the App's bot identity. */
   gitAuthor?: GitIdentity;
+  /** The dependency change's registries and allowed credentials (FLEET_NPM_REGISTRY, …). */
+  dependencies?: DependencyEnvironment;
 }
 
 // Options are parsed by the engine from the spec before `run`, so the registry holds steps of any options type.

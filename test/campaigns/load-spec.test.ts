@@ -88,7 +88,7 @@ describe('loadSpec', () => {
   });
 
   test('a change kind far from any lists the valid ones', () => {
-    expect(only(edit(7, '  kind: teleport')).hint).toBe('Valid kinds: npm-dependency, json-set, yaml-set, replace, file-write, file-delete, codemod, run.');
+    expect(only(edit(7, '  kind: teleport')).hint).toBe('Valid kinds: dependency, npm-dependency, json-set, yaml-set, replace, file-write, file-delete, codemod, run.');
   });
 
   test('an unknown step kind gets a did-you-mean', () => {

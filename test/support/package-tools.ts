@@ -26,6 +26,10 @@ export const GO_PATH = ['/usr/bin/go', '/usr/local/go/bin/go'].find((path) => is
 export const goAvailable = isExecutable(GO_PATH);
 export const goMissingReason = `go is not installed at ${GO_PATH}: run \`apt-get install -y golang-go\` to run the Go module tests.`;
 
+export const PYTHON_PATH = ['/usr/bin/python3', '/usr/local/bin/python3'].find((path) => isExecutable(path)) ?? '/usr/bin/python3';
+export const pythonAvailable = isExecutable(PYTHON_PATH);
+export const pythonMissingReason = `python3 is not installed at ${PYTHON_PATH}: run \`apt-get install -y python3-pip\` to run the Python index tests.`;
+
 export interface ToolResult {
   code: number;
   output: string;
@@ -48,7 +52,6 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
     npm_config_fund: 'false',
     npm_config_audit: 'false',
     YARN_CACHE_FOLDER: join(home, 'yarn-cache'),
-    npm_config_store_dir: join(home, 'pnpm-store'),
     XDG_CACHE_HOME: join(home, 'cache'),
     XDG_DATA_HOME: join(home, 'data'),
     XDG_CONFIG_HOME: join(home, 'config'),

@@ -52,6 +52,8 @@ export interface DependencyEnvironment {
   npmRegistry?: string;
   /** go: the GOPROXY list, e.g. https://proxy.golang.org,direct (FLEET_GOPROXY). */
   goProxy?: string;
+  /** go: the GOSUMDB, e.g. sum.golang.org or off (FLEET_GOSUMDB). */
+  goSumDb?: string;
   /** pip, poetry and uv: a PEP 503 index, e.g. https://pypi.org/simple (FLEET_PIP_INDEX_URL). */
   pythonIndex?: string;
   /** Maven and Gradle: a repository URL (FLEET_MAVEN_REPOSITORY). */

@@ -22,17 +22,18 @@ const byVersion = (table: Record<string, Record<string, string>>) => (version: s
 
 /**
  * Every npm package the generated fleet names, with a few dependencies of their own so lockfiles
- * have transitive entries (and one conflict: express wants debug 2, ioredis debug 4, so npm nests
- * one of them).
+ * have transitive entries, and one conflict (express wants ms 2.0.0, debug 4 wants ms ^2.1.3, so npm
+ * nests a copy). No stand-in matches an entry of pnpm's built-in package extensions (real
+ * debug 2 does: pnpm would add a supports-color peer to it), so the lockfiles stay plain.
  */
 export const NPM_CATALOG: CatalogPackage[] = [
   { name: 'lodash', versions: ['4.17.4', '4.17.5', '4.17.10', '4.17.11', '4.17.15', '4.17.19', '4.17.20', '4.17.21'] },
   { name: '@types/lodash', versions: ['4.17.7', '4.17.13'] },
-  { name: 'express', versions: ['4.19.2', '4.21.2'], dependencies: byVersion({ '4.19.2': { 'body-parser': '1.20.2', cookie: '0.6.0', debug: '2.6.9' }, '4.21.2': { 'body-parser': '1.20.3', cookie: '0.7.1', debug: '2.6.9' } }) },
-  { name: 'body-parser', versions: ['1.20.2', '1.20.3'], dependencies: fixed({ bytes: '3.1.2', debug: '2.6.9' }) },
+  { name: 'express', versions: ['4.19.2', '4.21.2'], dependencies: byVersion({ '4.19.2': { 'body-parser': '1.20.2', cookie: '0.6.0', ms: '2.0.0' }, '4.21.2': { 'body-parser': '1.20.3', cookie: '0.7.1', ms: '2.0.0' } }) },
+  { name: 'body-parser', versions: ['1.20.2', '1.20.3'], dependencies: fixed({ bytes: '3.1.2', ms: '2.0.0' }) },
   { name: 'bytes', versions: ['3.1.2'] },
   { name: 'cookie', versions: ['0.6.0', '0.7.1'] },
-  { name: 'debug', versions: ['2.6.9', '4.3.4', '4.3.7'], dependencies: byVersion({ '2.6.9': { ms: '2.0.0' }, '4.3.4': { ms: '2.1.2' }, '4.3.7': { ms: '^2.1.3' } }) },
+  { name: 'debug', versions: ['4.3.4', '4.3.7'], dependencies: byVersion({ '4.3.4': { ms: '2.1.2' }, '4.3.7': { ms: '^2.1.3' } }) },
   { name: 'ms', versions: ['2.0.0', '2.1.2', '2.1.3'] },
   { name: 'zod', versions: ['3.23.8', '3.24.1'] },
   { name: 'pino', versions: ['9.3.2', '9.5.0'], dependencies: fixed({ 'pino-std-serializers': '^7.0.0', 'sonic-boom': '^4.0.1' }) },
@@ -131,14 +132,25 @@ export function npmTarball(name: string, version: string, catalog: readonly Cata
   return tarball;
 }
 
+const digests = new Map<string, string>();
+
+function tarballDigest(algorithm: 'sha512' | 'sha1', encoding: 'base64' | 'hex', name: string, version: string, catalog: readonly CatalogPackage[]): string {
+  const key = `${algorithm} ${name}@${version}`;
+  const cached = catalog === NPM_CATALOG ? digests.get(key) : undefined;
+  if (cached) return cached;
+  const digest = createHash(algorithm).update(npmTarball(name, version, catalog)).digest(encoding);
+  if (catalog === NPM_CATALOG) digests.set(key, digest);
+  return digest;
+}
+
 /** The tarball's Subresource Integrity string, as lockfiles and packuments carry it: 'sha512-…'. */
 export function npmIntegrity(name: string, version: string, catalog: readonly CatalogPackage[] = NPM_CATALOG): string {
-  return `sha512-${createHash('sha512').update(npmTarball(name, version, catalog)).digest('base64')}`;
+  return `sha512-${tarballDigest('sha512', 'base64', name, version, catalog)}`;
 }
 
 /** The tarball's sha1 in hex (the packument's `dist.shasum`, the `#…` of a yarn 1 `resolved`). */
 export function npmShasum(name: string, version: string, catalog: readonly CatalogPackage[] = NPM_CATALOG): string {
-  return createHash('sha1').update(npmTarball(name, version, catalog)).digest('hex');
+  return tarballDigest('sha1', 'hex', name, version, catalog);
 }
 
 /** `name-1.2.3.tgz` (for a scoped package, without the scope). */
@@ -195,8 +207,8 @@ function goModuleFiles(module: string, version: string): [string, Buffer][] {
   return [['go.mod', Buffer.from(goModFile(module, version))], [`${name}.go`, Buffer.from(source)]];
 }
 
-/** A zip archive (deflated entries, no timestamps beyond the DOS epoch) of the given files. */
-function writeZip(files: [string, Buffer][]): Buffer {
+/** A zip archive (deflated entries, dated at the DOS epoch) of the given files: Go module zips, Python wheels. */
+export function writeZip(files: [string, Buffer][]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;

@@ -1,16 +1,18 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { NPM_CATALOG, npmIntegrity, npmManifest, npmShasum, npmTarball, npmTarballBasename, type CatalogPackage } from './catalog.js';
+import { recordRequest } from './request-log.js';
 
 /**
  * A read-only npm registry on 127.0.0.1 that npm, yarn 1, yarn berry and pnpm use unchanged: the
- * registry API's packuments (full, and the abbreviated install form the clients ask for),
- * `dist-tags` and tarballs, for the catalog's stand-in packages.
+ * registry API's packuments (full, and the abbreviated install form the clients ask for), one
+ * version's document (`/<name>/<version>` or `/<name>/latest`), `dist-tags` and tarballs, for the
+ * catalog's stand-in packages.
  */
 
 export interface NpmRegistry {
   /** 'http://127.0.0.1:PORT/' */
   url: string;
-  /** Every request served, in order. */
+  /** The requests served, in order (the most recent REQUEST_LOG_LIMIT). */
   requests: { method: string; path: string; status: number }[];
   close(): Promise<void>;
 }
@@ -82,7 +84,7 @@ function send(response: ServerResponse, status: number, body: unknown, contentTy
 }
 
 /** Decode the package name from a request path: `/lodash`, `/@types%2flodash`, `/@types/lodash`. */
-function route(pathname: string): { kind: 'packument' | 'dist-tags' | 'tarball'; name: string; file?: string } | undefined {
+function route(pathname: string): { kind: 'packument' | 'dist-tags' | 'tarball' | 'version'; name: string; file?: string } | undefined {
   let path: string;
   try {
     path = decodeURIComponent(pathname);
@@ -95,6 +97,8 @@ function route(pathname: string): { kind: 'packument' | 'dist-tags' | 'tarball';
   if (tarball?.[1] && tarball[2]) return { kind: 'tarball', name: tarball[1], file: tarball[2] };
   const packument = /^\/((?:@[^/]+\/)?[^/@-][^/]*)\/?$/.exec(path);
   if (packument?.[1]) return { kind: 'packument', name: packument[1] };
+  const version = /^\/((?:@[^/]+\/)?[^/@-][^/]*)\/([^/]+)$/.exec(path);
+  if (version?.[1] && version[2]) return { kind: 'version', name: version[1], file: version[2] };
   return undefined;
 }
 
@@ -104,12 +108,19 @@ function handle(request: IncomingMessage, response: ServerResponse, base: string
     send(response, 401, { error: 'Unauthorized' });
     return;
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    // Publishing, audit and search are not part of this registry: say so as npmjs does for an unknown route.
-    send(response, request.method === 'POST' || request.method === 'PUT' ? 405 : 404, { error: 'Method not allowed' });
+  const url = new URL(request.url ?? '/', base);
+  if (request.method === 'POST' && url.pathname === '/-/npm/v1/security/advisories/bulk') {
+    // npm install and npm ci audit by default: the stand-ins have no advisories.
+    request.resume();
+    send(response, 200, {});
     return;
   }
-  const url = new URL(request.url ?? '/', base);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    // Read-only: no publishing, unpublishing or dist-tag changes.
+    request.resume();
+    send(response, 405, { error: 'Method not allowed' });
+    return;
+  }
   if (url.pathname === '/-/ping') {
     send(response, 200, {});
     return;
@@ -122,6 +133,13 @@ function handle(request: IncomingMessage, response: ServerResponse, base: string
   }
   if (target.kind === 'dist-tags') {
     send(response, 200, { latest: latest(entry) });
+    return;
+  }
+  if (target.kind === 'version') {
+    // GET /<name>/<version or dist-tag>: one version's document, as the registry answers it.
+    const version = target.file === 'latest' ? latest(entry) : entry.versions.find((candidate) => candidate === target.file);
+    if (!version) send(response, 404, { error: `version not found: ${target.file ?? ''}` });
+    else send(response, 200, versionDocument(entry, version, base, catalog));
     return;
   }
   if (target.kind === 'tarball') {
@@ -150,7 +168,7 @@ export async function startNpmRegistry(options: NpmRegistryOptions = {}): Promis
   const requests: NpmRegistry['requests'] = [];
   let base = 'http://127.0.0.1/';
   const server = createServer((request, response) => {
-    response.on('finish', () => requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
+    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
     try {
       handle(request, response, base, catalog, options.token);
     } catch (error) {

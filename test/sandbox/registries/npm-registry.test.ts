@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NPM_CATALOG, npmIntegrity, npmShasum, npmTarball } from '../../../src/sandbox/registries/catalog.js';
 import { startNpmRegistry, type NpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
-import { isolatedEnv, NPM_CLI, runNodeTool } from '../../support/package-tools.js';
+import { isolatedEnv, NPM_CLI, runNodeTool, YARN_BERRY_CLI } from '../../support/package-tools.js';
 
 function tarEntries(tgz: Buffer): Record<string, string> {
   const tar = gunzipSync(tgz);
@@ -48,7 +48,7 @@ describe('the local npm registry', () => {
     expect(response.headers.get('content-type')).toBe('application/vnd.npm.install-v1+json');
     const body = (await response.json()) as Record<string, unknown> & { versions: Record<string, Record<string, unknown>> };
     expect(Object.keys(body).sort()).toEqual(['dist-tags', 'modified', 'name', 'versions']);
-    expect(body.versions['4.21.2']?.dependencies).toEqual({ 'body-parser': '1.20.3', cookie: '0.7.1', debug: '2.6.9' });
+    expect(body.versions['4.21.2']?.dependencies).toEqual({ 'body-parser': '1.20.3', cookie: '0.7.1', ms: '2.0.0' });
     expect(body.versions['4.21.2']).not.toHaveProperty('readme');
   });
 
@@ -74,6 +74,13 @@ describe('the local npm registry', () => {
     expect((await fetch(tarball)).status).toBe(200);
   });
 
+  test('serves one version by number or dist-tag', async () => {
+    expect(await (await fetch(`${registry.url}lodash/4.17.20`)).json()).toMatchObject({ name: 'lodash', version: '4.17.20', _id: 'lodash@4.17.20', dist: { integrity: npmIntegrity('lodash', '4.17.20') } });
+    expect(await (await fetch(`${registry.url}@types/lodash/latest`)).json()).toMatchObject({ name: '@types/lodash', version: '4.17.13' });
+    const missing = await fetch(`${registry.url}lodash/4.17.99`);
+    expect({ status: missing.status, body: await missing.json() }).toEqual({ status: 404, body: { error: 'version not found: 4.17.99' } });
+  });
+
   test('serves dist-tags and 404s what it does not have', async () => {
     expect(await (await fetch(`${registry.url}-/package/zod/dist-tags`)).json()).toEqual({ latest: '3.24.1' });
     for (const path of ['left-pad', 'lodash/-/lodash-4.17.22.tgz', 'lodash/-/lodash-4.17.21.zip', '-/package/left-pad/dist-tags', '@types%2fleft-pad']) {
@@ -82,9 +89,12 @@ describe('the local npm registry', () => {
     }
     expect((await fetch(`${registry.url}lodash`, { method: 'PUT', body: '{}' })).status).toBe(405);
     expect(registry.requests.at(-1)).toEqual({ method: 'PUT', path: '/lodash', status: 405 });
+    expect((await fetch(`${registry.url}lodash`, { method: 'DELETE' })).status).toBe(405);
+    const audit = await fetch(`${registry.url}-/npm/v1/security/advisories/bulk`, { method: 'POST', body: JSON.stringify({ lodash: ['4.17.20'] }), headers: { 'content-type': 'application/json' } });
+    expect({ status: audit.status, body: await audit.json() }).toEqual({ status: 200, body: {} });
   });
 
-  test('with a token, refuses requests without it and serves those with it', async () => {
+  test('with a token, refuses requests without it and serves those with it', { timeout: 60_000 }, async () => {
     const privateRegistry = await startNpmRegistry({ token: 's3cret' });
     try {
       const refused = await fetch(`${privateRegistry.url}lodash`);
@@ -92,6 +102,17 @@ describe('the local npm registry', () => {
       expect(await refused.json()).toEqual({ error: 'Unauthorized' });
       expect((await fetch(`${privateRegistry.url}lodash`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await fetch(`${privateRegistry.url}lodash`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+
+      // npm sends the token .npmrc gives for the registry's host, and fails without it.
+      const host = privateRegistry.url.replace(/^http:/, '');
+      for (const token of ['s3cret', undefined]) {
+        const dir = mkdtempSync(join(tmpdir(), 'fleet-npm-private-'));
+        writeFileSync(join(dir, '.npmrc'), `registry=${privateRegistry.url}\n${token ? `${host}:_authToken=${token}\n` : ''}`);
+        writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { lodash: '4.17.21' } })}\n`);
+        const result = await runNodeTool(NPM_CLI, ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--fetch-retries=0'], { cwd: dir, env: isolatedEnv() });
+        if (token) expect({ code: result.code, output: result.output }).toEqual({ code: 0, output: expect.not.stringContaining('ERR!') as unknown });
+        else expect(result.output).toContain('E401');
+      }
     } finally {
       await privateRegistry.close();
     }
@@ -102,14 +123,34 @@ describe('the local npm registry', () => {
     writeFileSync(join(dir, '.npmrc'), `registry=${registry.url}\n`);
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { express: '^4.19.2', ioredis: '^5.4.1', '@types/lodash': '^4.17.7' } }, null, 2)}\n`);
     const before = registry.requests.length;
-    const result = await runNodeTool(NPM_CLI, ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, env: isolatedEnv() });
+    const result = await runNodeTool(NPM_CLI, ['install', '--ignore-scripts', '--audit', '--no-fund'], { cwd: dir, env: isolatedEnv() });
+    expect(result.output).toContain('found 0 vulnerabilities');
     expect(result.output).not.toMatch(/ERR!/);
     expect(result.code).toBe(0);
     const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; resolved?: string; integrity?: string }> };
     expect(lock.packages['node_modules/express']).toMatchObject({ version: '4.21.2', resolved: `${registry.url}express/-/express-4.21.2.tgz`, integrity: npmIntegrity('express', '4.21.2') });
-    expect(lock.packages['node_modules/debug']?.version).toBe('2.6.9');
-    expect(lock.packages['node_modules/ioredis/node_modules/debug']?.version).toBe('4.3.7');
+    expect(lock.packages['node_modules/debug']?.version).toBe('4.3.7');
+    // express wants ms 2.0.0, debug 4 wants ^2.1.3: npm keeps one at the top and nests the other.
+    expect(Object.entries(lock.packages).filter(([path]) => path.endsWith('node_modules/ms')).map(([, entry]) => entry.version).sort()).toEqual(['2.0.0', '2.1.3']);
     expect(JSON.parse(readFileSync(join(dir, 'node_modules/@types/lodash/package.json'), 'utf8'))).toMatchObject({ version: '4.17.13' });
     expect(registry.requests.slice(before).every((r) => r.status === 200)).toBe(true);
+    expect(registry.requests.slice(before).some((r) => r.method === 'POST' && r.path === '/-/npm/v1/security/advisories/bulk')).toBe(true);
+  }, 120_000);
+
+  test('yarn berry resolves and fetches from it with npmRegistryServer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-berry-registry-'));
+    writeFileSync(join(dir, '.yarnrc.yml'), `npmRegistryServer: "${registry.url.replace(/\/$/, '')}"\nunsafeHttpWhitelist:\n  - 127.0.0.1\nenableTelemetry: false\nenableGlobalCache: false\nnodeLinker: node-modules\n`);
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', packageManager: 'yarn@4.5.3', dependencies: { lodash: '^4.17.20', pino: '^9.3.2', '@types/lodash': '^4.17.7' } }, null, 2)}\n`);
+    const before = registry.requests.length;
+    const result = await runNodeTool(YARN_BERRY_CLI, ['install', '--mode=update-lockfile'], { cwd: dir, env: isolatedEnv({ YARN_ENABLE_SCRIPTS: '0' }) });
+    expect(result.output).not.toMatch(/YN0001|YN0035/);
+    expect(result.code).toBe(0);
+    const lock = readFileSync(join(dir, 'yarn.lock'), 'utf8');
+    expect(lock).toContain('__metadata:');
+    expect(lock).toMatch(/"lodash@npm:\^4\.17\.20":\n {2}version: 4\.17\.21\n {2}resolution: "lodash@npm:4\.17\.21"/);
+    expect(lock).toContain('"@types/lodash@npm:^4.17.7"');
+    const served = registry.requests.slice(before);
+    expect(served.some((r) => r.path === '/lodash/-/lodash-4.17.21.tgz' && r.status === 200)).toBe(true);
+    expect(served.every((r) => r.status === 200)).toBe(true);
   }, 120_000);
 });
