@@ -1,6 +1,12 @@
 import type { DependencyOptions } from '../options.js';
 import type { ChangeContext, FileSet } from '../types.js';
+import { actionsTransform, isActionsFile } from './actions.js';
+import { dockerTransform, isDockerfile } from './docker.js';
+import { goModTransform } from './go-mod.js';
+import { mavenTransform } from './maven.js';
+import { isGradleManifest, gradleTransform } from './gradle.js';
 import { npmTransform } from './npm.js';
+import { isPythonManifest, pythonTransform } from './python.js';
 import { baseName, isVendored } from './select.js';
 import { ECOSYSTEMS, type Ecosystem, type ManifestOutcome } from './types.js';
 
@@ -13,20 +19,33 @@ export interface ManifestTransform {
 }
 
 /** Each ecosystem's transform lives in its own file of this folder. */
-export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = { npm: npmTransform };
+export const MANIFEST_TRANSFORMS: Partial<Record<Ecosystem, ManifestTransform>> = {
+  npm: npmTransform,
+  maven: mavenTransform,
+  gradle: gradleTransform,
+  python: pythonTransform,
+  go: goModTransform,
+  docker: dockerTransform,
+  actions: actionsTransform,
+};
 
 /** The manifests that mark a repository as using an ecosystem (vendored folders aside). */
 const MARKERS: Record<Ecosystem, (path: string) => boolean> = {
   npm: (path) => baseName(path) === 'package.json',
   maven: (path) => baseName(path) === 'pom.xml',
-  gradle: (path) => /\.gradle(\.kts)?$/.test(baseName(path)) || path.endsWith('gradle/libs.versions.toml'),
-  python: (path) => /^(requirements.*|constraints.*)\.txt$/.test(baseName(path)) || /(^|\/)requirements\/[^/]+\.txt$/.test(path) || baseName(path) === 'pyproject.toml',
+  gradle: isGradleManifest,
+  python: isPythonManifest,
   go: (path) => baseName(path) === 'go.mod',
-  docker: (path) => /^(Dockerfile(\..+)?|.+\.Dockerfile|Containerfile)$/.test(baseName(path)),
-  actions: (path) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /^action\.ya?ml$/.test(baseName(path)),
+  docker: isDockerfile,
+  actions: isActionsFile,
 };
 
-/** The ecosystems whose manifests the tree holds, in ECOSYSTEMS order. */
+/**
+ * The ecosystems whose manifests the tree holds, in ECOSYSTEMS order.
+ *
+ * @example
+ * detectEcosystems(['pom.xml', 'Dockerfile', 'node_modules/x/package.json']) // ['maven', 'docker']
+ */
 export function detectEcosystems(treePaths: readonly string[]): Ecosystem[] {
   const own = treePaths.filter((path) => !isVendored(path));
   return ECOSYSTEMS.filter((ecosystem) => MANIFEST_TRANSFORMS[ecosystem] !== undefined && own.some(MARKERS[ecosystem]));

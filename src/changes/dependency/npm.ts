@@ -47,18 +47,20 @@ function packageManagerField(text: string | undefined): string | undefined {
 
 /**
  * The package manager of a project folder. `packageManager` in its package.json picks among the
- * lockfiles present; yarn.lock is yarn berry's when `packageManager` says yarn 2 or later, when a
- * .yarnrc.yml sits beside it, or when the lockfile has berry's `__metadata` header.
+ * lockfiles present; yarn.lock is yarn berry's when `packageManager` says yarn 2 or later, or,
+ * when it names no yarn version, when a .yarnrc.yml sits beside it or the lockfile has berry's
+ * `__metadata` header.
  */
 export function npmProjectOf(folder: string, lockfiles: readonly string[], files: FileSet): Project {
   const declared = packageManagerField(files.get(`${folder}package.json`));
   const declaredName = declared?.split('@')[0];
   const declaredMajor = Number(/^[^@]+@(\d+)/.exec(declared ?? '')?.[1] ?? NaN);
   const has = (name: string) => lockfiles.includes(`${folder}${name}`);
+  // packageManager decides when it names yarn's version; else the files yarn berry leaves.
   const yarnBerry = () =>
-    (declaredName === 'yarn' && declaredMajor >= 2) ||
-    YARN_BERRY_MARKERS.some((name) => files.has(`${folder}${name}`)) ||
-    /^__metadata:/m.test(files.get(`${folder}yarn.lock`) ?? '');
+    declaredName === 'yarn' && Number.isFinite(declaredMajor)
+      ? declaredMajor >= 2
+      : YARN_BERRY_MARKERS.some((name) => files.has(`${folder}${name}`)) || /^__metadata:/m.test(files.get(`${folder}yarn.lock`) ?? '');
   const npmLocks = ['npm-shrinkwrap.json', 'package-lock.json'].filter(has).map((name) => `${folder}${name}`);
   const yarn = (): Project => ({ root: rootOf(folder), manager: yarnBerry() ? 'yarn-berry' : 'yarn', lockfiles: [`${folder}yarn.lock`] });
   const pnpm: Project = { root: rootOf(folder), manager: 'pnpm', lockfiles: [`${folder}pnpm-lock.yaml`] };

@@ -89,7 +89,7 @@ describe('npm manifests', () => {
     const berry = await bump({ 'package.json': withField('yarn@4.5.3'), 'yarn.lock': '# yarn\n', 'packages/api/package.json': member });
     expect(berry).toMatchObject({ manager: 'yarn-berry', root: '' });
     expect(berry.selected).toContain('package.json');
-    const classic = await bump({ 'package.json': withField('yarn@1.22.22'), 'yarn.lock': '# yarn\n', 'packages/api/package.json': member });
+    const classic = await bump({ 'package.json': withField('yarn@1.22.22'), 'yarn.lock': '# yarn\n', 'packages/api/package.json': member, '.yarnrc.yml': 'x: y\n' });
     expect(classic.manager).toBe('yarn');
     const both = await bump({ 'package.json': withField('pnpm@9.15.9'), 'pnpm-lock.yaml': 'x\n', 'package-lock.json': '{}\n', 'packages/api/package.json': member });
     expect(both).toMatchObject({ manager: 'pnpm', lockfiles: ['pnpm-lock.yaml'] });
