@@ -369,7 +369,7 @@ function toolEnv(manager: LockfileManager, home: string, ctx: ChangeContext): Re
         GOPROXY: ctx.dependencies?.goProxy ?? 'https://proxy.golang.org,direct',
         GIT_TERMINAL_PROMPT: '0',
       };
-      const sumdb = (ctx.dependencies as { goSumDb?: string } | undefined)?.goSumDb;
+      const sumdb = ctx.dependencies?.goSumDb;
       if (sumdb) env.GOSUMDB = sumdb;
       return env;
     }

@@ -10,8 +10,11 @@ import type { ManifestOutcome } from '../../../src/changes/dependency/types.js';
 import { DependencyOptions } from '../../../src/changes/options.js';
 import type { ChangeContext } from '../../../src/changes/types.js';
 import { isFleetError } from '../../../src/errors.js';
+import { startGoProxy, type GoProxy } from '../../../src/sandbox/registries/go-proxy.js';
+import { GO_SUMDB } from '../../../src/sandbox/registries/go-sumdb.js';
 import { startNpmRegistry, type NpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
 import { bwrapAvailable, bwrapMissingReason, explainBwrapMissing } from '../../support/bwrap.js';
+import { GO_PATH, goAvailable, goMissingReason } from '../../support/package-tools.js';
 import { createWorkTree, gitIn } from '../../support/work-tree.js';
 
 /**
@@ -32,6 +35,7 @@ const PNPM = findTool('pnpm');
 const NPM = findTool('npm');
 
 let registry: NpmRegistry;
+let goProxy: GoProxy;
 let ctx: ChangeContext;
 const dirs: string[] = [];
 
@@ -62,6 +66,12 @@ function host(argv: string[], cwd: string, extraEnv: Record<string, string> = {}
     YARN_ENABLE_TELEMETRY: '0',
     YARN_IGNORE_PATH: '1',
     CI: '1',
+    GOPROXY: goProxy.url,
+    GOSUMDB: GO_SUMDB,
+    GOFLAGS: '-mod=mod',
+    GOPATH: join(home, 'go'),
+    GOMODCACHE: join(home, 'go', 'pkg', 'mod'),
+    GOCACHE: join(home, 'go-cache'),
     ...extraEnv,
   };
   return new Promise((resolve, reject) => {
@@ -121,11 +131,13 @@ function pkg(dependencies: Record<string, string>, extra: Record<string, unknown
 
 beforeAll(async () => {
   registry = await startNpmRegistry();
-  ctx = { repo: 'acme/payments-api', dependencies: { npmRegistry: registry.url } };
+  goProxy = await startGoProxy();
+  ctx = { repo: 'acme/payments-api', dependencies: { npmRegistry: registry.url, goProxy: goProxy.url, goSumDb: GO_SUMDB } };
 });
 
 afterAll(async () => {
   await registry.close();
+  await goProxy.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -289,5 +301,39 @@ describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwra
     } finally {
       await privateRegistry.close();
     }
+  });
+});
+
+describe.skipIf(!bwrapAvailable || !goAvailable)(`go in the sandbox${!bwrapAvailable ? ` (skipped: ${bwrapMissingReason})` : !goAvailable ? ` (skipped: ${goMissingReason})` : ''}`, () => {
+  const main = 'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/sirupsen/logrus"\n)\n\nfunc main() { fmt.Println(logrus.Version) }\n';
+
+  test('go.mod and go.sum: go get and go mod tidy against the proxy, checked by its sum database; the build then needs nothing more', async () => {
+    const goMod = 'module example.com/payments\n\ngo 1.19\n\nrequire (\n\tgithub.com/google/uuid v1.3.0\n\tgithub.com/sirupsen/logrus v1.8.1\n)\n';
+    const uuid = 'package main\n\nimport "github.com/google/uuid"\n\nvar _ = uuid.Version\n';
+    const dir = await repo({ 'go.mod': goMod, 'main.go': main, 'id.go': uuid }, [GO_PATH, 'mod', 'tidy']);
+    const before = readFileSync(join(dir, 'go.sum'), 'utf8');
+    expect(before).toContain('github.com/sirupsen/logrus v1.8.1 h1:');
+    const result = await applyChangeInDirectory({ kind: 'dependency', options: { package: 'github.com/sirupsen/logrus', version: '1.9.3' } }, dir, ctx);
+    expect(result.reason).toMatch(/go\.sum regenerated with go \d+\.\d+/);
+    const sum = readFileSync(join(dir, 'go.sum'), 'utf8');
+    expect(sum).toMatch(/^github\.com\/sirupsen\/logrus v1\.9\.3 h1:[A-Za-z0-9+/]{43}=$/m);
+    expect(sum).toMatch(/^github\.com\/sirupsen\/logrus v1\.9\.3\/go\.mod h1:[A-Za-z0-9+/]{43}=$/m);
+    expect(sum).not.toContain('logrus v1.8.1');
+    // uuid was not asked for and stays where it was.
+    expect(sum).toContain('github.com/google/uuid v1.3.0 h1:');
+    expect(readFileSync(join(dir, 'go.mod'), 'utf8')).toContain('\tgithub.com/sirupsen/logrus v1.9.3\n');
+    expect(result.files.map((f) => f.path)).toEqual(expect.arrayContaining(['go.mod', 'go.sum']));
+    // CI's build: read-only module mode, so a go.sum that lacked anything would fail it.
+    const ci = copyOf(dir);
+    await mustRun([GO_PATH, 'build', '-o', '/dev/null', '.'], ci, { GOFLAGS: '-mod=readonly' });
+    await mustRun([GO_PATH, 'mod', 'verify'], ci, { GOFLAGS: '-mod=readonly' });
+  });
+
+  test("a module version the proxy does not have: go's own sentence, with the end of its output", async () => {
+    const dir = await repo({ 'go.mod': 'module example.com/payments\n\ngo 1.19\n\nrequire github.com/sirupsen/logrus v1.8.1\n', 'main.go': main }, [GO_PATH, 'mod', 'tidy']);
+    const failure = await errorOf(applyChangeInDirectory({ kind: 'dependency', options: { package: 'github.com/sirupsen/logrus', version: 'v1.99.0' } }, dir, ctx));
+    expect(failure.code).toBe('change_failed');
+    expect(failure.message).toMatch(/^go could not update go\.sum \(`go get github\.com\/sirupsen\/logrus@v1\.99\.0` exited with code 1\): /);
+    expect(failure.details.outputTail).toContain('v1.99.0');
   });
 });
