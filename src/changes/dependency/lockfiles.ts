@@ -197,11 +197,20 @@ function stepsFor(job: Job, tool: ToolCommand, options: DependencyOptions): Step
     case 'yarn-berry':
       return [step(tool, 'yarn', ['install', '--mode=update-lockfile']), step(tool, 'yarn', ['install', '--mode=update-lockfile'], true, true)];
     case 'pnpm':
-      return [step(tool, 'pnpm', ['install', '--lockfile-only', '--ignore-scripts']), step(tool, 'pnpm', ['install', '--frozen-lockfile', '--lockfile-only', '--ignore-scripts'], true)];
+      // --no-frozen-lockfile: in CI (as the sandbox says it is) pnpm would otherwise refuse to change the lockfile.
+      return [step(tool, 'pnpm', ['install', '--lockfile-only', '--no-frozen-lockfile', '--ignore-scripts']), step(tool, 'pnpm', ['install', '--frozen-lockfile', '--lockfile-only', '--ignore-scripts'], true)];
     case 'go':
       return [step(tool, 'go', ['get', `${options.package}@${goVersion(options.version)}`]), step(tool, 'go', ['mod', 'tidy']), step(tool, 'go', ['mod', 'verify'], true)];
     case 'poetry':
-      return [step(tool, 'poetry', ['lock', '--no-update', '--no-interaction']), step(tool, 'poetry', ['check', '--lock', '--no-interaction'], true)];
+      // Poetry 1 updates every locked package unless told --no-update; Poetry 2 no longer does, and has no such option.
+      return [
+        {
+          text: 'poetry lock --no-update',
+          argv: ['/bin/sh', '-c', 'if "$0" lock --help 2>/dev/null | grep -q -- --no-update; then exec "$0" lock --no-update --no-interaction; else exec "$0" lock --no-interaction; fi', tool.command, ...tool.args],
+          verify: false,
+        },
+        step(tool, 'poetry', ['check', '--lock', '--no-interaction'], true),
+      ];
     case 'uv':
       return [step(tool, 'uv', ['lock']), step(tool, 'uv', ['lock', '--locked'], true)];
     case 'pipenv':

@@ -263,6 +263,16 @@ describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwra
     expect(installedVersion(ci, 'lodash')).toBe('4.17.21');
   });
 
+  test('without bubblewrap and with FLEET_UNSANDBOXED=1 the tool runs as a plain process and the change says so', async () => {
+    const dir = await repo({ 'package.json': pkg({ lodash: '4.17.20' }), '.npmrc': NPMRC_STRICT }, [NODE, NPM!.args[0], 'install', '--package-lock-only', '--ignore-scripts']);
+    const plain: ChangeContext = { ...ctx, sandbox: { bwrapPath: join(dir, 'no-bwrap-here'), allowUnsandboxed: true } };
+    const result = await applyChangeInDirectory(bump(), dir, plain);
+    expect(result.unsandboxed).toBe(true);
+    expect((JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }).packages['node_modules/lodash'].version).toBe('4.17.21');
+    const refused = await errorOf(applyChangeInDirectory(bump({ version: '4.17.19' }), dir, { ...ctx, sandbox: { bwrapPath: join(dir, 'no-bwrap-here') } }));
+    expect(refused.message).toMatch(/was not run: no sandbox can be started here/);
+  });
+
   test("a version the registry does not have: npm's failure, with the end of its output", async () => {
     const dir = await repo({ 'package.json': pkg({ lodash: '4.17.20' }), '.npmrc': NPMRC_STRICT }, [NODE, NPM!.args[0], 'install', '--package-lock-only', '--ignore-scripts']);
     const failure = await errorOf(applyChangeInDirectory(bump({ version: '4.99.0' }), dir, ctx));
