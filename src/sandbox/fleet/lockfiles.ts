@@ -134,7 +134,7 @@ function depth(location: string): number {
 }
 
 /**
- * A package-lock.json (lockfileVersion 3) for the manifests, as `npm install` writes it on a
+ * A package-lock.json (lockfileVersion 3; an npm-shrinkwrap.json has the same content) for the manifests, as `npm install` writes it on a
  * fresh checkout.
  *
  * @example npmLockfile({ manifests: { '': { name: 'api', version: '1.0.0', dependencies: { lodash: '4.17.20' } } } })

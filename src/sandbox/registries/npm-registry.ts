@@ -22,6 +22,13 @@ export interface NpmRegistryOptions {
   catalog?: CatalogPackage[];
   /** When set, every request must carry `Authorization: Bearer <token>` (a private registry). */
   token?: string;
+  /**
+   * The base URL packuments give tarballs (default: the registry's own). With
+   * 'https://registry.npmjs.org/', npm (whose replace-registry-host swaps that host for the
+   * configured registry) fetches them here and writes lockfiles as it would against the public
+   * registry; yarn 1 and pnpm fetch a packument's tarball URL as given, so they would go there.
+   */
+  tarballBase?: string;
 }
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
@@ -181,9 +188,10 @@ export async function startNpmRegistry(options: NpmRegistryOptions = {}): Promis
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the npm registry did not get a port');
-  base = `http://127.0.0.1:${address.port}/`;
+  const url = `http://127.0.0.1:${address.port}/`;
+  base = options.tarballBase === undefined ? url : options.tarballBase.replace(/\/?$/, '/');
   return {
-    url: base,
+    url,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -137,6 +137,23 @@ describe('the local npm registry', () => {
     expect(registry.requests.slice(before).some((r) => r.method === 'POST' && r.path === '/-/npm/v1/security/advisories/bulk')).toBe(true);
   }, 120_000);
 
+  test('with tarballBase on the public registry, npm fetches here and writes the lockfile it would write against the public one', async () => {
+    const publicLooking = await startNpmRegistry({ tarballBase: 'https://registry.npmjs.org' });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'fleet-npm-tarball-base-'));
+      writeFileSync(join(dir, '.npmrc'), `registry=${publicLooking.url}\n`);
+      writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { lodash: '4.17.21', '@types/lodash': '^4.17.7' } }, null, 2)}\n`);
+      const result = await runNodeTool(NPM_CLI, ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--fetch-retries=0'], { cwd: dir, env: isolatedEnv() });
+      expect({ code: result.code, output: result.output }).toEqual({ code: 0, output: expect.not.stringContaining('ERR!') as unknown });
+      const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
+      expect(lock.packages['node_modules/lodash']?.resolved).toBe('https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz');
+      expect(lock.packages['node_modules/@types/lodash']?.resolved).toBe('https://registry.npmjs.org/@types/lodash/-/lodash-4.17.13.tgz');
+      expect(publicLooking.requests.filter((r) => r.path.endsWith('.tgz')).map((r) => r.path).sort()).toEqual(['/@types/lodash/-/lodash-4.17.13.tgz', '/lodash/-/lodash-4.17.21.tgz']);
+    } finally {
+      await publicLooking.close();
+    }
+  }, 120_000);
+
   test('yarn berry resolves and fetches from it with npmRegistryServer', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-berry-registry-'));
     writeFileSync(join(dir, '.yarnrc.yml'), `npmRegistryServer: "${registry.url.replace(/\/$/, '')}"\nunsafeHttpWhitelist:\n  - 127.0.0.1\nenableTelemetry: false\nenableGlobalCache: false\nnodeLinker: node-modules\n`);
