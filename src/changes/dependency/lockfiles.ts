@@ -421,7 +421,8 @@ async function runJob(job: Job, input: { dir: string; options: DependencyOptions
         args: ['-c', script(job, steps)],
         workspace: dir,
         readOnly,
-        env: { ...toolEnv(job.manager, home, ctx), ...credentials, HOME: home, PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C.UTF-8', CI: '1' },
+        // The credentials first: a name the operator allowed cannot undo what Fleet sets (scripts off, HOME, caches, GOPROXY).
+        env: { ...credentials, ...toolEnv(job.manager, home, ctx), HOME: home, PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C.UTF-8', CI: '1' },
         network: true,
         timeoutMs,
         label: `${tool.label} on ${ctx.repo}`,
@@ -443,10 +444,11 @@ async function runJob(job: Job, input: { dir: string; options: DependencyOptions
       const outputTail = redact(result.outputTail, secrets);
       const last = redact(lastLine(result.outputTail), secrets);
       const lockfiles = job.lockfiles.join(', ');
+      const shown = name === 'yarn-berry' ? 'yarn' : name;
       const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
       const message = failed?.verify
-        ? `${name} wrote ${lockfiles}, but \`${failed.text}\` rejects it (${how})${last ? `: ${last}` : ''}. Fleet does not commit a lockfile its own tool rejects.`
-        : `${name} could not update ${lockfiles}${failed ? ` (\`${failed.text}\` ${how})` : ` (${how})`}${last ? `: ${last}` : ''}`;
+        ? `${shown} wrote ${lockfiles}, but \`${failed.text}\` rejects it (${how})${last ? `: ${last}` : ''}. Fleet does not commit a lockfile its own tool rejects.`
+        : `${shown} could not update ${lockfiles}${failed ? ` (\`${failed.text}\` ${how})` : ` (${how})`}${last ? `: ${last}` : ''}`;
       throw new FleetError('change_failed', message, { repo: ctx.repo, lockfiles: job.lockfiles, tool: tool.label, step: failed?.text, exitCode: result.exitCode, outputTail });
     }
     const after = snapshot(dir, watched);
