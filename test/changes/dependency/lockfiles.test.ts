@@ -12,6 +12,7 @@ import type { ChangeContext } from '../../../src/changes/types.js';
 import { isFleetError } from '../../../src/errors.js';
 import { startGoProxy, type GoProxy } from '../../../src/sandbox/registries/go-proxy.js';
 import { GO_SUMDB } from '../../../src/sandbox/registries/go-sumdb.js';
+import { npmLockfile, pnpmLockfile, yarnLockfile } from '../../../src/sandbox/fleet/lockfiles.js';
 import { startNpmRegistry, type NpmRegistry } from '../../../src/sandbox/registries/npm-registry.js';
 import { bwrapAvailable, bwrapMissingReason, explainBwrapMissing } from '../../support/bwrap.js';
 import { GO_PATH, goAvailable, goMissingReason } from '../../support/package-tools.js';
@@ -271,6 +272,40 @@ describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwra
     expect((JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }).packages['node_modules/lodash'].version).toBe('4.17.21');
     const refused = await errorOf(applyChangeInDirectory(bump({ version: '4.17.19' }), dir, { ...ctx, sandbox: { bwrapPath: join(dir, 'no-bwrap-here') } }));
     expect(refused.message).toMatch(/was not run: no sandbox can be started here/);
+  });
+
+  test("the generated fleet's lockfiles: npm's keep the public registry's resolved URLs, which npm fetches from the configured one; yarn 1's and pnpm's are accepted and rewritten", async () => {
+    // As the polyglot fleet's repositories carry them: the public host in `resolved`, served locally.
+    const publicHost = await startNpmRegistry({ tarballBase: 'https://registry.npmjs.org/' });
+    try {
+      const manifests = { '': { name: 'payments-api', version: '1.0.0', private: true, dependencies: { lodash: '4.17.20', axios: '^1.7.4' } } };
+      const files = { 'package.json': pkg(manifests[''].dependencies), '.npmrc': NPMRC_STRICT };
+      const viaPublic: ChangeContext = { ...ctx, dependencies: { ...ctx.dependencies, npmRegistry: publicHost.url } };
+
+      const npmDir = createWorkTree({ ...files, 'package-lock.json': npmLockfile({ manifests }) }, 'fleet-lockfiles-');
+      dirs.push(npmDir);
+      await applyChangeInDirectory(bump(), npmDir, viaPublic);
+      const lock = JSON.parse(readFileSync(join(npmDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; resolved?: string }> };
+      expect(lock.packages['node_modules/lodash']).toMatchObject({ version: '4.17.21', resolved: 'https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz' });
+      expect(lock.packages['node_modules/axios'].resolved).toBe('https://registry.npmjs.org/axios/-/axios-1.7.9.tgz');
+      const npmCi = copyOf(npmDir);
+      await mustRun([NODE, NPM!.args[0], 'ci', '--ignore-scripts'], npmCi, { npm_config_registry: publicHost.url });
+      expect(installedVersion(npmCi, 'lodash')).toBe('4.17.21');
+
+      const yarnDir = createWorkTree({ ...files, 'yarn.lock': yarnLockfile({ manifests }, { registry: registry.url }) }, 'fleet-lockfiles-');
+      dirs.push(yarnDir);
+      await applyChangeInDirectory(bump(), yarnDir, ctx);
+      expect(readFileSync(join(yarnDir, 'yarn.lock'), 'utf8')).toMatch(/^lodash@4\.17\.21:\n {2}version "4\.17\.21"$/m);
+      await mustRun([NODE, YARN1!.args[0], 'install', '--frozen-lockfile', '--ignore-scripts', '--non-interactive'], copyOf(yarnDir));
+
+      const pnpmDir = createWorkTree({ ...files, 'pnpm-lock.yaml': pnpmLockfile({ manifests }) }, 'fleet-lockfiles-');
+      dirs.push(pnpmDir);
+      await applyChangeInDirectory(bump(), pnpmDir, ctx);
+      expect(readFileSync(join(pnpmDir, 'pnpm-lock.yaml'), 'utf8')).toMatch(/^ {6}lodash:\n {8}specifier: 4\.17\.21\n {8}version: 4\.17\.21$/m);
+      await mustRun([NODE, PNPM!.args[0], 'install', '--frozen-lockfile', '--ignore-scripts'], copyOf(pnpmDir));
+    } finally {
+      await publicHost.close();
+    }
   });
 
   test("a version the registry does not have: npm's failure, with the end of its output", async () => {
