@@ -181,7 +181,7 @@ describe('refused before any tool runs', () => {
   });
 });
 
-describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwrapAvailable ? '' : ` (skipped: ${bwrapMissingReason})`}`, () => {
+describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwrapAvailable ? '' : ` (skipped: ${bwrapMissingReason})`}`, { timeout: 120_000 }, () => {
   test('npm: package-lock.json regenerated lockfile-only, and npm ci installs the new version', async () => {
     const dir = await repo({ 'package.json': pkg({ lodash: '4.17.20', express: '^4.19.2' }), '.npmrc': NPMRC_STRICT }, [NODE, NPM!.args[0], 'install', '--package-lock-only', '--ignore-scripts']);
     const before = readFileSync(join(dir, 'package-lock.json'), 'utf8');
@@ -349,7 +349,7 @@ describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwra
   });
 });
 
-describe.skipIf(!bwrapAvailable || !goAvailable)(`go in the sandbox${!bwrapAvailable ? ` (skipped: ${bwrapMissingReason})` : !goAvailable ? ` (skipped: ${goMissingReason})` : ''}`, () => {
+describe.skipIf(!bwrapAvailable || !goAvailable)(`go in the sandbox${!bwrapAvailable ? ` (skipped: ${bwrapMissingReason})` : !goAvailable ? ` (skipped: ${goMissingReason})` : ''}`, { timeout: 120_000 }, () => {
   const main = 'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/sirupsen/logrus"\n)\n\nfunc main() { fmt.Println(logrus.Version) }\n';
 
   test('go.mod and go.sum: go get and go mod tidy against the proxy, checked by its sum database; the build then needs nothing more', async () => {
