@@ -95,7 +95,8 @@ async function repo(files: Record<string, string>, generate: string[]): Promise<
   const dir = createWorkTree(files, 'fleet-lockfiles-');
   dirs.push(dir);
   await mustRun(generate, dir);
-  for (const leftover of ['node_modules', '.yarn']) rmSync(join(dir, leftover), { recursive: true, force: true });
+  // What the tool installed is not part of the repository: node_modules in the root and in each workspace package.
+  for (const leftover of ['node_modules', '.yarn', ...['packages/api', 'packages/web'].map((p) => `${p}/node_modules`)]) rmSync(join(dir, leftover), { recursive: true, force: true });
   gitIn(dir, ['add', '-A']);
   gitIn(dir, ['commit', '-q', '-m', 'lockfile']);
   return dir;
@@ -231,6 +232,25 @@ describe.skipIf(!bwrapAvailable)(`the repository's own tool in the sandbox${bwra
     const ci = copyOf(dir);
     await mustRun([NODE, YARN1!.args[0], 'install', '--frozen-lockfile', '--ignore-scripts', '--non-interactive'], ci);
     expect(installedVersion(ci, 'lodash')).toBe('4.17.21');
+  });
+
+  test('yarn 1 workspaces: run at the root, the one yarn.lock regenerated, no node_modules left in the root or the packages', async () => {
+    const files = {
+      'package.json': `${JSON.stringify({ name: 'platform', private: true, workspaces: ['packages/*'] }, null, 2)}\n`,
+      'packages/api/package.json': `${JSON.stringify({ name: '@acme/api', version: '1.0.0', dependencies: { lodash: '4.17.19', ms: '2.0.0' } }, null, 2)}\n`,
+      'packages/web/package.json': `${JSON.stringify({ name: '@acme/web', version: '1.0.0', dependencies: { ms: '^2.1.2' } }, null, 2)}\n`,
+      '.npmrc': NPMRC_STRICT,
+    };
+    const dir = await repo(files, [NODE, YARN1!.args[0], 'install', '--ignore-scripts', '--non-interactive']);
+    const result = await applyChangeInDirectory(bump(), dir, ctx);
+    expect(result.files.map((f) => f.path).sort()).toEqual(['packages/api/package.json', 'yarn.lock']);
+    const lock = readFileSync(join(dir, 'yarn.lock'), 'utf8');
+    expect(lock).toMatch(/^lodash@4\.17\.21:\n {2}version "4\.17\.21"$/m);
+    // ms 2.0.0 is needed beside ^2.1.2: both stay.
+    expect(lock).toMatch(/^ms@2\.0\.0:$/m);
+    expect(lock).toMatch(/^ms@\^2\.1\.2:$/m);
+    for (const folder of ['', 'packages/api/', 'packages/web/']) expect(existsSync(join(dir, folder, 'node_modules')), `${folder}node_modules`).toBe(false);
+    await mustRun([NODE, YARN1!.args[0], 'install', '--frozen-lockfile', '--ignore-scripts', '--non-interactive'], copyOf(dir));
   });
 
   test('yarn berry (packageManager yarn@4): yarn.lock regenerated in update-lockfile mode, --immutable accepts it', async () => {
