@@ -136,7 +136,8 @@ describe('only the version changes', () => {
         const before = c.render(c.written(from));
         const expected = c.render((c.after ?? c.written)(to));
         const outcome = await runTransform(c.ecosystem, { [c.path]: before }, { package: c.package, version: c.spec(to) });
-        if (from === to && squash(c.written(from)) === squash((c.after ?? c.written)(to))) {
+        // Two generated versions can be written alike (go.mod keeps logrus at v1): then nothing changes.
+        if (squash(c.written(from)) === squash((c.after ?? c.written)(to))) {
           expect(outcome.edits).toEqual([]);
           expect(outcome.already).toEqual([c.path]);
         } else {
