@@ -11,6 +11,7 @@ import { ACTION } from '../slack/blocks/action-ids.js';
 import { generateFleet } from './fleet/generate-fleet.js';
 import { seedFleet } from './fleet/seed-fleet.js';
 import { createFileDiff } from '../changes/unified-diff.js';
+import { createSandbox } from '../workspace/run-sandboxed.js';
 import { startFakeGitHub, type FakeGitHub } from './github/server.js';
 import { startLocalRegistries } from './registries/start-registries.js';
 import { startFakeSlack, type FakeSlack } from './slack/server.js';
@@ -269,6 +270,12 @@ async function main(): Promise<number> {
   const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE });
   // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Nobody
   // reviews PRs in the sandbox, so branch protection asks for checks but no approving review.
+  // Fleet runs each repository's package manager under bubblewrap, in the demo as in production.
+  const sandbox = await createSandbox().check();
+  if (sandbox.kind === 'unavailable') {
+    say(`The demo runs each repository's package manager in Fleet's sandbox, and it cannot start here: ${sandbox.reason} Install bubblewrap (apt-get install bubblewrap) and run the demo again.`);
+    return 1;
+  }
   // The package registries the lockfile tools reach from the sandbox: on this machine, never the internet.
   const registries = await startLocalRegistries();
   // A polyglot fleet: the Node services (npm, yarn and pnpm lockfiles, a workspaces monorepo) are
