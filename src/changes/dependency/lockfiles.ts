@@ -181,6 +181,31 @@ const INSTALL_HINTS: Record<'poetry' | 'uv' | 'pipenv', string> = {
   pipenv: 'pipx install pipenv, or apt-get install pipenv',
 };
 
+/**
+ * Poetry's commands by the version `poetry --version` reported: Poetry 1 updates every locked
+ * package unless told `--no-update`, and Poetry 2 no longer does and has no such option; the
+ * lockfile's check is `poetry lock --check` before 1.6 and `poetry check --lock` from 1.6 (2.0
+ * dropped the former). An installation whose version could not be read is asked at run time.
+ */
+function poetrySteps(tool: ToolCommand): Step[] {
+  const version = /^(\d+)\.(\d+)/.exec(tool.version ?? '');
+  if (version) {
+    const [maj, min] = [Number(version[1]), Number(version[2])];
+    const lock = maj < 2 ? ['lock', '--no-update', '--no-interaction', '--no-ansi'] : ['lock', '--no-interaction', '--no-ansi'];
+    const check = maj < 1 || (maj === 1 && min < 6) ? ['lock', '--check', '--no-interaction', '--no-ansi'] : ['check', '--lock', '--no-interaction', '--no-ansi'];
+    return [step(tool, 'poetry', lock), step(tool, 'poetry', check, true)];
+  }
+  const run = (text: string, test: string, yes: string, no: string): Step => ({
+    text,
+    argv: ['/bin/sh', '-c', `if ${test}; then exec "$0" ${yes} --no-interaction --no-ansi; else exec "$0" ${no} --no-interaction --no-ansi; fi`, tool.command, ...tool.args],
+    verify: false,
+  });
+  return [
+    run('poetry lock --no-update', '"$0" lock --help 2>/dev/null | grep -q -- --no-update', 'lock --no-update', 'lock'),
+    { ...run('poetry check --lock', '"$0" check --help 2>/dev/null | grep -q -- --lock', 'check --lock', 'lock --check'), verify: true },
+  ];
+}
+
 /** The commands that update a job's lockfiles and then check them, for the tool found. */
 function stepsFor(job: Job, tool: ToolCommand, options: DependencyOptions): Step[] {
   switch (job.manager) {
@@ -202,15 +227,7 @@ function stepsFor(job: Job, tool: ToolCommand, options: DependencyOptions): Step
     case 'go':
       return [step(tool, 'go', ['get', `${options.package}@${goVersion(options.version)}`]), step(tool, 'go', ['mod', 'tidy']), step(tool, 'go', ['mod', 'verify'], true)];
     case 'poetry':
-      // Poetry 1 updates every locked package unless told --no-update; Poetry 2 no longer does, and has no such option.
-      return [
-        {
-          text: 'poetry lock --no-update',
-          argv: ['/bin/sh', '-c', 'if "$0" lock --help 2>/dev/null | grep -q -- --no-update; then exec "$0" lock --no-update --no-interaction; else exec "$0" lock --no-interaction; fi', tool.command, ...tool.args],
-          verify: false,
-        },
-        step(tool, 'poetry', ['check', '--lock', '--no-interaction'], true),
-      ];
+      return poetrySteps(tool);
     case 'uv':
       return [step(tool, 'uv', ['lock']), step(tool, 'uv', ['lock', '--locked'], true)];
     case 'pipenv':
@@ -383,6 +400,15 @@ function toolEnv(manager: LockfileManager, home: string, ctx: ChangeContext): Re
       return env;
     }
     case 'poetry':
+      return {
+        XDG_CACHE_HOME: `${home}/.cache`,
+        XDG_CONFIG_HOME: `${home}/.config`,
+        POETRY_NO_INTERACTION: '1',
+        // Locking needs no virtualenv: without this Poetry 1 creates one first (in the checkout, with a project poetry.toml's in-project = true).
+        POETRY_VIRTUALENVS_CREATE: 'false',
+        // No keyring daemon in the sandbox: Poetry would wait on one for each source's credentials.
+        PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
+      };
     case 'uv':
     case 'pipenv':
       return { XDG_CACHE_HOME: `${home}/.cache`, PIPENV_YES: '1', POETRY_NO_INTERACTION: '1' };
