@@ -406,7 +406,7 @@ function toolEnv(manager: LockfileManager, home: string, ctx: ChangeContext): Re
         POETRY_NO_INTERACTION: '1',
         // Locking needs no virtualenv: without this Poetry 1 creates one first (in the checkout, with a project poetry.toml's in-project = true).
         POETRY_VIRTUALENVS_CREATE: 'false',
-        // No keyring daemon in the sandbox: Poetry would wait on one for each source's credentials.
+        // Credentials come as variables: Poetry is not to look for a desktop keyring (Debian's poetry brings python3-keyring), which the sandbox has none of.
         PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
       };
     case 'uv':
