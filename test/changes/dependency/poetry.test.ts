@@ -223,6 +223,8 @@ describe.skipIf(skipReason !== undefined)(`poetry in the sandbox${skipReason ? `
     expect(failure.code).toBe('change_failed');
     expect(failure.message).toMatch(/^poetry could not update poetry\.lock \(`poetry lock( --no-update)? --no-interaction --no-ansi` exited with code 1\)/);
     expect(String(failure.details.outputTail)).toMatch(/pypi\.org/);
+    // It went to the dead proxy (the guard is in force), not to PyPI itself.
+    expect(String(failure.details.outputTail)).toMatch(/ProxyError|Cannot connect to proxy/);
     expect(readFileSync(join(dir, 'poetry.lock'), 'utf8')).toBe(lockBefore);
     expect(ms).toBeLessThan(90_000);
     console.log(`[poetry] failing PyPI attempt: ${ms} ms`);
