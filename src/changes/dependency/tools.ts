@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 export type ToolName = 'npm' | 'yarn' | 'yarn-berry' | 'pnpm' | 'go' | 'poetry' | 'uv' | 'pipenv';
 
 export interface ToolCommand {
-  /** For messages and summaries: 'npm 11.1.0', 'go 1.19.8', 'poetry'. */
+  /** For messages and summaries: 'npm 11.1.0', 'go 1.19.8', 'poetry 1.3.2'. */
   label: string;
   /** The program to start (an absolute path, the same inside the sandbox and out). */
   command: string;
@@ -21,7 +22,7 @@ export interface ToolCommand {
   args: string[];
   /** Host folders the sandbox must show, read-only, for the tool to run (the same path inside). */
   readOnly: { host: string; inside: string }[];
-  /** The tool's version when it can be read without running it. */
+  /** The tool's version: from its own files, or for poetry from what `poetry --version` says. */
   version?: string;
 }
 
@@ -102,13 +103,28 @@ function goVersion(goPath: string): string | undefined {
   }
 }
 
+const poetryVersions = new Map<string, string | undefined>();
+
+/**
+ * What `poetry --version` says ('Poetry (version 1.3.2)'): its commands differ between versions
+ * (`lock --no-update` and `lock --check` before 2, `check --lock` from 1.6), so Fleet asks it
+ * once per installation rather than guess.
+ */
+function poetryVersion(path: string): string | undefined {
+  if (poetryVersions.has(path)) return poetryVersions.get(path);
+  const result = spawnSync(path, ['--version', '--no-ansi'], { encoding: 'utf8', timeout: 30_000, env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', LC_ALL: 'C.UTF-8' } });
+  const version = result.status === 0 ? /version\s+(\d+\.\d+(?:\.\d+)?[0-9A-Za-z.+-]*)/i.exec(`${result.stdout}`)?.[1] : undefined;
+  poetryVersions.set(path, version);
+  return version;
+}
+
 function hostProgram(name: 'go' | 'poetry' | 'uv' | 'pipenv'): ToolCommand | undefined {
   const path = onPath(name);
   if (!path) return undefined;
   const real = realpathSync(path);
   // A program installed outside /usr (/opt/go/bin/go through a link, say): show its installation.
   const prefix = dirname(dirname(real));
-  const version = name === 'go' ? goVersion(path) : undefined;
+  const version = name === 'go' ? goVersion(path) : name === 'poetry' ? poetryVersion(real) : undefined;
   return {
     label: version ? `${name} ${version}` : name,
     command: real,

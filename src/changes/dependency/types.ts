@@ -56,7 +56,7 @@ export interface DependencyEnvironment {
   goProxy?: string;
   /** go: the GOSUMDB, e.g. sum.golang.org or off (FLEET_GOSUMDB). */
   goSumDb?: string;
-  /** pip, poetry and uv: a PEP 503 index, e.g. https://pypi.org/simple (FLEET_PIP_INDEX_URL). */
+  /** pip and uv: a PEP 503 index, e.g. https://pypi.org/simple (FLEET_PIP_INDEX_URL); Poetry uses only its pyproject.toml's sources. */
   pythonIndex?: string;
   /** Maven and Gradle: a repository URL (FLEET_MAVEN_REPOSITORY). */
   mavenRepository?: string;

@@ -447,13 +447,15 @@ function gradleLockMismatch(dir: string, lockPath: string, present: ReadonlySet<
 
 const POETRY_PROJECT_KEYS = ['requires-python', 'dependencies', 'optional-dependencies'];
 const POETRY_KEYS = ['dependencies', 'group', 'source', 'extras', 'dev-dependencies'];
-const POETRY_LEGACY_KEYS = new Set(['dev-dependencies']);
+const POETRY_LEGACY_KEYS = new Set(['dependencies', 'source', 'extras', 'dev-dependencies']);
 
 /**
  * The `content-hash` Poetry writes in poetry.lock's `[metadata]`: SHA-256 of Python's
  * `json.dumps(relevant, sort_keys=True)` over the pyproject's dependency tables (Poetry 2's
  * `_get_content_hash`, which for a project with no PEP 621 dependencies is Poetry 1's: the
- * `[tool.poetry]` keys `dependencies`, `group`, `source`, `extras` and a legacy `dev-dependencies`).
+ * `[tool.poetry]` keys `dependencies`, `group`, `source`, `extras` and `dev-dependencies`, where
+ * the four legacy keys count as `null` when absent and `group` only when present; checked against
+ * Poetry 1.3.2's own `poetry lock --check`).
  *
  * @example poetryContentHash('[tool.poetry.dependencies]\npython = "^3.11"\n') // 64 hex digits
  */
