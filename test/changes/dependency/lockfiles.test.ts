@@ -165,11 +165,13 @@ describe('refused before any tool runs', () => {
     expect(failure.message).toMatch(/^gradle\.lockfile is Gradle's dependency lock: .*\.\/gradlew dependencies --write-locks/);
   });
 
-  test.skipIf(findTool('poetry') !== undefined)(`poetry.lock without poetry installed is refused, saying how to install it${findTool('poetry') ? ' (skipped: poetry is installed here)' : ''}`, async () => {
-    const dir = createWorkTree({ 'pyproject.toml': '[tool.poetry]\nname = "x"\n', 'poetry.lock': '# poetry\n' });
+  // uv is in no Debian package, so it is missing here and in CI alike; poetry (installed for its own tests) takes the same path.
+  test.skipIf(findTool('uv') !== undefined)(`uv.lock without uv installed is refused, saying how to install it${findTool('uv') ? ' (skipped: uv is installed here)' : ''}`, async () => {
+    const dir = createWorkTree({ 'pyproject.toml': '[project]\nname = "x"\nversion = "1.0.0"\ndependencies = ["requests==2.32.3"]\n', 'uv.lock': 'version = 1\n' });
     dirs.push(dir);
-    const failure = await errorOf(updateLockfiles({ dir, outcome: { ...outcome(['poetry.lock'], { manager: 'poetry', root: '' }), ecosystem: 'python' }, options }, ctx));
-    expect(failure.message).toMatch(/^poetry\.lock needs poetry to be regenerated, and poetry is not installed where Fleet runs: install it \(pipx install poetry/);
+    const failure = await errorOf(updateLockfiles({ dir, outcome: { ...outcome(['uv.lock'], { manager: 'uv', root: '' }), ecosystem: 'python' }, options }, ctx));
+    expect(failure.message).toMatch(/^uv\.lock needs uv to be regenerated, and uv is not installed where Fleet runs: install it \(/);
+    expect(failure.message).toContain('Fleet does not commit the manifest without its lockfile');
   });
 
   test('a credential the operator did not allow is refused by name', async () => {
