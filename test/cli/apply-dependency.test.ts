@@ -9,6 +9,7 @@ import { GO_SUMDB } from '../../src/sandbox/registries/go-sumdb.js';
 import { startNpmRegistry, type NpmRegistry } from '../../src/sandbox/registries/npm-registry.js';
 import { bwrapAvailable, bwrapMissingReason, explainBwrapMissing } from '../support/bwrap.js';
 import { GO_PATH, goAvailable, goMissingReason, isolatedEnv, NPM_CLI, runNodeTool, runTool } from '../support/package-tools.js';
+import { dependencySpec } from '../support/dependency-spec.js';
 import { capture } from './capture-io.js';
 
 /**
@@ -22,21 +23,6 @@ let root: string;
 let registry: NpmRegistry;
 let goProxy: GoProxy;
 
-function spec(options: string): string {
-  return `name: bump
-description: Move one library to a fixed version.
-owner: U0OWNER01
-channel: C0FLEET001
-targets:
-  repos: [acme/api]
-change:
-  kind: dependency
-  options: ${options}
-pr:
-  title: "chore: bump"
-steps: [open-pr]
-`;
-}
 
 function write(dir: string, files: Record<string, string>): void {
   for (const [path, text] of Object.entries(files)) {
@@ -69,7 +55,7 @@ describe.skipIf(!bwrapAvailable)(`fleet apply with the dependency kind${bwrapAva
       // A missed registry setting fails instead of reaching the public registry.
       '.npmrc': 'https-proxy=http://127.0.0.1:9/\nnoproxy=127.0.0.1\nfetch-retries=0\n',
     });
-    writeFileSync(join(root, 'npm.yml'), spec('{ package: lodash, version: "^4.17.21" }'));
+    writeFileSync(join(root, 'npm.yml'), dependencySpec('{ package: lodash, version: "^4.17.21" }'));
     const io = capture({ FLEET_NPM_REGISTRY: registry.url });
     expect(await applyCommand.run([join(root, 'npm.yml'), dir, '--write'], io)).toBe(0);
     expect(io.out).toContain('diff --git a/package-lock.json b/package-lock.json');
@@ -87,7 +73,7 @@ describe.skipIf(!bwrapAvailable)(`fleet apply with the dependency kind${bwrapAva
     const manifest = { name: 'api', version: '1.0.0', private: true, dependencies: { lodash: '4.17.20' } };
     const files = { 'package.json': `${JSON.stringify(manifest, null, 2)}\n`, 'package-lock.json': npmLockfile({ manifests: { '': manifest } }), '.npmrc': 'https-proxy=http://127.0.0.1:9/\nnoproxy=127.0.0.1\nfetch-retries=0\n' };
     write(dir, files);
-    writeFileSync(join(root, 'missing.yml'), spec('{ package: lodash, version: "4.99.1" }'));
+    writeFileSync(join(root, 'missing.yml'), dependencySpec('{ package: lodash, version: "4.99.1" }'));
     const io = capture({ FLEET_NPM_REGISTRY: registry.url });
     expect(await applyCommand.run([join(root, 'missing.yml'), dir, '--write'], io)).toBe(1);
     expect(io.err).toMatch(/^fleet apply: npm could not update package-lock\.json \(`npm install --package-lock-only/);
@@ -103,7 +89,7 @@ describe.skipIf(!bwrapAvailable)(`fleet apply with the dependency kind${bwrapAva
       'go.sum': goSum([{ module: 'github.com/sirupsen/logrus', version: 'v1.8.1' }, { module: 'golang.org/x/sys', version: 'v0.5.0' }]),
       'main.go': 'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/sirupsen/logrus"\n)\n\nfunc main() { fmt.Println(logrus.Version) }\n',
     });
-    writeFileSync(join(root, 'go.yml'), spec('{ package: github.com/sirupsen/logrus, version: v1.9.3 }'));
+    writeFileSync(join(root, 'go.yml'), dependencySpec('{ package: github.com/sirupsen/logrus, version: v1.9.3 }'));
     const io = capture({ FLEET_GOPROXY: goProxy.url, FLEET_GOSUMDB: GO_SUMDB });
     expect(await applyCommand.run([join(root, 'go.yml'), dir, '--write'], io)).toBe(0);
     expect(io.err).toMatch(/go\.sum regenerated with go \d+\.\d+/);

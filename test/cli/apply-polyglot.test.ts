@@ -10,6 +10,7 @@ import { findLockfileMismatch } from '../../src/sandbox/github/ci-lockfiles.js';
 import { startLocalRegistries, type LocalRegistries } from '../../src/sandbox/registries/start-registries.js';
 import { bwrapAvailable, bwrapMissingReason, explainBwrapMissing } from '../support/bwrap.js';
 import { GO_PATH, goAvailable, goMissingReason, isolatedEnv, NPM_CLI, PNPM_CLI, runNodeTool, runTool, YARN1_CLI } from '../support/package-tools.js';
+import { dependencySpec } from '../support/dependency-spec.js';
 import { capture } from './capture-io.js';
 
 /**
@@ -26,21 +27,6 @@ let registries: LocalRegistries;
 let fleet: FleetRepo[];
 let counter = 0;
 
-function spec(options: string): string {
-  return `name: bump
-description: Move one library to a fixed version.
-owner: U0OWNER01
-channel: C0FLEET001
-targets:
-  repos: [acme/api]
-change:
-  kind: dependency
-  options: ${options}
-pr:
-  title: "chore: bump"
-steps: [open-pr]
-`;
-}
 
 function checkout(repo: FleetRepo): string {
   const dir = join(root, `${repo.name}-${(counter += 1)}`);
@@ -77,7 +63,7 @@ function fakeBuild(dir: string): string | undefined {
 
 async function apply(dir: string, options: string): Promise<{ code: number; out: string; err: string }> {
   const file = join(root, `spec-${(counter += 1)}.yml`);
-  writeFileSync(file, spec(options));
+  writeFileSync(file, dependencySpec(options));
   const io = capture({ ...registries.variables });
   const code = await applyCommand.run([file, dir, '--write'], io);
   return { code, out: io.out, err: io.err };
