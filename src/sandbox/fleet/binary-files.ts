@@ -77,7 +77,7 @@ export function makeIco(png: Buffer, size: number): Buffer {
   return Buffer.concat([header, png]);
 }
 
-function tarHeader(name: string, size: number): Buffer {
+function tarHeader(name: string, size: number, mtime: number): Buffer {
   const header = Buffer.alloc(512);
   const field = (value: string, offset: number, length: number) => header.write(value, offset, length, 'ascii');
   const octal = (value: number, length: number) => `${value.toString(8).padStart(length - 1, '0')}\0`;
@@ -86,7 +86,7 @@ function tarHeader(name: string, size: number): Buffer {
   field(octal(0, 8), 108, 8);
   field(octal(0, 8), 116, 8);
   field(octal(size, 12), 124, 12);
-  field(octal(1_700_000_000, 12), 136, 12);
+  field(octal(mtime, 12), 136, 12);
   field('        ', 148, 8);
   field('0', 156, 1);
   field('ustar\0', 257, 6);
@@ -98,15 +98,16 @@ function tarHeader(name: string, size: number): Buffer {
 }
 
 /**
- * A valid gzipped ustar archive of the given files.
+ * A valid gzipped ustar archive of the given files, in the order given, each with mode 644 and
+ * the same mtime (default 2023-11-14), so the bytes are the same on every run.
  *
  * @example makeTarGz({ 'a.txt': 'hi\n' })[0] // 0x1f (gzip's magic)
  */
-export function makeTarGz(files: Record<string, string | Buffer>): Buffer {
+export function makeTarGz(files: Record<string, string | Buffer>, options: { mtime?: number } = {}): Buffer {
   const parts: Buffer[] = [];
   for (const [name, content] of Object.entries(files)) {
     const data = typeof content === 'string' ? Buffer.from(content) : content;
-    parts.push(tarHeader(name, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    parts.push(tarHeader(name, data.length, options.mtime ?? 1_700_000_000), data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
   // mtime 0 in the gzip header keeps the bytes the same on every run.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { deflateRawSync, gzipSync } from 'node:zlib';
-import { crc32 } from '../fleet/binary-files.js';
+import { deflateRawSync } from 'node:zlib';
+import { crc32, makeTarGz } from '../fleet/binary-files.js';
 
 /**
  * What the local registries serve: small stand-ins for the packages and Go modules the generated
@@ -90,24 +90,6 @@ export function npmManifest(name: string, version: string, catalog: readonly Cat
 // npm pack gives every entry this mtime (1985-10-26T08:15:00Z) so tarballs are reproducible.
 const NPM_MTIME = 499162500;
 
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  const field = (text: string, offset: number, length: number) => header.write(text, offset, length, 'latin1');
-  field(name, 0, 100);
-  field('0000644\0', 100, 8);
-  field('0000000\0', 108, 8);
-  field('0000000\0', 116, 8);
-  field(`${size.toString(8).padStart(11, '0')}\0`, 124, 12);
-  field(`${NPM_MTIME.toString(8).padStart(11, '0')}\0`, 136, 12);
-  field('        ', 148, 8);
-  field('0', 156, 1);
-  field('ustar\0', 257, 6);
-  field('00', 263, 2);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  field(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
-  return header;
-}
 
 const tarballs = new Map<string, Buffer>();
 
@@ -120,14 +102,13 @@ export function npmTarball(name: string, version: string, catalog: readonly Cata
   const key = `${name}@${version}`;
   const cached = catalog === NPM_CATALOG ? tarballs.get(key) : undefined;
   if (cached) return cached;
-  const files: [string, Buffer][] = [
-    ['package/package.json', Buffer.from(`${JSON.stringify(npmManifest(name, version, catalog), null, 2)}\n`)],
-    ['package/index.js', Buffer.from(`'use strict';\n\nmodule.exports = { name: ${JSON.stringify(name)}, version: ${JSON.stringify(version)} };\n`)],
-  ];
-  const parts: Buffer[] = [];
-  for (const [path, data] of files) parts.push(tarHeader(path, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  parts.push(Buffer.alloc(1024));
-  const tarball = gzipSync(Buffer.concat(parts), { level: 9 });
+  const tarball = makeTarGz(
+    {
+      'package/package.json': `${JSON.stringify(npmManifest(name, version, catalog), null, 2)}\n`,
+      'package/index.js': `'use strict';\n\nmodule.exports = { name: ${JSON.stringify(name)}, version: ${JSON.stringify(version)} };\n`,
+    },
+    { mtime: NPM_MTIME },
+  );
   if (catalog === NPM_CATALOG) tarballs.set(key, tarball);
   return tarball;
 }

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GO_CATALOG, goModFile, goModuleZip, type GoCatalogModule } from './catalog.js';
 import { GO_SUMDB_NAME, sumdbResponse } from './go-sumdb.js';
-import { recordRequest } from './request-log.js';
+import { serveOnLoopback, type LocalServer } from './local-server.js';
 
 /**
  * A Go module proxy on 127.0.0.1 speaking the GOPROXY protocol (https://go.dev/ref/mod#goproxy-protocol)
@@ -12,12 +12,7 @@ import { recordRequest } from './request-log.js';
  * it would against sum.golang.org (sum.golang.org itself knows nothing of the stand-ins).
  */
 
-export interface GoProxy {
-  /** 'http://127.0.0.1:PORT/' */
-  url: string;
-  requests: { method: string; path: string; status: number }[];
-  close(): Promise<void>;
-}
+export type GoProxy = LocalServer;
 
 const EPOCH = Date.UTC(2024, 0, 1);
 
@@ -105,28 +100,10 @@ function handle(request: IncomingMessage, response: ServerResponse, catalog: GoC
  */
 export async function startGoProxy(options: { port?: number } = {}): Promise<GoProxy> {
   const catalog = GO_CATALOG;
-  const requests: GoProxy['requests'] = [];
-  const server = createServer((request, response) => {
-    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
-    try {
-      handle(request, response, catalog);
-    } catch (error) {
-      send(response, 500, `${error instanceof Error ? error.message : String(error)}\n`, 'text/plain; charset=utf-8');
-    }
+  return serveOnLoopback({
+    port: options.port,
+    label: 'the Go proxy',
+    handle: (request, response) => handle(request, response, catalog),
+    fail: (response, message) => send(response, 500, `${message}\n`, 'text/plain; charset=utf-8'),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the Go proxy did not get a port');
-  return {
-    url: `http://127.0.0.1:${address.port}/`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
 }

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NPM_CATALOG, npmIntegrity, npmManifest, npmShasum, npmTarball, npmTarballBasename, type CatalogPackage } from './catalog.js';
-import { recordRequest } from './request-log.js';
+import { serveOnLoopback, type LocalServer } from './local-server.js';
 
 /**
  * A read-only npm registry on 127.0.0.1 that npm, yarn 1, yarn berry and pnpm use unchanged: the
@@ -9,13 +9,7 @@ import { recordRequest } from './request-log.js';
  * catalog's stand-in packages.
  */
 
-export interface NpmRegistry {
-  /** 'http://127.0.0.1:PORT/' */
-  url: string;
-  /** The requests served, in order (the most recent REQUEST_LOG_LIMIT). */
-  requests: { method: string; path: string; status: number }[];
-  close(): Promise<void>;
-}
+export type NpmRegistry = LocalServer;
 
 export interface NpmRegistryOptions {
   port?: number;
@@ -172,31 +166,14 @@ function handle(request: IncomingMessage, response: ServerResponse, base: string
  */
 export async function startNpmRegistry(options: NpmRegistryOptions = {}): Promise<NpmRegistry> {
   const catalog = options.catalog ?? NPM_CATALOG;
-  const requests: NpmRegistry['requests'] = [];
+  // Tarball URLs name the registry's own URL, known once it listens (or the base the options give).
   let base = 'http://127.0.0.1/';
-  const server = createServer((request, response) => {
-    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
-    try {
-      handle(request, response, base, catalog, options.token);
-    } catch (error) {
-      send(response, 500, { error: error instanceof Error ? error.message : String(error) });
-    }
+  const server = await serveOnLoopback({
+    port: options.port,
+    label: 'the npm registry',
+    handle: (request, response) => handle(request, response, base, catalog, options.token),
+    fail: (response, message) => send(response, 500, { error: message }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the npm registry did not get a port');
-  const url = `http://127.0.0.1:${address.port}/`;
-  base = options.tarballBase === undefined ? url : options.tarballBase.replace(/\/?$/, '/');
-  return {
-    url,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  base = options.tarballBase === undefined ? server.url : options.tarballBase.replace(/\/?$/, '/');
+  return server;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeZip } from './catalog.js';
-import { recordRequest } from './request-log.js';
+import { serveOnLoopback, type LocalServer } from './local-server.js';
 
 /**
  * A Python package index on 127.0.0.1 for the polyglot fleet's Python services: the simple
@@ -103,12 +103,8 @@ export function pythonWheelSha256(name: string, version: string): string {
   return createHash('sha256').update(pythonWheel(name, version)).digest('hex');
 }
 
-export interface PythonIndex {
-  /** 'http://127.0.0.1:PORT/'; pip's index URL is `<url>simple/`. */
-  url: string;
-  requests: { method: string; path: string; status: number }[];
-  close(): Promise<void>;
-}
+/** The running index; pip's index URL is `<url>simple/`. */
+export type PythonIndex = LocalServer;
 
 const JSON_TYPE = 'application/vnd.pypi.simple.v1+json';
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -170,28 +166,10 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
  * @example const index = await startPythonIndex(); // pip install --index-url ${index.url}simple/ requests==2.32.3
  */
 export async function startPythonIndex(options: { port?: number } = {}): Promise<PythonIndex> {
-  const requests: PythonIndex['requests'] = [];
-  const server = createServer((request, response) => {
-    response.on('finish', () => recordRequest(requests, { method: request.method ?? 'GET', path: request.url ?? '/', status: response.statusCode }));
-    try {
-      handle(request, response);
-    } catch (error) {
-      send(response, 500, `${error instanceof Error ? error.message : String(error)}\n`, 'text/plain');
-    }
+  return serveOnLoopback({
+    port: options.port,
+    label: 'the Python index',
+    handle,
+    fail: (response, message) => send(response, 500, `${message}\n`, 'text/plain'),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the Python index did not get a port');
-  return {
-    url: `http://127.0.0.1:${address.port}/`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
 }
