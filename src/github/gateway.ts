@@ -9,6 +9,7 @@ import { createGitRemote, type GitRemoteGateway } from './gateway/git-remote.js'
 import { createProtection, type ProtectionGateway } from './gateway/protection.js';
 import { createPulls, type PullsGateway } from './gateway/pulls.js';
 import { createRepos, type RepoGateway } from './gateway/repos.js';
+import { createRules, type RulesGateway } from './gateway/rules.js';
 
 /**
  * The GitHub gateway: exactly the calls Fleet makes, with typed results holding only the fields
@@ -16,7 +17,7 @@ import { createRepos, type RepoGateway } from './gateway/repos.js';
  * `details.retryable` flag, and a sentence for a person; 429 and exhausted budgets become
  * `budget_exhausted` with `details.retryAt` so the engine waits instead of failing.
  *
- * Each area lives in `gateway/` (repos, git data, pulls, checks, protection); this module composes
+ * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules); this module composes
  * them and is the one importers use.
  */
 
@@ -30,8 +31,10 @@ export type { TreeEntry, FileChange, CommitResult, CommitFacts } from './gateway
 export type { PullRequest, Review, PrFile, Mergeability, MergeOutcome, ReviewerRequest } from './gateway/pulls.js';
 export type { CheckStatus, CheckResult, RerunOutcome } from './gateway/checks.js';
 export type { BranchProtection } from './gateway/protection.js';
+export type { BranchRules, RequiredCheck, RequiredReviews, RuleSource } from './gateway/rules.js';
+export { requiredCheckNames } from './gateway/rules.js';
 
-export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, GitRemoteGateway {}
+export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, GitRemoteGateway {}
 
 /**
  * Builds the gateway over an Octokit client from `createOctokit`.
@@ -46,7 +49,8 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
   const git = createGitData(context, repos);
   // A commit's parents are for the revert PR only; the gateway itself does not offer them.
   const { getCommitParents: _parents, ...gitData } = git;
-  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...createProtection(context), ...createGitRemote(context) };
+  const protection = createProtection(context);
+  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createGitRemote(context) };
 }
 
 /** What the repository steps get in `ctx.deps`. */

@@ -3,6 +3,7 @@ import type { MergeOptions } from '../domain/step-options.js';
 import type { GitHubStepDeps, Mergeability } from '../github/gateway.js';
 import { prOf } from '../github/step-support.js';
 import { explainRefusal, isFinalState, stateOf } from './merge-refusal.js';
+import { reviewGate } from './review-gate.js';
 
 /** How long to let GitHub compute a PR's mergeability before reading it again, and how often. */
 const COMPUTING_WAIT_MS = 5_000;
@@ -59,6 +60,11 @@ export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
       const state = stateOf(m);
       if (state !== 'clean' && state !== 'unstable' && state !== 'has_hooks') return refused(reason, m, computing);
     }
+
+    // Required reviews are waited for in a visible state before GitHub is asked to merge.
+    const rules = await github.getBranchRules(repo, pr.baseRef);
+    const waiting = await reviewGate(ctx, pr, rules);
+    if (waiting) return waiting;
 
     const outcome = await github.mergePr({ repo, number: pr.number, sha: expected, method: options.method });
     if (outcome.kind === 'merged') return merged(outcome.sha, 'merged');

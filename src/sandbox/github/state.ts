@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { FleetError } from '../../errors.js';
 import { mergeLines } from './diff.js';
 import { findBrokenManifest, findLockfileMismatch, type LockfileMismatch, type ManifestProblem } from './ci-build.js';
+import { DEFAULT_REPO_SETTINGS, activeRules, type RepoSettings, type RulesetInput, type RulesetRecord, type RulesetRule } from './rulesets.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 
 /**
@@ -50,6 +51,12 @@ export interface SeedRepoInput {
   defaultBranch?: string;
   description?: string | null;
   protection?: BranchProtection;
+  /** Repository rulesets (GitHub's recommended protection); organisation ones are seeded with `addOrgRuleset`. */
+  rulesets?: RulesetInput[];
+  /** Merge settings (allowed methods, auto-merge, update branch, delete branch on merge); default DEFAULT_REPO_SETTINGS. */
+  settings?: Partial<RepoSettings>;
+  /** A fork of another repository (GitHub lists forks with the organisation's own). */
+  fork?: boolean;
   ci?: CiProfile;
 }
 
@@ -63,6 +70,9 @@ export interface RepoRecord {
   archived: boolean;
   description: string | null;
   protection: BranchProtection | null;
+  rulesets: RulesetRecord[];
+  settings: RepoSettings;
+  fork: boolean;
   ci: CiProfile | null;
   /** 'heads/main' → commit sha */
   refs: Map<string, string>;
@@ -266,6 +276,8 @@ export function createWorld(deps: WorldDeps) {
   const objects: ObjectStore = createObjectStore();
   const repos = new Map<string, RepoRecord>();
   const pulls: PullRecord[] = [];
+  /** Organisation login (lower case) → its rulesets. */
+  const orgRulesets = new Map<string, RulesetRecord[]>();
   const checkRuns: CheckRunRecord[] = [];
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
@@ -544,6 +556,9 @@ export function createWorld(deps: WorldDeps) {
       archived: input.archived ?? false,
       description: input.description ?? null,
       protection: input.protection ?? null,
+      rulesets: [],
+      settings: { ...DEFAULT_REPO_SETTINGS, ...input.settings },
+      fork: input.fork ?? false,
       ci: input.ci ?? null,
       refs: new Map([[`heads/${defaultBranch}`, sha]]),
       createdAt: iso(now()),
@@ -551,8 +566,39 @@ export function createWorld(deps: WorldDeps) {
       nextNumber: 1,
     };
     repos.set(key, repo);
+    for (const ruleset of input.rulesets ?? []) addRuleset(repo, ruleset);
     startChecks(repo, sha, defaultBranch, true);
     return { fullName: `${repo.owner}/${repo.name}`, defaultBranch, headSha: sha };
+  }
+
+  function toRuleset(input: RulesetInput, source: string, sourceType: RulesetRecord['sourceType']): RulesetRecord {
+    return { id: newId(), name: input.name, enforcement: input.enforcement ?? 'active', include: input.include ?? ['~DEFAULT_BRANCH'], exclude: input.exclude ?? [], rules: input.rules, source, sourceType };
+  }
+
+  /** Adds a repository ruleset. */
+  function addRuleset(repo: RepoRecord, input: RulesetInput): RulesetRecord {
+    const record = toRuleset(input, `${repo.owner}/${repo.name}`, 'Repository');
+    repo.rulesets.push(record);
+    return record;
+  }
+
+  /** Adds an organisation ruleset: it applies to every repository of `org` whose branch it matches. */
+  function addOrgRuleset(org: string, input: RulesetInput): RulesetRecord {
+    const record = toRuleset(input, org, 'Organization');
+    const list = orgRulesets.get(org.toLowerCase()) ?? [];
+    list.push(record);
+    orgRulesets.set(org.toLowerCase(), list);
+    return record;
+  }
+
+  /** Every ruleset that may apply to the repository: its own, then its organisation's. */
+  function rulesetsOf(repo: RepoRecord): RulesetRecord[] {
+    return [...repo.rulesets, ...(orgRulesets.get(repo.owner.toLowerCase()) ?? [])];
+  }
+
+  /** The rules that block merges into `branch` of the repository, each with the ruleset it comes from. */
+  function branchRules(repo: RepoRecord, branch: string): { rule: RulesetRule; ruleset: RulesetRecord }[] {
+    return activeRules(rulesetsOf(repo), branch, repo.defaultBranch);
   }
 
   function getPull(owner: string, name: string, number: number): PullRecord {
@@ -900,6 +946,10 @@ export function createWorld(deps: WorldDeps) {
     deleteRef,
     applyPush,
     seedRepo,
+    addRuleset,
+    addOrgRuleset,
+    rulesetsOf,
+    branchRules,
     getPull,
     runsFor,
     latestRunsFor,
