@@ -525,7 +525,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       body.required_pull_request_reviews = {
         url: `${url}/required_pull_request_reviews`,
         dismiss_stale_reviews: false,
-        require_code_owner_reviews: true,
+        require_code_owner_reviews: false,
         required_approving_review_count: repo.protection.requiredApprovals,
         require_last_push_approval: false,
       };
