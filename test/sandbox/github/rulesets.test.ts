@@ -98,13 +98,13 @@ describe('rulesets over REST', () => {
       ['org-wide', 'active', 'Organization', 'acme'],
     ]);
     expect((await octokit.rest.repos.getRepoRulesets({ ...repo, includes_parents: false })).data.map((r) => r.name)).toEqual(['main', 'trial']);
-    const one = (await octokit.rest.repos.getRepoRuleset({ ...repo, ruleset_id: all[0]!.id })).data;
+    const one = (await octokit.rest.repos.getRepoRuleset({ ...repo, ruleset_id: all[0].id })).data;
     expect(one).toMatchObject({ name: 'main', target: 'branch', conditions: { ref_name: { include: ['~DEFAULT_BRANCH'], exclude: [] } }, rules: [checksRule(['build'])] });
     expect((await octokit.rest.repos.getRepoRuleset({ ...repo, ruleset_id: org.id })).data).toMatchObject({ source_type: 'Organization', conditions: { repository_name: { include: ['~ALL'] } } });
     expect((await failureOf(octokit.rest.repos.getRepoRuleset({ ...repo, ruleset_id: org.id, includes_parents: false }))).status).toBe(404);
-    const webId = (await octokit.rest.repos.getRepoRulesets({ owner: 'acme', repo: 'web', includes_parents: false })).data[0]!.id;
+    const webId = (await octokit.rest.repos.getRepoRulesets({ owner: 'acme', repo: 'web', includes_parents: false })).data[0].id;
     expect((await failureOf(octokit.rest.repos.getRepoRuleset({ ...repo, ruleset_id: webId }))).status).toBe(404);
-    expect((await failureOf(octokit.request('GET /repos/{owner}/{repo}/rulesets', { ...repo, includes_parents: 'maybe' }))).status).toBe(422);
+    expect((await failureOf(octokit.request('GET /repos/acme/api/rulesets?includes_parents=maybe'))).status).toBe(422);
   });
 });
 
