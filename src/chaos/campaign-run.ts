@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { generateFleet } from '../sandbox/fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews } from '../sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type Faults, type FakeGitHub } from '../sandbox/github/server.js';
 import type { FaultOptions } from '../sandbox/slack/faults.js';
@@ -141,11 +141,10 @@ export async function runCampaign(options: CampaignRunOptions): Promise<Campaign
 
   const github: FakeGitHub = await startFakeGitHub({ port: 0, rateLimit: { limit: 10_000_000 }, secondaryPerMinute: 1_000_000, log: () => undefined });
   const fleetRepos = generateFleet({ seed: options.seed, repos: options.repos, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
-    ...repo,
+    // No human review on GitHub's side: the people in this run act through Slack only.
+    ...withoutRequiredReviews(repo),
     // Real CI takes minutes; here it takes a moment, and never flakes, so every outcome is Fleet's.
     ci: { ...repo.ci, durationMs: 300, outcome: 'pass' as const },
-    // No human review on GitHub's side: the people in this run act through Slack only.
-    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
   seedFleet(github, fleetRepos);
   const slack: FakeSlack = await startFakeSlack({ signingSecret: secrets.signingSecret, botToken: secrets.botToken });

@@ -8,7 +8,7 @@ import { createLogger } from '../runtime/logger.js';
 import { startFleet, type RunningFleet } from '../runtime/start-fleet.js';
 import type { CampaignRecord, EventRecord } from '../store/store.js';
 import { ACTION } from '../slack/blocks/action-ids.js';
-import { generateFleet } from './fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews } from './fleet/generate-fleet.js';
 import { seedFleet } from './fleet/seed-fleet.js';
 import { createFileDiff } from '../changes/unified-diff.js';
 import { createSandbox } from '../workspace/run-sandboxed.js';
@@ -281,9 +281,9 @@ async function main(): Promise<number> {
   // A polyglot fleet: the Node services (npm, yarn and pnpm lockfiles, a workspaces monorepo) are
   // those of a `--repos` fleet of Node alone, beside as many Java, Python and Go services.
   const fleetRepos = generateFleet({ seed: options.seed, repos: 2 * (options.repos + 1), mix: 'polyglot', yarnRegistry: registries.npm.url, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
-    ...repo,
+    // The code owner of the one repository whose ruleset requires their review approves in the sandbox.
+    ...withoutRequiredReviews(repo, { keepCodeOwnerReview: true }),
     ci: { ...repo.ci, durationMs: 1_500 },
-    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
   seedFleet(github, fleetRepos);
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/runtime/config.js';
 import { createLogger } from '../../../src/runtime/logger.js';
 import { startFleet, type RunningFleet } from '../../../src/runtime/start-fleet.js';
-import { generateFleet, type FleetRepo } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews, type FleetRepo } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type FakeGitHub } from '../../../src/sandbox/github/server.js';
 import { startFakeSlack, type FakeSlack } from '../../../src/sandbox/slack/server.js';
@@ -233,9 +233,8 @@ function choose(choice: RepoChoice | undefined, fleet: FleetRepo[]): Set<string>
  */
 export function situationFleet(options: Pick<SituationOptions, 'repos' | 'seed' | 'ciMs'> = {}): FleetRepo[] {
   return generateFleet({ seed: options.seed ?? 7, repos: options.repos ?? 6, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
-    ...repo,
+    ...withoutRequiredReviews(repo),
     ci: { checks: repo.ci.checks, outcome: 'pass', durationMs: options.ciMs ?? 300 },
-    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
 }
 
