@@ -11,6 +11,7 @@ import type { FaultOptions } from '../sandbox/slack/faults.js';
 import { startFakeSlack, type FakeSlack } from '../sandbox/slack/server.js';
 import { ACTION } from '../slack/blocks/action-ids.js';
 import { createRandom } from '../sandbox/fleet/random.js';
+import { uncheckedMerges } from './properties.js';
 
 /**
  * One whole campaign over the sandbox with the app in a child process that is killed with SIGKILL
@@ -363,6 +364,8 @@ function verify(input: VerifyInput): Pick<CampaignRunReport, 'targets' | 'target
     const merged = pulls.filter((p) => p.merged).length;
     const mergeCalls = input.github.requestLog.filter((e) => e.method === 'PUT' && e.route === '/repos/{owner}/{repo}/pulls/{pull_number}/merge' && e.status === 200).length;
     if (mergeCalls !== merged) failures.push(`${mergeCalls} successful merge requests for ${merged} merged pull requests`);
+    // Never a merge of a PR whose checks had not completed, whichever way it merged.
+    failures.push(...uncheckedMerges(input.github.state.merges()));
 
     // Approvals: every one seen recorded is still there, decided once.
     const gates = db.prepare("SELECT id, state, decided_by FROM gates WHERE campaign_id = ? AND kind = 'wave'").all(campaign.id) as GateRow[];

@@ -356,6 +356,10 @@ async function main(): Promise<number> {
       const pulls = github.state.listPulls();
       const repos = new Set(pulls.map((p) => p.repo)).size;
       say(`GitHub: ${pulls.length} pull requests in ${repos} repositories, ${pulls.filter((p) => p.merged).length} merged; ${github.requestLog.length} API requests.`);
+      // Every merge, whichever way it happened, with whether the merged head's checks had all completed.
+      const merges = github.state.merges();
+      const unchecked = merges.filter((m) => !m.checksComplete);
+      say(`Merges with every check complete: ${merges.length - unchecked.length} of ${merges.length}${unchecked.length > 0 ? ` (not: ${unchecked.map((m) => `${m.repo}#${m.number} while ${m.incompleteChecks.join(', ')} ran`).join('; ')})` : ''}.`);
       const stats = slack.stats();
       say(`Slack: ${stats.posts} posts, ${stats.updates} updates.`);
       const shown = lockfileDiff(github, fleetRepos, pulls);
