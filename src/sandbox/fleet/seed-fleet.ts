@@ -13,6 +13,8 @@ export function toSeedInput(repo: FleetRepo): SeedRepoInput {
     description: `${repo.team} service (criticality ${repo.criticality})`,
     ...(repo.protection ? { protection: repo.protection } : {}),
     ...(repo.rulesets ? { rulesets: repo.rulesets } : {}),
+    ...(repo.settings ? { settings: repo.settings } : {}),
+    ...(repo.fork !== undefined ? { fork: repo.fork } : {}),
     ci: repo.ci,
   };
 }
