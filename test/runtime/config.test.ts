@@ -106,8 +106,9 @@ describe('loadConfig', () => {
   });
 
   test('an App without an installation id uses every installation of the App', () => {
-    const config = loadConfig({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: 'pem' });
-    expect(config.github.auth).toEqual({ kind: 'app', appId: 42, privateKey: 'pem' });
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----';
+    const config = loadConfig({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: pem });
+    expect(config.github.auth).toEqual({ kind: 'app', appId: 42, privateKey: pem });
     const { lines } = problemsOf({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: '42' });
     expect(lines).toEqual([expect.stringContaining('GITHUB_APP_PRIVATE_KEY is not set')]);
   });
