@@ -36,6 +36,8 @@ interface RequestLike {
   (route: string, parameters?: Record<string, unknown>): Promise<{ status: number; data: unknown; headers: Record<string, unknown> }>;
   endpoint: {
     merge: (route: unknown, parameters?: unknown) => EndpointLike;
+    /** Expands the URL template with the parameters (what is sent). */
+    parse: (options: EndpointLike) => { url: string };
     DEFAULTS: { baseUrl: string };
   };
 }
@@ -219,9 +221,10 @@ export function createAppInstallations(options: AppInstallationsOptions & { requ
 
   /** The installation a request will be sent as (undefined for the App's own routes). */
   async function installationOfRequest(endpoint: EndpointLike): Promise<number | undefined> {
-    const { path } = pathOf(endpoint.url, request.endpoint.DEFAULTS.baseUrl);
+    const url = request.endpoint.parse(endpoint).url;
+    const { path } = pathOf(url, request.endpoint.DEFAULTS.baseUrl);
     if (APP_ROUTE.test(path)) return undefined;
-    return (await installationFor(accountOfRequest(endpoint, request.endpoint.DEFAULTS.baseUrl), endpoint.url)).id;
+    return (await installationFor(accountOfRequest({ url, request: endpoint.request, variables: endpoint.variables }, request.endpoint.DEFAULTS.baseUrl), url)).id;
   }
 
   async function hook(send: (options: EndpointLike) => Promise<unknown>, route: unknown, parameters?: unknown): Promise<unknown> {
@@ -242,8 +245,9 @@ export function createAppInstallations(options: AppInstallationsOptions & { requ
     }
   }
 
-  /** The budget an Authorization header spends: `installation:<id>`, or undefined for the App's JWT and unknown ones. */
+  /** The budget an Authorization header spends: `installation:<id>`, `app` for the App's JWT, undefined for unknown ones. */
   function budgetOfAuthorization(authorization: string | undefined): string | undefined {
+    if (/^bearer\s+\S+\.\S+\.\S+$/i.test(authorization ?? '')) return 'app';
     const token = /^token\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     const installationId = token ? owners.get(token) : undefined;
     return installationId === undefined ? undefined : `installation:${installationId}`;
