@@ -159,8 +159,9 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
   }
 
   function renderInstallation(installation: FakeAppInstallation): Record<string, unknown> {
-    const account = renderUser(deps.ctx, installation.account, installation.type);
     const created = createdAt;
+    // GitHub's description of GET /app/installations wants the account to be a user and an enterprise at once (allOf): it gets the fields of both.
+    const account = { ...renderUser(deps.ctx, installation.account, installation.type), name: installation.account, slug: installation.account, created_at: created, updated_at: created };
     return {
       id: installation.id,
       client_id: `Iv1.${id.toString(16).padStart(16, '0')}`,
