@@ -161,7 +161,8 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
   function renderInstallation(installation: FakeAppInstallation): Record<string, unknown> {
     const created = createdAt;
     // GitHub's description of GET /app/installations wants the account to be a user and an enterprise at once (allOf): it gets the fields of both.
-    const account = { ...renderUser(deps.ctx, installation.account, installation.type), name: installation.account, slug: installation.account, created_at: created, updated_at: created };
+    const user = renderUser(deps.ctx, installation.account, installation.type);
+    const account = { ...user, name: installation.account, slug: installation.account, created_at: created, updated_at: created };
     return {
       id: installation.id,
       client_id: `Iv1.${id.toString(16).padStart(16, '0')}`,
@@ -172,7 +173,7 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
       html_url: installation.type === 'Organization' ? `${deps.ctx.base}/organizations/${installation.account}/settings/installations/${installation.id}` : `${deps.ctx.base}/settings/installations/${installation.id}`,
       app_id: id,
       app_slug: slug,
-      target_id: account.id,
+      target_id: user.id,
       target_type: installation.type,
       permissions: { ...PERMISSIONS },
       events: [...EVENTS],
