@@ -113,6 +113,12 @@ function httpError(status: number, message: string, url: string): Error {
  */
 export function createAppInstallations(options: AppInstallationsOptions & { request: RequestLike }) {
   const { request, now } = options;
+  /**
+   * Discovery and minting go straight to the wire (the client's fetch, so they are still counted):
+   * through the client's hooks they would wait for a throttling slot that the very requests
+   * waiting for their token hold.
+   */
+  const direct = (route: string, parameters: Record<string, unknown>) => request(route, { ...parameters, request: { hook: (send: (o: unknown) => unknown, endpoint: unknown) => send(endpoint) } });
   const margin = options.refreshMarginMs ?? 5 * 60_000;
   let key: KeyObject;
   try {
@@ -146,7 +152,7 @@ export function createAppInstallations(options: AppInstallationsOptions & { requ
     discovering ??= (async () => {
       const found: InstallationSummary[] = [];
       for (let page = 1; ; page++) {
-        const response = await request('GET /app/installations', { per_page: 100, page, headers: { authorization: `bearer ${appJwt()}` } });
+        const response = await direct('GET /app/installations', { per_page: 100, page, headers: { authorization: `bearer ${appJwt()}` } });
         const items = Array.isArray(response.data) ? (response.data as { id?: unknown; account?: { login?: unknown } | null }[]) : [];
         for (const item of items) {
           if (typeof item.id === 'number' && typeof item.account?.login === 'string') found.push({ id: item.id, account: item.account.login });
@@ -186,7 +192,7 @@ export function createAppInstallations(options: AppInstallationsOptions & { requ
     const pending = minting.get(installationId);
     if (pending) return pending;
     const promise = (async () => {
-      const response = await request('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId, headers: { authorization: `bearer ${appJwt()}` } });
+      const response = await direct('POST /app/installations/{installation_id}/access_tokens', { installation_id: installationId, headers: { authorization: `bearer ${appJwt()}` } });
       const data = response.data as { token?: unknown; expires_at?: unknown };
       if (typeof data.token !== 'string' || typeof data.expires_at !== 'string') {
         throw new FleetError('github_error', `GitHub did not give a token for installation ${installationId} (no token or expires_at in its answer).`, { retryable: true });

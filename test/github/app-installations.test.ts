@@ -54,6 +54,15 @@ describe('a GitHub App installed on several organisations', () => {
     expect(fake.requestLog.filter((entry) => entry.status === 401)).toEqual([]);
   });
 
+  test('many requests at once before any token: one discovery, one token per installation, none waits on another', async () => {
+    const { fake, github } = await setup();
+    // More than the throttling plugin's concurrent slots (10): each waits for the token a nested request mints.
+    const repos = await Promise.all(Array.from({ length: 24 }, (_, i) => github.getRepo(i % 2 === 0 ? 'acme/api' : 'globex/web')));
+    expect(new Set(repos.map((repo) => repo?.fullName))).toEqual(new Set(['acme/api', 'globex/web']));
+    expect(fake.counts()['GET /app/installations']).toBe(1);
+    expect(minted(harness as Harness)).toEqual(['POST 201', 'POST 201']);
+  });
+
   test('an organisation the App is not installed on is a 404 that says so, found again after a fresh discovery', async () => {
     const { fake, github } = await setup();
     expect(await github.getRepo('initech/api')).toBeUndefined();
