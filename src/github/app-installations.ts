@@ -29,6 +29,8 @@ export interface InstallationSummary {
 interface TokenState {
   token: string;
   expiresAt: number;
+  /** When it was minted (by the injected clock). */
+  mintedAt: number;
 }
 
 /** The shape of Octokit's `request` as far as this strategy uses it. */
@@ -188,7 +190,8 @@ export function createAppInstallations(options: AppInstallationsOptions & { requ
 
   async function tokenOf(installationId: number, refresh = false): Promise<TokenState> {
     const held = tokens.get(installationId);
-    if (!refresh && held && held.expiresAt - now() > margin) return held;
+    // Minted again with less than the margin left, or half its life for a token shorter-lived than twice the margin.
+    if (!refresh && held && held.expiresAt - now() > Math.min(margin, (held.expiresAt - held.mintedAt) / 2)) return held;
     const pending = minting.get(installationId);
     if (pending) return pending;
     const promise = (async () => {
@@ -197,7 +200,7 @@ export function createAppInstallations(options: AppInstallationsOptions & { requ
       if (typeof data.token !== 'string' || typeof data.expires_at !== 'string') {
         throw new FleetError('github_error', `GitHub did not give a token for installation ${installationId} (no token or expires_at in its answer).`, { retryable: true });
       }
-      const state = { token: data.token, expiresAt: Date.parse(data.expires_at) };
+      const state = { token: data.token, expiresAt: Date.parse(data.expires_at), mintedAt: now() };
       const previous = tokens.get(installationId);
       if (previous) owners.delete(previous.token);
       tokens.set(installationId, state);

@@ -54,6 +54,19 @@ describe('a GitHub App installed on several organisations', () => {
     expect(fake.requestLog.filter((entry) => entry.status === 401)).toEqual([]);
   });
 
+  test('a token shorter-lived than twice the margin is used for half its life, not minted again for every request', async () => {
+    harness = await startHarness({ fake: { app: { installations: [{ id: 11, account: 'acme' }], tokenLifetimeMs: 4 * 60_000 } } });
+    harness.fake.state.seedRepo({ owner: 'acme', name: 'api', files: { 'README.md': '# api\n' } });
+    const app = harness.fake.app;
+    if (!app) throw new Error('the fake serves no App');
+    const { github } = harness.client({ auth: { appId: app.id, privateKey: app.privateKey } });
+    for (let i = 0; i < 3; i++) await github.getRepo('acme/api');
+    expect(minted(harness)).toHaveLength(1);
+    harness.fake.state.advance(2 * 60_000 + 1000);
+    await github.getRepo('acme/api');
+    expect(minted(harness)).toHaveLength(2);
+  });
+
   test('many requests at once before any token: one discovery, one token per installation, none waits on another', async () => {
     const { fake, github } = await setup();
     // More than the throttling plugin's concurrent slots (10): each waits for the token a nested request mints.

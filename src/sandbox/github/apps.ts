@@ -46,12 +46,14 @@ export interface FakeAppInfo {
 /** Who an Authorization header speaks for, as far as the App is concerned. */
 export type AppCaller =
   | { kind: 'app' }
-  | { kind: 'installation'; installation: FakeAppInstallation; login: string }
+  | { kind: 'installation'; installation: FakeAppInstallation; login: string; repositories?: ReadonlySet<string> }
   | { kind: 'refused'; status: number; message: string };
 
 interface TokenRecord {
   installationId: number;
   expiresAt: number;
+  /** Lower-cased names, when the token was asked for some repositories only. */
+  repositories?: ReadonlySet<string>;
 }
 
 /** The permissions every fake installation was granted (what Fleet needs). */
@@ -149,13 +151,15 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
     if (!record) return credential.startsWith('ghs_') ? { kind: 'refused', status: 401, message: 'Bad credentials' } : undefined;
     const installation = installations.find((candidate) => candidate.id === record.installationId);
     if (!installation || record.expiresAt <= deps.now()) return { kind: 'refused', status: 401, message: 'Bad credentials' };
-    return { kind: 'installation', installation, login };
+    return { kind: 'installation', installation, login, ...(record.repositories ? { repositories: record.repositories } : {}) };
   }
 
   /** The account a token acts on may not reach another's repositories: GitHub answers 404, as if they did not exist. */
-  function reaches(caller: AppCaller | undefined, account: string | undefined): boolean {
+  function reaches(caller: AppCaller | undefined, account: string | undefined, repo?: string): boolean {
     if (caller?.kind !== 'installation' || account === undefined) return true;
-    return caller.installation.account.toLowerCase() === account.toLowerCase();
+    if (caller.installation.account.toLowerCase() !== account.toLowerCase()) return false;
+    // A token asked for some repositories sees only those.
+    return repo === undefined || !caller.repositories || caller.repositories.has(repo.toLowerCase());
   }
 
   function renderInstallation(installation: FakeAppInstallation): Record<string, unknown> {
@@ -226,12 +230,25 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
     return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
   }
 
-  function mint(installation: FakeAppInstallation): RouteResult {
+  function mint(installation: FakeAppInstallation, body: Record<string, unknown>, repoExists: (owner: string, repo: string) => boolean): RouteResult {
+    // As GitHub: a token may be narrowed to some repositories and permissions, never widened.
+    const names = body.repositories;
+    if (names !== undefined && (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || !repoExists(installation.account, name)))) {
+      failHttp(422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+    }
+    const asked = body.permissions;
+    if (asked !== undefined) {
+      const granted: Record<string, string> = PERMISSIONS;
+      const ok = asked !== null && typeof asked === 'object' && !Array.isArray(asked) && Object.entries(asked).every(([name, level]) => granted[name] !== undefined && (level === 'read' || (level === 'write' && granted[name] === 'write')));
+      if (!ok) failHttp(422, 'The permissions requested are not granted to this installation.');
+    }
     const token = `ghs_${randomBytes(27).toString('base64url').slice(0, 36)}`;
     const expiresAt = deps.now() + lifetimeMs;
-    tokens.set(token, { installationId: installation.id, expiresAt });
+    const repositories = Array.isArray(names) ? new Set(names.map((name) => String(name).toLowerCase())) : undefined;
+    tokens.set(token, { installationId: installation.id, expiresAt, ...(repositories ? { repositories } : {}) });
     // GitHub gives expires_at to the second.
-    return { status: 201, body: { token, expires_at: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'), permissions: { ...PERMISSIONS }, repository_selection: 'all' } };
+    const permissions = asked && typeof asked === 'object' ? { ...(asked as Record<string, string>) } : { ...PERMISSIONS };
+    return { status: 201, body: { token, expires_at: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'), permissions, repository_selection: repositories ? 'selected' : 'all' } };
   }
 
   /** The App's routes, to add to the server's table (so the request log names their templates). */
@@ -253,7 +270,7 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
       requireApp(request);
       const installation = installations.find((candidate) => String(candidate.id) === request.params.installation_id);
       if (!installation) failHttp(404, 'Not Found');
-      return mint(installation);
+      return mint(installation, request.body, repoExists);
     });
     add('GET', '/repos/{owner}/{repo}/installation', (request) => {
       requireApp(request);

@@ -326,7 +326,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       world.evaluateChecks();
       const token = gitToken(request.headers.authorization);
       const gitCaller = token ? apps?.authenticate(`token ${token}`) : undefined;
-      if (gitCaller && !apps?.reaches(gitCaller, git.owner)) {
+      if (gitCaller && !apps?.reaches(gitCaller, git.owner, git.name)) {
         // An installation token sees only its account's repositories: another's is not there.
         request.resume();
         response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -391,7 +391,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (caller?.kind === 'installation') {
       // An installation acts on its own account only: GitHub answers another's repository or organisation with 404.
       const account = matched.params.owner ?? matched.params.org;
-      if (!apps?.reaches(caller, account)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
+      if (!apps?.reaches(caller, account, matched.params.repo)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
       if (matched.route.template === '/user') return reply({ status: 403, body: errorBody(403, 'Resource not accessible by integration') });
       const named = outsideAccounts(url.searchParams.get('q'), caller.installation.account);
       if (matched.route.template.startsWith('/search/') && named.length > 0) {

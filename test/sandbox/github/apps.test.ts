@@ -104,6 +104,24 @@ describe('the fake GitHub App', () => {
     expect({ status: expired.status, message: expired.body.message }).toEqual({ status: 401, message: 'Bad credentials' });
   });
 
+  test('a token may be narrowed to some repositories and permissions, never widened', async () => {
+    const fake = await setup();
+    fake.state.seedRepo({ owner: 'acme', name: 'billing', files: { 'README.md': '# billing\n' } });
+    const seconds = Math.floor(START / 1000);
+    const jwtHeader = `Bearer ${jwt(fake.app?.privateKey ?? '', { iss: 77, iat: seconds - 30, exp: seconds + 570 })}`;
+    const mint = async (body: unknown) => {
+      const response = await fetch(`${fake.url}/app/installations/11/access_tokens`, { method: 'POST', headers: { authorization: jwtHeader, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { token?: string; message?: string; repository_selection?: string; permissions?: Record<string, string> } };
+    };
+    const narrow = await mint({ repositories: ['api'], permissions: { contents: 'read' } });
+    expect(narrow).toMatchObject({ status: 201, body: { repository_selection: 'selected', permissions: { contents: 'read' } } });
+    expect((await call(fake, 'GET', '/repos/acme/api', `token ${narrow.body.token ?? ''}`)).status).toBe(200);
+    expect((await call(fake, 'GET', '/repos/acme/billing', `token ${narrow.body.token ?? ''}`)).status).toBe(404);
+    expect(await mint({ repositories: ['web'] })).toMatchObject({ status: 422, body: { message: 'There is at least one repository that does not exist or is not accessible to the parent installation.' } });
+    expect(await mint({ permissions: { administration: 'write' } })).toMatchObject({ status: 422, body: { message: 'The permissions requested are not granted to this installation.' } });
+    expect(await mint({ permissions: { metadata: 'write' } })).toMatchObject({ status: 422 });
+  });
+
   test('each installation has its own rate-limit budget', async () => {
     const fake = await setup();
     const seconds = Math.floor(START / 1000);
