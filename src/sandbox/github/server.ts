@@ -417,7 +417,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       rateHeaders(budget);
       return budget.used >= limit;
     };
-    const limited = (): void => reply({ status: 403, body: errorBody(403, `API rate limit exceeded for user ${login}.`) }, { 'x-ratelimit-remaining': '0' });
+    const limited = (): void => reply({ status: 403, body: errorBody(403, caller?.kind === 'installation' ? `API rate limit exceeded for installation ID ${caller.installation.id}.` : `API rate limit exceeded for user ${login}.`) }, { 'x-ratelimit-remaining': '0' });
 
     if (method !== 'GET') {
       if (exhausted()) return limited();

@@ -139,6 +139,22 @@ describe('the fake GitHub App', () => {
     expect((await call(fake, 'GET', '/repos/acme/api', 'token user-token')).headers.get('x-ratelimit-used')).toBe('1');
   });
 
+  test("an installation that spent its budget is refused in GitHub's words while another goes on", async () => {
+    const fake = await startFakeGitHub({ now: () => START, log: () => undefined, rateLimit: { limit: 2 }, app: { id: 77, installations: [{ id: 11, account: 'acme' }, { id: 22, account: 'globex' }] } });
+    open.push(fake);
+    fake.state.seedRepo({ owner: 'acme', name: 'api', files: { 'README.md': '# api\n' } });
+    fake.state.seedRepo({ owner: 'globex', name: 'web', files: { 'README.md': '# web\n' } });
+    const seconds = Math.floor(START / 1000);
+    const bearer = `Bearer ${jwt(fake.app?.privateKey ?? '', { iss: 77, iat: seconds - 30, exp: seconds + 570 })}`;
+    const acme = `token ${String((await call(fake, 'POST', '/app/installations/11/access_tokens', bearer)).body.token)}`;
+    const globex = `token ${String((await call(fake, 'POST', '/app/installations/22/access_tokens', bearer)).body.token)}`;
+    await call(fake, 'GET', '/repos/acme/api', acme);
+    await call(fake, 'GET', '/repos/acme/api?x=1', acme);
+    const refused = await call(fake, 'GET', '/repos/acme/api?x=2', acme);
+    expect({ status: refused.status, message: refused.body.message }).toEqual({ status: 403, message: 'API rate limit exceeded for installation ID 11.' });
+    expect((await call(fake, 'GET', '/repos/globex/web', globex)).status).toBe(200);
+  });
+
   test('webhooks name the installation of the repository\'s owner', async () => {
     const fake = await setup();
     const received: { installation?: { id: number }; repository?: { full_name: string } }[] = [];
