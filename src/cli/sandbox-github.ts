@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CliIo } from './io.js';
 import { generateFleet } from '../sandbox/fleet/generate-fleet.js';
@@ -9,7 +10,7 @@ export interface SandboxGithubDeps {
   waitForStop?: (fake: FakeGitHub) => Promise<void>;
 }
 
-const USAGE = 'fleet sandbox github [--port N] [--repos N] [--seed N] [--org NAME] [--webhook-url URL]';
+const USAGE = 'fleet sandbox github [--port N] [--repos N] [--seed N] [--org NAME] [--webhook-url URL] [--app-key FILE]';
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -34,7 +35,9 @@ function parseCount(value: string | undefined, fallback: number, flag: string, i
 /**
  * `fleet sandbox github`: starts the fake GitHub seeded with a generated fleet, prints its base
  * URL and serves until SIGINT or SIGTERM. Webhooks go to `--webhook-url`, signed with
- * GITHUB_WEBHOOK_SECRET.
+ * GITHUB_WEBHOOK_SECRET. With `--app-key FILE` it also serves a GitHub App installed on the
+ * fleet's organisations (and `globex`), writes the App's private key to FILE (mode 0600) and prints
+ * the GITHUB_APP_ID to give Fleet.
  *
  * @example
  * await runSandboxGithubCommand(['github', '--port', '4010', '--repos', '48'], io); // serves until Ctrl-C
@@ -47,7 +50,7 @@ export async function runSandboxGithubCommand(args: string[], io: CliIo, deps: S
   }
   let values: Record<string, string | undefined>;
   try {
-    values = parseArgs({ args: rest, options: { port: { type: 'string' }, repos: { type: 'string' }, seed: { type: 'string' }, org: { type: 'string' }, 'webhook-url': { type: 'string' } } }).values;
+    values = parseArgs({ args: rest, options: { port: { type: 'string' }, repos: { type: 'string' }, seed: { type: 'string' }, org: { type: 'string' }, 'webhook-url': { type: 'string' }, 'app-key': { type: 'string' } } }).values;
   } catch (error) {
     io.stderr(`${error instanceof Error ? error.message : String(error)}. Usage: ${USAGE}\n`);
     return 2;
@@ -63,13 +66,26 @@ export async function runSandboxGithubCommand(args: string[], io: CliIo, deps: S
     return 2;
   }
 
+  const fleet = generateFleet({ seed, repos, ...(values.org ? { org: values.org } : {}) });
+  const appKey = values['app-key'];
+  const orgs = [...new Set([...fleet.map((repo) => repo.org), 'globex'])];
   const fake = await startFakeGitHub({
     port,
     ...(webhookUrl && secret ? { webhook: { url: webhookUrl, secret } } : {}),
+    ...(appKey ? { app: { installations: orgs.map((account) => ({ account })) } } : {}),
     log: (line) => io.stderr(`[fake-github] ${line}\n`),
   });
-  const fleet = generateFleet({ seed, repos, ...(values.org ? { org: values.org } : {}) });
   seedFleet(fake, fleet);
+  if (appKey && fake.app) {
+    try {
+      writeFileSync(appKey, fake.app.privateKey, { mode: 0o600 });
+    } catch (error) {
+      await fake.close();
+      io.stderr(`Could not write the App's private key to ${appKey}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+    io.stdout(`GitHub App ${fake.app.slug} (GITHUB_APP_ID=${fake.app.id}) installed on ${fake.app.installations.map((i) => `${i.account} (#${i.id})`).join(', ')}; its private key is in ${appKey} (GITHUB_APP_PRIVATE_KEY="$(cat ${appKey})").\n`);
+  }
   const teams = [...new Set(fleet.map((repo) => repo.team))];
   io.stdout(`Fake GitHub listening on ${fake.url} with ${fleet.length} repositories in ${fleet[0]?.org ?? values.org ?? 'acme'} (${teams.join(', ')}).\n`);
   io.stdout(`GITHUB_API_URL=${fake.url}\n`);

@@ -5,6 +5,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import Bottleneck from 'bottleneck';
 import { FleetError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { createAppInstallations, type AppInstallations } from './app-installations.js';
 
 const FleetOctokit = RestOctokit.plugin(throttling, retry);
 export type Octokit = InstanceType<typeof FleetOctokit>;
@@ -14,7 +15,13 @@ export interface GitHubLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type GitHubAuth = { token: string } | { appId: number | string; privateKey: string; installationId: number | string };
+/**
+ * A token, or a GitHub App: with `installationId` every request uses that installation (as
+ * @octokit/auth-app does it); without, the App's installations are discovered and each request
+ * goes with the token of the installation on the account it concerns (see app-installations.ts),
+ * each installation with its own budget.
+ */
+export type GitHubAuth = { token: string } | { appId: number | string; privateKey: string; installationId?: number | string };
 
 export interface OctokitSettings {
   auth: GitHubAuth;
@@ -70,7 +77,7 @@ function utcDay(at: number): string {
  * `details.retryAt` so the engine reschedules the target instead of failing it. The check and the
  * record happen in one IMMEDIATE transaction so two workers cannot both take the last slot.
  */
-export function reserveWrite(store: Store, route: string, now: number, pacing: { perMinute: number; perHour: number }): void {
+export function reserveWrite(store: Store, route: string, now: number, pacing: { perMinute: number; perHour: number }, budget = ''): void {
   store.transaction(() => {
     const windows = [
       { span: MINUTE, limit: pacing.perMinute, label: 'minute' },
@@ -78,16 +85,17 @@ export function reserveWrite(store: Store, route: string, now: number, pacing: {
     ];
     for (const w of windows) {
       const since = now - w.span;
-      if (store.github.writesSince(since) < w.limit) continue;
-      const oldest = store.github.oldestWriteSince(since) ?? now;
+      if (store.github.writesSince(since, budget) < w.limit) continue;
+      const oldest = store.github.oldestWriteSince(since, budget) ?? now;
       const retryAt = oldest + w.span + 1;
+      const whose = budget === '' ? '' : ` (${budget.replace(':', ' ')})`;
       throw new FleetError(
         'budget_exhausted',
-        `Fleet has used its GitHub budget of ${w.limit} content-creating requests per ${w.label}; the target will continue at ${new Date(retryAt).toISOString()} on its own.`,
-        { retryAt, window: w.label, limit: w.limit },
+        `Fleet has used its GitHub budget${whose} of ${w.limit} content-creating requests per ${w.label}; the target will continue at ${new Date(retryAt).toISOString()} on its own.`,
+        { retryAt, window: w.label, limit: w.limit, ...(budget === '' ? {} : { budget }) },
       );
     }
-    store.github.recordWrite(route, now);
+    store.github.recordWrite(route, now, budget);
     // Keep the table small: nothing older than the longest window is ever read again.
     store.github.pruneWrites(now - HOUR - MINUTE);
   });
@@ -112,8 +120,12 @@ export function createOctokit(settings: OctokitSettings): Octokit {
   const baseFetch = settings.fetch ?? globalThis.fetch;
 
   // Every HTTP attempt (retries included) is counted, and the rate headers recorded, at the wire.
+  // Set when the App's installations are routed per account: budgets are then kept per installation.
+  let installations: AppInstallations | undefined;
+
   async function countingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const response = await baseFetch(input, init);
+    const authorization = (init?.headers as Record<string, string | undefined> | undefined)?.authorization;
     const at = now();
     store.github.countRequest(utcDay(at), response.status === 304);
     const limit = response.headers.get('x-ratelimit-limit');
@@ -126,6 +138,7 @@ export function createOctokit(settings: OctokitSettings): Octokit {
         remaining: Number(remaining),
         resetAt: Number(reset) * 1000,
         updatedAt: at,
+        budget: installations?.budgetOfAuthorization(authorization),
       });
     }
     return response;
@@ -143,13 +156,19 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     };
   }
 
+  const app = 'token' in settings.auth ? undefined : settings.auth;
   const auth =
     'token' in settings.auth
       ? { auth: settings.auth.token }
-      : {
-          authStrategy: createAppAuth,
-          auth: { appId: settings.auth.appId, privateKey: settings.auth.privateKey, installationId: settings.auth.installationId },
-        };
+      : app?.installationId !== undefined
+        ? {
+            authStrategy: createAppAuth,
+            auth: { appId: app.appId, privateKey: app.privateKey, installationId: app.installationId },
+          }
+        : {
+            authStrategy: (options: { request: Parameters<typeof createAppInstallations>[0]['request'] }) => (installations = createAppInstallations({ appId: app?.appId ?? '', privateKey: app?.privateKey ?? '', now, request: options.request })),
+            auth: {},
+          };
 
   const octokit = new FleetOctokit({
     ...auth,
@@ -203,7 +222,7 @@ export function createOctokit(settings: OctokitSettings): Octokit {
     const method = options.method.toUpperCase();
     const url = String(options.url);
     if (method !== 'GET' && method !== 'HEAD') {
-      if (!isAuthRoute(url)) reserveWrite(store, `${method} ${url}`, now(), pacing);
+      if (!isAuthRoute(url)) reserveWrite(store, `${method} ${url}`, now(), pacing, (await installations?.budgetOfRequest(options)) ?? '');
       return honourRetryAfter(async () => request(options), method, url);
     }
     const key = `${method} ${octokit.request.endpoint(options as never).url}`;

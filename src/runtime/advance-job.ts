@@ -18,8 +18,8 @@ import { runTick, type TickReport } from '../engine/tick.js';
 function readAuth(config: JobConfig): GitHubAuth {
   const g = config.github;
   if (g.token) return { token: g.token };
-  if (g.appId !== undefined && g.privateKey && g.installationId !== undefined) return { appId: g.appId, privateKey: g.privateKey, installationId: g.installationId };
-  throw new FleetError('config_invalid', 'The jobs have no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID.');
+  if (g.appId !== undefined && g.privateKey) return { appId: g.appId, privateKey: g.privateKey, ...(g.installationId === undefined ? {} : { installationId: g.installationId }) };
+  throw new FleetError('config_invalid', 'The jobs have no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY (and GITHUB_APP_INSTALLATION_ID for one installation only).');
 }
 
 /** Every configured provider; a campaign's canary step asks for the one its spec names. */

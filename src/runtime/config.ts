@@ -20,10 +20,10 @@ const HELP: Record<string, string> = {
   SLACK_SIGNING_SECRET: 'the signing secret from the Slack app\'s "Basic Information" page',
   SLACK_APP_TOKEN: 'an app-level token with connections:write (it starts with xapp-), or leave it unset to receive events over HTTP',
   SLACK_API_URL: 'the Slack Web API base URL, e.g. https://slack.com/api/ (leave unset for Slack itself)',
-  GITHUB_TOKEN: 'a GitHub token with repo and workflow scopes, or instead GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID',
+  GITHUB_TOKEN: 'a GitHub token with repo and workflow scopes, or instead GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (with GITHUB_APP_INSTALLATION_ID to use one installation only)',
   GITHUB_APP_ID: "the GitHub App's numeric id from its settings page",
   GITHUB_APP_PRIVATE_KEY: 'the GitHub App\'s private key in PEM form ("-----BEGIN ... PRIVATE KEY-----"; "\\n" escapes are accepted)',
-  GITHUB_APP_INSTALLATION_ID: 'the numeric id of the App\'s installation on your organisation (the number at the end of its installation URL)',
+  GITHUB_APP_INSTALLATION_ID: 'the numeric id of the App\'s installation on your organisation (the number at the end of its installation URL), or leave it unset to use every installation of the App, each for its own organisation',
   GITHUB_API_URL: 'the GitHub REST API base URL, e.g. https://github.example.com/api/v3 for Enterprise Server (leave unset for github.com)',
   GITHUB_WEBHOOK_SECRET: 'the secret you entered for the GitHub webhook (used to verify X-Hub-Signature-256)',
   FLEET_DB: 'the path of the SQLite file Fleet keeps its state in, e.g. /var/lib/fleet/fleet.db',
@@ -128,7 +128,8 @@ const Env = z
       return;
     }
     for (const [name, value] of Object.entries(app)) {
-      if (value === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'missing' });
+      // Without an installation id the App's installations are discovered, one per organisation.
+      if (value === undefined && name !== 'GITHUB_APP_INSTALLATION_ID') ctx.addIssue({ code: 'custom', path: [name], message: 'missing' });
     }
   });
 
@@ -144,7 +145,8 @@ function splitList(value: string): string[] {
     .filter((s) => s !== '');
 }
 
-export type GithubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; privateKey: string; installationId: number };
+/** A token, or a GitHub App: with `installationId` that installation only, without it every installation of the App (one per organisation). */
+export type GithubAuth = { kind: 'token'; token: string } | { kind: 'app'; appId: number; privateKey: string; installationId?: number };
 
 function need(value: string | undefined): string {
   // Only reached after validation proved the value present.
@@ -169,7 +171,7 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
           kind: 'app',
           appId: Number(env.GITHUB_APP_ID),
           privateKey: need(env.GITHUB_APP_PRIVATE_KEY).replace(/\\n/g, '\n'),
-          installationId: Number(env.GITHUB_APP_INSTALLATION_ID),
+          ...(env.GITHUB_APP_INSTALLATION_ID === undefined ? {} : { installationId: Number(env.GITHUB_APP_INSTALLATION_ID) }),
         };
   return {
     slack: {
@@ -225,7 +227,7 @@ function describeProblem(name: string, problem: string): string {
     case 'missing':
       return `${name} is not set. Set it to ${help}.`;
     case 'ambiguous':
-      return `GITHUB_TOKEN and the GITHUB_APP_* variables are both set. Keep one way to sign in to GitHub: unset GITHUB_TOKEN or the three GITHUB_APP_* variables.`;
+      return `GITHUB_TOKEN and the GITHUB_APP_* variables are both set. Keep one way to sign in to GitHub: unset GITHUB_TOKEN or the GITHUB_APP_* variables.`;
     default:
       return `${name} is malformed. Set it to ${help}.`;
   }

@@ -267,7 +267,11 @@ async function main(): Promise<number> {
 
   // GitHub allows 80 content-creating requests a minute; the sandbox's GitHub allows more, and Fleet
   // is told so, so that the demo's 48 pull requests open in a minute instead of ten.
-  const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE });
+  // Fleet signs in as a GitHub App installed on two organisations, as organisations run it: it
+  // finds the installations itself and uses each one's token for that organisation's repositories.
+  const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE, app: { slug: 'fleet-sandbox', installations: [{ account: 'acme' }, { account: 'globex' }] } });
+  const app = github.app;
+  if (!app) throw new Error('The sandbox GitHub serves no App.');
   // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Nobody
   // reviews PRs in the sandbox, so branch protection asks for checks but no approving review.
   // Fleet runs each repository's package manager under bubblewrap, in the demo as in production.
@@ -295,7 +299,8 @@ async function main(): Promise<number> {
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: slack.apiUrl,
-    GITHUB_TOKEN: 'sandbox-github-token',
+    GITHUB_APP_ID: String(app.id),
+    GITHUB_APP_PRIVATE_KEY: app.privateKey,
     GITHUB_API_URL: github.url,
     GITHUB_WEBHOOK_SECRET: webhookSecret,
     FLEET_DB: join(options.dataDir, 'fleet.db'),
@@ -310,7 +315,7 @@ async function main(): Promise<number> {
     ...registries.variables,
   });
   const fleet = await startFleet(config, {
-    logger: createLogger({ level: 'info', write: (line) => log.write(`${line}\n`), secrets: [slack.botToken, signingSecret, webhookSecret] }),
+    logger: createLogger({ level: 'info', write: (line) => log.write(`${line}\n`), secrets: [slack.botToken, signingSecret, webhookSecret, app.privateKey] }),
     host: '127.0.0.1',
     metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'latency' } },
     intervals: { advance: 1_000, notify: 300, digest: 60_000 },

@@ -22,6 +22,18 @@ export interface RateRecord {
   remaining: number;
   resetAt: number;
   updatedAt: number;
+  /** Whose budget: `installation:<id>` for one of a GitHub App's installations; unset for the one budget of a token or a single installation. */
+  budget?: string;
+}
+
+/** The key a rate record is kept under: the resource, with the budget after an `@` when there is one. */
+function rateKey(resource: string, budget: string | undefined): string {
+  return budget ? `${resource}@${budget}` : resource;
+}
+
+function toRate(row: Row): RateRecord {
+  const [resource = '', budget] = (row.resource as string).split('@');
+  return { resource, limit: row.lim as number, remaining: row.remaining as number, resetAt: row.reset_at as number, updatedAt: row.updated_at as number, ...(budget ? { budget } : {}) };
 }
 
 /**
@@ -71,22 +83,35 @@ export function createGitHubBudgetRepository(db: Db) {
       prep(
         `INSERT INTO github_rate (resource, lim, remaining, reset_at, updated_at) VALUES (@resource, @limit, @remaining, @resetAt, @updatedAt)
          ON CONFLICT (resource) DO UPDATE SET lim = excluded.lim, remaining = excluded.remaining, reset_at = excluded.reset_at, updated_at = excluded.updated_at`,
-      ).run(r);
+      ).run({ resource: rateKey(r.resource, r.budget), limit: r.limit, remaining: r.remaining, resetAt: r.resetAt, updatedAt: r.updatedAt });
     },
-    rate(resource = 'core'): RateRecord | undefined {
-      const row = prep('SELECT * FROM github_rate WHERE resource = ?').get(resource) as Row | undefined;
-      if (!row) return undefined;
-      return { resource: row.resource as string, limit: row.lim as number, remaining: row.remaining as number, resetAt: row.reset_at as number, updatedAt: row.updated_at as number };
+    /**
+     * The last rate record of a resource for a budget; without a budget, the one budget of a token
+     * (or single installation) or else the tightest of the installations' (least remaining).
+     */
+    rate(resource = 'core', budget?: string): RateRecord | undefined {
+      const row = (
+        budget !== undefined
+          ? prep('SELECT * FROM github_rate WHERE resource = ?').get(rateKey(resource, budget))
+          : prep("SELECT * FROM github_rate WHERE resource = ? OR resource LIKE ? ESCAPE '\\' ORDER BY resource = ? DESC, remaining ASC LIMIT 1").get(resource, `${resource.replace(/[\\%_]/g, (c) => `\\${c}`)}@%`, resource)
+      ) as Row | undefined;
+      return row ? toRate(row) : undefined;
     },
-    recordWrite(route: string, at: number): void {
-      prep('INSERT INTO github_writes (at, route) VALUES (?, ?)').run(at, route);
+    /** Every budget's last record of a resource (one per installation of a GitHub App). */
+    rates(resource = 'core'): RateRecord[] {
+      const rows = prep("SELECT * FROM github_rate WHERE resource = ? OR resource LIKE ? ESCAPE '\\' ORDER BY resource").all(resource, `${resource.replace(/[\\%_]/g, (c) => `\\${c}`)}@%`) as Row[];
+      return rows.map(toRate);
     },
-    writesSince(since: number): number {
-      return (prep('SELECT COUNT(*) AS n FROM github_writes WHERE at >= ?').get(since) as { n: number }).n;
+    recordWrite(route: string, at: number, budget = ''): void {
+      prep('INSERT INTO github_writes (at, route, budget) VALUES (?, ?, ?)').run(at, route, budget);
+    },
+    /** Content-creating requests since a time, in one budget ('' is the one budget of a token or single installation). */
+    writesSince(since: number, budget = ''): number {
+      return (prep('SELECT COUNT(*) AS n FROM github_writes WHERE budget = ? AND at >= ?').get(budget, since) as { n: number }).n;
     },
     /** The time the oldest write inside the window was made (to know when pacing frees a slot). */
-    oldestWriteSince(since: number): number | undefined {
-      const row = prep('SELECT MIN(at) AS at FROM github_writes WHERE at >= ?').get(since) as { at: number | null };
+    oldestWriteSince(since: number, budget = ''): number | undefined {
+      const row = prep('SELECT MIN(at) AS at FROM github_writes WHERE budget = ? AND at >= ?').get(budget, since) as { at: number | null };
       return row.at ?? undefined;
     },
     pruneWrites(before: number): void {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { sign } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../../src/sandbox/github/server.js';
@@ -122,6 +123,12 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/rulesets/{ruleset_id}',
   'GET /user',
   'GET /rate_limit',
+  'GET /app',
+  'GET /app/installations',
+  'POST /app/installations/{installation_id}/access_tokens',
+  'GET /repos/{owner}/{repo}/installation',
+  'GET /orgs/{org}/installation',
+  'GET /users/{username}',
 ];
 
 describe('the fake GitHub against the published OpenAPI description', () => {
@@ -152,7 +159,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
 
   beforeAll(async () => {
     let clock = Date.parse('2025-03-01T09:00:00Z');
-    fake = await startFakeGitHub({ now: () => clock, tokens: { 'author-token': 'fleet-bot', 'reviewer-token': 'alice' }, log: () => undefined });
+    fake = await startFakeGitHub({ now: () => clock, tokens: { 'author-token': 'fleet-bot', 'reviewer-token': 'alice' }, log: () => undefined, app: { id: 77, slug: 'fleet-contract', installations: [{ id: 11, account: 'acme' }, { id: 22, account: 'globex' }] } });
     fake.state.seedRepo({
       owner: 'acme',
       name: 'payments-api',
@@ -255,6 +262,27 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     const runs = await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
     await author.rest.checks.rerequestSuite({ ...repo, check_suite_id: runs.data.check_runs[0]?.check_suite?.id ?? 0 });
     await author.rest.rateLimit.get();
+
+    // The GitHub App: its routes with a JWT, an installation token minted and used.
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const seconds = Math.floor(clock / 1000);
+    const signed = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: 77, iat: seconds - 30, exp: seconds + 570 })}`;
+    const jwt = `${signed}.${sign('sha256', Buffer.from(signed), fake.app?.privateKey ?? '').toString('base64url')}`;
+    const app = new Octokit({ baseUrl: fake.url, auth: jwt, request: { retries: 0 }, log: quiet });
+    record(app);
+    await app.rest.apps.getAuthenticated();
+    await app.rest.apps.listInstallations({ per_page: 100 });
+    await app.rest.apps.getRepoInstallation(repo);
+    await expectStatus(app.rest.apps.getRepoInstallation({ owner: 'initech', repo: 'api' }), 404);
+    await app.rest.apps.getOrgInstallation({ org: 'globex' });
+    const minted = await app.rest.apps.createInstallationAccessToken({ installation_id: 11 });
+    await expectStatus(app.rest.apps.createInstallationAccessToken({ installation_id: 99 }), 404);
+    await expectStatus(author.rest.apps.createInstallationAccessToken({ installation_id: 11 }), 401);
+    const installation = new Octokit({ baseUrl: fake.url, auth: minted.data.token, request: { retries: 0 }, log: quiet });
+    record(installation);
+    await installation.rest.repos.get(repo);
+    await expectStatus(installation.rest.repos.get({ owner: 'globex', repo: 'web' }), 404);
+    await installation.rest.users.getByUsername({ username: 'fleet-contract[bot]' });
   });
 
   afterAll(async () => {

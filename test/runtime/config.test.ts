@@ -99,10 +99,18 @@ describe('loadConfig', () => {
   });
 
   test('names each missing GitHub App variable when the App is half configured', () => {
-    const { lines } = problemsOf({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: '42' });
+    const { lines } = problemsOf({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_INSTALLATION_ID: '7' });
     expect(lines).toHaveLength(2);
+    expect(lines.join('\n')).toContain('GITHUB_APP_ID is not set');
     expect(lines.join('\n')).toContain('GITHUB_APP_PRIVATE_KEY is not set');
-    expect(lines.join('\n')).toContain('GITHUB_APP_INSTALLATION_ID is not set');
+  });
+
+  test('an App without an installation id uses every installation of the App', () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----';
+    const config = loadConfig({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: pem });
+    expect(config.github.auth).toEqual({ kind: 'app', appId: 42, privateKey: pem });
+    const { lines } = problemsOf({ ...VALID, GITHUB_TOKEN: undefined, GITHUB_APP_ID: '42' });
+    expect(lines).toEqual([expect.stringContaining('GITHUB_APP_PRIVATE_KEY is not set')]);
   });
 
   test('refuses a token and an App at the same time', () => {

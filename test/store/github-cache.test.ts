@@ -16,6 +16,31 @@ describe('http cache', () => {
 });
 
 describe('GitHub budget', () => {
+  it('keeps rate limits and writes per budget (one per GitHub App installation)', () => {
+    const github = temp.store.github;
+    github.recordRate({ resource: 'code_search', limit: 10, remaining: 9, resetAt: 60, updatedAt: 1 });
+    github.recordRate({ resource: 'core', limit: 5000, remaining: 4000, resetAt: 100, updatedAt: 1, budget: 'installation:11' });
+    github.recordRate({ resource: 'core', limit: 5000, remaining: 1200, resetAt: 100, updatedAt: 1, budget: 'installation:22' });
+    // Without a budget: the tightest installation's (no single budget was recorded).
+    expect(github.rate('core')).toMatchObject({ remaining: 1200, budget: 'installation:22' });
+    expect(github.rate('core', 'installation:11')?.remaining).toBe(4000);
+    expect(github.rate('code')).toBeUndefined();
+    expect(github.rates('core').map((rate) => [rate.budget, rate.remaining])).toEqual([
+      ['installation:11', 4000],
+      ['installation:22', 1200],
+    ]);
+    // The single budget, once recorded, is the one `rate()` answers.
+    github.recordRate({ resource: 'core', limit: 5000, remaining: 4500, resetAt: 100, updatedAt: 2 });
+    expect(github.rate('core')).toEqual({ resource: 'core', limit: 5000, remaining: 4500, resetAt: 100, updatedAt: 2 });
+
+    github.recordWrite('POST /repos/acme/api/pulls', 1_000, 'installation:11');
+    github.recordWrite('POST /repos/globex/web/pulls', 1_500, 'installation:22');
+    github.recordWrite('POST /repos/acme/api/pulls', 2_000);
+    expect(github.writesSince(0, 'installation:11')).toBe(1);
+    expect(github.writesSince(0)).toBe(1);
+    expect(github.oldestWriteSince(0, 'installation:22')).toBe(1_500);
+  });
+
   it('keeps the latest rate limit per resource', () => {
     temp.store.github.recordRate({ resource: 'core', limit: 5000, remaining: 4999, resetAt: 100, updatedAt: 1 });
     temp.store.github.recordRate({ resource: 'core', limit: 5000, remaining: 4000, resetAt: 100, updatedAt: 2 });

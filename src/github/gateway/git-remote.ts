@@ -41,16 +41,17 @@ export function noreplyEmail(id: number, login: string): string {
 const TOKEN_MARGIN_MS = 5 * 60_000;
 
 export function createGitRemote(context: GatewayContext): GitRemoteGateway {
-  const { octokit, call } = context;
+  const { octokit, call, now } = context;
   let identity: Promise<GitIdentity> | undefined;
 
-  async function authorization(): Promise<string> {
+  async function authorization(owner: string): Promise<string> {
     // Asked of the client's auth every time: an App's installation token is minted and renewed by
-    // its auth strategy (before it expires), a plain token is returned as it is.
-    let auth = (await octokit.auth({ type: 'installation' })) as { token?: unknown; expiresAt?: unknown };
+    // its auth strategy (before it expires), a plain token is returned as it is. `owner` picks the
+    // installation on the repository's account when the App is installed on several.
+    let auth = (await octokit.auth({ type: 'installation', owner })) as { token?: unknown; expiresAt?: unknown };
     // The strategy keeps a token for most of an hour; one that ends before a long clone could finish is renewed now.
-    if (typeof auth.expiresAt === 'string' && Date.parse(auth.expiresAt) - Date.now() < TOKEN_MARGIN_MS) {
-      auth = (await octokit.auth({ type: 'installation', refresh: true })) as { token?: unknown; expiresAt?: unknown };
+    if (typeof auth.expiresAt === 'string' && Date.parse(auth.expiresAt) - now() < TOKEN_MARGIN_MS) {
+      auth = (await octokit.auth({ type: 'installation', owner, refresh: true })) as { token?: unknown; expiresAt?: unknown };
     }
     if (typeof auth.token !== 'string' || auth.token === '') {
       throw new FleetError('config_invalid', "Fleet has no GitHub token to give git: set GITHUB_TOKEN, or the GITHUB_APP_* variables.", { retryable: false });
@@ -61,7 +62,7 @@ export function createGitRemote(context: GatewayContext): GitRemoteGateway {
   function gitRemote(repo: string): GitRemote {
     const r = splitRepo(repo);
     const base = gitBaseUrl(String(octokit.request.endpoint.DEFAULTS.baseUrl));
-    return { url: `${base}/${r.owner}/${r.repo}.git`, authorization };
+    return { url: `${base}/${r.owner}/${r.repo}.git`, authorization: () => authorization(r.owner) };
   }
 
   async function readIdentity(): Promise<GitIdentity> {

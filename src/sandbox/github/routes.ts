@@ -1,3 +1,4 @@
+import type { AppCaller } from './apps.js';
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { addRulesetRoutes } from './ruleset-routes.js';
@@ -16,6 +17,8 @@ export interface RouteRequest {
   login: string;
   /** The request's own URL (for pagination links). */
   url: URL;
+  /** The GitHub App's view of the credential, when the fake serves an App (see apps.ts). */
+  caller?: AppCaller;
 }
 
 export interface RouteResult {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { isFleetError } from '../../errors.js';
+import { createApps, type AppCaller, type FakeAppInfo, type FakeAppOptions } from './apps.js';
 import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
@@ -14,6 +15,7 @@ import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './
 export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
 export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
+export type { FakeAppOptions, FakeAppInfo } from './apps.js';
 
 export const Faults = z.object({
   /** Share of requests answered 500, 502 or 503. */
@@ -52,6 +54,12 @@ export interface FakeGitHubOptions {
   /** token → login. Without it, any non-empty token is accepted and acts as `fleet-bot`. */
   tokens?: Record<string, string>;
   installationId?: number;
+  /**
+   * Serve a GitHub App: its routes (asked with a JWT signed by its key), its installations (one per
+   * account) and the installation tokens they mint, each acting only on its account with its own
+   * rate-limit budget. Webhooks then name the installation of the repository's owner.
+   */
+  app?: FakeAppOptions;
   fetch?: typeof fetch;
   log?: (line: string) => void;
   /** Where the bare repositories git is served from live; default a temporary folder removed on close. */
@@ -98,6 +106,8 @@ export interface FakeGitHub {
   /** The clone URL of a repository: `${url}/${owner}/${name}.git` (no credential in it). */
   gitUrl(owner: string, name: string): string;
   state: FakeGitHubState;
+  /** The App the fake serves (its id, private key and installations), when `app` was given. */
+  app?: FakeAppInfo;
   requestLog: RequestLogEntry[];
   counts(): Record<string, number>;
   setFaults(faults: Partial<Faults> | null): void;
@@ -114,6 +124,12 @@ const REF_WRITES = new Set([
   'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
 ]);
 const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
+
+/** The accounts a search query's `org:`, `user:` and `repo:` qualifiers name other than `account`. */
+function outsideAccounts(query: string | null, account: string): string[] {
+  const named = [...(query ?? '').matchAll(/(?:^|\s)(org|user|repo):("?)([^\s"]+)\2/gi)].map((match) => (match[1]?.toLowerCase() === 'repo' ? (match[3] ?? '').split('/')[0] ?? '' : match[3] ?? ''));
+  return [...new Set(named.filter((name) => name.toLowerCase() !== account.toLowerCase()))];
+}
 
 function errorBody(status: number, message: string, errors?: unknown): Record<string, unknown> {
   return { message, documentation_url: DOCS, status: String(status), ...(errors ? { errors } : {}) };
@@ -226,8 +242,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   let sendEvent: (event: Parameters<Parameters<typeof createWorld>[0]['emit']>[0]) => void = () => undefined;
   const world = createWorld({ now: wallClock, emit: (event) => sendEvent(event) });
   const render = createRenderer(world, ctx);
-  const routes = createRoutes(world, render);
-  const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, log });
+  const apps = options.app ? createApps(options.app, { ctx, now: () => world.now() }) : undefined;
+  const repoExists = (owner: string, name: string): boolean => world.listOrgRepos(owner).some((repo) => repo.name.toLowerCase() === name.toLowerCase());
+  const routes = [...createRoutes(world, render), ...(apps?.routes(repoExists) ?? [])];
+  const installationId = (owner: string): number => apps?.installationOn(owner)?.id ?? options.installationId ?? 1;
+  const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, installationOf: installationId, log });
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
   const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
@@ -235,16 +254,28 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   let faults: Faults = Faults.parse(options.faults ?? {});
   let random = createRandom(faults.seed);
   const requestLog: RequestLogEntry[] = [];
-  let windowStart = world.now();
-  let used = 0;
+  // The primary budget: one for the fake's own tokens, and one per App installation, as on GitHub.
+  interface Budget {
+    windowStart: number;
+    used: number;
+  }
+  const budgets = new Map<string, Budget>();
   const recentWrites: number[] = [];
 
-  function rateHeaders(): Record<string, string> {
+  function budgetOf(caller: AppCaller | undefined): Budget {
+    const key = caller?.kind === 'installation' ? `installation:${caller.installation.id}` : caller?.kind === 'app' ? 'app' : '';
+    let budget = budgets.get(key);
+    if (!budget) budgets.set(key, (budget = { windowStart: world.now(), used: 0 }));
+    return budget;
+  }
+
+  function rateHeaders(budget: Budget): Record<string, string> {
     const at = world.now();
-    if (at >= windowStart + windowMs) {
-      windowStart = at;
-      used = 0;
+    if (at >= budget.windowStart + windowMs) {
+      budget.windowStart = at;
+      budget.used = 0;
     }
+    const { used, windowStart } = budget;
     return {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(Math.max(0, limit - used)),
@@ -269,9 +300,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return size;
   }
 
-  /** Who a token acts as: `tokens` decides, or any non-empty token acts as the bot. */
+  /** Who a token acts as: the App's installation token its bot, else `tokens` decides, or any non-empty token acts as the bot. */
   function loginOfToken(token: string | undefined): string | undefined {
     if (!token) return undefined;
+    if (apps) {
+      const caller = apps.authenticate(`token ${token}`);
+      if (caller) return caller.kind === 'installation' ? caller.login : undefined;
+    }
     if (!options.tokens) return world.BOT;
     return options.tokens[token];
   }
@@ -282,8 +317,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return loginOfToken(match?.[1]);
   }
 
-  function rateLimitBody(): Record<string, unknown> {
-    const headers = rateHeaders();
+  function rateLimitBody(budget: Budget): Record<string, unknown> {
+    const headers = rateHeaders(budget);
+    const { used } = budget;
     const core = { limit, used, remaining: Math.max(0, limit - used), reset: Number(headers['x-ratelimit-reset']) };
     const other = (n: number) => ({ limit: n, used: 0, remaining: n, reset: core.reset });
     return { resources: { core, search: other(30), graphql: other(5000), integration_manifest: other(5000), code_search: other(10) }, rate: core };
@@ -333,6 +369,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       // Git is served beside REST: no REST rate limits or injected faults, but logged the same way.
       world.evaluateChecks();
       const token = gitToken(request.headers.authorization);
+      const gitCaller = token ? apps?.authenticate(`token ${token}`) : undefined;
+      if (gitCaller && !apps?.reaches(gitCaller, git.owner, git.name)) {
+        // An installation token sees only its account's repositories: another's is not there.
+        request.resume();
+        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end('Repository not found.\n');
+        requestLog.push({ method, route: git.service ? gitRouteTemplate(git.service) : path, status: 404, at: world.now(), bytesIn: 0, bytesOut: 0 });
+        return;
+      }
       const exchange = await gitHttp.handle(request, response, git, url, loginOfToken(token), request.headers.authorization !== undefined);
       requestLog.push({ method, route: git.service ? gitRouteTemplate(git.service) : path, status: exchange.status, at: world.now(), bytesIn: exchange.bytesIn, bytesOut: exchange.bytesOut });
       return;
@@ -350,13 +395,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const matched = matchRoute(routes, method, path);
     const route = 'route' in matched ? matched.route.template : path;
     const counted = { bytesIn: 0 };
+    const caller = apps?.authenticate(request.headers.authorization);
+    const budget = budgetOf(caller);
     const record = (status: number, bytesOut = 0): void => {
       requestLog.push({ method, route, status, at: world.now(), bytesIn: counted.bytesIn, bytesOut });
     };
     const reply = (result: RouteResult, extra: Record<string, string> = {}): void => {
       const entry = { method, route, status: result.status, at: world.now(), bytesIn: counted.bytesIn, bytesOut: 0 };
       requestLog.push(entry);
-      entry.bytesOut = send(response, result, { ...rateHeaders(), ...extra });
+      entry.bytesOut = send(response, result, { ...rateHeaders(budget), ...extra });
     };
 
     // Faults come first, as they would from a proxy in front of the API.
@@ -377,10 +424,27 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return reply({ status: 403, body: errorBody(403, SECONDARY_MESSAGE) }, { 'retry-after': '1' });
     }
 
-    const login = loginOf(request);
+    if (caller?.kind === 'refused') return reply({ status: caller.status, body: errorBody(caller.status, caller.message) });
+    const appRoute = 'route' in matched && (matched.route.template.startsWith('/app') || matched.route.template.endsWith('/installation'));
+    // The App's JWT opens the App's routes only; an installation token or a user's token does not open them.
+    if (caller?.kind === 'app' && !appRoute) return reply({ status: 401, body: errorBody(401, 'A JSON web token could not be decoded') });
+    const login = caller?.kind === 'app' ? `${apps?.info.slug ?? ''}` : loginOf(request);
     if (!login) return reply({ status: 401, body: errorBody(401, request.headers.authorization ? 'Bad credentials' : 'Requires authentication') });
     if (!('route' in matched)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
-    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody() });
+    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody(budget) });
+    if (caller?.kind === 'installation') {
+      // An installation acts on its own account only: GitHub answers another's repository or organisation with 404.
+      const account = matched.params.owner ?? matched.params.org;
+      if (!apps?.reaches(caller, account, matched.params.repo)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
+      if (matched.route.template === '/user') return reply({ status: 403, body: errorBody(403, 'Resource not accessible by integration') });
+      const named = outsideAccounts(url.searchParams.get('q'), caller.installation.account);
+      if (matched.route.template.startsWith('/search/') && named.length > 0) {
+        return reply({
+          status: 422,
+          body: errorBody(422, 'Validation Failed', named.map(() => ({ message: 'The listed users and repositories cannot be searched either because the resources do not exist or you do not have permission to view them.', resource: 'Search', field: 'q', code: 'invalid' }))),
+        });
+      }
+    }
 
     let body: Record<string, unknown> = {};
     if (method !== 'GET' && method !== 'DELETE') {
@@ -394,10 +458,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
 
     const exhausted = (): boolean => {
-      rateHeaders();
-      return used >= limit;
+      rateHeaders(budget);
+      return budget.used >= limit;
     };
-    const limited = (): void => reply({ status: 403, body: errorBody(403, `API rate limit exceeded for user ${login}.`) }, { 'x-ratelimit-remaining': '0' });
+    const limited = (): void => reply({ status: 403, body: errorBody(403, caller?.kind === 'installation' ? `API rate limit exceeded for installation ID ${caller.installation.id}.` : `API rate limit exceeded for user ${login}.`) }, { 'x-ratelimit-remaining': '0' });
 
     if (method !== 'GET') {
       if (exhausted()) return limited();
@@ -412,13 +476,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     let result: RouteResult;
     try {
-      const handle = (): RouteResult => matched.route.handle({ params: matched.params, query: url.searchParams, body, login, url });
+      const handle = (): RouteResult => matched.route.handle({ params: matched.params, query: url.searchParams, body, login, url, caller });
       // A REST ref write waits for a push in flight to the repository, as GitHub applies ref updates one at a time.
       result = REF_WRITES.has(`${method} ${matched.route.template}`) ? await gitHttp.exclusive(matched.params.owner ?? '', matched.params.repo ?? '', handle) : handle();
     } catch (error) {
       const status = isFleetError(error) && typeof error.details.httpStatus === 'number' ? error.details.httpStatus : 500;
       if (status === 500) log(`handler error on ${method} ${route}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-      if (method !== 'GET') used += 1;
+      if (method !== 'GET') budget.used += 1;
       const message = isFleetError(error) && status !== 500 ? error.message : 'Server Error';
       return reply({ status, body: errorBody(status, message, isFleetError(error) ? error.details.errors : undefined) });
     }
@@ -431,14 +495,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         return reply({ status: 304, headers: { etag, ...result.headers } });
       }
       if (exhausted()) return limited();
-      used += 1;
+      budget.used += 1;
       return reply({ ...result, headers: { etag, 'cache-control': 'private, max-age=60, s-maxage=60', vary: 'Accept, Authorization, Cookie, X-GitHub-OTP', ...result.headers } });
     }
     if (method === 'GET') {
       if (exhausted()) return limited();
-      used += 1;
+      budget.used += 1;
     } else {
-      used += 1;
+      budget.used += 1;
     }
     return reply(result);
   }
@@ -504,6 +568,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   return {
     url: ctx.base,
+    ...(apps ? { app: apps.info } : {}),
     gitUrl: (owner, name) => `${ctx.base}/${owner}/${name}.git`,
     state,
     requestLog,

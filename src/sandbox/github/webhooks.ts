@@ -25,6 +25,8 @@ export interface WebhookSenderDeps {
   ctx: ShapeContext;
   fetch: typeof fetch;
   installationId: number;
+  /** The installation of the App on a repository's owner, when the fake serves an App with several. */
+  installationOf?: (owner: string) => number;
   log: (line: string) => void;
 }
 
@@ -52,7 +54,7 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
       repository: deps.render.repo(repo),
       organization: { login: repo.owner, id: (renderUser(deps.ctx, repo.owner, 'Organization').id as number), node_id: renderUser(deps.ctx, repo.owner, 'Organization').node_id, url: `${deps.ctx.base}/orgs/${repo.owner}` },
       sender: renderUser(deps.ctx, sender, sender.endsWith('[bot]') ? 'Bot' : 'User'),
-      installation: { id: deps.installationId, node_id: Buffer.from(`Installation${deps.installationId}`).toString('base64') },
+      installation: { id: deps.installationOf?.(repo.owner) ?? deps.installationId, node_id: Buffer.from(`Installation${deps.installationOf?.(repo.owner) ?? deps.installationId}`).toString('base64') },
     };
   }
 
