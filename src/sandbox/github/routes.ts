@@ -1,6 +1,7 @@
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { failHttp, type World } from './state.js';
+import { addSearchRoutes, type SearchOptions } from './search.js';
 
 /**
  * The REST routes the fake serves, each named by its OpenAPI path template. Handlers read and
@@ -82,7 +83,7 @@ function requireCommit(world: World, sha: unknown): string {
 }
 
 /** Builds the route table over a world and its renderer. */
-export function createRoutes(world: World, render: Renderer): Route[] {
+export function createRoutes(world: World, render: Renderer, options: { search?: SearchOptions } = {}): Route[] {
   const routes: Route[] = [];
   const add = (method: Route['method'], template: string, handle: Route['handle']): void => {
     routes.push({ method, template, pattern: compile(template), handle });
@@ -96,7 +97,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
 
   add('GET', '/orgs/{org}/repos', (request) => {
     const type = request.query.get('type') ?? 'all';
-    const repos = world.listOrgRepos(request.params.org ?? '').filter(() => type !== 'forks' && type !== 'public');
+    // The fake's repositories are all private; `forks` and `sources` split them as GitHub does.
+    const repos = world.listOrgRepos(request.params.org ?? '').filter((repo) => type !== 'public' && (type !== 'forks' || repo.fork) && (type !== 'sources' || !repo.fork));
     const { page, headers } = paginate(repos, request);
     return { status: 200, body: page.map(render.repo), headers };
   });
@@ -289,7 +291,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     return { status: 201, body, headers: { location: String(body.url) } };
   });
 
-  add('GET', '/repos/{owner}/{repo}/contents/{path}', (request) => {
+  const contents: Route['handle'] = (request) => {
     const repo = repoOf(request.params);
     const ref = request.query.get('ref') ?? repo.defaultBranch;
     const sha = world.resolveCommit(repo, ref);
@@ -327,7 +329,10 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       return entry(item.name, full, item.type === 'tree' ? 'dir' : 'file', item.sha, blob?.type === 'blob' ? blob.content.length : 0);
     });
     return { status: 200, body: listing };
-  });
+  };
+  add('GET', '/repos/{owner}/{repo}/contents/{path}', contents);
+  // The root directory (`contents/`, an empty path; the server drops the trailing slash): GitHub lists the root.
+  routes.push({ method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', pattern: /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/contents$/, handle: contents });
 
   add('GET', '/repos/{owner}/{repo}/compare/{basehead}', (request) => {
     const repo = repoOf(request.params);
@@ -540,6 +545,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     return { status: 200, body: { url: `${render.repoUrl(repo.owner, repo.name)}/branches/${branch}/protection/required_signatures`, enabled: repo.protection.requiredSignatures === true } };
   });
 
+  addSearchRoutes(add, world, render, options.search);
   return routes;
 }
 

@@ -7,6 +7,7 @@ import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
+import { createSearchLimits, type SearchResource } from './search.js';
 import { createWorld, type CheckConclusion, type CheckRunRecord, type SeedRepoInput } from './state.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 
@@ -23,6 +24,8 @@ export const Faults = z.object({
   latencyMs: z.number().int().min(0).default(0),
   /** Share whose socket is destroyed without an answer. */
   dropRate: z.number().min(0).max(1).default(0),
+  /** Searches answer `incomplete_results: true`, as when GitHub's search times out. */
+  searchIncomplete: z.boolean().default(false),
   seed: z.number().int().default(1),
 });
 export type Faults = z.infer<typeof Faults>;
@@ -45,6 +48,8 @@ export interface FakeGitHubOptions {
   webhook?: WebhookTarget;
   faults?: Partial<Faults>;
   rateLimit?: { limit?: number; windowMs?: number };
+  /** Search requests allowed a minute (default GitHub's: 30 for search, 10 for code search). */
+  searchLimits?: Record<SearchResource, number>;
   /** Content-creating requests allowed per minute before the secondary limit answers 403. */
   secondaryPerMinute?: number;
   /** token → login. Without it, any non-empty token is accepted and acts as `fleet-bot`. */
@@ -183,7 +188,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   let sendEvent: (event: Parameters<Parameters<typeof createWorld>[0]['emit']>[0]) => void = () => undefined;
   const world = createWorld({ now: wallClock, emit: (event) => sendEvent(event) });
   const render = createRenderer(world, ctx);
-  const routes = createRoutes(world, render);
+  const routes = createRoutes(world, render, { search: { incomplete: () => faults.searchIncomplete } });
+  const searchLimits = createSearchLimits(() => world.now(), options.searchLimits);
   const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, log });
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
@@ -239,11 +245,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return loginOfToken(match?.[1]);
   }
 
-  function rateLimitBody(): Record<string, unknown> {
+  function rateLimitBody(login: string): Record<string, unknown> {
     const headers = rateHeaders();
     const core = { limit, used, remaining: Math.max(0, limit - used), reset: Number(headers['x-ratelimit-reset']) };
     const other = (n: number) => ({ limit: n, used: 0, remaining: n, reset: core.reset });
-    return { resources: { core, search: other(30), graphql: other(5000), integration_manifest: other(5000), code_search: other(10) }, rate: core };
+    return { resources: { core, search: searchLimits.status('search', login), graphql: other(5000), integration_manifest: other(5000), code_search: searchLimits.status('code_search', login) }, rate: core };
   }
 
   async function handleControl(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
@@ -336,7 +342,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const login = loginOf(request);
     if (!login) return reply({ status: 401, body: errorBody(401, request.headers.authorization ? 'Bad credentials' : 'Requires authentication') });
     if (!('route' in matched)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
-    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody() });
+    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody(login) });
+    // Search counts against its own limits (search, code_search), not the core one.
+    const searchResource = searchLimits.resourceOf(matched.route.template);
+    if (searchResource) {
+      const taken = searchLimits.take(searchResource, login);
+      if (!taken.ok) return reply({ status: taken.status, body: taken.body }, taken.headers);
+      try {
+        const result = matched.route.handle({ params: matched.params, query: url.searchParams, body: {}, login, url });
+        return reply(result, taken.headers);
+      } catch (error) {
+        const status = isFleetError(error) && typeof error.details.httpStatus === 'number' ? error.details.httpStatus : 500;
+        const message = isFleetError(error) && status !== 500 ? error.message : 'Server Error';
+        return reply({ status, body: errorBody(status, message, isFleetError(error) ? error.details.errors : undefined) }, taken.headers);
+      }
+    }
 
     let body: Record<string, unknown> = {};
     if (method !== 'GET' && method !== 'DELETE') {
