@@ -40,6 +40,7 @@ describe('targets in the spec', () => {
       } catch (error) {
         return error;
       }
+      return undefined;
     })();
     expect(isFleetError(refusal, 'bad_input') && refusal.message).toContain('the organisation "globex"');
     expect(specOrgs(specWith({ org: 'acme', containing: 'lodash repo:initech/app' }))).toEqual(['acme', 'initech']);
