@@ -162,7 +162,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
       ci: { checks: ['build', 'lint'], outcome: 'pass', durationMs: 60_000 },
     });
     fake.state.seedRepo({ owner: 'acme', name: 'search-web', files: { 'README.md': '# search-web\n' } });
-    fake.state.seedRepo({ owner: 'acme', name: 'payments-api-fork', files: { 'package.json': '{ "dependencies": { "lodash": "4.17.15" } }\n' }, fork: true });
+    fake.state.seedRepo({ owner: 'acme', name: 'payments-api-fork', files: { 'package.json': '{ "dependencies": { "lodash": "4.17.15" } }\n' }, forkOf: 'acme/payments-api' });
     author = new Octokit({ baseUrl: fake.url, auth: 'author-token', request: { retries: 0 }, log: quiet });
     reviewer = new Octokit({ baseUrl: fake.url, auth: 'reviewer-token', request: { retries: 0 }, log: quiet });
     record(author);
@@ -230,6 +230,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     const runs = await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
     await author.rest.checks.rerequestSuite({ ...repo, check_suite_id: runs.data.check_runs[0]?.check_suite?.id ?? 0 });
     await author.rest.repos.getContent({ ...repo, path: '' });
+    await author.rest.repos.get({ owner: 'acme', repo: 'payments-api-fork' });
     await author.rest.search.repos({ q: 'org:acme topic:payments fork:true', per_page: 1 });
     await author.rest.search.code({ q: 'lodash filename:package.json path:/ org:acme', per_page: 1 });
     await expectStatus(author.rest.search.code({ q: 'lodash' }), 422);

@@ -99,6 +99,19 @@ describe('the fake GitHub\'s search, through the gateway over HTTP', () => {
     await expect(spent.searchCode('lodash org:acme')).rejects.toSatisfy((error) => isFleetError(error, 'budget_exhausted') && typeof error.details.retryAt === 'number');
   });
 
+  test('a fork names its parent and source in its full repository, as GitHub does; a seed of an unknown parent is refused', async () => {
+    h = await startHarness();
+    seedFleet(h);
+    h.fake.state.seedRepo({ owner: 'globex', name: 'api-fork-fork', files: { 'README.md': '#\n' }, forkOf: 'globex/shop' });
+    h.fake.state.seedRepo({ owner: 'acme', name: 'shop-fork', files: { 'README.md': '#\n' }, forkOf: 'globex/api-fork-fork' });
+    const octokit = new Octokit({ baseUrl: h.fake.url, auth: 'test-token', log: quiet, request: { retries: 0 } });
+    const full = (await octokit.rest.repos.get({ owner: 'acme', repo: 'shop-fork' })).data;
+    expect([full.fork, full.parent?.full_name, full.source?.full_name]).toEqual([true, 'globex/api-fork-fork', 'globex/shop']);
+    const plain = (await octokit.rest.repos.get({ owner: 'acme', repo: 'api' })).data;
+    expect([plain.fork, plain.parent, plain.source]).toEqual([false, undefined, undefined]);
+    expect(() => h!.fake.state.seedRepo({ owner: 'acme', name: 'orphan', files: {}, forkOf: 'acme/missing' })).toThrow('forkOf "acme/missing" is not a seeded repository');
+  });
+
   test('the contents of the root directory are listed', async () => {
     h = await startHarness();
     seedFleet(h);

@@ -103,7 +103,16 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
     return { status: 200, body: page.map(render.repo), headers };
   });
 
-  add('GET', '/repos/{owner}/{repo}', (request) => ({ status: 200, body: render.repo(repoOf(request.params)) }));
+  add('GET', '/repos/{owner}/{repo}', (request) => {
+    const record = repoOf(request.params);
+    if (!record.forkOf) return { status: 200, body: render.repo(record) };
+    // A fork's full repository names what it was forked from (`parent`) and the root of that network (`source`).
+    const up = (name: string) => world.getRepo(name.split('/')[0] ?? '', name.split('/')[1] ?? '');
+    const parent = up(record.forkOf);
+    let source = parent;
+    while (source.forkOf) source = up(source.forkOf);
+    return { status: 200, body: { ...render.repo(record), parent: render.repo(parent), source: render.repo(source) } };
+  });
 
   add('GET', '/repos/{owner}/{repo}/git/ref/{ref}', (request) => {
     const repo = repoOf(request.params);
