@@ -1,4 +1,5 @@
 import type { CampaignSpec } from '../domain/spec.js';
+import { scopeOwners } from '../domain/search-query.js';
 import { FleetError } from '../errors.js';
 
 /**
@@ -11,12 +12,15 @@ export type OrgScope = readonly string[] | null;
 export const ORG_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 /**
- * The organisations a spec touches: its `targets.org` and the owners of `targets.repos`.
+ * The organisations a spec touches: its `targets.org`, the owners of `targets.repos`, and the
+ * accounts its search `query` (and a raw `containing` search) names with org:, user: or repo:.
  *
- * @example specOrgs({ targets: { org: 'acme' } }) // ['acme']
+ * @example specOrgs({ targets: { org: 'acme', query: 'topic:node org:globex' } }) // ['acme', 'globex']
  */
 export function specOrgs(spec: Pick<CampaignSpec, 'targets'>): string[] {
-  const orgs = [...(spec.targets.org ? [spec.targets.org] : []), ...(spec.targets.repos ?? []).map((r) => r.split('/')[0] ?? r)];
+  const t = spec.targets;
+  const containing = typeof t.containing === 'string' ? t.containing : t.containing?.query ?? '';
+  const orgs = [...(t.org ? [t.org] : []), ...(t.repos ?? []).map((r) => r.split('/')[0] ?? r), ...scopeOwners(t.query ?? ''), ...scopeOwners(containing)];
   return [...new Set(orgs)];
 }
 

@@ -9,6 +9,7 @@ import { plural } from '../domain/words.js';
 import { FleetError, isFleetError } from '../errors.js';
 import type { Gateway, RepoInfo } from '../github/gateway.js';
 import { CI_HEALTH_REQUESTS, readCiHealth, type CiHealthReport } from './ci-health.js';
+import { discoverTargets as discover, dropUnchanged, type DroppedTarget } from './discover-targets.js';
 import { planWaves } from './plan-waves.js';
 import type { CampaignPreview, PlannedWave } from './service-types.js';
 
@@ -39,8 +40,13 @@ export interface CampaignPlannerDeps {
 }
 
 export interface CampaignPlanner {
-  /** The spec's repositories (listed or from its org), filtered by archived, include and exclude. */
+  /** The spec's repositories (listed, from its org or a search), filtered by archived, forks, include, exclude and `containing`. */
   discoverTargets(spec: CampaignSpec): Promise<RepoInfo[]>;
+  /**
+   * The repositories to plan waves over: the spec's targets less those that need no change
+   * (`containing`, then the cheap check of discover-targets.ts), with what was dropped and why.
+   */
+  selectTargets(spec: CampaignSpec): Promise<TargetSelection>;
   /** The waves, with each repository's CI health read from its default branch (see ci-health.ts). */
   planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): Promise<{ waves: PlannedWave[]; ci: CiHealthReport }>;
   /**
@@ -48,6 +54,14 @@ export interface CampaignPlanner {
    * which need no change, which the change fails on, and the diff of the first that needs it.
    */
   readSample(spec: CampaignSpec, repos: RepoInfo[], sample: readonly string[]): Promise<PreviewSample>;
+}
+
+/** The targets planning keeps, and those it dropped before planning waves. */
+export interface TargetSelection {
+  repos: RepoInfo[];
+  dropped: DroppedTarget[];
+  /** Set when GitHub's rate limit stopped the cheap check early (the rest were kept). */
+  stoppedBy?: string;
 }
 
 /** What the preview learned from running the change on its sample. */
@@ -276,20 +290,13 @@ export function estimatePreview(input: PreviewEstimateInput): Pick<CampaignPrevi
  */
 export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanner {
   async function discoverTargets(spec: CampaignSpec): Promise<RepoInfo[]> {
-    const t = spec.targets;
-    let repos: RepoInfo[];
-    if (t.repos) {
-      const { found, missing } = await deps.gateway.getRepos(t.repos);
-      if (missing.length > 0 && found.length === 0) {
-        throw new FleetError('not_found', `None of the listed repositories were found (${missing.slice(0, 5).join(', ')}). Check the names in the spec's targets.repos.`, { missing });
-      }
-      repos = found;
-    } else {
-      repos = await deps.gateway.listOrgRepos({ org: t.org!, topics: t.topics, language: t.language, includeArchived: t.includeArchived });
-    }
-    return repos.filter(
-      (r) => (t.includeArchived || !r.archived) && (t.include.length === 0 || matchesAny(t.include, r.fullName)) && !matchesAny(t.exclude, r.fullName),
-    );
+    return (await discover(deps.gateway, spec)).repos;
+  }
+
+  async function selectTargets(spec: CampaignSpec): Promise<TargetSelection> {
+    const found = await discover(deps.gateway, spec);
+    const checked = await dropUnchanged(deps.gateway, spec, found.repos);
+    return { repos: checked.kept, dropped: [...found.dropped, ...checked.dropped], ...(checked.stoppedBy ? { stoppedBy: checked.stoppedBy } : {}) };
   }
 
   async function planFor(spec: CampaignSpec, repos: RepoInfo[], seed: string): Promise<{ waves: PlannedWave[]; ci: CiHealthReport }> {
@@ -400,7 +407,7 @@ export function createCampaignPlanner(deps: CampaignPlannerDeps): CampaignPlanne
     return { sampled, noChange, failed, sampleRepo: shown, sampleDiff, diffs, ...(stoppedBy ? { stoppedBy } : {}) };
   }
 
-  return { discoverTargets, planFor, readSample };
+  return { discoverTargets, selectTargets, planFor, readSample };
 }
 
 /** A failure's sentence with the last lines of the command's output, when it printed any. */

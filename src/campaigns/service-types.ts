@@ -85,6 +85,13 @@ export interface CampaignPreview {
   spec: CampaignSpec;
   targets: number;
   /**
+   * The repositories the targets select that planning left out before making waves, and why:
+   * `targets.containing` found nothing in them, or the cheap check found they need no change.
+   */
+  dropped: { repo: string; reason: string }[];
+  /** Set when GitHub's rate limit stopped the cheap check early (the repositories not checked are kept). */
+  droppedStoppedBy?: string;
+  /**
    * The targets the change was run on for the preview (plan-campaign.ts chooseSample: the first
    * wave and a few more, at most ten); all of them when the fleet is no larger.
    */

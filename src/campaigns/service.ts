@@ -22,6 +22,7 @@ import { alreadyActedText, alreadyDecidedText } from './decided-text.js';
 import { checkPreviewStamp, findLaunchOf } from './preview-stamp.js';
 import { requireOrgsInScope, type OrgScope } from './org-scope.js';
 import type { Catalog } from './catalog.js';
+import { allDropped, summarizeDropped } from './discover-targets.js';
 import { chooseSample, createCampaignPlanner, defaultedDurations, estimatePreview, findCriticality, hashSpec, planSeed, summarizeCiHealth, type PlanWaves } from './plan-campaign.js';
 import type { CampaignPreview, CampaignService, CampaignStatus, CampaignSummary, SpecRef, StatusTarget, WaitingFor } from './service-types.js';
 import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
@@ -321,7 +322,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     async preview(ref) {
       const { spec } = await resolveRef(ref);
       requireOrgsInScope(spec, deps.orgs ?? null);
-      const repos = await planner.discoverTargets(spec);
+      const selection = await planner.selectTargets(spec);
+      const repos = selection.repos;
+      if (repos.length === 0 && selection.dropped.length > 0) throw allDropped(spec.name, selection.dropped);
       const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
       const { sampled, noChange, failed, sampleRepo, sampleDiff, diffs, stoppedBy } = await planner.readSample(spec, repos, chooseSample(waves));
       const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour, ciMinutes: [...ci.ciMinutes.values()], defaulted: defaultedDurations(spec) });
@@ -331,6 +334,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         specHash: hashSpec(spec),
         spec,
         targets: repos.length,
+        dropped: selection.dropped,
+        ...(selection.stoppedBy ? { droppedStoppedBy: selection.stoppedBy } : {}),
         sampled,
         noChange,
         failed,
@@ -350,7 +355,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const { spec, source } = await resolveRef(ref);
       if (preview) checkPreviewStamp(store, ref, preview, now(), hashSpec(spec));
       requireOrgsInScope(spec, deps.orgs ?? null);
-      const repos = await planner.discoverTargets(spec);
+      const selection = await planner.selectTargets(spec);
+      const repos = selection.repos;
+      if (repos.length === 0 && selection.dropped.length > 0) throw allDropped(spec.name, selection.dropped);
       const id = newId();
       const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
       const at = now();
@@ -363,7 +370,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
           waves.flatMap((w) => w.repos.map((repo) => ({ repo, wave: w.index, risk: { canary: spec.targets.canary.includes(repo), ciHealth: ci.health.get(repo) ?? null, criticality: findCriticality(spec, repo) ?? null } }))),
           at,
         );
-        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, owner: spec.owner, launchedBy: actor, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci), ...(preview ? { previewId: preview.id } : {}) } });
+        store.events.append({ campaignId: id, at, actor, kind: 'campaign.started', data: { source, owner: spec.owner, launchedBy: actor, targets: repos.length, waves: waves.map((w) => w.repos.length), ciHealth: summarizeCiHealth(ci), ...summarizeDropped(selection), ...(preview ? { previewId: preview.id } : {}) } });
         store.outbox.enqueue(buildRootPost(campaign, at));
         return campaign;
       });

@@ -75,6 +75,8 @@ function describeTargets(targets: CampaignSpec['targets']): string {
     targets.language ? `language ${targets.language}` : '',
     targets.include.length > 0 ? `include ${targets.include.join(', ')}` : '',
     targets.exclude.length > 0 ? `exclude ${targets.exclude.join(', ')}` : '',
+    targets.containing ? `containing ${typeof targets.containing === 'string' ? targets.containing : [targets.containing.text, targets.containing.path ? `in ${targets.containing.path}` : '', targets.containing.query ?? ''].filter(Boolean).join(' ')}` : '',
   ].filter((f) => f !== '');
-  return `org ${targets.org ?? ''}${filters.length > 0 ? ` (${filters.join('; ')})` : ''}`;
+  const selector = targets.query ? `search "${targets.query}"${targets.org ? ` in org ${targets.org}` : ''}` : `org ${targets.org ?? ''}`;
+  return `${selector}${filters.length > 0 ? ` (${filters.join('; ')})` : ''}`;
 }

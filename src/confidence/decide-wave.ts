@@ -87,6 +87,20 @@ export interface WaveInput {
   acceptedFailures?: number;
   /** This wave's targets whose canary verdict is marginal: a person weighs them, so the wave never passes on its own. */
   marginal?: readonly MarginalCanary[];
+  /**
+   * The decision of the campaign's last decided wave before this one. A wave without scored targets
+   * and without a new outcome gives no evidence: its decision carries this one's confidence instead
+   * of being taken on the prior alone.
+   */
+  previous?: PreviousWave;
+}
+
+/** What a wave decision carries forward to a later wave that gives no evidence of its own. */
+export interface PreviousWave {
+  wave: number;
+  confidence: number;
+  successes: number;
+  failures: number;
 }
 
 /** A target whose canary scored in the marginal band (above `marginal`, below `pass`). */
@@ -133,6 +147,8 @@ export interface WaveDecision {
   failureBudget: { allowed: number; used: number; exceeded: boolean; projected: number; remaining: number };
   /** The marginal canaries a person is asked to weigh (empty when none). */
   marginal: MarginalCanary[];
+  /** Set when the wave gave no evidence: the confidence is the one carried from that wave (null: none decided before, so a person is asked). */
+  carried?: { from: number | null };
 }
 
 /**
@@ -248,6 +264,9 @@ export function decideWave(input: WaveInput): WaveDecision {
     };
   }
   const evidence = describeEvidence(input, prior, shownWave);
+  const previous = input.previous;
+  const noEvidence = input.targetScores.length === 0 && input.successes === (previous?.successes ?? 0) && input.failures === (previous?.failures ?? 0);
+  if (noEvidence && marginal.length === 0) return carryEvidence(input, base, policy, evidence, shownWave);
   if (confidence >= policy.auto && marginal.length > 0) {
     return {
       ...base,
@@ -266,6 +285,31 @@ export function decideWave(input: WaveInput): WaveDecision {
     };
   }
   return { ...base, decision: 'halt', reason: `Halt after wave ${shownWave}: confidence ${shown} is below ${policy.review} (${evidence})` };
+}
+
+/**
+ * The decision for a wave that gave no evidence (no scored target, no new outcome): it neither
+ * raises nor lowers confidence. The last decided wave's confidence is carried and judged against
+ * the thresholds again; before any wave was decided there is nothing to carry, so a person is asked
+ * rather than the campaign halting on the prior alone.
+ */
+function carryEvidence(input: WaveInput, base: Omit<WaveDecision, 'decision' | 'reason'>, policy: { auto: number; review: number }, evidence: string, shownWave: number): WaveDecision {
+  const previous = input.previous;
+  if (!previous) {
+    return {
+      ...base,
+      carried: { from: null },
+      decision: 'review',
+      reason: `Wave ${shownWave} gave no evidence to measure confidence on (${evidence}), so it neither raises nor lowers confidence: approve to go on to the next wave, whose targets give the first evidence, or reject it to halt the campaign`,
+    };
+  }
+  const confidence = previous.confidence;
+  const shown = round1(confidence);
+  const from = `carried from wave ${previous.wave + 1}, as wave ${shownWave} gave no new evidence (${evidence})`;
+  const carried = { ...base, confidence, carried: { from: previous.wave } };
+  if (confidence >= policy.auto) return { ...carried, decision: 'auto', reason: `Wave ${shownWave} passed: confidence ${shown} is at or above ${policy.auto} (${from}), so it merges on its own` };
+  if (confidence >= policy.review) return { ...carried, decision: 'review', reason: `Wave ${shownWave} needs an approval: confidence ${shown} is between ${policy.review} and ${policy.auto} (${from})` };
+  return { ...carried, decision: 'halt', reason: `Halt after wave ${shownWave}: confidence ${shown} is below ${policy.review} (${from})` };
 }
 
 function count(n: number, one: string, many = `${one}s`): string {

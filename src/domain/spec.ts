@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHANGE_OPTIONS, type ChangeKind } from '../changes/options.js';
 import { DEFAULT_PATH, STEP_KINDS, STEP_OPTIONS, type StepKind } from './step-options.js';
 import { Duration } from './duration.js';
+import { scopeOwners } from './search-query.js';
 
 /**
  * The campaign spec: the YAML a team writes to describe one fleet change. Parse with `loadSpec`
@@ -29,28 +30,59 @@ export const Approvers = z.strictObject({
 });
 export type Approvers = z.infer<typeof Approvers>;
 
+/** Code search for the files a change needs: a raw code-search string, or a file and the text it holds. */
+export const Containing = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** The file, e.g. "package.json" (at the root) or "services/api/package.json". */
+    path: z.string().min(1).optional(),
+    /** Text the file holds, e.g. "lodash". */
+    text: z.string().min(1).optional(),
+    /** More code-search qualifiers, e.g. "language:json". */
+    query: z.string().min(1).optional(),
+  }).refine((c) => c.text !== undefined || c.query !== undefined, {
+    message: 'give the "text" the file holds (or a code-search "query")',
+    params: { hint: 'GitHub\'s code search needs a search term, e.g. containing: { path: package.json, text: lodash }.' },
+  }),
+]);
+export type Containing = z.infer<typeof Containing>;
+
 export const Targets = z
   .strictObject({
     /** An explicit list of repositories. */
     repos: z.array(RepoName).min(1).optional(),
     /** Or a selector over an organisation. */
     org: z.string().regex(/^[A-Za-z0-9-]+$/, 'a GitHub organisation login').optional(),
+    /** Or a GitHub repository search ("topic:node language:typescript"), scoped by org:/user: or by `org`. */
+    query: z.string().min(1).max(256).optional(),
+    /** Keep only repositories where code search finds this. */
+    containing: Containing.optional(),
     topics: z.array(z.string().min(1)).default([]),
     language: z.string().min(1).optional(),
     /** Repository name globs to keep / to leave out, e.g. "svc-*". */
     include: z.array(z.string().min(1)).default([]),
     exclude: z.array(z.string().min(1)).default([]),
     includeArchived: z.boolean().default(false),
+    /** Forks are left out unless asked for. */
+    includeForks: z.boolean().default(false),
     /** Repositories to put in the canary wave first. */
     canary: z.array(RepoName).default([]),
     /** Criticality per repository or glob (higher is riskier), used by wave planning. */
     criticality: z.record(z.string(), z.number().int().min(0).max(5)).default({}),
   })
-  .refine((t) => (t.repos !== undefined) !== (t.org !== undefined), {
-    message: 'give either an explicit "repos" list or an "org" selector, not both and not neither',
-    params: { hint: 'Keep "org: <login>" (narrowed with topics, language or include) or a "repos:" list of "owner/name", and delete the other.' },
+  .refine((t) => (t.repos !== undefined) !== (t.org !== undefined || t.query !== undefined), {
+    message: 'give either an explicit "repos" list or an "org" selector (or a search "query"), not both and not neither',
+    params: { hint: 'Keep "org: <login>" (narrowed with topics, language, include or query) or a "repos:" list of "owner/name", and delete the other.' },
   })
   .superRefine((t, ctx) => {
+    if (t.query !== undefined && t.org === undefined && scopeOwners(t.query).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the search "query" must be scoped to an organisation: add an "org:" (or "user:") qualifier, or set "org"',
+        path: ['query'],
+        params: { hint: `Write for example query: "org:acme ${t.query}", or add org: acme beside it.` },
+      });
+    }
     if (t.repos === undefined) return;
     const listed = new Set(t.repos);
     t.canary.forEach((repo, i) => {

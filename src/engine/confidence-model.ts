@@ -23,6 +23,8 @@ export interface WaveEvidence {
   /** The wave's targets at the gate whose canary verdict is marginal: the wave then asks a person. */
   marginal?: { repo: string; score: number; thresholds: { pass: number; marginal: number } }[];
   policy: { auto: number; review: number; failureBudget: number | string };
+  /** The last decided wave before this one (its gate's confidence and the outcomes it saw): a wave without evidence carries it. */
+  previous?: { wave: number; confidence: number; successes: number; failures: number };
 }
 
 export interface WaveVerdict {

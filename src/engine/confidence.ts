@@ -40,6 +40,7 @@ export function createConfidenceModel(store: Store): ConfidenceModel {
         skipped: evidence.skipped,
         acceptedFailures: evidence.acceptedFailures,
         marginal: evidence.marginal,
+        previous: evidence.previous,
       });
       const { decision: kind, confidence, reason, ...explanation } = decision;
       return { decision: kind, confidence, reason, explanation: { ...explanation } };

@@ -3,7 +3,7 @@ import { resolveFailureBudget } from '../confidence/decide-wave.js';
 import { readMarginalCanary } from '../confidence/score-target.js';
 import { agree, plural } from '../domain/words.js';
 import { readSpec, readSteps } from './campaign-spec.js';
-import type { ConfidenceModel, WaveVerdict } from './confidence-model.js';
+import type { ConfidenceModel, WaveEvidence, WaveVerdict } from './confidence-model.js';
 import {
   buildFinalSummary,
   buildGateDecided,
@@ -85,6 +85,21 @@ export function readAcceptedFailures(store: Store, campaignId: string): { count:
   return best;
 }
 
+/**
+ * The last wave before `wave` whose gate was decided, with the confidence it was decided at and the
+ * outcomes it saw: a wave that gives no evidence carries it (decide-wave.ts).
+ */
+function previousDecision(store: Store, campaignId: string, wave: number): { previous?: NonNullable<WaveEvidence['previous']> } {
+  for (let w = wave - 1; w >= 0; w--) {
+    const c = store.gates.find(campaignId, w, 'wave')?.confidence;
+    if (!c || typeof c.confidence !== 'number') continue;
+    const successes = typeof c.successes === 'number' ? c.successes : 0;
+    const failures = typeof c.failures === 'number' ? c.failures : 0;
+    return { previous: { wave: w, confidence: c.confidence, successes, failures } };
+  }
+  return {};
+}
+
 function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: WavesReport): void {
   const { store, now } = input;
   const campaign = store.campaigns.get(campaignId);
@@ -150,6 +165,7 @@ function advanceCampaign(input: AdvanceWavesInput, campaignId: string, report: W
       // A marginal canary is weighed by a person: the wave never passes on its own while one waits at the gate.
       marginal: targets.filter(atGate).flatMap((t) => readMarginalCanary(t.repo, t.signals) ?? []),
       policy: { auto: spec.policy.auto, review: spec.policy.review, failureBudget: spec.policy.failureBudget },
+      ...previousDecision(store, campaign.id, wave),
     });
     report.decisions.push({ campaignId: campaign.id, wave, decision: verdict.decision, confidence: verdict.confidence, reason: verdict.reason });
     // The wave's canary results come first in the thread, then the decision they fed.

@@ -51,6 +51,10 @@ export interface OctokitSettings {
     writeSpacingMs?: number;
     /** Spacing between notification-triggering writes (default 3000 ms). */
     notificationSpacingMs?: number;
+    /** Spacing between search requests (default 2000 ms: GitHub's 30 a minute). */
+    searchSpacingMs?: number;
+    /** Spacing between code searches (default 6000 ms: GitHub's 10 a minute). */
+    codeSearchSpacingMs?: number;
   };
   userAgent?: string;
 }
@@ -195,9 +199,11 @@ export function createOctokit(settings: OctokitSettings): Octokit {
       // Per-client groups: the plugin's defaults are process-wide and would tie unrelated clients together.
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.throttle?.writeSpacingMs ?? 1000 }),
       notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.throttle?.notificationSpacingMs ?? 3000 }),
-      search: new Bottleneck.Group({ maxConcurrent: 1, minTime: 2000 }),
+      search: new Bottleneck.Group({ maxConcurrent: 1, minTime: settings.throttle?.searchSpacingMs ?? 2000 }),
     },
   });
+  // Code search has its own, lower limit (10 a minute) on top of search's.
+  const codeSearch = new Bottleneck({ maxConcurrent: 1, minTime: settings.throttle?.codeSearchSpacingMs ?? 6000 });
 
   /**
    * A plain 429 (not a secondary limit, remaining not 0) is left alone by the throttling plugin,
@@ -232,7 +238,8 @@ export function createOctokit(settings: OctokitSettings): Octokit {
       else if (cached.lastModified) options.headers['if-modified-since'] = cached.lastModified;
     }
     try {
-      const response = await honourRetryAfter(async () => request(options), method, url);
+      const send = async () => honourRetryAfter(async () => request(options), method, url);
+      const response = url.startsWith('/search/code') ? await codeSearch.schedule(send) : await send();
       const etag = readHeader(response.headers, 'etag');
       const lastModified = readHeader(response.headers, 'last-modified');
       if (response.status === 200 && (etag || lastModified)) {

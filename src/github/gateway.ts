@@ -10,6 +10,7 @@ import { createProtection, type ProtectionGateway } from './gateway/protection.j
 import { createPulls, type PullsGateway } from './gateway/pulls.js';
 import { createRepos, type RepoGateway } from './gateway/repos.js';
 import { createRules, type RulesGateway } from './gateway/rules.js';
+import { createSearch, type SearchGateway } from './gateway/search.js';
 
 /**
  * The GitHub gateway: exactly the calls Fleet makes, with typed results holding only the fields
@@ -17,7 +18,7 @@ import { createRules, type RulesGateway } from './gateway/rules.js';
  * `details.retryable` flag, and a sentence for a person; 429 and exhausted budgets become
  * `budget_exhausted` with `details.retryAt` so the engine waits instead of failing.
  *
- * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules); this module composes
+ * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules, search); this module composes
  * them and is the one importers use.
  */
 
@@ -27,6 +28,8 @@ export { gitBlobSha } from './gateway/git-data.js';
 export { gitBaseUrl, noreplyEmail } from './gateway/git-remote.js';
 export { createGatewayReaders, type GatewayReaders } from './gateway/catalog-readers.js';
 export type { RepoInfo } from './gateway/repos.js';
+export type { RepoSearchResult, CodeSearchResult } from './gateway/search.js';
+export { SEARCH_CAP } from './gateway/search.js';
 export type { TreeEntry, FileChange, CommitResult, CommitFacts } from './gateway/git-data.js';
 export type { PullRequest, Review, PrFile, Mergeability, MergeOutcome, ReviewerRequest } from './gateway/pulls.js';
 export type { CheckStatus, CheckResult, RerunOutcome } from './gateway/checks.js';
@@ -34,7 +37,7 @@ export type { BranchProtection } from './gateway/protection.js';
 export type { BranchRules, RequiredCheck, RequiredReviews, RuleSource } from './gateway/rules.js';
 export { requiredCheckNames, requiredBy, ruleSourceLabel } from './gateway/rules.js';
 
-export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, GitRemoteGateway {}
+export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, GitRemoteGateway, SearchGateway {}
 
 /**
  * Builds the gateway over an Octokit client from `createOctokit`.
@@ -50,7 +53,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
   // A commit's parents are for the revert PR only; the gateway itself does not offer them.
   const { getCommitParents: _parents, ...gitData } = git;
   const protection = createProtection(context);
-  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createGitRemote(context) };
+  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createGitRemote(context), ...createSearch(context) };
 }
 
 /** What the repository steps get in `ctx.deps`. */

@@ -89,7 +89,7 @@ describe('CI health in the plan, over the fake GitHub', () => {
     fake = await startFakeGitHub({ port: 0, now: () => clock });
     const outcomes = { green: 'pass', red: 'fail-on-default', quiet: 'manual' } as const;
     for (const [name, outcome] of Object.entries(outcomes)) {
-      fake.state.seedRepo({ owner: 'acme', name, files: { 'README.md': `# ${name}\n` }, ci: { checks: ['build', 'test'], outcome, durationMs: 60_000 } });
+      fake.state.seedRepo({ owner: 'acme', name, files: { 'README.md': `# ${name}\n`, 'package.json': '{ "dependencies": { "lodash": "4.17.15" } }\n' }, ci: { checks: ['build', 'test'], outcome, durationMs: 60_000 } });
     }
   });
   afterEach(async () => {
@@ -127,10 +127,12 @@ describe('CI health in the plan, over the fake GitHub', () => {
 
     await service.start({ spec, source: 'inline' }, 'UOWNER1');
     const afterSecond = t.store.github.requestsOn(day);
-    // Per repository: the repository itself, then its ref, check runs and statuses; a repeat is all free 304s.
-    expect(afterFirst.counted - before.counted).toBe(3 * 4);
+    // Per repository: the repository itself, its ref and its package.json (planning's cheap check), then
+    // check runs and statuses (the ref read again for them is a free 304); a repeat is all free 304s.
+    expect(afterFirst.counted - before.counted).toBe(3 * 5);
+    expect(afterFirst.notModified - before.notModified).toBe(3);
     expect(afterSecond.counted - afterFirst.counted).toBe(0);
-    expect(afterSecond.notModified - afterFirst.notModified).toBe(3 * 4);
+    expect(afterSecond.notModified - afterFirst.notModified).toBe(3 * 6);
   });
 });
 

@@ -323,16 +323,16 @@ describe('every state has a way forward from Slack', () => {
     expect(t.store.campaigns.get(id)?.currentWave).toBe(1);
   });
 
-  test('a halt on the last wave of no evidence says so in words', async () => {
+  test('a first wave of no evidence asks a person rather than halting, and says why in words', async () => {
     const spec = makeSpec({ targets: { repos: ['acme/a', 'acme/b', 'acme/c'] }, policy: { review: 50 } });
     const id = seedCampaign(t.store, { spec, waves: [['acme/a', 'acme/b'], ['acme/c']], now: clock });
     set(id, 'acme/a', { state: 'skipped' });
     set(id, 'acme/b', { state: 'skipped' });
     tick();
     expect(t.store.campaigns.get(id)).toMatchObject({
-      state: 'halted',
+      state: 'awaiting-approval',
       stateReason:
-        "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has passed or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
+        "wave 1 needs approval: Wave 1 gave no evidence to measure confidence on (there is no evidence yet: no target has passed or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history), so it neither raises nor lowers confidence: approve to go on to the next wave, whose targets give the first evidence, or reject it to halt the campaign",
     });
   });
 });

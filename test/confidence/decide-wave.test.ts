@@ -98,12 +98,37 @@ describe('buildPrior and resolveFailureBudget', () => {
     expect(resolveFailureBudget(3, 1000)).toBe(3);
   });
 
-  it('says in words when a halt rests on no evidence: every canary needed no change', () => {
+  it('a first wave without evidence (every canary needed no change) asks a person instead of halting on the prior alone', () => {
     const d = decideWave({ wave: 0, successes: 0, failures: 0, targetScores: [], waveTargets: 2, skipped: 2, policy: { review: 50 } });
-    expect(d.decision).toBe('halt');
+    expect(d.decision).toBe('review');
+    expect(d.carried).toEqual({ from: null });
     expect(d.reason).toBe(
-      "Halt after wave 1: confidence 10 is below 50 (there is no evidence yet: no target has passed or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history)",
+      "Wave 1 gave no evidence to measure confidence on (there is no evidence yet: no target has passed or failed, wave 1's 2 targets were all skipped (needing no change, or skipped by a person), and no past campaign of this change kind gives a history), so it neither raises nor lowers confidence: approve to go on to the next wave, whose targets give the first evidence, or reject it to halt the campaign",
     );
+  });
+
+  it('a later wave without scored targets or new outcomes carries the previous confidence, in both directions', () => {
+    const high = decideWave({ wave: 1, successes: 3, failures: 0, targetScores: [], waveTargets: 2, skipped: 2, previous: { wave: 0, confidence: 92.4, successes: 3, failures: 0 } });
+    expect(high).toMatchObject({ decision: 'auto', confidence: 92.4, carried: { from: 0 } });
+    expect(high.reason).toMatch(/^Wave 2 passed: confidence 92.4 is at or above 90 \(carried from wave 1, as wave 2 gave no new evidence/);
+    // Without a previous decision to carry, the same wave would be judged on the posterior alone: Beta(4, 1) → 56.2, below the review threshold's 60.
+    const bare = decideWave({ wave: 1, successes: 3, failures: 0, targetScores: [], waveTargets: 2, skipped: 2 });
+    expect(bare.decision).toBe('halt');
+    expect(bare.confidence).toBeCloseTo(56.2, 1);
+    const mid = decideWave({ wave: 2, successes: 3, failures: 0, targetScores: [], previous: { wave: 1, confidence: 70, successes: 3, failures: 0 } });
+    expect(mid).toMatchObject({ decision: 'review', confidence: 70 });
+    const low = decideWave({ wave: 2, successes: 3, failures: 0, targetScores: [], previous: { wave: 1, confidence: 40, successes: 3, failures: 0 } });
+    expect(low).toMatchObject({ decision: 'halt', confidence: 40 });
+  });
+
+  it('a wave with a new outcome or a scored target is weighed on it, not carried', () => {
+    const previous = { wave: 0, confidence: 95, successes: 3, failures: 0 };
+    const failed = decideWave({ wave: 1, successes: 3, failures: 1, targetScores: [], targetCount: 100, previous });
+    expect(failed.carried).toBeUndefined();
+    expect(failed.confidence).not.toBe(95);
+    const scored = decideWave({ wave: 1, successes: 4, failures: 0, targetScores: [20], previous });
+    expect(scored.carried).toBeUndefined();
+    expect(scored.decision).toBe('halt');
   });
 
   it('names the history behind the prior', () => {

@@ -325,6 +325,43 @@ describe('runTick', () => {
   });
 });
 
+describe('runTick with the real confidence model: a wave without scored targets', () => {
+  let t: TempStore;
+  let clock: number;
+  const now = () => clock;
+  beforeEach(() => {
+    t = openTempStore();
+    clock = 10_000;
+  });
+  afterEach(() => t.close());
+
+  test('neither raises nor lowers confidence: the wave after it starts on the confidence the canaries earned', async () => {
+    const spec = makeSpec({ targets: { repos: ['acme/a', 'acme/b', 'acme/c', 'acme/d', 'acme/e', 'acme/f'] }, policy: { auto: 75, review: 60 } });
+    const id = seedCampaign(t.store, { spec, waves: [['acme/a', 'acme/b', 'acme/c'], ['acme/d', 'acme/e'], ['acme/f']] });
+    // The second wave's repositories need no change: skipped, with no score.
+    const { registry } = createScriptedSteps({
+      'open-pr': () => ({ kind: 'done', patch: { prNumber: 1, signals: { checks: { value: 1, evidence: {} } } } }),
+      'open-pr:acme/d': () => ({ kind: 'done', skipTarget: 'lodash is already at 4.17.21' }),
+      'open-pr:acme/e': () => ({ kind: 'done', skipTarget: 'lodash is already at 4.17.21' }),
+    });
+    const confidence = createConfidenceModel(t.store);
+    const decisions: { wave: number; decision: string; confidence: number; reason: string }[] = [];
+    for (let i = 0; i < 30 && t.store.campaigns.get(id)!.state === 'running'; i++) {
+      const report = await runTick({ store: t.store, registry, deps: { store: t.store }, now, limits: LIMITS, confidence });
+      decisions.push(...report.waves.decisions);
+      clock += 1_000;
+    }
+    // Wave 1: three scored 100, Beta(4, 1)'s 10th percentile 56.2 → 0.5 × 56.2 + 0.5 × 100 = 78.1.
+    expect(decisions[0]).toMatchObject({ wave: 0, decision: 'auto' });
+    expect(decisions[0].confidence).toBeCloseTo(78.1, 1);
+    // Wave 2 has no scored target and no new outcome: on the posterior alone it would be 56.2 and halt.
+    expect(decisions[1]).toMatchObject({ wave: 1, decision: 'auto', confidence: decisions[0].confidence });
+    expect(decisions[1].reason).toContain('carried from wave 1, as wave 2 gave no new evidence');
+    expect(t.store.campaigns.get(id)).toMatchObject({ state: 'completed' });
+    expect(t.store.targets.findByRepo(id, 'acme/f')?.state).toBe('succeeded');
+  });
+});
+
 describe('planOutcome', () => {
   test('a repeated wait records no new event', () => {
     const wait: StepResult = { kind: 'wait', until: 5, reason: 'checks running' };

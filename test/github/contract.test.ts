@@ -129,6 +129,8 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/installation',
   'GET /orgs/{org}/installation',
   'GET /users/{username}',
+  'GET /search/repositories',
+  'GET /search/code',
 ];
 
 describe('the fake GitHub against the published OpenAPI description', () => {
@@ -170,6 +172,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
       ci: { checks: ['build', 'lint'], outcome: 'pass', durationMs: 60_000 },
     });
     fake.state.seedRepo({ owner: 'acme', name: 'search-web', files: { 'README.md': '# search-web\n' } });
+    fake.state.seedRepo({ owner: 'acme', name: 'payments-api-fork', files: { 'package.json': '{ "dependencies": { "lodash": "4.17.15" } }\n' }, forkOf: 'acme/payments-api' });
     author = new Octokit({ baseUrl: fake.url, auth: 'author-token', request: { retries: 0 }, log: quiet });
     reviewer = new Octokit({ baseUrl: fake.url, auth: 'reviewer-token', request: { retries: 0 }, log: quiet });
     record(author);
@@ -261,6 +264,12 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     // GitHub documents only 201 for a re-run request; its 403/404 answers are tested in the fake's own tests.
     const runs = await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
     await author.rest.checks.rerequestSuite({ ...repo, check_suite_id: runs.data.check_runs[0]?.check_suite?.id ?? 0 });
+    await author.rest.repos.getContent({ ...repo, path: '' });
+    await author.rest.repos.get({ owner: 'acme', repo: 'payments-api-fork' });
+    await author.rest.search.repos({ q: 'org:acme topic:payments fork:true', per_page: 1 });
+    await author.rest.search.code({ q: 'lodash filename:package.json path:/ org:acme', per_page: 1 });
+    await expectStatus(author.rest.search.code({ q: 'lodash' }), 422);
+    await expectStatus(author.rest.search.repos({ q: 'org:acme', page: 11, per_page: 100 }), 422);
     await author.rest.rateLimit.get();
 
     // The GitHub App: its routes with a JWT, an installation token minted and used.

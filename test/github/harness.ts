@@ -34,7 +34,7 @@ export async function startHarness(options: { fake?: FakeGitHubOptions; octokit?
       store,
       now,
       retry: { retries: 2, baseMs: 1 },
-      throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0 },
+      throttle: { retryAfterBaseMs: 1, writeSpacingMs: 0, notificationSpacingMs: 0, searchSpacingMs: 0, codeSearchSpacingMs: 0 },
       ...options.octokit,
       ...settings,
     });

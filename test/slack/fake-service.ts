@@ -88,6 +88,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
     specHash: '0123456789abcdef',
     spec,
     targets: 40,
+    dropped: [],
     sampled: ['acme/a', 'acme/b', 'acme/c', 'acme/legacy'],
     noChange: ['acme/legacy'],
     failed: [],

@@ -10,6 +10,8 @@ export interface RepoInfo {
   language: string | null;
   /** The repository deletes head branches itself after a merge. */
   deleteBranchOnMerge: boolean;
+  /** A fork of another repository: left out of targets unless the spec asks for forks (absent: not known to be one). */
+  fork?: boolean;
 }
 
 export interface RepoGateway {
@@ -20,16 +22,17 @@ export interface RepoGateway {
 }
 
 /** The fields Fleet reads from GitHub's repository objects (both the full and the listed forms). */
-interface RawRepo {
+export interface RawRepo {
   full_name: string;
   default_branch?: string | null;
   archived?: boolean | null;
   topics?: string[] | null;
   language?: string | null;
   delete_branch_on_merge?: boolean | null;
+  fork?: boolean | null;
 }
 
-function toRepo(r: RawRepo): RepoInfo {
+export function toRepo(r: RawRepo): RepoInfo {
   return {
     fullName: r.full_name,
     defaultBranch: r.default_branch ?? 'main',
@@ -37,6 +40,7 @@ function toRepo(r: RawRepo): RepoInfo {
     topics: Array.isArray(r.topics) ? r.topics : [],
     language: r.language ?? null,
     deleteBranchOnMerge: r.delete_branch_on_merge === true,
+    fork: r.fork === true,
   };
 }
 

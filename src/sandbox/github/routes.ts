@@ -3,6 +3,7 @@ import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { addRulesetRoutes } from './ruleset-routes.js';
 import { failHttp, type World } from './state.js';
+import { addSearchRoutes, type SearchOptions } from './search.js';
 
 /**
  * The REST routes the fake serves, each named by its OpenAPI path template. Handlers read and
@@ -86,7 +87,7 @@ function requireCommit(world: World, sha: unknown): string {
 }
 
 /** Builds the route table over a world and its renderer. */
-export function createRoutes(world: World, render: Renderer): Route[] {
+export function createRoutes(world: World, render: Renderer, options: { search?: SearchOptions } = {}): Route[] {
   const routes: Route[] = [];
   const add = (method: Route['method'], template: string, handle: Route['handle']): void => {
     routes.push({ method, template, pattern: compile(template), handle });
@@ -100,12 +101,22 @@ export function createRoutes(world: World, render: Renderer): Route[] {
 
   add('GET', '/orgs/{org}/repos', (request) => {
     const type = request.query.get('type') ?? 'all';
-    const repos = world.listOrgRepos(request.params.org ?? '').filter(() => type !== 'forks' && type !== 'public');
+    // The fake's repositories are all private; `forks` and `sources` split them as GitHub does.
+    const repos = world.listOrgRepos(request.params.org ?? '').filter((repo) => type !== 'public' && (type !== 'forks' || repo.fork) && (type !== 'sources' || !repo.fork));
     const { page, headers } = paginate(repos, request);
     return { status: 200, body: page.map(render.repo), headers };
   });
 
-  add('GET', '/repos/{owner}/{repo}', (request) => ({ status: 200, body: render.repo(repoOf(request.params)) }));
+  add('GET', '/repos/{owner}/{repo}', (request) => {
+    const record = repoOf(request.params);
+    if (!record.forkOf) return { status: 200, body: render.repo(record) };
+    // A fork's full repository names what it was forked from (`parent`) and the root of that network (`source`).
+    const up = (name: string) => world.getRepo(name.split('/')[0] ?? '', name.split('/')[1] ?? '');
+    const parent = up(record.forkOf);
+    let source = parent;
+    while (source.forkOf) source = up(source.forkOf);
+    return { status: 200, body: { ...render.repo(record), parent: render.repo(parent), source: render.repo(source) } };
+  });
 
   add('GET', '/repos/{owner}/{repo}/git/ref/{ref}', (request) => {
     const repo = repoOf(request.params);
@@ -293,7 +304,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     return { status: 201, body, headers: { location: String(body.url) } };
   });
 
-  add('GET', '/repos/{owner}/{repo}/contents/{path}', (request) => {
+  const contents: Route['handle'] = (request) => {
     const repo = repoOf(request.params);
     const ref = request.query.get('ref') ?? repo.defaultBranch;
     const sha = world.resolveCommit(repo, ref);
@@ -331,7 +342,10 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       return entry(item.name, full, item.type === 'tree' ? 'dir' : 'file', item.sha, blob?.type === 'blob' ? blob.content.length : 0);
     });
     return { status: 200, body: listing };
-  });
+  };
+  add('GET', '/repos/{owner}/{repo}/contents/{path}', contents);
+  // The root directory (`contents/`, an empty path; the server drops the trailing slash): GitHub lists the root.
+  routes.push({ method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', pattern: /^\/repos\/(?<owner>[^/]+)\/(?<repo>[^/]+)\/contents$/, handle: contents });
 
   add('GET', '/repos/{owner}/{repo}/compare/{basehead}', (request) => {
     const repo = repoOf(request.params);
@@ -546,6 +560,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
 
   addRulesetRoutes(add, world, render, paginate);
 
+  addSearchRoutes(add, world, render, options.search);
   return routes;
 }
 

@@ -8,6 +8,7 @@ import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
+import { createSearchLimits, type SearchResource } from './search.js';
 import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEntry, type SeedRepoInput } from './state.js';
 import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
@@ -27,6 +28,8 @@ export const Faults = z.object({
   latencyMs: z.number().int().min(0).default(0),
   /** Share whose socket is destroyed without an answer. */
   dropRate: z.number().min(0).max(1).default(0),
+  /** Searches answer `incomplete_results: true`, as when GitHub's search times out. */
+  searchIncomplete: z.boolean().default(false),
   seed: z.number().int().default(1),
 });
 export type Faults = z.infer<typeof Faults>;
@@ -49,6 +52,8 @@ export interface FakeGitHubOptions {
   webhook?: WebhookTarget;
   faults?: Partial<Faults>;
   rateLimit?: { limit?: number; windowMs?: number };
+  /** Search requests allowed a minute (default GitHub's: 30 for search, 10 for code search). */
+  searchLimits?: Record<SearchResource, number>;
   /** Content-creating requests allowed per minute before the secondary limit answers 403. */
   secondaryPerMinute?: number;
   /** token → login. Without it, any non-empty token is accepted and acts as `fleet-bot`. */
@@ -244,9 +249,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const render = createRenderer(world, ctx);
   const apps = options.app ? createApps(options.app, { ctx, now: () => world.now() }) : undefined;
   const repoExists = (owner: string, name: string): boolean => world.listOrgRepos(owner).some((repo) => repo.name.toLowerCase() === name.toLowerCase());
-  const routes = [...createRoutes(world, render), ...(apps?.routes(repoExists) ?? [])];
+  const routes = [...createRoutes(world, render, { search: { incomplete: () => faults.searchIncomplete } }), ...(apps?.routes(repoExists) ?? [])];
   const installationId = (owner: string): number => apps?.installationOn(owner)?.id ?? options.installationId ?? 1;
   const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, installationOf: installationId, log });
+  const searchLimits = createSearchLimits(() => world.now(), options.searchLimits);
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
   const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
@@ -317,12 +323,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return loginOfToken(match?.[1]);
   }
 
-  function rateLimitBody(budget: Budget): Record<string, unknown> {
+  function rateLimitBody(budget: Budget, searchKey: string): Record<string, unknown> {
     const headers = rateHeaders(budget);
     const { used } = budget;
     const core = { limit, used, remaining: Math.max(0, limit - used), reset: Number(headers['x-ratelimit-reset']) };
     const other = (n: number) => ({ limit: n, used: 0, remaining: n, reset: core.reset });
-    return { resources: { core, search: other(30), graphql: other(5000), integration_manifest: other(5000), code_search: other(10) }, rate: core };
+    return { resources: { core, search: searchLimits.status('search', searchKey), graphql: other(5000), integration_manifest: other(5000), code_search: searchLimits.status('code_search', searchKey) }, rate: core };
   }
 
   async function handleControl(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
@@ -431,7 +437,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const login = caller?.kind === 'app' ? `${apps?.info.slug ?? ''}` : loginOf(request);
     if (!login) return reply({ status: 401, body: errorBody(401, request.headers.authorization ? 'Bad credentials' : 'Requires authentication') });
     if (!('route' in matched)) return reply({ status: 404, body: errorBody(404, 'Not Found') });
-    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody(budget) });
+    // Search's own limits, like the core one, are per installation for an App and per user for a token.
+    const searchKey = caller?.kind === 'installation' ? `installation:${caller.installation.id}` : login;
+    if (matched.route.template === '/rate_limit') return reply({ status: 200, body: rateLimitBody(budget, searchKey) });
     if (caller?.kind === 'installation') {
       // An installation acts on its own account only: GitHub answers another's repository or organisation with 404.
       const account = matched.params.owner ?? matched.params.org;
@@ -443,6 +451,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           status: 422,
           body: errorBody(422, 'Validation Failed', named.map(() => ({ message: 'The listed users and repositories cannot be searched either because the resources do not exist or you do not have permission to view them.', resource: 'Search', field: 'q', code: 'invalid' }))),
         });
+      }
+    }
+    // Search counts against its own limits (search, code_search), not the core one.
+    const searchResource = searchLimits.resourceOf(matched.route.template);
+    if (searchResource) {
+      const taken = searchLimits.take(searchResource, searchKey);
+      if (!taken.ok) return reply({ status: taken.status, body: taken.body }, taken.headers);
+      try {
+        const result = matched.route.handle({ params: matched.params, query: url.searchParams, body: {}, login, url, caller });
+        return reply(result, taken.headers);
+      } catch (error) {
+        const status = isFleetError(error) && typeof error.details.httpStatus === 'number' ? error.details.httpStatus : 500;
+        const message = isFleetError(error) && status !== 500 ? error.message : 'Server Error';
+        return reply({ status, body: errorBody(status, message, isFleetError(error) ? error.details.errors : undefined) }, taken.headers);
       }
     }
 

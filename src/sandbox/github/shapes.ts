@@ -61,6 +61,7 @@ export interface RepoView {
   createdAt: string;
   pushedAt: string;
   openPulls: number;
+  fork?: boolean;
 }
 
 export function renderRepo(ctx: ShapeContext, repo: RepoView): Record<string, unknown> {
@@ -75,7 +76,7 @@ export function renderRepo(ctx: ShapeContext, repo: RepoView): Record<string, un
     owner: renderUser(ctx, repo.owner, 'Organization'),
     html_url: `${ctx.base}/${fullName}`,
     description: repo.description,
-    fork: false,
+    fork: repo.fork === true,
     url,
     archive_url: `${url}/{archive_format}{/ref}`,
     assignees_url: `${url}/assignees{/user}`,

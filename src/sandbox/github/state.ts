@@ -57,6 +57,8 @@ export interface SeedRepoInput {
   settings?: Partial<RepoSettings>;
   /** A fork of another repository (GitHub lists forks with the organisation's own). */
   fork?: boolean;
+  /** The repository (`owner/name`, seeded before) this one is a fork of: its `parent`, implies `fork`. */
+  forkOf?: string;
   ci?: CiProfile;
 }
 
@@ -73,6 +75,8 @@ export interface RepoRecord {
   rulesets: RulesetRecord[];
   settings: RepoSettings;
   fork: boolean;
+  /** The parent of a fork (`owner/name`), when the seed named it. */
+  forkOf?: string;
   ci: CiProfile | null;
   /** 'heads/main' → commit sha */
   refs: Map<string, string>;
@@ -560,6 +564,9 @@ export function createWorld(deps: WorldDeps) {
     const key = `${input.owner}/${input.name}`.toLowerCase();
     if (repos.has(key)) throw new FleetError('conflict', `The fake already has ${input.owner}/${input.name}; seed each repository once or pick another name.`);
     const defaultBranch = input.defaultBranch ?? 'main';
+    if (input.forkOf !== undefined && !repos.has(input.forkOf.toLowerCase())) {
+      throw new FleetError('bad_input', `Seed ${input.owner}/${input.name}: forkOf "${input.forkOf}" is not a seeded repository; seed the parent first.`, { forkOf: input.forkOf });
+    }
     const tree = writeFiles(input.files);
     const author = { name: 'Fleet Sandbox', email: 'sandbox@fleet.invalid', date: iso(now()) };
     const sha = objects.writeCommit({ tree, parents: [], message: 'Initial commit\n', author, committer: author });
@@ -575,7 +582,8 @@ export function createWorld(deps: WorldDeps) {
       protection: input.protection ?? null,
       rulesets: [],
       settings: { ...DEFAULT_REPO_SETTINGS, ...input.settings },
-      fork: input.fork ?? false,
+      fork: input.fork ?? input.forkOf !== undefined,
+      ...(input.forkOf ? { forkOf: input.forkOf } : {}),
       ci: input.ci ?? null,
       refs: new Map([[`heads/${defaultBranch}`, sha]]),
       createdAt: iso(now()),

@@ -20,6 +20,10 @@ export interface PreviewInput {
   diffs?: { repo: string; diff: string }[];
   /** Why the sampling stopped early (a time budget, GitHub's rate limit). */
   stoppedBy?: string;
+  /** Repositories the targets select that planning left out, needing no change, with why. */
+  dropped?: { repo: string; reason: string }[];
+  /** Why the check that drops them stopped early (the rest were kept). */
+  droppedStoppedBy?: string;
   github: { requests: number; contentRequests: number; remaining: number | null };
   estimate: { minutes: number; explanation: string };
   /** When given, a Launch button starts exactly this spec. */
@@ -96,6 +100,30 @@ function failureBlocks(failed: readonly { repo: string; reason: string }[]): Blo
   return blocks;
 }
 
+/**
+ * What planning left out before making waves, grouped by reason: repositories that need no change
+ * are not targets, so the canary wave is made of repositories that will change.
+ *
+ * @example droppedBlocks([{ repo: 'acme/a', reason: 'lodash is already at 4.17.21 in its package.json' }])
+ * // one section: ':scissors: Left out before planning, 1 repository that needs no change: lodash is already at 4.17.21 in its package.json: `acme/a`'
+ */
+export function droppedBlocks(dropped: readonly { repo: string; reason: string }[], stoppedBy?: string): Block[] {
+  const blocks: Block[] = [];
+  if (dropped.length > 0) {
+    const byReason = new Map<string, string[]>();
+    for (const d of dropped) byReason.set(d.reason, [...(byReason.get(d.reason) ?? []), d.repo]);
+    const lines = [...byReason].slice(0, SHOWN_PER_LIST).map(([reason, repos]) => {
+      const shown = repos.slice(0, 5).map((r) => `\`${escapeText(r)}\``).join(', ');
+      return `• ${escapeText(truncate(reason, 300))}: ${shown}${repos.length > 5 ? `, +${repos.length - 5}` : ''}`;
+    });
+    if (byReason.size > SHOWN_PER_LIST) lines.push(`… and ${byReason.size - SHOWN_PER_LIST} more reasons`);
+    const head = `:scissors: Left out before planning, ${plural(dropped.length, 'repository that needs', 'repositories that need')} no change:`;
+    blocks.push(section(lines.length === 1 ? `${head} ${lines[0].slice(2)}` : `${head}\n${lines.join('\n')}`));
+  }
+  if (stoppedBy) blocks.push(section(`:hourglass: The check for repositories that need no change stopped early: ${escapeText(stoppedBy)}`));
+  return blocks;
+}
+
 /** The sampled targets' diffs: each one's when several need the change, else the one sample diff. */
 function diffBlocks(input: PreviewInput): Block[] {
   const diffs = input.diffs ?? [];
@@ -132,6 +160,7 @@ export function previewMessage(input: PreviewInput): SlackMessage {
   const blocks: Block[] = [
     section(`:mag: *Dry run of ${escapeText(input.name)}*: ${changeCountText({ targets: input.targets, sampled: input.sampled, noChange: input.noChange, failed: failed.length })} Nothing has been changed.`),
     section(waveLines.join('\n') || 'No waves: no target matched.'),
+    ...droppedBlocks(input.dropped ?? [], input.droppedStoppedBy),
     ...failureBlocks(failed),
     ...diffBlocks(input),
     ...(input.stoppedBy ? [section(`:hourglass: Sampling stopped early: ${escapeText(input.stoppedBy)}.`)] : []),

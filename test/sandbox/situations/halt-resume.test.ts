@@ -27,8 +27,8 @@ describe.runIf(chromiumAvailable)('a halted campaign can be resumed from the pag
     await s.waitForCampaign(campaign.id, ['halted'], 45_000);
 
     const root = s.page.locator(`[data-testid=messages] .message[data-ts="${campaign.rootTs!}"]`);
-    // The root says why, in words: the canary repository needed no change, so there is no evidence.
-    await expect.poll(() => root.innerText(), { timeout: 10_000 }).toMatch(/halted — Halt after wave 1: confidence [\d.]+ is below 99 \(there is no evidence yet/);
+    // The root says why, in words. Planning dropped the repositories that need no change, so the canary wave is one that changes.
+    await expect.poll(() => root.innerText(), { timeout: 10_000 }).toMatch(/halted — Halt after wave 1: confidence [\d.]+ is below 99 \(1 target passed and none failed so far; wave 1's one scored target has a score of/);
     expect(await root.locator('button.btn', { hasText: 'Resume' }).count()).toBe(1);
     await s.threadText(campaign.rootTs!);
     const halted = await s.waitForText(/Campaign halted after wave 1: confidence [\d.]+ is below 99[^\n]*/);

@@ -323,6 +323,22 @@ describe('digest, home, preview, help', () => {
     expect(buttons(m)[0].action_id).toBe(ACTION.launch);
   });
 
+  test('preview lists the repositories planning left out, grouped by why, within Slack\'s limits', () => {
+    const dropped = [
+      ...Array.from({ length: 7 }, (_, i) => ({ repo: `acme/current-${i}`, reason: 'lodash is already at 4.17.21 in its package.json' })),
+      { repo: 'acme/docs', reason: 'its package.json does not depend on lodash' },
+    ];
+    const base = { name: 'bump-lodash', targets: 3, sampled: 3, noChange: 0, waves: [{ index: 0, repos: ['acme/a', 'acme/b', 'acme/c'] }], sampleRepo: 'acme/a', sampleDiff: '-1\n+2', github: { requests: 40, contentRequests: 9, remaining: 4800 }, estimate: { minutes: 30, explanation: '1 wave' } };
+    const m = previewMessage({ ...base, dropped, droppedStoppedBy: 'GitHub\'s rate limit stopped Fleet.' });
+    expectWithinLimits(m);
+    const text = allText(m);
+    expect(text).toContain(':scissors: Left out before planning, 8 repositories that need no change:');
+    expect(text).toContain('• lodash is already at 4.17.21 in its package.json: `acme/current-0`, `acme/current-1`, `acme/current-2`, `acme/current-3`, `acme/current-4`, +2');
+    expect(text).toContain('• its package.json does not depend on lodash: `acme/docs`');
+    expect(text).toContain('stopped early: GitHub\'s rate limit stopped Fleet.');
+    expect(allText(previewMessage(base))).not.toContain('Left out before planning');
+  });
+
   test('help lists every subcommand', () => {
     const text = allText(helpMessage());
     for (const sub of ['start', 'preview', 'list', 'status', 'pause', 'resume', 'abort', 'approve', 'retry', 'skip', 'freeze', 'digest']) {
