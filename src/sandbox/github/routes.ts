@@ -1,5 +1,6 @@
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
+import { mergeQueueRule, methodRefusal } from './merge-queue.js';
 import { failHttp, type World } from './state.js';
 
 /**
@@ -101,7 +102,19 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     return { status: 200, body: page.map(render.repo), headers };
   });
 
-  add('GET', '/repos/{owner}/{repo}', (request) => ({ status: 200, body: render.repo(repoOf(request.params)) }));
+  add('GET', '/repos/{owner}/{repo}', (request) => {
+    const repo = repoOf(request.params);
+    // The full repository object carries its merge settings (GitHub shows them to those who can push).
+    const settings = {
+      allow_squash_merge: repo.settings.allowSquashMerge,
+      allow_merge_commit: repo.settings.allowMergeCommit,
+      allow_rebase_merge: repo.settings.allowRebaseMerge,
+      allow_auto_merge: repo.settings.allowAutoMerge,
+      allow_update_branch: repo.settings.allowUpdateBranch,
+      delete_branch_on_merge: repo.settings.deleteBranchOnMerge,
+    };
+    return { status: 200, body: { ...render.repo(repo), ...settings } };
+  });
 
   add('GET', '/repos/{owner}/{repo}/git/ref/{ref}', (request) => {
     const repo = repoOf(request.params);
@@ -416,8 +429,26 @@ export function createRoutes(world: World, render: Renderer): Route[] {
   add('PUT', '/repos/{owner}/{repo}/pulls/{pull_number}/merge', (request) => {
     const pull = pullOf(request.params);
     const method = request.body.merge_method === 'squash' || request.body.merge_method === 'rebase' ? request.body.merge_method : 'merge';
+    if (request.body.merge_method !== undefined && request.body.merge_method !== method) failHttp(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'merge_method', code: 'invalid' }]);
+    const repo = repoOf(request.params);
+    // A branch behind a merge queue takes merges only through the queue.
+    if (pull.state === 'open' && mergeQueueRule(world.branchRules(repo, pull.baseRef))) failHttp(405, 'Changes must be made through the merge queue');
+    const notAllowed = pull.state === 'open' ? methodRefusal(repo, method) : undefined;
+    if (notAllowed) failHttp(405, notAllowed);
     const sha = world.mergePull(pull, { sha: str(request.body.sha), method, title: str(request.body.commit_title), message: str(request.body.commit_message) }, request.login);
     return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  });
+
+  add('PUT', '/repos/{owner}/{repo}/pulls/{pull_number}/update-branch', (request) => {
+    const pull = pullOf(request.params);
+    const expected = request.body.expected_head_sha;
+    if (expected !== undefined && typeof expected !== 'string') failHttp(422, 'Invalid request.\n\nFor \'properties/expected_head_sha\', ' + JSON.stringify(expected) + ' is not a string.');
+    try {
+      world.mergeQueue.updateBranch(pull, request.login, expected);
+    } catch (error) {
+      failHttp(422, error instanceof Error ? error.message : String(error));
+    }
+    return { status: 202, body: { message: 'Updating pull request branch.', url: `${render.repoUrl(pull.owner, pull.repo)}/pulls/${pull.number}` } };
   });
 
   add('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', (request) => {

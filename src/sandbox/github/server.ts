@@ -6,8 +6,9 @@ import { isFleetError } from '../../errors.js';
 import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
+import { createGraphqlRoute } from './graphql.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
-import { createWorld, type CheckConclusion, type CheckRunRecord, type SeedRepoInput } from './state.js';
+import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEntry, type SeedRepoInput } from './state.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 
 export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion } from './state.js';
@@ -69,6 +70,8 @@ export interface FakeGitHubState {
   listPulls(): PullSummary[];
   checkRuns(owner: string, repo: string, sha: string): CheckRunRecord[];
   deliveries: DeliveryRecord[];
+  /** Every merge of a PR (REST, merge queue, auto-merge) and whether the merged head's checks had all completed. */
+  merges(): MergeLogEntry[];
   /** Resolves once every queued webhook delivery has been attempted. */
   flushWebhooks(): Promise<void>;
 }
@@ -106,6 +109,7 @@ const REF_WRITES = new Set([
   'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
   'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
   'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
 ]);
 const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
 
@@ -184,6 +188,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const world = createWorld({ now: wallClock, emit: (event) => sendEvent(event) });
   const render = createRenderer(world, ctx);
   const routes = createRoutes(world, render);
+  routes.push(createGraphqlRoute(world, () => ctx.base));
   const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, log });
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
@@ -453,6 +458,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     listPulls,
     checkRuns: (owner, repo, sha) => world.runsFor(world.getRepo(owner, repo), sha).map((run) => ({ ...run })),
     deliveries: sender.deliveries,
+    merges: () => world.merges(),
     flushWebhooks: () => sender.flush(),
   };
 

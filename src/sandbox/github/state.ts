@@ -4,6 +4,7 @@ import { mergeLines } from './diff.js';
 import { findBrokenManifest, findLockfileMismatch, type LockfileMismatch, type ManifestProblem } from './ci-build.js';
 import { DEFAULT_REPO_SETTINGS, activeRules, type RepoSettings, type RulesetInput, type RulesetRecord, type RulesetRule } from './rulesets.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
+import { createMergeQueue, type MergeGroupRecord } from './merge-queue.js';
 
 /**
  * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
@@ -129,6 +130,17 @@ export interface PullRecord {
   mergeabilityOf?: string;
 }
 
+/** One merge of a PR, by any path, and whether every check on the merged head had completed. */
+export interface MergeLogEntry {
+  repo: string;
+  number: number;
+  headSha: string;
+  method: 'merge' | 'squash' | 'rebase';
+  checksComplete: boolean;
+  incompleteChecks: string[];
+  via: 'api' | 'queue' | 'auto';
+}
+
 /** GitHub's `mergeable_state` values the fake reports. */
 export type MergeableState = 'clean' | 'dirty' | 'behind' | 'blocked' | 'unstable' | 'draft' | 'unknown';
 
@@ -164,7 +176,8 @@ export interface CommitVerification {
 
 /** Something the world did that GitHub would announce by webhook. */
 export type WorldEvent =
-  | { kind: 'pull_request'; action: 'opened' | 'closed' | 'reopened' | 'synchronize' | 'edited'; pull: PullRecord; actor: string }
+  | { kind: 'pull_request'; action: 'opened' | 'closed' | 'reopened' | 'synchronize' | 'edited' | 'ready_for_review' | 'enqueued' | 'dequeued' | 'auto_merge_enabled'; pull: PullRecord; actor: string }
+  | { kind: 'merge_group'; action: 'checks_requested' | 'destroyed'; owner: string; repo: string; group: MergeGroupRecord; reason?: 'merged' | 'invalidated' | 'dequeued' }
   | { kind: 'pull_request_review'; pull: PullRecord; review: ReviewRecord }
   | { kind: 'check_run'; run: CheckRunRecord }
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
@@ -284,6 +297,7 @@ export function createWorld(deps: WorldDeps) {
   const lockfileVerdicts = new Map<string, LockfileMismatch | null>();
   /** Commits GitHub made and signed itself (API commits of a bot, merge and squash commits) → when. */
   const signedByGitHub = new Map<string, string>();
+  const mergeLog: MergeLogEntry[] = [];
   let offsetMs = 0;
   let nextId = 1000;
 
@@ -473,6 +487,7 @@ export function createWorld(deps: WorldDeps) {
       if (run.status === 'completed' || run.planned === null || run.dueAt > at) continue;
       finishRun(run, run.planned);
     }
+    mergeQueue.process();
   }
 
   /**
@@ -756,7 +771,7 @@ export function createWorld(deps: WorldDeps) {
   }
 
   /** Merges as GitHub's PUT /merge does, refusing with GitHub's 405 and 409 messages. */
-  function mergePull(pull: PullRecord, input: { sha?: string; method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string }, actor: string): string {
+  function mergePull(pull: PullRecord, input: { sha?: string; method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string }, actor: string, via: MergeLogEntry['via'] = 'api'): string {
     const repo = getRepo(pull.owner, pull.repo);
     if (pull.state !== 'open') failHttp(405, 'Pull Request is not mergeable');
     if (input.sha && input.sha !== pull.headSha) failHttp(409, 'Head branch was modified. Review and try the merge again.');
@@ -776,6 +791,7 @@ export function createWorld(deps: WorldDeps) {
     const commit = objects.writeCommit({ tree, parents, message, author: person(actor), committer: person('web-flow') });
     // GitHub signs the merge and squash commits it writes (committer web-flow).
     markSigned(commit);
+    recordMerge(pull, pull.headSha, input.method, via);
     setRef(repo, `heads/${pull.baseRef}`, commit, actor);
     pull.state = 'closed';
     pull.merged = true;
@@ -912,6 +928,7 @@ export function createWorld(deps: WorldDeps) {
     const run = runsFor(repo, sha).find((candidate) => candidate.name === check && candidate.status !== 'completed');
     if (!run) throw new FleetError('not_found', `No pending check "${check}" on ${owner}/${name}@${sha.slice(0, 7)}; list check runs for that commit to see what is pending.`);
     finishRun(run, conclusion);
+    mergeQueue.process();
     return run;
   }
 
@@ -921,6 +938,34 @@ export function createWorld(deps: WorldDeps) {
     offsetMs += ms;
     evaluateChecks();
   }
+
+  /** Logs a merge with whether every check run (and so every status) on the merged head had completed. */
+  function recordMerge(pull: PullRecord, headSha: string, method: MergeLogEntry['method'], via: MergeLogEntry['via']): void {
+    const incomplete = latestRunsFor(getRepo(pull.owner, pull.repo), headSha).filter((run) => run.status !== 'completed').map((run) => run.name);
+    mergeLog.push({ repo: `${pull.owner}/${pull.repo}`, number: pull.number, headSha, method, checksComplete: incomplete.length === 0, incompleteChecks: incomplete, via });
+  }
+
+  const mergeQueue = createMergeQueue({
+    objects,
+    pulls,
+    now,
+    iso,
+    newId,
+    person,
+    getRepo,
+    resolveCommit,
+    mergeBase,
+    mergeTrees,
+    setRef,
+    deleteRef,
+    latestRunsFor,
+    branchRules,
+    mergeability,
+    mergePull,
+    markSigned,
+    recordMerge,
+    emit: deps.emit,
+  });
 
   function readFiles(owner: string, name: string, ref?: string): Record<string, string> {
     const repo = getRepo(owner, name);
@@ -969,6 +1014,11 @@ export function createWorld(deps: WorldDeps) {
     verification,
     markSigned,
     signedCommits: (): string[] => [...signedByGitHub.keys()],
+    mergeQueue,
+    mergeTrees,
+    /** Announces an event as the world's own operations do (for GraphQL mutations). */
+    emitEvent: (event: WorldEvent): void => deps.emit(event),
+    merges: (): MergeLogEntry[] => mergeLog.map((entry) => ({ ...entry, incompleteChecks: [...entry.incompleteChecks] })),
     BOT,
   };
 }
