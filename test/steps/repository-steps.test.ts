@@ -454,16 +454,16 @@ describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
     expect(second).toMatchObject({ kind: 'needs-human', data: { mergeableState: 'dirty', rebuild: 'dirty' } });
   });
 
-  test('a draft PR is named as a draft, with what to do', async () => {
+  test('a draft PR is marked ready for review, then merged', async () => {
     const draft = makeSpec({ pr: { title: 'Bump lodash in {{repo}}', body: 'x', labels: [], draft: true } });
     const repo = seed('drafty');
     const a = applyResult(makeTarget(repo), await runFor(draft, 'open-pr', makeTarget(repo)));
+    expect(h.fake.state.listPulls().find((p) => p.repo === repo)?.mergeableState).toBe('draft');
     h.fake.state.advance(60_000);
-    expect(await mergeUntilSettled(draft, a)).toMatchObject({
-      kind: 'needs-human',
-      reason: `PR #1 in ${repo} is a draft, and GitHub does not merge drafts. Mark it ready for review on GitHub, then retry; or skip the target.`,
-      data: { mergeableState: 'draft' },
-    });
+    const result = await mergeUntilSettled(draft, a);
+    expect(result).toMatchObject({ kind: 'done', data: { method: 'squash', via: 'api' } });
+    expect(result.events?.map((e) => e.kind)).toEqual(['pr.ready-for-review', 'pr.merged']);
+    expect(h.fake.state.listPulls().find((p) => p.repo === repo)?.merged).toBe(true);
   });
 
   test('blocked by a failing required check names the check', async () => {

@@ -1,4 +1,5 @@
 import { splitRepo, type GatewayContext } from './context.js';
+import { toMergeSettings, type RawMergeSettings, type RepoMergeSettings } from './merging.js';
 
 /** Repositories and targets: what a campaign's target list is built from, and branch heads. */
 
@@ -10,6 +11,8 @@ export interface RepoInfo {
   language: string | null;
   /** The repository deletes head branches itself after a merge. */
   deleteBranchOnMerge: boolean;
+  /** The merge methods it allows, auto-merge and update-branch (GitHub's defaults where a listing leaves them out; always set by the gateway). */
+  merge?: RepoMergeSettings;
 }
 
 export interface RepoGateway {
@@ -20,7 +23,7 @@ export interface RepoGateway {
 }
 
 /** The fields Fleet reads from GitHub's repository objects (both the full and the listed forms). */
-interface RawRepo {
+interface RawRepo extends RawMergeSettings {
   full_name: string;
   default_branch?: string | null;
   archived?: boolean | null;
@@ -37,6 +40,7 @@ function toRepo(r: RawRepo): RepoInfo {
     topics: Array.isArray(r.topics) ? r.topics : [],
     language: r.language ?? null,
     deleteBranchOnMerge: r.delete_branch_on_merge === true,
+    merge: toMergeSettings(r),
   };
 }
 
