@@ -249,11 +249,11 @@ describe('await-checks', () => {
     expect(reruns()).toBe(2);
   });
 
-  test('no required checks: done with a note; explicit options override protection', async () => {
+  test('no required checks: every check the head gets is awaited; explicit options override the rules', async () => {
     const repo = seed('free', { protection: undefined, ci: { checks: ['ci/test'], outcome: 'manual', durationMs: 0 } });
     const target = await opened(repo);
-    expect(await run('await-checks', target)).toMatchObject({ kind: 'done', data: { note: 'no required checks' } });
-    expect(await run('await-checks', target, { options: { required: ['ci/test'] } })).toMatchObject({ kind: 'wait' });
+    expect(await run('await-checks', target)).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test', data: { requiredBy: { 'ci/test': ['reported by CI (nothing required)'] } } });
+    expect(await run('await-checks', target, { options: { required: ['ci/test'] } })).toMatchObject({ kind: 'wait', data: { requiredBy: { 'ci/test': ["the step's required list"] } } });
   });
 
   test('pending past the timeout asks a person', async () => {
@@ -417,15 +417,16 @@ describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
     expect(h.fake.state.listPulls().filter((p) => p.merged).map((p) => p.number).sort()).toEqual([1, 2]);
   });
 
-  test('behind a base that requires up-to-date branches: named, not waited on, and mended by the same rebuild', async () => {
-    const repo = seed('strict', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0, strict: true } });
+  test('behind a base that requires up-to-date branches and signed commits: named, not waited on, and mended by the same rebuild', async () => {
+    // Signed commits are required, so Fleet does not let update-branch write the PR's head: the rebuild path mends it.
+    const repo = seed('strict', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0, strict: true, requiredSignatures: true } });
     let a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
     h.fake.state.advance(60_000);
     await h.github.commitFiles({ repo, baseBranch: 'main', branch: 'main', message: 'docs', files: [{ path: 'README.md', content: '# strict\n' }] });
     const refused = await mergeUntilSettled(lodash, a, { notMergeableRetries: 5 });
     expect(refused).toMatchObject({
       kind: 'needs-human',
-      reason: `PR #1 in ${repo} is behind main, and main's branch protection requires branches to be up to date before merging. Retry rebuilds the change on the new main and updates the PR; or skip the target.`,
+      reason: `PR #1 in ${repo} is behind main, and main's rules require branches to be up to date before merging. Retry rebuilds the change on the new main and updates the PR; or skip the target.`,
       data: { mergeableState: 'behind', rebuild: 'behind', notMergeable: 1 },
     });
     a = applyResult(a, await runFor(lodash, 'open-pr', a, { rebuild: 'behind' }));

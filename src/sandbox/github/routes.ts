@@ -1,6 +1,7 @@
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { mergeQueueRule, methodRefusal } from './merge-queue.js';
+import { addRulesetRoutes } from './ruleset-routes.js';
 import { failHttp, type World } from './state.js';
 
 /**
@@ -555,7 +556,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
       body.required_pull_request_reviews = {
         url: `${url}/required_pull_request_reviews`,
         dismiss_stale_reviews: false,
-        require_code_owner_reviews: true,
+        require_code_owner_reviews: false,
         required_approving_review_count: repo.protection.requiredApprovals,
         require_last_push_approval: false,
       };
@@ -570,6 +571,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (branch !== repo.defaultBranch || !repo.protection) failHttp(404, 'Branch not protected');
     return { status: 200, body: { url: `${render.repoUrl(repo.owner, repo.name)}/branches/${branch}/protection/required_signatures`, enabled: repo.protection.requiredSignatures === true } };
   });
+
+  addRulesetRoutes(add, world, render, paginate);
 
   return routes;
 }

@@ -9,9 +9,11 @@ import { createRenderer } from './render.js';
 import { createGraphqlRoute } from './graphql.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
 import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEntry, type SeedRepoInput } from './state.js';
+import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 
-export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion } from './state.js';
+export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
+export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
 
 export const Faults = z.object({
@@ -69,9 +71,11 @@ export interface FakeGitHubState {
   /** A short view of every pull request, for demos and assertions. */
   listPulls(): PullSummary[];
   checkRuns(owner: string, repo: string, sha: string): CheckRunRecord[];
-  deliveries: DeliveryRecord[];
-  /** Every merge of a PR (REST, merge queue, auto-merge) and whether the merged head's checks had all completed. */
+  /** Adds a ruleset to a repository, or (`owner` alone) to every repository of an organisation. */
+  addRuleset(owner: string, repo: string | null, input: RulesetInput): RulesetRecord;
+  /** Every merge of a PR, by any path, with whether its head's checks had all completed. */
   merges(): MergeLogEntry[];
+  deliveries: DeliveryRecord[];
   /** Resolves once every queued webhook delivery has been attempted. */
   flushWebhooks(): Promise<void>;
 }
@@ -259,6 +263,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (request.method === 'GET' && path === '/_fake/counts') return ok(counts());
     if (request.method === 'GET' && path === '/_fake/state/pulls') return ok(listPulls());
     if (request.method === 'GET' && path === '/_fake/deliveries') return ok(sender.deliveries);
+    if (request.method === 'GET' && path === '/_fake/merges') return ok(world.merges());
     if (request.method === 'POST' && path === '/_fake/repos') {
       const inputs = Array.isArray(json) ? json : [json];
       // Every seed is checked before any is created, so a bad one leaves the fake as it was.
@@ -457,8 +462,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     readFiles: (owner, repo, ref) => world.readFiles(owner, repo, ref),
     listPulls,
     checkRuns: (owner, repo, sha) => world.runsFor(world.getRepo(owner, repo), sha).map((run) => ({ ...run })),
-    deliveries: sender.deliveries,
+    addRuleset: (owner, repo, input) => (repo === null ? world.addOrgRuleset(owner, input) : world.addRuleset(world.getRepo(owner, repo), input)),
     merges: () => world.merges(),
+    deliveries: sender.deliveries,
     flushWebhooks: () => sender.flush(),
   };
 
