@@ -122,6 +122,7 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/rulesets/{ruleset_id}',
   'GET /user',
   'GET /rate_limit',
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
 ];
 
 describe('the fake GitHub against the published OpenAPI description', () => {
@@ -255,6 +256,14 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     const runs = await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
     await author.rest.checks.rerequestSuite({ ...repo, check_suite_id: runs.data.check_runs[0]?.check_suite?.id ?? 0 });
     await author.rest.rateLimit.get();
+    // update-branch: a PR whose base moved on is brought up to date (202); one already up to date, or with a stale expected head, is 422.
+    const readme = await author.rest.git.createTree({ ...repo, base_tree: baseCommit.data.tree.sha, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: '# payments-api, again\n' }] });
+    const readmeCommit = await author.rest.git.createCommit({ ...repo, message: 'Readme', tree: readme.data.sha, parents: [base] });
+    await author.rest.git.createRef({ ...repo, ref: 'refs/heads/fleet/readme', sha: readmeCommit.data.sha });
+    const behind = await author.rest.pulls.create({ ...repo, title: 'Readme', head: 'fleet/readme', base: 'main' });
+    await expectStatus(author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number, expected_head_sha: base }), 422);
+    await author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number, expected_head_sha: readmeCommit.data.sha });
+    await expectStatus(author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number }), 422);
   });
 
   afterAll(async () => {

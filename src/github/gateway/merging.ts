@@ -186,8 +186,8 @@ export function createMerging(context: GatewayContext): MergingGateway {
     const result = await graphql(
       `enabling auto-merge on PR #${number}`,
       repo,
-      'mutation($id: ID!, $method: PullRequestMergeMethod, $sha: GitObjectID) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method, expectedHeadOid: $sha }) { pullRequest { autoMergeRequest { mergeMethod } } } }',
-      { id, method: method.toUpperCase(), sha: expectedHeadSha },
+      'mutation($id: ID!, $mergeMethod: PullRequestMergeMethod, $sha: GitObjectID) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $sha }) { pullRequest { autoMergeRequest { mergeMethod } } } }',
+      { id, mergeMethod: method.toUpperCase(), sha: expectedHeadSha },
     );
     if (!('errors' in result)) return { kind: 'enabled' };
     const reason = result.errors.map((e) => e.message).join('; ');
