@@ -16,12 +16,31 @@ export function toSeedInput(repo: FleetRepo): SeedRepoInput {
   };
 }
 
+/** The login of a team's one member in the sandbox (its lead), e.g. `payments-lead`. */
+export function teamLead(team: string): string {
+  return `${team}-lead`;
+}
+
 /**
- * Loads a generated fleet into a running fake GitHub (in process).
+ * The teams the fleet's CODEOWNERS name (`@<org>/<team>`), each with its lead as its one member,
+ * so that GitHub's code-owner review can be satisfied by a person of the sandbox.
+ */
+export function fleetTeams(fleet: readonly FleetRepo[]): { org: string; slug: string; members: string[] }[] {
+  const seen = new Map<string, { org: string; slug: string; members: string[] }>();
+  for (const repo of fleet) {
+    const key = `${repo.org}/${repo.team}`.toLowerCase();
+    if (!seen.has(key)) seen.set(key, { org: repo.org, slug: repo.team, members: [teamLead(repo.team)] });
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Loads a generated fleet into a running fake GitHub (in process): its teams, then its repositories.
  *
  * @example seedFleet(fake, generateFleet({ seed: 1, repos: 48 }));
  */
-export function seedFleet(fake: { state: Pick<FakeGitHubState, 'seedRepo'> }, fleet: FleetRepo[]): void {
+export function seedFleet(fake: { state: Pick<FakeGitHubState, 'seedRepo' | 'addTeam'> }, fleet: FleetRepo[]): void {
+  for (const team of fleetTeams(fleet)) fake.state.addTeam(team.org, team.slug, team.members);
   for (const repo of fleet) fake.state.seedRepo(toSeedInput(repo));
 }
 
@@ -39,6 +58,10 @@ function toSeedJson(repo: FleetRepo): Record<string, unknown> {
  * @example await seedFleetOverHttp({ url: 'http://127.0.0.1:4010', fetch }, fleet);
  */
 export async function seedFleetOverHttp(deps: { url: string; fetch: typeof fetch }, fleet: FleetRepo[], batch = 10): Promise<void> {
+  for (const team of fleetTeams(fleet)) {
+    const response = await deps.fetch(`${deps.url}/_fake/teams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(team) });
+    if (!response.ok) throw new FleetError('github_error', `The fake GitHub at ${deps.url} refused the team ${team.org}/${team.slug} (${response.status}: ${await response.text()}); start it fresh and seed again.`);
+  }
   for (let start = 0; start < fleet.length; start += batch) {
     const response = await deps.fetch(`${deps.url}/_fake/repos`, {
       method: 'POST',
