@@ -1,5 +1,6 @@
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
+import { addRulesetRoutes } from './ruleset-routes.js';
 import { failHttp, type World } from './state.js';
 
 /**
@@ -546,6 +547,8 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (branch !== repo.defaultBranch || !repo.protection) failHttp(404, 'Branch not protected');
     return { status: 200, body: { url: `${render.repoUrl(repo.owner, repo.name)}/branches/${branch}/protection/required_signatures`, enabled: repo.protection.requiredSignatures === true } };
   });
+
+  addRulesetRoutes(add, world, render, paginate);
 
   return routes;
 }

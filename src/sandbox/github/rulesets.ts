@@ -47,6 +47,8 @@ export interface RulesetRecord extends Required<Pick<RulesetInput, 'name' | 'enf
   /** `owner/name` for a repository ruleset, the organisation's login for an organisation one. */
   source: string;
   sourceType: 'Repository' | 'Organization';
+  /** When it was created (ISO 8601). */
+  createdAt: string;
 }
 
 /** A repository's merge settings, as the repository object reports them. */

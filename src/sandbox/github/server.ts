@@ -283,6 +283,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (request.method === 'GET' && path === '/_fake/counts') return ok(counts());
     if (request.method === 'GET' && path === '/_fake/state/pulls') return ok(listPulls());
     if (request.method === 'GET' && path === '/_fake/deliveries') return ok(sender.deliveries);
+    if (request.method === 'GET' && path === '/_fake/merges') return ok(world.merges());
     if (request.method === 'POST' && path === '/_fake/repos') {
       const inputs = Array.isArray(json) ? json : [json];
       // Every seed is checked before any is created, so a bad one leaves the fake as it was.

@@ -138,6 +138,21 @@ export interface PullRecord {
   mergeabilityOf?: string;
 }
 
+/** One merge of a PR, as `world.merges()` logs it. */
+export interface MergeLogEntry {
+  /** `owner/name` */
+  repo: string;
+  number: number;
+  /** The head that was merged (for a merge queue, the merge group's head). */
+  headSha: string;
+  method: 'merge' | 'squash' | 'rebase';
+  /** Every check run and status on `headSha` had completed when it merged. */
+  checksComplete: boolean;
+  /** The checks still queued or in progress then. */
+  incompleteChecks: string[];
+  via: 'api' | 'queue' | 'auto';
+}
+
 /** GitHub's `mergeable_state` values the fake reports. */
 export type MergeableState = 'clean' | 'dirty' | 'behind' | 'blocked' | 'unstable' | 'draft' | 'unknown';
 
@@ -287,6 +302,8 @@ export function createWorld(deps: WorldDeps) {
   const pulls: PullRecord[] = [];
   /** Organisation login (lower case) → its rulesets. */
   const orgRulesets = new Map<string, RulesetRecord[]>();
+  /** Every merge of a PR, by any path, in order. */
+  const mergeLog: MergeLogEntry[] = [];
   const checkRuns: CheckRunRecord[] = [];
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
@@ -592,7 +609,7 @@ export function createWorld(deps: WorldDeps) {
   }
 
   function toRuleset(input: RulesetInput, source: string, sourceType: RulesetRecord['sourceType']): RulesetRecord {
-    return { id: newId(), name: input.name, enforcement: input.enforcement ?? 'active', include: input.include ?? ['~DEFAULT_BRANCH'], exclude: input.exclude ?? [], rules: input.rules, source, sourceType };
+    return { id: newId(), name: input.name, enforcement: input.enforcement ?? 'active', include: input.include ?? ['~DEFAULT_BRANCH'], exclude: input.exclude ?? [], rules: input.rules, source, sourceType, createdAt: iso(now()) };
   }
 
   /** Adds a repository ruleset. */
@@ -752,7 +769,10 @@ export function createWorld(deps: WorldDeps) {
         if (owners.length > 0) ownedFiles.push({ path, owners });
       }
     }
-    return refuseByReviews({ requirement, reviews: pull.reviews, author: pull.login, headSha: pull.headSha, lastPusher: lastPushers.get(pull.id) ?? pull.login, ownedFiles, inTeam });
+    const reason = refuseByReviews({ requirement, reviews: pull.reviews, author: pull.login, headSha: pull.headSha, lastPusher: lastPushers.get(pull.id) ?? pull.login, ownedFiles, inTeam });
+    // A ruleset's refusal is worded as a rule violation, as GitHub words the ruleset's other rules.
+    const byRuleset = !protection || protection.requiredApprovals === undefined;
+    return reason && byRuleset ? `Repository rule violations found\n\n${reason}\n\n` : reason;
   }
 
   /** A push moved the PR's head: remember who pushed it, and dismiss older approvals where the base asks for it. */
@@ -835,6 +855,35 @@ export function createWorld(deps: WorldDeps) {
     return undefined;
   }
 
+  /**
+   * Why the base branch's active ruleset rules block a merge, in GitHub's 405 words (`Repository
+   * rule violations found` and the first violated rule); undefined when none blocks. Rules of
+   * `evaluate` rulesets never block. The `pull_request` rule's reviews and the `merge_queue` rule
+   * are enforced where they are implemented (review counting, the merge queue), not here.
+   */
+  function rulesetRefusal(repo: RepoRecord, pull: PullRecord, method?: 'merge' | 'squash' | 'rebase'): string | undefined {
+    const rules = branchRules(repo, pull.baseRef).map(({ rule }) => rule);
+    const violation = (reason: string): string => `Repository rule violations found\n\n${reason}\n\n`;
+    const required = [...new Set(rules.flatMap((rule) => (rule.type === 'required_status_checks' ? rule.parameters.required_status_checks.map((c) => c.context) : [])))];
+    const runs = latestRunsFor(repo, pull.headSha);
+    const passed = (name: string) => runs.some((run) => run.name === name && run.status === 'completed' && ['success', 'neutral', 'skipped'].includes(run.conclusion ?? ''));
+    const failing = required.filter((name) => runs.some((run) => run.name === name && run.status === 'completed') && !passed(name));
+    const expected = required.filter((name) => !passed(name) && !failing.includes(name));
+    if (failing.length === 1 && expected.length === 0) return violation(`Required status check "${failing[0]}" is failing.`);
+    if (failing.length > 0) return violation(`${failing.length + expected.length} of ${required.length} required status checks have not succeeded: ${failing.length} failing.`);
+    if (expected.length === 1) return violation(`Required status check "${expected[0]}" is expected.`);
+    if (expected.length > 1) return violation(`${expected.length} of ${required.length} required status checks are expected.`);
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    if (rules.some((rule) => rule.type === 'required_signatures') && baseSha && unverifiedCommits(baseSha, pull.headSha).length > 0) return violation('Commits must have verified signatures.');
+    if (method === 'merge' && rules.some((rule) => rule.type === 'required_linear_history')) return violation('This branch must not contain merge commits.');
+    return undefined;
+  }
+
+  /** True when an active ruleset on the base requires strict (up-to-date) status checks. */
+  function rulesetStrict(repo: RepoRecord, branch: string): boolean {
+    return branchRules(repo, branch).some(({ rule }) => rule.type === 'required_status_checks' && rule.parameters.strict_required_status_checks_policy);
+  }
+
   /** True when the base branch has commits the PR's head does not contain. */
   function isBehind(baseSha: string, headSha: string): boolean {
     return !objects.ancestors(headSha).includes(baseSha);
@@ -857,6 +906,8 @@ export function createWorld(deps: WorldDeps) {
     const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
     if (protection?.strict && isBehind(baseSha, pull.headSha)) return { mergeable: true, state: 'behind' };
     if (protection && protectionRefusal(repo, pull, protection)) return { mergeable: true, state: 'blocked' };
+    if (rulesetStrict(repo, pull.baseRef) && isBehind(baseSha, pull.headSha)) return { mergeable: true, state: 'behind' };
+    if (rulesetRefusal(repo, pull)) return { mergeable: true, state: 'blocked' };
     if (reviewBlock(repo, pull)) return { mergeable: true, state: 'blocked' };
     const failing = latestRunsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
     return { mergeable: true, state: failing ? 'unstable' : 'clean' };
@@ -877,8 +928,19 @@ export function createWorld(deps: WorldDeps) {
     return { mergeable: null, state: 'unknown' };
   }
 
+  /**
+   * Logs a merge of a PR: whether every check run (and the status each one reports) on the merged
+   * head had completed. Whoever merges calls it (the merge API here, the merge queue and auto-merge
+   * with their `via`), so `merges()` answers "was anything merged unchecked?" for every path.
+   */
+  function recordMerge(pull: PullRecord, headSha: string, method: MergeLogEntry['method'], via: MergeLogEntry['via']): void {
+    const repo = getRepo(pull.owner, pull.repo);
+    const incompleteChecks = latestRunsFor(repo, headSha).filter((run) => run.status !== 'completed').map((run) => run.name);
+    mergeLog.push({ repo: `${repo.owner}/${repo.name}`, number: pull.number, headSha, method, checksComplete: incompleteChecks.length === 0, incompleteChecks, via });
+  }
+
   /** Merges as GitHub's PUT /merge does, refusing with GitHub's 405 and 409 messages. */
-  function mergePull(pull: PullRecord, input: { sha?: string; method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string }, actor: string): string {
+  function mergePull(pull: PullRecord, input: { sha?: string; method: 'merge' | 'squash' | 'rebase'; title?: string; message?: string }, actor: string, via: MergeLogEntry['via'] = 'api'): string {
     const repo = getRepo(pull.owner, pull.repo);
     if (pull.state !== 'open') failHttp(405, 'Pull Request is not mergeable');
     if (input.sha && input.sha !== pull.headSha) failHttp(409, 'Head branch was modified. Review and try the merge again.');
@@ -891,6 +953,10 @@ export function createWorld(deps: WorldDeps) {
     if (protection?.strict && isBehind(baseSha, pull.headSha)) failHttp(405, 'Head branch is out of date. Review and try the merge again.');
     const refusal = protection ? protectionRefusal(repo, pull, protection) : undefined;
     if (refusal) failHttp(405, refusal);
+    // The `merge_queue` rule (a direct merge refused) plugs in here.
+    if (rulesetStrict(repo, pull.baseRef) && isBehind(baseSha, pull.headSha)) failHttp(405, 'Repository rule violations found\n\nHead branch is out of date. Review and try the merge again.\n\n');
+    const ruleRefusal = rulesetRefusal(repo, pull, input.method);
+    if (ruleRefusal) failHttp(405, ruleRefusal);
     const reviewsRefusal = reviewBlock(repo, pull);
     if (reviewsRefusal) failHttp(405, reviewsRefusal);
     const tree = objects.writeFlat(merged);
@@ -908,6 +974,7 @@ export function createWorld(deps: WorldDeps) {
     pull.updatedAt = pull.mergedAt;
     pull.mergedBy = actor;
     pull.mergeCommitSha = commit;
+    recordMerge(pull, pull.headSha, input.method, via);
     deps.emit({ kind: 'pull_request', action: 'closed', pull, actor });
     return commit;
   }
@@ -1082,6 +1149,8 @@ export function createWorld(deps: WorldDeps) {
     mergeability,
     observedMergeability,
     mergePull,
+    recordMerge,
+    merges: (): MergeLogEntry[] => mergeLog.map((entry) => ({ ...entry, incompleteChecks: [...entry.incompleteChecks] })),
     openPull,
     updatePull,
     submitReview,
