@@ -10,6 +10,7 @@ import { createProtection, type ProtectionGateway } from './gateway/protection.j
 import { createPulls, type PullsGateway } from './gateway/pulls.js';
 import { createRepos, type RepoGateway } from './gateway/repos.js';
 import { createRules, type RulesGateway } from './gateway/rules.js';
+import { createTeams, type TeamsGateway } from './gateway/teams.js';
 
 /**
  * The GitHub gateway: exactly the calls Fleet makes, with typed results holding only the fields
@@ -17,7 +18,7 @@ import { createRules, type RulesGateway } from './gateway/rules.js';
  * `details.retryable` flag, and a sentence for a person; 429 and exhausted budgets become
  * `budget_exhausted` with `details.retryAt` so the engine waits instead of failing.
  *
- * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules); this module composes
+ * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules, teams); this module composes
  * them and is the one importers use.
  */
 
@@ -34,7 +35,7 @@ export type { BranchProtection } from './gateway/protection.js';
 export type { BranchRules, RequiredCheck, RequiredReviews, RuleSource } from './gateway/rules.js';
 export { requiredCheckNames } from './gateway/rules.js';
 
-export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, GitRemoteGateway {}
+export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, GitRemoteGateway, TeamsGateway {}
 
 /**
  * Builds the gateway over an Octokit client from `createOctokit`.
@@ -50,7 +51,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
   // A commit's parents are for the revert PR only; the gateway itself does not offer them.
   const { getCommitParents: _parents, ...gitData } = git;
   const protection = createProtection(context);
-  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createGitRemote(context) };
+  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createGitRemote(context), ...createTeams(context) };
 }
 
 /** What the repository steps get in `ctx.deps`. */
