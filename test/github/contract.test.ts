@@ -117,6 +117,7 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/commits/{ref}/status',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures',
+  'GET /orgs/{org}/teams/{team_slug}/members',
   'GET /user',
   'GET /rate_limit',
 ];
@@ -160,6 +161,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
       ci: { checks: ['build', 'lint'], outcome: 'pass', durationMs: 60_000 },
     });
     fake.state.seedRepo({ owner: 'acme', name: 'search-web', files: { 'README.md': '# search-web\n' } });
+    fake.state.addTeam('acme', 'payments', ['payments-lead', 'alice']);
     author = new Octokit({ baseUrl: fake.url, auth: 'author-token', request: { retries: 0 }, log: quiet });
     reviewer = new Octokit({ baseUrl: fake.url, auth: 'reviewer-token', request: { retries: 0 }, log: quiet });
     record(author);
@@ -214,6 +216,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await author.rest.repos.getCommitSignatureProtection({ ...repo, branch: 'main' });
     await expectStatus(author.rest.repos.getCommitSignatureProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
     await author.rest.users.getAuthenticated();
+    await author.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'payments', per_page: 1 });
     await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number }), 405);
     clock += 120_000;
     await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });
