@@ -80,7 +80,7 @@ describe('the merge step and required reviews (classic protection)', () => {
     const second = await mergeStep.run(mergeContext(target, state));
     expect(second.kind).toBe('wait');
     expect(second.events).toBeUndefined();
-    expect((second as { data: { review: { since: number } } }).data.review.since).toBe((state.review as { since: number }).since);
+    expect(((second as { data: Record<string, unknown> }).data.review as { since: number }).since).toBe((state.review as { since: number }).since);
 
     h.fake.state.submitReview({ owner: 'acme', repo: 'api', number: 1, login: 'bob', event: 'APPROVE' });
     const merged = await mergeStep.run(mergeContext(target, (second as { data: Record<string, unknown> }).data));
