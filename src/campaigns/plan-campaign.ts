@@ -108,8 +108,8 @@ export function chooseSample(waves: readonly PlannedWave[], size = PREVIEW_SAMPL
  * create content (test/steps/open-pr-git.test.ts measures them).
  */
 const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> = {
-  'open-pr': { requests: 10, content: 3 },
-  'await-checks': { requests: 4, content: 0 },
+  'open-pr': { requests: 11, content: 3 },
+  'await-checks': { requests: 5, content: 0 },
   compliance: { requests: 4, content: 0 },
   canary: { requests: 0, content: 0 },
   gate: { requests: 0, content: 0 },

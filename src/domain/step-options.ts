@@ -5,10 +5,12 @@ import { Duration } from './duration.js';
 export const OpenPrOptions = z.strictObject({});
 export type OpenPrOptions = z.infer<typeof OpenPrOptions>;
 export const AwaitChecksOptions = z.strictObject({
-  /** Check names to require; default: the branch protection's required checks. */
+  /** Check names to require; default: the checks the branch's rules (rulesets and classic protection) require, or, with none, every check the PR's head gets. */
   required: z.array(z.string().min(1)).optional(),
   timeout: Duration.prefault('2h'),
   pollEvery: Duration.prefault('2m'),
+  /** With no required checks: how long to wait for a first check before the repository counts as one without CI. */
+  settle: Duration.prefault('2m'),
 });
 export type AwaitChecksOptions = z.infer<typeof AwaitChecksOptions>;
 export const ComplianceRule = z.enum([

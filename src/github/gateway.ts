@@ -33,7 +33,7 @@ export type { PullRequest, Review, PrFile, Mergeability, MergeOutcome, ReviewerR
 export type { CheckStatus, CheckResult, RerunOutcome } from './gateway/checks.js';
 export type { BranchProtection } from './gateway/protection.js';
 export type { BranchRules, RequiredCheck, RequiredReviews, RuleSource } from './gateway/rules.js';
-export { requiredCheckNames } from './gateway/rules.js';
+export { requiredCheckNames, requiredBy, ruleSourceLabel } from './gateway/rules.js';
 
 export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, GitRemoteGateway, TeamsGateway {}
 

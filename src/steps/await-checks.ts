@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Step, StepResult } from './types.js';
 import type { AwaitChecksOptions } from '../domain/step-options.js';
 import { plural } from '../domain/words.js';
-import type { CheckResult, GitHubStepDeps, RerunOutcome } from '../github/gateway.js';
+import { requiredBy, requiredCheckNames, type CheckResult, type GitHubStepDeps, type RerunOutcome } from '../github/gateway.js';
 import { prOf, signal } from '../github/step-support.js';
 
 const PASSING = new Set(['success', 'neutral', 'skipped']);
@@ -73,8 +73,11 @@ export function judgeChecks(required: readonly string[], checks: readonly CheckR
 }
 
 /**
- * await-checks: waits for the required checks (the step's `required`, or the default branch's
- * protection) on the PR's head. A failing check that also fails on the default branch's head is
+ * await-checks: waits for the required checks (the step's `required`, or what the branch's rules
+ * require: rulesets and classic protection) on the PR's head. With none required it waits for every
+ * check run and status the head gets, until all complete; if none appears within `settle` the
+ * repository has no CI: done, recorded as such (`checks.no-ci`, a checks signal of 0.5, never
+ * "passed"). A failing check that also fails on the default branch's head is
  * pre-existing: reported, not blamed on the change; if branch protection requires it, the PR cannot
  * merge until the default branch is fixed, so a person is asked at once. A failure the change
  * seems to cause (failing on the head, passing on the base) is re-run once first, since flaky CI
@@ -103,13 +106,37 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
     const headSha = pr.headSha;
     // Someone may have pushed to the PR: the checks of its current head are the ones that count.
     const patch = headSha !== target.headSha ? { headSha } : {};
-    const required = options.required ?? (await github.getRequiredChecks(repo, pr.baseRef)).requiredChecks;
+    const rules = await github.getBranchRules(repo, pr.baseRef);
+    const ruleChecks = requiredCheckNames(rules);
+    const byRules = requiredBy(rules);
+    const headChecks = await github.getChecks(repo, headSha);
+    // Nothing required: every check the head gets is awaited (CI runs whether or not a rule asks
+    // for it), and a head that gets none within `settle` is a repository without CI, never "passed".
+    const watchAll = options.required === undefined && ruleChecks.length === 0;
+    const required = options.required ?? (watchAll ? [...new Set(headChecks.map((check) => check.name))] : ruleChecks);
     if (required.length === 0) {
-      return { kind: 'done', patch, data: { startedAt, note: 'no required checks' }, events: [{ kind: 'checks.none', data: { note: `${repo} requires no checks on ${pr.baseRef}` } }] };
+      if (now < startedAt + options.settle) {
+        return {
+          kind: 'wait',
+          until: Math.min(now + options.pollEvery, startedAt + options.settle),
+          reason: `waiting for CI to report on the PR head (no check is required on ${pr.baseRef} and none has appeared yet)`,
+          data: { startedAt },
+          patch,
+        };
+      }
+      const settle = `${Math.round(options.settle / 1000)}s`;
+      const evidence = { noCi: true, settle, headSha };
+      return {
+        kind: 'done',
+        patch: { ...patch, signals: { checks: signal(0.5, evidence) } },
+        data: { startedAt, ...evidence, note: 'no CI: no check required and none appeared' },
+        events: [{ kind: 'checks.no-ci', data: { note: `${repo} requires no checks on ${pr.baseRef} and no check appeared on the PR within ${settle}`, ...evidence } }],
+      };
     }
+    // Which rule required each check (the step's own list names itself).
+    const requiredByRule: Record<string, string[]> = Object.fromEntries(required.map((name) => [name, byRules[name] ?? (watchAll ? ['reported by CI (nothing required)'] : ['the step\'s required list'])]));
 
     const rerun = readRerun(ctx.state.rerunRecord, headSha);
-    const headChecks = await github.getChecks(repo, headSha);
     const verdict = judgeChecks(required, hideReplacedRuns(headChecks, rerun));
     let preExisting: string[] = [];
     let caused: string[] = [];
@@ -129,7 +156,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
     const rerunChecks = rerun?.checks ?? [];
     // Re-run checks that pass now were flaky: the evidence says so, for a person to see.
     const flaky = rerunChecks.filter((name) => verdict.passed.includes(name));
-    const evidence = { required, passed: verdict.passed, pending: verdict.pending, failing: caused, preExisting, headSha, ...(rerun ? { rerun: rerunChecks, flaky } : {}) };
+    const evidence = { required, requiredBy: requiredByRule, passed: verdict.passed, pending: verdict.pending, failing: caused, preExisting, headSha, ...(rerun ? { rerun: rerunChecks, flaky } : {}) };
     const data = { startedAt, ...evidence, ...(rerun ? { rerunRecord: rerun } : {}), ...(baseRerun ? { baseRerunRecord: baseRerun } : {}) };
 
     if (caused.length > 0) {
@@ -205,7 +232,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
     if (preExisting.length > 0) {
       // Not the change's fault, but branch protection will not merge a PR whose required checks
       // fail: say so now, rather than after the canary when the merge is refused.
-      const protectedChecks = options.required ? (await github.getRequiredChecks(repo, pr.baseRef)).requiredChecks : required;
+      const protectedChecks = ruleChecks;
       const blocking = preExisting.filter((name) => protectedChecks.includes(name));
       const baseSuites = blocking.map((name) => baseChecks.find((check) => check.name === name)?.suiteId ?? null);
       // A flaky check can fail on the default branch too: re-run it there once before asking a

@@ -171,7 +171,7 @@ export const complianceStep: Step<ComplianceOptions, GitHubStepDeps> = {
     let requiredApprovals = options.requiredApprovals;
     if (rules.has('required-reviews')) {
       approvals = countApprovals(await github.getReviews(repo, pr.number));
-      requiredApprovals = Math.max(requiredApprovals, (await github.getRequiredChecks(repo, pr.baseRef)).requiredApprovals);
+      requiredApprovals = Math.max(requiredApprovals, (await github.getBranchRules(repo, pr.baseRef)).reviews?.count ?? 0);
     }
     const results = evaluateRules({ options, files, codeowners, approvals, requiredApprovals, labels: pr.labels });
     const failed = results.filter((r) => !r.pass);

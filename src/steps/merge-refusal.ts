@@ -1,4 +1,4 @@
-import type { CheckResult, Gateway, Mergeability, Review } from '../github/gateway.js';
+import { requiredCheckNames, ruleSourceLabel, type CheckResult, type Gateway, type Mergeability, type Review, type RuleSource } from '../github/gateway.js';
 
 /**
  * Why GitHub would not merge a PR, told from the PR's own `mergeable_state` rather than guessed
@@ -63,40 +63,60 @@ export function missingChecks(required: readonly string[], checks: readonly Chec
 }
 
 /**
- * The sentence for a `blocked` PR: which required check or how many reviews branch protection
- * still wants, read from the protection the gateway reads for await-checks and compliance.
+ * The sentence for a `blocked` PR: which required check or how many reviews the branch's rules
+ * (rulesets and classic protection, as `getBranchRules` merges them) still want, and which rule
+ * asks for it.
  */
-export async function explainBlocked(github: Pick<Gateway, 'getRequiredChecks' | 'getChecks' | 'getReviews'>, facts: RefusalFacts, headSha: string): Promise<string> {
+export async function explainBlocked(github: Pick<Gateway, 'getBranchRules' | 'getChecks' | 'getReviews'>, facts: RefusalFacts, headSha: string): Promise<string> {
   const { repo, number, base } = facts;
-  const protection = await github.getRequiredChecks(repo, base);
+  const rules = await github.getBranchRules(repo, base);
   const parts: string[] = [];
   const next: string[] = [];
-  if (protection.requiredChecks.length > 0) {
-    const { failed, pending } = missingChecks(protection.requiredChecks, await github.getChecks(repo, headSha));
+  const sources: RuleSource[] = [];
+  const blame = (by: readonly RuleSource[]): void => {
+    for (const source of by) if (!sources.some((s) => s.kind === source.kind && s.id === source.id)) sources.push(source);
+  };
+  if (rules.requiredChecks.length > 0) {
+    const { failed, pending } = missingChecks(requiredCheckNames(rules), await github.getChecks(repo, headSha));
     if (failed.length) parts.push(`the required ${failed.length === 1 ? 'check' : 'checks'} ${listNames(failed)} failed`);
     if (pending.length) parts.push(`the required ${pending.length === 1 ? 'check' : 'checks'} ${listNames(pending)} ${pending.length === 1 ? 'has' : 'have'} not passed yet`);
     if (failed.length || pending.length) next.push(failed.length ? 'fix or re-run the failing check' : 'wait for the check to pass');
+    for (const check of rules.requiredChecks) if (failed.includes(check.name) || pending.includes(check.name)) blame(check.by);
   }
-  if (protection.requiredApprovals > 0) {
+  if (rules.reviews && rules.reviews.count > 0) {
     const approvals = countApprovals(await github.getReviews(repo, number));
-    if (approvals < protection.requiredApprovals) {
-      parts.push(`it needs ${plural(protection.requiredApprovals, 'approving review')} and has ${approvals}`);
+    if (approvals < rules.reviews.count) {
+      parts.push(`it needs ${plural(rules.reviews.count, 'approving review')} and has ${approvals}`);
       next.push(`ask a reviewer to approve it`);
+      blame(rules.reviews.by);
     }
   }
   if (/signature/i.test(facts.githubReason)) {
     // Required signed commits: GitHub's sentence is the only place that says so at merge time.
     parts.push(`${base} requires verified signatures and the PR brings a commit without one${quoteGitHub(facts.githubReason)}`);
     next.push(`replace the PR's unsigned commits with signed ones (a commit Fleet makes where signatures are required goes through GitHub's API, which signs it)`);
+    blame(rules.signatures.by);
+  }
+  if (/merge commits/i.test(facts.githubReason) && rules.linearHistory.required) {
+    parts.push(`${base} requires a linear history, so a merge commit is refused${quoteGitHub(facts.githubReason)}`);
+    next.push(`merge with squash or rebase (the merge step's \`method\`)`);
+    blame(rules.linearHistory.by);
   }
   if (parts.length === 0) {
     return (
       `GitHub will not merge PR #${number} in ${repo}: a rule on ${base} blocks it${quoteGitHub(facts.githubReason)}, ` +
-      `and ${base}'s branch protection names no missing check or review (a ruleset may). Open the PR on GitHub to see which rule, satisfy it, then retry; or skip the target.`
+      `and neither ${base}'s rulesets nor its branch protection name a missing check or review. Open the PR on GitHub to see which rule, satisfy it, then retry; or skip the target.`
     );
   }
   const todo = next.join(' and ');
-  return `GitHub will not merge PR #${number} in ${repo}: ${base}'s branch protection is not satisfied: ${parts.join('; ')}. ${todo.charAt(0).toUpperCase()}${todo.slice(1)}, then retry; or skip the target.`;
+  return `GitHub will not merge PR #${number} in ${repo}: ${base}'s ${whose(sources)} not satisfied: ${parts.join('; ')}. ${todo.charAt(0).toUpperCase()}${todo.slice(1)}, then retry; or skip the target.`;
+}
+
+/** "branch protection is", `ruleset "main" (#12) is`, or "rules (…, …) are": who asks for what is missing. */
+function whose(sources: readonly RuleSource[]): string {
+  if (sources.length === 0 || (sources.length === 1 && sources[0].kind === 'protection')) return 'branch protection is';
+  if (sources.length === 1) return `${ruleSourceLabel(sources[0])} is`;
+  return `rules (${sources.map(ruleSourceLabel).join(', ')}) are`;
 }
 
 /** The mergeable_state a PR reports, with a draft and a PR still being computed named as such. */
@@ -116,7 +136,7 @@ export function isFinalState(state: string): boolean {
  * await explainRefusal(github, { repo: 'acme/api', number: 2, base: 'main', githubReason: 'Pull Request is not mergeable' }, { mergeable: false, state: 'dirty', draft: false }, sha)
  * // { state: 'dirty', final: true, rebuild: 'dirty', reason: 'PR #2 in acme/api has a merge conflict with main: …' }
  */
-export async function explainRefusal(github: Pick<Gateway, 'getRequiredChecks' | 'getChecks' | 'getReviews'>, facts: RefusalFacts, m: Mergeability, headSha: string): Promise<MergeRefusal> {
+export async function explainRefusal(github: Pick<Gateway, 'getBranchRules' | 'getChecks' | 'getReviews'>, facts: RefusalFacts, m: Mergeability, headSha: string): Promise<MergeRefusal> {
   const { repo, number, base } = facts;
   const state = stateOf(m);
   switch (state) {
@@ -135,7 +155,7 @@ export async function explainRefusal(github: Pick<Gateway, 'getRequiredChecks' |
         final: true,
         rebuild: 'behind',
         reason:
-          `PR #${number} in ${repo} is behind ${base}, and ${base}'s branch protection requires branches to be up to date before merging. ` +
+          `PR #${number} in ${repo} is behind ${base}, and ${base}'s rules require branches to be up to date before merging. ` +
           `Retry rebuilds the change on the new ${base} and updates the PR; or skip the target.`,
       };
     case 'draft':

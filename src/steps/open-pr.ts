@@ -205,7 +205,7 @@ async function inWorkspace(ctx: Ctx, info: RepoInfo, input: { branch: string; ba
     const summary = { reason: change.reason, stats: change.stats, paths, unsandboxed: change.unsandboxed === true };
 
     const pushStarted = Date.now();
-    if (await github.requiresSignedCommits(repo, info.defaultBranch)) {
+    if ((await github.getBranchRules(repo, info.defaultBranch)).signatures.required) {
       // GitHub signs the commits its API makes: the same change goes that way, from the checkout's files.
       const files = await filesOf(ws, change);
       const commit = await github.commitFiles({ repo, baseBranch: info.defaultBranch, branch, message: input.title, files, ...(input.lease !== undefined ? { lease: input.lease } : {}) });

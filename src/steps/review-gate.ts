@@ -1,6 +1,6 @@
 import type { StepContext, StepResult } from './types.js';
 import type { MergeOptions } from '../domain/step-options.js';
-import type { BranchRules, GitHubStepDeps, PullRequest, RequiredReviews, Review, RuleSource } from '../github/gateway.js';
+import { ruleSourceLabel, type BranchRules, type GitHubStepDeps, type PullRequest, type RequiredReviews, type Review } from '../github/gateway.js';
 import { ownersOf } from '../github/codeowners.js';
 
 /**
@@ -89,11 +89,6 @@ export function assessReviews(input: {
   return { changesRequested, approvals, ownersWaiting, lastPushApproved, met };
 }
 
-/** A rule's source as a person reads it: `ruleset "main" (#12)` or `branch protection`. */
-export function describeSource(source: RuleSource): string {
-  return source.kind === 'ruleset' ? `ruleset "${source.name}"${source.id === null ? '' : ` (#${source.id})`}` : source.name;
-}
-
 function listOf(items: readonly string[], max = 3): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
@@ -132,7 +127,7 @@ export async function reviewGate(ctx: StepContext<MergeOptions, GitHubStepDeps>,
 
   const assessment = assessReviews({ rules: need, reviews, author: pr.author, headSha: pr.headSha, owned, members });
   if (assessment.met) return undefined;
-  const by = need.by.map(describeSource);
+  const by = need.by.map(ruleSourceLabel);
   const required = by.length ? `required by ${listOf(by)}` : 'required by the branch';
 
   const [changes] = assessment.changesRequested;

@@ -12,8 +12,8 @@ describe('estimatePreview', () => {
 
   test('counts the requests per step and per target, and explains the time by waves and pacing', () => {
     const { github, estimate } = estimatePreview({ steps, targets: 10, waveCount: 2, remaining: 4000 });
-    // Per target: open-pr 10 + await-checks 4 + bake 0, plus 3 CI health reads; one discovery read each, plus one.
-    expect(github).toEqual({ requests: 181, contentRequests: 30, remaining: 4000 });
+    // Per target: open-pr 11 + await-checks 5 + bake 0 (each reads the branch rules and classic protection), plus 3 CI health reads; one discovery read each, plus one.
+    expect(github).toEqual({ requests: 201, contentRequests: 30, remaining: 4000 });
     // 2 × (30 min bake + 5 min CI) + 30 / 500 an hour = 70 + 3.6 min.
     expect(estimate.minutes).toBe(74);
     expect(estimate.explanation).toBe(

@@ -118,6 +118,9 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/branches/{branch}/protection',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures',
   'GET /orgs/{org}/teams/{team_slug}/members',
+  'GET /repos/{owner}/{repo}/rules/branches/{branch}',
+  'GET /repos/{owner}/{repo}/rulesets',
+  'GET /repos/{owner}/{repo}/rulesets/{ruleset_id}',
   'GET /user',
   'GET /rate_limit',
 ];
@@ -217,6 +220,31 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await expectStatus(author.rest.repos.getCommitSignatureProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
     await author.rest.users.getAuthenticated();
     await author.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'payments', per_page: 1 });
+    // Rulesets: a repository one and an organisation one, read as Fleet reads them.
+    fake.state.seedRepo({
+      owner: 'acme',
+      name: 'ledger',
+      files: { 'README.md': '# ledger\n' },
+      rulesets: [
+        {
+          name: 'main',
+          rules: [
+            { type: 'required_status_checks', parameters: { required_status_checks: [{ context: 'build' }], strict_required_status_checks_policy: true } },
+            { type: 'pull_request', parameters: { required_approving_review_count: 1, require_code_owner_review: true, require_last_push_approval: false, dismiss_stale_reviews_on_push: true, required_review_thread_resolution: false } },
+            { type: 'required_linear_history' },
+            { type: 'merge_queue', parameters: { merge_method: 'SQUASH', grouping_strategy: 'ALLGREEN', max_entries_to_build: 5, min_entries_to_merge: 1, max_entries_to_merge: 5, min_entries_to_merge_wait_minutes: 5, check_response_timeout_minutes: 60 } },
+          ],
+        },
+      ],
+    });
+    const orgRuleset = fake.state.addRuleset('acme', null, { name: 'signed', include: ['~ALL'], rules: [{ type: 'required_signatures' }] });
+    const ledger = { owner: 'acme', repo: 'ledger' };
+    await author.rest.repos.getBranchRules({ ...ledger, branch: 'main' });
+    await author.rest.repos.getBranchRules({ owner: 'acme', repo: 'search-web', branch: 'feature/x' });
+    const rulesets = await author.rest.repos.getRepoRulesets({ ...ledger, includes_parents: true });
+    await author.rest.repos.getRepoRuleset({ ...ledger, ruleset_id: rulesets.data[0]?.id ?? 0 });
+    await author.rest.repos.getRepoRuleset({ ...ledger, ruleset_id: orgRuleset.id });
+    await expectStatus(author.rest.repos.getRepoRuleset({ ...ledger, ruleset_id: orgRuleset.id, includes_parents: false }), 404);
     await expectStatus(author.rest.pulls.merge({ ...repo, pull_number: number }), 405);
     clock += 120_000;
     await author.rest.checks.listForRef({ ...repo, ref: commit.data.sha });

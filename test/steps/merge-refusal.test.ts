@@ -1,10 +1,19 @@
 import { describe, expect, test } from 'vitest';
 import { explainBlocked } from '../../src/steps/merge-refusal.js';
 
-/** A gateway reading classic protection with no required check or review, as for a branch that only requires signatures. */
+/** A gateway whose branch rules require no check or review, as for a branch that only requires signatures. */
 function gateway(protection: { requiredChecks: string[]; requiredApprovals: number }) {
+  const by = [{ kind: 'protection' as const, name: 'branch protection', id: null }];
   return {
-    getRequiredChecks: async () => ({ protected: true, ...protection }),
+    getBranchRules: async () => ({
+      protected: true,
+      requiredChecks: protection.requiredChecks.map((name) => ({ name, by })),
+      upToDate: { required: false, by: [] },
+      reviews: protection.requiredApprovals > 0 ? { count: protection.requiredApprovals, codeOwner: false, lastPushApproval: false, dismissStale: false, by } : null,
+      signatures: { required: true, by },
+      linearHistory: { required: false, by: [] },
+      mergeQueue: null,
+    }),
     getChecks: async () => [],
     getReviews: async () => [],
   };

@@ -79,9 +79,9 @@ describe('open-pr in a workspace', () => {
     expect(eventOf(result, 'pr.opened')).toMatchObject({ git: { via: 'push', pushed: true } });
     expect(readdirSync(root)).toEqual([]);
     expect(pool.usage().active).toBe(0);
-    // The preview's estimate (REQUESTS_PER_STEP in plan-campaign.ts): 10 REST requests, 3 of them content-creating; GET /user once a process.
+    // The preview's estimate (REQUESTS_PER_STEP in plan-campaign.ts): 11 REST requests, 3 of them content-creating; GET /user once a process.
     const rest = stepLog.filter((r) => !/\.git\//.test(r.route) && r.route !== '/user');
-    expect(rest).toHaveLength(10);
+    expect(rest).toHaveLength(11);
     expect(rest.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.route}`)).toEqual([
       'POST /repos/{owner}/{repo}/pulls',
       'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
@@ -201,7 +201,7 @@ describe('open-pr in a workspace', () => {
     const pushed = seed('web', { protection });
     const viaApi = applyResult(makeTarget(signed), await run(makeTarget(signed)));
     // A gateway that does not look at the protection pushes the branch with git, as a person would.
-    const unaware: Gateway = { ...h.github, requiresSignedCommits: async () => false };
+    const unaware: Gateway = { ...h.github, getBranchRules: async (r, b) => ({ ...(await h.github.getBranchRules(r, b)), signatures: { required: false, by: [] } }) };
     const viaPush = applyResult(makeTarget(pushed), await run(makeTarget(pushed), { github: unaware }));
     expect(log().filter((l) => l === RECEIVE_PACK)).toHaveLength(1);
     h.fake.state.advance(61_000);

@@ -249,11 +249,11 @@ describe('await-checks', () => {
     expect(reruns()).toBe(2);
   });
 
-  test('no required checks: done with a note; explicit options override protection', async () => {
+  test('no required checks: every check the head gets is awaited; explicit options override the rules', async () => {
     const repo = seed('free', { protection: undefined, ci: { checks: ['ci/test'], outcome: 'manual', durationMs: 0 } });
     const target = await opened(repo);
-    expect(await run('await-checks', target)).toMatchObject({ kind: 'done', data: { note: 'no required checks' } });
-    expect(await run('await-checks', target, { options: { required: ['ci/test'] } })).toMatchObject({ kind: 'wait' });
+    expect(await run('await-checks', target)).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test', data: { requiredBy: { 'ci/test': ['reported by CI (nothing required)'] } } });
+    expect(await run('await-checks', target, { options: { required: ['ci/test'] } })).toMatchObject({ kind: 'wait', data: { requiredBy: { 'ci/test': ["the step's required list"] } } });
   });
 
   test('pending past the timeout asks a person', async () => {
@@ -425,7 +425,7 @@ describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
     const refused = await mergeUntilSettled(lodash, a, { notMergeableRetries: 5 });
     expect(refused).toMatchObject({
       kind: 'needs-human',
-      reason: `PR #1 in ${repo} is behind main, and main's branch protection requires branches to be up to date before merging. Retry rebuilds the change on the new main and updates the PR; or skip the target.`,
+      reason: `PR #1 in ${repo} is behind main, and main's rules require branches to be up to date before merging. Retry rebuilds the change on the new main and updates the PR; or skip the target.`,
       data: { mergeableState: 'behind', rebuild: 'behind', notMergeable: 1 },
     });
     a = applyResult(a, await runFor(lodash, 'open-pr', a, { rebuild: 'behind' }));

@@ -7,11 +7,13 @@ import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
-import { createWorld, type CheckConclusion, type CheckRunRecord, type SeedRepoInput } from './state.js';
+import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEntry, type SeedRepoInput } from './state.js';
+import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 import type { SandboxReviewer } from './reviews.js';
 
-export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion } from './state.js';
+export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
+export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
 
 export const Faults = z.object({
@@ -69,6 +71,10 @@ export interface FakeGitHubState {
   /** A short view of every pull request, for demos and assertions. */
   listPulls(): PullSummary[];
   checkRuns(owner: string, repo: string, sha: string): CheckRunRecord[];
+  /** Adds a ruleset to a repository, or (`owner` alone) to every repository of an organisation. */
+  addRuleset(owner: string, repo: string | null, input: RulesetInput): RulesetRecord;
+  /** Every merge of a PR, by any path, with whether its head's checks had all completed. */
+  merges(): MergeLogEntry[];
   deliveries: DeliveryRecord[];
   /** Resolves once every queued webhook delivery has been attempted. */
   flushWebhooks(): Promise<void>;
@@ -493,6 +499,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     readFiles: (owner, repo, ref) => world.readFiles(owner, repo, ref),
     listPulls,
     checkRuns: (owner, repo, sha) => world.runsFor(world.getRepo(owner, repo), sha).map((run) => ({ ...run })),
+    addRuleset: (owner, repo, input) => (repo === null ? world.addOrgRuleset(owner, input) : world.addRuleset(world.getRepo(owner, repo), input)),
+    merges: () => world.merges(),
     deliveries: sender.deliveries,
     flushWebhooks: () => sender.flush(),
     addTeam: (org, slug, members) => world.addTeam(org, slug, members),
