@@ -115,6 +115,20 @@ describe('the merge step and required reviews (classic protection)', () => {
   });
 });
 
+describe('the merge step and a ruleset that requires a code owner', () => {
+  test('the rules are read from GitHub: the wait names the team, the file and the ruleset, and the sandbox code owner’s approval lets it merge', async () => {
+    const repo = seed('pay', { rulesets: [{ name: 'main', rules: [pullRequestRule] }], reviewers: [{ login: 'payments-lead', afterMs: 20 * 60_000 }] });
+    const target = await opened(repo);
+    const rulesetId = (await h.octokit.rest.repos.getRepoRulesets({ owner: 'acme', repo: 'pay' })).data[0]!.id;
+    const waiting = await mergeStep.run(mergeContext(target));
+    expect(waiting).toMatchObject({ kind: 'wait', reason: `waiting for a review from @acme/payments (code owner of package.json, required by ruleset "main" (#${rulesetId})): 0 of 1 approvals, code owner review` });
+    expect(waiting.events?.[0]).toMatchObject({ kind: 'review.waiting', data: { asked: ['@acme/payments'], paths: ['package.json'], by: [`ruleset "main" (#${rulesetId})`] } });
+    h.fake.state.advance(20 * 60_000);
+    const merged = await mergeStep.run(mergeContext(target, (waiting as { data: Record<string, unknown> }).data));
+    expect(merged).toMatchObject({ kind: 'done', events: [{ kind: 'pr.merged' }] });
+  });
+});
+
 describe('the review gate with a code-owner rule', () => {
   test('names the owning team, the files and the ruleset; a non-owner approval is not enough; a team member’s is', async () => {
     const repo = seed('pay', { rulesets: [{ name: 'main', rules: [pullRequestRule] }] });
