@@ -43,6 +43,8 @@ export const MergeOptions = z.strictObject({
   /** How often to try again when GitHub says the PR is not mergeable yet (405) before asking a person. */
   notMergeableRetries: z.number().int().min(0).max(20).default(3),
   retryEvery: Duration.prefault('2m'),
+  /** How long a required review may be waited for before a person is asked to step in. */
+  reviewTimeout: Duration.prefault('7d'),
 });
 export type MergeOptions = z.infer<typeof MergeOptions>;
 export const BakeOptions = z.strictObject({

@@ -268,8 +268,9 @@ async function main(): Promise<number> {
   // GitHub allows 80 content-creating requests a minute; the sandbox's GitHub allows more, and Fleet
   // is told so, so that the demo's 48 pull requests open in a minute instead of ten.
   const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE });
-  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Nobody
-  // reviews PRs in the sandbox, so branch protection asks for checks but no approving review.
+  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Classic
+  // protection asks for checks but no approving review; the one repository whose ruleset requires
+  // a code owner's review has its team's lead approve a few seconds after the review is asked.
   // Fleet runs each repository's package manager under bubblewrap, in the demo as in production.
   const sandbox = await createSandbox().check();
   if (sandbox.kind === 'unavailable') {
@@ -285,7 +286,7 @@ async function main(): Promise<number> {
     ci: { ...repo.ci, durationMs: 1_500 },
     protection: { ...repo.protection, requiredApprovals: 0 },
   }));
-  seedFleet(github, fleetRepos);
+  seedFleet(github, fleetRepos, { reviewAfterMs: 5_000 });
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
   const channelNames = Object.fromEntries(slack.workspace.channels.map((c) => [c.id, c.name]));
 

@@ -117,6 +117,7 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/commits/{ref}/status',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures',
+  'GET /orgs/{org}/teams/{team_slug}/members',
   'GET /repos/{owner}/{repo}/rules/branches/{branch}',
   'GET /repos/{owner}/{repo}/rulesets',
   'GET /repos/{owner}/{repo}/rulesets/{ruleset_id}',
@@ -164,6 +165,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
       ci: { checks: ['build', 'lint'], outcome: 'pass', durationMs: 60_000 },
     });
     fake.state.seedRepo({ owner: 'acme', name: 'search-web', files: { 'README.md': '# search-web\n' } });
+    fake.state.addTeam('acme', 'payments', ['payments-lead', 'alice']);
     author = new Octokit({ baseUrl: fake.url, auth: 'author-token', request: { retries: 0 }, log: quiet });
     reviewer = new Octokit({ baseUrl: fake.url, auth: 'reviewer-token', request: { retries: 0 }, log: quiet });
     record(author);
@@ -218,6 +220,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await author.rest.repos.getCommitSignatureProtection({ ...repo, branch: 'main' });
     await expectStatus(author.rest.repos.getCommitSignatureProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
     await author.rest.users.getAuthenticated();
+    await author.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'payments', per_page: 1 });
     // Rulesets: a repository one and an organisation one, read as Fleet reads them.
     fake.state.seedRepo({
       owner: 'acme',

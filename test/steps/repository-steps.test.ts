@@ -292,10 +292,10 @@ describe('merge', () => {
     expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
   });
 
-  test('blocked (405) waits and retries, then asks a person naming the missing review', async () => {
-    const repo = seed('protected', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 1 } });
+  test('blocked (405) waits and retries, then asks a person naming what is missing', async () => {
+    // A required check still running when merge is asked (await-checks did not run): GitHub says blocked.
+    const repo = seed('protected', { protection: { requiredChecks: ['ci/test'] } });
     const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
-    h.fake.state.advance(60_000);
     let state: Record<string, unknown> = {};
     const kinds: string[] = [];
     let last: StepResult | undefined;
@@ -307,7 +307,7 @@ describe('merge', () => {
     expect(kinds).toEqual(['wait', 'wait', 'needs-human']);
     expect(last).toMatchObject({
       kind: 'needs-human',
-      reason: `GitHub will not merge PR #1 in ${repo}: main's branch protection is not satisfied: it needs 1 approving review and has 0. Ask a reviewer to approve it, then retry; or skip the target.`,
+      reason: `GitHub will not merge PR #1 in ${repo}: main's branch protection is not satisfied: the required check \`ci/test\` has not passed yet. Wait for the check to pass, then retry; or skip the target.`,
       data: { mergeableState: 'blocked' },
     });
     expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });

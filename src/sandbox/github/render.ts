@@ -357,7 +357,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
     return { ...renderUser(ctx, login), name: login, company: null, blog: '', location: null, email: null, hireable: null, bio: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: created, updated_at: created };
   }
 
-  return { repo, gitRef, gitCommit, restCommit, pull, pullFiles, diffFiles, fileEntry, checkRun, checkSuite, status, combinedStatus, review, comment, repoUrl, authenticatedUser };
+  const user = (login: string): Record<string, unknown> => renderUser(ctx, login);
+  return { user, repo, gitRef, gitCommit, restCommit, pull, pullFiles, diffFiles, fileEntry, checkRun, checkSuite, status, combinedStatus, review, comment, repoUrl, authenticatedUser };
 }
 
 export type Renderer = ReturnType<typeof createRenderer>;

@@ -103,6 +103,12 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     return { status: 200, body: page.map(render.repo), headers };
   });
 
+  add('GET', '/orgs/{org}/teams/{team_slug}/members', (request) => {
+    const members = world.teamMembers(request.params.org ?? '', request.params.team_slug ?? '');
+    const { page, headers } = paginate(members, request);
+    return { status: 200, body: page.map((login) => render.user(login)), headers };
+  });
+
   add('GET', '/repos/{owner}/{repo}', (request) => {
     const repo = repoOf(request.params);
     // The full repository object carries its merge settings (GitHub shows them to those who can push).
@@ -458,6 +464,7 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (reviewers.includes(pull.login)) failHttp(422, 'Review cannot be requested from pull request author.');
     for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
     for (const slug of strings(request.body.team_reviewers)) if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
+    world.reviewsRequested(pull);
     return { status: 201, body: render.pull(pull) };
   });
 
@@ -555,10 +562,10 @@ export function createRoutes(world: World, render: Renderer): Route[] {
     if (repo.protection.requiredApprovals !== undefined) {
       body.required_pull_request_reviews = {
         url: `${url}/required_pull_request_reviews`,
-        dismiss_stale_reviews: false,
-        require_code_owner_reviews: false,
+        dismiss_stale_reviews: repo.protection.dismissStaleReviews === true,
+        require_code_owner_reviews: repo.protection.requireCodeOwnerReviews === true,
         required_approving_review_count: repo.protection.requiredApprovals,
-        require_last_push_approval: false,
+        require_last_push_approval: repo.protection.requireLastPushApproval === true,
       };
     }
     return { status: 200, body };
