@@ -29,7 +29,8 @@ export function toSeedInput(repo: FleetRepo, options: SeedOptions = {}): SeedRep
     topics: repo.topics,
     language: repo.language,
     description: `${repo.team} service (criticality ${repo.criticality})`,
-    protection: repo.protection,
+    ...(repo.protection ? { protection: repo.protection } : {}),
+    ...(repo.rulesets ? { rulesets: repo.rulesets } : {}),
     ci: repo.ci,
   };
 }
