@@ -12,7 +12,7 @@ export interface SeedOptions {
 
 /** Whether the repository's default branch requires a code owner's review (its ruleset, or classic protection). */
 function requiresCodeOwner(repo: FleetRepo): boolean {
-  return ('codeOwnerReview' in repo && repo.codeOwnerReview === true) || repo.protection.requireCodeOwnerReviews === true;
+  return ('codeOwnerReview' in repo && repo.codeOwnerReview === true) || repo.protection?.requireCodeOwnerReviews === true;
 }
 
 /**

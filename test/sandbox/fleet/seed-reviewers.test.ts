@@ -10,7 +10,7 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 function fleetWithCodeOwnerReview(): FleetRepo[] {
   const fleet = generateFleet({ seed: 7, repos: 6, size: 'small' });
   const [first, ...rest] = fleet;
-  return [{ ...first!, protection: { ...first!.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
+  return [{ ...first!, protection: { requiredChecks: [], ...first!.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
 }
 
 let fake: FakeGitHub;
