@@ -10,7 +10,7 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 function fleetWithCodeOwnerReview(): FleetRepo[] {
   const fleet = generateFleet({ seed: 7, repos: 6, size: 'small' });
   const [first, ...rest] = fleet;
-  return [{ ...first!, protection: { ...first!.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
+  return [{ ...first, protection: { ...first.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
 }
 
 let fake: FakeGitHub;
@@ -60,7 +60,7 @@ describe('the sandbox fleet’s teams and code owners', () => {
   test('over the control API the teams and the reviewer delay travel too', async () => {
     const fleet = fleetWithCodeOwnerReview();
     await seedFleetOverHttp({ url: fake.url, fetch }, fleet, 10, { reviewAfterMs: 5_000 });
-    const owned = fleet[0]!;
+    const owned = fleet[0];
     const number = await openAndAskTeam(owned);
     fake.state.advance(5_000);
     expect((await octokit.rest.pulls.listReviews({ owner: owned.org, repo: owned.name, pull_number: number })).data.map((r) => r.state)).toEqual(['APPROVED']);
