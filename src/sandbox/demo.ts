@@ -286,7 +286,7 @@ async function main(): Promise<number> {
     ci: { ...repo.ci, durationMs: 1_500 },
     protection: { ...repo.protection, requiredApprovals: 0 },
   }));
-  seedFleet(github, fleetRepos, { reviewAfterMs: 5_000 });
+  seedFleet(github, fleetRepos);
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
   const channelNames = Object.fromEntries(slack.workspace.channels.map((c) => [c.id, c.name]));
 

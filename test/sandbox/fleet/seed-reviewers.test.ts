@@ -59,10 +59,12 @@ describe('the sandbox fleet’s teams and code owners', () => {
 
   test('over the control API the teams and the reviewer delay travel too', async () => {
     const fleet = fleetWithCodeOwnerReview();
-    await seedFleetOverHttp({ url: fake.url, fetch }, fleet, 10, { reviewAfterMs: 5_000 });
+    await seedFleetOverHttp({ url: fake.url, fetch }, fleet, 10, { reviewAfterMs: 60_000 });
     const owned = fleet[0];
     const number = await openAndAskTeam(owned);
-    fake.state.advance(5_000);
+    fake.state.advance(59_000);
+    expect((await octokit.rest.pulls.listReviews({ owner: owned.org, repo: owned.name, pull_number: number })).data).toEqual([]);
+    fake.state.advance(1_000);
     expect((await octokit.rest.pulls.listReviews({ owner: owned.org, repo: owned.name, pull_number: number })).data.map((r) => r.state)).toEqual(['APPROVED']);
   });
 });
