@@ -132,6 +132,7 @@ export const SPEC_FIELDS: Record<string, string> = {
   'steps.merge.deleteBranch': 'Delete the branch after the merge.',
   'steps.merge.notMergeableRetries': 'How often to try again when GitHub says the PR is not mergeable yet, before asking a person.',
   'steps.merge.retryEvery': 'A duration: the wait between those tries.',
+  'steps.merge.reviewTimeout': 'A duration: how long a review the branch requires is waited for before a person is asked.',
   'steps.bake': 'Watches the merged change in production for a while, judging the same metrics as the canary.',
   'steps.bake.duration': 'A duration: how long the change bakes.',
   'steps.bake.confirm': 'Judge a failing bake again on a second window of the same length before failing the target.',

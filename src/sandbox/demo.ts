@@ -286,7 +286,7 @@ async function main(): Promise<number> {
     ...withoutRequiredReviews(repo, { keepCodeOwnerReview: true }),
     ci: { ...repo.ci, durationMs: 1_500 },
   }));
-  seedFleet(github, fleetRepos, { reviewAfterMs: 5_000 });
+  seedFleet(github, fleetRepos);
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
   const channelNames = Object.fromEntries(slack.workspace.channels.map((c) => [c.id, c.name]));
 

@@ -94,6 +94,13 @@ function listOf(items: readonly string[], max = 3): string {
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
+/** The wait kept in the step's state, as far as it reads as one. */
+function readWait(value: unknown): Partial<ReviewWait> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { since, head } = value as Record<string, unknown>;
+  return { ...(typeof since === 'number' ? { since } : {}), ...(typeof head === 'string' ? { head } : {}) };
+}
+
 export async function reviewGate(ctx: StepContext<MergeOptions, GitHubStepDeps>, pr: PullRequest, rules: BranchRules): Promise<StepResult | undefined> {
   const need = rules.reviews;
   if (!need) return undefined;
@@ -150,7 +157,7 @@ export async function reviewGate(ctx: StepContext<MergeOptions, GitHubStepDeps>,
   if (assessment.ownersWaiting.length > 0) missing.push('code owner review');
   if (!assessment.lastPushApproved) missing.push('an approval of the last push');
 
-  const previous = (ctx.state.review ?? undefined) as Partial<ReviewWait> | undefined;
+  const previous = readWait(ctx.state.review);
   const since = typeof previous?.since === 'number' ? previous.since : now;
   const wait: ReviewWait = { head: pr.headSha, since, asked, approvals: assessment.approvals.length, required: need.count, missing };
   const paths = [...new Set(assessment.ownersWaiting.flatMap((w) => w.paths))];

@@ -38,7 +38,7 @@ function seed(name: string, extra: Partial<SeedRepoInput> = {}): string {
 const spec = makeSpec({ steps: ['open-pr', 'merge'] });
 
 function mergeContext(target: TargetRecord, state: Record<string, unknown> = {}, options: Record<string, unknown> = {}): StepContext<MergeOptions, GitHubStepDeps> {
-  return makeContext({ kind: 'merge', spec, target, deps: { github: h.github }, now: h.now(), state, options }) as unknown as StepContext<MergeOptions, GitHubStepDeps>;
+  return makeContext({ kind: 'merge', spec, target, deps: { github: h.github }, now: h.now(), state, options });
 }
 
 async function opened(repo: string): Promise<TargetRecord> {
@@ -119,7 +119,7 @@ describe('the merge step and a ruleset that requires a code owner', () => {
   test('the rules are read from GitHub: the wait names the team, the file and the ruleset, and the sandbox code owner’s approval lets it merge', async () => {
     const repo = seed('pay', { rulesets: [{ name: 'main', rules: [pullRequestRule] }], reviewers: [{ login: 'payments-lead', afterMs: 20 * 60_000 }] });
     const target = await opened(repo);
-    const rulesetId = (await h.octokit.rest.repos.getRepoRulesets({ owner: 'acme', repo: 'pay' })).data[0]!.id;
+    const rulesetId = (await h.octokit.rest.repos.getRepoRulesets({ owner: 'acme', repo: 'pay' })).data[0].id;
     const waiting = await mergeStep.run(mergeContext(target));
     expect(waiting).toMatchObject({ kind: 'wait', reason: `waiting for a review from @acme/payments (code owner of package.json, required by ruleset "main" (#${rulesetId})): 0 of 1 approvals, code owner review` });
     expect(waiting.events?.[0]).toMatchObject({ kind: 'review.waiting', data: { asked: ['@acme/payments'], paths: ['package.json'], by: [`ruleset "main" (#${rulesetId})`] } });

@@ -2,11 +2,15 @@ import { FleetError } from '../../errors.js';
 import type { FakeGitHubState, SeedRepoInput } from '../github/server.js';
 import type { FleetRepo } from './generate-fleet.js';
 
-/** How long the sandbox's code owners take, by default, to approve a PR once asked to review it. */
-export const REVIEW_AFTER_MS = 20 * 60_000;
+/**
+ * How long the sandbox's code owners take, by default, to approve a PR once asked to review it:
+ * seconds, because the demo, the situations and the chaos run go by the wall clock (a test on the
+ * fake's clock advances it, or asks for longer with `reviewAfterMs`).
+ */
+export const REVIEW_AFTER_MS = 5_000;
 
 export interface SeedOptions {
-  /** How long a code owner of the sandbox takes to approve once asked (default REVIEW_AFTER_MS; the demo, which runs on the wall clock, takes seconds). */
+  /** How long a code owner of the sandbox takes to approve once asked (default REVIEW_AFTER_MS). */
   reviewAfterMs?: number;
 }
 

@@ -85,7 +85,7 @@ export function codeownersMatcher(text: string): (path: string) => string[] {
     rules.push({ regex: patternRegex(pattern), owners });
   }
   return (path) => {
-    for (let i = rules.length - 1; i >= 0; i -= 1) if (rules[i]!.regex.test(path)) return rules[i]!.owners;
+    for (let i = rules.length - 1; i >= 0; i -= 1) if (rules[i].regex.test(path)) return rules[i].owners;
     return [];
   };
 }
@@ -100,7 +100,7 @@ function patternRegex(raw: string): RegExp {
   if (pattern === '*' || pattern === '**') return /^.+$/;
   let body = '';
   for (let i = 0; i < pattern.length; i += 1) {
-    const c = pattern[i]!;
+    const c = pattern[i];
     if (c === '*' && pattern[i + 1] === '*') {
       const slash = pattern[i + 2] === '/';
       body += slash ? '(?:.*/)?' : '.*';

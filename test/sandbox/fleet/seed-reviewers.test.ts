@@ -10,7 +10,7 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 function fleetWithCodeOwnerReview(): FleetRepo[] {
   const fleet = generateFleet({ seed: 7, repos: 6, size: 'small' });
   const [first, ...rest] = fleet;
-  return [{ ...first!, protection: { requiredChecks: [], ...first!.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
+  return [{ ...first, protection: { requiredChecks: [], ...first.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
 }
 
 let fake: FakeGitHub;
@@ -59,10 +59,12 @@ describe('the sandbox fleet’s teams and code owners', () => {
 
   test('over the control API the teams and the reviewer delay travel too', async () => {
     const fleet = fleetWithCodeOwnerReview();
-    await seedFleetOverHttp({ url: fake.url, fetch }, fleet, 10, { reviewAfterMs: 5_000 });
-    const owned = fleet[0]!;
+    await seedFleetOverHttp({ url: fake.url, fetch }, fleet, 10, { reviewAfterMs: 60_000 });
+    const owned = fleet[0];
     const number = await openAndAskTeam(owned);
-    fake.state.advance(5_000);
+    fake.state.advance(59_000);
+    expect((await octokit.rest.pulls.listReviews({ owner: owned.org, repo: owned.name, pull_number: number })).data).toEqual([]);
+    fake.state.advance(1_000);
     expect((await octokit.rest.pulls.listReviews({ owner: owned.org, repo: owned.name, pull_number: number })).data.map((r) => r.state)).toEqual(['APPROVED']);
   });
 });
