@@ -38,6 +38,8 @@ export interface MergeGroupRecord {
   baseRef: string;
   /** The commit the group was built on: the base's tip or the group ahead. */
   baseSha: string;
+  /** When the group was built (epoch ms on the world's clock). */
+  builtAt: number;
 }
 
 export interface QueueRemoval {
@@ -156,7 +158,7 @@ export function createMergeQueue(deps: MergeQueueDeps) {
     const sha = deps.objects.writeCommit({ tree: deps.objects.writeFlat(tree), parents: [baseSha, pull.headSha], message, author: deps.person(QUEUE_ACTOR), committer: deps.person('web-flow') });
     deps.markSigned(sha);
     const headRef = `gh-readonly-queue/${entry.baseRef}/pr-${pull.number}-${pull.headSha}`;
-    entry.group = { headRef, headSha: sha, baseRef: entry.baseRef, baseSha };
+    entry.group = { headRef, headSha: sha, baseRef: entry.baseRef, baseSha, builtAt: deps.now() };
     entry.state = 'AWAITING_CHECKS';
     deps.setRef(repo, `heads/${headRef}`, sha, QUEUE_ACTOR);
     emitGroup('checks_requested', entry.group, entry.owner, entry.repo);
@@ -233,6 +235,13 @@ export function createMergeQueue(deps: MergeQueueDeps) {
         }
         const passed = required.every((check) => runs.some((run) => run.name === check && run.status === 'completed'));
         const complete = runs.every((run) => run.status === 'completed');
+        // A required check that never reports within the queue's `check_response_timeout_minutes` removes the PR.
+        const timeout = (mergeQueueRule(deps.branchRules(repo, baseRef))?.check_response_timeout_minutes ?? 60) * 60_000;
+        if ((!passed || !complete) && deps.now() - group.builtAt >= timeout) {
+          first.state = 'UNMERGEABLE';
+          dequeue(first, 'CHECKS_TIMED_OUT', 'dequeued');
+          continue;
+        }
         if (!passed || !complete) break;
         first.state = 'MERGEABLE';
         mergeGroup(first);

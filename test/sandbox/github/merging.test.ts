@@ -233,6 +233,19 @@ describe('merge queue', () => {
     expect(fake.state.merges()).toEqual([]);
   });
 
+  test('a group whose checks do not report within the rule\'s timeout is removed from the queue', async () => {
+    const { fake, octokit } = await setup({ rulesets: [QUEUE], ci: { checks: ['build'], outcome: 'manual', durationMs: 60_000 } });
+    const { number, nodeId, head } = await openPull(octokit);
+    fake.state.completeCheck('acme', 'api', head, 'build', 'success');
+    await octokit.graphql('mutation($id: ID!) { enqueuePullRequest(input: { pullRequestId: $id }) { clientMutationId } }', { id: nodeId });
+    fake.state.advance(59 * 60_000);
+    expect((await octokit.graphql<Entry>(entryQuery, { n: number })).repository.pullRequest.mergeQueueEntry).toEqual({ state: 'AWAITING_CHECKS', position: 1 });
+    fake.state.advance(60_000);
+    const after = await octokit.graphql<Entry>(entryQuery, { n: number });
+    expect(after.repository.pullRequest).toMatchObject({ state: 'OPEN', mergeQueueEntry: null, timelineItems: { nodes: [{ reason: 'CHECKS_TIMED_OUT' }] } });
+    expect(fake.state.merges()).toEqual([]);
+  });
+
   test('a PR whose own required check has not passed cannot be queued', async () => {
     const { octokit } = await setup({ rulesets: [QUEUE] });
     const { nodeId } = await openPull(octokit);
