@@ -60,10 +60,10 @@ export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
     for (const key of ['via', 'method', 'updates', 'updatedFrom', 'updatedHead', 'updatedChecked', 'queued', 'autoMerge']) if (state[key] !== undefined) carry[key] = state[key];
     const patch: TargetFacts = {};
     const keep = (result: StepResult): StepResult => ({ ...result, data: { ...carry, ...result.data }, ...(Object.keys(patch).length > 0 ? { patch: { ...patch, ...result.patch } } : {}) });
-    const via = carry.via === 'queue' || carry.via === 'auto' ? carry.via : 'api';
 
     async function merged(sha: string, how: 'merged' | 'already-merged', events: StepEvent[] = []): Promise<StepResult> {
       const method = typeof carry.method === 'string' ? carry.method : (options.method ?? null);
+      const via = carry.via === 'queue' || carry.via === 'auto' ? carry.via : 'api';
       // GitHub deletes the head branch itself when the repository asks it to: no second request then.
       const auto = (await github.getRepo(repo))?.deleteBranchOnMerge ?? false;
       const deleted = options.deleteBranch && !auto && pr!.headRef !== '' ? await github.deleteBranch(repo, pr!.headRef) : false;
@@ -222,6 +222,12 @@ export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
       const byWhom = queue.by.map((b) => b.name).join(', ');
       if (carry.queued !== expected) {
         const entry = await github.enqueuePr(repo, pr!.number, expected);
+        // Queued before a crash lost the step's state: GitHub refuses a second enqueue, and the entry is there.
+        const already = entry.kind === 'refused' ? await github.getQueueEntry(repo, pr!.number) : undefined;
+        if (entry.kind === 'refused' && (already?.entry || already?.merged)) {
+          carry.queued = expected;
+          return { kind: 'wait', until: now + COMPUTING_WAIT_MS, reason: `PR #${pr!.number} is in the merge queue of ${pr!.baseRef}: GitHub merges it once its merge group's checks pass`, events };
+        }
         if (entry.kind === 'refused') {
           return { kind: 'needs-human', reason: `GitHub would not add PR #${pr!.number} to the merge queue of ${pr!.baseRef} (required by ${byWhom}): ${entry.reason}. Mend what it names, then retry.`, events: [...events, { kind: 'merge.enqueue-refused', data: { prNumber: pr!.number, reason: entry.reason } }] };
         }
