@@ -75,7 +75,8 @@ export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
       });
     }
 
-    if (pr.merged && pr.mergedSha) return merged(pr.mergedSha, 'already-merged');
+    // Merged by the queue or by auto-merge on Fleet's behalf is Fleet's merge; merged any other way, it was already merged.
+    if (pr.merged && pr.mergedSha) return merged(pr.mergedSha, carry.queued !== undefined || carry.autoMerge !== undefined ? 'merged' : 'already-merged');
     if (pr.state === 'closed') return keep({ kind: 'needs-human', reason: `PR #${pr.number} in ${repo} was closed without merging; reopen it and retry, or skip the target.` });
     let expected = known.headSha ?? pr.headSha;
 

@@ -129,7 +129,7 @@ describe('a merge queue', () => {
     expect(second).toMatchObject({ kind: 'wait', reason: 'PR #1 is in the merge queue of main: position 1 (awaiting checks)' });
     h.fake.state.advance(60_000);
     const third = await run('merge', target, second.data);
-    expect(third).toMatchObject({ kind: 'done', data: { via: 'queue', method: 'squash' } });
+    expect(third).toMatchObject({ kind: 'done', data: { via: 'queue', method: 'squash' }, events: [{ kind: 'pr.merged', data: { via: 'queue' } }] });
     expect(h.fake.state.merges()).toMatchObject([{ repo, number: 1, via: 'queue', checksComplete: true }]);
     expect(mergeWrites()).toBe(0);
   });
@@ -156,7 +156,7 @@ describe('auto-merge', () => {
     expect(mergeWrites()).toBe(0);
     expect(await run('merge', target, first.data, { auto: true })).toMatchObject({ kind: 'wait' });
     h.fake.state.advance(60_000);
-    expect(await run('merge', target, first.data, { auto: true })).toMatchObject({ kind: 'done', data: { via: 'auto', method: 'squash' } });
+    expect(await run('merge', target, first.data, { auto: true })).toMatchObject({ kind: 'done', data: { via: 'auto', method: 'squash' }, events: [{ kind: 'pr.merged' }] });
     expect(h.fake.state.merges()).toMatchObject([{ repo, via: 'auto', checksComplete: true }]);
   });
 
