@@ -1,4 +1,4 @@
-import type { RulesetInput, RulesetRule } from '../github/rulesets.js';
+import type { RepoSettings, RulesetInput, RulesetRule } from '../github/rulesets.js';
 import type { BranchProtection, CiProfile } from '../github/state.js';
 import { nodeLockfile, nodeWorkflow, polyglotRepos, type FleetEcosystem, type FleetLanguage } from './polyglot.js';
 import { createRandom } from './random.js';
@@ -30,6 +30,10 @@ export interface FleetRepo {
   protection: BranchProtection | null;
   /** Repository rulesets (GitHub's recommended protection), with the same required checks. */
   rulesets?: RulesetInput[];
+  /** Merge settings (allowed methods, auto-merge, …); GitHub's defaults when absent. */
+  settings?: Partial<RepoSettings>;
+  /** A fork (GitHub lists forks with the organisation's own repositories). */
+  fork?: boolean;
   /** True for the one repository whose ruleset sends merges through a merge queue. */
   mergeQueue?: boolean;
   /** True for the one repository whose ruleset requires a code owner's approving review. */

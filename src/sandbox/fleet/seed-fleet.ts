@@ -35,6 +35,8 @@ export function toSeedInput(repo: FleetRepo, options: SeedOptions = {}): SeedRep
     description: `${repo.team} service (criticality ${repo.criticality})`,
     ...(repo.protection ? { protection: repo.protection } : {}),
     ...(repo.rulesets ? { rulesets: repo.rulesets } : {}),
+    ...(repo.settings ? { settings: repo.settings } : {}),
+    ...(repo.fork !== undefined ? { fork: repo.fork } : {}),
     ci: repo.ci,
   };
 }

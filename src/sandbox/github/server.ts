@@ -157,6 +157,37 @@ const SubmitReviewBody = z.strictObject({
   event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
   body: z.string().optional(),
 });
+/** A ruleset over JSON, with GitHub's rule types and parameter names (`rulesets.ts`). */
+const RulesetRuleBody = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('required_status_checks'), parameters: z.strictObject({ required_status_checks: z.array(z.strictObject({ context: z.string().min(1), integration_id: z.number().int().optional() })), strict_required_status_checks_policy: z.boolean() }) }),
+  z.strictObject({
+    type: z.literal('pull_request'),
+    parameters: z.strictObject({ required_approving_review_count: z.number().int().min(0).max(10), require_code_owner_review: z.boolean(), require_last_push_approval: z.boolean(), dismiss_stale_reviews_on_push: z.boolean(), required_review_thread_resolution: z.boolean() }),
+  }),
+  z.strictObject({ type: z.literal('required_signatures') }),
+  z.strictObject({ type: z.literal('required_linear_history') }),
+  z.strictObject({
+    type: z.literal('merge_queue'),
+    parameters: z.strictObject({
+      merge_method: z.enum(['MERGE', 'SQUASH', 'REBASE']),
+      grouping_strategy: z.enum(['ALLGREEN', 'HEADGREEN']),
+      max_entries_to_build: z.number().int().min(0).max(100),
+      min_entries_to_merge: z.number().int().min(0).max(100),
+      max_entries_to_merge: z.number().int().min(0).max(100),
+      min_entries_to_merge_wait_minutes: z.number().int().min(0).max(360),
+      check_response_timeout_minutes: z.number().int().min(1).max(360),
+    }),
+  }),
+  z.strictObject({ type: z.literal('deletion') }),
+  z.strictObject({ type: z.literal('non_fast_forward') }),
+]);
+const RulesetBody = z.strictObject({
+  name: z.string().min(1),
+  enforcement: z.enum(['active', 'evaluate', 'disabled']).optional(),
+  include: z.array(z.string().min(1)).optional(),
+  exclude: z.array(z.string().min(1)).optional(),
+  rules: z.array(RulesetRuleBody),
+});
 const SeedRepoBody = z.object({
   owner: z.string().min(1),
   name: z.string().min(1),
@@ -178,6 +209,12 @@ const SeedRepoBody = z.object({
     })
     .optional(),
   reviewers: z.array(SandboxReviewerBody).optional(),
+  rulesets: z.array(RulesetBody).optional(),
+  settings: z
+    .strictObject({ allowSquashMerge: z.boolean(), allowMergeCommit: z.boolean(), allowRebaseMerge: z.boolean(), allowAutoMerge: z.boolean(), allowUpdateBranch: z.boolean(), deleteBranchOnMerge: z.boolean() })
+    .partial()
+    .optional(),
+  fork: z.boolean().optional(),
   ci: z
     .object({
       checks: z.array(z.string()),

@@ -185,3 +185,19 @@ describe('rulesets enforced at merge', () => {
     expect(merges).toEqual([{ repo: 'acme/api', number: pull.number, headSha: pull.sha, method: 'merge', checksComplete: true, incompleteChecks: [], via: 'api' }]);
   });
 });
+
+describe('rulesets through the control API', () => {
+  test('a seed over HTTP keeps its rulesets; a ruleset with an unknown rule or a misspelt parameter is refused and nothing is created', async () => {
+    const { fake, octokit } = await setup();
+    const post = (body: unknown) => fetch(`${fake.url}/_fake/repos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await post({ owner: 'acme', name: 'web', files: { 'README.md': '# web\n' }, rulesets: [{ name: 'main', rules: [checksRule(['build'], true)] }], settings: { allowMergeCommit: false }, fork: false });
+    expect(created.status).toBe(201);
+    expect((await octokit.rest.repos.getBranchRules({ owner: 'acme', repo: 'web', branch: 'main' })).data).toMatchObject([{ type: 'required_status_checks', parameters: { strict_required_status_checks_policy: true }, ruleset_source: 'acme/web' }]);
+    const unknown = await post({ owner: 'acme', name: 'docs', files: {}, rulesets: [{ name: 'main', rules: [{ type: 'require_everything' }] }] });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { message: string }).message).toContain('Invalid control request');
+    const misspelt = await post({ owner: 'acme', name: 'docs', files: {}, rulesets: [{ name: 'main', rules: [{ type: 'required_status_checks', parameters: { required_status_checks: [{ context: 'build' }], strict: true } }] }] });
+    expect(misspelt.status).toBe(400);
+    expect((await failureOf(octokit.rest.repos.get({ owner: 'acme', repo: 'docs' }))).status).toBe(404);
+  });
+});
