@@ -6,7 +6,7 @@ import { buildDiffSizeSignal } from '../confidence/signals.js';
 import { runTick } from '../engine/tick.js';
 import type { CheckResult, Gateway } from '../github/gateway.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
-import { generateFleet, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
+import { generateFleet, requiredChecksOf, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
 import { createRandom } from '../sandbox/fleet/random.js';
 import { bakeStep } from '../steps/bake.js';
 import { canaryStep } from '../steps/canary.js';
@@ -96,7 +96,7 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
       const repo = truth(ctx.target.repo);
       const startedAt = typeof ctx.state.startedAt === 'number' ? ctx.state.startedAt : ctx.now;
       if (ctx.now < startedAt + repo.ci.durationMs) return { kind: 'wait', until: Math.min(ctx.now + 2 * MINUTE, startedAt + repo.ci.durationMs), reason: 'waiting for build, test', data: { startedAt } };
-      const required = repo.protection.requiredChecks;
+      const required = requiredChecksOf(repo);
       let failingOnPr: string[] = [];
       let failingOnBase: string[] = [];
       if (repo.breaksCi) failingOnPr = ['test'];

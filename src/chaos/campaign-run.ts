@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { generateFleet } from '../sandbox/fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews } from '../sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type Faults, type FakeGitHub } from '../sandbox/github/server.js';
 import type { FaultOptions } from '../sandbox/slack/faults.js';
 import { startFakeSlack, type FakeSlack } from '../sandbox/slack/server.js';
 import { ACTION } from '../slack/blocks/action-ids.js';
 import { createRandom } from '../sandbox/fleet/random.js';
+import { uncheckedMerges } from './properties.js';
 
 /**
  * One whole campaign over the sandbox with the app in a child process that is killed with SIGKILL
@@ -141,11 +142,10 @@ export async function runCampaign(options: CampaignRunOptions): Promise<Campaign
 
   const github: FakeGitHub = await startFakeGitHub({ port: 0, rateLimit: { limit: 10_000_000 }, secondaryPerMinute: 1_000_000, log: () => undefined });
   const fleetRepos = generateFleet({ seed: options.seed, repos: options.repos, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
-    ...repo,
+    // No human review on GitHub's side: the people in this run act through Slack only.
+    ...withoutRequiredReviews(repo),
     // Real CI takes minutes; here it takes a moment, and never flakes, so every outcome is Fleet's.
     ci: { ...repo.ci, durationMs: 300, outcome: 'pass' as const },
-    // No human review on GitHub's side: the people in this run act through Slack only.
-    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
   seedFleet(github, fleetRepos);
   const slack: FakeSlack = await startFakeSlack({ signingSecret: secrets.signingSecret, botToken: secrets.botToken });
@@ -364,6 +364,8 @@ function verify(input: VerifyInput): Pick<CampaignRunReport, 'targets' | 'target
     const merged = pulls.filter((p) => p.merged).length;
     const mergeCalls = input.github.requestLog.filter((e) => e.method === 'PUT' && e.route === '/repos/{owner}/{repo}/pulls/{pull_number}/merge' && e.status === 200).length;
     if (mergeCalls !== merged) failures.push(`${mergeCalls} successful merge requests for ${merged} merged pull requests`);
+    // Never a merge of a PR whose checks had not completed, whichever way it merged.
+    failures.push(...uncheckedMerges(input.github.state.merges()));
 
     // Approvals: every one seen recorded is still there, decided once.
     const gates = db.prepare("SELECT id, state, decided_by FROM gates WHERE campaign_id = ? AND kind = 'wave'").all(campaign.id) as GateRow[];

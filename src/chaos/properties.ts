@@ -9,6 +9,7 @@ import { FleetCommand, SUBCOMMANDS, parseCommand } from '../slack/parse-command.
 import { START_CALLBACK, launchValueOf, readStartSubmission } from '../slack/start-modal.js';
 import { CHANNEL, PEOPLE, SEEDED_CAMPAIGN, waitUntil, type AppHarness } from './app-harness.js';
 import { createSlackClient } from '../slack/web-client.js';
+import type { MergeLogEntry } from '../sandbox/github/server.js';
 
 /**
  * Property checks of every input boundary: whatever arrives (command text, a spec, a modal, a
@@ -16,6 +17,18 @@ import { createSlackClient } from '../slack/web-client.js';
  * nothing. Each check runs `runs` generated cases; about one in ten goes through the real Bolt
  * app over signed HTTP, the rest through the pure parser the app uses.
  */
+
+/**
+ * The invariant "never merge a PR whose checks had not completed", over the fake's merge log
+ * (every merge of a PR, by any path): one sentence per merge that broke it, none when it held.
+ *
+ * @example uncheckedMerges(github.state.merges()) // []
+ */
+export function uncheckedMerges(merges: readonly MergeLogEntry[]): string[] {
+  return merges
+    .filter((m) => !m.checksComplete)
+    .map((m) => `${m.repo}#${m.number} was merged (${m.via}, ${m.method}) at ${m.headSha.slice(0, 7)} while ${m.incompleteChecks.join(', ') || 'its checks'} had not completed`);
+}
 
 export interface PropertyReport {
   name: string;

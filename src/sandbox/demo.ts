@@ -8,7 +8,7 @@ import { createLogger } from '../runtime/logger.js';
 import { startFleet, type RunningFleet } from '../runtime/start-fleet.js';
 import type { CampaignRecord, EventRecord } from '../store/store.js';
 import { ACTION } from '../slack/blocks/action-ids.js';
-import { generateFleet } from './fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews } from './fleet/generate-fleet.js';
 import { seedFleet } from './fleet/seed-fleet.js';
 import { createFileDiff } from '../changes/unified-diff.js';
 import { createSandbox } from '../workspace/run-sandboxed.js';
@@ -282,9 +282,9 @@ async function main(): Promise<number> {
   // A polyglot fleet: the Node services (npm, yarn and pnpm lockfiles, a workspaces monorepo) are
   // those of a `--repos` fleet of Node alone, beside as many Java, Python and Go services.
   const fleetRepos = generateFleet({ seed: options.seed, repos: 2 * (options.repos + 1), mix: 'polyglot', yarnRegistry: registries.npm.url, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
-    ...repo,
+    // The code owner of the one repository whose ruleset requires their review approves in the sandbox.
+    ...withoutRequiredReviews(repo, { keepCodeOwnerReview: true }),
     ci: { ...repo.ci, durationMs: 1_500 },
-    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
   seedFleet(github, fleetRepos);
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
@@ -357,6 +357,10 @@ async function main(): Promise<number> {
       const pulls = github.state.listPulls();
       const repos = new Set(pulls.map((p) => p.repo)).size;
       say(`GitHub: ${pulls.length} pull requests in ${repos} repositories, ${pulls.filter((p) => p.merged).length} merged; ${github.requestLog.length} API requests.`);
+      // Every merge, whichever way it happened, with whether the merged head's checks had all completed.
+      const merges = github.state.merges();
+      const unchecked = merges.filter((m) => !m.checksComplete);
+      say(`Merges with every check complete: ${merges.length - unchecked.length} of ${merges.length}${unchecked.length > 0 ? ` (not: ${unchecked.map((m) => `${m.repo}#${m.number} while ${m.incompleteChecks.join(', ')} ran`).join('; ')})` : ''}.`);
       const stats = slack.stats();
       say(`Slack: ${stats.posts} posts, ${stats.updates} updates.`);
       const shown = lockfileDiff(github, fleetRepos, pulls);

@@ -1,3 +1,4 @@
+import type { RulesetInput, RulesetRule } from '../github/rulesets.js';
 import type { BranchProtection, CiProfile } from '../github/state.js';
 import { nodeLockfile, nodeWorkflow, polyglotRepos, type FleetEcosystem, type FleetLanguage } from './polyglot.js';
 import { createRandom } from './random.js';
@@ -25,7 +26,14 @@ export interface FleetRepo {
   ecosystem: FleetEcosystem;
   /** 0 (a toy) to 5 (takes payments). */
   criticality: number;
-  protection: BranchProtection;
+  /** Classic branch protection; null for a repository protected by a ruleset instead, or not at all. */
+  protection: BranchProtection | null;
+  /** Repository rulesets (GitHub's recommended protection), with the same required checks. */
+  rulesets?: RulesetInput[];
+  /** True for the one repository whose ruleset sends merges through a merge queue. */
+  mergeQueue?: boolean;
+  /** True for the one repository whose ruleset requires a code owner's approving review. */
+  codeOwnerReview?: boolean;
   ci: CiProfile;
   /** Where lodash sits in package.json (`path` when it is not the root one), or null when the repository does not use it. */
   lodash: { block: 'dependencies' | 'devDependencies'; version: string; path?: string } | null;
@@ -180,7 +188,140 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
   assignCiHealth(random, fleet);
   assignGroundTruth(random, fleet, regressionShare, ciBreakShare);
   if (polyglot) addPolyglot(fleet, { seed: options.seed, org, teams, used, others: total - count, size: options.size, yarnRegistry: options.yarnRegistry });
+  assignRules(fleet, count);
+  if (count >= OTHER_ORG_FROM) fleet.push(otherOrgRepo(teams));
   return fleet;
+}
+
+/** The organisation of the fleet's one repository outside the main organisation. */
+export const OTHER_ORG = 'globex';
+/** Fleets with at least this many Node services get the repository in OTHER_ORG (small test fleets stay as they were). */
+const OTHER_ORG_FROM = 12;
+/** Repositories the example campaigns name (canaries, the demo's regression, criticality overrides): never the special cases below. */
+const NAMED = new Set(['search-indexer', 'platform-status', 'payments-gateway', 'payments-api']);
+
+/** The fleet's protection as GitHub's rules describe it: which repositories are protected how. */
+export interface FleetRules {
+  /** `org/name` of the repositories protected by a ruleset instead of classic protection. */
+  rulesetProtected: string[];
+  /** Protected by neither, though they have CI. */
+  unprotected: string[];
+  /** The repository whose ruleset has a `merge_queue` rule (null in a fleet too small for one). */
+  mergeQueue: string | null;
+  /** The repository whose ruleset requires a code owner's review. */
+  codeOwnerReview: string | null;
+  /** Repositories in an organisation other than the fleet's own. */
+  otherOrg: string[];
+}
+
+/**
+ * Where the fleet's rules are, by full name, so the demo and tests find them without naming them.
+ *
+ * @example fleetRules(generateFleet({ seed: 7, repos: 48 })).mergeQueue // 'acme/…'
+ */
+export function fleetRules(fleet: readonly FleetRepo[]): FleetRules {
+  const full = (repo: FleetRepo): string => `${repo.org}/${repo.name}`;
+  const main = fleet[0]?.org;
+  const queued = fleet.find((repo) => repo.mergeQueue === true);
+  const reviewed = fleet.find((repo) => repo.codeOwnerReview === true);
+  return {
+    rulesetProtected: fleet.filter((repo) => (repo.rulesets ?? []).length > 0).map(full),
+    unprotected: fleet.filter((repo) => !repo.protection && (repo.rulesets ?? []).length === 0).map(full),
+    mergeQueue: queued ? full(queued) : null,
+    codeOwnerReview: reviewed ? full(reviewed) : null,
+    otherOrg: fleet.filter((repo) => repo.org !== main).map(full),
+  };
+}
+
+/** The checks a repository's rules require, whether classic protection or a ruleset requires them. */
+export function requiredChecksOf(repo: FleetRepo): string[] {
+  const fromRulesets = (repo.rulesets ?? []).flatMap((r) => r.rules.flatMap((rule) => (rule.type === 'required_status_checks' ? rule.parameters.required_status_checks.map((c) => c.context) : [])));
+  return [...new Set([...(repo.protection?.requiredChecks ?? []), ...fromRulesets])];
+}
+
+/**
+ * The repository with no review required on GitHub's side (classic approvals 0, no `pull_request`
+ * rule), for runs where nobody reviews; `keepCodeOwnerReview` leaves the code-owner repository's
+ * rule, for a sandbox whose code owner approves.
+ */
+export function withoutRequiredReviews(repo: FleetRepo, options: { keepCodeOwnerReview?: boolean } = {}): FleetRepo {
+  const keep = options.keepCodeOwnerReview === true && repo.codeOwnerReview === true;
+  return {
+    ...repo,
+    protection: repo.protection ? { ...repo.protection, requiredApprovals: 0 } : null,
+    ...(repo.rulesets && !keep ? { rulesets: repo.rulesets.map((r) => ({ ...r, rules: r.rules.filter((rule) => rule.type !== 'pull_request') })) } : {}),
+  };
+}
+
+function requiredChecksRule(checks: string[]): RulesetRule {
+  return { type: 'required_status_checks', parameters: { required_status_checks: checks.map((context) => ({ context })), strict_required_status_checks_policy: false } };
+}
+
+/**
+ * GitHub as organisations use it today, without touching the ground truth: every other
+ * repository without a required review is protected by a repository ruleset (the same required
+ * checks) instead of classic protection; one Node service using lodash is protected by nothing (its
+ * CI still runs); and, when there are enough, one ruleset-protected TypeScript service using
+ * lodash merges through a merge queue and another requires a code owner's review. Chosen by
+ * position alone (no random draw), so every other property of the fleet is what it was.
+ */
+function assignRules(fleet: FleetRepo[], nodeCount: number): void {
+  const candidates = fleet.filter((repo) => repo.protection && (repo.protection.requiredApprovals ?? 0) === 0);
+  candidates.forEach((repo, index) => {
+    if (index % 2 === 0 || !repo.protection) return;
+    repo.rulesets = [{ name: 'main', rules: [requiredChecksRule(repo.protection.requiredChecks)] }];
+    repo.protection = null;
+  });
+  const node = fleet.slice(0, nodeCount);
+  const plain = (repo: FleetRepo): boolean => repo.lodash !== null && repo.ci.outcome === 'pass' && !repo.breaksCi && !repo.regresses && !NAMED.has(repo.name);
+  const unprotected = node.find((repo) => plain(repo) && repo.protection && (repo.protection.requiredApprovals ?? 0) === 0);
+  if (!unprotected) return;
+  unprotected.protection = null;
+  if (nodeCount < OTHER_ORG_FROM) return;
+  const special = node.filter((repo) => plain(repo) && repo.language === 'TypeScript' && repo.rulesets);
+  const [queued, reviewed] = special;
+  if (queued?.rulesets) {
+    queued.mergeQueue = true;
+    queued.rulesets[0]?.rules.push({
+      type: 'merge_queue',
+      parameters: { merge_method: 'SQUASH', grouping_strategy: 'ALLGREEN', max_entries_to_build: 5, min_entries_to_merge: 1, max_entries_to_merge: 5, min_entries_to_merge_wait_minutes: 1, check_response_timeout_minutes: 60 },
+    });
+  }
+  if (reviewed?.rulesets) {
+    reviewed.codeOwnerReview = true;
+    reviewed.rulesets[0]?.rules.push({
+      type: 'pull_request',
+      parameters: { required_approving_review_count: 1, require_code_owner_review: true, require_last_push_approval: false, dismiss_stale_reviews_on_push: false, required_review_thread_resolution: false },
+    });
+  }
+}
+
+/** The repository in the second organisation: a small Go service (no lodash, so no Node or lodash campaign targets it). */
+function otherOrgRepo(teams: readonly string[]): FleetRepo {
+  const team = teams.includes('platform') ? 'platform' : (teams[0] ?? 'platform');
+  const name = 'globex-portal';
+  return {
+    org: OTHER_ORG,
+    name,
+    team,
+    ownerSlackId: slackIdForTeam(team),
+    files: {
+      'go.mod': `module github.com/${OTHER_ORG}/${name}\n\ngo 1.22\n`,
+      'main.go': 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("portal")\n}\n',
+      'README.md': `# ${name}\n\nThe ${OTHER_ORG} portal, owned by its ${team} team (@${OTHER_ORG}/${team}).\n`,
+      '.github/CODEOWNERS': `* @${OTHER_ORG}/${team}\n`,
+      '.github/workflows/ci.yml': 'name: ci\non:\n  push:\n    branches: [main]\n  pull_request:\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-go@v5\n      - run: go build ./...\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-go@v5\n      - run: go test ./...\n',
+    },
+    topics: ['go', 'service', team],
+    language: 'Go',
+    ecosystem: 'go',
+    criticality: 2,
+    protection: { requiredChecks: REQUIRED_CHECKS, requiredApprovals: 0 },
+    ci: { checks: REQUIRED_CHECKS, outcome: 'pass', durationMs: 120_000 },
+    lodash: null,
+    regresses: false,
+    breaksCi: false,
+  };
 }
 
 /**

@@ -14,9 +14,10 @@ export interface SeedOptions {
   reviewAfterMs?: number;
 }
 
-/** Whether the repository's default branch requires a code owner's review (its ruleset, or classic protection). */
+/** Whether the repository's default branch requires a code owner's review (a ruleset's `pull_request` rule, or classic protection). */
 function requiresCodeOwner(repo: FleetRepo): boolean {
-  return ('codeOwnerReview' in repo && repo.codeOwnerReview === true) || repo.protection.requireCodeOwnerReviews === true;
+  const byRuleset = (repo.rulesets ?? []).some((ruleset) => ruleset.rules.some((rule) => rule.type === 'pull_request' && rule.parameters.require_code_owner_review));
+  return byRuleset || repo.protection?.requireCodeOwnerReviews === true;
 }
 
 /**
@@ -33,7 +34,8 @@ export function toSeedInput(repo: FleetRepo, options: SeedOptions = {}): SeedRep
     topics: repo.topics,
     language: repo.language,
     description: `${repo.team} service (criticality ${repo.criticality})`,
-    protection: repo.protection,
+    ...(repo.protection ? { protection: repo.protection } : {}),
+    ...(repo.rulesets ? { rulesets: repo.rulesets } : {}),
     ci: repo.ci,
   };
 }

@@ -3,22 +3,75 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
 import { findBrokenManifest, manifestKind } from '../../../src/sandbox/github/ci-build.js';
-import { generateFleet, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { fleetRules, generateFleet, requiredChecksOf, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { hasDependencyAtLeast } from '../../../src/sandbox/github/state.js';
 import { startFakeGitHub } from '../../../src/sandbox/github/server.js';
 
 describe('generateFleet', () => {
-  const fleet = generateFleet({ seed: 42, repos: 48 });
+  // The fleet's own organisation; the one repository of the second organisation has its own test.
+  const acme = (repos: ReturnType<typeof generateFleet>) => repos.filter((repo) => repo.org === 'acme');
+  const whole = generateFleet({ seed: 42, repos: 48 });
+  const fleet = acme(whole);
 
   // Files by digest: comparing MB of bytes element by element is slow.
   const fingerprint = (repos: typeof fleet) => repos.map((repo) => ({ ...repo, files: Object.fromEntries(Object.entries(repo.files).map(([path, content]) => [path, createHash('sha1').update(content).digest('hex')])) }));
 
   test('is pure: the same seed gives the same fleet, another seed another', () => {
-    expect(fingerprint(generateFleet({ seed: 42, repos: 48 }))).toEqual(fingerprint(fleet));
+    expect(fingerprint(generateFleet({ seed: 42, repos: 48 }))).toEqual(fingerprint(whole));
     // The same bytes in every process (the shared pool is built from fixed seeds; PNG and gzip bytes come from Node's bundled zlib): recorded.
     expect(createHash('sha256').update(JSON.stringify(fingerprint(fleet).map((repo) => repo.files))).digest('hex')).toBe('1b79664786ed86ff605ad72729f8ac6e623ff29dc92968e2eda2dda617bea39d');
     expect(generateFleet({ seed: 43, repos: 48 }).map((repo) => repo.name)).not.toEqual(fleet.map((repo) => repo.name));
+  });
+
+  test("GitHub's protection as organisations use it: rulesets beside classic protection, an unprotected repository with CI, a merge queue, a code-owner review, a second organisation", () => {
+    const rules = fleetRules(whole);
+    const protectedRepos = fleet.filter((repo) => repo.protection || repo.rulesets);
+    // About half of the protected repositories use a ruleset instead of classic protection, never both.
+    expect(rules.rulesetProtected.length).toBeGreaterThanOrEqual(protectedRepos.length * 0.35);
+    expect(rules.rulesetProtected.length).toBeLessThanOrEqual(protectedRepos.length * 0.6);
+    for (const repo of fleet.filter((r) => r.rulesets)) {
+      expect(repo.protection).toBeNull();
+      expect(requiredChecksOf(repo)).toEqual(['build', 'test']);
+    }
+    expect(rules.unprotected).toHaveLength(1);
+    const bare = fleet.find((repo) => `${repo.org}/${repo.name}` === rules.unprotected[0])!;
+    expect(bare.ci.checks.length).toBeGreaterThan(0);
+    expect(bare.lodash).not.toBeNull();
+    // Exactly one merge queue and one code-owner review, each on a TypeScript service a lodash campaign targets.
+    expect(fleet.filter((repo) => repo.mergeQueue)).toHaveLength(1);
+    expect(fleet.filter((repo) => repo.codeOwnerReview)).toHaveLength(1);
+    const queued = fleet.find((repo) => repo.mergeQueue)!;
+    const reviewed = fleet.find((repo) => repo.codeOwnerReview)!;
+    for (const repo of [queued, reviewed]) expect(repo).toMatchObject({ language: 'TypeScript', topics: expect.arrayContaining(['node', 'service']), breaksCi: false, regresses: false, ci: { outcome: 'pass' } });
+    expect(queued.lodash).not.toBeNull();
+    expect(reviewed.lodash).not.toBeNull();
+    expect(`acme/${queued.name}`).toBe(rules.mergeQueue);
+    expect(queued.rulesets?.[0]?.rules.map((rule) => rule.type)).toEqual(['required_status_checks', 'merge_queue']);
+    expect(`acme/${reviewed.name}`).toBe(rules.codeOwnerReview);
+    expect(reviewed.rulesets?.[0]?.rules).toContainEqual({ type: 'pull_request', parameters: expect.objectContaining({ require_code_owner_review: true, required_approving_review_count: 1 }) });
+    // One repository in globex, which no Node or lodash campaign targets.
+    expect(rules.otherOrg).toEqual(['globex/globex-portal']);
+    expect(whole.at(-1)).toMatchObject({ org: 'globex', lodash: null, language: 'Go', topics: ['go', 'service', 'platform'] });
+    // Small fleets keep only the cheap part: no merge queue, review or second organisation.
+    expect(fleetRules(generateFleet({ seed: 7, repos: 6 }))).toMatchObject({ mergeQueue: null, codeOwnerReview: null, otherOrg: [] });
+  });
+
+  test('seeded into the fake: rulesets where the fleet has them, GitHub answering with their rules', async () => {
+    const fake = await startFakeGitHub({ port: 0, log: () => undefined });
+    try {
+      seedFleet(fake, whole.map((repo) => ({ ...repo, files: { 'README.md': `# ${repo.name}\n` } })));
+      const rules = fleetRules(whole);
+      const [owner, name] = (rules.mergeQueue ?? '').split('/');
+      const response = await fetch(`${fake.url}/repos/${owner}/${name}/rules/branches/main`, { headers: { authorization: 'token t' } });
+      expect(((await response.json()) as { type: string }[]).map((rule) => rule.type)).toEqual(['required_status_checks', 'merge_queue']);
+      const [bareOwner, bareName] = (rules.unprotected[0] ?? '').split('/');
+      expect(await (await fetch(`${fake.url}/repos/${bareOwner}/${bareName}/rules/branches/main`, { headers: { authorization: 'token t' } })).json()).toEqual([]);
+      expect((await fetch(`${fake.url}/repos/${bareOwner}/${bareName}/branches/main/protection`, { headers: { authorization: 'token t' } })).status).toBe(404);
+      expect((await fetch(`${fake.url}/repos/globex/globex-portal`, { headers: { authorization: 'token t' } })).status).toBe(200);
+    } finally {
+      await fake.close();
+    }
   });
 
   test('spreads unique repositories over the three teams with their owners and CODEOWNERS', () => {
@@ -33,7 +86,7 @@ describe('generateFleet', () => {
       expect(repo.topics).toEqual(['node', 'service', repo.team]);
       expect(repo.criticality).toBeGreaterThanOrEqual(0);
       expect(repo.criticality).toBeLessThanOrEqual(5);
-      expect(repo.protection.requiredChecks.every((check) => repo.ci.checks.includes(check))).toBe(true);
+      expect(requiredChecksOf(repo).every((check) => repo.ci.checks.includes(check))).toBe(true);
     }
     expect(slackIdForTeam('payments')).toBe('U0PAYMEN1');
   });
@@ -92,7 +145,7 @@ describe('generateFleet', () => {
     expect(fleet.filter((repo) => repo.breaksCi).map((repo) => repo.name)).toEqual(['platform-api', 'payments-admin-4', 'platform-ledger-4']);
     expect(fleet.filter((repo) => repo.regresses).map((repo) => repo.name)).toEqual(['platform-notifier', 'search-ledger', 'platform-reports', 'payments-scheduler-4']);
     expect(fleet.filter((repo) => repo.lodash !== null)).toHaveLength(47);
-    expect(truth(generateFleet({ seed: 42, repos: 48, size: 'small' }))).toEqual(truth(fleet));
+    expect(truth(acme(generateFleet({ seed: 42, repos: 48, size: 'small' })))).toEqual(truth(fleet));
   });
 
   test('repositories are of realistic size: hundreds of files, some binary, about one in ten with a file of a few MB', () => {
@@ -112,6 +165,7 @@ describe('generateFleet', () => {
     expect(large.length).toBeGreaterThanOrEqual(1);
     expect(large.length).toBeLessThanOrEqual(fleet.length / 4);
     const small = generateFleet({ seed: 42, repos: 48, size: 'small' });
+    // (globex-portal, the second organisation's repository, is small at any size.)
     for (const repo of small) expect(Object.keys(repo.files).length).toBeLessThanOrEqual(6);
   });
 

@@ -6,9 +6,10 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/runtime/config.js';
 import { createLogger } from '../../../src/runtime/logger.js';
 import { startFleet, type RunningFleet } from '../../../src/runtime/start-fleet.js';
-import { generateFleet, type FleetRepo } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews, type FleetRepo } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { startFakeGitHub, type FakeGitHub } from '../../../src/sandbox/github/server.js';
+import { uncheckedMerges } from '../../../src/chaos/properties.js';
 import { startFakeSlack, type FakeSlack } from '../../../src/sandbox/slack/server.js';
 import type { CampaignRecord } from '../../../src/store/store.js';
 import { launchChromium } from '../../support/chromium.js';
@@ -233,9 +234,8 @@ function choose(choice: RepoChoice | undefined, fleet: FleetRepo[]): Set<string>
  */
 export function situationFleet(options: Pick<SituationOptions, 'repos' | 'seed' | 'ciMs'> = {}): FleetRepo[] {
   return generateFleet({ seed: options.seed ?? 7, repos: options.repos ?? 6, regressionShare: 0, ciBreakShare: 0 }).map((repo) => ({
-    ...repo,
+    ...withoutRequiredReviews(repo),
     ci: { checks: repo.ci.checks, outcome: 'pass', durationMs: options.ciMs ?? 300 },
-    protection: { ...repo.protection, requiredApprovals: 0 },
   }));
 }
 
@@ -523,12 +523,15 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     },
     async close() {
       watching = false;
+      // The invariant every situation keeps: no PR was merged before its checks had completed.
+      const unchecked = uncheckedMerges(github.state.merges());
       await watcher.catch(() => undefined);
       await browser.close().catch(() => undefined);
       await fleet.stop();
       await slack.close();
       await github.close();
       rmSync(dir, { recursive: true, force: true });
+      if (unchecked.length > 0) throw new Error(`Merged with checks still running: ${unchecked.join('; ')}`);
     },
   };
 }
