@@ -286,9 +286,9 @@ async function main(): Promise<number> {
     ...withoutRequiredReviews(repo, { keepCodeOwnerReview: true }),
     ci: { ...repo.ci, durationMs: 1_500 },
   }));
-  // The code owner looks at the PR 25 s after its checks are green, later than its 10 s canary: the
-  // merge step is seen waiting for them.
-  seedFleet(github, fleetRepos, { reviewAfterMs: 25_000, reviewAfterChecks: true });
+  // The code owner looks at the PR 45 s after its checks are green, later than Fleet notices them
+  // and runs its 10 s canary even on a busy machine: the merge step is seen waiting for them.
+  seedFleet(github, fleetRepos, { reviewAfterMs: 45_000, reviewAfterChecks: true });
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
   const channelNames = Object.fromEntries(slack.workspace.channels.map((c) => [c.id, c.name]));
 
