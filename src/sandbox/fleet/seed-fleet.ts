@@ -12,11 +12,14 @@ export const REVIEW_AFTER_MS = 5_000;
 export interface SeedOptions {
   /** How long a code owner of the sandbox takes to approve once asked (default REVIEW_AFTER_MS). */
   reviewAfterMs?: number;
+  /** Count that time from when the PR's checks have all completed rather than from the request. */
+  reviewAfterChecks?: boolean;
 }
 
-/** Whether the repository's default branch requires a code owner's review (its ruleset, or classic protection). */
+/** Whether the repository's default branch requires a code owner's review (a ruleset's `pull_request` rule, or classic protection). */
 function requiresCodeOwner(repo: FleetRepo): boolean {
-  return ('codeOwnerReview' in repo && repo.codeOwnerReview === true) || repo.protection?.requireCodeOwnerReviews === true;
+  const byRuleset = (repo.rulesets ?? []).some((ruleset) => ruleset.rules.some((rule) => rule.type === 'pull_request' && rule.parameters.require_code_owner_review));
+  return byRuleset || repo.protection?.requireCodeOwnerReviews === true;
 }
 
 /**
@@ -26,7 +29,7 @@ function requiresCodeOwner(repo: FleetRepo): boolean {
  */
 export function toSeedInput(repo: FleetRepo, options: SeedOptions = {}): SeedRepoInput {
   return {
-    ...(requiresCodeOwner(repo) ? { reviewers: [{ login: teamLead(repo.team), afterMs: options.reviewAfterMs ?? REVIEW_AFTER_MS }] } : {}),
+    ...(requiresCodeOwner(repo) ? { reviewers: [{ login: teamLead(repo.team), afterMs: options.reviewAfterMs ?? REVIEW_AFTER_MS, ...(options.reviewAfterChecks ? { afterChecks: true } : {}) }] } : {}),
     owner: repo.org,
     name: repo.name,
     files: repo.files,

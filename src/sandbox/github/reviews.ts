@@ -21,6 +21,8 @@ export interface SandboxReviewer {
   afterMs: number;
   /** Default 'approve'. */
   verdict?: 'approve' | 'request-changes';
+  /** Count `afterMs` from when every check on the PR's head has completed (a reviewer who looks at green PRs only), not from the request. */
+  afterChecks?: boolean;
   body?: string;
 }
 

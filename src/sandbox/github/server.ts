@@ -146,7 +146,7 @@ const SeedFileBody = z.unknown().transform((value, ctx): string | Uint8Array => 
   else return new Uint8Array(Buffer.from(base64, 'base64'));
   return z.NEVER;
 });
-const SandboxReviewerBody = z.strictObject({ login: z.string().min(1), afterMs: z.number().min(0), verdict: z.enum(['approve', 'request-changes']).optional(), body: z.string().optional() });
+const SandboxReviewerBody = z.strictObject({ login: z.string().min(1), afterMs: z.number().min(0), verdict: z.enum(['approve', 'request-changes']).optional(), body: z.string().optional(), afterChecks: z.boolean().optional() });
 const TeamBody = z.strictObject({ org: z.string().min(1), slug: z.string().min(1), members: z.array(z.string().min(1)) });
 const ReviewerBody = z.strictObject({ owner: z.string().min(1), repo: z.string().min(1), reviewer: SandboxReviewerBody });
 const SubmitReviewBody = z.strictObject({

@@ -317,7 +317,7 @@ export function createWorld(deps: WorldDeps) {
   /** `owner/name` (lower case) → the sandbox reviewers of the repository. */
   const reviewersOf = new Map<string, SandboxReviewer[]>();
   /** Reviews the sandbox reviewers will give: the PR, who, when. */
-  const dueReviews: { pull: PullRecord; reviewer: SandboxReviewer; dueAt: number }[] = [];
+  const dueReviews: { pull: PullRecord; reviewer: SandboxReviewer; dueAt: number | null }[] = [];
   /** PR id → who pushed its head last. */
   const lastPushers = new Map<number, string>();
   let offsetMs = 0;
@@ -811,7 +811,7 @@ export function createWorld(deps: WorldDeps) {
       const login = reviewer.login.toLowerCase();
       const asked = pull.requestedReviewers.some((user) => user.toLowerCase() === login) || pull.requestedTeams.some((slug) => inTeam(pull.owner, slug, reviewer.login));
       if (!asked || dueReviews.some((due) => due.pull === pull && due.reviewer === reviewer)) continue;
-      dueReviews.push({ pull, reviewer, dueAt: now() + reviewer.afterMs });
+      dueReviews.push({ pull, reviewer, dueAt: reviewer.afterChecks ? null : now() + reviewer.afterMs });
     }
   }
 
@@ -819,6 +819,12 @@ export function createWorld(deps: WorldDeps) {
   function evaluateReviewers(): void {
     const at = now();
     for (const due of [...dueReviews]) {
+      if (due.dueAt === null) {
+        // A reviewer who waits for green: the clock starts once every check on the head has completed.
+        const runs = latestRunsFor(getRepo(due.pull.owner, due.pull.repo), due.pull.headSha);
+        if (runs.length > 0 && runs.every((run) => run.status === 'completed')) due.dueAt = at + due.reviewer.afterMs;
+        continue;
+      }
       if (due.dueAt > at) continue;
       dueReviews.splice(dueReviews.indexOf(due), 1);
       const { pull, reviewer } = due;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { Octokit } from '@octokit/rest';
 import { startFakeGitHub, type FakeGitHub } from '../../../src/sandbox/github/server.js';
-import { generateFleet, type FleetRepo } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { generateFleet, withoutRequiredReviews, type FleetRepo } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { REVIEW_AFTER_MS, fleetTeams, seedFleet, seedFleetOverHttp, teamLead } from '../../../src/sandbox/fleet/seed-fleet.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -10,7 +10,7 @@ const quiet = { debug: () => undefined, info: () => undefined, warn: () => undef
 function fleetWithCodeOwnerReview(): FleetRepo[] {
   const fleet = generateFleet({ seed: 7, repos: 6, size: 'small' });
   const [first, ...rest] = fleet;
-  return [{ ...first, protection: { requiredChecks: [], ...first.protection, requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest];
+  return [{ ...first, rulesets: [], protection: { requiredChecks: ['build'], requiredApprovals: 1, requireCodeOwnerReviews: true } }, ...rest.map((repo) => withoutRequiredReviews(repo))];
 }
 
 let fake: FakeGitHub;
@@ -55,6 +55,17 @@ describe('the sandbox fleet’s teams and code owners', () => {
     const other = await openAndAskTeam(plain);
     fake.state.advance(REVIEW_AFTER_MS);
     expect((await octokit.rest.pulls.listReviews({ owner: plain.org, repo: plain.name, pull_number: other })).data).toEqual([]);
+  });
+
+  test('the generated fleet’s code-owner repository (its ruleset’s pull_request rule) gets its team’s lead', async () => {
+    const fleet = generateFleet({ seed: 1, repos: 48, size: 'small' });
+    const reviewed = fleet.find((repo) => repo.codeOwnerReview === true);
+    expect(reviewed).toBeDefined();
+    seedFleet(fake, fleet);
+    const number = await openAndAskTeam(reviewed!);
+    fake.state.advance(REVIEW_AFTER_MS);
+    const reviews = (await octokit.rest.pulls.listReviews({ owner: reviewed!.org, repo: reviewed!.name, pull_number: number })).data;
+    expect(reviews.map((r) => [r.user?.login, r.state])).toEqual([[teamLead(reviewed!.team), 'APPROVED']]);
   });
 
   test('over the control API the teams and the reviewer delay travel too', async () => {

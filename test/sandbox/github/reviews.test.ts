@@ -184,6 +184,19 @@ describe('teams and sandbox reviewers', () => {
     expect((await refusal(repo, number)).status).toBe(200);
   });
 
+  test('a reviewer who waits for green starts their clock once every check on the head has completed', async () => {
+    const repo = seed({ ci: { checks: ['build'], outcome: 'pass', durationMs: 60_000 }, reviewers: [{ login: 'alice', afterMs: 10_000, afterChecks: true }] });
+    const number = await openPull(repo, { 'src/index.ts': 'export const a = 1;\n' });
+    await bot.rest.pulls.requestReviewers({ ...repo, pull_number: number, reviewers: ['alice'] });
+    fake.state.advance(50_000);
+    expect((await bot.rest.pulls.listReviews({ ...repo, pull_number: number })).data).toEqual([]);
+    fake.state.advance(10_000); // the build completes now
+    fake.state.advance(9_000);
+    expect((await bot.rest.pulls.listReviews({ ...repo, pull_number: number })).data).toEqual([]);
+    fake.state.advance(1_000);
+    expect((await bot.rest.pulls.listReviews({ ...repo, pull_number: number })).data.map((r) => r.state)).toEqual(['APPROVED']);
+  });
+
   test('a reviewer who requests changes, over the control API; a bad control request changes nothing', async () => {
     const repo = seed({ protection: { requiredChecks: [], requiredApprovals: 1 } });
     const number = await openPull(repo, { 'src/index.ts': 'export const a = 1;\n' });
