@@ -234,6 +234,16 @@ export const DigestWait = z.object({
 });
 export type DigestWait = z.infer<typeof DigestWait>;
 
+/** The PRs of a campaign waiting for a required review, per team asked (the CODEOWNERS owner named in the wait). */
+export const ReviewsWaiting = z.object({
+  /** "@acme/payments" or "@alice". */
+  team: z.string(),
+  prs: z.array(z.object({ repo: z.string(), url: z.string().nullable(), waitingMs: z.number() })),
+  /** PRs of the team left out of `prs`. */
+  more: z.number().int(),
+});
+export type ReviewsWaiting = z.infer<typeof ReviewsWaiting>;
+
 export const DigestCampaign = z.object({
   id: z.string(),
   name: z.string(),
@@ -247,6 +257,8 @@ export const DigestCampaign = z.object({
   /** The campaign's failed targets per team; absent in records queued before. */
   failedByTeam: z.array(TeamFailures).optional(),
   moreTeams: z.number().int().optional(),
+  /** PRs waiting for a required review, per team asked, oldest first; absent when none (and in records queued before). */
+  reviewsByTeam: z.array(ReviewsWaiting).optional(),
 });
 export type DigestCampaign = z.infer<typeof DigestCampaign>;
 

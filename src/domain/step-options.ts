@@ -35,11 +35,16 @@ export const CanaryStepOptions = z.strictObject({
 });
 export const GateOptions = z.strictObject({});
 export const MergeOptions = z.strictObject({
-  method: z.enum(['merge', 'squash', 'rebase']).default('squash'),
+  /** Unset: the repository's preferred allowed method (squash, then merge, then rebase). */
+  method: z.enum(['merge', 'squash', 'rebase']).optional(),
+  /** Let GitHub merge the PR itself once its requirements are met (auto-merge), where the repository allows it. */
+  auto: z.boolean().default(false),
   deleteBranch: z.boolean().default(true),
   /** How often to try again when GitHub says the PR is not mergeable yet (405) before asking a person. */
   notMergeableRetries: z.number().int().min(0).max(20).default(3),
   retryEvery: Duration.prefault('2m'),
+  /** How long a required review may be waited for before a person is asked to step in. */
+  reviewTimeout: Duration.prefault('7d'),
 });
 export type MergeOptions = z.infer<typeof MergeOptions>;
 export const BakeOptions = z.strictObject({

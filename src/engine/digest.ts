@@ -1,5 +1,5 @@
 import { parseTargetSignals } from '../confidence/score-target.js';
-import type { DigestCampaign, DigestNotification, DigestWait } from '../domain/notifications.js';
+import type { DigestCampaign, DigestNotification, DigestWait, ReviewsWaiting } from '../domain/notifications.js';
 import type { CampaignRecord, Store } from '../store/store.js';
 import { readSpec, readSteps } from './campaign-spec.js';
 import { failuresByTeam } from './failures.js';
@@ -15,6 +15,9 @@ export interface DigestSetting {
 const DEFAULT_SETTING: DigestSetting = { hour: 9, timeZone: 'UTC' };
 const DAY_MS = 86_400_000;
 const FINISHED_KINDS = ['target.succeeded', 'target.failed', 'target.skipped', 'target.reverted'];
+/** Teams, and PRs per team, the digest shows of the reviews waited for. */
+const REVIEW_TEAMS_SHOWN = 10;
+const REVIEW_PRS_PER_TEAM = 5;
 
 export function readDigestSetting(store: Store, channel: string): DigestSetting {
   const value = store.settings.get<Partial<DigestSetting>>(`digest:${channel}`);
@@ -55,6 +58,31 @@ function collectWaits(store: Store, campaign: CampaignRecord): DigestWait[] {
 }
 
 /**
+ * The PRs waiting for a required review (the merge step's review wait, `steps/review-gate.ts`), per
+ * team asked: the team with most PRs first, each team's PRs the longest waiting first.
+ */
+function collectReviewWaits(store: Store, campaign: CampaignRecord, now: number): ReviewsWaiting[] {
+  const steps = readSteps(campaign);
+  const byTeam = new Map<string, { repo: string; url: string | null; waitingMs: number }[]>();
+  for (const t of store.targets.list(campaign.id)) {
+    if (t.state !== 'waiting' || t.mergedSha !== null || steps[t.stepIndex]?.kind !== 'merge') continue;
+    const review = store.steps.get(t.id, t.stepIndex)?.data.review as { since?: unknown; asked?: unknown } | undefined;
+    if (!review || typeof review.since !== 'number' || !Array.isArray(review.asked)) continue;
+    const asked = review.asked.filter((a): a is string => typeof a === 'string');
+    for (const team of asked.length ? asked : ['no code owner on record']) {
+      byTeam.set(team, [...(byTeam.get(team) ?? []), { repo: t.repo, url: t.prUrl, waitingMs: Math.max(0, now - review.since) }]);
+    }
+  }
+  return [...byTeam]
+    .sort(([a, pa], [b, pb]) => pb.length - pa.length || a.localeCompare(b))
+    .slice(0, REVIEW_TEAMS_SHOWN)
+    .map(([team, prs]) => {
+      const sorted = prs.sort((a, b) => b.waitingMs - a.waitingMs || a.repo.localeCompare(b.repo));
+      return { team, prs: sorted.slice(0, REVIEW_PRS_PER_TEAM), more: Math.max(0, sorted.length - REVIEW_PRS_PER_TEAM) };
+    });
+}
+
+/**
  * The digest of one channel as of `now`, as a notification record: what moved in the last day,
  * what waits for whom, and the GitHub budget used today. `slack/` renders it.
  *
@@ -71,6 +99,7 @@ export function buildDigest(store: Store, channel: string, now: number): DigestN
       const finished = store.events.list({ campaignId: c.id, since, kinds: FINISHED_KINDS });
       // Failed targets, per team; those that need a person are in `waits` already.
       const { teams: failedByTeam, moreTeams } = failuresByTeam(store, c.id, store.targets.inState(c.id, 'failed'));
+      const reviewsByTeam = collectReviewWaits(store, c, now);
       return {
         id: c.id,
         name: c.name,
@@ -83,6 +112,7 @@ export function buildDigest(store: Store, channel: string, now: number): DigestN
         failedSinceYesterday: finished.filter((e) => e.kind === 'target.failed').length,
         waits: collectWaits(store, c),
         ...(failedByTeam.length ? { failedByTeam, moreTeams } : {}),
+        ...(reviewsByTeam.length ? { reviewsByTeam } : {}),
       };
     });
   const utcDay = new Date(now).toISOString().slice(0, 10);

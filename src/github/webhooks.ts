@@ -56,7 +56,15 @@ const PushPayload = z.object({
   deleted: z.boolean().optional(),
   repository: Repository,
 });
+const MergeGroupPayload = z.object({
+  action: z.string(),
+  reason: z.string().nullable().optional(),
+  repository: Repository,
+  merge_group: z.object({ head_sha: z.string(), head_ref: z.string(), base_ref: z.string() }),
+});
 const NO_SHA = /^0{40}$/;
+/** A merge group's branch names the PR it was built for: `refs/heads/gh-readonly-queue/main/pr-7-<sha>`. */
+const GROUP_REF = /gh-readonly-queue\/.+\/pr-(\d+)-([0-9a-f]{40})$/;
 
 /** What a delivery is about: the repository, the PRs and commits it names, and the event's facts. */
 interface Subject {
@@ -108,6 +116,21 @@ const HANDLED: Record<string, (payload: unknown) => Subject> = {
       prNumbers: [],
       shas: NO_SHA.test(p.before) ? [] : [p.before],
       data: { ref: p.ref, before: p.before, after: p.after, forced: p.forced ?? false, deleted: p.deleted ?? NO_SHA.test(p.after) },
+    };
+  },
+  /**
+   * GitHub's merge queue: `checks_requested` when a merge group is built for a queued PR, and
+   * `destroyed` (merged, invalidated, dequeued) when it is taken down. The group's branch names the
+   * PR and the head that was queued, so the target waiting on the queue wakes.
+   */
+  merge_group(payload) {
+    const p = MergeGroupPayload.parse(payload);
+    const match = GROUP_REF.exec(p.merge_group.head_ref);
+    return {
+      repo: p.repository.full_name,
+      prNumbers: match ? [Number(match[1])] : [],
+      shas: match?.[2] ? [match[2]] : [],
+      data: { action: p.action, reason: p.reason ?? null, headSha: p.merge_group.head_sha, headRef: p.merge_group.head_ref, baseRef: p.merge_group.base_ref },
     };
   },
   pull_request_review(payload) {

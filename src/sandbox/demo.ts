@@ -272,8 +272,9 @@ async function main(): Promise<number> {
   const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE, app: { slug: 'fleet-sandbox', installations: [{ account: 'acme' }, { account: 'globex' }] } });
   const app = github.app;
   if (!app) throw new Error('The sandbox GitHub serves no App.');
-  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Nobody
-  // reviews PRs in the sandbox, so branch protection asks for checks but no approving review.
+  // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Classic
+  // protection asks for checks but no approving review; the one repository whose ruleset requires
+  // a code owner's review has its team's lead approve some seconds after the PR's checks are green.
   // Fleet runs each repository's package manager under bubblewrap, in the demo as in production.
   const sandbox = await createSandbox().check();
   if (sandbox.kind === 'unavailable') {
@@ -289,7 +290,9 @@ async function main(): Promise<number> {
     ...withoutRequiredReviews(repo, { keepCodeOwnerReview: true }),
     ci: { ...repo.ci, durationMs: 1_500 },
   }));
-  seedFleet(github, fleetRepos);
+  // The code owner looks at the PR 45 s after its checks are green, later than Fleet notices them
+  // and runs its 10 s canary even on a busy machine: the merge step is seen waiting for them.
+  seedFleet(github, fleetRepos, { reviewAfterMs: 45_000, reviewAfterChecks: true });
   const slack = await startFakeSlack({ port: options.pagePort, signingSecret });
   const channelNames = Object.fromEntries(slack.workspace.channels.map((c) => [c.id, c.name]));
 

@@ -118,6 +118,7 @@ const ROUTES = [
   'GET /repos/{owner}/{repo}/commits/{ref}/status',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection',
   'GET /repos/{owner}/{repo}/branches/{branch}/protection/required_signatures',
+  'GET /orgs/{org}/teams/{team_slug}/members',
   'GET /repos/{owner}/{repo}/rules/branches/{branch}',
   'GET /repos/{owner}/{repo}/rulesets',
   'GET /repos/{owner}/{repo}/rulesets/{ruleset_id}',
@@ -131,6 +132,7 @@ const ROUTES = [
   'GET /users/{username}',
   'GET /search/repositories',
   'GET /search/code',
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
 ];
 
 describe('the fake GitHub against the published OpenAPI description', () => {
@@ -173,6 +175,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     });
     fake.state.seedRepo({ owner: 'acme', name: 'search-web', files: { 'README.md': '# search-web\n' } });
     fake.state.seedRepo({ owner: 'acme', name: 'payments-api-fork', files: { 'package.json': '{ "dependencies": { "lodash": "4.17.15" } }\n' }, forkOf: 'acme/payments-api' });
+    fake.state.addTeam('acme', 'payments', ['payments-lead', 'alice']);
     author = new Octokit({ baseUrl: fake.url, auth: 'author-token', request: { retries: 0 }, log: quiet });
     reviewer = new Octokit({ baseUrl: fake.url, auth: 'reviewer-token', request: { retries: 0 }, log: quiet });
     record(author);
@@ -227,6 +230,7 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await author.rest.repos.getCommitSignatureProtection({ ...repo, branch: 'main' });
     await expectStatus(author.rest.repos.getCommitSignatureProtection({ owner: 'acme', repo: 'search-web', branch: 'main' }), 404);
     await author.rest.users.getAuthenticated();
+    await author.rest.teams.listMembersInOrg({ org: 'acme', team_slug: 'payments', per_page: 1 });
     // Rulesets: a repository one and an organisation one, read as Fleet reads them.
     fake.state.seedRepo({
       owner: 'acme',
@@ -292,6 +296,14 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await installation.rest.repos.get(repo);
     await expectStatus(installation.rest.repos.get({ owner: 'globex', repo: 'web' }), 404);
     await installation.rest.users.getByUsername({ username: 'fleet-contract[bot]' });
+    // update-branch: a PR whose base moved on is brought up to date (202); one already up to date, or with a stale expected head, is 422.
+    const readme = await author.rest.git.createTree({ ...repo, base_tree: baseCommit.data.tree.sha, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: '# payments-api, again\n' }] });
+    const readmeCommit = await author.rest.git.createCommit({ ...repo, message: 'Readme', tree: readme.data.sha, parents: [base] });
+    await author.rest.git.createRef({ ...repo, ref: 'refs/heads/fleet/readme', sha: readmeCommit.data.sha });
+    const behind = await author.rest.pulls.create({ ...repo, title: 'Readme', head: 'fleet/readme', base: 'main' });
+    await expectStatus(author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number, expected_head_sha: base }), 422);
+    await author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number, expected_head_sha: readmeCommit.data.sha });
+    await expectStatus(author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number }), 422);
   });
 
   afterAll(async () => {

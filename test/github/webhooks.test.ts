@@ -67,6 +67,27 @@ describe('GitHub webhooks', () => {
     expect(store.events.list({ campaignId: 'c-1' }).map((e) => e.kind)).toEqual(['github.status', 'github.pull_request', 'github.pull_request_review']);
   });
 
+  test('a merge group wakes the target whose PR it was built for (by the group branch), on checks_requested and destroyed', async () => {
+    const group = (action: string, reason?: string) => ({
+      action,
+      ...(reason ? { reason } : {}),
+      repository: { full_name: 'acme/api' },
+      merge_group: { head_sha: 'c'.repeat(40), head_ref: `refs/heads/gh-readonly-queue/main/pr-7-${'a'.repeat(40)}`, base_sha: 'd'.repeat(40), base_ref: 'refs/heads/main', head_commit: null },
+    });
+    expect(await deliver('merge_group', group('checks_requested'))).toEqual({ status: 200, body: { targets: 1, woken: 1 } });
+    expect(target('acme/api').dueAt).toBe(NOW);
+    expect(target('acme/web').dueAt).toBe(NOW + 120_000);
+    expect((await deliver('merge_group', group('destroyed', 'dequeued'))).body).toMatchObject({ targets: 1 });
+    const events = store.events.list({ campaignId: 'c-1' });
+    expect(events.map((e) => [e.kind, e.data.action, e.data.reason])).toEqual([
+      ['github.merge_group', 'checks_requested', null],
+      ['github.merge_group', 'destroyed', 'dequeued'],
+    ]);
+    // A group of a PR nobody tracks wakes nothing.
+    const other = { ...group('checks_requested'), merge_group: { ...group('checks_requested').merge_group, head_ref: `refs/heads/gh-readonly-queue/main/pr-99-${'e'.repeat(40)}` } };
+    expect((await deliver('merge_group', other)).body).toMatchObject({ targets: 0 });
+  });
+
   test('a missing or wrong signature is 401 and changes nothing', async () => {
     expect((await deliver('check_run', checkRun, { secret: null })).status).toBe(401);
     expect((await deliver('check_run', checkRun, { secret: 'not-the-secret' })).status).toBe(401);

@@ -55,11 +55,11 @@ describe('approvals', () => {
   test('each reviewer’s latest decisive review counts', () => {
     expect(
       countApprovals([
-        { user: 'a', state: 'APPROVED', commitId: null, submittedAt: null },
-        { user: 'b', state: 'APPROVED', commitId: null, submittedAt: null },
-        { user: 'b', state: 'CHANGES_REQUESTED', commitId: null, submittedAt: null },
-        { user: 'c', state: 'COMMENTED', commitId: null, submittedAt: null },
-        { user: 'a', state: 'COMMENTED', commitId: null, submittedAt: null },
+        { id: 1, url: '', user: 'a', state: 'APPROVED', commitId: null, submittedAt: null },
+        { id: 2, url: '', user: 'b', state: 'APPROVED', commitId: null, submittedAt: null },
+        { id: 3, url: '', user: 'b', state: 'CHANGES_REQUESTED', commitId: null, submittedAt: null },
+        { id: 4, url: '', user: 'c', state: 'COMMENTED', commitId: null, submittedAt: null },
+        { id: 5, url: '', user: 'a', state: 'COMMENTED', commitId: null, submittedAt: null },
       ]),
     ).toBe(1);
   });

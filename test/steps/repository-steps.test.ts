@@ -292,10 +292,10 @@ describe('merge', () => {
     expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
   });
 
-  test('blocked (405) waits and retries, then asks a person naming the missing review', async () => {
-    const repo = seed('protected', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 1 } });
+  test('blocked (405) waits and retries, then asks a person naming what is missing', async () => {
+    // A required check still running when merge is asked (await-checks did not run): GitHub says blocked.
+    const repo = seed('protected', { protection: { requiredChecks: ['ci/test'] } });
     const target = applyResult(makeTarget(repo), await run('open-pr', makeTarget(repo)));
-    h.fake.state.advance(60_000);
     let state: Record<string, unknown> = {};
     const kinds: string[] = [];
     let last: StepResult | undefined;
@@ -307,7 +307,7 @@ describe('merge', () => {
     expect(kinds).toEqual(['wait', 'wait', 'needs-human']);
     expect(last).toMatchObject({
       kind: 'needs-human',
-      reason: `GitHub will not merge PR #1 in ${repo}: main's branch protection is not satisfied: it needs 1 approving review and has 0. Ask a reviewer to approve it, then retry; or skip the target.`,
+      reason: `GitHub will not merge PR #1 in ${repo}: main's branch protection is not satisfied: the required check \`ci/test\` has not passed yet. Wait for the check to pass, then retry; or skip the target.`,
       data: { mergeableState: 'blocked' },
     });
     expect(h.fake.state.listPulls()[0]).toMatchObject({ merged: false });
@@ -417,8 +417,9 @@ describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
     expect(h.fake.state.listPulls().filter((p) => p.merged).map((p) => p.number).sort()).toEqual([1, 2]);
   });
 
-  test('behind a base that requires up-to-date branches: named, not waited on, and mended by the same rebuild', async () => {
-    const repo = seed('strict', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0, strict: true } });
+  test('behind a base that requires up-to-date branches and signed commits: named, not waited on, and mended by the same rebuild', async () => {
+    // Signed commits are required, so Fleet does not let update-branch write the PR's head: the rebuild path mends it.
+    const repo = seed('strict', { protection: { requiredChecks: ['ci/test'], requiredApprovals: 0, strict: true, requiredSignatures: true } });
     let a = applyResult(makeTarget(repo), await runFor(lodash, 'open-pr', makeTarget(repo)));
     h.fake.state.advance(60_000);
     await h.github.commitFiles({ repo, baseBranch: 'main', branch: 'main', message: 'docs', files: [{ path: 'README.md', content: '# strict\n' }] });
@@ -454,16 +455,16 @@ describe('merge refusals are told apart by the PR\'s mergeable_state', () => {
     expect(second).toMatchObject({ kind: 'needs-human', data: { mergeableState: 'dirty', rebuild: 'dirty' } });
   });
 
-  test('a draft PR is named as a draft, with what to do', async () => {
+  test('a draft PR is marked ready for review, then merged', async () => {
     const draft = makeSpec({ pr: { title: 'Bump lodash in {{repo}}', body: 'x', labels: [], draft: true } });
     const repo = seed('drafty');
     const a = applyResult(makeTarget(repo), await runFor(draft, 'open-pr', makeTarget(repo)));
+    expect(h.fake.state.listPulls().find((p) => p.repo === repo)?.mergeableState).toBe('draft');
     h.fake.state.advance(60_000);
-    expect(await mergeUntilSettled(draft, a)).toMatchObject({
-      kind: 'needs-human',
-      reason: `PR #1 in ${repo} is a draft, and GitHub does not merge drafts. Mark it ready for review on GitHub, then retry; or skip the target.`,
-      data: { mergeableState: 'draft' },
-    });
+    const result = await mergeUntilSettled(draft, a);
+    expect(result).toMatchObject({ kind: 'done', data: { method: 'squash', via: 'api' } });
+    expect(result.events?.map((e) => e.kind)).toEqual(['pr.ready-for-review', 'pr.merged']);
+    expect(h.fake.state.listPulls().find((p) => p.repo === repo)?.merged).toBe(true);
   });
 
   test('blocked by a failing required check names the check', async () => {

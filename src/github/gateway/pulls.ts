@@ -30,6 +30,9 @@ export interface PullRequest {
 }
 
 export interface Review {
+  id: number;
+  /** The review on GitHub (its `html_url`), for a person to open. */
+  url: string;
   user: string | null;
   state: string;
   commitId: string | null;
@@ -220,7 +223,7 @@ export function createPulls(context: GatewayContext, git: Pick<GitData, 'readFil
   async function getReviews(repo: string, number: number): Promise<Review[]> {
     const r = splitRepo(repo);
     const reviews = await call('reading reviews', repo, async () => octokit.paginate(octokit.rest.pulls.listReviews, { ...r, pull_number: number, per_page: 100 }));
-    return reviews.map((rv) => ({ user: rv.user?.login ?? null, state: rv.state, commitId: rv.commit_id ?? null, submittedAt: rv.submitted_at ?? null }));
+    return reviews.map((rv) => ({ id: rv.id, url: rv.html_url, user: rv.user?.login ?? null, state: rv.state, commitId: rv.commit_id ?? null, submittedAt: rv.submitted_at ?? null }));
   }
 
   async function listPrFiles(repo: string, number: number): Promise<PrFile[]> {

@@ -1,4 +1,5 @@
 import { splitRepo, type GatewayContext } from './context.js';
+import { toMergeSettings, type RawMergeSettings, type RepoMergeSettings } from './merging.js';
 
 /** Repositories and targets: what a campaign's target list is built from, and branch heads. */
 
@@ -12,6 +13,8 @@ export interface RepoInfo {
   deleteBranchOnMerge: boolean;
   /** A fork of another repository: left out of targets unless the spec asks for forks (absent: not known to be one). */
   fork?: boolean;
+  /** The merge methods it allows, auto-merge and update-branch (GitHub's defaults where a listing leaves them out; always set by the gateway). */
+  merge?: RepoMergeSettings;
 }
 
 export interface RepoGateway {
@@ -22,7 +25,7 @@ export interface RepoGateway {
 }
 
 /** The fields Fleet reads from GitHub's repository objects (both the full and the listed forms). */
-export interface RawRepo {
+export interface RawRepo extends RawMergeSettings {
   full_name: string;
   default_branch?: string | null;
   archived?: boolean | null;
@@ -41,6 +44,7 @@ export function toRepo(r: RawRepo): RepoInfo {
     language: r.language ?? null,
     deleteBranchOnMerge: r.delete_branch_on_merge === true,
     fork: r.fork === true,
+    merge: toMergeSettings(r),
   };
 }
 

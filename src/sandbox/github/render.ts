@@ -126,7 +126,7 @@ export function createRenderer(world: World, ctx: ShapeContext) {
         statuses: { href: `${repoUrl(record.owner, record.repo)}/statuses/${record.headSha}` },
       },
       author_association: 'CONTRIBUTOR',
-      auto_merge: null,
+      auto_merge: autoMerge(record),
       draft: record.draft,
       merged: record.merged,
       mergeable,
@@ -141,6 +141,13 @@ export function createRenderer(world: World, ctx: ShapeContext) {
       deletions: files.reduce((sum, file) => sum + file.deletions, 0),
       changed_files: files.length,
     };
+  }
+
+  /** A PR's auto-merge request in GitHub's `auto-merge` shape; null when it has none. */
+  function autoMerge(record: PullRecord): Record<string, unknown> | null {
+    const request = world.mergeQueue.autoMergeOf(record);
+    if (!request) return null;
+    return { enabled_by: renderUser(ctx, request.enabledBy), merge_method: request.method, commit_title: request.method === 'merge' ? `Merge pull request #${record.number} from ${record.owner}/${record.headRef}` : `${record.title} (#${record.number})`, commit_message: '' };
   }
 
   /** The diff-stat entries of the files endpoints, between a merge base and a head. */
@@ -350,7 +357,8 @@ export function createRenderer(world: World, ctx: ShapeContext) {
     return { ...renderUser(ctx, login), name: login, company: null, blog: '', location: null, email: null, hireable: null, bio: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: created, updated_at: created };
   }
 
-  return { repo, gitRef, gitCommit, restCommit, pull, pullFiles, diffFiles, fileEntry, checkRun, checkSuite, status, combinedStatus, review, comment, repoUrl, authenticatedUser };
+  const user = (login: string): Record<string, unknown> => renderUser(ctx, login);
+  return { user, repo, gitRef, gitCommit, restCommit, pull, pullFiles, diffFiles, fileEntry, checkRun, checkSuite, status, combinedStatus, review, comment, repoUrl, authenticatedUser };
 }
 
 export type Renderer = ReturnType<typeof createRenderer>;

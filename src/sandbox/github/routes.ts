@@ -1,6 +1,7 @@
 import type { AppCaller } from './apps.js';
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
+import { mergeQueueRule, methodRefusal } from './merge-queue.js';
 import { addRulesetRoutes } from './ruleset-routes.js';
 import { failHttp, type World } from './state.js';
 import { addSearchRoutes, type SearchOptions } from './search.js';
@@ -107,15 +108,30 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
     return { status: 200, body: page.map(render.repo), headers };
   });
 
+  add('GET', '/orgs/{org}/teams/{team_slug}/members', (request) => {
+    const members = world.teamMembers(request.params.org ?? '', request.params.team_slug ?? '');
+    const { page, headers } = paginate(members, request);
+    return { status: 200, body: page.map((login) => render.user(login)), headers };
+  });
+
   add('GET', '/repos/{owner}/{repo}', (request) => {
     const record = repoOf(request.params);
-    if (!record.forkOf) return { status: 200, body: render.repo(record) };
+    // The full repository object carries its merge settings (GitHub shows them to those who can push).
+    const settings = {
+      allow_squash_merge: record.settings.allowSquashMerge,
+      allow_merge_commit: record.settings.allowMergeCommit,
+      allow_rebase_merge: record.settings.allowRebaseMerge,
+      allow_auto_merge: record.settings.allowAutoMerge,
+      allow_update_branch: record.settings.allowUpdateBranch,
+      delete_branch_on_merge: record.settings.deleteBranchOnMerge,
+    };
+    if (!record.forkOf) return { status: 200, body: { ...render.repo(record), ...settings } };
     // A fork's full repository names what it was forked from (`parent`) and the root of that network (`source`).
     const up = (name: string) => world.getRepo(name.split('/')[0] ?? '', name.split('/')[1] ?? '');
     const parent = up(record.forkOf);
     let source = parent;
     while (source.forkOf) source = up(source.forkOf);
-    return { status: 200, body: { ...render.repo(record), parent: render.repo(parent), source: render.repo(source) } };
+    return { status: 200, body: { ...render.repo(record), ...settings, parent: render.repo(parent), source: render.repo(source) } };
   });
 
   add('GET', '/repos/{owner}/{repo}/git/ref/{ref}', (request) => {
@@ -434,8 +450,26 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
   add('PUT', '/repos/{owner}/{repo}/pulls/{pull_number}/merge', (request) => {
     const pull = pullOf(request.params);
     const method = request.body.merge_method === 'squash' || request.body.merge_method === 'rebase' ? request.body.merge_method : 'merge';
+    if (request.body.merge_method !== undefined && request.body.merge_method !== method) failHttp(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'merge_method', code: 'invalid' }]);
+    const repo = repoOf(request.params);
+    // A branch behind a merge queue takes merges only through the queue.
+    if (pull.state === 'open' && mergeQueueRule(world.branchRules(repo, pull.baseRef))) failHttp(405, 'Changes must be made through the merge queue');
+    const notAllowed = pull.state === 'open' ? methodRefusal(repo, method) : undefined;
+    if (notAllowed) failHttp(405, notAllowed);
     const sha = world.mergePull(pull, { sha: str(request.body.sha), method, title: str(request.body.commit_title), message: str(request.body.commit_message) }, request.login);
     return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  });
+
+  add('PUT', '/repos/{owner}/{repo}/pulls/{pull_number}/update-branch', (request) => {
+    const pull = pullOf(request.params);
+    const expected = request.body.expected_head_sha;
+    if (expected !== undefined && typeof expected !== 'string') failHttp(422, 'Invalid request.\n\nFor \'properties/expected_head_sha\', ' + JSON.stringify(expected) + ' is not a string.');
+    try {
+      world.mergeQueue.updateBranch(pull, request.login, expected);
+    } catch (error) {
+      failHttp(422, error instanceof Error ? error.message : String(error));
+    }
+    return { status: 202, body: { message: 'Updating pull request branch.', url: `${render.repoUrl(pull.owner, pull.repo)}/pulls/${pull.number}` } };
   });
 
   add('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', (request) => {
@@ -444,6 +478,7 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
     if (reviewers.includes(pull.login)) failHttp(422, 'Review cannot be requested from pull request author.');
     for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
     for (const slug of strings(request.body.team_reviewers)) if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
+    world.reviewsRequested(pull);
     return { status: 201, body: render.pull(pull) };
   });
 
@@ -541,10 +576,10 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
     if (repo.protection.requiredApprovals !== undefined) {
       body.required_pull_request_reviews = {
         url: `${url}/required_pull_request_reviews`,
-        dismiss_stale_reviews: false,
-        require_code_owner_reviews: false,
+        dismiss_stale_reviews: repo.protection.dismissStaleReviews === true,
+        require_code_owner_reviews: repo.protection.requireCodeOwnerReviews === true,
         required_approving_review_count: repo.protection.requiredApprovals,
-        require_last_push_approval: false,
+        require_last_push_approval: repo.protection.requireLastPushApproval === true,
       };
     }
     return { status: 200, body };

@@ -7,11 +7,13 @@ import { createApps, type AppCaller, type FakeAppInfo, type FakeAppOptions } fro
 import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
 import { createRenderer } from './render.js';
+import { createGraphqlRoute } from './graphql.js';
 import { createRoutes, matchRoute, type RouteResult } from './routes.js';
 import { createSearchLimits, type SearchResource } from './search.js';
 import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEntry, type SeedRepoInput } from './state.js';
 import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
+import type { SandboxReviewer } from './reviews.js';
 
 export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
 export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
@@ -90,6 +92,12 @@ export interface FakeGitHubState {
   deliveries: DeliveryRecord[];
   /** Resolves once every queued webhook delivery has been attempted. */
   flushWebhooks(): Promise<void>;
+  /** Adds (or replaces) an organisation's team, as CODEOWNERS names it (`@org/slug`). */
+  addTeam(org: string, slug: string, members: string[]): void;
+  /** A sandbox reviewer of a repository: reviews a PR `afterMs` after a review is asked of them or of their team. */
+  addReviewer(owner: string, repo: string, reviewer: SandboxReviewer): void;
+  /** Submits a review as `login` (a person of the sandbox), as `POST …/pulls/{n}/reviews` would. */
+  submitReview(input: { owner: string; repo: string; number: number; login: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body?: string }): { id: number; htmlUrl: string };
 }
 
 export interface PullSummary {
@@ -127,6 +135,7 @@ const REF_WRITES = new Set([
   'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
   'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
   'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
+  'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
 ]);
 const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.';
 
@@ -157,6 +166,17 @@ const SeedFileBody = z.unknown().transform((value, ctx): string | Uint8Array => 
   else if (!BASE64.test(base64)) ctx.addIssue({ code: 'custom', message: 'the base64 is not padded standard base64 (A-Z, a-z, 0-9, +, /, = padding)' });
   else return new Uint8Array(Buffer.from(base64, 'base64'));
   return z.NEVER;
+});
+const SandboxReviewerBody = z.strictObject({ login: z.string().min(1), afterMs: z.number().min(0), verdict: z.enum(['approve', 'request-changes']).optional(), body: z.string().optional(), afterChecks: z.boolean().optional() });
+const TeamBody = z.strictObject({ org: z.string().min(1), slug: z.string().min(1), members: z.array(z.string().min(1)) });
+const ReviewerBody = z.strictObject({ owner: z.string().min(1), repo: z.string().min(1), reviewer: SandboxReviewerBody });
+const SubmitReviewBody = z.strictObject({
+  owner: z.string().min(1),
+  repo: z.string().min(1),
+  number: z.number().int().positive(),
+  login: z.string().min(1),
+  event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
+  body: z.string().optional(),
 });
 /** A ruleset over JSON, with GitHub's rule types and parameter names (`rulesets.ts`). */
 const RulesetRuleBody = z.discriminatedUnion('type', [
@@ -198,7 +218,18 @@ const SeedRepoBody = z.object({
   archived: z.boolean().optional(),
   defaultBranch: z.string().optional(),
   description: z.string().nullable().optional(),
-  protection: z.object({ requiredChecks: z.array(z.string()), requiredApprovals: z.number().int().min(0).optional(), strict: z.boolean().optional(), requiredSignatures: z.boolean().optional() }).optional(),
+  protection: z
+    .object({
+      requiredChecks: z.array(z.string()),
+      requiredApprovals: z.number().int().min(0).optional(),
+      strict: z.boolean().optional(),
+      requiredSignatures: z.boolean().optional(),
+      requireCodeOwnerReviews: z.boolean().optional(),
+      requireLastPushApproval: z.boolean().optional(),
+      dismissStaleReviews: z.boolean().optional(),
+    })
+    .optional(),
+  reviewers: z.array(SandboxReviewerBody).optional(),
   rulesets: z.array(RulesetBody).optional(),
   settings: z
     .strictObject({ allowSquashMerge: z.boolean(), allowMergeCommit: z.boolean(), allowRebaseMerge: z.boolean(), allowAutoMerge: z.boolean(), allowUpdateBranch: z.boolean(), deleteBranchOnMerge: z.boolean() })
@@ -253,6 +284,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const installationId = (owner: string): number => apps?.installationOn(owner)?.id ?? options.installationId ?? 1;
   const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, installationOf: installationId, log });
   const searchLimits = createSearchLimits(() => world.now(), options.searchLimits);
+  routes.push(createGraphqlRoute(world, () => ctx.base));
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
   const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
@@ -351,6 +383,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       world.completeCheck(body.owner, body.repo, body.sha, body.name, body.conclusion);
       return ok({ completed: true });
     }
+    if (request.method === 'POST' && path === '/_fake/teams') {
+      const body = TeamBody.parse(json);
+      world.addTeam(body.org, body.slug, body.members);
+      return ok({ org: body.org, slug: body.slug, members: body.members }, 201);
+    }
+    if (request.method === 'POST' && path === '/_fake/reviewers') {
+      const body = ReviewerBody.parse(json);
+      state.addReviewer(body.owner, body.repo, body.reviewer);
+      return ok({ added: true }, 201);
+    }
+    if (request.method === 'POST' && path === '/_fake/reviews') return ok(state.submitReview(SubmitReviewBody.parse(json)), 201);
     if (request.method === 'POST' && path === '/_fake/advance') {
       world.advance(AdvanceBody.parse(json).ms);
       return ok({ now: world.now() });
@@ -586,6 +629,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     merges: () => world.merges(),
     deliveries: sender.deliveries,
     flushWebhooks: () => sender.flush(),
+    addTeam: (org, slug, members) => world.addTeam(org, slug, members),
+    addReviewer: (owner, repo, reviewer) => world.addReviewer(world.getRepo(owner, repo), reviewer),
+    submitReview: (input) => {
+      const pull = world.getPull(input.owner, input.repo, input.number);
+      const review = world.submitReview(pull, { event: input.event, body: input.body }, input.login);
+      pull.requestedReviewers = pull.requestedReviewers.filter((login) => login.toLowerCase() !== input.login.toLowerCase());
+      return { id: review.id, htmlUrl: String(render.review(pull, review).html_url) };
+    },
   };
 
   return {

@@ -3,7 +3,9 @@ import { FleetError } from '../../errors.js';
 import { mergeLines } from './diff.js';
 import { findBrokenManifest, findLockfileMismatch, type LockfileMismatch, type ManifestProblem } from './ci-build.js';
 import { DEFAULT_REPO_SETTINGS, activeRules, type RepoSettings, type RulesetInput, type RulesetRecord, type RulesetRule } from './rulesets.js';
+import { codeownersMatcher, reviewRefusal as refuseByReviews, reviewRequirement, type SandboxReviewer } from './reviews.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
+import { createMergeQueue, type MergeGroupRecord } from './merge-queue.js';
 
 /**
  * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
@@ -38,6 +40,12 @@ export interface BranchProtection {
   strict?: boolean;
   /** GitHub's "Require signed commits" (`required_signatures`). */
   requiredSignatures?: boolean;
+  /** `required_pull_request_reviews.require_code_owner_reviews` (with `requiredApprovals` set). */
+  requireCodeOwnerReviews?: boolean;
+  /** `required_pull_request_reviews.require_last_push_approval`. */
+  requireLastPushApproval?: boolean;
+  /** `required_pull_request_reviews.dismiss_stale_reviews`: a push dismisses the approvals given before it. */
+  dismissStaleReviews?: boolean;
 }
 
 export interface SeedRepoInput {
@@ -60,6 +68,8 @@ export interface SeedRepoInput {
   /** The repository (`owner/name`, seeded before) this one is a fork of: its `parent`, implies `fork`. */
   forkOf?: string;
   ci?: CiProfile;
+  /** People who review this repository's PRs some time after a review is asked of them (or of their team). */
+  reviewers?: SandboxReviewer[];
 }
 
 export interface RepoRecord {
@@ -88,7 +98,7 @@ export interface RepoRecord {
 export interface ReviewRecord {
   id: number;
   login: string;
-  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'PENDING';
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'PENDING' | 'DISMISSED';
   body: string;
   commitId: string;
   submittedAt: string;
@@ -183,7 +193,8 @@ export interface CommitVerification {
 
 /** Something the world did that GitHub would announce by webhook. */
 export type WorldEvent =
-  | { kind: 'pull_request'; action: 'opened' | 'closed' | 'reopened' | 'synchronize' | 'edited'; pull: PullRecord; actor: string }
+  | { kind: 'pull_request'; action: 'opened' | 'closed' | 'reopened' | 'synchronize' | 'edited' | 'ready_for_review' | 'enqueued' | 'dequeued' | 'auto_merge_enabled'; pull: PullRecord; actor: string }
+  | { kind: 'merge_group'; action: 'checks_requested' | 'destroyed'; owner: string; repo: string; group: MergeGroupRecord; reason?: 'merged' | 'invalidated' | 'dequeued' }
   | { kind: 'pull_request_review'; pull: PullRecord; review: ReviewRecord }
   | { kind: 'check_run'; run: CheckRunRecord }
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
@@ -305,6 +316,14 @@ export function createWorld(deps: WorldDeps) {
   const lockfileVerdicts = new Map<string, LockfileMismatch | null>();
   /** Commits GitHub made and signed itself (API commits of a bot, merge and squash commits) → when. */
   const signedByGitHub = new Map<string, string>();
+  /** `org/slug` (lower case) → the team's member logins. */
+  const teams = new Map<string, { org: string; slug: string; members: string[] }>();
+  /** `owner/name` (lower case) → the sandbox reviewers of the repository. */
+  const reviewersOf = new Map<string, SandboxReviewer[]>();
+  /** Reviews the sandbox reviewers will give: the PR, who, when. */
+  const dueReviews: { pull: PullRecord; reviewer: SandboxReviewer; dueAt: number | null }[] = [];
+  /** PR id → who pushed its head last. */
+  const lastPushers = new Map<number, string>();
   let offsetMs = 0;
   let nextId = 1000;
 
@@ -494,6 +513,8 @@ export function createWorld(deps: WorldDeps) {
       if (run.status === 'completed' || run.planned === null || run.dueAt > at) continue;
       finishRun(run, run.planned);
     }
+    evaluateReviewers();
+    mergeQueue.process();
   }
 
   /**
@@ -540,6 +561,7 @@ export function createWorld(deps: WorldDeps) {
       if (pull.owner !== repo.owner || pull.repo !== repo.name || pull.state !== 'open' || pull.headRef !== branch || pull.headSha === sha) continue;
       pull.headSha = sha;
       pull.updatedAt = iso(now());
+      pushedHead(repo, pull, actor);
       deps.emit({ kind: 'pull_request', action: 'synchronize', pull, actor });
     }
     if (tips && before !== sha) deps.emit({ kind: 'push', push: pushRecord(repo, ref, before, sha, actor, tips) });
@@ -592,6 +614,7 @@ export function createWorld(deps: WorldDeps) {
     };
     repos.set(key, repo);
     for (const ruleset of input.rulesets ?? []) addRuleset(repo, ruleset);
+    if (input.reviewers?.length) reviewersOf.set(key, [...input.reviewers]);
     startChecks(repo, sha, defaultBranch, true);
     return { fullName: `${repo.owner}/${repo.name}`, defaultBranch, headSha: sha };
   }
@@ -711,6 +734,116 @@ export function createWorld(deps: WorldDeps) {
     return objects.ancestors(headSha).filter((sha) => !onBase.has(sha) && !verification(sha).verified).reverse();
   }
 
+  /** The paths a PR changes: those whose entry differs between its merge base and its head. */
+  function changedPaths(baseSha: string, headSha: string): string[] {
+    const treeOf = (sha: string | undefined): FlatTree => {
+      const commit = sha ? objects.get(sha) : undefined;
+      return commit?.type === 'commit' ? objects.flatten(commit.tree) : new Map();
+    };
+    const before = treeOf(mergeBase(baseSha, headSha));
+    const after = treeOf(headSha);
+    return [...new Set([...before.keys(), ...after.keys()])].filter((path) => before.get(path)?.sha !== after.get(path)?.sha || before.get(path)?.mode !== after.get(path)?.mode).sort();
+  }
+
+  /** The CODEOWNERS file GitHub uses at a commit (the first of .github/, the root, docs/), as text. */
+  function codeownersAt(sha: string): string | undefined {
+    const commit = objects.get(sha);
+    if (commit?.type !== 'commit') return undefined;
+    const flat = objects.flatten(commit.tree);
+    for (const path of ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS']) {
+      const blob = objects.get(flat.get(path)?.sha ?? '');
+      if (blob?.type === 'blob') return blob.content.toString('utf8');
+    }
+    return undefined;
+  }
+
+  function inTeam(org: string, slug: string, login: string): boolean {
+    return teams.get(`${org}/${slug}`.toLowerCase())?.members.some((member) => member.toLowerCase() === login.toLowerCase()) ?? false;
+  }
+
+  /**
+   * Why the reviews the PR's base requires (classic protection and `pull_request` rules) keep it
+   * from merging, in GitHub's 405 words; undefined when they do not. Code owners are read from the
+   * base branch's CODEOWNERS, as GitHub reads them.
+   */
+  function reviewBlock(repo: RepoRecord, pull: PullRecord): string | undefined {
+    const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
+    const requirement = reviewRequirement(protection, branchRules(repo, pull.baseRef));
+    if (!requirement) return undefined;
+    const ownedFiles: { path: string; owners: string[] }[] = [];
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    const text = requirement.codeOwner && baseSha ? codeownersAt(baseSha) : undefined;
+    if (text !== undefined && baseSha) {
+      const ownersOf = codeownersMatcher(text);
+      for (const path of changedPaths(baseSha, pull.headSha)) {
+        const owners = ownersOf(path);
+        if (owners.length > 0) ownedFiles.push({ path, owners });
+      }
+    }
+    const reason = refuseByReviews({ requirement, reviews: pull.reviews, author: pull.login, headSha: pull.headSha, lastPusher: lastPushers.get(pull.id) ?? pull.login, ownedFiles, inTeam });
+    // A ruleset's refusal is worded as a rule violation, as GitHub words the ruleset's other rules.
+    const byRuleset = !protection || protection.requiredApprovals === undefined;
+    return reason && byRuleset ? `Repository rule violations found\n\n${reason}\n\n` : reason;
+  }
+
+  /** A push moved the PR's head: remember who pushed it, and dismiss older approvals where the base asks for it. */
+  function pushedHead(repo: RepoRecord, pull: PullRecord, actor: string): void {
+    lastPushers.set(pull.id, actor);
+    const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
+    if (!reviewRequirement(protection, branchRules(repo, pull.baseRef))?.dismissStale) return;
+    for (const review of pull.reviews) if (review.state === 'APPROVED' && review.commitId !== pull.headSha) review.state = 'DISMISSED';
+  }
+
+  /** Adds (or replaces) an organisation's team. */
+  function addTeam(org: string, slug: string, members: readonly string[]): void {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(slug)) throw new FleetError('bad_input', `"${slug}" is not a team slug: use letters, digits, "-", "_" and ".".`);
+    teams.set(`${org}/${slug}`.toLowerCase(), { org, slug, members: [...members] });
+  }
+
+  /** A team's members; 404 as GitHub answers for a team it does not know. */
+  function teamMembers(org: string, slug: string): string[] {
+    const team = teams.get(`${org}/${slug}`.toLowerCase());
+    if (!team) failHttp(404, 'Not Found');
+    return [...team.members];
+  }
+
+  /** Adds a sandbox reviewer to a repository. */
+  function addReviewer(repo: RepoRecord, reviewer: SandboxReviewer): void {
+    const key = `${repo.owner}/${repo.name}`.toLowerCase();
+    reviewersOf.set(key, [...(reviewersOf.get(key) ?? []).filter((r) => r.login.toLowerCase() !== reviewer.login.toLowerCase()), reviewer]);
+  }
+
+  /** After a review request: the sandbox reviewers it asks (by login, or through a team they are in) will answer `afterMs` later. */
+  function reviewsRequested(pull: PullRecord): void {
+    for (const reviewer of reviewersOf.get(`${pull.owner}/${pull.repo}`.toLowerCase()) ?? []) {
+      const login = reviewer.login.toLowerCase();
+      const asked = pull.requestedReviewers.some((user) => user.toLowerCase() === login) || pull.requestedTeams.some((slug) => inTeam(pull.owner, slug, reviewer.login));
+      if (!asked || dueReviews.some((due) => due.pull === pull && due.reviewer === reviewer)) continue;
+      dueReviews.push({ pull, reviewer, dueAt: reviewer.afterChecks ? null : now() + reviewer.afterMs });
+    }
+  }
+
+  /** Gives the sandbox reviewers' reviews that are due (on each request and on `advance`). */
+  function evaluateReviewers(): void {
+    const at = now();
+    for (const due of [...dueReviews]) {
+      if (due.dueAt === null) {
+        // A reviewer who waits for green: the clock starts once every check on the head has completed.
+        const runs = latestRunsFor(getRepo(due.pull.owner, due.pull.repo), due.pull.headSha);
+        if (runs.length > 0 && runs.every((run) => run.status === 'completed')) due.dueAt = at + due.reviewer.afterMs;
+        continue;
+      }
+      if (due.dueAt > at) continue;
+      dueReviews.splice(dueReviews.indexOf(due), 1);
+      const { pull, reviewer } = due;
+      if (pull.state !== 'open' || pull.login.toLowerCase() === reviewer.login.toLowerCase()) continue;
+      submitReview(pull, { event: reviewer.verdict === 'request-changes' ? 'REQUEST_CHANGES' : 'APPROVE', body: reviewer.body ?? '' }, reviewer.login);
+      // The request is answered: GitHub takes the reviewer (and the team they answered for) off it.
+      pull.requestedReviewers = pull.requestedReviewers.filter((user) => user.toLowerCase() !== reviewer.login.toLowerCase());
+      pull.requestedTeams = pull.requestedTeams.filter((slug) => !inTeam(pull.owner, slug, reviewer.login));
+    }
+  }
+
   function approvals(pull: PullRecord): number {
     const latest = new Map<string, ReviewRecord['state']>();
     for (const review of pull.reviews) if (review.state !== 'PENDING' && review.state !== 'COMMENTED') latest.set(review.login, review.state);
@@ -792,6 +925,7 @@ export function createWorld(deps: WorldDeps) {
     if (protection && protectionRefusal(repo, pull, protection)) return { mergeable: true, state: 'blocked' };
     if (rulesetStrict(repo, pull.baseRef) && isBehind(baseSha, pull.headSha)) return { mergeable: true, state: 'behind' };
     if (rulesetRefusal(repo, pull)) return { mergeable: true, state: 'blocked' };
+    if (reviewBlock(repo, pull)) return { mergeable: true, state: 'blocked' };
     const failing = latestRunsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
     return { mergeable: true, state: failing ? 'unstable' : 'clean' };
   }
@@ -836,10 +970,12 @@ export function createWorld(deps: WorldDeps) {
     if (protection?.strict && isBehind(baseSha, pull.headSha)) failHttp(405, 'Head branch is out of date. Review and try the merge again.');
     const refusal = protection ? protectionRefusal(repo, pull, protection) : undefined;
     if (refusal) failHttp(405, refusal);
-    // The `merge_queue` rule (a direct merge refused) and the `pull_request` rule's reviews plug in here.
+    // The `merge_queue` rule (a direct merge refused) plugs in here.
     if (rulesetStrict(repo, pull.baseRef) && isBehind(baseSha, pull.headSha)) failHttp(405, 'Repository rule violations found\n\nHead branch is out of date. Review and try the merge again.\n\n');
     const ruleRefusal = rulesetRefusal(repo, pull, input.method);
     if (ruleRefusal) failHttp(405, ruleRefusal);
+    const reviewsRefusal = reviewBlock(repo, pull);
+    if (reviewsRefusal) failHttp(405, reviewsRefusal);
     const tree = objects.writeFlat(merged);
     const title = input.title ?? (input.method === 'merge' ? `Merge pull request #${pull.number} from ${pull.owner}/${pull.headRef}` : `${pull.title} (#${pull.number})`);
     const message = input.message ? `${title}\n\n${input.message}` : title;
@@ -984,6 +1120,7 @@ export function createWorld(deps: WorldDeps) {
     const run = runsFor(repo, sha).find((candidate) => candidate.name === check && candidate.status !== 'completed');
     if (!run) throw new FleetError('not_found', `No pending check "${check}" on ${owner}/${name}@${sha.slice(0, 7)}; list check runs for that commit to see what is pending.`);
     finishRun(run, conclusion);
+    mergeQueue.process();
     return run;
   }
 
@@ -993,6 +1130,28 @@ export function createWorld(deps: WorldDeps) {
     offsetMs += ms;
     evaluateChecks();
   }
+
+  const mergeQueue = createMergeQueue({
+    objects,
+    pulls,
+    now,
+    iso,
+    newId,
+    person,
+    getRepo,
+    resolveCommit,
+    mergeBase,
+    mergeTrees,
+    setRef,
+    deleteRef,
+    latestRunsFor,
+    branchRules,
+    mergeability,
+    mergePull,
+    markSigned,
+    recordMerge,
+    emit: deps.emit,
+  });
 
   function readFiles(owner: string, name: string, ref?: string): Record<string, string> {
     const repo = getRepo(owner, name);
@@ -1040,9 +1199,19 @@ export function createWorld(deps: WorldDeps) {
     advance,
     readFiles,
     approvals,
+    reviewBlock,
+    addTeam,
+    teamMembers,
+    inTeam,
+    addReviewer,
+    reviewsRequested,
     verification,
     markSigned,
     signedCommits: (): string[] => [...signedByGitHub.keys()],
+    mergeQueue,
+    mergeTrees,
+    /** Announces an event as the world's own operations do (for GraphQL mutations). */
+    emitEvent: (event: WorldEvent): void => deps.emit(event),
     BOT,
   };
 }

@@ -135,6 +135,16 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
       }
       case 'push':
         return { name: 'push', payload: pushPayload(event.push) };
+      case 'merge_group': {
+        // GitHub's merge_group payload: the group's head and base, and for `destroyed` the reason.
+        const commit = deps.world.objects.get(event.group.headSha);
+        const head_commit =
+          commit?.type === 'commit'
+            ? { id: commit.sha, tree_id: commit.tree, message: commit.message.replace(/\n+$/, ''), timestamp: localDate(commit.committer), author: { name: commit.author.name, email: commit.author.email }, committer: { name: commit.committer.name, email: commit.committer.email } }
+            : null;
+        const merge_group = { head_sha: event.group.headSha, head_ref: `refs/heads/${event.group.headRef}`, base_sha: event.group.baseSha, base_ref: `refs/heads/${event.group.baseRef}`, head_commit };
+        return { name: 'merge_group', payload: { action: event.action, ...(event.reason ? { reason: event.reason } : {}), merge_group, ...envelope(event.owner, event.repo, 'github-merge-queue[bot]') } };
+      }
       case 'status': {
         const status = deps.render.status(event.run);
         const repo = deps.world.getRepo(event.run.owner, event.run.repo);

@@ -1,6 +1,6 @@
 import type { CampaignState } from '../../domain/states.js';
 import { teamSummaryLine, type TeamFailuresInput } from './failures.js';
-import { LIMITS, context, joinWithin, divider, escapeKeepingMentions, escapeText, fallback, header, link, mention, moreOf, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
+import { LIMITS, context, joinWithin, divider, escapeKeepingMentions, escapeText, fallback, formatDuration, header, link, mention, moreOf, plural, progressBar, section, type Block, type SlackMessage } from './text.js';
 
 export type WaitKind = 'failing-checks' | 'pr-review' | 'gate' | 'needs-attention';
 
@@ -27,6 +27,15 @@ export interface DigestCampaign {
   /** The campaign's failed targets per team, the worst first. */
   failedByTeam?: TeamFailuresInput[];
   moreTeams?: number;
+  /** PRs waiting for a required review, per team asked (a CODEOWNERS team, or a user), oldest first. */
+  reviewsByTeam?: { team: string; prs: { repo: string; url: string | null; waitingMs: number }[]; more: number }[];
+}
+
+/** One team's line of PRs waiting for its review: `• @acme/payments: acme/api (2d 3h), acme/web (4h 0m)`. */
+export function reviewTeamLine(team: NonNullable<DigestCampaign['reviewsByTeam']>[number]): string {
+  const prs = team.prs.map((pr) => `${link(pr.url, pr.repo)} (${formatDuration(pr.waitingMs)})`);
+  const more = team.more > 0 ? ` and ${team.more} more` : '';
+  return `• ${escapeText(team.team)}: ${prs.join(', ')}${more}`;
 }
 
 export interface DigestInput {
@@ -63,12 +72,14 @@ export function digestMessage(input: DigestInput): SlackMessage {
           `\`${progressBar(c.done, c.total, 15)}\` ${c.done}/${c.total} · since yesterday +${c.doneSinceYesterday} done, ${c.failedSinceYesterday} failed`,
       ),
     );
-    if (c.waits.length || c.failedByTeam?.length) {
+    if (c.waits.length || c.failedByTeam?.length || c.reviewsByTeam?.length) {
       const lines = c.waits.map((w) => {
         const who = w.who.length ? w.who.slice(0, 5).map(mention).join(' ') : 'nobody assigned';
         const what = w.repo ? `${link(w.url, w.repo)}: ` : '';
         return `• ${WAIT_LABEL[w.kind]} — ${what}${escapeKeepingMentions(w.detail)} → ${who}`;
       });
+      // PRs waiting for a required review come first among what waits, per team asked.
+      if (c.reviewsByTeam?.length) lines.unshift('*Waiting for review, by team*', ...c.reviewsByTeam.map(reviewTeamLine));
       // Failed targets per team share the section with what waits (each campaign keeps to three
       // blocks), with up to a third of its room so neither list crowds the other out.
       const failed: string[] = [];
