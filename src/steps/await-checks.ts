@@ -53,6 +53,21 @@ function hideReplacedRuns(checks: readonly CheckResult[], rerun: RerunRecord | u
   });
 }
 
+/**
+ * The checks a target waits for, each group with the rules that require it, so a person sees why
+ * Fleet waits: "build, test (required by ruleset "main" (#12))".
+ *
+ * @example describePending(['build'], [], { build: ['branch protection'] }) // 'build (required by branch protection)'
+ */
+export function describePending(pending: readonly string[], rerun: readonly string[], byRules: Readonly<Record<string, readonly string[]>>): string {
+  const groups = new Map<string, string[]>();
+  for (const name of pending) {
+    const key = (byRules[name] ?? []).join(' and ');
+    groups.set(key, [...(groups.get(key) ?? []), rerun.includes(name) ? `${name} (re-run)` : name]);
+  }
+  return [...groups].map(([by, names]) => `${names.join(', ')}${by ? ` (required by ${by})` : ''}`).join('; ');
+}
+
 export interface CheckVerdict {
   passed: string[];
   pending: string[];
@@ -224,7 +239,7 @@ export const awaitChecksStep: Step<AwaitChecksOptions, GitHubStepDeps> = {
           events: [{ kind: 'checks.timeout', data: evidence }],
         };
       }
-      const result: StepResult = { kind: 'wait', until: Math.min(now + options.pollEvery, startedAt + options.timeout), reason: `waiting for ${pending.map((name) => (rerunChecks.includes(name) ? `${name} (re-run)` : name)).join(', ')}`, data, patch };
+      const result: StepResult = { kind: 'wait', until: Math.min(now + options.pollEvery, startedAt + options.timeout), reason: `waiting for ${describePending(pending, rerunChecks, byRules)}`, data, patch };
       return result;
     }
     // Pre-existing failures say nothing about the change: they count half, as missing evidence.

@@ -52,7 +52,7 @@ describe('npm run demo -- --headless', () => {
   it('completes the campaign and exits 0', () => {
     expect(run.code, run.out.slice(-3000)).toBe(0);
     expect(run.out).toMatch(/Campaign c-[0-9a-f]{6} is completed\./);
-    expect(run.out).toContain('98 repositories across 3 teams');
+    expect(run.out).toContain('99 repositories across 3 teams');
     expect(run.out).toContain('#fleet-payments, as a person sees it');
     expect(run.out).toMatch(/started \*sandbox-bump-lodash\* \(`c-[0-9a-f]{6}`\) in #fleet-payments\./);
   });
@@ -90,6 +90,13 @@ describe('npm run demo -- --headless', () => {
     // waves log a wait depends on how the ticks fall).
     expect(named.length).toBeGreaterThan(0);
     expect(run.out).not.toMatch(/wave 0\b/);
+  });
+
+  it('meets GitHub as organisations run it: a check a ruleset requires, a code owner\'s review and a merge queue, each waited for before the merge', () => {
+    const story = run.out.slice(run.out.indexOf("GitHub's rules, as the campaign met them:"));
+    expect(story, run.out.slice(-3000)).toMatch(/^ {2}acme\/\S+ \(protected by a ruleset\): waiting for [^\n]*\(required by [^\n]*ruleset "main" \(#\d+\)\)/m);
+    expect(story).toMatch(/^ {2}acme\/\S+: waiting for a review from @acme\/[a-z]+ \(code owner of [^\n]*required by ruleset "main" \(#\d+\)\)[^\n]*; merged once the code owner approved/m);
+    expect(story).toMatch(/^ {2}acme\/\S+: PR #\d+ is in the merge queue of main[^\n]*; merged by the queue at [0-9a-f]{7}/m);
   });
 
   it('refuses an outsider at the gate, and the approver approves it through the button', () => {

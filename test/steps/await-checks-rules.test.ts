@@ -56,7 +56,7 @@ describe('await-checks and the branch rules', () => {
     const [ruleset] = (await h.octokit.rest.repos.getRepoRulesets({ owner: 'acme', repo: 'ruled' })).data;
     const target = await opened(repo);
     const waiting = await run('await-checks', target);
-    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for build, test' });
+    expect(waiting).toMatchObject({ kind: 'wait', reason: `waiting for build (required by branch protection and ruleset "main" (#${ruleset.id})); test (required by ruleset "main" (#${ruleset.id}))` });
     h.fake.state.advance(60_000);
     const done = await run('await-checks', target, { state: dataOf(waiting) });
     expect(done).toMatchObject({ kind: 'done', patch: { signals: { checks: { value: 1 } } } });

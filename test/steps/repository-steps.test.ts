@@ -66,7 +66,7 @@ describe('the default path over real HTTP', () => {
     expect(body).toContain('<!-- fleet:campaign=c-1 target=acme/api -->');
 
     const waiting = await run('await-checks', target);
-    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test' });
+    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (required by branch protection)' });
     h.fake.state.advance(60_000);
     const checked = await run('await-checks', target, { state: (waiting as { data: Record<string, unknown> }).data });
     expect(checked.kind).toBe('done');
@@ -150,7 +150,7 @@ describe('await-checks', () => {
       [2, 'queued', null],
     ]);
     const waiting = await run('await-checks', target, { state: dataOf(first) });
-    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (re-run)' });
+    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (re-run) (required by branch protection)' });
     h.fake.state.completeCheck('acme', 'flaky', head, 'ci/test', 'success');
     const done = await run('await-checks', target, { state: dataOf(waiting) });
     expect(done).toMatchObject({ kind: 'done', patch: { signals: { checks: { value: 1 } } }, events: [{ kind: 'checks.passed', data: { rerun: ['ci/test'], flaky: ['ci/test'] } }] });
@@ -179,7 +179,7 @@ describe('await-checks', () => {
     const first = await run('await-checks', target, { github: lagging });
     expect(first.kind).toBe('wait');
     const second = await run('await-checks', target, { github: lagging, state: dataOf(first) });
-    expect(second).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (re-run)' });
+    expect(second).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (re-run) (required by branch protection)' });
   });
 
   test('a crash between the re-run request and saving the step costs at most one extra re-run', async () => {
@@ -189,7 +189,7 @@ describe('await-checks', () => {
     expect((await run('await-checks', target)).kind).toBe('wait');
     // The result of that run is lost: the next run starts from empty state while the re-run is going.
     const lost = await run('await-checks', target);
-    expect(lost).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test' });
+    expect(lost).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (required by branch protection)' });
     h.fake.state.advance(60_000);
     const again = await run('await-checks', target, { state: dataOf(lost) });
     expect(again).toMatchObject({ kind: 'wait', events: [{ kind: 'checks.rerun' }] });
@@ -238,7 +238,7 @@ describe('await-checks', () => {
     expect(first).toMatchObject({ kind: 'wait', events: [{ kind: 'checks.rerun-base' }] });
     // While main's re-run is queued, its old failure is not read again.
     const waiting = await run('await-checks', target, { state: dataOf(first) });
-    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test' });
+    expect(waiting).toMatchObject({ kind: 'wait', reason: 'waiting for ci/test (required by branch protection)' });
     h.fake.state.completeCheck('acme', 'flakyboth', base, 'ci/test', 'success');
     // Main passes now, so the PR's failure looks caused by the change: it gets its own re-run.
     const second = await run('await-checks', target, { state: dataOf(waiting) });

@@ -926,8 +926,9 @@ export function createWorld(deps: WorldDeps) {
     if (rulesetStrict(repo, pull.baseRef) && isBehind(baseSha, pull.headSha)) return { mergeable: true, state: 'behind' };
     if (rulesetRefusal(repo, pull)) return { mergeable: true, state: 'blocked' };
     if (reviewBlock(repo, pull)) return { mergeable: true, state: 'blocked' };
-    const failing = latestRunsFor(repo, pull.headSha).some((run) => run.status === 'completed' && run.conclusion === 'failure');
-    return { mergeable: true, state: failing ? 'unstable' : 'clean' };
+    // GitHub's `unstable`: a check that is not required is failing or still pending.
+    const unsettled = latestRunsFor(repo, pull.headSha).some((run) => run.status !== 'completed' || !['success', 'neutral', 'skipped'].includes(run.conclusion ?? ''));
+    return { mergeable: true, state: unsettled ? 'unstable' : 'clean' };
   }
 
   /**
