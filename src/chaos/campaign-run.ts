@@ -360,12 +360,16 @@ function verify(input: VerifyInput): Pick<CampaignRunReport, 'targets' | 'target
       if (t.pr_number === null && list.length > 0) failures.push(`${t.repo} has a pull request Fleet did not record`);
       if (t.state === 'succeeded' && t.pr_number !== null && !list.some((p) => p.merged)) failures.push(`${t.repo} succeeded but its PR is not merged`);
     }
-    // Merges: every successful merge call merged a different pull request.
+    // Merges: every pull request merged once, and every successful merge call merged a different
+    // one; a merge queue or auto-merge merges without a merge call of Fleet's.
     const merged = pulls.filter((p) => p.merged).length;
+    const mergeLog = input.github.state.merges();
+    if (mergeLog.length !== merged) failures.push(`${mergeLog.length} merges for ${merged} merged pull requests`);
+    const throughApi = mergeLog.filter((m) => m.via === 'api').length;
     const mergeCalls = input.github.requestLog.filter((e) => e.method === 'PUT' && e.route === '/repos/{owner}/{repo}/pulls/{pull_number}/merge' && e.status === 200).length;
-    if (mergeCalls !== merged) failures.push(`${mergeCalls} successful merge requests for ${merged} merged pull requests`);
+    if (mergeCalls !== throughApi) failures.push(`${mergeCalls} successful merge requests for ${throughApi} pull requests merged through the API (${merged - throughApi} more by a merge queue or auto-merge)`);
     // Never a merge of a PR whose checks had not completed, whichever way it merged.
-    failures.push(...uncheckedMerges(input.github.state.merges()));
+    failures.push(...uncheckedMerges(mergeLog));
 
     // Approvals: every one seen recorded is still there, decided once.
     const gates = db.prepare("SELECT id, state, decided_by FROM gates WHERE campaign_id = ? AND kind = 'wave'").all(campaign.id) as GateRow[];
