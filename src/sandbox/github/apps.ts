@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { failHttp } from './state.js';
+import { paginate } from './paginate.js';
 import { nodeId, renderUser, stableId, type ShapeContext } from './shapes.js';
 import type { Route, RouteRequest, RouteResult } from './routes.js';
 
@@ -216,19 +217,6 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
     if (caller?.kind !== 'app') failHttp(401, UNDECODABLE);
   }
 
-  function paged<T>(items: T[], request: RouteRequest): { page: T[]; headers: Record<string, string> } {
-    const perPage = Math.min(100, Math.max(1, Number.parseInt(request.query.get('per_page') ?? '', 10) || 30));
-    const page = Math.max(1, Number.parseInt(request.query.get('page') ?? '', 10) || 1);
-    const last = Math.max(1, Math.ceil(items.length / perPage));
-    const link = (n: number, rel: string): string => {
-      const url = new URL(request.url);
-      url.searchParams.set('per_page', String(perPage));
-      url.searchParams.set('page', String(n));
-      return `<${url.toString()}>; rel="${rel}"`;
-    };
-    const links = [...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []), ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : [])];
-    return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
-  }
 
   function mint(installation: FakeAppInstallation, body: Record<string, unknown>, repoExists: (owner: string, repo: string) => boolean): RouteResult {
     // As GitHub: a token may be narrowed to some repositories and permissions, never widened.
@@ -263,7 +251,7 @@ export function createApps(options: FakeAppOptions, deps: { ctx: ShapeContext; n
     });
     add('GET', '/app/installations', (request) => {
       requireApp(request);
-      const { page, headers } = paged(installations.map(renderInstallation), request);
+      const { page, headers } = paginate(installations.map(renderInstallation), request);
       return { status: 200, body: page, headers };
     });
     add('POST', '/app/installations/{installation_id}/access_tokens', (request) => {

@@ -4,6 +4,7 @@ import type { Renderer } from './render.js';
 import { mergeQueueRule, methodRefusal } from './merge-queue.js';
 import { addRulesetRoutes } from './ruleset-routes.js';
 import { failHttp, type World } from './state.js';
+import { paginate } from './paginate.js';
 import { addSearchRoutes, type SearchOptions } from './search.js';
 
 /**
@@ -58,23 +59,6 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/** Slices a list by `per_page` (≤ 100) and `page`, with GitHub's `Link` header. */
-function paginate<T>(items: T[], request: RouteRequest, defaultPerPage = 30): { page: T[]; headers: Record<string, string> } {
-  const perPage = Math.min(100, Math.max(1, Number.parseInt(request.query.get('per_page') ?? '', 10) || defaultPerPage));
-  const page = Math.max(1, Number.parseInt(request.query.get('page') ?? '', 10) || 1);
-  const last = Math.max(1, Math.ceil(items.length / perPage));
-  const link = (n: number, rel: string): string => {
-    const url = new URL(request.url);
-    url.searchParams.set('per_page', String(perPage));
-    url.searchParams.set('page', String(n));
-    return `<${url.toString()}>; rel="${rel}"`;
-  };
-  const links: string[] = [];
-  if (page > 1) links.push(link(page - 1, 'prev'));
-  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
-  if (page > 1) links.push(link(1, 'first'));
-  return { page: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
-}
 
 /** A GitHub App's installation token acts as a bot account (`<app>[bot]`, or the fake's own bot). */
 function isBotLogin(world: World, login: string): boolean {

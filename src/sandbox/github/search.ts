@@ -1,6 +1,7 @@
 import type { Renderer } from './render.js';
 import type { Route, RouteRequest, RouteResult } from './routes.js';
 import { failHttp, type RepoRecord, type World } from './state.js';
+import { paginate } from './paginate.js';
 
 /**
  * GitHub's search API as the fake serves it: `GET /search/repositories` and `GET /search/code`
@@ -122,23 +123,9 @@ function textTerms(terms: readonly Term[]): Term[] {
  * `Link` header; a page past them is GitHub's 422.
  */
 function searchPage<T>(items: readonly T[], request: RouteRequest): { page: T[]; headers: Record<string, string> } {
-  const perPage = Math.min(100, Math.max(1, Number.parseInt(request.query.get('per_page') ?? '', 10) || 30));
-  const page = Math.max(1, Number.parseInt(request.query.get('page') ?? '', 10) || 1);
-  if ((page - 1) * perPage >= SEARCH_RESULT_CAP && page > 1) failHttp(422, `Only the first ${SEARCH_RESULT_CAP} search results are available`);
-  const reachable = Math.min(items.length, SEARCH_RESULT_CAP);
-  const last = Math.max(1, Math.ceil(reachable / perPage));
-  const link = (n: number, rel: string): string => {
-    const url = new URL(request.url);
-    url.searchParams.set('per_page', String(perPage));
-    url.searchParams.set('page', String(n));
-    return `<${url.toString()}>; rel="${rel}"`;
-  };
-  const links: string[] = [];
-  if (page > 1) links.push(link(page - 1, 'prev'));
-  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
-  if (page > 1) links.push(link(1, 'first'));
-  const end = Math.min(page * perPage, SEARCH_RESULT_CAP);
-  return { page: items.slice((page - 1) * perPage, end), headers: links.length > 0 ? { link: links.join(', ') } : {} };
+  const { page, headers, perPage, pageNumber } = paginate(items, request, { cap: SEARCH_RESULT_CAP });
+  if ((pageNumber - 1) * perPage >= SEARCH_RESULT_CAP && pageNumber > 1) failHttp(422, `Only the first ${SEARCH_RESULT_CAP} search results are available`);
+  return { page, headers };
 }
 
 export interface SearchOptions {
