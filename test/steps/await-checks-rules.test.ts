@@ -6,7 +6,7 @@ import type { StepResult } from '../../src/steps/types.js';
 import type { TargetRecord } from '../../src/store/store.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
 import { startHarness, type Harness } from '../github/harness.js';
-import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
+import { applyResult, makeContext, makeSpec, makeTarget, seedPackageRepo } from './context.js';
 
 /**
  * The checks step against rulesets and repositories without required checks, over real HTTP: a
@@ -14,7 +14,6 @@ import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
  * that requires nothing still has its CI awaited, and one without CI is recorded as such.
  */
 
-const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
 
 let h: Harness;
 beforeEach(async () => {
@@ -25,14 +24,7 @@ afterEach(async () => {
 });
 
 function seed(name: string, extra: Partial<SeedRepoInput> = {}): string {
-  h.fake.state.seedRepo({
-    owner: 'acme',
-    name,
-    files: { 'package.json': PACKAGE_JSON, 'src/index.ts': 'export {};\n' },
-    ci: { checks: ['build', 'test'], outcome: 'pass', durationMs: 60_000 },
-    ...extra,
-  });
-  return `acme/${name}`;
+  return seedPackageRepo(h, name, { ci: { checks: ['build', 'test'], outcome: 'pass', durationMs: 60_000 }, ...extra });
 }
 
 const spec = makeSpec();

@@ -3,6 +3,22 @@ import type { CampaignRecord, TargetRecord } from '../../src/store/store.js';
 import type { StepContext, StepResult, TargetFacts } from '../../src/steps/types.js';
 import type { GitHubStepDeps } from '../../src/github/gateway.js';
 import { STEP_OPTIONS, type StepKind } from '../../src/domain/step-options.js';
+import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
+import type { Harness } from '../github/harness.js';
+
+/** The package.json the steps' test repositories start from: lodash below the campaign's version. */
+export const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
+
+/**
+ * Seeds `acme/<name>` in the harness's fake: PACKAGE_JSON and a source file, CI that runs `ci/test`
+ * and passes in a minute; `input` replaces any of it (files, protection, rulesets, CI).
+ *
+ * @example seedPackageRepo(h, 'api', { protection: { requiredChecks: ['ci/test'] } }) // 'acme/api'
+ */
+export function seedPackageRepo(h: Harness, name: string, input: Partial<SeedRepoInput> = {}): string {
+  h.fake.state.seedRepo({ owner: 'acme', name, files: { 'package.json': PACKAGE_JSON, 'src/index.ts': 'export {};\n' }, ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 60_000 }, ...input });
+  return `acme/${name}`;
+}
 
 export function makeSpec(overrides: Record<string, unknown> = {}): CampaignSpec {
   return CampaignSpec.parse({

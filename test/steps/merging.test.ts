@@ -6,11 +6,10 @@ import type { TargetRecord } from '../../src/store/store.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
 import type { RulesetInput } from '../../src/sandbox/github/rulesets.js';
 import { startHarness, writesIn, type Harness } from '../github/harness.js';
-import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
+import { applyResult, makeContext, makeSpec, makeTarget, seedPackageRepo } from './context.js';
 
 /** The merge step against the fake over HTTP: the repository's methods, update-branch, the merge queue and auto-merge. */
 
-const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
 const spec = makeSpec();
 const QUEUE: RulesetInput = {
   name: 'main',
@@ -29,15 +28,7 @@ afterEach(async () => {
 });
 
 function seed(name: string, extra: Partial<SeedRepoInput> = {}): string {
-  h.fake.state.seedRepo({
-    owner: 'acme',
-    name,
-    files: { 'package.json': PACKAGE_JSON, 'src/index.ts': 'export {};\n' },
-    protection: { requiredChecks: ['ci/test'] },
-    ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 60_000 },
-    ...extra,
-  });
-  return `acme/${name}`;
+  return seedPackageRepo(h, name, { protection: { requiredChecks: ['ci/test'] }, ...extra });
 }
 
 async function run(kind: 'open-pr' | 'merge', target: TargetRecord, state: Record<string, unknown> = {}, options: Record<string, unknown> = {}): Promise<StepResult> {

@@ -10,11 +10,10 @@ import type { StepResult } from '../../src/steps/types.js';
 import type { TargetRecord } from '../../src/store/store.js';
 import type { SeedRepoInput } from '../../src/sandbox/github/server.js';
 import { startHarness, writesIn, type Harness } from '../github/harness.js';
-import { applyResult, makeCampaign, makeContext, makeSpec, makeTarget } from './context.js';
+import { applyResult, makeCampaign, makeContext, makeSpec, makeTarget, PACKAGE_JSON, seedPackageRepo } from './context.js';
 import { scoreDiffSize, type DiffSizeSignal } from '../../src/confidence/signals.js';
 import { scoreTarget } from '../../src/confidence/score-target.js';
 
-const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
 
 let h: Harness;
 beforeEach(async () => {
@@ -25,15 +24,7 @@ afterEach(async () => {
 });
 
 function seed(name: string, extra: Partial<SeedRepoInput> = {}): string {
-  h.fake.state.seedRepo({
-    owner: 'acme',
-    name,
-    files: { 'package.json': PACKAGE_JSON, '.github/CODEOWNERS': '* @acme/platform\npackage.json @alice\n', 'src/index.ts': 'export {};\n' },
-    protection: { requiredChecks: ['ci/test'], requiredApprovals: 0 },
-    ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 60_000 },
-    ...extra,
-  });
-  return `acme/${name}`;
+  return seedPackageRepo(h, name, { files: { 'package.json': PACKAGE_JSON, '.github/CODEOWNERS': '* @acme/platform\npackage.json @alice\n', 'src/index.ts': 'export {};\n' }, protection: { requiredChecks: ['ci/test'], requiredApprovals: 0 }, ...extra });
 }
 
 const spec = makeSpec();

@@ -10,9 +10,8 @@ import type { MergeOptions } from '../../src/domain/step-options.js';
 import type { StepContext } from '../../src/steps/types.js';
 import type { GitHubStepDeps } from '../../src/github/gateway.js';
 import { startHarness, type Harness } from '../github/harness.js';
-import { applyResult, makeContext, makeSpec, makeTarget } from './context.js';
+import { applyResult, makeContext, makeSpec, makeTarget, PACKAGE_JSON, seedPackageRepo } from './context.js';
 
-const PACKAGE_JSON = '{\n  "name": "api",\n  "dependencies": {\n    "lodash": "^4.17.15"\n  }\n}\n';
 const DAY = 86_400_000;
 
 let h: Harness;
@@ -25,14 +24,7 @@ afterEach(async () => {
 });
 
 function seed(name: string, extra: Partial<SeedRepoInput> = {}): string {
-  h.fake.state.seedRepo({
-    owner: 'acme',
-    name,
-    files: { 'package.json': PACKAGE_JSON, '.github/CODEOWNERS': '* @alice\npackage.json @acme/payments\n', 'src/index.ts': 'export {};\n' },
-    ci: { checks: ['ci/test'], outcome: 'pass', durationMs: 60_000 },
-    ...extra,
-  });
-  return `acme/${name}`;
+  return seedPackageRepo(h, name, { files: { 'package.json': PACKAGE_JSON, '.github/CODEOWNERS': '* @alice\npackage.json @acme/payments\n', 'src/index.ts': 'export {};\n' }, ...extra });
 }
 
 const spec = makeSpec({ steps: ['open-pr', 'merge'] });
