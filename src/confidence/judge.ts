@@ -31,6 +31,8 @@ const Series = z.array(z.union([z.number(), z.nan(), z.null(), z.literal(Infinit
 export const JudgeMetric = z.object({
   name: z.string().min(1),
   group: z.string().min(1).default('default'),
+  /** What the series is (a count of events per step, a rate, a ratio, a gauge, a latency). */
+  kind: z.enum(['count', 'rate', 'ratio', 'gauge', 'latency']).optional(),
   /** Which move is bad. */
   direction: z.enum(['increase', 'decrease', 'either']).default('either'),
   critical: z.boolean().default(false),

@@ -250,8 +250,14 @@ export type Policy = z.infer<typeof Policy>;
 export const CanaryMetric = z.strictObject({
   name: z.string().min(1).max(100),
   group: z.string().min(1).max(100).default('default'),
-  /** A PromQL query; {{target}}, {{repo}} and {{track}} ("canary" or "baseline") are filled in. */
+  /**
+   * A PromQL query, rendered once per track: {{repo}}, {{track}} ("canary" or "baseline"), {{sha}}
+   * (the version the track runs), {{baselineSha}}, {{environment}} (where the track runs),
+   * {{deployment}} (the track's GitHub deployment id) and {{target}} are filled in.
+   */
   query: z.string().min(1).max(4000).optional(),
+  /** What the series is: the judge tests counts, rates, ratios, gauges and latencies each as suits them. */
+  kind: z.enum(['count', 'rate', 'ratio', 'gauge', 'latency']).optional(),
   /** Which move is bad: "increase" (e.g. errors), "decrease" (e.g. throughput) or "either". */
   direction: z.enum(['increase', 'decrease', 'either']).default('either'),
   critical: z.boolean().default(false),

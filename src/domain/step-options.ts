@@ -33,6 +33,36 @@ export const CanaryStepOptions = z.strictObject({
   /** How long the canary runs before it is judged. */
   duration: Duration.prefault('30m'),
 });
+/** Where a `workflow-dispatch` deploy runs: a workflow of the repository, started on the PR's head. */
+export const DeployWorkflow = z.strictObject({
+  /** The workflow's file name (e.g. deploy.yml) or numeric id. */
+  workflow: z.string().min(1).max(255),
+  /** Inputs passed to `workflow_dispatch`; {{sha}}, {{environment}}, {{campaign}} and {{repo}} are filled in. */
+  inputs: z.record(z.string(), z.string()).default({}),
+});
+/** Where a `webhook` deploy goes: a signed POST to an external system (a Spinnaker webhook trigger, a CD's API). */
+export const DeployWebhook = z.strictObject({
+  url: z.string().url().max(2000),
+  /** The environment variable that holds the HMAC secret the POST is signed with. */
+  secretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('FLEET_DEPLOY_WEBHOOK_SECRET'),
+  /** A URL to poll for the deploy's status ({{id}} is the id the system answered with); unset: the system calls Fleet back. */
+  statusUrl: z.string().max(2000).optional(),
+});
+export const DeployOptions = z.strictObject({
+  /** How the canary is deployed: GitHub Deployments (the default), a workflow run, or a signed webhook. */
+  method: z.enum(['deployments', 'workflow-dispatch', 'webhook']).default('deployments'),
+  /** The environment the PR's head is deployed to. */
+  environment: z.string().min(1).max(255).default('canary'),
+  /** Status contexts GitHub must see pass before it creates the deployment ([] = none). */
+  requiredContexts: z.array(z.string().min(1)).default([]),
+  /** How long the deploy may take before a person is asked. */
+  timeout: Duration.prefault('30m'),
+  /** How often the deploy's status is polled when no webhook arrives. */
+  pollEvery: Duration.prefault('1m'),
+  workflow: DeployWorkflow.optional(),
+  webhook: DeployWebhook.optional(),
+});
+export type DeployOptions = z.infer<typeof DeployOptions>;
 export const GateOptions = z.strictObject({});
 export const MergeOptions = z.strictObject({
   /** Unset: the repository's preferred allowed method (squash, then merge, then rebase). */
@@ -49,6 +79,8 @@ export const MergeOptions = z.strictObject({
 export type MergeOptions = z.infer<typeof MergeOptions>;
 export const BakeOptions = z.strictObject({
   duration: Duration.prefault('1h'),
+  /** The production environment whose deployment of the merge commit the bake waits for and judges. */
+  environment: z.string().min(1).max(255).default('production'),
   /** Judge a failing bake again on a second window of the same length before failing the target. */
   confirm: z.boolean().default(true),
 });
@@ -63,6 +95,7 @@ export const STEP_OPTIONS = {
   'open-pr': OpenPrOptions,
   'await-checks': AwaitChecksOptions,
   compliance: ComplianceOptions,
+  deploy: DeployOptions,
   canary: CanaryStepOptions,
   gate: GateOptions,
   merge: MergeOptions,

@@ -226,6 +226,7 @@ function factsOf(result: StepResult): TargetPatch {
   if (p.branch !== undefined) facts.branch = p.branch;
   if (p.headSha !== undefined) facts.headSha = p.headSha;
   if (p.mergedSha !== undefined) facts.mergedSha = p.mergedSha;
+  if (p.deployment !== undefined) facts.deployment = p.deployment;
   return facts;
 }
 

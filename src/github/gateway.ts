@@ -13,6 +13,7 @@ import { createRules, type RulesGateway } from './gateway/rules.js';
 import { createSearch, type SearchGateway } from './gateway/search.js';
 import { createMerging, type MergingGateway } from './gateway/merging.js';
 import { createTeams, type TeamsGateway } from './gateway/teams.js';
+import { createDeployments, type DeploymentsGateway } from './gateway/deployments.js';
 
 /**
  * The GitHub gateway: exactly the calls Fleet makes, with typed results holding only the fields
@@ -20,7 +21,7 @@ import { createTeams, type TeamsGateway } from './gateway/teams.js';
  * `details.retryable` flag, and a sentence for a person; 429 and exhausted budgets become
  * `budget_exhausted` with `details.retryAt` so the engine waits instead of failing.
  *
- * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules, merging, teams, search); this module composes
+ * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules, merging, teams, search, deployments); this module composes
  * them and is the one importers use.
  */
 
@@ -40,8 +41,9 @@ export type { BranchRules, RequiredCheck, RequiredReviews, RuleSource } from './
 export { requiredCheckNames, requiredBy, ruleSourceLabel } from './gateway/rules.js';
 export type { MergeMethod, RepoMergeSettings, UpdateBranchOutcome, EnqueueOutcome, AutoMergeOutcome, QueueStatus } from './gateway/merging.js';
 export { allowedMethods } from './gateway/merging.js';
+export type { Deployment, DeploymentStatus, DeploymentStatusState, CreateDeploymentInput } from './gateway/deployments.js';
 
-export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, MergingGateway, GitRemoteGateway, TeamsGateway, SearchGateway {}
+export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, MergingGateway, GitRemoteGateway, TeamsGateway, SearchGateway, DeploymentsGateway {}
 
 /**
  * Builds the gateway over an Octokit client from `createOctokit`.
@@ -57,7 +59,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
   // A commit's parents are for the revert PR only; the gateway itself does not offer them.
   const { getCommitParents: _parents, ...gitData } = git;
   const protection = createProtection(context);
-  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createMerging(context), ...createGitRemote(context), ...createTeams(context), ...createSearch(context) };
+  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createMerging(context), ...createGitRemote(context), ...createTeams(context), ...createSearch(context), ...createDeployments(context) };
 }
 
 /** What the repository steps get in `ctx.deps`. */

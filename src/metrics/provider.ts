@@ -6,11 +6,19 @@ export type Track = 'canary' | 'baseline';
 
 export interface SeriesQuery {
   metric: CanaryMetricConfig;
-  /** What the canary runs as (a deployment, a PR number, a service name). */
+  /** What the canary runs as (a deployment, a PR number, a service name): {{target}}. */
   target: string;
   /** The repository, "owner/name". */
   repo: string;
   track: Track;
+  /** The version this track runs ({{sha}}): the canary's deployed head, or the baseline's version. */
+  sha: string | null;
+  /** The baseline's version ({{baselineSha}}), the same for both tracks. */
+  baselineSha: string | null;
+  /** Where this track runs ({{environment}}): "canary", "production", ... */
+  environment: string | null;
+  /** This track's GitHub deployment id ({{deployment}}). */
+  deployment: string | null;
   /** Epoch milliseconds. */
   start: number;
   end: number;
@@ -32,6 +40,29 @@ export type MetricsProviderName = Canary['provider'];
  */
 export type MetricsProviders = Partial<Record<MetricsProviderName, MetricsProvider>>;
 
+/**
+ * One version of a repository that ran in an environment, from `from` until `to` (null: still
+ * running): what a CD system knows. The sandbox's simulated CD keeps these; its metrics (the
+ * simulated provider and the exporter) serve series only for versions that really ran.
+ */
+export interface DeployedVersion {
+  repo: string;
+  environment: string;
+  sha: string;
+  /** GitHub's deployment id of this version. */
+  deployment: number;
+  /** Epoch ms the deployment succeeded. */
+  from: number;
+  to: number | null;
+  /** Ground truth of the simulator: the version carries the campaign's change. */
+  carriesChange: boolean;
+}
+
+/** Which versions ran where, over time. */
+export interface DeploymentHistory {
+  versions(repo: string, environment: string): DeployedVersion[];
+}
+
 /** The query used when a metric names none: the metric name filtered by repo and track. */
 export const DEFAULT_QUERY = '{{name}}{repo="{{repo}}",track="{{track}}"}';
 
@@ -41,13 +72,23 @@ function escapePromQl(value: string): string {
 }
 
 /**
- * Fills {{target}}, {{repo}}, {{track}} (and {{name}}) into a metric's query, escaped for use
- * inside PromQL string literals.
+ * Fills {{target}}, {{repo}}, {{track}}, {{sha}}, {{baselineSha}}, {{environment}},
+ * {{deployment}} (and {{name}}) into a metric's query, escaped for use inside PromQL string
+ * literals. A placeholder whose value is unknown (no deployment yet) renders as the empty string.
  *
  * @example renderQuery('rate(errors{app="{{repo}}",track="{{track}}"}[1m])', { ... repo: 'acme/api', track: 'canary' })
  * // 'rate(errors{app="acme/api",track="canary"}[1m])'
  */
-export function renderQuery(query: Pick<SeriesQuery, 'metric' | 'target' | 'repo' | 'track'>): string {
-  const values: Record<string, string> = { target: query.target, repo: query.repo, track: query.track, name: query.metric.name };
-  return (query.metric.query ?? DEFAULT_QUERY).replace(/\{\{\s*(target|repo|track|name)\s*\}\}/g, (_, key: string) => escapePromQl(values[key]));
+export function renderQuery(query: Pick<SeriesQuery, 'metric' | 'target' | 'repo' | 'track'> & Partial<Pick<SeriesQuery, 'sha' | 'baselineSha' | 'environment' | 'deployment'>>): string {
+  const values: Record<string, string> = {
+    target: query.target,
+    repo: query.repo,
+    track: query.track,
+    name: query.metric.name,
+    sha: query.sha ?? '',
+    baselineSha: query.baselineSha ?? '',
+    environment: query.environment ?? '',
+    deployment: query.deployment ?? '',
+  };
+  return (query.metric.query ?? DEFAULT_QUERY).replace(/\{\{\s*(target|repo|track|name|sha|baselineSha|environment|deployment)\s*\}\}/g, (_, key: string) => escapePromQl(values[key]));
 }

@@ -40,7 +40,9 @@ export const bakeStep: Step<z.infer<typeof BakeOptions>, CanaryDeps> = {
     const subject = ctx.target.mergedSha ?? ctx.target.headSha ?? ctx.target.repo;
     let judged: Awaited<ReturnType<typeof judgeWindow>>;
     try {
-      judged = await judgeWindow(picked.provider, canary, ctx.target.repo, subject, buildWindow(canary, windowStart, windowEnd));
+      const window = buildWindow(canary, windowStart, windowEnd);
+      const track = { sha: ctx.target.mergedSha ?? ctx.target.headSha, environment: null, deployment: null, window };
+      judged = await judgeWindow(picked.provider, canary, { repo: ctx.target.repo, target: subject, canary: track, baseline: { ...track } });
     } catch (error) {
       return failFromMetricsError(error, 'Could not read the metrics of the merged change', { ...ctx.state, startedAt });
     }

@@ -56,27 +56,64 @@ export function buildWindow(canary: CanarySection, startedAt: number, end: numbe
   return { start: Math.max(startedAt, end - canary.lookback), end, stepMs: canary.step };
 }
 
+/** What one track of a judgement looks at: the version it runs, where, and over which window. */
+export interface TrackSubject {
+  sha: string | null;
+  environment: string | null;
+  /** The GitHub deployment id of the version, as text. */
+  deployment: string | null;
+  window: CanaryWindow;
+}
+
+/**
+ * What a judgement compares: the canary track against the baseline track of one repository.
+ * The canary step compares a deployed canary with production over the same window; the bake
+ * compares production's new version with the version it replaced, each over its own window.
+ */
+export interface JudgeSubject {
+  repo: string;
+  /** {{target}} in the queries (kept for specs written before {{sha}}). */
+  target: string;
+  canary: TrackSubject;
+  baseline: TrackSubject;
+}
+
 /**
  * Fetches canary and baseline series for every metric of the spec's canary section and judges
- * them. `subject` fills {{target}} in the queries.
+ * them.
  *
  * @example
- * const { result, evidence } = await judgeWindow(metrics, spec.canary, 'acme/api', 'a1b2c3', window);
+ * const window = buildWindow(spec.canary, startedAt, end);
+ * const { result, evidence } = await judgeWindow(metrics, spec.canary, {
+ *   repo: 'acme/api', target: 'a1b2c3',
+ *   canary: { sha: 'a1b2c3', environment: 'canary', deployment: '41', window },
+ *   baseline: { sha: '9f8e7d', environment: 'production', deployment: '40', window },
+ * });
  */
-export async function judgeWindow(
-  provider: MetricsProvider,
-  canary: CanarySection,
-  repo: string,
-  subject: string,
-  window: CanaryWindow,
-): Promise<{ result: JudgeResult; evidence: CanaryEvidence }> {
-  const fetchTrack = (metric: CanarySection['metrics'][number], track: Track) =>
-    provider.fetchSeries({ metric, target: subject, repo, track, start: window.start, end: window.end, stepMs: window.stepMs });
+export async function judgeWindow(provider: MetricsProvider, canary: CanarySection, subject: JudgeSubject): Promise<{ result: JudgeResult; evidence: CanaryEvidence }> {
+  const fetchTrack = (metric: CanarySection['metrics'][number], track: Track) => {
+    const side = subject[track];
+    return provider.fetchSeries({
+      metric,
+      target: subject.target,
+      repo: subject.repo,
+      track,
+      sha: side.sha,
+      baselineSha: subject.baseline.sha,
+      environment: side.environment,
+      deployment: side.deployment,
+      start: side.window.start,
+      end: side.window.end,
+      stepMs: side.window.stepMs,
+    });
+  };
+  const window = subject.canary.window;
   const series = await Promise.all(canary.metrics.map(async (metric) => ({ metric, canary: await fetchTrack(metric, 'canary'), baseline: await fetchTrack(metric, 'baseline') })));
   const result = judgeCanary({
     metrics: series.map(({ metric, canary: c, baseline }) => ({
       name: metric.name,
       group: metric.group,
+      ...(metric.kind ? { kind: metric.kind } : {}),
       direction: metric.direction,
       critical: metric.critical,
       effectSize: metric.effectSize,
@@ -93,7 +130,7 @@ export async function judgeWindow(
     reason: result.reason,
     thresholds: result.thresholds,
     window,
-    subject,
+    subject: subject.target,
     metrics: result.metrics.map((m) => {
       const mw = m.statistics.mannWhitney;
       return {
@@ -185,7 +222,8 @@ export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
     const window = buildWindow(canary, startedAt, judgeAt);
     let judged: Awaited<ReturnType<typeof judgeWindow>>;
     try {
-      judged = await judgeWindow(picked.provider, canary, ctx.target.repo, subjectOf(ctx), window);
+      const track: TrackSubject = { sha: ctx.target.headSha, environment: null, deployment: null, window };
+      judged = await judgeWindow(picked.provider, canary, { repo: ctx.target.repo, target: subjectOf(ctx), canary: track, baseline: { ...track } });
     } catch (error) {
       return failFromMetricsError(error, 'Could not read the canary metrics', { startedAt });
     }

@@ -1,6 +1,7 @@
 import type { CampaignSpec, StepDefinition } from '../domain/spec.js';
 import type { CampaignRecord, TargetRecord, NewEvent } from '../store/store.js';
 import type { StepKind } from '../domain/step-options.js';
+import type { DeploymentFact } from '../domain/deployment.js';
 
 /**
  * The step contract (a brick). A step is run by the engine's tick for one target; it must be
@@ -24,6 +25,8 @@ export interface TargetFacts {
   branch?: string | null;
   headSha?: string | null;
   mergedSha?: string | null;
+  /** The version the deploy brick deployed (replaced whole). */
+  deployment?: DeploymentFact | null;
   /** Confidence signals in [0, 1] with their evidence, merged into the target's signals. */
   signals?: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import type { TargetState } from '../domain/states.js';
+import type { DeploymentFact } from '../domain/deployment.js';
 import { createStatementCache, parseJson, patchToSql, type Row } from './sql.js';
 
 /**
@@ -22,6 +23,8 @@ export interface TargetRecord {
   branch: string | null;
   headSha: string | null;
   mergedSha: string | null;
+  /** The version Fleet deployed for this target (the deploy brick), or null. */
+  deployment: DeploymentFact | null;
   score: number | null;
   signals: Record<string, unknown>;
   risk: Record<string, unknown>;
@@ -62,6 +65,7 @@ export interface TargetPatch {
   branch?: string | null;
   headSha?: string | null;
   mergedSha?: string | null;
+  deployment?: DeploymentFact | null;
   score?: number | null;
   signals?: Record<string, unknown>;
   wave?: number;
@@ -78,10 +82,17 @@ const TARGET_COLUMNS: Record<keyof TargetPatch, string> = {
   branch: 'branch',
   headSha: 'head_sha',
   mergedSha: 'merged_sha',
+  deployment: 'deployment_json',
   score: 'score',
   signals: 'signals_json',
   wave: 'wave',
 };
+
+function readDeployment(text: unknown): DeploymentFact | null {
+  if (typeof text !== 'string' || text === '') return null;
+  const value: unknown = JSON.parse(text);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as DeploymentFact) : null;
+}
 
 function toTarget(r: Row): TargetRecord {
   return {
@@ -99,6 +110,7 @@ function toTarget(r: Row): TargetRecord {
     branch: (r.branch as string | null) ?? null,
     headSha: (r.head_sha as string | null) ?? null,
     mergedSha: (r.merged_sha as string | null) ?? null,
+    deployment: readDeployment(r.deployment_json),
     score: (r.score as number | null) ?? null,
     signals: parseJson(r.signals_json),
     risk: parseJson(r.risk_json),

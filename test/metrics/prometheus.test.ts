@@ -57,7 +57,7 @@ describe('createPrometheusProvider against a scripted server', () => {
     if (server) await close(server);
     server = undefined;
   });
-  const query: SeriesQuery = { metric: metric(), target: 't', repo: 'acme/api', track: 'canary', start: 1_700_000_000_000, end: 1_700_000_060_000, stepMs: 15_000 };
+  const query: SeriesQuery = { metric: metric(), target: 't', repo: 'acme/api', track: 'canary', sha: null, baselineSha: null, environment: null, deployment: null, start: 1_700_000_000_000, end: 1_700_000_060_000, stepMs: 15_000 };
 
   it('sends query_range with seconds and parses values, NaN included', async () => {
     let seen: URL | undefined;
@@ -177,7 +177,7 @@ describe.runIf(available)('createPrometheusProvider against a real Prometheus', 
     const provider = createPrometheusProvider({ baseUrl });
     const window = () => {
       const end = Date.now();
-      return { target: 'pr-1', repo: 'acme/api', start: end - 60_000, end, stepMs: 1_000 };
+      return { target: 'pr-1', repo: 'acme/api', sha: null, baselineSha: null, environment: null, deployment: null, start: end - 60_000, end, stepMs: 1_000 };
     };
     const canary = await waitFor('three canary samples', async () => {
       const v = await provider.fetchSeries({ ...window(), metric: metric(), track: 'canary' });

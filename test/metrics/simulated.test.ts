@@ -8,7 +8,7 @@ function metric(name: string, direction: CanaryMetricConfig['direction']): Canar
 }
 
 const METRICS = [metric('http_errors', 'increase'), metric('latency_p99', 'increase'), metric('throughput', 'decrease')];
-const WINDOW = { start: 1_700_000_000_000, end: 1_700_000_000_000 + 59 * 60_000, stepMs: 60_000 };
+const WINDOW = { sha: null, baselineSha: null, environment: null, deployment: null, start: 1_700_000_000_000, end: 1_700_000_000_000 + 59 * 60_000, stepMs: 60_000 };
 
 describe('createSimulatedProvider', () => {
   it('is deterministic and sized by the window', async () => {

@@ -79,7 +79,7 @@ export function createInMemoryService(options: { admins: string[]; launchers?: s
   function target(id: string, repo: string): TargetRecord {
     return {
       id: 1, campaignId: id, repo, wave: 0, state: 'pending', stateReason: '', stepIndex: 0, dueAt: 0, attempts: 0, prNumber: null, prUrl: null,
-      branch: null, headSha: null, mergedSha: null, score: null, signals: {}, risk: {}, version: 1, createdAt: now(), updatedAt: now(),
+      branch: null, headSha: null, mergedSha: null, deployment: null, score: null, signals: {}, risk: {}, version: 1, createdAt: now(), updatedAt: now(),
     };
   }
   const preview: CampaignPreview = {

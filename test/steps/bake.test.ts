@@ -29,7 +29,7 @@ function buildContext(
   state: Record<string, unknown>,
   withCanary = true,
   options: { confirm?: boolean; metrics?: MetricsProvider } = {},
-): StepContext<{ duration: number; confirm: boolean }, CanaryDeps> {
+): StepContext<{ duration: number; environment: string; confirm: boolean }, CanaryDeps> {
   const metrics = options.metrics ?? createSimulatedProvider({ seed: 9, truth: (r) => ({ regresses: r === 'acme/bad', kind: 'latency' }) });
   return {
     campaign: { id: 'c-1' } as CampaignRecord,
@@ -37,7 +37,7 @@ function buildContext(
     target: { id: 2, repo, wave: 1, headSha: 'abc', branch: 'b', mergedSha: 'def456' } as TargetRecord,
     step: { kind: 'bake', options: {} },
     stepIndex: 6,
-    options: { duration: 60 * MINUTE, confirm: options.confirm ?? true },
+    options: { duration: 60 * MINUTE, environment: 'production', confirm: options.confirm ?? true },
     state,
     deps: { metrics: { prometheus: metrics } },
     now,

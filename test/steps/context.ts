@@ -71,6 +71,7 @@ export function makeTarget(repo: string, facts: Partial<TargetRecord> = {}): Tar
     branch: null,
     headSha: null,
     mergedSha: null,
+    deployment: null,
     score: null,
     signals: {},
     risk: {},
