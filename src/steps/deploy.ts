@@ -1,4 +1,5 @@
 import type { DeploymentFact, DeploymentMethod } from '../domain/deployment.js';
+export { isActiveDeployment } from '../domain/deployment.js';
 import type { DeployOptions } from '../domain/step-options.js';
 import { deploymentsMethod, type DeploymentsDeps } from './deploy-deployments.js';
 import type { DeployMethod } from './deploy-method.js';
@@ -18,11 +19,6 @@ const METHODS: Record<DeploymentMethod, DeployMethod<DeployDeps>> = {
 /** The method that deployed (or deploys) a fact, for the canary and the close brick to mark it inactive. */
 export function deployMethodFor(method: DeploymentMethod): DeployMethod<DeployDeps> {
   return METHODS[method];
-}
-
-/** Still running or serving: a deployment Fleet must mark inactive when it is done with it. */
-export function isActiveDeployment(fact: DeploymentFact | null | undefined): fact is DeploymentFact {
-  return fact !== null && fact !== undefined && (fact.state === 'pending' || fact.state === 'queued' || fact.state === 'in_progress' || fact.state === 'success');
 }
 
 /**
