@@ -4,7 +4,7 @@ import type { DeploymentFact } from '../domain/deployment.js';
 import { judgeCanary, type JudgeResult } from '../confidence/judge.js';
 import { describeError, isFleetError } from '../errors.js';
 import type { MetricsProvider, MetricsProviders, Track } from '../metrics/provider.js';
-import { BakeOptions, type CanaryStepOptions } from '../domain/step-options.js';
+import type { BakeOptions, CanaryStepOptions } from '../domain/step-options.js';
 import { judgementInWords } from '../domain/words.js';
 import type { Step, StepContext, StepEvent, StepResult } from './types.js';
 import { findRunningVersion } from './canary-baseline.js';
@@ -265,7 +265,7 @@ export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
     // Judged: the canary deployment is no longer needed (best effort: an error is an event, never the canary's failure).
     if (deployed && ctx.deps.github && isActiveDeployment(deployed)) {
       const done = await deactivateDeployment({ repo: ctx.target.repo, now: ctx.now, deps: { github: ctx.deps.github } }, deployed, `the canary was judged ${result.verdict}`);
-      patch.deployment = done.fact;
+      if (done.fact.state === 'inactive') patch.deployment = done.fact;
       events.push(done.event);
     }
     if (result.verdict === 'fail') {
@@ -290,9 +290,9 @@ function headSubject(ctx: StepContext<unknown, CanaryDeps>, window: CanaryWindow
 
 /** The environment the baseline runs in: the bake step's (it is where the change goes next), else production. */
 function productionEnvironment(spec: CampaignSpec): string {
-  const bake = resolveSteps(spec).find((s) => s.kind === 'bake');
-  const parsed = bake ? BakeOptions.safeParse(bake.options) : undefined;
-  return parsed?.success ? parsed.data.environment : 'production';
+  // resolveSteps parses each step's options with its schema (BakeOptions for bake).
+  const bake = resolveSteps(spec).find((s) => s.kind === 'bake')?.options as Partial<z.infer<typeof BakeOptions>> | undefined;
+  return bake?.environment ?? 'production';
 }
 
 /**
