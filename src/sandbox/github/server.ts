@@ -14,11 +14,13 @@ import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEn
 import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 import type { SandboxReviewer } from './reviews.js';
+import type { DeploymentRecord } from './deployments.js';
 
 export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
 export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
 export type { FakeAppOptions, FakeAppInfo } from './apps.js';
+export type { DeploymentRecord, DeploymentStatusRecord, DeploymentState } from './deployments.js';
 
 export const Faults = z.object({
   /** Share of requests answered 500, 502 or 503. */
@@ -98,6 +100,8 @@ export interface FakeGitHubState {
   addReviewer(owner: string, repo: string, reviewer: SandboxReviewer): void;
   /** Submits a review as `login` (a person of the sandbox), as `POST …/pulls/{n}/reviews` would. */
   submitReview(input: { owner: string; repo: string; number: number; login: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body?: string }): { id: number; htmlUrl: string };
+  /** Every deployment of every repository, oldest first, with its statuses (oldest first). */
+  deployments(): DeploymentRecord[];
 }
 
 export interface PullSummary {
@@ -637,6 +641,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       pull.requestedReviewers = pull.requestedReviewers.filter((login) => login.toLowerCase() !== input.login.toLowerCase());
       return { id: review.id, htmlUrl: String(render.review(pull, review).html_url) };
     },
+    deployments: () => world.deployments.all().map((deployment) => ({ ...deployment, statuses: deployment.statuses.map((status) => ({ ...status })) })),
   };
 
   return {
