@@ -133,8 +133,9 @@ describe('findProductionVersion', () => {
     const readyAt = h.now();
     const done = await findProductionVersion(h.github, repo, 'production', { sha: merged });
     expect(done.deployment).toMatchObject({ id, sha: merged, state: 'success', readyAt, environmentUrl: 'https://api.example.test/' });
-    // The failed deployment in between never ran: the version replaced is the older success (now inactive).
-    expect(done.previous).toMatchObject({ id: oldId, sha: old, state: 'inactive', readyAt: Date.UTC(2025, 0, 6, 9, 0, 0) });
+    // The failed deployment in between never ran: the version replaced is the older success
+    // (still "success": GitHub marks earlier deployments inactive only outside production environments).
+    expect(done.previous).toMatchObject({ id: oldId, sha: old, state: 'success', readyAt: Date.UTC(2025, 0, 6, 9, 0, 0) });
   });
 
   it('without a commit, finds the version running at a moment', async () => {
