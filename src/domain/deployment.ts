@@ -29,3 +29,13 @@ export interface DeploymentFact {
   /** The failure's description, as the CD system gave it. */
   description: string | null;
 }
+
+/**
+ * Still deploying or serving: a deployment Fleet must mark inactive once it is done with it (after
+ * the canary, on skip and on abort).
+ *
+ * @example isActiveDeployment({ ...fact, state: 'success' }) // true
+ */
+export function isActiveDeployment(fact: DeploymentFact | null | undefined): fact is DeploymentFact {
+  return fact !== null && fact !== undefined && (fact.state === 'pending' || fact.state === 'queued' || fact.state === 'in_progress' || fact.state === 'success');
+}
