@@ -131,7 +131,7 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
  * Deployments: the first time the bake asks about a merged sha, it has succeeded then, replacing
  * the version production ran before (the bake reads it as a CD's deployments, never the ground truth).
  */
-export function createInstantProduction(now: () => number): ProductionGateway {
+export function createInstantProduction(now: () => number): ProductionGateway & Pick<Gateway, 'createDeployment' | 'createDeploymentStatus'> {
   const byId = new Map<number, { sha: string; at: number; environment: string }>();
   const bySha = new Map<string, number>();
   let nextId = 1;
@@ -154,6 +154,9 @@ export function createInstantProduction(now: () => number): ProductionGateway {
       const ids = own !== undefined ? [own] : [...bySha.entries()].filter(([k]) => k.startsWith(`${repo} `)).flatMap(([, id]) => [id, id - 1]);
       return ids.sort((a, b) => b - a).map(deployment);
     },
+    // The bench's path has no deploy brick: nothing writes deployments.
+    createDeployment: () => Promise.reject(new Error('the decision-quality bench does not deploy canaries')),
+    createDeploymentStatus: () => Promise.reject(new Error('the decision-quality bench does not deploy canaries')),
     async listDeploymentStatuses(_repo, id) {
       const d = byId.get(id);
       if (!d) return [];
@@ -217,7 +220,7 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
     const simulated = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
     const metrics = { simulated };
     const github = createInstantProduction(now);
-    const registry = createStepRegistry<{ store: Store; metrics: typeof metrics; github: ProductionGateway }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
+    const registry = createStepRegistry<{ store: Store; metrics: typeof metrics; github: typeof github }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
     const unused = new Proxy({} as Gateway, {
       get(_, name) {
         if (name === 'then') return undefined;

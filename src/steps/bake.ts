@@ -5,7 +5,8 @@ import { findProductionVersion, type EnvironmentDeployment, type ProductionGatew
 import type { Step, StepContext, StepEvent, StepResult } from './types.js';
 
 /** The bake reads production's deployments through the gateway, and judges with the canary's providers. */
-export interface BakeDeps extends CanaryDeps {
+export interface BakeDeps {
+  metrics: CanaryDeps['metrics'];
   github: ProductionGateway;
 }
 
