@@ -129,7 +129,7 @@ export function createDeploymentState(deps: DeploymentStateDeps) {
    * payload that is not JSON, 409 for a failed required context or a default branch that cannot be
    * merged into the ref).
    */
-  function create(repo: RepoRecord, input: CreateDeploymentInput, actor: string): CreateDeploymentResult {
+  function create(repo: RepoRecord, input: CreateDeploymentInput, actor: string, options: { announce?: boolean } = {}): CreateDeploymentResult {
     if (repo.archived) deps.fail(403, 'Repository was archived so is read-only.');
     const sha = deps.resolveCommit(repo, input.ref);
     if (!sha) deps.fail(422, `No ref found for: ${input.ref}`);
@@ -161,7 +161,8 @@ export function createDeploymentState(deps: DeploymentStateDeps) {
       statuses: [],
     };
     deployments.push(deployment);
-    deps.emit({ kind: 'deployment', deployment });
+    // History seeded from before the sandbox began is not announced: GitHub sent no webhook for it.
+    if (options.announce !== false) deps.emit({ kind: 'deployment', deployment });
     for (const listener of createdListeners) listener(deployment);
     return { kind: 'created', deployment };
   }
@@ -245,29 +246,30 @@ export function createDeploymentState(deps: DeploymentStateDeps) {
    * default) a `success` marks inactive every earlier deployment of the repository to the same
    * environment that is neither transient nor production and whose latest status is success.
    */
-  function addStatus(repo: RepoRecord, deployment: DeploymentRecord, input: CreateStatusInput, actor: string): DeploymentStatusRecord {
+  function addStatus(repo: RepoRecord, deployment: DeploymentRecord, input: CreateStatusInput, actor: string, options: { announce?: boolean } = {}): DeploymentStatusRecord {
     if (repo.archived) deps.fail(403, 'Repository was archived so is read-only.');
     const description = input.description ?? '';
     if (description.length > 140) deps.fail(422, 'Validation Failed', [{ resource: 'DeploymentStatus', code: 'custom', field: 'description', message: 'description is too long (maximum is 140 characters)' }]);
     const environment = input.environment ?? latestStatus(deployment)?.environment ?? deployment.environment;
     const logUrl = input.logUrl ?? input.targetUrl ?? '';
-    const status = record(deployment, { state: input.state, creator: actor, description, environment, targetUrl: logUrl, logUrl, environmentUrl: input.environmentUrl ?? '' });
+    const announce = options.announce !== false;
+    const status = record(deployment, { state: input.state, creator: actor, description, environment, targetUrl: logUrl, logUrl, environmentUrl: input.environmentUrl ?? '' }, announce);
     if (input.state === 'success' && input.autoInactive !== false) {
       for (const other of ofRepo(repo)) {
         if (other.id >= deployment.id || other.environment !== environment || other.transient || other.production) continue;
         if (latestStatus(other)?.state !== 'success') continue;
-        record(other, { state: 'inactive', creator: actor, description: '', environment, targetUrl: '', logUrl: '', environmentUrl: '' });
+        record(other, { state: 'inactive', creator: actor, description: '', environment, targetUrl: '', logUrl: '', environmentUrl: '' }, announce);
       }
     }
     return status;
   }
 
-  function record(deployment: DeploymentRecord, fields: Omit<DeploymentStatusRecord, 'id' | 'createdAt'>): DeploymentStatusRecord {
+  function record(deployment: DeploymentRecord, fields: Omit<DeploymentStatusRecord, 'id' | 'createdAt'>, announce: boolean): DeploymentStatusRecord {
     const status: DeploymentStatusRecord = { id: deps.newId(), createdAt: deps.iso(deps.now()), ...fields };
     deployment.statuses.push(status);
     deployment.environment = status.environment;
     deployment.updatedAt = status.createdAt;
-    deps.emit({ kind: 'deployment_status', deployment, status });
+    if (announce) deps.emit({ kind: 'deployment_status', deployment, status });
     for (const listener of statusListeners) listener(deployment, status);
     return status;
   }

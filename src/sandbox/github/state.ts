@@ -304,7 +304,16 @@ export function splitSignature(raw: Buffer): { signature: string; payload: strin
   return { signature: signature.endsWith('\n') ? signature : `${signature}\n`, payload };
 }
 
-export function createWorld(deps: WorldDeps) {
+export function createWorld(given: WorldDeps) {
+  /** Stand-ins that react to what the world did (the sandbox's CD deploys a moved default branch). */
+  const eventListeners: ((event: WorldEvent) => void)[] = [];
+  const deps: WorldDeps = {
+    now: given.now,
+    emit: (event) => {
+      given.emit(event);
+      for (const listener of [...eventListeners]) listener(event);
+    },
+  };
   const objects: ObjectStore = createObjectStore();
   const repos = new Map<string, RepoRecord>();
   const pulls: PullRecord[] = [];
@@ -1219,6 +1228,11 @@ export function createWorld(deps: WorldDeps) {
     mergeQueue,
     mergeTrees,
     deployments,
+    /** Calls `listener` with every event the world announces, after the webhook sender has it; returns its removal. */
+    onEvent(listener: (event: WorldEvent) => void): () => void {
+      eventListeners.push(listener);
+      return () => void eventListeners.splice(eventListeners.indexOf(listener), 1);
+    },
     /** Runs `hook` after CI on every evaluation (each request, `advance`, the ticker); returns its removal. */
     onEvaluate(hook: () => void): () => void {
       evaluateHooks.push(hook);
