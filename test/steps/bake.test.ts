@@ -400,3 +400,45 @@ describe('bakeStep judges', () => {
     expect(h.fake.requestLog.length).toBe(before);
   });
 });
+
+describe('bakeStep over the sandbox\'s CD, which deploys every merge to production', () => {
+  beforeEach(async () => {
+    // This block's fake runs the sandbox's CD (the outer afterEach closes it).
+    await h.close();
+    h = await startHarness({ fake: { cd: { delays: { inProgressMs: 15_000, successMs: 90_000 }, breaks: (repo) => (repo === 'acme/ledger' ? 'the pod crash-looped: CrashLoopBackOff' : undefined) } } });
+  });
+
+  const run = (repo: string, mergedSha: string, state: Record<string, unknown>, metrics: MetricsProvider) => bakeStep.run(context({ repo, mergedSha, state, metrics }));
+
+  it('bakes the merge commit from the CD\'s success and compares it with the version that ran when the sandbox began', async () => {
+    const repo = seedPackageRepo(h, 'api');
+    const seeded = await mainHead(repo);
+    h.fake.state.advance(30 * MINUTE);
+    const merged = await commitToMain(repo);
+    const { queries, provider } = recording();
+    const first = await run(repo, merged, {}, provider);
+    expect(first).toMatchObject({ kind: 'wait', reason: expect.stringMatching(new RegExp(`^waiting for production to deploy ${merged.slice(0, 7)} \\(pending since `)) as unknown });
+    h.fake.state.advance(15_000);
+    expect(await run(repo, merged, dataOf(first), provider)).toMatchObject({ kind: 'wait', reason: expect.stringContaining('(in_progress since') as unknown });
+    h.fake.state.advance(75_000);
+    const readyAt = h.now();
+    const baking = await run(repo, merged, dataOf(first), provider);
+    expect(baking).toMatchObject({ kind: 'wait', until: readyAt + 60 * MINUTE, data: { production: { sha: merged, readyAt, environmentUrl: 'https://production.api.sandbox.fleet.invalid/', previous: { sha: seeded } } } });
+    h.fake.state.advance(60 * MINUTE);
+    expect(await run(repo, merged, dataOf(baking), provider)).toMatchObject({ kind: 'done', data: { judged: true, verdict: 'pass' } });
+    const baselines = queries.filter((q) => q.track === 'baseline');
+    expect(baselines.length).toBeGreaterThan(0);
+    expect(baselines.every((q) => q.sha === seeded && q.end === readyAt)).toBe(true);
+  });
+
+  it('fails with a rollback offer when the CD cannot deploy the merge commit', async () => {
+    const repo = seedPackageRepo(h, 'ledger');
+    h.fake.state.advance(MINUTE);
+    const merged = await commitToMain(repo);
+    const first = await run(repo, merged, {}, recording().provider);
+    h.fake.state.advance(90_000);
+    const result = await run(repo, merged, dataOf(first), recording().provider);
+    expect(result).toMatchObject({ kind: 'failed', retryable: false, data: { rollback: true } });
+    expect(result.kind === 'failed' && result.reason).toMatch(new RegExp(`^The production deploy of ${merged.slice(0, 7)} failed: the pod crash-looped: CrashLoopBackOff\\. Log: https://cd\\.sandbox\\.fleet\\.invalid/acme/ledger/deployments/\\d+ Revert the wave\\.$`));
+  });
+});
