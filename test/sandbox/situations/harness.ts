@@ -183,7 +183,7 @@ export function situationSpec(overrides: Record<string, unknown> & { name: strin
       ...(withCanary ? [{ kind: 'canary', options: { duration: '2s' } }] : []),
       'gate',
       { kind: 'merge', options: { notMergeableRetries: 1, retryEvery: '1s' } },
-      ...(withCanary ? [{ kind: 'bake', options: { duration: '2s', confirm: false } }] : []),
+      ...(withCanary ? [{ kind: 'bake', options: { duration: '2s', confirm: false, pollEvery: '1s' } }] : []),
     ],
     waves: [1, '100%'],
     policy: { auto: 90, review: 60, failureBudget: '50%', approvalTimeout: '1h' },
@@ -282,7 +282,8 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     };
   });
 
-  const github = await startFakeGitHub({ port: 0, secondaryPerMinute: 3_000 });
+  // The sandbox's CD deploys each merge to production within a second, which the bake waits for.
+  const github = await startFakeGitHub({ port: 0, secondaryPerMinute: 3_000, cd: { delays: { inProgressMs: 200, successMs: 800 } } });
   seedFleet(github, repos);
   // The in-process clock `fastForward` moves. The fake Slack keeps it too: Fleet refuses a Slack
   // request whose signed timestamp is more than 5 minutes from its own clock.
