@@ -149,18 +149,22 @@ async function awaitProduction(ctx: BakeContext): Promise<StepResult | { product
   const sha7 = mergedSha.slice(0, 7);
   // A run after a person's Retry (the wait had timed out) waits a full deployTimeout again.
   const waitingSince = typeof ctx.state.waitingSince === 'number' && typeof ctx.state.timedOutAt !== 'number' ? ctx.state.waitingSince : ctx.now;
+  // When the bake first looked (kept across a Retry): a later commit deployed since then may carry the merge.
+  const mergedBy = typeof ctx.state.mergedBy === 'number' ? ctx.state.mergedBy : waitingSince;
   const deadline = waitingSince + ctx.options.deployTimeout;
-  const found = await findProductionVersion(ctx.deps.github, repo, environment, { sha: mergedSha });
+  const found = await findProductionVersion(ctx.deps.github, repo, environment, { sha: mergedSha, laterSince: mergedBy });
   const deployment = found.deployment;
-  const data = { waitingSince };
-  const facts = deployment ? factsOf(repo, deployment) : { repo, environment, sha: mergedSha };
+  const data = { waitingSince, mergedBy };
+  const facts = deployment ? { ...factsOf(repo, deployment), mergedSha } : { repo, environment, sha: mergedSha, mergedSha };
+  // A CD that deploys its branch's head may deploy the merge as part of a later commit.
+  const as = deployment && deployment.sha.toLowerCase() !== mergedSha.toLowerCase() ? ` (in ${deployment.sha.slice(0, 7)}, a later commit)` : '';
   if (deployment && (deployment.state === 'failure' || deployment.state === 'error')) {
     const description = deployment.description.trim().replace(/[.\s]+$/, '') || `the deployment reported ${deployment.state} without a description`;
     const log = deployment.logUrl ? ` Log: ${deployment.logUrl}` : '';
     return {
       kind: 'failed',
       retryable: false,
-      reason: `The ${environment} deploy of ${sha7} failed: ${description}.${log} Revert the wave.`,
+      reason: `The ${environment} deploy of ${sha7}${as} failed: ${description}.${log} Revert the wave.`,
       data: { ...data, deploymentId: deployment.id, deployState: deployment.state, rollback: true },
       events: [{ kind: 'bake.deploy-failed', data: facts }],
     };
@@ -172,9 +176,7 @@ async function awaitProduction(ctx: BakeContext): Promise<StepResult | { product
   }
   const where = !deployment
     ? 'no deployment yet'
-    : deployment.state === 'inactive'
-      ? `deployment ${deployment.id} was marked inactive before it succeeded`
-      : `${deployment.state} since ${new Date(deployment.stateSince).toISOString()}`;
+    : `${as ? `in ${deployment.sha.slice(0, 7)}, a later commit: ` : ''}${deployment.state === 'inactive' ? `deployment ${deployment.id} was marked inactive before it succeeded` : `${deployment.state} since ${new Date(deployment.stateSince).toISOString()}`}`;
   if (ctx.now >= deadline) {
     const look = deployment?.logUrl ? `look at ${deployment.logUrl}` : `check that the CD system deploys ${repo}'s default branch and reports to GitHub Deployments for the environment "${environment}" (the bake's "environment" option names another)`;
     return {

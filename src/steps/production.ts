@@ -1,7 +1,11 @@
 import type { DeploymentsGateway, DeploymentStatus, DeploymentStatusState, Deployment } from '../github/gateway/deployments.js';
+import type { GitDataGateway } from '../github/gateway/git-data.js';
 
-/** What reading production needs of the gateway: its deployments and their statuses. */
-export type ProductionGateway = Pick<DeploymentsGateway, 'listDeployments' | 'listDeploymentStatuses'>;
+/**
+ * What reading production needs of the gateway: its deployments and their statuses, and (for
+ * `laterSince`) whether one commit comes after another.
+ */
+export type ProductionGateway = Pick<DeploymentsGateway, 'listDeployments' | 'listDeploymentStatuses'> & Partial<Pick<GitDataGateway, 'containsCommit'>>;
 
 /** One deployment of an environment, with what its statuses say. */
 export interface EnvironmentDeployment {
@@ -44,7 +48,16 @@ export interface FindProductionOptions {
   sha?: string;
   /** Without `sha`: the moment whose running version is wanted (epoch ms; default: now, i.e. the newest). */
   before?: number;
+  /**
+   * With `sha`, while that commit has no deployment: a deployment created at or after this moment
+   * (epoch ms) of a later commit that contains it counts as its deployment. A CD that deploys its
+   * branch's head (Argo CD, Flux) skips commits merged in quick succession.
+   */
+  laterSince?: number;
 }
+
+/** How many later deployments are compared with the commit (one compare each) per read. */
+const MAX_LATER = 3;
 
 /** How many earlier deployments are looked at (each costs a statuses read) before giving up. */
 const MAX_CANDIDATES = 20;
@@ -73,12 +86,14 @@ export async function findProductionVersion(github: ProductionGateway, repo: str
     if (!/^[0-9a-f]{40}$/i.test(sha)) throw new TypeError(`findProductionVersion needs a full commit sha (40 hex digits), not "${sha}".`);
     // The sha filter: found even when many deployments came after it.
     const own = (await github.listDeployments(repo, { environment, sha })).filter((d) => d.environment === environment && d.sha.toLowerCase() === sha.toLowerCase());
-    const newest = newestFirst(own)[0];
+    let all: Deployment[] | undefined;
+    const inEnvironment = async () => (all ??= newestFirst(await github.listDeployments(repo, { environment })).filter((d) => d.environment === environment));
+    const newest = newestFirst(own)[0] ?? (options.laterSince !== undefined ? await laterContaining(github, repo, sha, options.laterSince, await inEnvironment()) : undefined);
     if (!newest) return { environment, deployment: null, previous: null };
     const deployment = await describe(github, repo, newest);
     if (isUnfinished(deployment.state)) return { environment, deployment, previous: null };
-    const earlier = newestFirst(await github.listDeployments(repo, { environment })).filter((d) => d.environment === environment && d.id < newest.id);
-    return { environment, deployment, previous: await firstSucceeded(github, repo, earlier, (d) => d.sha.toLowerCase() !== sha.toLowerCase()) };
+    const earlier = (await inEnvironment()).filter((d) => d.id < newest.id);
+    return { environment, deployment, previous: await firstSucceeded(github, repo, earlier, (d) => d.sha.toLowerCase() !== newest.sha.toLowerCase() && d.sha.toLowerCase() !== sha.toLowerCase()) };
   }
   const before = options.before ?? Number.POSITIVE_INFINITY;
   const all = newestFirst(await github.listDeployments(repo, { environment })).filter((d) => d.environment === environment && Date.parse(d.createdAt) <= before);
@@ -90,6 +105,16 @@ export async function findProductionVersion(github: ProductionGateway, repo: str
     return { environment, deployment: described, previous };
   }
   return { environment, deployment: null, previous: null };
+}
+
+/** The newest deployment created since `since` of a commit that contains `sha`, when the gateway can compare commits. */
+async function laterContaining(github: ProductionGateway, repo: string, sha: string, since: number, deployments: Deployment[]): Promise<Deployment | undefined> {
+  if (!github.containsCommit) return undefined;
+  const later = deployments.filter((d) => Date.parse(d.createdAt) >= since && d.sha.toLowerCase() !== sha.toLowerCase());
+  for (const candidate of later.slice(0, MAX_LATER)) {
+    if (await github.containsCommit(repo, candidate.sha, sha)) return candidate;
+  }
+  return undefined;
 }
 
 /** GitHub's ids grow with time; the list is already newest first, the sort makes it certain. */

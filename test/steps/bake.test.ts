@@ -169,7 +169,7 @@ describe('bakeStep follows production', () => {
     const mergedAt = h.now();
 
     const first = await bakeStep.run(context({ repo, mergedSha: merged }));
-    expect(first).toEqual({ kind: 'wait', until: mergedAt + 2 * MINUTE, reason: `waiting for production to deploy ${merged.slice(0, 7)} (no deployment yet)`, data: { waitingSince: mergedAt } });
+    expect(first).toEqual({ kind: 'wait', until: mergedAt + 2 * MINUTE, reason: `waiting for production to deploy ${merged.slice(0, 7)} (no deployment yet)`, data: { waitingSince: mergedAt, mergedBy: mergedAt } });
 
     h.fake.state.advance(MINUTE);
     const id = await deploy(repo, merged);
@@ -250,7 +250,7 @@ describe('bakeStep follows production', () => {
       kind: 'failed',
       retryable: false,
       reason: `The production deploy of ${merged.slice(0, 7)} failed: the pod crash-looped: CrashLoopBackOff. Log: https://cd.example.test/apps/api/7 Revert the wave.`,
-      data: { waitingSince: h.now(), deploymentId: id, deployState: 'failure', rollback: true },
+      data: { waitingSince: h.now(), mergedBy: h.now(), deploymentId: id, deployState: 'failure', rollback: true },
       events: [{ kind: 'bake.deploy-failed', data: expect.objectContaining({ repo, environment: 'production', sha: merged, deploymentId: id, state: 'failure', description: 'the pod crash-looped: CrashLoopBackOff.', logUrl: 'https://cd.example.test/apps/api/7' }) as unknown }],
     });
   });
@@ -280,7 +280,8 @@ describe('bakeStep follows production', () => {
       events: [{ kind: 'bake.deploy-timeout', data: { repo, environment: 'production', sha: merged, state: null, waitingSince: since } }],
     });
     const retried = await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(timedOut) }));
-    expect(retried).toMatchObject({ kind: 'wait', until: h.now() + 2 * MINUTE, data: { waitingSince: h.now() } });
+    // The new wait starts now; a later commit is still looked for from the first wait on.
+    expect(retried).toMatchObject({ kind: 'wait', until: h.now() + 2 * MINUTE, data: { waitingSince: h.now(), mergedBy: since } });
   });
 
   it('points at the log when a deploy in progress outlasts the timeout', async () => {
@@ -302,6 +303,33 @@ describe('bakeStep follows production', () => {
     expect(result).toMatchObject({ kind: 'wait', reason: `waiting for prod-eu to deploy ${merged.slice(0, 7)} (no deployment yet)` });
     const id = await deployed(repo, merged, 'prod-eu');
     expect(await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(result), options: { environment: 'prod-eu' } }))).toMatchObject({ kind: 'wait', data: { production: { deploymentId: id, environment: 'prod-eu' } } });
+  });
+
+  it('takes a deployment of a later commit that contains the merge commit, as a CD deploying its branch\'s head makes one, and no other', async () => {
+    const repo = seedPackageRepo(h, 'api');
+    const [owner, name] = repo.split('/') as [string, string];
+    const old = await mainHead(repo);
+    await deployed(repo, old);
+    h.fake.state.advance(30 * MINUTE);
+    const merged = await commitToMain(repo);
+    const first = await bakeStep.run(context({ repo, mergedSha: merged }));
+    // A commit beside the merge (made from the old head, not containing it) deployed since: not the merge.
+    const tree = (await h.octokit.rest.git.getCommit({ owner, repo: name, commit_sha: old })).data.tree.sha;
+    const beside = (await h.octokit.rest.git.createCommit({ owner, repo: name, message: 'A hotfix from the old head', tree, parents: [old] })).data.sha;
+    await deployed(repo, beside);
+    h.fake.state.advance(MINUTE);
+    expect(await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(first) }))).toMatchObject({ kind: 'wait', reason: `waiting for production to deploy ${merged.slice(0, 7)} (no deployment yet)` });
+    // Someone merged right after Fleet; the CD deployed the branch's head only.
+    const later = await commitToMain(repo, 'Merge pull request #2');
+    const laterId = await deploy(repo, later);
+    await report(repo, laterId, { state: 'in_progress' });
+    const waiting = await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(first) }));
+    expect(waiting).toMatchObject({ kind: 'wait', reason: expect.stringContaining(`waiting for production to deploy ${merged.slice(0, 7)} (in ${later.slice(0, 7)}, a later commit: in_progress since `) as unknown });
+    await report(repo, laterId, { state: 'success' });
+    const baking = await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(waiting) }));
+    // The version that ran before is the last one deployed before the later commit, the hotfix beside the merge.
+    expect(baking).toMatchObject({ kind: 'wait', data: { production: { deploymentId: laterId, sha: later, previous: { sha: beside } } } });
+    expect(baking.events?.[0]).toMatchObject({ kind: 'bake.deployed', data: { sha: later, mergedSha: merged } });
   });
 
   it('asks a person when the target has no merge commit', async () => {
