@@ -74,6 +74,8 @@ export async function runSandboxGithubCommand(args: string[], io: CliIo, deps: S
     ...(webhookUrl && secret ? { webhook: { url: webhookUrl, secret } } : {}),
     ...(appKey ? { app: { installations: orgs.map((account) => ({ account })) } } : {}),
     log: (line) => io.stderr(`[fake-github] ${line}\n`),
+    // The sandbox's CD: production deployed from the start and on every merge, each deployment reported on the clock.
+    cd: {},
   });
   seedFleet(fake, fleet);
   if (appKey && fake.app) {

@@ -292,7 +292,9 @@ async function main(): Promise<number> {
   // is told so, so that the demo's 48 pull requests open in a minute instead of ten.
   // Fleet signs in as a GitHub App installed on two organisations, as organisations run it: it
   // finds the installations itself and uses each one's token for that organisation's repositories.
-  const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE, app: { slug: 'fleet-sandbox', installations: [{ account: 'acme' }, { account: 'globex' }] } });
+  // The sandbox's CD deploys what GitHub's Deployments API asks for, in seconds, and production on
+  // every merge; the fleet's one deploy-breaking repository (its seeded truth) fails its canary deploy.
+  const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE, app: { slug: 'fleet-sandbox', installations: [{ account: 'acme' }, { account: 'globex' }] }, cd: { delays: { inProgressMs: 1_000, successMs: 4_000 } } });
   const app = github.app;
   if (!app) throw new Error('The sandbox GitHub serves no App.');
   // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Classic

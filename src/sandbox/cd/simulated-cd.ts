@@ -21,8 +21,9 @@ export interface SimulatedCdOptions {
   delays?: { inProgressMs?: number; successMs?: number };
   /**
    * Ground truth: the failure a repository's deploy ends in (e.g. "the canary pod crash-looped:
-   * CrashLoopBackOff"), or undefined when it deploys. Only versions other than the one that ran in
-   * production when the sandbox began break: the running version is known to start.
+   * CrashLoopBackOff"), or undefined when it deploys; without it, the repository's seeded
+   * `deployBreaks`. Only versions other than the one that ran in production when the sandbox began
+   * break: the running version is known to start.
    */
   breaks?: (repo: string) => string | undefined;
   /** The account the CD acts as (default `fleet-sandbox-cd[bot]`). */
@@ -141,7 +142,7 @@ export function createSimulatedCd(options: SimulatedCdOptions): SimulatedCd {
       }
       if (now < job.doneAt) continue;
       if (job.reported === 'none') world.deployments.addStatus(job.repo, job.deployment, { state: 'in_progress', logUrl: logUrl(job.deployment), description: `Rolling out ${job.deployment.sha.slice(0, 7)} to ${job.deployment.environment}.` }, login);
-      const broken = job.deployment.sha === seeded.get(keyOf(name)) ? undefined : options.breaks?.(name);
+      const broken = job.deployment.sha === seeded.get(keyOf(name)) ? undefined : options.breaks ? options.breaks(name) : (job.repo.deployBreaks ?? undefined);
       if (broken) world.deployments.addStatus(job.repo, job.deployment, { state: 'failure', logUrl: logUrl(job.deployment), description: broken.slice(0, 140) }, login);
       else world.deployments.addStatus(job.repo, job.deployment, { state: 'success', logUrl: logUrl(job.deployment), environmentUrl: environmentUrl(name, job.deployment.environment), description: 'Deployed.' }, login);
       job.reported = 'done';

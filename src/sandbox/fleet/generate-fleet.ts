@@ -1,3 +1,4 @@
+import { FleetError } from '../../errors.js';
 import type { RepoSettings, RulesetInput, RulesetRule } from '../github/rulesets.js';
 import type { BranchProtection, CiProfile } from '../github/state.js';
 import { nodeLockfile, nodeWorkflow, polyglotRepos, type FleetEcosystem, type FleetLanguage } from './polyglot.js';
@@ -47,6 +48,11 @@ export interface FleetRepo {
   regresses: boolean;
   /** Ground truth: the change breaks CI here. */
   breaksCi: boolean;
+  /**
+   * Ground truth for the sandbox's CD: a deploy of the change here fails with this description
+   * (the version running when the sandbox began still deploys); absent where deploys succeed.
+   */
+  deployBreaks?: string;
 }
 
 export interface GenerateFleetOptions {
@@ -78,7 +84,16 @@ export interface GenerateFleetOptions {
    * configured, so a sandbox with a local registry generates its fleet with that registry's URL.
    */
   yarnRegistry?: string;
+  /**
+   * The Node service whose deploy of the change breaks (`deployBreaks`): its name, or false for
+   * none. Default: chosen by position among the plain Node services using lodash, in fleets of
+   * OTHER_ORG_FROM Node services or more.
+   */
+  deployBreaks?: string | false;
 }
+
+/** What the deploy-breaking repository's deploys fail with, as a CD reports a crash-looping pod. */
+export const DEPLOY_BREAKS = 'the canary pod crash-looped: CrashLoopBackOff (exit code 1: Cannot find module lodash/template)';
 
 /** The version the demo change moves lodash to; CI-break ground truth is keyed on it. */
 export const TARGET_LODASH = '4.17.21';
@@ -193,6 +208,7 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
   assignGroundTruth(random, fleet, regressionShare, ciBreakShare);
   if (polyglot) addPolyglot(fleet, { seed: options.seed, org, teams, used, others: total - count, size: options.size, yarnRegistry: options.yarnRegistry });
   assignRules(fleet, count);
+  assignDeployBreak(fleet, count, options.deployBreaks);
   if (count >= OTHER_ORG_FROM) fleet.push(otherOrgRepo(teams));
   return fleet;
 }
@@ -298,6 +314,31 @@ function assignRules(fleet: FleetRepo[], nodeCount: number): void {
       parameters: { required_approving_review_count: 1, require_code_owner_review: true, require_last_push_approval: false, dismiss_stale_reviews_on_push: false, required_review_thread_resolution: false },
     });
   }
+}
+
+/**
+ * Marks the one Node service whose deploy of the change breaks. By position, after the rules (no
+ * random draw, so nothing else moves): the last plain Node service using lodash in `dependencies`
+ * that no rule singles out (not the unprotected one, the merge queue's or the code owner's).
+ */
+function assignDeployBreak(fleet: FleetRepo[], nodeCount: number, chosen: GenerateFleetOptions['deployBreaks']): void {
+  if (chosen === false) return;
+  if (chosen !== undefined) {
+    const repo = fleet.find((candidate) => candidate.name === chosen);
+    if (!repo) throw new FleetError('bad_input', `deployBreaks names "${chosen}", which is not in the generated fleet; name one of its repositories or pass false.`);
+    repo.deployBreaks = DEPLOY_BREAKS;
+    return;
+  }
+  if (nodeCount < OTHER_ORG_FROM) return;
+  const candidates = fleet.slice(0, nodeCount).filter((repo) => repo.lodash?.block === 'dependencies' && !repo.lodash.path && repo.ci.outcome === 'pass' && !repo.breaksCi && !repo.regresses && !NAMED.has(repo.name) && (repo.protection || repo.rulesets) && !repo.mergeQueue && !repo.codeOwnerReview);
+  const repo = candidates.at(-1);
+  if (repo) repo.deployBreaks = DEPLOY_BREAKS;
+}
+
+/** The deploy-breaking repository's `org/name`, or null in a fleet without one. */
+export function deployBreaking(fleet: readonly FleetRepo[]): string | null {
+  const repo = fleet.find((candidate) => candidate.deployBreaks !== undefined);
+  return repo ? `${repo.org}/${repo.name}` : null;
 }
 
 /** The repository in the second organisation: a small Go service (no lodash, so no Node or lodash campaign targets it). */

@@ -40,6 +40,7 @@ export function toSeedInput(repo: FleetRepo, options: SeedOptions = {}): SeedRep
     ...(repo.rulesets ? { rulesets: repo.rulesets } : {}),
     ...(repo.settings ? { settings: repo.settings } : {}),
     ...(repo.fork !== undefined ? { fork: repo.fork } : {}),
+    ...(repo.deployBreaks ? { deployBreaks: repo.deployBreaks } : {}),
     ci: repo.ci,
   };
 }

@@ -254,6 +254,7 @@ const SeedRepoBody = z.object({
     .partial()
     .optional(),
   fork: z.boolean().optional(),
+  deployBreaks: z.string().min(1).max(140).optional(),
   ci: z
     .object({
       checks: z.array(z.string()),

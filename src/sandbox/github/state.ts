@@ -71,6 +71,8 @@ export interface SeedRepoInput {
   ci?: CiProfile;
   /** People who review this repository's PRs some time after a review is asked of them (or of their team). */
   reviewers?: SandboxReviewer[];
+  /** Ground truth for the sandbox's CD: a deploy of a version other than the seeded one fails with this description. */
+  deployBreaks?: string;
 }
 
 export interface RepoRecord {
@@ -89,6 +91,8 @@ export interface RepoRecord {
   /** The parent of a fork (`owner/name`), when the seed named it. */
   forkOf?: string;
   ci: CiProfile | null;
+  /** The sandbox CD's ground truth (`SeedRepoInput.deployBreaks`), null when its deploys succeed. */
+  deployBreaks: string | null;
   /** 'heads/main' → commit sha */
   refs: Map<string, string>;
   createdAt: string;
@@ -621,6 +625,7 @@ export function createWorld(given: WorldDeps) {
       fork: input.fork ?? input.forkOf !== undefined,
       ...(input.forkOf ? { forkOf: input.forkOf } : {}),
       ci: input.ci ?? null,
+      deployBreaks: input.deployBreaks ?? null,
       refs: new Map([[`heads/${defaultBranch}`, sha]]),
       createdAt: iso(now()),
       pushedAt: iso(now()),

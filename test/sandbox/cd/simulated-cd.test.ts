@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../../../src/sandbox/github/server.js';
+import { DEPLOY_BREAKS, deployBreaking, generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { seedFleetOverHttp } from '../../../src/sandbox/fleet/seed-fleet.js';
 
 /**
  * The sandbox's CD over the fake GitHub, through the real Octokit client: production deployed
@@ -169,6 +171,27 @@ describe('the simulated CD', () => {
     const id = await canary(actions, 'acme', 'api', api);
     fake.state.advance(600_000);
     expect(await states(actions, 'acme', 'api', id)).toEqual([]);
+  });
+
+  test('the generated fleet\'s truth travels with the seed (over the control API too): its deploy-breaking repository fails, the others deploy', async () => {
+    const fake = await startFakeGitHub({ now: () => START, log: () => undefined, cd: { delays: { inProgressMs: 1_000, successMs: 2_000 } } });
+    open.push(fake);
+    const fleet = generateFleet({ seed: 42, repos: 48, size: 'small' }).filter((repo) => repo.org === 'acme');
+    await seedFleetOverHttp({ url: fake.url, fetch }, fleet);
+    const octokit = new Octokit({ baseUrl: fake.url, auth: 'secret-token', log: quiet, request: { retries: 0 } });
+    const [owner, broken] = (deployBreaking(fleet) ?? '').split('/');
+    const healthy = fleet.find((repo) => repo.deployBreaks === undefined)?.name ?? '';
+    const ids = [];
+    for (const name of [broken ?? '', healthy]) ids.push(await canary(octokit, owner ?? '', name, await branchCommit(octokit, owner ?? '', name, 'fleet/change')));
+    // The version running in production at the start deploys even where the change breaks.
+    const seededSha = fake.cd?.seededVersion(`${owner ?? ''}/${broken ?? ''}`) ?? '';
+    const rerun = await canary(octokit, owner ?? '', broken ?? '', seededSha);
+    fake.state.advance(2_000);
+    const last = async (name: string, id: number) => (await octokit.rest.repos.listDeploymentStatuses({ owner: owner ?? '', repo: name, deployment_id: id })).data[0];
+    expect(await last(broken ?? '', ids[0] ?? 0)).toMatchObject({ state: 'failure', description: DEPLOY_BREAKS });
+    expect(await last(healthy, ids[1] ?? 0)).toMatchObject({ state: 'success' });
+    expect(await last(broken ?? '', rerun)).toMatchObject({ state: 'success' });
+    expect(fake.history?.versions(`${owner ?? ''}/${broken ?? ''}`, 'canary').map((v) => [v.sha, v.carriesChange])).toEqual([[seededSha, false]]);
   });
 
   test('without the cd option the fake deploys nothing by itself', async () => {

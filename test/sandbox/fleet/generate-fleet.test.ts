@@ -3,7 +3,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { crc32 } from '../../../src/sandbox/fleet/binary-files.js';
 import { findBrokenManifest, manifestKind } from '../../../src/sandbox/github/ci-build.js';
-import { fleetRules, generateFleet, requiredChecksOf, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
+import { DEPLOY_BREAKS, deployBreaking, fleetRules, generateFleet, requiredChecksOf, slackIdForTeam, TARGET_LODASH } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../../../src/sandbox/fleet/seed-fleet.js';
 import { hasDependencyAtLeast } from '../../../src/sandbox/github/state.js';
 import { startFakeGitHub } from '../../../src/sandbox/github/server.js';
@@ -55,6 +55,23 @@ describe('generateFleet', () => {
     expect(whole.at(-1)).toMatchObject({ org: 'globex', lodash: null, language: 'Go', topics: ['go', 'service', 'platform'] });
     // Small fleets keep only the cheap part: no merge queue, review or second organisation.
     expect(fleetRules(generateFleet({ seed: 7, repos: 6 }))).toMatchObject({ mergeQueue: null, codeOwnerReview: null, otherOrg: [] });
+  });
+
+  test('one Node service\'s deploy breaks: a plain lodash user no rule singles out, chosen by position; named or none on request', () => {
+    const breaking = whole.filter((repo) => repo.deployBreaks !== undefined);
+    expect(breaking.map((repo) => [`${repo.org}/${repo.name}`, repo.deployBreaks])).toEqual([['acme/search-api-4', DEPLOY_BREAKS]]);
+    expect(deployBreaking(whole)).toBe('acme/search-api-4');
+    const [repo] = breaking;
+    const rules = fleetRules(whole);
+    expect([repo?.lodash?.block, repo?.ci.outcome, repo?.breaksCi, repo?.regresses, rules.unprotected.includes('acme/search-api-4'), rules.mergeQueue, rules.codeOwnerReview]).toEqual(['dependencies', 'pass', false, false, false, expect.not.stringMatching('search-api-4'), expect.not.stringMatching('search-api-4')]);
+    expect(DEPLOY_BREAKS.length).toBeLessThanOrEqual(140);
+    // The demo's fleet (seed 7, polyglot, no CI breaks or regressions drawn): the repository its canary wave names.
+    expect(deployBreaking(generateFleet({ seed: 7, repos: 98, mix: 'polyglot', regressionShare: 0, ciBreakShare: 0, size: 'small' }))).toBe('acme/search-billing-4');
+    expect(deployBreaking(generateFleet({ seed: 42, repos: 48, size: 'small', deployBreaks: fleet[0]?.name ?? '' }))).toBe(`acme/${fleet[0]?.name ?? ''}`);
+    expect(deployBreaking(generateFleet({ seed: 42, repos: 48, size: 'small', deployBreaks: false }))).toBeNull();
+    expect(() => generateFleet({ seed: 42, repos: 48, size: 'small', deployBreaks: 'nope' })).toThrow('deployBreaks names "nope"');
+    // Small test fleets stay as they were.
+    expect(deployBreaking(generateFleet({ seed: 42, repos: 6, size: 'small' }))).toBeNull();
   });
 
   test('seeded into the fake: rulesets where the fleet has them, GitHub answering with their rules', async () => {

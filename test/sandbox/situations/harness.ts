@@ -282,8 +282,8 @@ export async function startSituation(options: SituationOptions = {}): Promise<Si
     };
   });
 
-  // The sandbox's CD deploys each merge to production within a second, which the bake waits for.
-  const github = await startFakeGitHub({ port: 0, secondaryPerMinute: 3_000, cd: { delays: { inProgressMs: 200, successMs: 800 } } });
+  // The sandbox's CD, as in the demo: production deployed from the start and on every merge, deployments reported in about a second.
+  const github = await startFakeGitHub({ port: 0, secondaryPerMinute: 3_000, cd: { delays: { inProgressMs: 500, successMs: 1_500 } } });
   seedFleet(github, repos);
   // The in-process clock `fastForward` moves. The fake Slack keeps it too: Fleet refuses a Slack
   // request whose signed timestamp is more than 5 minutes from its own clock.
