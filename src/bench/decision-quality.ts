@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { scoreCiHealth } from '../campaigns/ci-health.js';
 import { createCampaignService } from '../campaigns/service.js';
@@ -12,6 +13,7 @@ import { bakeStep } from '../steps/bake.js';
 import { canaryStep } from '../steps/canary.js';
 import { gateStep } from '../steps/gate.js';
 import { createStepRegistry, type RegisteredStep } from '../steps/registry.js';
+import type { ProductionGateway } from '../steps/production.js';
 import type { StepResult } from '../steps/types.js';
 import type { Store } from '../store/store.js';
 import { BENCH_APPROVER, BENCH_EPOCH, BENCH_OWNER, insertCampaign, makeBenchSpec, openBenchStore } from './sandbox.js';
@@ -120,8 +122,47 @@ function createGroundTruthSteps(fleets: Map<string, FleetRepo>, seed: number): R
     },
   };
   const compliance: RegisteredStep<{ store: Store }> = { kind: 'compliance', run: async () => ({ kind: 'done', patch: { signals: { compliance: { value: 1, evidence: {} } } } }) };
-  const merge: RegisteredStep<{ store: Store }> = { kind: 'merge', run: async (ctx) => ({ kind: 'done', patch: { mergedSha: `merged-${ctx.target.id}` } }) };
+  const merge: RegisteredStep<{ store: Store }> = { kind: 'merge', run: async (ctx) => ({ kind: 'done', patch: { mergedSha: createHash('sha1').update(`merged-${ctx.target.id}`).digest('hex') } }) };
   return [openPr, awaitChecks, compliance, merge];
+}
+
+/**
+ * Production as a CD system that deploys every merge commit at once reports it to GitHub
+ * Deployments: the first time the bake asks about a merged sha, it has succeeded then, replacing
+ * the version production ran before (the bake reads it as a CD's deployments, never the ground truth).
+ */
+export function createInstantProduction(now: () => number): ProductionGateway & Pick<Gateway, 'createDeployment' | 'createDeploymentStatus'> {
+  const byId = new Map<number, { sha: string; at: number; environment: string }>();
+  const bySha = new Map<string, number>();
+  let nextId = 1;
+  const deployment = (id: number) => {
+    const d = byId.get(id)!;
+    return { id, sha: d.sha, ref: d.sha, environment: d.environment, payload: {}, createdAt: new Date(d.at).toISOString(), url: `https://api.github.invalid/deployments/${id}` };
+  };
+  return {
+    async listDeployments(repo, filter) {
+      const environment = filter.environment ?? 'production';
+      if (filter.sha && !bySha.has(`${repo} ${filter.sha}`)) {
+        // The version it replaced (deployed long before), then the merge commit, deployed now.
+        const before = nextId++;
+        byId.set(before, { sha: createHash('sha1').update(`before-${repo}-${filter.sha}`).digest('hex'), at: now() - 24 * 60 * MINUTE, environment });
+        const id = nextId++;
+        byId.set(id, { sha: filter.sha, at: now(), environment });
+        bySha.set(`${repo} ${filter.sha}`, id);
+      }
+      const own = filter.sha ? bySha.get(`${repo} ${filter.sha}`) : undefined;
+      const ids = own !== undefined ? [own] : [...bySha.entries()].filter(([k]) => k.startsWith(`${repo} `)).flatMap(([, id]) => [id, id - 1]);
+      return ids.sort((a, b) => b - a).map(deployment);
+    },
+    // The bench's path has no deploy brick: nothing writes deployments.
+    createDeployment: () => Promise.reject(new Error('the decision-quality bench does not deploy canaries')),
+    createDeploymentStatus: () => Promise.reject(new Error('the decision-quality bench does not deploy canaries')),
+    async listDeploymentStatuses(_repo, id) {
+      const d = byId.get(id);
+      if (!d) return [];
+      return [{ id, state: 'success', description: 'Deployed', environment: d.environment, environmentUrl: null, logUrl: null, createdAt: new Date(d.at).toISOString() }];
+    },
+  };
 }
 
 /**
@@ -178,7 +219,8 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
     }
     const simulated = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
     const metrics = { simulated };
-    const registry = createStepRegistry<{ store: Store; metrics: typeof metrics }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
+    const github = createInstantProduction(now);
+    const registry = createStepRegistry<{ store: Store; metrics: typeof metrics; github: typeof github }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
     const unused = new Proxy({} as Gateway, {
       get(_, name) {
         if (name === 'then') return undefined;
@@ -206,7 +248,7 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       }
       for (let r = 0; r < 2000; r++) {
         if (performance.now() - started > options.timeLimitMs) break;
-        await runTick({ store, registry, deps: { store, metrics }, now, limits: { maxTargets: 5000, concurrency: 16, stepTimeoutMs: 60_000 } });
+        await runTick({ store, registry, deps: { store, metrics, github }, now, limits: { maxTargets: 5000, concurrency: 16, stepTimeoutMs: 60_000 } });
         await actAsPerson(store, service, batch, clock, delay);
         let open = 0;
         for (const c of batch) {

@@ -81,9 +81,14 @@ export const BakeOptions = z.strictObject({
   duration: Duration.prefault('1h'),
   /** The production environment whose deployment of the merge commit the bake waits for and judges. */
   environment: z.string().min(1).max(255).default('production'),
+  /** How long after the merge the production deployment of the merge commit may take to succeed before a person is asked. */
+  deployTimeout: Duration.prefault('2h'),
+  /** How often production's deployments are read while no webhook arrives. */
+  pollEvery: Duration.prefault('2m'),
   /** Judge a failing bake again on a second window of the same length before failing the target. */
   confirm: z.boolean().default(true),
 });
+export type BakeOptions = z.infer<typeof BakeOptions>;
 export const CloseOptions = z.strictObject({
   deleteBranch: z.boolean().default(true),
 });

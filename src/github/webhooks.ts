@@ -243,6 +243,19 @@ function matchTargets(store: Store, subject: Subject): TargetRecord[] {
   return [...found.values()];
 }
 
+const DeployedCommit = z.object({ repository: Repository, deployment: z.object({ sha: z.string() }) });
+
+/**
+ * The targets a `deployment` or `deployment_status` delivery names by their merge commit: a CD
+ * deploying the default branch after a merge wakes the bake that waits for it (the PR's head is
+ * another commit). Other events name none.
+ */
+function matchMergedTargets(store: Store, event: string, payload: unknown): TargetRecord[] {
+  if (event !== 'deployment' && event !== 'deployment_status') return [];
+  const p = DeployedCommit.safeParse(payload);
+  return p.success ? store.targets.findByRepoAndMergedSha(p.data.repository.full_name, p.data.deployment.sha) : [];
+}
+
 /**
  * Handles one webhook delivery: verifies `X-Hub-Signature-256` over the raw body, records an event
  * for each matching target, makes those targets due now and wakes the engine. A missing or wrong
@@ -290,7 +303,7 @@ export async function handleWebhook(deps: WebhookDeps, request: WebhookRequest):
   const outcome = store.transaction(() => {
     // Claimed in the same transaction as its effects: a crash before commit leaves the redelivery welcome.
     if (delivery && !store.github.claimDelivery(delivery, event, at)) return { duplicate: true, woken: 0, matched: 0 };
-    const targets = matchTargets(store, subject);
+    const targets = [...new Map([...matchTargets(store, subject), ...matchMergedTargets(store, event, payload)].map((t) => [t.id, t])).values()];
     for (const target of targets) {
       store.events.append({ campaignId: target.campaignId, targetId: target.id, at, actor: 'github', kind: `github.${event}`, data: { ...subject.data, delivery: delivery ?? null } });
     }

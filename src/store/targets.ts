@@ -165,6 +165,10 @@ export function createTargetRepository(db: Db) {
     findByRepoAndSha(repo: string, sha: string): TargetRecord[] {
       return (prep('SELECT * FROM targets WHERE repo = ? AND head_sha = ?').all(repo, sha) as Row[]).map(toTarget);
     },
+    /** Targets whose PR was merged as this commit in `repo`, across campaigns (the bake, for deployment webhooks). */
+    findByRepoAndMergedSha(repo: string, sha: string): TargetRecord[] {
+      return (prep('SELECT * FROM targets WHERE repo = ? AND merged_sha = ?').all(repo, sha) as Row[]).map(toTarget);
+    },
     /** A campaign's targets in one state (e.g. those that need attention), without reading the rest. */
     inState(campaignId: string, state: TargetState): TargetRecord[] {
       return (prep('SELECT * FROM targets WHERE campaign_id = ? AND state = ? ORDER BY wave, id').all(campaignId, state) as Row[]).map(toTarget);

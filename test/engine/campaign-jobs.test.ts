@@ -57,7 +57,8 @@ describe('a campaign run by the Bree jobs alone', () => {
   beforeAll(() => ensureBuilt(), 180_000);
   beforeEach(async () => {
     t = openTempStore();
-    fake = await startFakeGitHub({ port: 0 });
+    // The sandbox's CD deploys each merge to production within a second, which the bake waits for.
+    fake = await startFakeGitHub({ port: 0, cd: { delays: { inProgressMs: 200, successMs: 800 } } });
     for (const name of REPOS) {
       fake.state.seedRepo({
         owner: 'acme',
@@ -83,7 +84,7 @@ describe('a campaign run by the Bree jobs alone', () => {
       targets: { repos: REPOS.map((r) => `acme/${r}`) },
       change: { kind: 'npm-dependency', options: { package: 'lodash', version: '4.17.21' } },
       pr: { title: 'Bump lodash to 4.17.21' },
-      steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '1s' } }, 'compliance', { kind: 'canary', options: { duration: '5s' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '5s' } }],
+      steps: ['open-pr', { kind: 'await-checks', options: { pollEvery: '1s' } }, 'compliance', { kind: 'canary', options: { duration: '5s' } }, 'gate', 'merge', { kind: 'bake', options: { duration: '5s', pollEvery: '1s' } }],
       waves: [2, '100%'],
       policy: { auto: 99, review: 50, failureBudget: 1 },
       canary: { provider: 'simulated', lookback: '5m', step: '1s', metrics: [{ name: 'http_error_rate', direction: 'increase' }] },

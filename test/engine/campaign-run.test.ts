@@ -38,7 +38,8 @@ describe('a campaign over the fake GitHub, driven by ticks alone', () => {
 
   beforeEach(async () => {
     t = openTempStore();
-    fake = await startFakeGitHub({ port: 0, now: () => Date.UTC(2025, 2, 3, 9, 0) });
+    // The sandbox's CD deploys each merge to production, which the bake waits for.
+    fake = await startFakeGitHub({ port: 0, now: () => Date.UTC(2025, 2, 3, 9, 0), cd: {} });
     for (const name of REPOS) {
       fake.state.seedRepo({
         owner: 'acme',

@@ -82,6 +82,21 @@ describe('GitHub webhooks', () => {
     expect((await deliver('deployment_status', { action: 'created', repository: { full_name: 'acme/web' }, deployment_status: { state: 'success' } })).status).toBe(400);
   });
 
+  test('a production deployment of a merge commit wakes the target merged as that commit (the bake waiting for it), once', async () => {
+    const merged = 'e'.repeat(40);
+    const web = target('acme/web');
+    store.targets.update(web.id, web.version, { mergedSha: merged }, 0);
+    const deployment = { id: 52, sha: merged, environment: 'production', ref: 'main', payload: {} };
+    const status = { action: 'created', repository: { full_name: 'acme/web' }, deployment, deployment_status: { state: 'success', description: '', environment_url: 'https://web.example/', log_url: '' } };
+    expect(await deliver('deployment_status', status)).toEqual({ status: 200, body: { targets: 1, woken: 1 } });
+    expect(target('acme/web').dueAt).toBe(NOW);
+    expect(target('acme/api').dueAt).toBe(NOW + 120_000);
+    expect(store.events.list({ campaignId: 'c-1' })).toMatchObject([{ kind: 'github.deployment_status', targetId: web.id, data: { deploymentId: 52, environment: 'production', sha: merged, state: 'success' } }]);
+    // The same commit in another repository, and a push (not a deployment) of it, wake nothing.
+    expect((await deliver('deployment_status', { ...status, repository: { full_name: 'acme/api' } })).body).toMatchObject({ targets: 0 });
+    expect((await deliver('push', { ref: 'refs/heads/main', before: merged, after: 'f'.repeat(40), repository: { full_name: 'acme/web' } })).body).toMatchObject({ targets: 0 });
+  });
+
   test('a merge group wakes the target whose PR it was built for (by the group branch), on checks_requested and destroyed', async () => {
     const group = (action: string, reason?: string) => ({
       action,

@@ -51,6 +51,8 @@ export interface GitDataGateway {
   readCommit(repo: string, commitSha: string): Promise<CommitFacts>;
   /** Deletes a branch; false when it was already gone. */
   deleteBranch(repo: string, branch: string): Promise<boolean>;
+  /** Whether `sha` is `ancestor` or comes after it (GitHub's compare: identical or ahead); false when either is unknown. */
+  containsCommit(repo: string, sha: string, ancestor: string): Promise<boolean>;
 }
 
 /** The git data area as the other areas see it: also a commit's parents, which the gateway does not offer. */
@@ -207,5 +209,13 @@ export function createGitData(context: GatewayContext, repos: Pick<RepoGateway, 
     }
   }
 
-  return { listTree, readFiles, readFile, commitFiles, readCommit, deleteBranch, getCommitParents };
+  async function containsCommit(repo: string, sha: string, ancestor: string): Promise<boolean> {
+    if (sha === ancestor) return true;
+    const r = splitRepo(repo);
+    // One commit of the list is enough: only the status is read.
+    const data = await callOrMissing(`comparing ${ancestor.slice(0, 7)} with ${sha.slice(0, 7)}`, repo, async () => (await octokit.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${ancestor}...${sha}`, per_page: 1 })).data);
+    return data?.status === 'ahead' || data?.status === 'identical';
+  }
+
+  return { listTree, readFiles, readFile, commitFiles, readCommit, deleteBranch, getCommitParents, containsCommit };
 }

@@ -183,7 +183,7 @@ export function situationSpec(overrides: Record<string, unknown> & { name: strin
       ...(withCanary ? [{ kind: 'canary', options: { duration: '2s' } }] : []),
       'gate',
       { kind: 'merge', options: { notMergeableRetries: 1, retryEvery: '1s' } },
-      ...(withCanary ? [{ kind: 'bake', options: { duration: '2s', confirm: false } }] : []),
+      ...(withCanary ? [{ kind: 'bake', options: { duration: '2s', confirm: false, pollEvery: '1s' } }] : []),
     ],
     waves: [1, '100%'],
     policy: { auto: 90, review: 60, failureBudget: '50%', approvalTimeout: '1h' },
