@@ -33,7 +33,7 @@ export interface ExporterServer {
 
 export interface SimulatedExporter {
   /** The exposition a scrape gets now. */
-  render(): string;
+  render(): Promise<string>;
   /** Serves `GET /metrics` on 127.0.0.1. */
   listen(port?: number): Promise<ExporterServer>;
 }
@@ -133,14 +133,14 @@ export function createSimulatedExporter(options: ExporterOptions): SimulatedExpo
     state.through = Math.max(state.through, through);
   }
 
-  function render(): string {
+  async function render(): Promise<string> {
     const at = now();
     const through = Math.floor(at / 1000);
     const running: { version: DeployedVersion; state: SeriesState }[] = [];
     const seen = new Set<string>();
     for (const repo of repos()) {
       for (const environment of environments) {
-        for (const version of options.history.versions(repo, environment)) {
+        for (const version of await options.history.versions(repo, environment)) {
           if (!runningAt(version, at)) continue;
           const key = `${repo}\u0000${environment}\u0000${version.sha}\u0000${version.deployment}`;
           let state = series.get(key);
@@ -194,8 +194,10 @@ export function createSimulatedExporter(options: ExporterOptions): SimulatedExpo
         res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Only GET and HEAD are allowed on /metrics.\n');
         return;
       }
-      const body = render();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : body);
+      render().then(
+        (body) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : body),
+        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`The deployment history could not be read: ${error instanceof Error ? error.message : String(error)}\n`),
+      );
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);

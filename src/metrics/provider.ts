@@ -58,9 +58,12 @@ export interface DeployedVersion {
   carriesChange: boolean;
 }
 
-/** Which versions ran where, over time. */
+/**
+ * Which versions ran where, over time: the sandbox's simulated CD answers at once, a history read
+ * from GitHub's Deployments API (src/github/deployment-history.ts) asynchronously.
+ */
 export interface DeploymentHistory {
-  versions(repo: string, environment: string): DeployedVersion[];
+  versions(repo: string, environment: string): DeployedVersion[] | Promise<DeployedVersion[]>;
 }
 
 /** The query used when a metric names none: the metric name filtered by repo and track. */

@@ -38,6 +38,10 @@ function shapeOf(name: string): Shape {
   return 'gauge';
 }
 
+function gridPoints(query: SeriesQuery): number {
+  return Math.max(0, Math.floor((query.end - query.start) / Math.max(1, query.stepMs)) + 1);
+}
+
 /** Per-series base levels, derived from the metric and repository so fleets look varied. */
 function levels(seed: number, repo: string, metric: string): { errorRate: number; latency: number; gauge: number } {
   const r = createRandom(hashSeed(`${repo}\u0000${metric}\u0000levels`, seed));
@@ -62,9 +66,9 @@ export function createSimulatedProvider(options: SimulatedOptions): MetricsProvi
   if (!(rho >= 0 && rho < 1)) throw new RangeError(`latencyCorrelation must be in [0, 1), not ${rho}.`);
 
   /** The version running at each point of the query's grid, or null; undefined: not deployment-aware. */
-  function runningVersions(query: SeriesQuery, points: number): (DeployedVersion | null)[] | undefined {
+  async function runningVersions(query: SeriesQuery, points: number): Promise<(DeployedVersion | null)[] | undefined> {
     if (!options.deployments || query.environment === null) return undefined;
-    const versions = options.deployments.versions(query.repo, query.environment).filter((v) => query.sha === null || v.sha === query.sha);
+    const versions = (await options.deployments.versions(query.repo, query.environment)).filter((v) => query.sha === null || v.sha === query.sha);
     const stepMs = Math.max(1, query.stepMs);
     return Array.from({ length: points }, (_, i) => {
       const t = query.start + i * stepMs;
@@ -72,13 +76,12 @@ export function createSimulatedProvider(options: SimulatedOptions): MetricsProvi
     });
   }
 
-  function generate(query: SeriesQuery): number[] {
-    const points = Math.max(0, Math.floor((query.end - query.start) / Math.max(1, query.stepMs)) + 1);
+  function generate(query: SeriesQuery, running: (DeployedVersion | null)[] | undefined): number[] {
+    const points = gridPoints(query);
     const shape = shapeOf(query.metric.name);
     const truth = options.truth(query.repo);
     const kind = truth.kind ?? 'errors';
     const hit = truth.regresses && (kind === 'errors' ? shape === 'errors' || (shape === 'gauge' && query.metric.direction === 'increase') : shape !== 'errors');
-    const running = runningVersions(query, points);
     if (running && running.every((v) => v === null)) return [];
     const base = levels(options.seed, query.repo, query.metric.name);
     const noise = createRandom(hashSeed(`${query.repo}\u0000${query.metric.name}\u0000${query.track}\u0000${query.start}`, options.seed));
@@ -114,8 +117,8 @@ export function createSimulatedProvider(options: SimulatedOptions): MetricsProvi
     return values;
   }
   return {
-    fetchSeries(query: SeriesQuery): Promise<number[]> {
-      return Promise.resolve(generate(query));
+    async fetchSeries(query: SeriesQuery): Promise<number[]> {
+      return generate(query, await runningVersions(query, gridPoints(query)));
     },
   };
 }

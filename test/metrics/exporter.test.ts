@@ -49,10 +49,10 @@ function total(samples: Sample[], where: Record<string, string>, name: string, c
 }
 
 describe('createSimulatedExporter', () => {
-  it('exposes only running versions, with counters that grow by the seconds elapsed', () => {
+  it('exposes only running versions, with counters that grow by the seconds elapsed', async () => {
     let now = T0;
     const exporter = createSimulatedExporter({ history: history(VERSIONS), repos: ['acme/api', 'acme/bad'], truth: (repo) => ({ regresses: repo === 'acme/bad' }), seed: 3, now: () => now });
-    const first = parse(exporter.render());
+    const first = parse(await exporter.render());
     expect(first.types).toEqual({ http_requests_total: 'counter', http_request_duration_seconds: 'histogram' });
     const shas = (samples: Sample[]) => [...new Set(samples.map((s) => s.labels.sha))].sort();
     // The canary c1 has not come up yet.
@@ -61,7 +61,7 @@ describe('createSimulatedExporter', () => {
     expect(total(first.samples, { sha: 'p1' }, 'http_requests_total')).toBe(0);
 
     now = T0 + 60_000;
-    const second = parse(exporter.render());
+    const second = parse(await exporter.render());
     expect(shas(second.samples)).toEqual(['c1', 'c2', 'p1', 'p2']);
     const served = total(second.samples, { sha: 'p1' }, 'http_requests_total');
     // 60 seconds at about 40 requests a second.
@@ -71,7 +71,7 @@ describe('createSimulatedExporter', () => {
     expect(c1?.labels).toEqual({ repo: 'acme/api', environment: 'canary', sha: 'c1', deployment: '2' });
 
     now = T0 + 120_000;
-    const third = parse(exporter.render());
+    const third = parse(await exporter.render());
     for (const s of second.samples) {
       const later = third.samples.find((t) => t.name === s.name && JSON.stringify(t.labels) === JSON.stringify(s.labels));
       expect(later!.value).toBeGreaterThanOrEqual(s.value);
@@ -79,15 +79,15 @@ describe('createSimulatedExporter', () => {
 
     // c1 was taken down at T0 + 200 s: it disappears from the scrape.
     now = T0 + 240_000;
-    expect(shas(parse(exporter.render()).samples)).toEqual(['c2', 'p1', 'p2']);
+    expect(shas(parse(await exporter.render()).samples)).toEqual(['c2', 'p1', 'p2']);
   });
 
-  it('writes cumulative histogram buckets whose +Inf is the count', () => {
+  it('writes cumulative histogram buckets whose +Inf is the count', async () => {
     let now = T0;
     const exporter = createSimulatedExporter({ history: history(VERSIONS), repos: ['acme/api'], truth: () => ({ regresses: false }), seed: 1, now: () => now });
-    exporter.render();
+    await exporter.render();
     now = T0 + 30_000;
-    const { samples } = parse(exporter.render());
+    const { samples } = parse(await exporter.render());
     const buckets = samples.filter((s) => s.name === 'http_request_duration_seconds_bucket' && s.labels.sha === 'p1');
     expect(buckets.map((b) => b.labels.le)).toEqual([...LATENCY_BUCKETS.map(String), '+Inf']);
     for (let i = 1; i < buckets.length; i++) expect(buckets[i].value).toBeGreaterThanOrEqual(buckets[i - 1].value);
@@ -99,31 +99,31 @@ describe('createSimulatedExporter', () => {
     expect(sum / count).toBeLessThan(0.15);
   });
 
-  it('serves more 5xx or slower requests from a version that carries a regressing change, not from production', () => {
-    const share = (kind: 'errors' | 'latency') => {
+  it('serves more 5xx or slower requests from a version that carries a regressing change, not from production', async () => {
+    const share = async (kind: 'errors' | 'latency') => {
       let now = T0;
       const exporter = createSimulatedExporter({ history: history(VERSIONS), repos: ['acme/bad'], truth: () => ({ regresses: true, kind }), seed: 4, now: () => now });
-      exporter.render();
+      await exporter.render();
       now = T0 + 300_000;
-      const { samples } = parse(exporter.render());
+      const { samples } = parse(await exporter.render());
       const of = (sha: string) => ({
         errors: total(samples, { sha }, 'http_requests_total', /^5..$/) / total(samples, { sha }, 'http_requests_total'),
         mean: total(samples, { sha }, 'http_request_duration_seconds_sum') / total(samples, { sha }, 'http_request_duration_seconds_count'),
       });
       return { canary: of('c2'), production: of('p2') };
     };
-    const errors = share('errors');
+    const errors = await share('errors');
     expect(errors.canary.errors / errors.production.errors).toBeGreaterThan(3);
     expect(errors.canary.mean / errors.production.mean).toBeLessThan(1.1);
-    const latency = share('latency');
+    const latency = await share('latency');
     expect(latency.canary.mean / latency.production.mean).toBeGreaterThan(1.25);
     expect(latency.canary.errors / latency.production.errors).toBeLessThan(2);
   });
 
-  it('escapes label values', () => {
+  it('escapes label values', async () => {
     const odd: DeployedVersion = { repo: 'acme/"odd"\\', environment: 'canary', sha: 'a\nb', deployment: 9, from: T0, to: null, carriesChange: false };
     const exporter = createSimulatedExporter({ history: history([odd]), repos: [odd.repo], truth: () => ({ regresses: false }), seed: 1, now: () => T0 });
-    const text = exporter.render();
+    const text = await exporter.render();
     expect(text).toContain('repo="acme/\\"odd\\"\\\\",environment="canary",sha="a\\nb"');
     expect(parse(text).samples[0].labels).toMatchObject({ repo: 'acme/"odd"\\', sha: 'a\nb' });
   });
