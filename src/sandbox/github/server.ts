@@ -14,11 +14,16 @@ import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEn
 import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 import type { SandboxReviewer } from './reviews.js';
+import type { DeploymentRecord } from './deployments.js';
+import { createSimulatedCd, type SimulatedCd, type SimulatedCdOptions } from '../cd/simulated-cd.js';
+import type { DeploymentHistory } from '../../metrics/provider.js';
 
 export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
 export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
 export type { FakeAppOptions, FakeAppInfo } from './apps.js';
+export type { DeploymentRecord, DeploymentStatusRecord, DeploymentState } from './deployments.js';
+export type { SimulatedCd } from '../cd/simulated-cd.js';
 
 export const Faults = z.object({
   /** Share of requests answered 500, 502 or 503. */
@@ -71,6 +76,13 @@ export interface FakeGitHubOptions {
   log?: (line: string) => void;
   /** Where the bare repositories git is served from live; default a temporary folder removed on close. */
   gitRoot?: string;
+  /**
+   * Run the sandbox's CD (`src/sandbox/cd/simulated-cd.ts`) over the fake's deployments: every
+   * repository starts deployed to production, a moved default branch is deployed there, and each
+   * deployment is reported `in_progress` then `success` (or `failure` where `breaks` says so) on
+   * the fake's clock. Off by default.
+   */
+  cd?: Omit<SimulatedCdOptions, 'world'>;
 }
 
 export interface FakeGitHubState {
@@ -98,6 +110,8 @@ export interface FakeGitHubState {
   addReviewer(owner: string, repo: string, reviewer: SandboxReviewer): void;
   /** Submits a review as `login` (a person of the sandbox), as `POST …/pulls/{n}/reviews` would. */
   submitReview(input: { owner: string; repo: string; number: number; login: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body?: string }): { id: number; htmlUrl: string };
+  /** Every deployment of every repository, oldest first, with its statuses (oldest first). */
+  deployments(): DeploymentRecord[];
 }
 
 export interface PullSummary {
@@ -125,6 +139,10 @@ export interface FakeGitHub {
   counts(): Record<string, number>;
   setFaults(faults: Partial<Faults> | null): void;
   setWebhook(target: WebhookTarget | null): void;
+  /** The sandbox's CD, when started with the `cd` option. */
+  cd?: SimulatedCd;
+  /** Which version ran where and when (the CD's record), for the simulated metrics and the exporter; with `cd` only. */
+  history?: DeploymentHistory;
   close(): Promise<void>;
 }
 
@@ -288,6 +306,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
   const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
+  const cd = options.cd ? createSimulatedCd({ ...options.cd, world }) : undefined;
 
   let faults: Faults = Faults.parse(options.faults ?? {});
   let random = createRandom(faults.seed);
@@ -637,6 +656,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       pull.requestedReviewers = pull.requestedReviewers.filter((login) => login.toLowerCase() !== input.login.toLowerCase());
       return { id: review.id, htmlUrl: String(render.review(pull, review).html_url) };
     },
+    deployments: () => world.deployments.all().map((deployment) => ({ ...deployment, statuses: deployment.statuses.map((status) => ({ ...status })) })),
   };
 
   return {
@@ -648,8 +668,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     counts,
     setFaults,
     setWebhook: (target) => sender.setTarget(target),
+    ...(cd ? { cd, history: cd } : {}),
     async close(): Promise<void> {
       clearInterval(ticker);
+      cd?.stop();
       gitHttp.close();
       await sender.flush();
       await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { DEFAULT_REPO_SETTINGS, activeRules, type RepoSettings, type RulesetInpu
 import { codeownersMatcher, reviewRefusal as refuseByReviews, reviewRequirement, type SandboxReviewer } from './reviews.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 import { createMergeQueue, type MergeGroupRecord } from './merge-queue.js';
+import { createDeploymentState, type DeploymentEvent } from './deployments.js';
 
 /**
  * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
@@ -199,7 +200,8 @@ export type WorldEvent =
   | { kind: 'check_run'; run: CheckRunRecord }
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
   | { kind: 'status'; run: CheckRunRecord }
-  | { kind: 'push'; push: PushRecord };
+  | { kind: 'push'; push: PushRecord }
+  | DeploymentEvent;
 
 /** One ref a `git push` moved, as the `push` webhook tells it. */
 export interface PushRecord {
@@ -302,7 +304,16 @@ export function splitSignature(raw: Buffer): { signature: string; payload: strin
   return { signature: signature.endsWith('\n') ? signature : `${signature}\n`, payload };
 }
 
-export function createWorld(deps: WorldDeps) {
+export function createWorld(given: WorldDeps) {
+  /** Stand-ins that react to what the world did (the sandbox's CD deploys a moved default branch). */
+  const eventListeners: ((event: WorldEvent) => void)[] = [];
+  const deps: WorldDeps = {
+    now: given.now,
+    emit: (event) => {
+      given.emit(event);
+      for (const listener of [...eventListeners]) listener(event);
+    },
+  };
   const objects: ObjectStore = createObjectStore();
   const repos = new Map<string, RepoRecord>();
   const pulls: PullRecord[] = [];
@@ -326,6 +337,8 @@ export function createWorld(deps: WorldDeps) {
   const lastPushers = new Map<number, string>();
   let offsetMs = 0;
   let nextId = 1000;
+  /** Stand-ins driven by the fake's clock (the sandbox's CD), run after CI on each evaluation. */
+  const evaluateHooks: (() => void)[] = [];
 
   function now(): number {
     return deps.now() + offsetMs;
@@ -515,6 +528,7 @@ export function createWorld(deps: WorldDeps) {
     }
     evaluateReviewers();
     mergeQueue.process();
+    for (const hook of evaluateHooks) hook();
   }
 
   /**
@@ -1154,6 +1168,8 @@ export function createWorld(deps: WorldDeps) {
     emit: deps.emit,
   });
 
+  const deployments = createDeploymentState({ now, iso, newId, objects, resolveCommit, latestRunsFor, mergeBase, mergeTrees, person, markSigned, setRef: (repo, ref, sha, actor) => setRef(repo, ref, sha, actor), emit: deps.emit, fail: failHttp });
+
   function readFiles(owner: string, name: string, ref?: string): Record<string, string> {
     const repo = getRepo(owner, name);
     const sha = resolveCommit(repo, ref ?? repo.defaultBranch);
@@ -1211,6 +1227,17 @@ export function createWorld(deps: WorldDeps) {
     signedCommits: (): string[] => [...signedByGitHub.keys()],
     mergeQueue,
     mergeTrees,
+    deployments,
+    /** Calls `listener` with every event the world announces, after the webhook sender has it; returns its removal. */
+    onEvent(listener: (event: WorldEvent) => void): () => void {
+      eventListeners.push(listener);
+      return () => void eventListeners.splice(eventListeners.indexOf(listener), 1);
+    },
+    /** Runs `hook` after CI on every evaluation (each request, `advance`, the ticker); returns its removal. */
+    onEvaluate(hook: () => void): () => void {
+      evaluateHooks.push(hook);
+      return () => void evaluateHooks.splice(evaluateHooks.indexOf(hook), 1);
+    },
     /** Announces an event as the world's own operations do (for GraphQL mutations). */
     emitEvent: (event: WorldEvent): void => deps.emit(event),
     BOT,

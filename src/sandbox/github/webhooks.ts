@@ -3,6 +3,7 @@ import type { Renderer } from './render.js';
 import { renderUser, type ShapeContext } from './shapes.js';
 import { localDate, type GitPerson } from './git-objects.js';
 import type { PushRecord, WorldEvent, World } from './state.js';
+import { createDeploymentShapes } from './deployment-routes.js';
 
 export interface WebhookTarget {
   url: string;
@@ -47,6 +48,7 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
   let target: WebhookTarget | null = null;
   let queue: Promise<void> = Promise.resolve();
   const deliveries: DeliveryRecord[] = [];
+  const deploymentShapes = createDeploymentShapes(deps.render);
 
   function envelope(repoOwner: string, repoName: string, sender: string): Record<string, unknown> {
     const repo = deps.world.getRepo(repoOwner, repoName);
@@ -145,6 +147,22 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
         const merge_group = { head_sha: event.group.headSha, head_ref: `refs/heads/${event.group.headRef}`, base_sha: event.group.baseSha, base_ref: `refs/heads/${event.group.baseRef}`, head_commit };
         return { name: 'merge_group', payload: { action: event.action, ...(event.reason ? { reason: event.reason } : {}), merge_group, ...envelope(event.owner, event.repo, 'github-merge-queue[bot]') } };
       }
+      case 'deployment':
+        // Not made by a workflow run: GitHub sends `workflow` and `workflow_run` null then.
+        return { name: 'deployment', payload: { action: 'created', deployment: deploymentShapes.deployment(event.deployment), workflow: null, workflow_run: null, ...envelope(event.deployment.owner, event.deployment.repo, event.deployment.creator) } };
+      case 'deployment_status':
+        return {
+          name: 'deployment_status',
+          payload: {
+            action: 'created',
+            deployment_status: deploymentShapes.status(event.deployment, event.status),
+            deployment: deploymentShapes.deployment(event.deployment),
+            check_run: null,
+            workflow: null,
+            workflow_run: null,
+            ...envelope(event.deployment.owner, event.deployment.repo, event.status.creator),
+          },
+        };
       case 'status': {
         const status = deps.render.status(event.run);
         const repo = deps.world.getRepo(event.run.owner, event.run.repo);
