@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DeployedVersion, DeploymentHistory } from './provider.js';
+import type { DeployedVersion, DeploymentHistoryReader } from './provider.js';
 import { createRandom, hashSeed, type Random } from './random.js';
 import type { SimulatedTruth } from './simulated.js';
 
@@ -11,7 +11,7 @@ import type { SimulatedTruth } from './simulated.js';
  */
 export interface ExporterOptions {
   /** What ran where: only running versions are exposed, as a real service's pods are. */
-  history: DeploymentHistory;
+  history: DeploymentHistoryReader;
   /** The repositories whose versions are exposed. */
   repos: readonly string[] | (() => readonly string[]);
   /** The environments looked at (default canary and production). */

@@ -1,5 +1,5 @@
 import { createRandom, hashSeed } from './random.js';
-import type { DeployedVersion, DeploymentHistory, MetricsProvider, SeriesQuery } from './provider.js';
+import type { DeployedVersion, DeploymentHistoryReader, MetricsProvider, SeriesQuery } from './provider.js';
 
 export type RegressionKind = 'errors' | 'latency' | 'variance';
 
@@ -22,7 +22,7 @@ export interface SimulatedOptions {
    * query when this is not given (the benchmarks), gets today's series: the regression on the
    * canary track.
    */
-  deployments?: DeploymentHistory;
+  deployments?: DeploymentHistoryReader;
   /**
    * Lag-one autocorrelation ρ of the latency noise, in [0, 1): AR(1) noise, as a latency quantile
    * sampled at a short step shows. Default 0: independent points.
