@@ -8,15 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Canary } from '../../src/domain/spec.js';
 import { createSimulatedExporter, type ExporterServer } from '../../src/metrics/exporter.js';
 import { createPrometheusProvider } from '../../src/metrics/prometheus.js';
-import type { DeployedVersion, DeploymentHistory, MetricsProvider } from '../../src/metrics/provider.js';
+import type { MetricsProvider } from '../../src/metrics/provider.js';
 import type { SimulatedTruth } from '../../src/metrics/simulated.js';
+import type { Deployment } from '../../src/github/gateway.js';
 import { judgeWindow, type CanaryWindow, type JudgeSubject } from '../../src/steps/canary.js';
+import { startHarness, type Harness } from '../github/harness.js';
 
 /**
- * Deployed canaries judged end to end: the simulated exporter serves the versions a deployment
- * history says are running, a real Prometheus scrapes it every second, and the canary step's
- * judgeWindow queries it through the Prometheus provider, the canary track by the canary
- * environment and its sha, the baseline by production and the version running there.
+ * Deployed canaries judged end to end: Fleet's gateway deploys each PR's head to `canary` on the
+ * fake GitHub, whose simulated CD reports it running (production runs the default branch); the
+ * simulated exporter serves the versions that CD's history says are running; a real Prometheus
+ * scrapes it every second; and the canary step's judgeWindow queries it through the Prometheus
+ * provider, the canary track by the canary environment and its sha, the baseline by production and
+ * the version running there.
  */
 const PROMETHEUS = '/usr/bin/prometheus';
 const available = existsSync(PROMETHEUS);
@@ -96,19 +100,32 @@ describe.skipIf(!available)(available ? TITLE : `${TITLE} (skipped: ${PROMETHEUS
   let dir: string;
   let prometheus: ChildProcess | undefined;
   let exporter: ExporterServer | undefined;
+  let h: Harness | undefined;
   let provider: MetricsProvider;
-  let versions: DeployedVersion[];
+  /** Per repository: the canary's deployment and the version production runs. */
+  const deployed = new Map<string, { canary: Deployment; readyAt: number; production: Deployment }>();
   let canaryStart: number;
 
+  /** Fleet's canary deployment of a new commit on a branch, as the deploy step makes it, waited for until the CD reports success. */
+  async function deployCanary(repo: string): Promise<void> {
+    const { octokit, github } = h!;
+    const [owner, name] = repo.split('/');
+    const head = (await octokit.rest.git.getRef({ owner, repo: name, ref: 'heads/main' })).data.object.sha;
+    const tree = (await octokit.rest.git.getCommit({ owner, repo: name, commit_sha: head })).data.tree.sha;
+    const change = await octokit.rest.git.createCommit({ owner, repo: name, message: 'Bump lodash', tree, parents: [head] });
+    await octokit.rest.git.createRef({ owner, repo: name, ref: 'refs/heads/fleet/bump-lodash', sha: change.data.sha });
+    const canary = await github.createDeployment({ repo, ref: change.data.sha, environment: 'canary', description: 'Fleet canary', requiredContexts: [], payload: { fleet: { campaign: 1, target: repo } }, transient: true, production: false });
+    const success = await waitFor(`the canary of ${repo} deployed`, async () => (await github.listDeploymentStatuses(repo, canary.id)).find((st) => st.state === 'success'));
+    const production = (await github.listDeployments(repo, { environment: 'production' }))[0];
+    deployed.set(repo, { canary, readyAt: Date.parse(success.createdAt), production });
+  }
+
   beforeAll(async () => {
-    canaryStart = Date.now();
-    // Production has run its version for an hour; each repository's canary (its PR's head, with
-    // the change) came up now.
-    versions = REPOS.flatMap((repo, i) => [
-      { repo, environment: 'production', sha: `prod${i}`.padEnd(40, '0'), deployment: 100 + i, from: canaryStart - 3_600_000, to: null, carriesChange: false },
-      { repo, environment: 'canary', sha: `head${i}`.padEnd(40, 'a'), deployment: 200 + i, from: canaryStart + (repo === 'acme/late' ? LATE_MS : 0), to: null, carriesChange: true },
-    ]);
-    const history: DeploymentHistory = { versions: (repo, environment) => versions.filter((v) => v.repo === repo && v.environment === environment) };
+    // The fake GitHub on the wall clock with the sandbox's CD: production runs each repository's
+    // default branch from the start, and a deployment is reported success a second after it is made.
+    h = await startHarness({ fake: { now: Date.now, cd: { delays: { inProgressMs: 300, successMs: 1_000 } } } });
+    for (const repo of REPOS) h.fake.state.seedRepo({ owner: 'acme', name: repo.split('/')[1], files: { 'README.md': `# ${repo}\n` } });
+    const history = h.fake.history!;
     exporter = await createSimulatedExporter({ history, repos: REPOS, truth: (repo) => TRUTH[repo], seed: 18, requestsPerSecond: 400 }).listen();
 
     dir = mkdtempSync(join(tmpdir(), 'fleet-prometheus-canary-'));
@@ -124,6 +141,12 @@ describe.skipIf(!available)(available ? TITLE : `${TITLE} (skipped: ${PROMETHEUS
     });
     await waitFor('Prometheus ready', async () => ((await fetch(`${baseUrl}/-/ready`)).ok ? true : undefined));
     provider = createPrometheusProvider({ baseUrl });
+
+    await Promise.all(REPOS.filter((r) => r !== 'acme/late').map(deployCanary));
+    canaryStart = Math.max(...[...deployed.values()].map((d) => d.readyAt));
+    // acme/late's canary comes up half a minute after the others.
+    await waitFor('half a minute', () => Promise.resolve(Date.now() >= canaryStart + LATE_MS ? true : undefined), 200);
+    await deployCanary('acme/late');
     // The canaries run for a minute, and Prometheus has scraped the minute's end.
     await waitFor(
       'a minute of canary traffic in Prometheus',
@@ -145,18 +168,19 @@ describe.skipIf(!available)(available ? TITLE : `${TITLE} (skipped: ${PROMETHEUS
       await exited;
     }
     await exporter?.close();
+    await h?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** What the canary step judges: the deployed canary from its readyAt against the version production runs. */
   function subject(repo: string): JudgeSubject {
+    const { canary, production } = deployed.get(repo)!;
     const window: CanaryWindow = { start: canaryStart, end: canaryStart + RUN_MS, stepMs: STEP_MS };
-    const canary = versions.find((v) => v.repo === repo && v.environment === 'canary')!;
-    const production = versions.find((v) => v.repo === repo && v.environment === 'production')!;
     return {
       repo,
       target: canary.sha,
-      canary: { sha: canary.sha, environment: 'canary', deployment: String(canary.deployment), window },
-      baseline: { sha: production.sha, environment: 'production', deployment: String(production.deployment), window },
+      canary: { sha: canary.sha, environment: canary.environment, deployment: String(canary.id), window },
+      baseline: { sha: production.sha, environment: production.environment, deployment: String(production.id), window },
     };
   }
 
