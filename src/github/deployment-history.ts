@@ -11,12 +11,12 @@ export interface GitHubDeploymentHistoryOptions {
 }
 
 /**
- * A deployment history (`DeploymentHistoryReader`) read from GitHub's Deployments API, for a simulated provider that runs
- * apart from the sandbox's CD (in the advance worker): each deployment to the environment (the
- * newest 100) whose statuses reached `success` is a version, from that status's time until the
- * first `inactive` (or `failure`, `error`) status after it, or, in an environment that is not
- * transient, until the next version succeeded there (GitHub's auto_inactive leaves production
- * deployments `success`), or still running.
+ * A deployment history (`DeploymentHistoryReader`) read from GitHub's Deployments API, for a
+ * simulated provider that runs apart from the sandbox's CD (in the advance worker): each deployment
+ * to the environment (the newest 100) whose statuses reached `success` is a version, from that
+ * status's time until the first `inactive` (or `failure`, `error`) status after it, or, in an
+ * environment that is not transient, until the next version succeeded there (GitHub's
+ * auto_inactive leaves production deployments `success`), or still running.
  *
  * @example
  * const history = createGitHubDeploymentHistory(gateway, { carriesChange: (d) => d.sha !== seededSha });
