@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { agree, plural } from '../domain/words.js';
 import { FleetError } from '../errors.js';
-import { rankSumInflation, serialDependence, type SerialDependence } from './autocorrelation.js';
+import { pooledDependence, rankSumInflation, type SerialDependence } from './autocorrelation.js';
 import { binomialAtLeastP, fisherGreaterP, studentTwoSidedP } from './distributions.js';
 import { classifyKayenta, scoreKayenta, type KayentaClassification } from './kayenta.js';
 import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
@@ -266,8 +266,7 @@ function testSpread(canary: number[], baseline: number[]): { ratio: number; pVal
   const mb = mean(db);
   const vc = dc.reduce((s, v) => s + (v - mc) ** 2, 0) / (m - 1);
   const vb = db.reduce((s, v) => s + (v - mb) ** 2, 0) / (n - 1);
-  const fc = serialDependence(dc).inflation;
-  const fb = serialDependence(db).inflation;
+  const [{ inflation: fc }, { inflation: fb }] = pooledDependence([dc, db]);
   const ratio = mb === 0 ? (mc === 0 ? 1 : Infinity) : mc / mb;
   const r = SPREAD_NULL_RATIO;
   const se = Math.sqrt((vc * fc) / m + (r * r * vb * fb) / n);
@@ -388,12 +387,13 @@ function classifyMetric(metric: JudgeMetric, alpha: number): MetricResult {
   }
   const thinCanary = thin(canary);
   const thinBaseline = thin(baseline);
-  const dependence = { canary: serialDependence(thinCanary), baseline: serialDependence(thinBaseline) };
+  const [canaryDependence, baselineDependence] = pooledDependence([thinCanary, thinBaseline]);
+  const dependence = { canary: canaryDependence, baseline: baselineDependence };
   statistics.dependence = dependence;
   const inflation = rankSumInflation(dependence.canary, dependence.baseline);
   if (inflation >= 2) {
     warnings.push(
-      `${metric.name}: the series follow their own past (lag-1 autocorrelation ${fmt(dependence.canary.rho)} canary, ${fmt(dependence.baseline.rho)} baseline): ${Math.round(canary.length)} and ${baseline.length} points count as about ${fmt(dependence.canary.effectivePoints)} and ${fmt(dependence.baseline.effectivePoints)} independent ones.`,
+      `${metric.name}: the series follow their own past (lag-1 autocorrelation ${fmt(dependence.canary.rho)}): ${Math.round(canary.length)} and ${baseline.length} points count as about ${fmt(dependence.canary.effectivePoints)} and ${fmt(dependence.baseline.effectivePoints)} independent ones.`,
     );
   }
 
@@ -404,8 +404,7 @@ function classifyMetric(metric: JudgeMetric, alpha: number): MetricResult {
     const k1 = statistics.canary.nonZero;
     const k0 = statistics.baseline.nonZero;
     // Effective sample sizes: the indicator series' own autocorrelation scales points and hits.
-    const fc = serialDependence(canary.map((v) => (v === 0 ? 0 : 1))).inflation;
-    const fb = serialDependence(baseline.map((v) => (v === 0 ? 0 : 1))).inflation;
+    const [{ inflation: fc }, { inflation: fb }] = pooledDependence([canary.map((v) => (v === 0 ? 0 : 1)), baseline.map((v) => (v === 0 ? 0 : 1))]);
     const scaled = (k: number, n: number, f: number) => {
       const n2 = Math.max(1, Math.round(n / f));
       return { k: Math.min(n2, Math.round(k / f)), n: n2 };
@@ -421,7 +420,7 @@ function classifyMetric(metric: JudgeMetric, alpha: number): MetricResult {
     const c = counts ? Math.round(canary.reduce((s, v) => s + v, 0)) : 0;
     const b = counts ? Math.round(baseline.reduce((s, v) => s + v, 0)) : 0;
     // The baseline says how bursty the service's events are; the canary's own bursts are what is tested.
-    const phi = counts ? Math.max(1, dispersion(baseline) * serialDependence(baseline).inflation) : 1;
+    const phi = counts ? Math.max(1, dispersion(baseline) * dependence.baseline.inflation) : 1;
     const ce = Math.round(c / phi);
     const be = Math.round(b / phi);
     const share = canary.length / (canary.length + baseline.length);
