@@ -64,6 +64,7 @@ export const SPEC_FIELDS: Record<string, string> = {
   'canary.metrics[].direction': 'Which move is bad: `increase` (errors), `decrease` (throughput) or `either`.',
   'canary.metrics[].critical': 'A bad move of a critical metric fails the canary on its own.',
   'canary.metrics[].effectSize': 'The relative change tolerated before a move counts (0.1 = 10%).',
+  'canary.metrics[].criticalEffectSize': 'For a critical metric: the relative change from which a move fails the whole canary (default: `effectSize`); a smaller move counts in its group only.',
   'canary.metrics[].mustHaveData': 'A metric without data fails its group.',
   onAbort: 'What an abort does to the targets\' open PRs: `close` them (with a comment, deleting the branch) or `leave` them open for people to finish. A skip always closes.',
   'change.dependency':
