@@ -27,8 +27,8 @@ import { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
  *   corrected for overdispersion), and errors appearing in 3 or more canary points where the
  *   baseline had none are High, where a rank test sees only a shift of 0;
  * - a series under 50 points gets a warning and a weight of points/50 (at least 0.25) in its group;
- * - a change in spread alone is High when the canary's mean absolute deviation from its median is
- *   at least twice the baseline's and significantly more than 1.5 times it;
+ * - a change in spread alone is High when it is significant (Brown-Forsythe, one-sided) and the
+ *   canary's mean absolute deviation from its median is at least twice the baseline's;
  * - outliers are never removed from a series whose interquartile range is 0, so a handful of
  *   error spikes cannot be discarded as outliers.
  *
@@ -169,10 +169,8 @@ export const TOLERANCE = 0.25;
 export const MIN_POINTS = 50;
 export const MIN_WEIGHT = 0.25;
 export const SPARSE_ZERO_SHARE = 0.75;
-/** A spread change fails when the canary's spread is at least this many times the baseline's ... */
+/** A significant spread change fails when the canary's spread is at least this many times the baseline's. */
 export const SPREAD_RATIO = 2;
-/** ... and significantly more than this many times (so a canary 1.5 times as spread passes). */
-export const SPREAD_NULL_RATIO = 1.5;
 /**
  * Canary points with errors, where the baseline had none, that keep a sparse metric from passing.
  * Unless the sparse tests also find them significant, they hold the canary at marginal: three
@@ -250,9 +248,10 @@ function describeSeries(values: number[], missing: number, outliersRemoved: numb
 }
 
 /**
- * A change in spread: is the canary's mean absolute deviation from its median more than
- * SPREAD_NULL_RATIO times the baseline's? A one-sided Welch-type test on the deviations (the
- * Brown-Forsythe idea), each track's variance inflated by its deviations' own autocorrelation.
+ * A change in spread: the Brown-Forsythe test (a two-sample test on absolute deviations from each
+ * track's median), one-sided (more spread in the canary), each track's variance inflated by its
+ * deviations' autocorrelation. A spread change fails when it is significant and the canary's mean
+ * deviation is at least SPREAD_RATIO times the baseline's.
  */
 function testSpread(canary: number[], baseline: number[]): { ratio: number; pValue: number } | null {
   const m = canary.length;
@@ -264,15 +263,13 @@ function testSpread(canary: number[], baseline: number[]): { ratio: number; pVal
   const db = baseline.map((v) => Math.abs(v - baselineMedian));
   const mc = mean(dc);
   const mb = mean(db);
-  const vc = dc.reduce((s, v) => s + (v - mc) ** 2, 0) / (m - 1);
-  const vb = db.reduce((s, v) => s + (v - mb) ** 2, 0) / (n - 1);
+  const ssc = dc.reduce((s, v) => s + (v - mc) ** 2, 0);
+  const ssb = db.reduce((s, v) => s + (v - mb) ** 2, 0);
+  const pooled = (ssc + ssb) / (m + n - 2);
   const [{ inflation: fc }, { inflation: fb }] = pooledDependence([dc, db]);
   const ratio = mb === 0 ? (mc === 0 ? 1 : Infinity) : mc / mb;
-  const r = SPREAD_NULL_RATIO;
-  const se = Math.sqrt((vc * fc) / m + (r * r * vb * fb) / n);
-  const excess = mc - r * mb;
-  if (se === 0) return { ratio, pValue: excess > 0 ? 0 : 1 };
-  const t = excess / se;
+  if (pooled === 0) return { ratio, pValue: mc > mb ? 0 : 1 };
+  const t = (mc - mb) / Math.sqrt(pooled * (fc / m + fb / n));
   const twoSided = studentTwoSidedP(t, m + n - 2);
   return { ratio, pValue: t > 0 ? twoSided / 2 : 1 - twoSided / 2 };
 }
@@ -480,7 +477,7 @@ function classifyMetric(metric: JudgeMetric, alpha: number): MetricResult {
       return result(
         'High',
         'spread',
-        `Canary spread ${fmt(spread.ratio)} times the baseline's (significantly more than ${SPREAD_NULL_RATIO} times: p = ${fmt(spread.pValue)}) with no shift in level: ${shiftText}.`,
+        `Canary spread ${fmt(spread.ratio)} times the baseline's (Brown-Forsythe p = ${fmt(spread.pValue)}) with no shift in level: ${shiftText}.`,
         weight,
       );
     }
