@@ -250,10 +250,10 @@ function describeSeries(values: number[], missing: number, outliersRemoved: numb
 /**
  * A change in spread: the Brown-Forsythe test (a two-sample test on absolute deviations from each
  * track's median), one-sided (more spread in the canary), each track's variance inflated by its
- * deviations' autocorrelation. A spread change fails when it is significant and the canary's mean
+ * deviations' autocorrelation or the series' own, whichever is larger. A spread change fails when it is significant and the canary's mean
  * deviation is at least SPREAD_RATIO times the baseline's.
  */
-function testSpread(canary: number[], baseline: number[]): { ratio: number; pValue: number } | null {
+function testSpread(canary: number[], baseline: number[], seriesInflation: { canary: number; baseline: number }): { ratio: number; pValue: number } | null {
   const m = canary.length;
   const n = baseline.length;
   if (m < 3 || n < 3) return null;
@@ -266,7 +266,11 @@ function testSpread(canary: number[], baseline: number[]): { ratio: number; pVal
   const ssc = dc.reduce((s, v) => s + (v - mc) ** 2, 0);
   const ssb = db.reduce((s, v) => s + (v - mb) ** 2, 0);
   const pooled = (ssc + ssb) / (m + n - 2);
-  const [{ inflation: fc }, { inflation: fb }] = pooledDependence([dc, db]);
+  // The deviations' own autocorrelation, or the series' when larger: in a short, strongly
+  // dependent series the spread around its own median wanders as much as its level does.
+  const [dcDependence, dbDependence] = pooledDependence([dc, db]);
+  const fc = Math.max(dcDependence.inflation, seriesInflation.canary);
+  const fb = Math.max(dbDependence.inflation, seriesInflation.baseline);
   const ratio = mb === 0 ? (mc === 0 ? 1 : Infinity) : mc / mb;
   if (pooled === 0) return { ratio, pValue: mc > mb ? 0 : 1 };
   const t = (mc - mb) / Math.sqrt(pooled * (fc / m + fb / n));
@@ -471,7 +475,7 @@ function classifyMetric(metric: JudgeMetric, alpha: number): MetricResult {
   }
 
   if (!sparse && allowHigh) {
-    const spread = testSpread(canary, baseline);
+    const spread = testSpread(canary, baseline, { canary: dependence.canary.inflation, baseline: dependence.baseline.inflation });
     statistics.spread = spread;
     if (spread && spread.pValue <= alpha && spread.ratio >= SPREAD_RATIO) {
       return result(

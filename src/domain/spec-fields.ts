@@ -63,7 +63,7 @@ export const SPEC_FIELDS: Record<string, string> = {
   'canary.metrics[].query': 'A PromQL query; `{{target}}`, `{{repo}}` and `{{track}}` (`canary` or `baseline`) are filled in.',
   'canary.metrics[].kind': 'What the series is: `count` (events per step: its totals are tested too), `rate`, `ratio`, `gauge` or `latency` (never taken for sparse events). Unset: integer series count as counts.',
   'canary.metrics[].direction': 'Which move is bad: `increase` (errors), `decrease` (throughput) or `either`.',
-  'canary.metrics[].critical': 'A bad move of a critical metric fails the canary on its own.',
+  'canary.metrics[].critical': 'A bad move of a critical metric (from its `criticalEffectSize` on) fails the canary on its own.',
   'canary.metrics[].effectSize': 'The relative change tolerated before a move counts (0.1 = 10%).',
   'canary.metrics[].criticalEffectSize': 'For a critical metric: the relative change from which a move fails the whole canary (default: `effectSize`); a smaller move counts in its group only.',
   'canary.metrics[].mustHaveData': 'A metric without data fails its group.',
