@@ -28,9 +28,10 @@ Input:
   {"metrics": [{"name": "latency", "group": "latency", "direction": "increase",
                 "critical": false, "canary": [1.2, 1.3], "baseline": [1.1, 1.2]}],
    "thresholds": {"pass": 95, "marginal": 75}}
-  Optional per metric: effectSize (0.1), mustHaveData (false), nanStrategy ("remove" | "replace"),
+  Optional per metric: kind ("count" | "rate" | "ratio" | "gauge" | "latency"), effectSize (0.1),
+  criticalEffectSize (effectSize), mustHaveData (false), nanStrategy ("remove" | "replace"),
   outliers ("keep" | "remove"). Optional: groupWeights {"latency": 60, "errors": 40}, and
-  mode "reference" to judge without the sparse, spread and short-series additions.
+  mode "reference" to judge as Kayenta's NetflixACAJudge does.
   Missing points may be written as null.
 
 Exit codes: 0 judged, 1 verdict "fail" with --check, 2 bad usage or input.

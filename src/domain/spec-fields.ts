@@ -58,15 +58,15 @@ export const SPEC_FIELDS: Record<string, string> = {
   'canary.thresholds.marginal': 'A score at or above this (and below `pass`) is marginal; below it the canary fails. Must not be above `pass`.',
   'canary.groups': 'Weights per metric group, e.g. `{ errors: 2, latency: 1 }`; each group needs a metric.',
   'canary.metrics': 'The metrics compared between the canary and its baseline.',
-  'canary.metrics[].kind': 'What the series is: `count`, `rate`, `ratio`, `gauge` or `latency`; the judge tests each as suits it (see docs/confidence.md).',
   'canary.metrics[].name': 'The metric\'s name, as results show it.',
   'canary.metrics[].group': 'The group it counts in (see `canary.groups`).',
   'canary.metrics[].query':
     'A PromQL query, asked once per track: `{{sha}}` is the version the track runs (the canary: the PR\'s deployed head; the baseline: production\'s version), `{{environment}}` where it runs, `{{deployment}}` its GitHub deployment id, `{{baselineSha}}` the baseline\'s version on both tracks; `{{repo}}`, `{{track}}` (`canary` or `baseline`) and `{{target}}` too. See docs/confidence.md.',
-  'canary.metrics[].kind': 'What the series is: `count`, `rate`, `ratio`, `gauge` or `latency`; the judge tests each as suits it (see docs/confidence.md).',
+  'canary.metrics[].kind': 'What the series is: `count` (events per step: its totals are tested too), `rate`, `ratio`, `gauge` or `latency` (never taken for sparse events). Unset: integer series count as counts.',
   'canary.metrics[].direction': 'Which move is bad: `increase` (errors), `decrease` (throughput) or `either`.',
-  'canary.metrics[].critical': 'A bad move of a critical metric fails the canary on its own.',
+  'canary.metrics[].critical': 'A bad move of a critical metric (from its `criticalEffectSize` on) fails the canary on its own.',
   'canary.metrics[].effectSize': 'The relative change tolerated before a move counts (0.1 = 10%).',
+  'canary.metrics[].criticalEffectSize': 'For a critical metric: the relative change from which a move fails the whole canary (default: `effectSize`); a smaller move counts in its group only.',
   'canary.metrics[].mustHaveData': 'A metric without data fails its group.',
   onAbort: 'What an abort does to the targets\' open PRs: `close` them (with a comment, deleting the branch) or `leave` them open for people to finish. A skip always closes.',
   'change.dependency':

@@ -263,6 +263,8 @@ export const CanaryMetric = z.strictObject({
   critical: z.boolean().default(false),
   /** Relative change tolerated before a move counts (0.1 = 10%). */
   effectSize: z.number().min(0).max(10).default(0.1),
+  /** A critical metric fails the canary on its own only from this relative change on (default: effectSize). */
+  criticalEffectSize: z.number().min(0).max(10).optional(),
   /** A metric without data fails its group when true. */
   mustHaveData: z.boolean().default(false),
 });

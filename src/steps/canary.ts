@@ -133,6 +133,7 @@ export async function judgeWindow(provider: MetricsProvider, canary: CanarySecti
       direction: metric.direction,
       critical: metric.critical,
       effectSize: metric.effectSize,
+      ...(metric.criticalEffectSize !== undefined ? { criticalEffectSize: metric.criticalEffectSize } : {}),
       mustHaveData: metric.mustHaveData,
       canary: c,
       baseline,

@@ -182,9 +182,19 @@ describe('weak spots of the reference judge', () => {
     const baseline = Array<number>(30).fill(0);
     const canary = Array<number>(30).fill(0);
     for (const i of [2, 7, 11, 19, 23, 28]) canary[i] = 1;
+    // Alone, C(30,6) / C(60,6) = 593775 / 50063860 ≈ 0.012 is under α = 0.02.
+    const alone = judgeOne(metric({ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary, baseline }));
+    expect(alone.metrics[0].statistics.sparse!.pMore).toBeCloseTo(593775 / 50063860, 12);
+    expect(alone.metrics[0]).toMatchObject({ classification: 'High', decidedBy: 'sparse' });
+    // Beside a second metric Holm judges the smallest p-value at α / 2 = 0.01: 0.012 is no longer
+    // enough, and the errors are only suspect; a seventh error point, C(30,7) / C(60,7) ≈ 0.0053, is.
+    const held = withSteady(metric({ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary, baseline }));
+    expect(held.metrics[0]).toMatchObject({ classification: 'High', decidedBy: 'new-errors' });
+    expect(held.metrics[0].statistics.alpha).toBeCloseTo(0.01, 12);
+    expect(held.verdict).toBe('marginal');
+    canary[15] = 1;
     const r = withSteady(metric({ name: 'errors', group: 'errors', direction: 'increase', critical: true, canary, baseline }));
-    // C(30,6) / C(60,6) = 593775 / 50063860 ≈ 0.012, under 0.02.
-    expect(r.metrics[0].statistics.sparse!.pMore).toBeCloseTo(593775 / 50063860, 12);
+    expect(r.metrics[0].statistics.sparse!.pMore).toBeCloseTo(2035800 / 386206920, 12);
     expect(r.metrics[0]).toMatchObject({ classification: 'High', decidedBy: 'sparse' });
     expect(r.verdict).toBe('fail');
     expect(r.score).toBe(0);
