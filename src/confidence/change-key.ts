@@ -81,7 +81,7 @@ export function changeHistoryKey(change: Change): ChangeHistoryKey {
       return { key: bounded(`codemod:${change.options.module}`), label: `runs of the ${change.options.module} codemod` };
     case 'run': {
       const commands = change.options.commands.map((c) => c.run ?? JSON.stringify(c.argv));
-      return { key: bounded(`run:${commands.join('\n')}`), label: `runs of "${short(commands[0])}"${commands.length > 1 ? ` and ${commands.length - 1} more commands` : ''}` };
+      return { key: bounded(`run:${commands.join('\n')}`), label: `runs of "${short(commands[0])}"${commands.length > 1 ? ` and ${commands.length - 1} more command${commands.length > 2 ? 's' : ''}` : ''}` };
     }
   }
 }
