@@ -255,7 +255,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         // Rejected while the campaign waits on it: halted by the gate; otherwise (running again meanwhile) halted all the same.
         const moved = moveCampaign(store, fresh, { type: 'gate-rejected', reason: why }, why, at) ?? moveCampaign(store, fresh, { type: 'halt', reason: why }, why, at);
         if (moved) next = moved.campaign;
-        // Halted by a person: its outcomes as they stand go into history, as a halt by Fleet's do.
+        // Halted by a person: its outcomes as they stand go into history, as when Fleet halts it.
         if (moved?.campaign.state === 'halted') confidence.recordOutcome(moved.campaign, store.targets.list(campaignId), at);
       }
       enqueueRootUpdate(store, next, at);
