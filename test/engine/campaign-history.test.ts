@@ -3,6 +3,7 @@ import { createCampaignService, type PlanWaves } from '../../src/campaigns/servi
 import { learnPrior } from '../../src/confidence/history.js';
 import { createConfidenceModel } from '../../src/engine/confidence.js';
 import { runTick, type TickLimits } from '../../src/engine/tick.js';
+import { advanceWaves } from '../../src/engine/waves.js';
 import type { Gateway } from '../../src/github/gateway.js';
 import { gateStep } from '../../src/steps/gate.js';
 import { createStepRegistry, type RegisteredStep } from '../../src/steps/registry.js';
@@ -148,6 +149,20 @@ describe('history of halted, aborted and resumed campaigns', () => {
     await service().reject(id, 'UOWNER1');
     expect(t.store.campaigns.get(id)?.state).toBe('halted');
     expect(kindRow()).toMatchObject({ successes: 1, failures: 0, campaigns: 1 });
+  });
+
+  test('a rollback that ends halts the campaign and records its reverted targets as failures', () => {
+    const id = seedCampaign(t.store, { spec: makeSpec({ steps: ['open-pr', 'merge'] }), waves: [['acme/a', 'acme/b']] });
+    const c = t.store.campaigns.get(id)!;
+    t.store.campaigns.update(id, c.version, { state: 'rolling-back' }, clock);
+    const a = t.store.targets.findByRepo(id, 'acme/a')!;
+    t.store.targets.update(a.id, a.version, { state: 'reverted', stepIndex: 2, mergedSha: 'abc' }, clock);
+    const b = t.store.targets.findByRepo(id, 'acme/b')!;
+    t.store.targets.update(b.id, b.version, { state: 'succeeded', stepIndex: 2 }, clock);
+    advanceWaves({ store: t.store, now: clock, confidence: createConfidenceModel(t.store) });
+    expect(t.store.campaigns.get(id)?.state).toBe('halted');
+    expect(kindRow()).toMatchObject({ successes: 1, failures: 1, campaigns: 1 });
+    expect(t.store.history.get('repo', 'acme/a', 'npm-dependency')).toMatchObject({ successes: 0, failures: 1 });
   });
 
   test("the next campaign's gate draws on the same change's history first and says so", async () => {
