@@ -75,8 +75,8 @@ export const CHANGE_SHARE = 0.75;
  * A prior pooled from a change's own history and its kind's. `kind` counts every outcome of the
  * change kind (the change's own included); `change` those of campaigns that made the same change.
  * The prior has room for cap − 2 targets' worth of evidence beyond Beta(1, 1): the change's own
- * outcomes take up to `CHANGE_SHARE` of it (all of it when the other changes of the kind have too
- * few outcomes to fill the rest), the other changes' outcomes fill what is left; each share keeps
+ * outcomes take up to `CHANGE_SHARE` of it (more when the other changes of the kind have too few
+ * outcomes to fill the rest), the other changes' outcomes fill what is left; each share keeps
  * its own success rate and is scaled down when it has more outcomes than room. Without the change's
  * own history it is `buildPrior` over the kind.
  *
