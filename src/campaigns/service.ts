@@ -258,6 +258,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         // Rejected while the campaign waits on it: halted by the gate; otherwise (running again meanwhile) halted all the same.
         const moved = moveCampaign(store, fresh, { type: 'gate-rejected', reason: why }, why, at) ?? moveCampaign(store, fresh, { type: 'halt', reason: why }, why, at);
         if (moved) next = moved.campaign;
+        // Halted by a person: its outcomes as they stand go into history, as when Fleet halts it.
+        if (moved?.campaign.state === 'halted') confidence.recordOutcome(moved.campaign, store.targets.list(campaignId), at);
       }
       enqueueRootUpdate(store, next, at);
       return won;
@@ -448,6 +450,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
         // What the abort finds, sorted before the targets move: the report says what happened.
         const before = store.targets.list(campaignId);
         const { merged, stopped } = classifyForAbort(before, (t) => transitionTarget(t.state, { type: 'abort' }).ok);
+        // History learns from an aborted campaign too: its targets' outcomes as they stood when it
+        // was aborted (the abort's own skips are no outcome).
+        confidence.recordOutcome(updated, before, at);
         const withPr = stopped.filter((t) => t.prNumber !== null && t.mergedSha === null);
         const opening = stopped.filter((t) => t.prNumber === null && mayHavePr(t));
         const beforePr = stopped.filter((t) => t.prNumber === null && !mayHavePr(t));

@@ -31,6 +31,25 @@ export interface Prior {
   failures: number;
   /** True when the history was scaled down to the cap. */
   capped: boolean;
+  /**
+   * This change's own history (same package and major version, same file, ...) when it has one:
+   * its outcomes are part of `successes` and `failures` above, weighed more than those of other
+   * changes of the kind (see `buildPooledPrior`).
+   */
+  change?: PriorChange;
+}
+
+/** The history of past campaigns of the same change (a `ChangeHistoryKey`), inside a prior. */
+export interface PriorChange {
+  key: string;
+  /** "lodash 4.x bumps". */
+  label: string;
+  successes: number;
+  failures: number;
+  campaigns: number;
+  /** Targets' worth of evidence the prior gives this change's outcomes, and the other changes' of the kind. */
+  weight: number;
+  othersWeight: number;
 }
 
 /** The uninformative prior, Beta(1, 1), for a change kind never run before. */
@@ -47,6 +66,47 @@ export function buildPrior(successes: number, failures: number, campaigns: numbe
   const room = Math.max(0, cap - 2);
   const scale = n > room ? room / n : 1;
   return { a0: 1 + successes * scale, b0: 1 + failures * scale, campaigns, successes, failures, capped: scale < 1 };
+}
+
+/** The share of the prior's room (cap − 2) the change's own outcomes may take when others of the kind fill the rest. */
+export const CHANGE_SHARE = 0.75;
+
+/**
+ * A prior pooled from a change's own history and its kind's. `kind` counts every outcome of the
+ * change kind (the change's own included); `change` those of campaigns that made the same change.
+ * The prior has room for cap − 2 targets' worth of evidence beyond Beta(1, 1): the change's own
+ * outcomes take up to `CHANGE_SHARE` of it (more when the other changes of the kind have too few
+ * outcomes to fill the rest), the other changes' outcomes fill what is left; each share keeps
+ * its own success rate and is scaled down when it has more outcomes than room. Without the change's
+ * own history it is `buildPrior` over the kind.
+ *
+ * @example buildPooledPrior({ successes: 100, failures: 0, campaigns: 10 }, { key: 'dependency:npm:lodash@4', label: 'lodash 4.x bumps', successes: 4, failures: 4, campaigns: 2 })
+ * // the change takes 6 of the 8 (4 + 4 scaled by 0.75 → 3 + 3), the others 2 (100 + 0 → 2 + 0): Beta(6, 4)
+ */
+export function buildPooledPrior(
+  kind: { successes: number; failures: number; campaigns: number },
+  change: { key: string; label: string; successes: number; failures: number; campaigns: number } | undefined,
+  cap = PRIOR_CAP,
+): Prior {
+  const own = change ? change.successes + change.failures : 0;
+  if (!change || own === 0) return buildPrior(kind.successes, kind.failures, kind.campaigns, cap);
+  const room = Math.max(0, cap - 2);
+  const otherSuccesses = Math.max(0, kind.successes - change.successes);
+  const otherFailures = Math.max(0, kind.failures - change.failures);
+  const others = otherSuccesses + otherFailures;
+  const weight = Math.min(own, Math.max(room * CHANGE_SHARE, room - others));
+  const othersWeight = Math.min(others, room - weight);
+  const ownScale = weight / own;
+  const otherScale = others > 0 ? othersWeight / others : 0;
+  return {
+    a0: 1 + change.successes * ownScale + otherSuccesses * otherScale,
+    b0: 1 + change.failures * ownScale + otherFailures * otherScale,
+    campaigns: kind.campaigns,
+    successes: change.successes + otherSuccesses,
+    failures: change.failures + otherFailures,
+    capped: weight < own || othersWeight < others,
+    change: { ...change, weight, othersWeight },
+  };
 }
 
 export interface WavePolicy {
@@ -341,13 +401,28 @@ export function describeEvidence(input: WaveInput, prior: Prior, shownWave: numb
   } else {
     wave = `no target of wave ${shownWave} has a score yet${skipped > 0 ? ` (${skipped} of ${waveTargets} skipped)` : ''}`;
   }
-  const outcomesBefore = prior.successes + prior.failures;
-  const history =
-    prior.campaigns === 0
-      ? 'no past campaign of this change kind gives a history'
-      : `${count(prior.campaigns, 'past campaign')} of this change kind saw ${prior.successes} of ${count(outcomesBefore, 'target')} succeed`;
+  const history = describeHistory(prior);
   if (s + f === 0 && scores.length === 0 && prior.campaigns === 0) return `there is no evidence yet: ${outcomes}, ${wave}, and ${history}`;
   return `${outcomes}; ${wave}; ${history}`;
+}
+
+/**
+ * Which history the prior drew on, in words: the same change's past campaigns when there are any
+ * (and the rest of the kind, which counts for less), else the change kind's.
+ *
+ * @example describeHistory(UNIFORM_PRIOR) // 'no past campaign of this change kind gives a history'
+ */
+export function describeHistory(prior: Prior): string {
+  const c = prior.change;
+  if (c && c.successes + c.failures > 0) {
+    const own = `past ${c.label} (${count(c.campaigns, 'campaign')}) saw ${c.successes} of ${count(c.successes + c.failures, 'target')} succeed`;
+    const otherSuccesses = prior.successes - c.successes;
+    const others = otherSuccesses + prior.failures - c.failures;
+    if (others === 0) return own;
+    return `${own}; other campaigns of this change kind saw ${otherSuccesses} of ${count(others, 'target')} succeed and count for less`;
+  }
+  if (prior.campaigns === 0) return 'no past campaign of this change kind gives a history';
+  return `${count(prior.campaigns, 'past campaign')} of this change kind saw ${prior.successes} of ${count(prior.successes + prior.failures, 'target')} succeed`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { WaveDecision } from './decide-wave.js';
+import { describeHistory, type WaveDecision } from './decide-wave.js';
 import type { TargetScore } from './score-target.js';
 
 /**
@@ -9,7 +9,8 @@ export interface Breakdown {
   score: number;
   decision?: WaveDecision['decision'];
   signals: { name: string; value: number | null; weight: number; contribution: number }[];
-  prior: { a: number; b: number; campaigns: number } | null;
+  /** The history prior; `history` says in words which history it drew on (the same change's, then its kind's). */
+  prior: { a: number; b: number; campaigns: number; history?: string } | null;
   successes?: number;
   failures?: number;
   hardGates: string[];
@@ -41,7 +42,7 @@ export function explainWave(decision: WaveDecision): Breakdown {
     score: decision.confidence,
     decision: decision.decision,
     signals: decision.factors.map((f) => ({ name: f.label, value: f.value === null ? null : f.value / 100, weight: f.weight, contribution: f.contribution })),
-    prior: { a: decision.prior.a0, b: decision.prior.b0, campaigns: decision.prior.campaigns },
+    prior: { a: decision.prior.a0, b: decision.prior.b0, campaigns: decision.prior.campaigns, ...(decision.prior.change ? { history: describeHistory(decision.prior) } : {}) },
     successes: decision.successes,
     failures: decision.failures,
     hardGates: decision.failureBudget.exceeded ? [`${decision.failures} failures exceed the failure budget of ${decision.failureBudget.allowed}.`] : [],

@@ -3,6 +3,7 @@ export * from './signals.js';
 export * from './score-target.js';
 export * from './decide-wave.js';
 export * from './history.js';
+export * from './change-key.js';
 export * from './judge.js';
 export { mannWhitney, type MannWhitneyResult } from './mann-whitney.js';
 export { betaQuantile, regularizedBeta } from './distributions.js';

@@ -116,7 +116,17 @@ export const ConfidenceBreakdown = z.object({
     }),
   ),
   /** The history prior Beta(a, b), the past campaigns it comes from and their target outcomes. */
-  prior: z.object({ a: z.number(), b: z.number(), campaigns: z.number(), successes: z.number().optional(), failures: z.number().optional() }).nullable(),
+  prior: z
+    .object({
+      a: z.number(),
+      b: z.number(),
+      campaigns: z.number(),
+      successes: z.number().optional(),
+      failures: z.number().optional(),
+      /** The same change's own past campaigns ("lodash 4.x bumps"), part of the outcomes above, which the prior weighs first. */
+      change: z.object({ label: z.string(), successes: z.number(), failures: z.number(), campaigns: z.number() }).optional(),
+    })
+    .nullable(),
   /** The change kind the history is of ("npm-dependency"). */
   changeKind: z.string().optional(),
   successes: z.number().optional(),

@@ -55,7 +55,7 @@ export const SPEC_FIELDS: Record<string, string> = {
   'canary.step': 'A duration: the resolution of the metric series.',
   'canary.thresholds': 'The canary score thresholds.',
   'canary.thresholds.pass': 'A canary score at or above this passes.',
-  'canary.thresholds.marginal': 'A score at or above this (and below `pass`) is marginal; below it the canary fails. Must not be above `pass`.',
+  'canary.thresholds.marginal': 'A score above this (and below `pass`) is marginal: the target goes on, but never merges without a person. At or below it the canary fails. Must not be above `pass`.',
   'canary.groups': 'Weights per metric group, e.g. `{ errors: 2, latency: 1 }`; each group needs a metric.',
   'canary.metrics': 'The metrics compared between the canary and its baseline.',
   'canary.metrics[].name': 'The metric\'s name, as results show it.',

@@ -1,4 +1,4 @@
-import type { GateDecision, TargetRecord } from '../store/store.js';
+import type { CampaignRecord, GateDecision, TargetRecord } from '../store/store.js';
 
 /** The evidence the wave logic hands the confidence model when a wave is ready for a decision. */
 export interface WaveEvidence {
@@ -50,6 +50,10 @@ export interface ConfidenceModel {
    */
   repoHistory(repo: string, changeKind: string): Record<string, unknown> | null;
   decideWave(evidence: WaveEvidence): WaveVerdict;
-  /** Called once when a campaign completes (or halts) so later campaigns learn from it. */
-  recordOutcome(campaign: { id: string; changeKind: string }, targets: readonly TargetRecord[], now: number): void;
+  /**
+   * Called when a campaign completes, halts or is aborted, with its targets as they stand then, so
+   * later campaigns learn from it. Called again when a resumed campaign ends again: what it records
+   * replaces what the campaign recorded before (a campaign counts once).
+   */
+  recordOutcome(campaign: CampaignRecord, targets: readonly TargetRecord[], now: number): void;
 }

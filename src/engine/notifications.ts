@@ -166,7 +166,7 @@ export function buildWaveFinished(store: Store, campaign: CampaignRecord, wave: 
 export function toBreakdown(gate: Pick<GateRecord, 'confidence' | 'decision'>): ConfidenceBreakdown {
   const c = gate.confidence;
   const factors = Array.isArray(c.factors) ? (c.factors as { label?: string; name?: string; value?: number | null; weight?: number; contribution?: number; detail?: string }[]) : [];
-  const prior = c.prior as { a0?: number; b0?: number; campaigns?: number; successes?: number; failures?: number } | undefined;
+  const prior = c.prior as { a0?: number; b0?: number; campaigns?: number; successes?: number; failures?: number; change?: Record<string, unknown> } | undefined;
   const breakdown: ConfidenceBreakdown = {
     score: typeof c.confidence === 'number' ? c.confidence : 0,
     decision: gate.decision,
@@ -181,6 +181,11 @@ export function toBreakdown(gate: Pick<GateRecord, 'confidence' | 'decision'>): 
   if (prior && typeof prior.a0 === 'number' && typeof prior.b0 === 'number') {
     breakdown.prior = { a: prior.a0, b: prior.b0, campaigns: prior.campaigns ?? 0 };
     if (typeof prior.successes === 'number' && typeof prior.failures === 'number') Object.assign(breakdown.prior, { successes: prior.successes, failures: prior.failures });
+    // The same change's own history, which the prior drew on first ("Past lodash 4.x bumps ...").
+    const ch = prior.change;
+    if (ch && typeof ch.label === 'string' && ['successes', 'failures', 'campaigns'].every((k) => typeof ch[k] === 'number')) {
+      Object.assign(breakdown.prior, { change: { label: ch.label, successes: ch.successes as number, failures: ch.failures as number, campaigns: ch.campaigns as number } });
+    }
   }
   // Absent facts stay absent (not `undefined`), so the record reads back from JSON as it was built.
   if (typeof c.successes === 'number') breakdown.successes = c.successes;

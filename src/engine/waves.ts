@@ -316,6 +316,8 @@ function finishRollback(input: AdvanceWavesInput, campaignId: string, report: Wa
   if (!moved) return;
   const halted = moved.campaign;
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'rollback.finished', data: { reverted, targets: reverting.length } });
+  // Halted: later campaigns learn from its outcomes as they stand, the reverted ones as failures.
+  input.confidence.recordOutcome(halted, store.targets.list(halted.id), now);
   if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, `Rollback finished: ${reason}.`, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, halted, now);
   report.halted?.push(campaign.id);
@@ -332,6 +334,9 @@ function halt(input: AdvanceWavesInput, campaign: CampaignRecord, reason: string
     for (const g of store.gates.list(campaign.id)) if (g.kind === 'wave' && g.state === 'open') store.gates.decide(g.id, 'cancelled', 'engine', now);
   }
   store.events.append({ campaignId: campaign.id, at: now, actor: 'engine', kind: 'campaign.halted', data: { reason, wave: halted.currentWave } });
+  // A halted campaign teaches as much as a completed one: its outcomes as they stand are recorded
+  // now (and replaced if it is resumed and ends later).
+  input.confidence.recordOutcome(halted, store.targets.list(halted.id), now);
   if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildStateNotice(halted, notice, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, halted, now);
   report.halted?.push(campaign.id);
@@ -344,7 +349,7 @@ function complete(input: AdvanceWavesInput, campaign: CampaignRecord, report: Wa
   const done = moved.campaign;
   const counts = store.targets.counts(done.id);
   store.events.append({ campaignId: done.id, at: now, actor: 'engine', kind: 'campaign.completed', data: { counts } });
-  input.confidence.recordOutcome({ id: done.id, changeKind: done.changeKind }, store.targets.list(done.id), now);
+  input.confidence.recordOutcome(done, store.targets.list(done.id), now);
   // The final summary is the machine's notice that every target is finished.
   if (hasEffect(moved.effects, 'notify')) store.outbox.enqueue(buildFinalSummary(store, done, now));
   if (hasEffect(moved.effects, 'update-root')) enqueueRootUpdate(store, done, now);

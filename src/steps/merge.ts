@@ -3,6 +3,7 @@ import type { MergeOptions } from '../domain/step-options.js';
 import { allowedMethods, requiredCheckNames, type BranchRules, type GitHubStepDeps, type Mergeability, type MergeMethod } from '../github/gateway.js';
 import { prOf } from '../github/step-support.js';
 import { judgeChecks } from './await-checks.js';
+import { holdMarginalCanary } from './marginal-hold.js';
 import { explainRefusal, isFinalState, stateOf } from './merge-refusal.js';
 import { reviewGate } from './review-gate.js';
 
@@ -47,6 +48,9 @@ function listWords(words: readonly string[]): string {
 export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
   kind: 'merge',
   async run(ctx) {
+    // Before any GitHub call: a marginal canary no gate weighed waits for a person.
+    const held = holdMarginalCanary(ctx);
+    if (held) return held;
     const { github } = ctx.deps;
     const { target, options, now } = ctx;
     const repo = target.repo;
@@ -57,7 +61,7 @@ export const mergeStep: Step<MergeOptions, GitHubStepDeps> = {
     const state = ctx.state;
     /** What this step keeps across runs about the path it took; every result carries it on. */
     const carry: Record<string, unknown> = {};
-    for (const key of ['via', 'method', 'updates', 'updatedFrom', 'updatedHead', 'updatedChecked', 'queued', 'autoMerge']) if (state[key] !== undefined) carry[key] = state[key];
+    for (const key of ['via', 'method', 'updates', 'updatedFrom', 'updatedHead', 'updatedChecked', 'queued', 'autoMerge', 'marginalHeld']) if (state[key] !== undefined) carry[key] = state[key];
     const patch: TargetFacts = {};
     const keep = (result: StepResult): StepResult => ({ ...result, data: { ...carry, ...result.data }, ...(Object.keys(patch).length > 0 ? { patch: { ...patch, ...result.patch } } : {}) });
 

@@ -1,7 +1,11 @@
 import type { Db } from './database.js';
 import { createStatementCache, type Row } from './sql.js';
 
-/** The `history_stats` table: successes and failures per repository or change kind, across campaigns. */
+/**
+ * The `history_stats` table: successes and failures per repository or change kind (key '*', or a
+ * change key such as "dependency:npm:lodash@4" for what changed), across campaigns; and
+ * `history_outcomes`, what each campaign contributed to them, target by target.
+ */
 
 export interface HistoryRecord {
   scope: 'repo' | 'kind';
@@ -12,8 +16,19 @@ export interface HistoryRecord {
   campaigns: number;
 }
 
+/** One target's outcome as a campaign contributed it to the counters. */
+export interface HistoryOutcomeRecord {
+  campaignId: string;
+  targetId: number;
+  repo: string;
+  changeKind: string;
+  changeKey: string;
+  succeeded: boolean;
+}
+
 /**
- * History counters; `record` adds to them.
+ * History counters; `record` adds to them (negative counts take back what was added). The ledger
+ * (`outcomes`, `putOutcome`, `dropOutcome`) says what each campaign added.
  *
  * @example const history = createHistoryRepository(db); history.get('kind', '*', 'npm-dependency');
  */
@@ -40,6 +55,29 @@ export function createHistoryRepository(db: Db) {
         failures: row.failures as number,
         campaigns: row.campaigns as number,
       };
+    },
+    /** What a campaign has contributed so far, target by target (empty: nothing recorded yet). */
+    outcomes(campaignId: string): HistoryOutcomeRecord[] {
+      const rows = prep('SELECT * FROM history_outcomes WHERE campaign_id = ? ORDER BY target_id').all(campaignId) as Row[];
+      return rows.map((r) => ({
+        campaignId: r.campaign_id as string,
+        targetId: r.target_id as number,
+        repo: r.repo as string,
+        changeKind: r.change_kind as string,
+        changeKey: r.change_key as string,
+        succeeded: r.succeeded === 1,
+      }));
+    },
+    putOutcome(o: HistoryOutcomeRecord & { now: number }): void {
+      prep(
+        `INSERT INTO history_outcomes (campaign_id, target_id, repo, change_kind, change_key, succeeded, recorded_at)
+         VALUES (@campaignId, @targetId, @repo, @changeKind, @changeKey, @succeeded, @now)
+         ON CONFLICT (campaign_id, target_id) DO UPDATE SET repo = excluded.repo, change_kind = excluded.change_kind,
+           change_key = excluded.change_key, succeeded = excluded.succeeded, recorded_at = excluded.recorded_at`,
+      ).run({ ...o, succeeded: o.succeeded ? 1 : 0 });
+    },
+    dropOutcome(campaignId: string, targetId: number): void {
+      prep('DELETE FROM history_outcomes WHERE campaign_id = ? AND target_id = ?').run(campaignId, targetId);
     },
   };
 }

@@ -23,7 +23,7 @@ export type { EventRecord, NewEvent } from './events.js';
 export type { GateDecision, GateKind, GateRecord, GateState } from './gates.js';
 export type { DeliveredAs, NewOutboxMessage, OutboxRecord, OutboxState } from './outbox.js';
 export type { HttpCacheEntry, RateRecord } from './github-cache.js';
-export type { HistoryRecord } from './history.js';
+export type { HistoryOutcomeRecord, HistoryRecord } from './history.js';
 
 export function createStore(db: Db) {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrior, decideWave } from '../../src/confidence/decide-wave.js';
+import { buildPooledPrior, buildPrior, decideWave } from '../../src/confidence/decide-wave.js';
 import { explainTarget, explainWave } from '../../src/confidence/explain.js';
 import { scoreTarget } from '../../src/confidence/score-target.js';
 
@@ -23,6 +23,13 @@ describe('explainWave', () => {
     expect(b.signals.map((s) => s.name)).toEqual(['Campaign evidence', 'Wave target scores']);
     expect(b.signals[1].value).toBeCloseTo(0.95, 12);
     expect(b.decision).toBe('review');
+    const pooled = buildPooledPrior({ successes: 22, failures: 2, campaigns: 3 }, { key: 'dependency:npm:lodash@4', label: 'lodash 4.x bumps', successes: 2, failures: 2, campaigns: 1 });
+    expect(explainWave(decideWave({ wave: 0, successes: 1, failures: 0, targetScores: [95], prior: pooled })).prior).toEqual({
+      a: 7,
+      b: 3,
+      campaigns: 3,
+      history: 'past lodash 4.x bumps (1 campaign) saw 2 of 4 targets succeed; other campaigns of this change kind saw 20 of 20 targets succeed and count for less',
+    });
     const halted = explainWave(decideWave({ wave: 1, successes: 5, failures: 3, targetScores: [90], policy: { failureBudget: 2 } }));
     expect(halted.hardGates).toEqual(['3 failures exceed the failure budget of 2.']);
   });

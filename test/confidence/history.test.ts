@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decideWave } from '../../src/confidence/decide-wave.js';
-import { learnPrior, readRepoHistory, recordCampaignEnd, recordOutcome } from '../../src/confidence/history.js';
+import { buildPooledPrior, decideWave, describeHistory } from '../../src/confidence/decide-wave.js';
+import { learnPrior, readRepoHistory, recordCampaignEnd, recordCampaignHistory, recordOutcome } from '../../src/confidence/history.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { createStore, type Store } from '../../src/store/store.js';
 
@@ -90,5 +90,65 @@ describe('learned history', () => {
     const prior = learnPrior(store, 'npm-dependency');
     const d = decideWave({ wave: 0, successes: 1, failures: 2, targetScores: [95, 0, 0], prior, policy: { failureBudget: 10 } });
     expect(d.decision).toBe('halt');
+  });
+});
+
+describe('the prior pooled by what changed', () => {
+  const lodash = { key: 'dependency:npm:lodash@4', label: 'lodash 4.x bumps' };
+
+  it.each([
+    // kind (all outcomes, the change's included), change's own → a0, b0, change weight, others' weight
+    ['no own history: the kind, as before', { successes: 90, failures: 0, campaigns: 9 }, { successes: 0, failures: 0, campaigns: 0 }, 9, 1, 0, 8],
+    ['a little own history: all of it, the kind fills the rest', { successes: 91, failures: 1, campaigns: 10 }, { successes: 1, failures: 1, campaigns: 1 }, 1 + 1 + 6, 1 + 1, 2, 6],
+    ['much own history: 6 of the 8, the kind the last 2', { successes: 120, failures: 20, campaigns: 12 }, { successes: 20, failures: 20, campaigns: 4 }, 1 + 3 + 2, 1 + 3, 6, 2],
+    ['only own history: all the room', { successes: 40, failures: 0, campaigns: 2 }, { successes: 40, failures: 0, campaigns: 2 }, 9, 1, 8, 0],
+  ])('%s', (_, kind, change, a0, b0, weight, othersWeight) => {
+    const prior = buildPooledPrior(kind, { ...lodash, ...change });
+    expect(prior.a0).toBeCloseTo(a0, 10);
+    expect(prior.b0).toBeCloseTo(b0, 10);
+    expect(prior.a0 + prior.b0).toBeLessThanOrEqual(10 + 1e-9);
+    expect(prior.change?.weight ?? 0).toBeCloseTo(weight, 10);
+    expect(prior.change?.othersWeight ?? othersWeight).toBeCloseTo(othersWeight, 10);
+  });
+
+  it('says which history it used', () => {
+    expect(describeHistory(buildPooledPrior({ successes: 22, failures: 2, campaigns: 3 }, { ...lodash, successes: 2, failures: 2, campaigns: 1 }))).toBe(
+      'past lodash 4.x bumps (1 campaign) saw 2 of 4 targets succeed; other campaigns of this change kind saw 20 of 20 targets succeed and count for less',
+    );
+    expect(describeHistory(buildPooledPrior({ successes: 20, failures: 0, campaigns: 2 }, { ...lodash, successes: 0, failures: 0, campaigns: 0 }))).toBe('2 past campaigns of this change kind saw 20 of 20 targets succeed');
+  });
+});
+
+describe('a campaign recorded as it stands', () => {
+  const change = { key: 'dependency:npm:lodash@4', label: 'lodash 4.x bumps' };
+  const campaign = (id: string) => store.campaigns.insert({ id, name: 'bump-lodash', specJson: '{}', specSource: 'test', changeKind: 'npm-dependency', owner: 'UOWNER1', channel: 'CCHAN1', state: 'running', waveCount: 1, now: 1 });
+  const record = (id: string, outcomes: [number, string, boolean][], now = 2) =>
+    recordCampaignHistory(store, { campaignId: id, changeKind: 'npm-dependency', change, outcomes: outcomes.map(([targetId, repo, succeeded]) => ({ targetId, repo, succeeded })), now });
+  const counts = (key: string) => store.history.get('kind', key, 'npm-dependency');
+
+  it('replaces what it recorded before: unchanged outcomes stay, changed ones move, vanished ones are taken back', () => {
+    campaign('c-1');
+    expect(record('c-1', [[1, 'acme/a', true], [2, 'acme/b', false], [3, 'acme/c', true]])).toEqual({ added: 3, changed: 0, removed: 0 });
+    expect(record('c-1', [[1, 'acme/a', true], [2, 'acme/b', false], [3, 'acme/c', true]])).toEqual({ added: 0, changed: 0, removed: 0 });
+    expect(counts('*')).toMatchObject({ successes: 2, failures: 1, campaigns: 1 });
+    // Resumed: acme/b was retried and is under way again (no outcome), acme/c failed in bake, acme/d is new.
+    expect(record('c-1', [[1, 'acme/a', true], [3, 'acme/c', false], [4, 'acme/d', true]])).toEqual({ added: 1, changed: 1, removed: 1 });
+    expect(counts('*')).toMatchObject({ successes: 2, failures: 1, campaigns: 1 });
+    expect(counts(change.key)).toMatchObject({ successes: 2, failures: 1, campaigns: 1 });
+    expect(store.history.get('repo', 'acme/b', 'npm-dependency')).toMatchObject({ successes: 0, failures: 0 });
+    expect(store.history.get('repo', 'acme/c', 'npm-dependency')).toMatchObject({ successes: 0, failures: 1 });
+    // Nothing left (every outcome withdrawn): no longer a past campaign.
+    record('c-1', []);
+    expect(counts('*')).toMatchObject({ successes: 0, failures: 0, campaigns: 0 });
+  });
+
+  it("leaves a campaign's own outcomes out of the prior its own gates learn from", () => {
+    campaign('c-1');
+    campaign('c-2');
+    record('c-1', [[1, 'acme/a', true], [2, 'acme/b', false]]);
+    record('c-2', [[3, 'acme/a', true], [4, 'acme/b', true], [5, 'acme/c', true]]);
+    expect(learnPrior(store, { changeKind: 'npm-dependency', change })).toMatchObject({ successes: 4, failures: 1, campaigns: 2 });
+    const ownLeftOut = learnPrior(store, { changeKind: 'npm-dependency', change, excludeCampaign: 'c-1' });
+    expect(ownLeftOut).toMatchObject({ a0: 4, b0: 1, successes: 3, failures: 0, campaigns: 1, change: { successes: 3, failures: 0, campaigns: 1 } });
   });
 });

@@ -65,6 +65,22 @@ describe('the gate message speaks in words', () => {
     expect(JSON.parse(buttons[2].value)).toEqual({ c: id, g: gate.id });
   });
 
+  test("the same change's own past campaigns come first, the rest of the kind after them", () => {
+    seedHistory();
+    // One past lodash 4 campaign of 4 repositories, 3 of them succeeded (the history the model records).
+    const past = seedCampaign(t.store, { id: 'c-past', waves: [['acme/p0', 'acme/p1', 'acme/p2', 'acme/p3']] });
+    for (const [i, target] of t.store.targets.list(past).entries()) t.store.targets.update(target.id, target.version, { state: i === 0 ? 'failed' : 'succeeded' }, NOW);
+    createConfidenceModel(t.store).recordOutcome(t.store.campaigns.get(past)!, t.store.targets.list(past), NOW);
+    t.store.campaigns.update(past, t.store.campaigns.get(past)!.version, { state: 'completed' }, NOW);
+    const id = parkAtGate();
+    const gate = t.store.gates.find(id, 0, 'wave')!;
+    const request = t.store.outbox.list({ campaignId: id }).map((m) => renderRow(t.store, m)).find((m) => m.gateId === gate.id)!;
+    expect(sectionTexts(request.blocks)[1]).toBe(
+      '• 2 of 2 canary repositories passed; they score 95 of 100 on average.\n• Past lodash 4.x bumps had failures: 3 of 4 repositories succeeded, over 1 campaign.\n• Other npm-dependency campaigns count for less: 9 of 10 repositories succeeded.',
+    );
+    expect(JSON.stringify(request.blocks)).not.toMatch(JARGON);
+  });
+
   test('a first campaign of its kind says there is no past campaign to learn from', () => {
     const id = parkAtGate();
     const gate = t.store.gates.find(id, 0, 'wave')!;

@@ -161,3 +161,43 @@ describe('auto-merge', () => {
     expect(b).toMatchObject({ kind: 'done', data: { via: 'api' }, events: [{ kind: 'merge.auto-declined', data: { reason: 'Pull request is in clean status' } }, { kind: 'pr.merged' }] });
   });
 });
+
+describe('a marginal canary never merges without a person', () => {
+  const canary = { lookback: '1h', step: '1m', metrics: [{ name: 'http_errors', group: 'errors', direction: 'increase' }] };
+  const marginal = { canary: { value: 0.85, evidence: { verdict: 'marginal', score: 85, thresholds: { pass: 95, marginal: 75 } } } };
+
+  async function runMerge(steps: string[], target: TargetRecord, state: Record<string, unknown> = {}): Promise<StepResult> {
+    const pathSpec = makeSpec({ steps, canary });
+    const ctx = makeContext({ kind: 'merge', spec: pathSpec, target, deps: { github: h.github }, now: h.now(), state });
+    return mergeStep.run({ ...ctx, stepIndex: steps.indexOf('merge') });
+  }
+
+  test('without a gate between the canary and the merge, the merge step asks first; Retry merges it', async () => {
+    const repo = seed('marginal');
+    const target = { ...(await opened(repo)), signals: marginal };
+    const steps = ['open-pr', 'await-checks', 'canary', 'merge'];
+    const held = await runMerge(steps, target);
+    expect(held).toMatchObject({
+      kind: 'needs-human',
+      reason:
+        'The canary of acme/marginal scored 85, in the marginal band (above 75, below 95), and no gate step between the canary and the merge lets a person weigh it: Fleet does not merge a marginal canary on its own. Retry to merge it anyway, or Skip to leave it unmerged.',
+      data: { marginalHeld: true },
+    });
+    expect(mergeWrites()).toBe(0);
+    // The person's Retry: the step's state keeps the hold, and the merge goes on.
+    const retried = await runMerge(steps, target, held.data);
+    expect(retried).toMatchObject({ kind: 'done', data: { marginalHeld: true } });
+    expect(mergeWrites()).toBe(1);
+  });
+
+  test('a gate after the canary weighs it instead; a gate before the canary does not', async () => {
+    const gated = seed('gated');
+    expect(await runMerge(['open-pr', 'canary', 'gate', 'merge'], { ...(await opened(gated)), signals: marginal })).toMatchObject({ kind: 'done' });
+    const early = seed('gate-first');
+    expect(await runMerge(['open-pr', 'gate', 'canary', 'merge'], { ...(await opened(early)), signals: marginal })).toMatchObject({ kind: 'needs-human', data: { marginalHeld: true } });
+    // A canary that passed is no reason to ask.
+    const passed = seed('passed');
+    const pass = { canary: { value: 0.98, evidence: { verdict: 'pass', score: 98, thresholds: { pass: 95, marginal: 75 } } } };
+    expect(await runMerge(['open-pr', 'canary', 'merge'], { ...(await opened(passed)), signals: pass })).toMatchObject({ kind: 'done' });
+  });
+});

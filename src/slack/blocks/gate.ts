@@ -20,7 +20,8 @@ const WENT_WELL = 0.9;
 
 /**
  * The breakdown in words, as the thread shows it: how the campaign's repositories have done so
- * far, how its past campaigns of the same change went, and the hard gates. The statistics behind
+ * far, how its past campaigns of the same change went (this very change's, such as lodash 4.x bumps,
+ * when there are any, then the rest of its kind), and the hard gates. The statistics behind
  * them (weights, the Beta prior and posterior) are one click away, on the Details button.
  *
  * @example breakdownInWords({ score: 76, signals: [], prior: { a: 9, b: 1, campaigns: 9, successes: 9, failures: 1 },
@@ -52,7 +53,16 @@ export function breakdownInWords(c: ConfidenceBreakdown, wave: number): string[]
   if (c.prior) {
     const kind = c.changeKind ? `${escapeText(c.changeKind)} ` : '';
     const { successes, failures } = c.prior;
-    if (successes !== undefined && failures !== undefined && successes + failures > 0) {
+    const change = c.prior.change;
+    if (change && change.successes + change.failures > 0) {
+      // The same change's own history first; the rest of the kind, weighed less, after it.
+      const own = change.successes + change.failures;
+      const how = change.successes / own >= WENT_WELL ? 'went well' : 'had failures';
+      lines.push(`Past ${escapeText(change.label)} ${how}: ${change.successes} of ${plural(own, 'repository', 'repositories')} succeeded, over ${plural(change.campaigns, 'campaign')}.`);
+      const otherSuccesses = (successes ?? change.successes) - change.successes;
+      const others = otherSuccesses + (failures ?? change.failures) - change.failures;
+      if (others > 0) lines.push(`Other ${kind}campaigns count for less: ${otherSuccesses} of ${plural(others, 'repository', 'repositories')} succeeded.`);
+    } else if (successes !== undefined && failures !== undefined && successes + failures > 0) {
       const total = successes + failures;
       const how = successes / total >= WENT_WELL ? 'went well' : 'had failures';
       const over = c.prior.campaigns > 0 ? `, over ${plural(c.prior.campaigns, 'campaign')}` : '';
