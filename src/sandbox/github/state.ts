@@ -6,6 +6,7 @@ import { DEFAULT_REPO_SETTINGS, activeRules, type RepoSettings, type RulesetInpu
 import { codeownersMatcher, reviewRefusal as refuseByReviews, reviewRequirement, type SandboxReviewer } from './reviews.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 import { createMergeQueue, type MergeGroupRecord } from './merge-queue.js';
+import type { WorkflowRunRecord } from './actions.js';
 
 /**
  * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
@@ -199,7 +200,8 @@ export type WorldEvent =
   | { kind: 'check_run'; run: CheckRunRecord }
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
   | { kind: 'status'; run: CheckRunRecord }
-  | { kind: 'push'; push: PushRecord };
+  | { kind: 'push'; push: PushRecord }
+  | { kind: 'workflow_run'; action: 'requested' | 'in_progress' | 'completed'; run: WorkflowRunRecord };
 
 /** One ref a `git push` moved, as the `push` webhook tells it. */
 export interface PushRecord {
@@ -326,6 +328,8 @@ export function createWorld(deps: WorldDeps) {
   const lastPushers = new Map<number, string>();
   let offsetMs = 0;
   let nextId = 1000;
+  /** More of the fake that moves on the clock (Actions runs): called after the checks on each request and `advance`. */
+  const evaluators: (() => void)[] = [];
 
   function now(): number {
     return deps.now() + offsetMs;
@@ -515,6 +519,7 @@ export function createWorld(deps: WorldDeps) {
     }
     evaluateReviewers();
     mergeQueue.process();
+    for (const evaluator of evaluators) evaluator();
   }
 
   /**
@@ -1213,6 +1218,8 @@ export function createWorld(deps: WorldDeps) {
     mergeTrees,
     /** Announces an event as the world's own operations do (for GraphQL mutations). */
     emitEvent: (event: WorldEvent): void => deps.emit(event),
+    /** Adds something that moves on the fake's clock, evaluated with the checks. */
+    onEvaluate: (evaluator: () => void): void => void evaluators.push(evaluator),
     BOT,
   };
 }
