@@ -91,7 +91,7 @@ export function createActions(context: GatewayContext): ActionsGateway {
   async function getWorkflowRun(repoName: string, id: number): Promise<WorkflowRun | undefined> {
     const { owner, repo } = splitRepo(repoName);
     const response = await callOrMissing(`reading workflow run ${id}`, repoName, () => octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: id, exclude_pull_requests: true }));
-    return response ? toRun(response.data as RawRun) : undefined;
+    return response ? toRun(response.data) : undefined;
   }
 
   return { dispatchWorkflow, listWorkflowRuns, getWorkflowRun };
