@@ -133,6 +133,13 @@ const ROUTES = [
   'GET /search/repositories',
   'GET /search/code',
   'PUT /repos/{owner}/{repo}/pulls/{pull_number}/update-branch',
+  'POST /repos/{owner}/{repo}/deployments',
+  'GET /repos/{owner}/{repo}/deployments',
+  'GET /repos/{owner}/{repo}/deployments/{deployment_id}',
+  'DELETE /repos/{owner}/{repo}/deployments/{deployment_id}',
+  'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+  'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+  'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}',
 ];
 
 describe('the fake GitHub against the published OpenAPI description', () => {
@@ -304,6 +311,28 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await expectStatus(author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number, expected_head_sha: base }), 422);
     await author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number, expected_head_sha: readmeCommit.data.sha });
     await expectStatus(author.rest.pulls.updateBranch({ ...repo, pull_number: behind.data.number }), 422);
+    // Deployments: a canary of a commit, its statuses, the refusals GitHub documents (422 no such ref, 409 failed contexts, 202 auto-merge) and a delete.
+    const head = (await author.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
+    const canary = await author.rest.repos.createDeployment({ ...repo, ref: head, environment: 'canary', auto_merge: false, required_contexts: [], transient_environment: true, production_environment: false, payload: { fleet: { campaign: 1 } }, description: 'Fleet canary' });
+    const canaryId = 'id' in canary.data ? canary.data.id : 0;
+    await expectStatus(author.rest.repos.createDeployment({ ...repo, ref: 'no-such-branch', auto_merge: false }), 422);
+    await expectStatus(author.rest.repos.createDeployment({ ...repo, ref: head, auto_merge: false, required_contexts: ['security-scan'] }), 409);
+    await author.rest.git.createRef({ ...repo, ref: 'refs/heads/old-topic', sha: base });
+    const merged = await author.rest.repos.createDeployment({ ...repo, ref: 'old-topic', required_contexts: [] });
+    expect(merged.status).toBe(202);
+    // Once the default branch is merged in, the same request creates the deployment.
+    await author.rest.repos.createDeployment({ ...repo, ref: 'old-topic', required_contexts: [] });
+    const progress = await author.rest.repos.createDeploymentStatus({ ...repo, deployment_id: canaryId, state: 'in_progress', log_url: 'https://cd.example/logs/1' });
+    await author.rest.repos.createDeploymentStatus({ ...repo, deployment_id: canaryId, state: 'success', environment_url: 'https://canary.payments-api.example/' });
+    await author.rest.repos.listDeployments({ ...repo, environment: 'canary', sha: head, per_page: 100 });
+    await author.rest.repos.getDeployment({ ...repo, deployment_id: canaryId });
+    await expectStatus(author.rest.repos.getDeployment({ ...repo, deployment_id: 999_999 }), 404);
+    await author.rest.repos.listDeploymentStatuses({ ...repo, deployment_id: canaryId, per_page: 100 });
+    await author.rest.repos.getDeploymentStatus({ ...repo, deployment_id: canaryId, status_id: progress.data.id });
+    await expectStatus(author.rest.repos.getDeploymentStatus({ ...repo, deployment_id: canaryId, status_id: 999_999 }), 404);
+    await expectStatus(author.rest.repos.deleteDeployment({ ...repo, deployment_id: canaryId }), 422);
+    await author.rest.repos.createDeploymentStatus({ ...repo, deployment_id: canaryId, state: 'inactive' });
+    await author.rest.repos.deleteDeployment({ ...repo, deployment_id: canaryId });
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import type { Actions, WorkflowRecord, WorkflowRunRecord } from './actions.js';
+import type { Actions, ActionsDeployer, WorkflowRecord, WorkflowRunRecord } from './actions.js';
 import { localDate } from './git-objects.js';
 import type { Renderer } from './render.js';
 import type { RouteRequest, RouteResult } from './routes.js';
@@ -131,6 +131,36 @@ export function createActionsRenderer(world: World, render: Renderer, ctx: Shape
 }
 
 export type ActionsRenderer = ReturnType<typeof createActionsRenderer>;
+
+const ACTIONS_BOT = 'github-actions[bot]';
+
+/**
+ * Where a deploy run records its deployment: the fake's deployments, made by the Actions bot with
+ * the run's branch as the ref (its commit when the branch has moved on), not transient, production
+ * when the environment is named so, and reported `in_progress` then `success` or `failure`.
+ */
+export function createActionsDeployer(world: World): ActionsDeployer {
+  return {
+    start({ owner, repo, sha, ref, environment, logUrl }) {
+      const record = world.getRepo(owner, repo);
+      const atRef = world.resolveCommit(record, ref) === sha ? ref : sha;
+      try {
+        const created = world.deployments.create(record, { ref: atRef, environment, task: 'deploy', autoMerge: false, requiredContexts: [], payload: {}, description: null, productionEnvironment: environment === 'production' }, ACTIONS_BOT);
+        if (created.kind !== 'created') return null;
+        world.deployments.addStatus(record, created.deployment, { state: 'in_progress', logUrl }, ACTIONS_BOT);
+        return created.deployment.id;
+      } catch {
+        // GitHub would refuse it too (an archived repository): the run goes on without a deployment.
+        return null;
+      }
+    },
+    finish({ owner, repo, deploymentId, state, environmentUrl, logUrl, description }) {
+      const record = world.getRepo(owner, repo);
+      const deployment = world.deployments.get(record, deploymentId);
+      world.deployments.addStatus(record, deployment, { state, logUrl, description: description.slice(0, 140), ...(environmentUrl ? { environmentUrl } : {}) }, ACTIONS_BOT);
+    },
+  };
+}
 
 export function addActionsRoutes(add: Add, world: World, actions: Actions, view: ActionsRenderer, paginate: Paginate): void {
   const repoOf = (params: Record<string, string>): RepoRecord => world.getRepo(params.owner ?? '', params.repo ?? '');

@@ -67,8 +67,8 @@ export interface WorkflowRunRecord {
 
 /** Where a deploy run's deployment goes: the fake's deployments (its REST routes and webhooks). */
 export interface ActionsDeployer {
-  /** Records a deployment of `sha` to `environment`, created by the Actions bot, with an `in_progress` status. */
-  start(input: { owner: string; repo: string; sha: string; ref: string; environment: string; logUrl: string }): number;
+  /** Records a deployment of `sha` to `environment`, created by the Actions bot, with an `in_progress` status; null when none could be made. */
+  start(input: { owner: string; repo: string; sha: string; ref: string; environment: string; logUrl: string }): number | null;
   /** Adds the deployment's final status. */
   finish(input: { owner: string; repo: string; deploymentId: number; state: 'success' | 'failure'; environmentUrl: string | null; logUrl: string; description: string }): void;
 }
@@ -262,7 +262,10 @@ export function createActions(world: World, emit: (event: WorldEvent) => void, b
         run.status = 'in_progress';
         run.updatedAt = world.iso(at);
         run.runStartedAt = world.iso(run.startsAt);
-        if (run.environment && deployer) run.deploymentId = deployer.start({ owner: run.owner, repo: run.repo, sha: run.headSha, ref: run.headBranch, environment: run.environment, logUrl: htmlUrl(run) });
+        if (run.environment && deployer) {
+          const id = deployer.start({ owner: run.owner, repo: run.repo, sha: run.headSha, ref: run.headBranch, environment: run.environment, logUrl: htmlUrl(run) });
+          run.deploymentId = id !== null && id >= 0 ? id : null;
+        }
         emit({ kind: 'workflow_run', action: 'in_progress', run });
       }
       if (run.status === 'in_progress' && run.completesAt <= at) {

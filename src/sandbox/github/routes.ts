@@ -5,6 +5,7 @@ import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
 import { mergeQueueRule, methodRefusal } from './merge-queue.js';
 import { addRulesetRoutes } from './ruleset-routes.js';
+import { addDeploymentRoutes } from './deployment-routes.js';
 import { failHttp, type World } from './state.js';
 import { paginate } from './paginate.js';
 import { addSearchRoutes, type SearchOptions } from './search.js';
@@ -580,6 +581,8 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
   });
 
   addRulesetRoutes(add, world, render, paginate);
+
+  addDeploymentRoutes(add, world, render, paginate);
 
   addSearchRoutes(add, world, render, options.search);
   if (options.actions) addActionsRoutes(add, world, options.actions.actions, options.actions.view, paginate);

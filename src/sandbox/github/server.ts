@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { isFleetError } from '../../errors.js';
 import { createActions, type Actions, type ActionsDeployer } from './actions.js';
-import { createActionsRenderer } from './actions-routes.js';
+import { createActionsDeployer, createActionsRenderer } from './actions-routes.js';
 import { createApps, type AppCaller, type FakeAppInfo, type FakeAppOptions } from './apps.js';
 import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
@@ -16,11 +16,16 @@ import { createWorld, type CheckConclusion, type CheckRunRecord, type MergeLogEn
 import type { RulesetInput, RulesetRecord } from './rulesets.js';
 import { createWebhookSender, type DeliveryRecord, type WebhookTarget } from './webhooks.js';
 import type { SandboxReviewer } from './reviews.js';
+import type { DeploymentRecord } from './deployments.js';
+import { createSimulatedCd, type SimulatedCd, type SimulatedCdOptions } from '../cd/simulated-cd.js';
+import type { DeploymentHistory } from '../../metrics/provider.js';
 
 export type { CiProfile, BranchProtection, SeedRepoInput, CheckConclusion, MergeLogEntry } from './state.js';
 export type { RulesetInput, RulesetRecord, RulesetRule } from './rulesets.js';
 export type { WebhookTarget, DeliveryRecord } from './webhooks.js';
 export type { FakeAppOptions, FakeAppInfo } from './apps.js';
+export type { DeploymentRecord, DeploymentStatusRecord, DeploymentState } from './deployments.js';
+export type { SimulatedCd } from '../cd/simulated-cd.js';
 
 export const Faults = z.object({
   /** Share of requests answered 500, 502 or 503. */
@@ -75,6 +80,13 @@ export interface FakeGitHubOptions {
   gitRoot?: string;
   /** How long a dispatched Actions run is queued, and then runs (ms of the fake's clock; default 5 s and 60 s). */
   actions?: { queuedMs?: number; durationMs?: number };
+  /**
+   * Run the sandbox's CD (`src/sandbox/cd/simulated-cd.ts`) over the fake's deployments: every
+   * repository starts deployed to production, a moved default branch is deployed there, and each
+   * deployment is reported `in_progress` then `success` (or `failure` where `breaks` says so) on
+   * the fake's clock. Off by default.
+   */
+  cd?: Omit<SimulatedCdOptions, 'world'>;
 }
 
 export interface FakeGitHubState {
@@ -104,6 +116,8 @@ export interface FakeGitHubState {
   submitReview(input: { owner: string; repo: string; number: number; login: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body?: string }): { id: number; htmlUrl: string };
   /** GitHub Actions' workflow runs (dispatched deploy workflows); `setBreaks` names the repositories whose deploy runs fail, `setDeployer` where a deploy run records its deployment. */
   actions: Pick<Actions, 'setBreaks' | 'setDeployer'> & { runs(owner: string, repo: string): ReturnType<Actions['runsOf']> };
+  /** Every deployment of every repository, oldest first, with its statuses (oldest first). */
+  deployments(): DeploymentRecord[];
 }
 
 export interface PullSummary {
@@ -131,6 +145,10 @@ export interface FakeGitHub {
   counts(): Record<string, number>;
   setFaults(faults: Partial<Faults> | null): void;
   setWebhook(target: WebhookTarget | null): void;
+  /** The sandbox's CD, when started with the `cd` option. */
+  cd?: SimulatedCd;
+  /** Which version ran where and when (the CD's record), for the simulated metrics and the exporter; with `cd` only. */
+  history?: DeploymentHistory;
   close(): Promise<void>;
 }
 
@@ -297,6 +315,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
   const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
+  const cd = options.cd ? createSimulatedCd({ ...options.cd, world }) : undefined;
+  // A deploy workflow's job with an `environment` records a deployment as GitHub Actions does: made
+  // and reported by the Actions bot (the sandbox's CD leaves those to the workflow). Its deploy
+  // breaks where the CD's ground truth says the repository's deploy breaks.
+  actions.setDeployer(createActionsDeployer(world));
+  if (options.cd?.breaks) actions.setBreaks(options.cd.breaks);
 
   let faults: Faults = Faults.parse(options.faults ?? {});
   let random = createRandom(faults.seed);
@@ -651,6 +675,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       setDeployer: (deployer: ActionsDeployer | null) => actions.setDeployer(deployer),
       runs: (owner, repo) => actions.runsOf(world.getRepo(owner, repo)).map((run) => ({ ...run, inputs: { ...run.inputs } })),
     },
+    deployments: () => world.deployments.all().map((deployment) => ({ ...deployment, statuses: deployment.statuses.map((status) => ({ ...status })) })),
   };
 
   return {
@@ -662,8 +687,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     counts,
     setFaults,
     setWebhook: (target) => sender.setTarget(target),
+    ...(cd ? { cd, history: cd } : {}),
     async close(): Promise<void> {
       clearInterval(ticker);
+      cd?.stop();
       gitHttp.close();
       await sender.flush();
       await new Promise<void>((resolve, reject) => {

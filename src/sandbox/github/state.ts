@@ -7,6 +7,7 @@ import { codeownersMatcher, reviewRefusal as refuseByReviews, reviewRequirement,
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 import { createMergeQueue, type MergeGroupRecord } from './merge-queue.js';
 import type { WorkflowRunRecord } from './actions.js';
+import { createDeploymentState, type DeploymentEvent } from './deployments.js';
 
 /**
  * The fake's world: repositories, refs, git objects, pull requests, reviews, check runs and
@@ -201,7 +202,8 @@ export type WorldEvent =
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
   | { kind: 'status'; run: CheckRunRecord }
   | { kind: 'push'; push: PushRecord }
-  | { kind: 'workflow_run'; action: 'requested' | 'in_progress' | 'completed'; run: WorkflowRunRecord };
+  | { kind: 'workflow_run'; action: 'requested' | 'in_progress' | 'completed'; run: WorkflowRunRecord }
+  | DeploymentEvent;
 
 /** One ref a `git push` moved, as the `push` webhook tells it. */
 export interface PushRecord {
@@ -304,7 +306,16 @@ export function splitSignature(raw: Buffer): { signature: string; payload: strin
   return { signature: signature.endsWith('\n') ? signature : `${signature}\n`, payload };
 }
 
-export function createWorld(deps: WorldDeps) {
+export function createWorld(given: WorldDeps) {
+  /** Stand-ins that react to what the world did (the sandbox's CD deploys a moved default branch). */
+  const eventListeners: ((event: WorldEvent) => void)[] = [];
+  const deps: WorldDeps = {
+    now: given.now,
+    emit: (event) => {
+      given.emit(event);
+      for (const listener of [...eventListeners]) listener(event);
+    },
+  };
   const objects: ObjectStore = createObjectStore();
   const repos = new Map<string, RepoRecord>();
   const pulls: PullRecord[] = [];
@@ -328,8 +339,8 @@ export function createWorld(deps: WorldDeps) {
   const lastPushers = new Map<number, string>();
   let offsetMs = 0;
   let nextId = 1000;
-  /** More of the fake that moves on the clock (Actions runs): called after the checks on each request and `advance`. */
-  const evaluators: (() => void)[] = [];
+  /** Stand-ins driven by the fake's clock (the sandbox's CD), run after CI on each evaluation. */
+  const evaluateHooks: (() => void)[] = [];
 
   function now(): number {
     return deps.now() + offsetMs;
@@ -519,7 +530,7 @@ export function createWorld(deps: WorldDeps) {
     }
     evaluateReviewers();
     mergeQueue.process();
-    for (const evaluator of evaluators) evaluator();
+    for (const hook of evaluateHooks) hook();
   }
 
   /**
@@ -1159,6 +1170,8 @@ export function createWorld(deps: WorldDeps) {
     emit: deps.emit,
   });
 
+  const deployments = createDeploymentState({ now, iso, newId, objects, resolveCommit, latestRunsFor, mergeBase, mergeTrees, person, markSigned, setRef: (repo, ref, sha, actor) => setRef(repo, ref, sha, actor), emit: deps.emit, fail: failHttp });
+
   function readFiles(owner: string, name: string, ref?: string): Record<string, string> {
     const repo = getRepo(owner, name);
     const sha = resolveCommit(repo, ref ?? repo.defaultBranch);
@@ -1216,10 +1229,19 @@ export function createWorld(deps: WorldDeps) {
     signedCommits: (): string[] => [...signedByGitHub.keys()],
     mergeQueue,
     mergeTrees,
+    deployments,
+    /** Calls `listener` with every event the world announces, after the webhook sender has it; returns its removal. */
+    onEvent(listener: (event: WorldEvent) => void): () => void {
+      eventListeners.push(listener);
+      return () => void eventListeners.splice(eventListeners.indexOf(listener), 1);
+    },
+    /** Runs `hook` after CI on every evaluation (each request, `advance`, the ticker); returns its removal. */
+    onEvaluate(hook: () => void): () => void {
+      evaluateHooks.push(hook);
+      return () => void evaluateHooks.splice(evaluateHooks.indexOf(hook), 1);
+    },
     /** Announces an event as the world's own operations do (for GraphQL mutations). */
     emitEvent: (event: WorldEvent): void => deps.emit(event),
-    /** Adds something that moves on the fake's clock, evaluated with the checks. */
-    onEvaluate: (evaluator: () => void): void => void evaluators.push(evaluator),
     BOT,
   };
 }

@@ -4,6 +4,7 @@ import { renderUser, type ShapeContext } from './shapes.js';
 import { localDate, type GitPerson } from './git-objects.js';
 import type { PushRecord, WorldEvent, World } from './state.js';
 import type { WorkflowRunRecord } from './actions.js';
+import { createDeploymentShapes } from './deployment-routes.js';
 
 export interface WebhookTarget {
   url: string;
@@ -50,6 +51,7 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
   let target: WebhookTarget | null = null;
   let queue: Promise<void> = Promise.resolve();
   const deliveries: DeliveryRecord[] = [];
+  const deploymentShapes = createDeploymentShapes(deps.render);
 
   function envelope(repoOwner: string, repoName: string, sender: string): Record<string, unknown> {
     const repo = deps.world.getRepo(repoOwner, repoName);
@@ -153,6 +155,22 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
         if (!parts) throw new Error('the fake serves no Actions renderer');
         return { name: 'workflow_run', payload: { action: event.action, ...parts, ...envelope(event.run.owner, event.run.repo, event.run.actor) } };
       }
+      case 'deployment':
+        // Not made by a workflow run: GitHub sends `workflow` and `workflow_run` null then.
+        return { name: 'deployment', payload: { action: 'created', deployment: deploymentShapes.deployment(event.deployment), workflow: null, workflow_run: null, ...envelope(event.deployment.owner, event.deployment.repo, event.deployment.creator) } };
+      case 'deployment_status':
+        return {
+          name: 'deployment_status',
+          payload: {
+            action: 'created',
+            deployment_status: deploymentShapes.status(event.deployment, event.status),
+            deployment: deploymentShapes.deployment(event.deployment),
+            check_run: null,
+            workflow: null,
+            workflow_run: null,
+            ...envelope(event.deployment.owner, event.deployment.repo, event.status.creator),
+          },
+        };
       case 'status': {
         const status = deps.render.status(event.run);
         const repo = deps.world.getRepo(event.run.owner, event.run.repo);
