@@ -53,7 +53,7 @@ async function setup(name = 'api') {
       now: harness.now(),
       state,
       options: { method: 'workflow-dispatch', workflow: { workflow: 'deploy.yml', inputs: { version: '{{sha}}', environment: '{{environment}}', campaign: '{{campaign}}' } }, ...options },
-    }) as unknown as StepContext<DeployOptions, WorkflowDeployDeps>;
+    });
   return { h, repo, main, ctx, name };
 }
 

@@ -29,6 +29,8 @@ export interface WebhookCdOptions {
   delays?: { inProgressMs?: number; successMs?: number };
   /** A failure description for a repository whose deploy breaks. */
   breaks?: (repo: string) => string | undefined;
+  /** Whether its answer names a status URL (default true); without one Fleet waits for the callback. */
+  answerStatusUrl?: boolean;
   port?: number;
   fetch?: typeof fetch;
   log?: (line: string) => void;
@@ -182,10 +184,11 @@ export async function startWebhookCd(options: WebhookCdOptions): Promise<Webhook
     const delivery = (Array.isArray(deliveryHeader) ? deliveryHeader[0] : deliveryHeader) ?? '';
     if (delivery === '') return refuse(422, 'X-Fleet-Delivery is missing');
     const seen = executions.find((e) => e.delivery === delivery);
-    if (seen) return json(response, 200, { id: seen.id, statusUrl: `${base}/executions/${seen.id}` });
+    const answer = (e: Execution) => ({ id: e.id, ...(options.answerStatusUrl === false ? {} : { statusUrl: `${base}/executions/${e.id}` }) });
+    if (seen) return json(response, 200, answer(seen));
     const execution: Execution = { id: `exec-${executions.length + 1}`, delivery, repo, sha, environment, campaign, target, callbackUrl: callbackUrl ?? null, createdAt: now(), state: 'queued', callbacks: [] };
     executions.push(execution);
-    return json(response, 201, { id: execution.id, statusUrl: `${base}/executions/${execution.id}` });
+    return json(response, 201, answer(execution));
   }
 
   const server = createServer((request, response) => {
