@@ -9,6 +9,7 @@ import { classifyForAbort, countDone, countStopped, prsOf, readAbortRecord } fro
 import { buildFinalSummary, buildGateDecided, buildGateRequest, buildRootPost, buildStateNotice, enqueueRootUpdate, type AbortSummary } from '../engine/notifications.js';
 import { isFailure, worstFirst } from '../engine/failures.js';
 import type { CampaignState } from '../domain/states.js';
+import { isActiveDeployment } from '../domain/deployment.js';
 import { advanceCampaignNow, wakeGateTargets } from '../engine/waves.js';
 import { createConfidenceModel } from '../engine/confidence.js';
 import type { ConfidenceModel } from '../engine/confidence-model.js';
@@ -154,6 +155,8 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
     const updated = store.targets.update(target.id, target.version, { ...patch, stateReason }, at);
     // Judged on the target as it was: one whose open-pr step is running may be opening its PR now.
     if (updated && applied.closePr) recordCloseNeed(store, updated, readSteps(campaign).length, close, at, mayHavePr(target));
+    // A PR left open (`onAbort: leave`) still lets go of the canary deployment Fleet holds for it.
+    else if (updated && moved.state === 'skipped' && isActiveDeployment(updated.deployment)) recordCloseNeed(store, updated, readSteps(campaign).length, { ...close, leavePr: true }, at, true);
     return updated;
   }
 

@@ -31,3 +31,13 @@ export interface DeploymentFact {
   /** Where the deploy's status is polled (a `webhook` deploy whose system answered with one, or the spec's `statusUrl`). */
   statusUrl?: string | null;
 }
+
+/**
+ * Still deploying or serving: a deployment Fleet must mark inactive once it is done with it (after
+ * the canary, on skip and on abort).
+ *
+ * @example isActiveDeployment({ ...fact, state: 'success' }) // true
+ */
+export function isActiveDeployment(fact: DeploymentFact | null | undefined): fact is DeploymentFact {
+  return fact !== null && fact !== undefined && (fact.state === 'pending' || fact.state === 'queued' || fact.state === 'in_progress' || fact.state === 'success');
+}

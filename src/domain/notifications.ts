@@ -176,6 +176,24 @@ export const RollbackOfferNotification = z.object({
   mergedCount: z.number().int(),
 });
 
+/**
+ * A canary deployment's outcome, one line in the thread: deployed (with the environment's link) or
+ * failed (with the CD system's description and log link). Posted for the canary wave only.
+ */
+export const DeploymentNotification = z.object({
+  kind: z.literal('deployment'),
+  campaignId: z.string(),
+  repo: z.string(),
+  wave: z.number().int(),
+  outcome: z.enum(['succeeded', 'failed']),
+  environment: z.string(),
+  sha: z.string(),
+  environmentUrl: z.string().nullable(),
+  logUrl: z.string().nullable(),
+  description: z.string().nullable(),
+  prUrl: z.string().nullable(),
+});
+
 /** A plain line in the campaign's thread: halts, pauses, resumes, expiries, the freeze. */
 export const StateNotification = z.object({
   kind: z.literal('state-notice'),
@@ -292,6 +310,7 @@ export const Notification = z.discriminatedUnion('kind', [
   GateDecidedNotification,
   NeedsAttentionNotification,
   RollbackOfferNotification,
+  DeploymentNotification,
   StateNotification,
   FinalSummaryNotification,
   DigestNotification,

@@ -14,6 +14,8 @@ export interface CloseRequest {
   /** A Slack user id, or 'engine' when a step found nothing to change. */
   actor: string;
   reason: string;
+  /** `onAbort: leave`: the PR stays open; the close brick only marks the target's deployment inactive. */
+  leavePr?: boolean;
 }
 
 /**
@@ -92,7 +94,9 @@ export async function runClose<Deps>(input: Required<TickInput<Deps>>, job: Clai
   const written = store.transaction(() => {
     const base = { campaignId: job.campaign.id, targetId: job.target.id, at: now, actor: 'engine' };
     if (result.kind === 'done') {
-      if (!store.targets.update(job.target.id, job.target.version, { attempts: 0 }, now)) return false;
+      // The brick may have marked the target's deployment inactive on the way.
+      const deployment = result.patch?.deployment !== undefined ? { deployment: result.patch.deployment } : {};
+      if (!store.targets.update(job.target.id, job.target.version, { attempts: 0, ...deployment }, now)) return false;
       store.steps.save({ targetId: job.target.id, stepIndex: job.stepIndex, kind: 'close', status: 'done', data: { ...state, ...result.data }, now, finished: true });
       for (const e of result.events ?? []) store.events.append({ ...base, ...e });
       noticeClosesDone(store, job.campaign.id, job.target.id, now);

@@ -7,6 +7,7 @@ import { claimCloses, recordCloseNeed, runClose } from './close-targets.js';
 import type { ConfidenceModel } from './confidence-model.js';
 import { createConfidenceModel } from './confidence.js';
 import { buildNeedsAttention, buildRollbackOffer, enqueueRootUpdate } from './notifications.js';
+import { buildDeployNotice } from './deploy-notices.js';
 import { transitionTarget, type TargetEvent } from './machines.js';
 import { findNextWindowOpen, isInWindow } from './schedule.js';
 import { applyTargetEffects, type AppliedTargetEffects } from './target-effects.js';
@@ -172,6 +173,10 @@ async function runClaimed<Deps>(input: Required<TickInput<Deps>>, job: Claimed):
     for (const e of events) store.events.append(e);
     const messages: NewOutboxMessage[] = [];
     const campaign = store.campaigns.get(job.campaign.id) ?? job.campaign;
+    for (const e of result.events ?? []) {
+      const notice = buildDeployNotice(campaign, updated, e, now);
+      if (notice) messages.push(notice);
+    }
     if (plan.applied.notify.length > 0) messages.push(buildNeedsAttention(campaign, updated, plan.reason, job.step.kind, now));
     if (plan.applied.countFailure && (result.data?.rollback === true || job.target.mergedSha !== null)) offerRollback(store, campaign, updated, plan.reason, now, messages);
     for (const m of messages) store.outbox.enqueue(m);

@@ -74,6 +74,14 @@ const WorkflowRunPayload = z.object({
     pull_requests: z.array(PrRef).nullable().optional(),
   }),
 });
+const DeploymentRef = z.object({ id: z.number().int(), sha: z.string(), environment: z.string() });
+const DeploymentPayload = z.object({ action: z.string(), repository: Repository, deployment: DeploymentRef });
+const DeploymentStatusPayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  deployment: DeploymentRef,
+  deployment_status: z.object({ state: z.string(), description: z.string().nullable().optional(), environment_url: z.string().nullable().optional(), log_url: z.string().nullable().optional() }),
+});
 const NO_SHA = /^0{40}$/;
 /** A merge group's branch names the PR it was built for: `refs/heads/gh-readonly-queue/main/pr-7-<sha>`. */
 const GROUP_REF = /gh-readonly-queue\/.+\/pr-(\d+)-([0-9a-f]{40})$/;
@@ -157,6 +165,26 @@ const HANDLED: Record<string, (payload: unknown) => Subject> = {
       prNumbers: (run.pull_requests ?? []).map((pr) => pr.number),
       shas: [run.head_sha],
       data: { action: p.action, runId: run.id, name: run.name ?? null, status: run.status ?? null, conclusion: run.conclusion ?? null, sha: run.head_sha },
+    };
+  },
+  /**
+   * A deployment created, or a status a CD system reported on one: the targets whose PR head it
+   * deploys wake (the deploy brick waiting for its canary's outcome).
+   */
+  deployment(payload) {
+    const p = DeploymentPayload.parse(payload);
+    const d = p.deployment;
+    return { repo: p.repository.full_name, prNumbers: [], shas: [d.sha], data: { action: p.action, deploymentId: d.id, environment: d.environment, sha: d.sha } };
+  },
+  deployment_status(payload) {
+    const p = DeploymentStatusPayload.parse(payload);
+    const d = p.deployment;
+    const s = p.deployment_status;
+    return {
+      repo: p.repository.full_name,
+      prNumbers: [],
+      shas: [d.sha],
+      data: { action: p.action, deploymentId: d.id, environment: d.environment, sha: d.sha, state: s.state, description: s.description ?? null, environmentUrl: s.environment_url ?? null, logUrl: s.log_url ?? null },
     };
   },
   pull_request_review(payload) {

@@ -2,6 +2,7 @@ import type { Notification, NotificationOf, RootView } from '../domain/notificat
 import { ACTION } from './blocks/action-ids.js';
 import { finalSummary, needsAttention, rollbackOffer, rootMessage, waveFinished, waveStarted } from './blocks/campaign.js';
 import { digestMessage } from './blocks/digest.js';
+import { deploymentMessage } from './blocks/deployment.js';
 import { gateDecided, gateRequest, waveCanary } from './blocks/gate.js';
 import type { SlackMessage } from './blocks/text.js';
 
@@ -65,6 +66,8 @@ export function renderNotification(record: Notification, context: RenderContext 
       return post(needsAttention(record));
     case 'rollback-offer':
       return post(rollbackOffer(record));
+    case 'deployment':
+      return post(deploymentMessage(record));
     case 'state-notice':
       return { method: 'chat.postMessage', args: { text: record.text } };
     case 'final-summary':

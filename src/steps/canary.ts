@@ -1,15 +1,24 @@
 import type { z } from 'zod';
-import type { CampaignSpec } from '../domain/spec.js';
+import { resolveSteps, type CampaignSpec } from '../domain/spec.js';
+import type { DeploymentFact } from '../domain/deployment.js';
 import { judgeCanary, type JudgeResult } from '../confidence/judge.js';
 import { describeError, isFleetError } from '../errors.js';
 import type { MetricsProvider, MetricsProviders, Track } from '../metrics/provider.js';
-import type { CanaryStepOptions } from '../domain/step-options.js';
+import type { BakeOptions, CanaryStepOptions } from '../domain/step-options.js';
 import { judgementInWords } from '../domain/words.js';
-import type { Step, StepContext, StepResult } from './types.js';
+import type { Step, StepContext, StepEvent, StepResult } from './types.js';
+import { findRunningVersion } from './canary-baseline.js';
+import { deactivateDeployment, isActiveDeployment, type DeployDeps } from './deploy.js';
 
 export interface CanaryDeps {
   /** The configured providers by name; a campaign's `canary.provider` picks one. */
   metrics: MetricsProviders;
+  /**
+   * The GitHub gateway: a canary Fleet deployed is compared with the version running in
+   * production, and marked inactive once judged. Without it (the judge's own tests) both tracks
+   * query the PR's head, as for a canary Fleet did not deploy.
+   */
+  github?: DeployDeps['github'];
 }
 
 type CanarySection = NonNullable<CampaignSpec['canary']>;
@@ -46,7 +55,14 @@ export type CanaryEvidence = {
   }[];
   groups: JudgeResult['groups'];
   warnings: string[];
+  /** What each track ran (absent in evidence recorded before deployments). */
+  tracks?: { canary: TrackVersion; baseline: TrackVersion };
+  /** Whether the canary judged was deployed by Fleet's deploy brick (false: nothing deployed the PR's head that Fleet knows of). */
+  deployedByFleet?: boolean;
 };
+
+/** One track's version in the evidence: the commit, where it ran, its deployment and link. */
+export type TrackVersion = { sha: string | null; environment: string | null; deployment: string | null; environmentUrl?: string | null };
 
 /**
  * The window a judgement looks at: from the later of the start of the run and `end − lookback`,
@@ -194,9 +210,13 @@ function subjectOf(ctx: StepContext<unknown, CanaryDeps>): string {
 }
 
 /**
- * The canary brick: the canary runs for `options.duration` from the step's first run (persisted,
- * so a restart does not extend it); then canary and baseline series are fetched for every metric,
- * judged, and recorded as `signals.canary` with the judgement as evidence. A 'fail' verdict fails
+ * The canary brick: the canary runs for `options.duration` from the moment the deploy brick's
+ * deployment of the PR's head succeeded (the target's `deployment` fact, `readyAt`), or, without
+ * one, from the step's first run (persisted, so a restart does not extend it); then canary and
+ * baseline series are fetched for every metric, judged, and recorded as `signals.canary` with the
+ * judgement as evidence. A deployed canary is compared with the version running in production
+ * (the bake step's environment) over the same window, and marked inactive once judged; without a
+ * deployment both tracks query the PR's head and the evidence says Fleet did not deploy it. A 'fail' verdict fails
  * the target; 'marginal' and 'pass' are done. A marginal target then waits at the wave gate for a
  * person: the wave pass never lets a wave with one pass on its own (`marginal` in the wave's
  * evidence), and the gate step asks a person about one the gate's decision did not weigh.
@@ -214,26 +234,83 @@ export const canaryStep: Step<z.infer<typeof CanaryStepOptions>, CanaryDeps> = {
     // Before the canary runs: an hour's wait must not end in "no provider".
     const picked = pickProvider(ctx.deps.metrics, canary);
     if (!('provider' in picked)) return picked;
-    const startedAt = readStartedAt(ctx.state, ctx.now);
+    const deployed = deployedCanary(ctx);
+    // A canary Fleet deployed runs from the moment its deployment succeeded, not from this step's first run.
+    const startedAt = deployed ? deployed.readyAt : readStartedAt(ctx.state, ctx.now);
     const judgeAt = startedAt + ctx.options.duration;
     if (ctx.now < judgeAt) {
       return { kind: 'wait', until: judgeAt, reason: `canary running until ${new Date(judgeAt).toISOString()}`, data: { startedAt } };
     }
     const window = buildWindow(canary, startedAt, judgeAt);
     let judged: Awaited<ReturnType<typeof judgeWindow>>;
+    const warnings: string[] = [];
+    // Outside the metrics' try: a GitHub failure is classified by the engine as any step's is.
+    const subject = deployed ? await deployedSubject(ctx, deployed, window, judgeAt, warnings) : headSubject(ctx, window);
     try {
-      const track: TrackSubject = { sha: ctx.target.headSha, environment: null, deployment: null, window };
-      judged = await judgeWindow(picked.provider, canary, { repo: ctx.target.repo, target: subjectOf(ctx), canary: track, baseline: { ...track } });
+      judged = await judgeWindow(picked.provider, canary, subject);
     } catch (error) {
       return failFromMetricsError(error, 'Could not read the canary metrics', { startedAt });
     }
-    const { result, evidence } = judged;
+    const { result } = judged;
+    const evidence: CanaryEvidence = {
+      ...judged.evidence,
+      warnings: [...judged.evidence.warnings, ...warnings],
+      tracks: { canary: { ...versionOf(subject.canary), ...(deployed ? { environmentUrl: deployed.environmentUrl } : {}) }, baseline: versionOf(subject.baseline) },
+      deployedByFleet: deployed !== null,
+    };
     const data = { startedAt, judgedAt: ctx.now, score: result.score, verdict: result.verdict };
-    const patch = { signals: { canary: { value: Math.min(1, Math.max(0, result.score / 100)), evidence } } };
-    const events = [{ kind: 'canary.judged', data: { repo: ctx.target.repo, ...evidence } }];
+    const note = deployed ? {} : { note: 'The canary was not deployed by Fleet (no deploy step before it): both tracks were queried for the PR head.' };
+    const events: StepEvent[] = [{ kind: 'canary.judged', data: { repo: ctx.target.repo, ...evidence, ...note } }];
+    const patch: NonNullable<StepResult['patch']> = { signals: { canary: { value: Math.min(1, Math.max(0, result.score / 100)), evidence } } };
+    // Judged: the canary deployment is no longer needed (best effort: an error is an event, never the canary's failure).
+    if (deployed && ctx.deps.github && isActiveDeployment(deployed)) {
+      const done = await deactivateDeployment({ repo: ctx.target.repo, now: ctx.now, deps: { github: ctx.deps.github } }, deployed, `the canary was judged ${result.verdict}`);
+      if (done.fact.state === 'inactive') patch.deployment = done.fact;
+      events.push(done.event);
+    }
     if (result.verdict === 'fail') {
       return { kind: 'failed', retryable: false, reason: `Canary failed with score ${Math.round(result.score)}: ${judgementInWords(result)}`, data, patch, events };
     }
     return { kind: 'done', data, patch, events };
   },
 };
+
+/** The canary Fleet deployed for the PR's current head (the deploy brick's fact), once it is ready; null otherwise. */
+function deployedCanary(ctx: StepContext<unknown, CanaryDeps>): (DeploymentFact & { readyAt: number }) | null {
+  const fact = ctx.target.deployment;
+  if (!fact || fact.readyAt === null || fact.sha !== ctx.target.headSha) return null;
+  return fact as DeploymentFact & { readyAt: number };
+}
+
+/** Without a deployment of Fleet's: both tracks query the PR's head, as before deployments. */
+function headSubject(ctx: StepContext<unknown, CanaryDeps>, window: CanaryWindow): JudgeSubject {
+  const track: TrackSubject = { sha: ctx.target.headSha, environment: null, deployment: null, window };
+  return { repo: ctx.target.repo, target: subjectOf(ctx), canary: track, baseline: { ...track } };
+}
+
+/** The environment the baseline runs in: the bake step's (it is where the change goes next), else production. */
+function productionEnvironment(spec: CampaignSpec): string {
+  // resolveSteps parses each step's options with its schema (BakeOptions for bake).
+  const bake = resolveSteps(spec).find((s) => s.kind === 'bake')?.options as Partial<z.infer<typeof BakeOptions>> | undefined;
+  return bake?.environment ?? 'production';
+}
+
+/**
+ * A deployed canary against production over the same window: the canary track is the deployed
+ * head in its environment, the baseline the version running in production when the canary is judged.
+ */
+async function deployedSubject(ctx: StepContext<unknown, CanaryDeps>, fact: DeploymentFact, window: CanaryWindow, at: number, warnings: string[]): Promise<JudgeSubject> {
+  const environment = productionEnvironment(ctx.spec);
+  const running = ctx.deps.github ? await findRunningVersion(ctx.deps.github, ctx.target.repo, environment, at) : null;
+  if (!running) warnings.push(`No deployment to ${environment} had succeeded in ${ctx.target.repo} by the end of the canary window: the baseline is ${environment} without a version.`);
+  return {
+    repo: ctx.target.repo,
+    target: subjectOf(ctx),
+    canary: { sha: fact.sha, environment: fact.environment, deployment: fact.deploymentId === null ? fact.runId : String(fact.deploymentId), window },
+    baseline: { sha: running?.sha ?? null, environment, deployment: running ? String(running.deploymentId) : null, window },
+  };
+}
+
+function versionOf(track: TrackSubject): TrackVersion {
+  return { sha: track.sha, environment: track.environment, deployment: track.deployment };
+}

@@ -42,7 +42,8 @@ export interface DeployEnvironment {
 }
 
 export interface WebhookDeployDeps {
-  store: Pick<Store, 'events'>;
+  /** Where verified callbacks are kept (the runtime always gives it; without it only a status URL is read). */
+  store?: Pick<Store, 'events'>;
   deploy?: DeployEnvironment;
 }
 
@@ -132,6 +133,7 @@ export function statusUrlFor(template: string, id: string): string {
 
 /** The latest verified callback about an execution, from the target's events. */
 function latestCallback(deps: WebhookDeployDeps, targetId: number, id: string): { state: DeploymentState; environmentUrl: string | null; logUrl: string | null; description: string | null; at: number } | undefined {
+  if (!deps.store) return undefined;
   const events = deps.store.events.list({ targetId, kinds: [CALLBACK_EVENT] }).filter((e) => e.data.id === id);
   const last = events.at(-1);
   if (!last) return undefined;
@@ -151,16 +153,20 @@ export const webhookMethod: DeployMethod<WebhookDeployDeps> = {
     const sha = target.headSha;
     if (!sha) throw new FleetError('bad_input', `The webhook deploy of ${target.repo} needs the PR's head, which open-pr records: put open-pr before deploy.`);
     const secret = secretOf(deps, hook.secretEnv);
-    const retry = fact !== null && fact.sha === sha && FINISHED_BADLY.has(fact.state);
-    const current = fact && fact.sha === sha && fact.method === 'webhook' && fact.runId !== null && !retry ? fact : null;
+    // The target's fact outlives the step's state (a Retry may start the step afresh): a failed
+    // deploy of this head there makes this one a new delivery, not the failed one again.
+    const stored = target.deployment && target.deployment.sha === sha && target.deployment.method === 'webhook' && target.deployment.environment === options.environment ? target.deployment : null;
+    const known = fact ?? stored;
+    const retry = known !== null && known.sha === sha && FINISHED_BADLY.has(known.state);
+    const current = known && known.sha === sha && known.method === 'webhook' && known.runId !== null && !retry ? known : null;
 
     if (!current) {
-      const callbackBase = deps.deploy?.publicUrl?.replace(/\/+$/, '');
+      const callbackBase = deps.store ? deps.deploy?.publicUrl?.replace(/\/+$/, '') : undefined;
       if (!hook.statusUrl && !callbackBase) {
         throw new FleetError('config_invalid', `The webhook deploy of ${target.repo} has no way to hear back: set FLEET_PUBLIC_URL (the address the deploy system reaches Fleet at, for its signed callback to /deploy/callback) or give deploy.webhook.statusUrl to poll.`);
       }
       const callbackUrl = callbackBase ? `${callbackBase}/deploy/callback?target=${target.id}` : undefined;
-      const delivery = deliveryId(ctx.campaign.id, target.id, sha, retry ? fact.runId : null);
+      const delivery = deliveryId(ctx.campaign.id, target.id, sha, retry ? known.runId : null);
       const body = JSON.stringify({ action: 'deploy', campaign: ctx.campaign.id, target: target.id, repo: target.repo, sha, environment: options.environment, ...(callbackUrl ? { callbackUrl } : {}), timestamp: Math.floor(now / 1000) });
       const raw = await send(deps, hook.url, { method: 'POST', body, headers: { [SIGNATURE_HEADER]: signBody(secret, body), [DELIVERY_HEADER]: delivery } }, `the deploy of ${sha.slice(0, 7)} to ${options.environment}`);
       const answer = DeployAnswer.safeParse(raw);

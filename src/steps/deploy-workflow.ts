@@ -98,8 +98,11 @@ export const workflowDispatchMethod: DeployMethod<WorkflowDeployDeps> = {
     const repo = target.repo;
     // A fact of another head (someone pushed to the PR) is an older deploy: this head gets its own;
     // so does a deploy that failed (the brick asks again only on a person's Retry).
-    const retry = fact !== null && fact.sha === sha && FINISHED_BADLY.has(fact.state);
-    const current = fact && fact.sha === sha && fact.method === 'workflow-dispatch' && !retry ? fact : null;
+    // The target's fact outlives the step's state (a Retry may start the step afresh).
+    const stored = target.deployment && target.deployment.sha === sha && target.deployment.method === 'workflow-dispatch' && target.deployment.environment === options.environment ? target.deployment : null;
+    const known = fact ?? stored;
+    const retry = known !== null && known.sha === sha && FINISHED_BADLY.has(known.state);
+    const current = known && known.sha === sha && known.method === 'workflow-dispatch' && !retry ? known : null;
     const stateStart = typeof ctx.state.startedAt === 'number' ? ctx.state.startedAt : null;
     const since = retry ? now : current?.startedAt ?? stateStart;
 

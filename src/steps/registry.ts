@@ -9,6 +9,7 @@ import { canaryStep } from './canary.js';
 import { closeStep } from './close.js';
 import { complianceStep } from './compliance.js';
 import type { DeployEnvironment } from './deploy-webhook.js';
+import { deployStep } from './deploy.js';
 import { gateStep } from './gate.js';
 import { mergeStep } from './merge.js';
 import { openPrStep } from './open-pr.js';
@@ -84,5 +85,5 @@ export function createStepRegistry<Deps = StepDeps>(steps: readonly RegisteredSt
  * @example const registry = createDefaultRegistry(); await runTick({ store, registry, deps, now: Date.now, limits });
  */
 export function createDefaultRegistry(): StepRegistry<StepDeps> {
-  return createStepRegistry<StepDeps>([openPrStep, awaitChecksStep, complianceStep, canaryStep, gateStep, mergeStep, bakeStep, closeStep, revertStep]);
+  return createStepRegistry<StepDeps>([openPrStep, awaitChecksStep, complianceStep, deployStep, canaryStep, gateStep, mergeStep, bakeStep, closeStep, revertStep]);
 }

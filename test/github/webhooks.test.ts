@@ -67,6 +67,21 @@ describe('GitHub webhooks', () => {
     expect(store.events.list({ campaignId: 'c-1' }).map((e) => e.kind)).toEqual(['github.status', 'github.pull_request', 'github.pull_request_review']);
   });
 
+  test('a deployment status wakes the target whose PR head it deploys, and records its state, link and description', async () => {
+    const deployment = { id: 41, sha: 'b'.repeat(40), environment: 'canary', ref: 'b'.repeat(40), payload: { fleet: { campaign: 'c-1', target: 2 } } };
+    const status = (state: string, extra: Record<string, unknown> = {}) => ({ action: 'created', repository: { full_name: 'acme/web' }, deployment, deployment_status: { state, description: '', environment_url: '', log_url: '', ...extra } });
+    expect(await deliver('deployment', { action: 'created', repository: { full_name: 'acme/web' }, deployment })).toEqual({ status: 200, body: { targets: 1, woken: 1 } });
+    expect(await deliver('deployment_status', status('failure', { description: 'CrashLoopBackOff', log_url: 'https://cd.example/log/41' }))).toMatchObject({ status: 200, body: { targets: 1 } });
+    expect(target('acme/web').dueAt).toBe(NOW);
+    expect(target('acme/api').dueAt).toBe(NOW + 120_000);
+    const events = store.events.list({ campaignId: 'c-1' });
+    expect(events.map((e) => e.kind)).toEqual(['github.deployment', 'github.deployment_status']);
+    expect(events[1]).toMatchObject({ targetId: target('acme/web').id, data: { deploymentId: 41, environment: 'canary', state: 'failure', description: 'CrashLoopBackOff', logUrl: 'https://cd.example/log/41' } });
+    // Another repository's deployment of the same sha wakes nothing; a status without its deployment is refused.
+    expect((await deliver('deployment_status', { ...status('success'), repository: { full_name: 'acme/other' } })).body).toMatchObject({ targets: 0 });
+    expect((await deliver('deployment_status', { action: 'created', repository: { full_name: 'acme/web' }, deployment_status: { state: 'success' } })).status).toBe(400);
+  });
+
   test('a merge group wakes the target whose PR it was built for (by the group branch), on checks_requested and destroyed', async () => {
     const group = (action: string, reason?: string) => ({
       action,

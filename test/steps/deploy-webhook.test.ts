@@ -112,6 +112,10 @@ describe('webhook deploys', () => {
     expect(failed).toMatchObject({ state: 'failure', description: 'the canary pod crash-looped: CrashLoopBackOff', readyAt: null });
     const retried = await webhookMethod.advance(s.ctx(), failed);
     expect(retried.runId).toBe('exec-2');
+    // A Retry that starts the step afresh still sees the failed deploy on the target: the same new delivery, not the failed one again.
+    const row = s.store.targets.get(s.target.id) as TargetRecord;
+    s.store.targets.update(row.id, row.version, { deployment: failed }, s.now());
+    expect((await webhookMethod.advance(s.ctx(), null)).runId).toBe('exec-2');
     expect(s.cd.executions().map((e) => e.delivery)).toEqual([deliveryId('c-7', s.target.id, SHA, null), deliveryId('c-7', s.target.id, SHA, 'exec-1')]);
   });
 
