@@ -3,6 +3,7 @@ import type { DeploymentFact } from '../../src/domain/deployment.js';
 import type { DeployOptions } from '../../src/domain/step-options.js';
 import { isFleetError } from '../../src/errors.js';
 import { renderInputs, workflowDispatchMethod, type WorkflowDeployDeps } from '../../src/steps/deploy-workflow.js';
+import { deployStep } from '../../src/steps/deploy.js';
 import type { StepContext } from '../../src/steps/types.js';
 import { startHarness, writesIn, type Harness } from '../github/harness.js';
 import { makeContext, makeSpec, makeTarget, seedPackageRepo } from './context.js';
@@ -116,6 +117,19 @@ describe('workflow-dispatch deploys', () => {
     expect(await refused({ workflow: { workflow: 'deploy.yml', inputs: { version: '{{tag}}' } } })).toContain('{{tag}}');
     expect(await refused({ workflow: { workflow: 'nope.yml', inputs: {} } })).toMatch(/nope\.yml/);
     expect(h.fake.state.actions.runs('acme', 'api')).toEqual([]);
+  });
+
+  test('through the deploy brick: a wait while the run goes on, done with the deployment fact when it succeeded', async () => {
+    const { h, main, ctx } = await setup();
+    const brick = (state: Record<string, unknown>) => deployStep.run(ctx(state) as never);
+    const first = await brick({});
+    expect(first).toMatchObject({ kind: 'wait', patch: { deployment: { method: 'workflow-dispatch', sha: main, state: 'queued' } } });
+    expect(first.events?.map((e) => e.kind)).toEqual(['deploy.started']);
+    h.fake.state.advance(65_000);
+    const done = await brick(first.data ?? {});
+    expect(done).toMatchObject({ kind: 'done', patch: { deployment: { state: 'success', environmentUrl: 'https://canary.api.acme.test/' } } });
+    expect(done.events).toEqual([{ kind: 'deploy.succeeded', data: expect.objectContaining({ repo: 'acme/api', environment: 'canary', sha: main, environmentUrl: 'https://canary.api.acme.test/' }) as unknown }]);
+    expect(dispatches(h)).toBe(1);
   });
 
   test('renderInputs fills the four placeholders and only those', () => {
