@@ -30,6 +30,9 @@ const OUTSIDER = 'U0OUTSID1';
 const SPEC = 'sandbox-bump-lodash';
 /** The one repository where the sandbox's canary metrics regress (ground truth the judge must find). */
 const REGRESSING_REPO = 'acme/payments-gateway';
+/** The canary whose deployment breaks in the sandbox's CD (ground truth): the thread reports its failure. */
+const DEPLOY_BREAKING_REPO = 'acme/search-web';
+const DEPLOY_BREAKS = 'the canary pod crash-looped: CrashLoopBackOff (exit code 1 on start)';
 const SANDBOX_CONTENT_PER_MINUTE = 3_000;
 
 interface DemoOptions {
@@ -121,7 +124,7 @@ function clock(at: number): string {
 function describeEvent(e: EventRecord, repoOf: (id: number | null) => string): string {
   const repo = e.targetId ? ` ${repoOf(e.targetId)}` : '';
   const d = e.data;
-  const extra = [d.reason, d.state, d.decision, d.wave !== undefined ? `wave ${Number(d.wave) + 1}` : undefined, typeof d.score === 'number' ? `score ${Number(d.score.toFixed(1))}` : undefined]
+  const extra = [d.reason, d.state, d.decision, e.kind.startsWith('deploy.') ? d.environmentUrl : undefined, e.kind === 'deploy.failed' ? d.description : undefined, d.wave !== undefined ? `wave ${Number(d.wave) + 1}` : undefined, typeof d.score === 'number' ? `score ${Number(d.score.toFixed(1))}` : undefined]
     .filter((x) => x !== undefined && x !== null && x !== '')
     .map(String)
     .join(', ');
@@ -266,6 +269,32 @@ function rulesStory(store: RunningFleet['store'], campaignId: string, rules: Fle
   return lines.length > 1 ? lines : [];
 }
 
+/**
+ * The canaries Fleet deployed, from the targets' deployment facts and canary evidence: each canary
+ * wave deployment with its environment link, the one that failed, and the regression the judge
+ * caught on a deployed canary (against the version production ran).
+ */
+function deploymentsStory(store: RunningFleet['store'], campaignId: string): string[] {
+  const lines = ['\nCanary deployments (GitHub Deployments, deployed by the sandbox\'s CD):'];
+  const targets = store.targets.list(campaignId);
+  for (const t of targets) {
+    const d = t.deployment;
+    if (!d || t.wave !== 0) continue;
+    if (d.state === 'failure' || d.state === 'error') lines.push(`  ${t.repo}: the deployment of ${d.sha.slice(0, 7)} to ${d.environment} failed: ${d.description ?? d.state}${d.logUrl ? ` (log: ${d.logUrl})` : ''}`);
+    else lines.push(`  ${t.repo}: deployed ${d.sha.slice(0, 7)} to ${d.environment}: ${d.environmentUrl ?? 'no environment URL'}${d.state === 'inactive' ? ' (marked inactive after its canary)' : ''}`);
+  }
+  const deployed = targets.filter((t) => t.deployment !== null).length;
+  lines.push(`  ${deployed} of ${targets.length} targets were deployed to a canary environment by Fleet.`);
+  for (const t of targets) {
+    const evidence = (t.signals.canary as { evidence?: { verdict?: string; deployedByFleet?: boolean; tracks?: { canary?: { sha?: string | null; environment?: string | null; deployment?: string | null }; baseline?: { sha?: string | null; environment?: string | null } } } } | undefined)?.evidence;
+    if (evidence?.verdict !== 'fail' || evidence.deployedByFleet !== true) continue;
+    const c = evidence.tracks?.canary;
+    const b = evidence.tracks?.baseline;
+    lines.push(`  Regression caught on a deployed canary: ${t.repo} ${c?.sha?.slice(0, 7) ?? '?'} in ${c?.environment ?? '?'} (deployment ${c?.deployment ?? '?'}) against ${b?.environment ?? 'production'} ${b?.sha?.slice(0, 7) ?? 'without a version'}: ${t.stateReason}`);
+  }
+  return lines;
+}
+
 async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -292,7 +321,14 @@ async function main(): Promise<number> {
   // is told so, so that the demo's 48 pull requests open in a minute instead of ten.
   // Fleet signs in as a GitHub App installed on two organisations, as organisations run it: it
   // finds the installations itself and uses each one's token for that organisation's repositories.
-  const github: FakeGitHub = await startFakeGitHub({ port: 0, secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE, app: { slug: 'fleet-sandbox', installations: [{ account: 'acme' }, { account: 'globex' }] } });
+  // The sandbox's CD deploys what Fleet asks GitHub to deploy (and every merge to production),
+  // in seconds rather than minutes; one repository's canary deployment crash-loops.
+  const github: FakeGitHub = await startFakeGitHub({
+    port: 0,
+    secondaryPerMinute: SANDBOX_CONTENT_PER_MINUTE,
+    app: { slug: 'fleet-sandbox', installations: [{ account: 'acme' }, { account: 'globex' }] },
+    cd: { delays: { inProgressMs: 1_000, successMs: 3_000 }, breaks: (repo) => (repo === DEPLOY_BREAKING_REPO ? DEPLOY_BREAKS : undefined) },
+  });
   const app = github.app;
   if (!app) throw new Error('The sandbox GitHub serves no App.');
   // CI in the generated fleet takes minutes, as real CI does; the demo's CI takes seconds. Classic
@@ -392,6 +428,7 @@ async function main(): Promise<number> {
       const unchecked = merges.filter((m) => !m.checksComplete);
       say(`Merges with every check complete: ${merges.length - unchecked.length} of ${merges.length}${unchecked.length > 0 ? ` (not: ${unchecked.map((m) => `${m.repo}#${m.number} while ${m.incompleteChecks.join(', ')} ran`).join('; ')})` : ''}.`);
       if (final) for (const line of rulesStory(fleet.store, final.id, fleetRules(fleetRepos), merges)) say(line);
+      if (final) for (const line of deploymentsStory(fleet.store, final.id)) say(line);
       const stats = slack.stats();
       say(`Slack: ${stats.posts} posts, ${stats.updates} updates.`);
       const shown = lockfileDiff(github, fleetRepos, pulls);
