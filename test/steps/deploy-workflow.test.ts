@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { DeploymentFact } from '../../src/domain/deployment.js';
-import type { DeployOptions } from '../../src/domain/step-options.js';
+import { STEP_OPTIONS, type DeployOptions } from '../../src/domain/step-options.js';
 import { isFleetError } from '../../src/errors.js';
 import { renderInputs, workflowDispatchMethod, type WorkflowDeployDeps } from '../../src/steps/deploy-workflow.js';
 import { deployStep } from '../../src/steps/deploy.js';
@@ -112,7 +112,11 @@ describe('workflow-dispatch deploys', () => {
       expect(isFleetError(error)).toBe(true);
       return error instanceof Error ? error.message : '';
     };
-    expect(await refused({ workflow: undefined })).toContain('deploy.workflow is not set');
+    // The spec itself is refused first: each method needs its section, and a section for another method is a mistake.
+    expect(() => STEP_OPTIONS.deploy.parse({ method: 'workflow-dispatch' })).toThrow(/method workflow-dispatch needs a workflow/);
+    expect(() => STEP_OPTIONS.deploy.parse({ method: 'webhook' })).toThrow(/method webhook needs a webhook/);
+    expect(() => STEP_OPTIONS.deploy.parse({ workflow: { workflow: 'deploy.yml' } })).toThrow(/workflow is for method workflow-dispatch/);
+    expect(() => STEP_OPTIONS.deploy.parse({ method: 'webhook', webhook: { url: 'https://cd.example/deploy', secretEnv: 'GITHUB_TOKEN' } })).toThrow(/FLEET_DEPLOY_/);
     expect(await refused({ workflow: { workflow: 'deploy.yml', inputs: { version: '{{sha}}', environment: 'canary', colour: 'blue' } } })).toContain('Unexpected inputs provided: ["colour"]');
     expect(await refused({ workflow: { workflow: 'deploy.yml', inputs: { version: '{{tag}}' } } })).toContain('{{tag}}');
     expect(await refused({ workflow: { workflow: 'nope.yml', inputs: {} } })).toMatch(/nope\.yml/);
