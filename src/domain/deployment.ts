@@ -28,6 +28,8 @@ export interface DeploymentFact {
   readyAt: number | null;
   /** The failure's description, as the CD system gave it. */
   description: string | null;
+  /** Where the deploy's status is polled (a `webhook` deploy whose system answered with one, or the spec's `statusUrl`). */
+  statusUrl?: string | null;
 }
 
 /**

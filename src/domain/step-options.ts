@@ -44,7 +44,10 @@ export const DeployWorkflow = z.strictObject({
 export const DeployWebhook = z.strictObject({
   url: z.string().url().max(2000),
   /** The environment variable that holds the HMAC secret the POST is signed with. */
-  secretEnv: z.string().regex(/^[A-Z][A-Z0-9_]*$/).default('FLEET_DEPLOY_WEBHOOK_SECRET'),
+  secretEnv: z
+    .string()
+    .regex(/^FLEET_DEPLOY_[A-Z0-9_]+$/, { message: 'Fleet reads deploy secrets only from variables named FLEET_DEPLOY_… (e.g. FLEET_DEPLOY_WEBHOOK_SECRET)' })
+    .default('FLEET_DEPLOY_WEBHOOK_SECRET'),
   /** A URL to poll for the deploy's status ({{id}} is the id the system answered with); unset: the system calls Fleet back. */
   statusUrl: z.string().max(2000).optional(),
 });
@@ -61,6 +64,12 @@ export const DeployOptions = z.strictObject({
   pollEvery: Duration.prefault('1m'),
   workflow: DeployWorkflow.optional(),
   webhook: DeployWebhook.optional(),
+}).superRefine((options, ctx) => {
+  // Each method needs its own section; a section for another method is a mistake to point out.
+  if (options.method === 'workflow-dispatch' && !options.workflow) ctx.addIssue({ code: 'custom', path: ['workflow'], message: 'method workflow-dispatch needs a workflow: { workflow: deploy.yml, inputs: { … } }' });
+  if (options.method === 'webhook' && !options.webhook) ctx.addIssue({ code: 'custom', path: ['webhook'], message: 'method webhook needs a webhook: { url: https://…, secretEnv: FLEET_DEPLOY_… }' });
+  if (options.method !== 'workflow-dispatch' && options.workflow) ctx.addIssue({ code: 'custom', path: ['workflow'], message: `workflow is for method workflow-dispatch; this deploy's method is ${options.method}` });
+  if (options.method !== 'webhook' && options.webhook) ctx.addIssue({ code: 'custom', path: ['webhook'], message: `webhook is for method webhook; this deploy's method is ${options.method}` });
 });
 export type DeployOptions = z.infer<typeof DeployOptions>;
 export const GateOptions = z.strictObject({});

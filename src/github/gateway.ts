@@ -14,6 +14,7 @@ import { createSearch, type SearchGateway } from './gateway/search.js';
 import { createMerging, type MergingGateway } from './gateway/merging.js';
 import { createTeams, type TeamsGateway } from './gateway/teams.js';
 import { createDeployments, type DeploymentsGateway } from './gateway/deployments.js';
+import { createActions, type ActionsGateway } from './gateway/actions.js';
 
 /**
  * The GitHub gateway: exactly the calls Fleet makes, with typed results holding only the fields
@@ -21,7 +22,7 @@ import { createDeployments, type DeploymentsGateway } from './gateway/deployment
  * `details.retryable` flag, and a sentence for a person; 429 and exhausted budgets become
  * `budget_exhausted` with `details.retryAt` so the engine waits instead of failing.
  *
- * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules, merging, teams, search, deployments); this module composes
+ * Each area lives in `gateway/` (repos, git data, pulls, checks, protection, rules, merging, teams, search, deployments, actions); this module composes
  * them and is the one importers use.
  */
 
@@ -42,8 +43,9 @@ export { requiredCheckNames, requiredBy, ruleSourceLabel } from './gateway/rules
 export type { MergeMethod, RepoMergeSettings, UpdateBranchOutcome, EnqueueOutcome, AutoMergeOutcome, QueueStatus } from './gateway/merging.js';
 export { allowedMethods } from './gateway/merging.js';
 export type { Deployment, DeploymentStatus, DeploymentStatusState, CreateDeploymentInput } from './gateway/deployments.js';
+export type { WorkflowRun } from './gateway/actions.js';
 
-export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, MergingGateway, GitRemoteGateway, TeamsGateway, SearchGateway, DeploymentsGateway {}
+export interface Gateway extends RepoGateway, GitDataGateway, PullsGateway, ChecksGateway, ProtectionGateway, RulesGateway, MergingGateway, GitRemoteGateway, TeamsGateway, SearchGateway, DeploymentsGateway, ActionsGateway {}
 
 /**
  * Builds the gateway over an Octokit client from `createOctokit`.
@@ -59,7 +61,7 @@ export function createGateway(deps: { octokit: Octokit; now: () => number }): Ga
   // A commit's parents are for the revert PR only; the gateway itself does not offer them.
   const { getCommitParents: _parents, ...gitData } = git;
   const protection = createProtection(context);
-  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createMerging(context), ...createGitRemote(context), ...createTeams(context), ...createSearch(context), ...createDeployments(context) };
+  return { ...repos, ...gitData, ...createPulls(context, git), ...createChecks(context), ...protection, ...createRules(context, protection), ...createMerging(context), ...createGitRemote(context), ...createTeams(context), ...createSearch(context), ...createDeployments(context), ...createActions(context) };
 }
 
 /** What the repository steps get in `ctx.deps`. */

@@ -62,6 +62,18 @@ const MergeGroupPayload = z.object({
   repository: Repository,
   merge_group: z.object({ head_sha: z.string(), head_ref: z.string(), base_ref: z.string() }),
 });
+const WorkflowRunPayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  workflow_run: z.object({
+    id: z.number().int(),
+    name: z.string().nullable().optional(),
+    head_sha: z.string(),
+    status: z.string().nullable().optional(),
+    conclusion: z.string().nullable().optional(),
+    pull_requests: z.array(PrRef).nullable().optional(),
+  }),
+});
 const DeploymentRef = z.object({ id: z.number().int(), sha: z.string(), environment: z.string() });
 const DeploymentPayload = z.object({ action: z.string(), repository: Repository, deployment: DeploymentRef });
 const DeploymentStatusPayload = z.object({
@@ -139,6 +151,20 @@ const HANDLED: Record<string, (payload: unknown) => Subject> = {
       prNumbers: match ? [Number(match[1])] : [],
       shas: match?.[2] ? [match[2]] : [],
       data: { action: p.action, reason: p.reason ?? null, headSha: p.merge_group.head_sha, headRef: p.merge_group.head_ref, baseRef: p.merge_group.base_ref },
+    };
+  },
+  /**
+   * A workflow run of a head (a `workflow-dispatch` deploy on the PR's branch) was requested,
+   * started or completed: the target deploying that head wakes and reads the run.
+   */
+  workflow_run(payload) {
+    const p = WorkflowRunPayload.parse(payload);
+    const run = p.workflow_run;
+    return {
+      repo: p.repository.full_name,
+      prNumbers: (run.pull_requests ?? []).map((pr) => pr.number),
+      shas: [run.head_sha],
+      data: { action: p.action, runId: run.id, name: run.name ?? null, status: run.status ?? null, conclusion: run.conclusion ?? null, sha: run.head_sha },
     };
   },
   /**

@@ -69,6 +69,7 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
     ...(config.dependencies ? { dependencies: config.dependencies } : {}),
     ...(config.workspaces ? { workspaces: createWorkspacePool(config.workspaces) } : {}),
     ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
+    deploy: { secrets: (name: string) => config.deploy?.secrets[name], ...(config.deploy?.publicUrl ? { publicUrl: config.deploy.publicUrl } : {}) },
   };
 }
 

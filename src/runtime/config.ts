@@ -32,6 +32,7 @@ const HELP: Record<string, string> = {
   FLEET_LAUNCHERS: 'a comma-separated list of Slack user ids (U…, W…) and user-group ids (S…) who may start campaigns besides the admins, e.g. U024BE7LH,S0PLATFRM (unset: admins only)',
   FLEET_ORGS: 'a comma-separated list of GitHub organisation logins campaigns may target, e.g. acme,acme-labs (unset: any organisation)',
   PROMETHEUS_URL: 'the Prometheus base URL for canary metrics, e.g. http://prometheus:9090 (needed by campaigns whose canary.provider is prometheus, the default)',
+  FLEET_PUBLIC_URL: "the address Fleet's HTTP server is reached at from outside, e.g. https://fleet.acme.io (a webhook deploy's system calls back to its /deploy/callback; unset: webhook deploys must name a statusUrl to poll)",
   PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
   GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
   GITHUB_CONTENT_PER_HOUR: 'the most content-creating GitHub requests per hour, a whole number (default 500)',
@@ -99,6 +100,7 @@ const Env = z
     FLEET_LAUNCHERS: text().refine((v) => v === undefined || splitList(v).every((id) => SLACK_USER.test(id) || SLACK_GROUP.test(id)), { message: 'malformed' }),
     FLEET_ORGS: text().refine((v) => v === undefined || splitList(v).every((org) => ORG_LOGIN.test(org)), { message: 'malformed' }),
     PROMETHEUS_URL: httpUrl(),
+    FLEET_PUBLIC_URL: httpUrl(),
     PORT: wholeNumber(0, 65_535, 3000),
     GITHUB_CONTENT_PER_MINUTE: wholeNumber(1, 100_000, 80),
     GITHUB_CONTENT_PER_HOUR: wholeNumber(1, 1_000_000, 500),
@@ -201,6 +203,8 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     /** The organisations campaigns may target; null when unset (unrestricted). */
     orgs: parseOrgScope(env.FLEET_ORGS),
     prometheusUrl: env.PROMETHEUS_URL === undefined ? null : env.PROMETHEUS_URL.replace(/\/+$/, ''),
+    /** FLEET_PUBLIC_URL: where a webhook deploy's system calls Fleet back (`/deploy/callback`). */
+    publicUrl: env.FLEET_PUBLIC_URL === undefined ? null : env.FLEET_PUBLIC_URL.replace(/\/+$/, ''),
     port: env.PORT,
     /** Checkouts of the targets' repositories (see src/workspace/README.md). */
     workspaces: {
@@ -218,6 +222,8 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
 export type FleetConfig = z.infer<typeof FleetConfig> & {
   /** The dependency change's registries and the credentials FLEET_DEPENDENCY_CREDENTIALS allows, with their values. */
   dependencies: DependencyEnvironment;
+  /** The webhook deploys' signing secrets: every FLEET_DEPLOY_* variable (a spec's `deploy.webhook.secretEnv` names one). */
+  deploySecrets: Record<string, string>;
 };
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -233,6 +239,15 @@ function describeProblem(name: string, problem: string): string {
   }
 }
 
+/** Where webhook deploy secrets come from: the variables named FLEET_DEPLOY_*, and no others (a spec cannot sign with GITHUB_TOKEN). */
+export const DEPLOY_SECRET_PREFIX = 'FLEET_DEPLOY_';
+
+function deploySecrets(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (name.startsWith(DEPLOY_SECRET_PREFIX) && value !== undefined && value.trim() !== '') out[name] = value;
+  return out;
+}
+
 /**
  * Reads and validates the configuration; throws FleetError('config_invalid') listing every
  * problem, one per line.
@@ -243,7 +258,7 @@ function describeProblem(name: string, problem: string): string {
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): FleetConfig {
   const result = FleetConfig.safeParse(env);
-  if (result.success) return { ...result.data, dependencies: dependencyEnvironment(env) };
+  if (result.success) return { ...result.data, dependencies: dependencyEnvironment(env), deploySecrets: deploySecrets(env) };
   const problems = new Map<string, string>();
   for (const issue of result.error.issues) {
     const name = String(issue.path[0] ?? '');

@@ -55,6 +55,8 @@ export const JobConfig = z.object({
       credentials: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
+  /** The webhook deploys' secrets (FLEET_DEPLOY_* variables, by name) and FLEET_PUBLIC_URL for their callback. */
+  deploy: z.object({ secrets: z.record(z.string(), z.string()).default({}), publicUrl: z.string().url().optional() }).optional(),
   limits: z
     .object({
       maxTargets: z.number().int().positive().default(200),

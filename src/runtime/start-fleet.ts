@@ -9,6 +9,7 @@ import type { JobConfig } from './job-config.js';
 import { createOctokit } from '../github/create-octokit.js';
 import { createGateway, createGatewayReaders, type Gateway } from '../github/gateway.js';
 import { handleWebhook, wakeTargetsInStore } from '../github/webhooks.js';
+import { handleDeployCallback } from './deploy-callback.js';
 import type { FleetLogger } from './logger.js';
 import { createSlackApp, type SlackApp } from '../slack/create-app.js';
 import { createGroupResolver } from '../slack/user-groups.js';
@@ -138,6 +139,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     dependencies: config.dependencies,
     workspaces: targetWorkspaces,
     ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
+    deploy: { secrets: config.deploySecrets, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) },
     limits: { maxTargets: 200, concurrency: 8, stepTimeoutMs: 60_000, maxRounds: 20, ...options.limits },
   };
   const scheduler = createScheduler({
@@ -195,6 +197,16 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
           const text = JSON.stringify(result.body);
           res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8' });
           res.end(text);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/deploy/callback',
+        handler: (req, res) => {
+          const result = handleDeployCallback({ store, secrets: (name) => config.deploySecrets[name], wake: () => scheduler.wake(), now, logger }, { headers: req.headers, rawBody: req.rawBody, url: req.url ?? '/' });
+          res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify(result.body));
+          return Promise.resolve();
         },
       },
     ],

@@ -3,12 +3,12 @@ export { isActiveDeployment } from '../domain/deployment.js';
 import type { DeployOptions } from '../domain/step-options.js';
 import { deploymentsMethod, type DeploymentsDeps } from './deploy-deployments.js';
 import type { DeployMethod } from './deploy-method.js';
-import { webhookMethod } from './deploy-webhook.js';
-import { workflowDispatchMethod } from './deploy-workflow.js';
+import { webhookMethod, type WebhookDeployDeps } from './deploy-webhook.js';
+import { workflowDispatchMethod, type WorkflowDeployDeps } from './deploy-workflow.js';
 import type { Step, StepEvent, StepResult } from './types.js';
 
 /** What the deploy brick needs: the gateway (GitHub Deployments), and what the other methods need. */
-export type DeployDeps = DeploymentsDeps;
+export type DeployDeps = DeploymentsDeps & WorkflowDeployDeps & WebhookDeployDeps;
 
 const METHODS: Record<DeploymentMethod, DeployMethod<DeployDeps>> = {
   deployments: deploymentsMethod,

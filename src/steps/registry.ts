@@ -8,6 +8,7 @@ import { bakeStep } from './bake.js';
 import { canaryStep } from './canary.js';
 import { closeStep } from './close.js';
 import { complianceStep } from './compliance.js';
+import type { DeployEnvironment } from './deploy-webhook.js';
 import { deployStep } from './deploy.js';
 import { gateStep } from './gate.js';
 import { mergeStep } from './merge.js';
@@ -37,6 +38,8 @@ export interface StepDeps<Github = Gateway, Metrics = MetricsProviders> {
   gitAuthor?: GitIdentity;
   /** The dependency change's registries and allowed credentials (FLEET_NPM_REGISTRY, …). */
   dependencies?: DependencyEnvironment;
+  /** The webhook deploy's secrets (by variable name) and Fleet's public URL for its callback (FLEET_PUBLIC_URL). */
+  deploy?: DeployEnvironment;
 }
 
 // Options are parsed by the engine from the spec before `run`, so the registry holds steps of any options type.

@@ -140,6 +140,11 @@ const ROUTES = [
   'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
   'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
   'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}',
+  'GET /repos/{owner}/{repo}/actions/workflows',
+  'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}',
+  'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches',
+  'GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs',
+  'GET /repos/{owner}/{repo}/actions/runs/{run_id}',
 ];
 
 describe('the fake GitHub against the published OpenAPI description', () => {
@@ -333,6 +338,22 @@ describe('the fake GitHub against the published OpenAPI description', () => {
     await expectStatus(author.rest.repos.deleteDeployment({ ...repo, deployment_id: canaryId }), 422);
     await author.rest.repos.createDeploymentStatus({ ...repo, deployment_id: canaryId, state: 'inactive' });
     await author.rest.repos.deleteDeployment({ ...repo, deployment_id: canaryId });
+    // Actions: a deploy workflow dispatched on a branch (204, and 200 with the run's details), its runs listed and read as they move on.
+    // (GitHub documents no 4xx for these operations; the fake's refusals are tested in test/sandbox/github/actions.test.ts.)
+    fake.state.seedRepo({
+      owner: 'acme',
+      name: 'deployer',
+      files: { '.github/workflows/deploy.yml': 'name: Deploy\non:\n  workflow_dispatch:\n    inputs:\n      version:\n        required: true\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: canary\n    steps:\n      - run: ./deploy.sh\n' },
+    });
+    const deployer = { owner: 'acme', repo: 'deployer' };
+    const workflows = await author.rest.actions.listRepoWorkflows(deployer);
+    await author.rest.actions.getWorkflow({ ...deployer, workflow_id: workflows.data.workflows[0]?.id ?? 0 });
+    await author.rest.actions.createWorkflowDispatch({ ...deployer, workflow_id: 'deploy.yml', ref: 'main', inputs: { version: 'v1' } });
+    await author.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', { ...deployer, workflow_id: 'deploy.yml', ref: 'main', inputs: { version: 'v2' }, return_run_details: true });
+    const queued = await author.rest.actions.listWorkflowRuns({ ...deployer, workflow_id: 'deploy.yml', event: 'workflow_dispatch', branch: 'main', per_page: 100 });
+    clock += 120_000;
+    await author.rest.actions.getWorkflowRun({ ...deployer, run_id: queued.data.workflow_runs[0]?.id ?? 0 });
+    await author.rest.actions.listWorkflowRuns({ ...deployer, workflow_id: 'deploy.yml', status: 'success' });
   });
 
   afterAll(async () => {

@@ -97,6 +97,16 @@ describe('GitHub webhooks', () => {
     expect((await deliver('push', { ref: 'refs/heads/main', before: merged, after: 'f'.repeat(40), repository: { full_name: 'acme/web' } })).body).toMatchObject({ targets: 0 });
   });
 
+  test('a workflow run wakes the target whose PR head it runs (a workflow-dispatch deploy), and records its status and conclusion', async () => {
+    const run = (action: string, status: string, conclusion: string | null) => ({ action, repository: { full_name: 'acme/web' }, workflow_run: { id: 77, name: 'Deploy', head_sha: 'b'.repeat(40), status, conclusion, pull_requests: [] } });
+    expect(await deliver('workflow_run', run('completed', 'completed', 'failure'))).toEqual({ status: 200, body: { targets: 1, woken: 1 } });
+    expect(target('acme/web').dueAt).toBe(NOW);
+    expect(target('acme/api').dueAt).toBe(NOW + 120_000);
+    expect(store.events.list({ campaignId: 'c-1' })[0]).toMatchObject({ kind: 'github.workflow_run', targetId: target('acme/web').id, data: { runId: 77, status: 'completed', conclusion: 'failure', sha: 'b'.repeat(40) } });
+    expect((await deliver('workflow_run', { ...run('completed', 'completed', 'success'), repository: { full_name: 'acme/other' } })).body).toMatchObject({ targets: 0 });
+    expect((await deliver('workflow_run', { action: 'completed', repository: { full_name: 'acme/web' } })).status).toBe(400);
+  });
+
   test('a merge group wakes the target whose PR it was built for (by the group branch), on checks_requested and destroyed', async () => {
     const group = (action: string, reason?: string) => ({
       action,

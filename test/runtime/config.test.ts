@@ -113,6 +113,16 @@ describe('loadConfig', () => {
     expect(lines).toEqual([expect.stringContaining('GITHUB_APP_PRIVATE_KEY is not set')]);
   });
 
+  test("FLEET_PUBLIC_URL is where a webhook deploy calls back; the deploy secrets are the FLEET_DEPLOY_* variables and no others", () => {
+    const config = loadConfig({ ...VALID, FLEET_PUBLIC_URL: 'https://fleet.acme.io/', FLEET_DEPLOY_WEBHOOK_SECRET: 's3cret', FLEET_DEPLOY_SPINNAKER: 'other', FLEET_DEPLOY_EMPTY: ' ' });
+    expect(config.publicUrl).toBe('https://fleet.acme.io');
+    expect(config.deploySecrets).toEqual({ FLEET_DEPLOY_WEBHOOK_SECRET: 's3cret', FLEET_DEPLOY_SPINNAKER: 'other' });
+    expect(config.deploySecrets).not.toHaveProperty('GITHUB_TOKEN');
+    expect(loadConfig(VALID).publicUrl).toBeNull();
+    const { lines } = problemsOf({ ...VALID, FLEET_PUBLIC_URL: 'fleet.acme.io' });
+    expect(lines).toEqual([expect.stringMatching(/FLEET_PUBLIC_URL is malformed.*\/deploy\/callback/)]);
+  });
+
   test('refuses a token and an App at the same time', () => {
     const { lines } = problemsOf({ ...VALID, GITHUB_APP_ID: '42' });
     expect(lines).toEqual([expect.stringContaining('are both set')]);

@@ -1,3 +1,5 @@
+import type { Actions } from './actions.js';
+import { addActionsRoutes, type ActionsRenderer } from './actions-routes.js';
 import type { AppCaller } from './apps.js';
 import { encodeCommit, type GitMode, type GitObject } from './git-objects.js';
 import type { Renderer } from './render.js';
@@ -73,7 +75,7 @@ function requireCommit(world: World, sha: unknown): string {
 }
 
 /** Builds the route table over a world and its renderer. */
-export function createRoutes(world: World, render: Renderer, options: { search?: SearchOptions } = {}): Route[] {
+export function createRoutes(world: World, render: Renderer, options: { search?: SearchOptions; actions?: { actions: Actions; view: ActionsRenderer } } = {}): Route[] {
   const routes: Route[] = [];
   const add = (method: Route['method'], template: string, handle: Route['handle']): void => {
     routes.push({ method, template, pattern: compile(template), handle });
@@ -583,6 +585,7 @@ export function createRoutes(world: World, render: Renderer, options: { search?:
   addDeploymentRoutes(add, world, render, paginate);
 
   addSearchRoutes(add, world, render, options.search);
+  if (options.actions) addActionsRoutes(add, world, options.actions.actions, options.actions.view, paginate);
   return routes;
 }
 

@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { isFleetError } from '../../errors.js';
+import { createActions, type Actions, type ActionsDeployer } from './actions.js';
+import { createActionsDeployer, createActionsRenderer } from './actions-routes.js';
 import { createApps, type AppCaller, type FakeAppInfo, type FakeAppOptions } from './apps.js';
 import { createRandom } from '../fleet/random.js';
 import { createGitHttp, gitRouteTemplate, gitToken, matchGitPath } from './git-http.js';
@@ -76,6 +78,8 @@ export interface FakeGitHubOptions {
   log?: (line: string) => void;
   /** Where the bare repositories git is served from live; default a temporary folder removed on close. */
   gitRoot?: string;
+  /** How long a dispatched Actions run is queued, and then runs (ms of the fake's clock; default 5 s and 60 s). */
+  actions?: { queuedMs?: number; durationMs?: number };
   /**
    * Run the sandbox's CD (`src/sandbox/cd/simulated-cd.ts`) over the fake's deployments: every
    * repository starts deployed to production, a moved default branch is deployed there, and each
@@ -110,6 +114,8 @@ export interface FakeGitHubState {
   addReviewer(owner: string, repo: string, reviewer: SandboxReviewer): void;
   /** Submits a review as `login` (a person of the sandbox), as `POST …/pulls/{n}/reviews` would. */
   submitReview(input: { owner: string; repo: string; number: number; login: string; event: 'APPROVE' | 'REQUEST_CHANGES' | 'COMMENT'; body?: string }): { id: number; htmlUrl: string };
+  /** GitHub Actions' workflow runs (dispatched deploy workflows); `setBreaks` names the repositories whose deploy runs fail, `setDeployer` where a deploy run records its deployment. */
+  actions: Pick<Actions, 'setBreaks' | 'setDeployer'> & { runs(owner: string, repo: string): ReturnType<Actions['runsOf']> };
   /** Every deployment of every repository, oldest first, with its statuses (oldest first). */
   deployments(): DeploymentRecord[];
 }
@@ -299,15 +305,23 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const render = createRenderer(world, ctx);
   const apps = options.app ? createApps(options.app, { ctx, now: () => world.now() }) : undefined;
   const repoExists = (owner: string, name: string): boolean => world.listOrgRepos(owner).some((repo) => repo.name.toLowerCase() === name.toLowerCase());
-  const routes = [...createRoutes(world, render, { search: { incomplete: () => faults.searchIncomplete } }), ...(apps?.routes(repoExists) ?? [])];
+  const actions = createActions(world, (event) => sendEvent(event), () => ctx.base, options.actions);
+  world.onEvaluate(() => actions.evaluate());
+  const actionsView = createActionsRenderer(world, render, ctx, actions);
+  const routes = [...createRoutes(world, render, { search: { incomplete: () => faults.searchIncomplete }, actions: { actions, view: actionsView } }), ...(apps?.routes(repoExists) ?? [])];
   const installationId = (owner: string): number => apps?.installationOn(owner)?.id ?? options.installationId ?? 1;
-  const sender = createWebhookSender({ world, render, ctx, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, installationOf: installationId, log });
+  const sender = createWebhookSender({ world, render, ctx, workflowRun: actionsView.webhook, fetch: options.fetch ?? globalThis.fetch, installationId: options.installationId ?? 1, installationOf: installationId, log });
   const searchLimits = createSearchLimits(() => world.now(), options.searchLimits);
   routes.push(createGraphqlRoute(world, () => ctx.base));
   sendEvent = sender.send;
   sender.setTarget(options.webhook ?? null);
   const gitHttp = createGitHttp({ world, root: options.gitRoot, log });
   const cd = options.cd ? createSimulatedCd({ ...options.cd, world }) : undefined;
+  // A deploy workflow's job with an `environment` records a deployment as GitHub Actions does: made
+  // and reported by the Actions bot (the sandbox's CD leaves those to the workflow). Its deploy
+  // breaks where the CD's ground truth says the repository's deploy breaks.
+  actions.setDeployer(createActionsDeployer(world));
+  if (options.cd?.breaks) actions.setBreaks(options.cd.breaks);
 
   let faults: Faults = Faults.parse(options.faults ?? {});
   let random = createRandom(faults.seed);
@@ -656,6 +670,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       const review = world.submitReview(pull, { event: input.event, body: input.body }, input.login);
       pull.requestedReviewers = pull.requestedReviewers.filter((login) => login.toLowerCase() !== input.login.toLowerCase());
       return { id: review.id, htmlUrl: String(render.review(pull, review).html_url) };
+    },
+    actions: {
+      setBreaks: (fn) => actions.setBreaks(fn),
+      setDeployer: (deployer: ActionsDeployer | null) => actions.setDeployer(deployer),
+      runs: (owner, repo) => actions.runsOf(world.getRepo(owner, repo)).map((run) => ({ ...run, inputs: { ...run.inputs } })),
     },
     deployments: () => world.deployments.all().map((deployment) => ({ ...deployment, statuses: deployment.statuses.map((status) => ({ ...status })) })),
   };

@@ -6,6 +6,7 @@ import { DEFAULT_REPO_SETTINGS, activeRules, type RepoSettings, type RulesetInpu
 import { codeownersMatcher, reviewRefusal as refuseByReviews, reviewRequirement, type SandboxReviewer } from './reviews.js';
 import { createObjectStore, hashBlob, isBinaryContent, type FlatTree, type GitPerson, type ObjectStore } from './git-objects.js';
 import { createMergeQueue, type MergeGroupRecord } from './merge-queue.js';
+import type { WorkflowRunRecord } from './actions.js';
 import { createDeploymentState, type DeploymentEvent } from './deployments.js';
 
 /**
@@ -205,6 +206,7 @@ export type WorldEvent =
   | { kind: 'check_suite'; runs: CheckRunRecord[] }
   | { kind: 'status'; run: CheckRunRecord }
   | { kind: 'push'; push: PushRecord }
+  | { kind: 'workflow_run'; action: 'requested' | 'in_progress' | 'completed'; run: WorkflowRunRecord }
   | DeploymentEvent;
 
 /** One ref a `git push` moved, as the `push` webhook tells it. */

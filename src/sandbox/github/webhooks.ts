@@ -3,6 +3,7 @@ import type { Renderer } from './render.js';
 import { renderUser, type ShapeContext } from './shapes.js';
 import { localDate, type GitPerson } from './git-objects.js';
 import type { PushRecord, WorldEvent, World } from './state.js';
+import type { WorkflowRunRecord } from './actions.js';
 import { createDeploymentShapes } from './deployment-routes.js';
 
 export interface WebhookTarget {
@@ -29,6 +30,8 @@ export interface WebhookSenderDeps {
   /** The installation of the App on a repository's owner, when the fake serves an App with several. */
   installationOf?: (owner: string) => number;
   log: (line: string) => void;
+  /** The `workflow_run` payload's run and workflow, in GitHub's shapes (actions-routes.ts). */
+  workflowRun?: (run: WorkflowRunRecord) => { workflow_run: Record<string, unknown>; workflow: Record<string, unknown> };
 }
 
 /**
@@ -146,6 +149,11 @@ export function createWebhookSender(deps: WebhookSenderDeps) {
             : null;
         const merge_group = { head_sha: event.group.headSha, head_ref: `refs/heads/${event.group.headRef}`, base_sha: event.group.baseSha, base_ref: `refs/heads/${event.group.baseRef}`, head_commit };
         return { name: 'merge_group', payload: { action: event.action, ...(event.reason ? { reason: event.reason } : {}), merge_group, ...envelope(event.owner, event.repo, 'github-merge-queue[bot]') } };
+      }
+      case 'workflow_run': {
+        const parts = deps.workflowRun?.(event.run);
+        if (!parts) throw new Error('the fake serves no Actions renderer');
+        return { name: 'workflow_run', payload: { action: event.action, ...parts, ...envelope(event.run.owner, event.run.repo, event.run.actor) } };
       }
       case 'deployment':
         // Not made by a workflow run: GitHub sends `workflow` and `workflow_run` null then.
