@@ -220,7 +220,11 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
     const simulated = createSimulatedProvider({ seed: options.seed, truth: (repo) => ({ regresses: allRepos.get(repo)?.regresses ?? false, kind: 'errors' }) });
     const metrics = { simulated };
     const github = createInstantProduction(now);
-    const registry = createStepRegistry<{ store: Store; metrics: typeof metrics; github: typeof github }>([...createGroundTruthSteps(allRepos, options.seed), canaryStep, gateStep, bakeStep]);
+    type BenchDeps = { store: Store; metrics: typeof metrics; github: typeof github };
+    // The bench deploys no canary (no target has a deployment fact), so the canary never reads or
+    // deactivates a deployment and needs none of the deploy methods' GitHub calls.
+    const canary = canaryStep as unknown as RegisteredStep<BenchDeps>;
+    const registry = createStepRegistry<BenchDeps>([...createGroundTruthSteps(allRepos, options.seed), canary, gateStep, bakeStep]);
     const unused = new Proxy({} as Gateway, {
       get(_, name) {
         if (name === 'then') return undefined;
