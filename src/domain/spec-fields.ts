@@ -58,10 +58,11 @@ export const SPEC_FIELDS: Record<string, string> = {
   'canary.thresholds.marginal': 'A score at or above this (and below `pass`) is marginal; below it the canary fails. Must not be above `pass`.',
   'canary.groups': 'Weights per metric group, e.g. `{ errors: 2, latency: 1 }`; each group needs a metric.',
   'canary.metrics': 'The metrics compared between the canary and its baseline.',
-  'canary.metrics[].kind': 'What the series is: `count`, `rate`, `ratio`, `gauge` or `latency`; the judge tests each as suits it (see docs/confidence.md).',
   'canary.metrics[].name': 'The metric\'s name, as results show it.',
   'canary.metrics[].group': 'The group it counts in (see `canary.groups`).',
-  'canary.metrics[].query': 'A PromQL query; `{{target}}`, `{{repo}}` and `{{track}}` (`canary` or `baseline`) are filled in.',
+  'canary.metrics[].query':
+    'A PromQL query, asked once per track: `{{sha}}` is the version the track runs (the canary: the PR\'s deployed head; the baseline: production\'s version), `{{environment}}` where it runs, `{{deployment}}` its GitHub deployment id, `{{baselineSha}}` the baseline\'s version on both tracks; `{{repo}}`, `{{track}}` (`canary` or `baseline`) and `{{target}}` too. See docs/confidence.md.',
+  'canary.metrics[].kind': 'What the series is: `count`, `rate`, `ratio`, `gauge` or `latency`; the judge tests each as suits it (see docs/confidence.md).',
   'canary.metrics[].direction': 'Which move is bad: `increase` (errors), `decrease` (throughput) or `either`.',
   'canary.metrics[].critical': 'A bad move of a critical metric fails the canary on its own.',
   'canary.metrics[].effectSize': 'The relative change tolerated before a move counts (0.1 = 10%).',

@@ -33,6 +33,30 @@ function parseValue(text: string): number {
   return Number.isFinite(n) ? n : NaN;
 }
 
+/** How many points the query's grid has: start, start + step, ..., up to end. */
+export function gridLength(query: Pick<SeriesQuery, 'start' | 'end' | 'stepMs'>): number {
+  if (!(query.end >= query.start)) return 0;
+  return Math.floor((query.end - query.start) / Math.max(1, query.stepMs)) + 1;
+}
+
+/**
+ * Places each sample at its timestamp's slot on the query's grid (start, start + step, ..., end):
+ * a missing sample is NaN at its place, never a shift of the later ones; a sample off the grid
+ * goes to its nearest slot, one outside the window is dropped.
+ *
+ * @example alignToGrid([[100, '1'], [102, '3']], { start: 100_000, end: 102_000, stepMs: 1_000 }) // [1, NaN, 3]
+ */
+export function alignToGrid(samples: readonly (readonly [number, string])[], query: Pick<SeriesQuery, 'start' | 'end' | 'stepMs'>): number[] {
+  const length = gridLength(query);
+  const stepMs = Math.max(1, query.stepMs);
+  const values = new Array<number>(length).fill(NaN);
+  for (const [seconds, text] of samples) {
+    const slot = Math.round((seconds * 1000 - query.start) / stepMs);
+    if (slot >= 0 && slot < length) values[slot] = parseValue(text);
+  }
+  return values;
+}
+
 /**
  * A metrics provider over Prometheus' HTTP API (`GET /api/v1/query_range`).
  *
@@ -109,7 +133,7 @@ export function createPrometheusProvider(options: PrometheusOptions): MetricsPro
         retryable: false,
       });
     }
-    return series[0].values.map(([, value]) => parseValue(value));
+    return alignToGrid(series[0].values, query);
   }
 
   return { fetchSeries };

@@ -58,9 +58,18 @@ export interface DeployedVersion {
   carriesChange: boolean;
 }
 
-/** Which versions ran where, over time. */
+/** Which versions ran where, over time (the sandbox's simulated CD keeps one). */
 export interface DeploymentHistory {
   versions(repo: string, environment: string): DeployedVersion[];
+}
+
+/**
+ * What the simulated provider and the exporter read a history through: a `DeploymentHistory`
+ * answers at once, one read from GitHub's Deployments API (src/github/deployment-history.ts)
+ * asynchronously.
+ */
+export interface DeploymentHistoryReader {
+  versions(repo: string, environment: string): DeployedVersion[] | Promise<DeployedVersion[]>;
 }
 
 /** The query used when a metric names none: the metric name filtered by repo and track. */

@@ -1,4 +1,5 @@
-import { createGateway } from '../github/gateway.js';
+import { createGateway, type Gateway } from '../github/gateway.js';
+import { changedSinceSandboxSeed, createGitHubDeploymentHistory } from '../github/deployment-history.js';
 import { createOctokit, type GitHubAuth } from '../github/create-octokit.js';
 import { FleetError } from '../errors.js';
 import type { MetricsProviders } from '../metrics/provider.js';
@@ -22,14 +23,23 @@ function readAuth(config: JobConfig): GitHubAuth {
   throw new FleetError('config_invalid', 'The jobs have no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY (and GITHUB_APP_INSTALLATION_ID for one installation only).');
 }
 
-/** Every configured provider; a campaign's canary step asks for the one its spec names. */
-export function createMetrics(config: JobConfig): MetricsProviders {
+/**
+ * Every configured provider; a campaign's canary step asks for the one its spec names. The
+ * simulated one follows the repositories' deployments (read through `github`) when its
+ * configuration says `followDeployments`.
+ */
+export function createMetrics(config: JobConfig, clients: { github?: Gateway; now?: () => number } = {}): MetricsProviders {
   const m = config.metrics;
   const providers: MetricsProviders = {};
   if (m.prometheusUrl) providers.prometheus = createPrometheusProvider({ baseUrl: m.prometheusUrl });
   if (m.simulated) {
-    const { seed, regressing, kind } = m.simulated;
-    providers.simulated = createSimulatedProvider({ seed, truth: (repo) => ({ regresses: regressing.includes(repo), kind }) });
+    const { seed, regressing, kind, followDeployments } = m.simulated;
+    if (followDeployments && !clients.github) throw new FleetError('config_invalid', 'The simulated provider follows deployments but was given no GitHub client to read them with.');
+    const deployments =
+      followDeployments && clients.github
+        ? createGitHubDeploymentHistory(clients.github, { carriesChange: changedSinceSandboxSeed(clients.github), ...(clients.now ? { now: clients.now } : {}) })
+        : undefined;
+    providers.simulated = createSimulatedProvider({ seed, truth: (repo) => ({ regresses: regressing.includes(repo), kind }), ...(deployments ? { deployments } : {}) });
   }
   return providers;
 }
@@ -49,9 +59,10 @@ export function createStepDeps(config: JobConfig, store: Store, now: () => numbe
       notificationSpacingMs: config.github.notificationSpacingMs,
     },
   });
+  const github = createGateway({ octokit, now });
   return {
-    github: createGateway({ octokit, now }),
-    metrics: createMetrics(config),
+    github,
+    metrics: createMetrics(config, { github, now }),
     store,
     catalogDir: config.catalogDir,
     unsandboxed: config.unsandboxed,

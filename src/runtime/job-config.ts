@@ -27,8 +27,14 @@ export const JobConfig = z.object({
   metrics: z
     .object({
       prometheusUrl: z.string().url().optional(),
-      /** The sandbox's simulated provider: a seed and the repositories where the change regresses. */
-      simulated: z.object({ seed: z.number().int(), regressing: z.array(z.string()).default([]), kind: z.enum(['errors', 'latency', 'variance']).default('errors') }).optional(),
+      /**
+       * The sandbox's simulated provider: a seed and the repositories where the change regresses;
+       * `followDeployments`: series only where the queried sha ran in the queried environment, as
+       * the repositories' GitHub deployments (the sandbox's CD) say.
+       */
+      simulated: z
+        .object({ seed: z.number().int(), regressing: z.array(z.string()).default([]), kind: z.enum(['errors', 'latency', 'variance']).default('errors'), followDeployments: z.boolean().optional() })
+        .optional(),
     })
     .prefault({}),
   catalogDir: z.string().optional(),

@@ -379,7 +379,8 @@ async function main(): Promise<number> {
   const fleet = await startFleet(config, {
     logger: createLogger({ level: 'info', write: (line) => log.write(`${line}\n`), secrets: [slack.botToken, signingSecret, webhookSecret, app.privateKey] }),
     host: '127.0.0.1',
-    metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'latency' } },
+    // Series only where a version ran, as the fake GitHub's deployments say (a track that names no environment: as before).
+    metrics: { simulated: { seed: options.seed, regressing: [REGRESSING_REPO], kind: 'latency', followDeployments: true } },
     intervals: { advance: 1_000, notify: 300, digest: 60_000 },
     retryAfterBaseMs: 1,
     githubSpacing: { writeMs: 20, notificationMs: 50 },

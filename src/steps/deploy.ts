@@ -119,7 +119,7 @@ export const deployStep: Step<DeployOptions, DeployDeps> = {
       return result;
     }
     const until = Math.min(ctx.now + ctx.options.pollEvery, deadline);
-    const since = fact.state === 'in_progress' ? 'in progress' : fact.state;
-    return { kind: 'wait', until, reason: `waiting for the deployment of ${where} (${since})`, data, patch, ...(events.length > 0 ? { events } : {}) };
+    const state = fact.state === 'in_progress' ? 'in progress' : fact.state;
+    return { kind: 'wait', until, reason: `waiting for the deployment of ${where}: ${state}`, data, patch, ...(events.length > 0 ? { events } : {}) };
   },
 };

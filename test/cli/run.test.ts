@@ -22,7 +22,7 @@ describe('fleet validate', () => {
     expect(await runCli(['validate', ...EXAMPLES], io)).toBe(0);
     const lines = io.out.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toBe('ok campaigns/examples/bump-lodash.yml: npm-dependency over org acme (topics node, service; language TypeScript; exclude *-archive, sandbox-*), 4 waves, 7 steps');
+    expect(lines[1]).toBe('ok campaigns/examples/bump-lodash.yml: npm-dependency over org acme (topics node, service; language TypeScript; exclude *-archive, sandbox-*), 4 waves, 8 steps');
     expect(lines[0]).toContain('file-write over 5 repositories (acme/payments-api');
     expect(io.err).toBe('');
   });

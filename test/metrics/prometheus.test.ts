@@ -64,12 +64,51 @@ describe('createPrometheusProvider against a scripted server', () => {
     server = await listen((req, res) => {
       seen = new URL(req.url!, 'http://x');
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '1.5'], [2, 'NaN'], [3, '+Inf'], [4, '2']] }] } }));
+      res.end(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'matrix', result: [{ metric: {}, values: [[1_700_000_000, '1.5'], [1_700_000_015, 'NaN'], [1_700_000_030, '+Inf'], [1_700_000_045, '2'], [1_700_000_060, '3']] }] },
+        }),
+      );
     });
     const values = await createPrometheusProvider({ baseUrl: `${urlOf(server)}/` }).fetchSeries(query);
-    expect(values).toEqual([1.5, NaN, NaN, 2]);
+    expect(values).toEqual([1.5, NaN, NaN, 2, 3]);
     expect(seen!.pathname).toBe('/api/v1/query_range');
     expect(Object.fromEntries(seen!.searchParams)).toEqual({ query: 'fleet_latency_ms{repo="acme/api",track="canary"}', start: '1700000000', end: '1700000060', step: '15' });
+  });
+
+  it('places samples at their timestamps on the grid: a gap on either track is NaN in its place, never a shift', async () => {
+    // The canary misses its second and third samples, the baseline its first and last.
+    const samples: Record<string, [number, string][]> = {
+      canary: [[1_700_000_000, '10'], [1_700_000_045, '13'], [1_700_000_060, '14']],
+      baseline: [[1_700_000_015, '21'], [1_700_000_030, '22'], [1_700_000_045, '23']],
+    };
+    server = await listen((req, res) => {
+      const track = /track="(\w+)"/.exec(new URL(req.url!, 'http://x').searchParams.get('query') ?? '')?.[1] ?? '';
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: samples[track] }] } }));
+    });
+    const provider = createPrometheusProvider({ baseUrl: urlOf(server) });
+    expect(await provider.fetchSeries(query)).toEqual([10, NaN, NaN, 13, 14]);
+    expect(await provider.fetchSeries({ ...query, track: 'baseline' })).toEqual([NaN, 21, 22, 23, NaN]);
+  });
+
+  it('puts a sample off the grid in its nearest slot and drops one outside the window', async () => {
+    server = await listen((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      const values = [[1_699_999_980, '0'], [1_700_000_000.2, '1'], [1_700_000_029.9, '2'], [1_700_000_075, '9']];
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+    });
+    const values = await createPrometheusProvider({ baseUrl: urlOf(server) }).fetchSeries({ ...query, start: 1_700_000_000_000, end: 1_700_000_059_999 });
+    expect(values).toEqual([1, NaN, 2, NaN]);
+  });
+
+  it('answers no points when the query matches no series', async () => {
+    server = await listen((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+    });
+    expect(await createPrometheusProvider({ baseUrl: urlOf(server) }).fetchSeries(query)).toEqual([]);
   });
 
   it('reports a rejected query, a non-JSON body, several series and a timeout as metrics errors', async () => {
@@ -179,14 +218,18 @@ describe.runIf(available)('createPrometheusProvider against a real Prometheus', 
       const end = Date.now();
       return { target: 'pr-1', repo: 'acme/api', sha: null, baselineSha: null, environment: null, deployment: null, start: end - 60_000, end, stepMs: 1_000 };
     };
+    // The grid covers the whole minute; before the first scrape its points are gaps (NaN).
+    const present = (values: number[]) => values.filter((v) => !Number.isNaN(v));
     const canary = await waitFor('three canary samples', async () => {
       const v = await provider.fetchSeries({ ...window(), metric: metric(), track: 'canary' });
-      return v.length >= 3 ? v : undefined;
+      return present(v).length >= 3 ? v : undefined;
     });
     const baseline = await provider.fetchSeries({ ...window(), metric: metric(), track: 'baseline' });
-    expect(canary.every((v) => v >= 130 && v <= 132)).toBe(true);
-    expect(baseline.length).toBeGreaterThanOrEqual(3);
-    expect(baseline.every((v) => v >= 100 && v <= 102)).toBe(true);
+    expect(canary).toHaveLength(61);
+    expect(present(canary).every((v) => v >= 130 && v <= 132)).toBe(true);
+    expect(Number.isNaN(canary[0])).toBe(true);
+    expect(present(baseline).length).toBeGreaterThanOrEqual(3);
+    expect(present(baseline).every((v) => v >= 100 && v <= 102)).toBe(true);
 
     expect(await provider.fetchSeries({ ...window(), metric: metric(), repo: 'acme/none', track: 'canary' })).toEqual([]);
     await expectMetricsError(provider.fetchSeries({ ...window(), metric: metric({ query: 'sum(' }), track: 'canary' }), /Prometheus rejected the query/);

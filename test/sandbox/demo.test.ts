@@ -106,6 +106,20 @@ describe('npm run demo -- --headless', () => {
     expect(run.out).toContain(':white_check_mark: Approved by @U0APPROV1');
   });
 
+  it("deploys the canary wave through GitHub Deployments: each deployment's link in the thread, the one that fails, and the regression caught on a deployed canary", () => {
+    const thread = run.out.slice(run.out.indexOf('as a person sees it'));
+    const deployed = [...thread.matchAll(/:rocket: Deployed `([0-9a-f]{7})` of \*(acme\/[a-z0-9-]+)\*[^\n]* to `canary`: (https:\/\/\S+)/g)];
+    // The canary wave is three: two deployed (search-indexer is a named canary), one whose deployment crash-loops.
+    expect(deployed.map((m) => m[2]), run.out.slice(-3000)).toContain('acme/search-indexer');
+    expect(deployed).toHaveLength(2);
+    for (const m of deployed) expect(m[3]).toBe(`https://canary.${m[2].split('/')[1]}.sandbox.fleet.invalid/`);
+    expect(thread).toMatch(/:x: The deployment of `[0-9a-f]{7}` of \*acme\/search-web\*[^\n]* to `canary` failed: the canary pod crash-looped: CrashLoopBackOff/);
+    expect(run.out).toMatch(/target\.failed\s+acme\/search-web\s+\(The deployment of [0-9a-f]{7} to canary failed: the canary pod crash-looped: CrashLoopBackOff/);
+    // Judged canaries let their deployment go.
+    expect(run.out).toMatch(/deploy\.deactivated\s+acme\/search-indexer/);
+    expect(run.out).toMatch(/Regression caught on a deployed canary: acme\/payments-gateway [0-9a-f]{7} in canary \(deployment \d+\) against production [0-9a-f]{7}: Canary failed with score \d+: .*latency-p99: higher than the baseline/);
+  });
+
   it('catches the regression in acme/payments-gateway with the judge’s reason, and merges nothing there', () => {
     expect(run.out).toMatch(/target\.failed\s+acme\/payments-gateway\s+\(Canary failed with score \d+: .*latency-p99: higher than the baseline/);
     expect(run.out).not.toMatch(/pr\.merged\s+acme\/payments-gateway/);

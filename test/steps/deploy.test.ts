@@ -44,7 +44,7 @@ describe('the deploy brick (GitHub Deployments)', () => {
   test("deploys the PR's head to a transient canary environment, once, and records the fact", async () => {
     const target = await opened();
     const first = await deploy(target);
-    expect(first).toMatchObject({ kind: 'wait', until: h.now() + MINUTE, reason: `waiting for the deployment of ${target.headSha!.slice(0, 7)} to canary (pending)` });
+    expect(first).toMatchObject({ kind: 'wait', until: h.now() + MINUTE, reason: `waiting for the deployment of ${target.headSha!.slice(0, 7)} to canary: pending` });
     const [made] = deploymentsOf(target.headSha!);
     expect(made).toMatchObject({ environment: 'canary', transient: true, production: false, description: 'Fleet canary for bump-lodash', payload: { fleet: { campaign: 'c-1', target: 1, repo: 'acme/api' } } });
     const fact = first.patch!.deployment!;
@@ -69,7 +69,7 @@ describe('the deploy brick (GitHub Deployments)', () => {
     await report(target.repo, id, 'in_progress', { logUrl: 'https://cd.example/runs/7' });
     h.fake.state.advance(2 * MINUTE);
     const running = await deploy(target, first.data);
-    expect(running).toMatchObject({ kind: 'wait', reason: expect.stringContaining('(in progress)') as unknown });
+    expect(running).toMatchObject({ kind: 'wait', reason: expect.stringContaining(': in progress') as unknown });
     h.fake.state.advance(3 * MINUTE);
     const readyAt = h.now();
     await report(target.repo, id, 'success', { environmentUrl: 'https://canary.api.example/' });

@@ -17,6 +17,8 @@ export interface Deployment {
   payload: Record<string, unknown>;
   createdAt: string;
   url: string;
+  /** GitHub's transient_environment: the environment goes away (a canary); a later version does not replace it. */
+  transient?: boolean;
 }
 
 export interface DeploymentStatus {
@@ -64,6 +66,7 @@ interface RawDeployment {
   payload: unknown;
   created_at: string;
   url: string;
+  transient_environment?: boolean;
 }
 
 interface RawStatus {
@@ -79,7 +82,7 @@ interface RawStatus {
 
 function toDeployment(raw: RawDeployment): Deployment {
   const payload = raw.payload !== null && typeof raw.payload === 'object' && !Array.isArray(raw.payload) ? (raw.payload as Record<string, unknown>) : {};
-  return { id: raw.id, sha: raw.sha, ref: raw.ref, environment: raw.environment, payload, createdAt: raw.created_at, url: raw.url };
+  return { id: raw.id, sha: raw.sha, ref: raw.ref, environment: raw.environment, payload, createdAt: raw.created_at, url: raw.url, transient: raw.transient_environment === true };
 }
 
 function toStatus(raw: RawStatus): DeploymentStatus {
