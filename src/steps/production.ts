@@ -88,9 +88,14 @@ export async function findProductionVersion(github: ProductionGateway, repo: str
     const own = (await github.listDeployments(repo, { environment, sha })).filter((d) => d.environment === environment && d.sha.toLowerCase() === sha.toLowerCase());
     let all: Deployment[] | undefined;
     const inEnvironment = async () => (all ??= newestFirst(await github.listDeployments(repo, { environment })).filter((d) => d.environment === environment));
-    const newest = newestFirst(own)[0] ?? (options.laterSince !== undefined ? await laterContaining(github, repo, sha, options.laterSince, await inEnvironment()) : undefined);
-    if (!newest) return { environment, deployment: null, previous: null };
-    const deployment = await describe(github, repo, newest);
+    let newest = newestFirst(own)[0];
+    let deployment = newest ? await describe(github, repo, newest) : undefined;
+    // None of its own, or one let go before it ever ran (a CD moving on to a newer head): a later commit may carry it.
+    if ((!deployment || (deployment.state === 'inactive' && deployment.readyAt === null)) && options.laterSince !== undefined) {
+      const later = await laterContaining(github, repo, sha, options.laterSince, await inEnvironment());
+      if (later) [newest, deployment] = [later, await describe(github, repo, later)];
+    }
+    if (!newest || !deployment) return { environment, deployment: null, previous: null };
     if (isUnfinished(deployment.state)) return { environment, deployment, previous: null };
     const earlier = (await inEnvironment()).filter((d) => d.id < newest.id);
     return { environment, deployment, previous: await firstSucceeded(github, repo, earlier, (d) => d.sha.toLowerCase() !== newest.sha.toLowerCase() && d.sha.toLowerCase() !== sha.toLowerCase()) };

@@ -332,6 +332,21 @@ describe('bakeStep follows production', () => {
     expect(baking.events?.[0]).toMatchObject({ kind: 'bake.deployed', data: { sha: later, mergedSha: merged } });
   });
 
+  it('moves on to a later commit when the CD let the merge commit\'s own deployment go before it ran', async () => {
+    const repo = seedPackageRepo(h, 'api');
+    await deployed(repo, await mainHead(repo));
+    const merged = await commitToMain(repo);
+    const first = await bakeStep.run(context({ repo, mergedSha: merged }));
+    const own = await deploy(repo, merged);
+    await report(repo, own, { state: 'in_progress' });
+    await report(repo, own, { state: 'inactive', description: 'Superseded by a newer revision' });
+    const stranded = await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(first) }));
+    expect(stranded).toMatchObject({ kind: 'wait', reason: `waiting for production to deploy ${merged.slice(0, 7)} (deployment ${own} was marked inactive before it succeeded)` });
+    const later = await commitToMain(repo, 'Merge pull request #2');
+    const laterId = await deployed(repo, later);
+    expect(await bakeStep.run(context({ repo, mergedSha: merged, state: dataOf(stranded) }))).toMatchObject({ kind: 'wait', data: { production: { deploymentId: laterId, sha: later } } });
+  });
+
   it('asks a person when the target has no merge commit', async () => {
     const repo = seedPackageRepo(h, 'api');
     const result = await bakeStep.run(context({ repo, mergedSha: null }));
