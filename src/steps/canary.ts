@@ -7,7 +7,7 @@ import type { MetricsProvider, MetricsProviders, Track } from '../metrics/provid
 import type { BakeOptions, CanaryStepOptions } from '../domain/step-options.js';
 import { judgementInWords } from '../domain/words.js';
 import type { Step, StepContext, StepEvent, StepResult } from './types.js';
-import { findRunningVersion } from './canary-baseline.js';
+import { findProductionVersion } from './production.js';
 import { deactivateDeployment, isActiveDeployment, type DeployDeps } from './deploy.js';
 
 export interface CanaryDeps {
@@ -302,13 +302,13 @@ function productionEnvironment(spec: CampaignSpec): string {
  */
 async function deployedSubject(ctx: StepContext<unknown, CanaryDeps>, fact: DeploymentFact, window: CanaryWindow, at: number, warnings: string[]): Promise<JudgeSubject> {
   const environment = productionEnvironment(ctx.spec);
-  const running = ctx.deps.github ? await findRunningVersion(ctx.deps.github, ctx.target.repo, environment, at) : null;
+  const running = ctx.deps.github ? (await findProductionVersion(ctx.deps.github, ctx.target.repo, environment, { before: at })).deployment : null;
   if (!running) warnings.push(`No deployment to ${environment} had succeeded in ${ctx.target.repo} by the end of the canary window: the baseline is ${environment} without a version.`);
   return {
     repo: ctx.target.repo,
     target: subjectOf(ctx),
     canary: { sha: fact.sha, environment: fact.environment, deployment: fact.deploymentId === null ? fact.runId : String(fact.deploymentId), window },
-    baseline: { sha: running?.sha ?? null, environment, deployment: running ? String(running.deploymentId) : null, window },
+    baseline: { sha: running?.sha ?? null, environment, deployment: running ? String(running.id) : null, window },
   };
 }
 
