@@ -1,10 +1,9 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../../../src/sandbox/github/server.js';
 import { DEPLOY_BREAKS, deployBreaking, generateFleet } from '../../../src/sandbox/fleet/generate-fleet.js';
 import { seedFleetOverHttp } from '../../../src/sandbox/fleet/seed-fleet.js';
+import { startWebhookReceiver, type ReceivedDelivery } from '../../support/webhook-receiver.js';
 
 /**
  * The sandbox's CD over the fake GitHub, through the real Octokit client: production deployed
@@ -26,19 +25,10 @@ afterEach(async () => {
   for (const server of servers.splice(0)) server.close();
 });
 
-async function receiver(): Promise<{ url: string; received: { headers: IncomingHttpHeaders; body: string }[] }> {
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
+async function receiver(): Promise<{ url: string; received: ReceivedDelivery[] }> {
+  const hook = await startWebhookReceiver('/hooks');
+  servers.push(hook);
+  return hook;
 }
 
 async function setup(options: FakeGitHubOptions = {}) {

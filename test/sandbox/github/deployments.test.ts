@@ -1,9 +1,8 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { Webhooks } from '@octokit/webhooks';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions, type SeedRepoInput } from '../../../src/sandbox/github/server.js';
+import { startWebhookReceiver, type ReceivedDelivery } from '../../support/webhook-receiver.js';
 
 /**
  * The fake's Deployments API over real HTTP through Octokit: GitHub's checks when a deployment is
@@ -213,19 +212,10 @@ describe('listing, statuses and deleting', () => {
 });
 
 describe('webhooks', () => {
-  async function receiver(): Promise<{ url: string; received: { headers: IncomingHttpHeaders; body: string }[] }> {
-    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
-        response.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, received };
+  async function receiver(): Promise<{ url: string; received: ReceivedDelivery[] }> {
+    const hook = await startWebhookReceiver('/github/webhooks');
+    servers.push(hook);
+    return hook;
   }
 
   test('deployment and deployment_status (created) carry GitHub\'s payloads, signed', async () => {

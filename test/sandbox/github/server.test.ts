@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { Octokit } from '@octokit/rest';
 import { Webhooks } from '@octokit/webhooks';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../../../src/sandbox/github/server.js';
+import { startWebhookReceiver, type ReceivedDelivery } from '../../support/webhook-receiver.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const repo = { owner: 'acme', repo: 'api' };
@@ -378,19 +377,10 @@ describe('git semantics over the API', () => {
 });
 
 describe('CI and webhooks', () => {
-  async function receiver(): Promise<{ url: string; received: { headers: IncomingHttpHeaders; body: string }[] }> {
-    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
-        response.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, received };
+  async function receiver(): Promise<{ url: string; received: ReceivedDelivery[] }> {
+    const hook = await startWebhookReceiver('/github/webhooks');
+    servers.push(hook);
+    return hook;
   }
 
   test('check runs complete on the fake clock and every delivery is signed so @octokit/webhooks verifies it', async () => {
