@@ -1,3 +1,4 @@
+import type { WorldRates } from './world-rates.js';
 import { FleetError } from '../../errors.js';
 import type { RepoSettings, RulesetInput, RulesetRule } from '../github/rulesets.js';
 import type { BranchProtection, CiProfile } from '../github/state.js';
@@ -90,6 +91,11 @@ export interface GenerateFleetOptions {
    * OTHER_ORG_FROM Node services or more.
    */
   deployBreaks?: string | false;
+  /**
+   * The world's rates (flaky checks, red default branches, PRs failing for a reason of their own,
+   * failing deploys). Absent: today's figures, exactly as the fleet was always generated.
+   */
+  rates?: WorldRates;
 }
 
 /** What the deploy-breaking repository's deploys fail with, as a CD reports a crash-looping pod. */
