@@ -53,7 +53,7 @@ export const CALIBRATED_RATES: WorldRates = {
   redDefaultShare: 0.12,
   // Dependabot's compatibility scores: the vast majority above 90% (a healthy update fails in under 10% of clients).
   prOwnFailureShare: 0.05,
-  // DORA's change failure rate of the elite cluster (2023, 2024): 5%.
+  // DORA's change failure rate of the elite cluster (2024): 5%.
   deployFailureShare: 0.05,
   // About 12% of npm clients had their build broken by a provider's non-major release.
   badChangeShare: 0.12,
@@ -62,7 +62,7 @@ export const CALIBRATED_RATES: WorldRates = {
     flakyRepoShare: 'Durieux, Le Goues, Hilton, Abreu, "Empirical Study of Restarted and Flaky Builds on Travis CI", MSR 2020',
     redDefaultShare: 'HMCTS RSE dashboard, "CI failure percentage of master branch over 28 days"; Luu, "Please stop breaking the build"',
     prOwnFailureShare: 'Rombaut et al., "Leveraging the Crowd for Dependency Management: An Empirical Study on the Dependabot Compatibility Score", 2024',
-    deployFailureShare: 'DORA, Accelerate State of DevOps 2023 and 2024, change failure rate of the elite cluster',
+    deployFailureShare: 'DORA, Accelerate State of DevOps 2024, change failure rate of the elite cluster',
     badChangeShare: 'Venturini, Cogo, Polato, Gerosa, Wiese, "I Depended on You and You Broke Me", TOSEM 2023',
   },
 };
