@@ -47,6 +47,15 @@ export function formatReport(result: BenchResult): string {
     lines.push(row([`decisions, ${d.campaigns.healthy}+${d.campaigns.bad} campaigns × ${d.campaigns.repos}`, `human touch ${pct(d.humanTouchShare)} (strict ${pct(d.humanTouchShareStrict)}), exposure ${pct(d.exposureBeforeHalt)} (max ${pct(d.exposureBeforeHaltMax)})`], w));
     lines.push(row(['', `false halts ${d.falseHalts}/${d.campaigns.healthy}, missed bad ${d.missedBad}/${d.campaigns.bad}, finished ${d.campaigns.finished}`], w));
   }
+  const ws = result.worldShares;
+  if (ws) {
+    for (const [name, world] of Object.entries(ws)) {
+      const o = world.observed;
+      const m = (x: { median: number }) => pct(x.median);
+      lines.push(row([`world ${name}, ${world.fleets} × ${world.repos} repos`, `red ${m(o.redDefault)} (rate ${pct(world.rates.redDefaultShare)}), flaky runs failing ${m(o.flakyRunFailure)} (${pct(world.rates.flakyFailRate)})`], w));
+      lines.push(row(['', `PRs failing after a re-run ${m(o.prFailedAgain)} (own ${pct(world.rates.prOwnFailureShare)}), deploys failing ${m(o.deployFailed)} (${pct(world.rates.deployFailureShare)}), ${world.mismatches} mismatches`], w));
+    }
+  }
   const s = result.seconds;
   lines.push('', `took: ${Object.entries(s).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   return lines.join('\n');
