@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'world'] as const;
+export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'worlds'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 const Count = z.coerce.number().int().positive();
@@ -30,7 +30,7 @@ export interface BenchConfig {
   rss: { targets: number; maxTargets: number };
   decisions: { healthy: number; bad: number; repos: number; badShare: number; timeLimitMs: number };
   /** The worlds' rates as the fake's CI and the sandbox's CD produce them: fleets per world, repositories per fleet. */
-  world: { fleets: number; repos: number };
+  worlds: { fleets: number; repos: number };
 }
 
 /** The published configuration, or the tiny one with `--quick`. */
@@ -46,7 +46,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
       slack: { targets: 20 },
       rss: { targets: 20, maxTargets: 10 },
       decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
-      world: { fleets: 2, repos: 100 },
+      worlds: { fleets: 2, repos: 100 },
     };
   }
   return {
@@ -58,6 +58,6 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     slack: { targets: 1000 },
     rss: { targets: 10_000, maxTargets: 250 },
     decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
-    world: { fleets: 5, repos: 200 },
+    worlds: { fleets: 5, repos: 200 },
   };
 }

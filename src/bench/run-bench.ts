@@ -57,6 +57,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.peakRss = v;
   });
   await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
-  await step('world', () => Promise.resolve(measureWorldShares({ ...config.world, seed: config.seed })), (v) => (result.worldShares = v));
+  await step('worlds', () => Promise.resolve(measureWorldShares({ ...config.worlds, seed: config.seed })), (v) => (result.worldShares = v));
   return result;
 }

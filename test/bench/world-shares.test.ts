@@ -5,16 +5,16 @@ import { runBench } from '../../src/bench/run-bench.js';
 import { CALIBRATED_RATES, TODAY_RATES } from '../../src/sandbox/fleet/world-rates.js';
 
 /**
- * The `world` measurement in its `--quick` configuration (two fleets of 100 per world): the
+ * The `worlds` measurement in its `--quick` configuration (two fleets of 100 per world): the
  * shares the fake's CI and the sandbox's CD produce, beside the rates they stand for. Everything
  * is seeded and in simulated time, so these are exact checks, not timings.
  */
-describe('npm run bench --only world, tiny configuration', () => {
+describe('npm run bench --only worlds, tiny configuration', () => {
   test('each world: the fake produces its ground truth exactly and its rates within a binomial bound', async () => {
-    const config = resolveConfig(BenchFlags.parse({ quick: true, only: 'world' }));
+    const config = resolveConfig(BenchFlags.parse({ quick: true, only: 'worlds' }));
     const result = await runBench(config, { log: () => undefined, machine: { cpus: 1, node: process.version, loadAverage: [0, 0, 0] } });
     const shares = result.worldShares!;
-    expect(Object.keys(result.seconds)).toEqual(['world']);
+    expect(Object.keys(result.seconds)).toEqual(['worlds']);
     for (const [world, rates] of [[shares.today, TODAY_RATES], [shares.calibrated, CALIBRATED_RATES]] as const) {
       expect(world).toMatchObject({ fleets: 2, repos: 100, mismatches: 0 });
       expect(world.rates.redDefaultShare).toBe(rates.redDefaultShare);
