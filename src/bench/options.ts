@@ -23,14 +23,14 @@ export type BenchFlags = z.infer<typeof BenchFlags>;
 export interface BenchConfig {
   only: Measurement[];
   seed: number;
-  /** The worlds' rates as the fake's CI and the sandbox's CD produce them: fleets per world, repositories per fleet. */
-  worlds: { fleets: number; repos: number };
   ack: { requests: number; concurrency: number; campaigns: number };
   tick: { sizes: number[]; maxTargets: number; concurrency: number; rounds: number };
   github: { targets: number; ciMinutes: number };
   slack: { targets: number };
   rss: { targets: number; maxTargets: number };
   decisions: { healthy: number; bad: number; repos: number; badShare: number; timeLimitMs: number };
+  /** The worlds' rates as the fake's CI and the sandbox's CD produce them: fleets per world, repositories per fleet. */
+  worlds: { fleets: number; repos: number };
 }
 
 /** The published configuration, or the tiny one with `--quick`. */
@@ -40,24 +40,24 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     return {
       only,
       seed: flags.seed,
-      worlds: { fleets: 2, repos: 100 },
       ack: { requests: 40, concurrency: 10, campaigns: 2 },
       tick: { sizes: [20, 40], maxTargets: 10, concurrency: 4, rounds: 1 },
       github: { targets: 2, ciMinutes: 10 },
       slack: { targets: 20 },
       rss: { targets: 20, maxTargets: 10 },
       decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
+      worlds: { fleets: 2, repos: 100 },
     };
   }
   return {
     only,
     seed: flags.seed,
-    worlds: { fleets: 5, repos: 200 },
     ack: { requests: 1000, concurrency: 50, campaigns: 3 },
     tick: { sizes: [1000, 5000, 10_000], maxTargets: 50, concurrency: 8, rounds: 2 },
     github: { targets: 10, ciMinutes: 10 },
     slack: { targets: 1000 },
     rss: { targets: 10_000, maxTargets: 250 },
     decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
+    worlds: { fleets: 5, repos: 200 },
   };
 }

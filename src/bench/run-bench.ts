@@ -15,8 +15,6 @@ export interface BenchResult {
   config: BenchConfig;
   /** Seconds each measurement took. */
   seconds: Partial<Record<Measurement, number>>;
-  /** Each world's rates beside the shares the fake's CI and the sandbox's CD produced. */
-  worldShares?: { today: WorldShares; calibrated: WorldShares };
   ackLatencyMs?: AckLatencyResult;
   tick?: TickCostRow[];
   githubRequestsPerTarget?: Pick<GitHubRequestsResult, 'webhooks' | 'polling' | 'naive' | 'path' | 'targets' | 'ciMinutes'>;
@@ -28,6 +26,8 @@ export interface BenchResult {
   peakRssMb?: number;
   peakRss?: PeakRssResult;
   decisionQuality?: DecisionQualityResult;
+  /** Each world's rates beside the shares the fake's CI and the sandbox's CD produced. */
+  worldShares?: { today: WorldShares; calibrated: WorldShares };
 }
 
 /**
@@ -43,8 +43,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     keep(await run());
     result.seconds[name] = round((performance.now() - start) / 1000);
   }
-  // Seconds, in simulated time: first, so a long run shows the world it stands for at once.
-  await step('worlds', () => Promise.resolve(measureWorldShares({ ...config.worlds, seed: config.seed })), (v) => (result.worldShares = v));
   await step('ack', () => measureAckLatency(config.ack), (v) => (result.ackLatencyMs = v));
   await step('tick', () => measureTickCost(config.tick), (v) => (result.tick = v));
   await step('github', () => measureGitHubRequests(config.github), (v) => {
@@ -59,5 +57,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.peakRss = v;
   });
   await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
+  await step('worlds', () => Promise.resolve(measureWorldShares({ ...config.worlds, seed: config.seed })), (v) => (result.worldShares = v));
   return result;
 }
