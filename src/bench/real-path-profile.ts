@@ -35,6 +35,8 @@ export interface RealPathRound {
   /** Requests the fake answered per target: REST and git's smart-HTTP routes. */
   restRequestsPerTarget: number;
   gitRequestsPerTarget: number;
+  /** Requests per target by route ("GET /repos/{owner}/{repo}/pulls/{pull_number}"), 304s included. */
+  routes: Record<string, number>;
 }
 
 export interface RealPathResult {
@@ -86,6 +88,15 @@ async function startReceiver(deps: Parameters<typeof handleWebhook>[0]): Promise
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, server };
+}
+
+function routesPerTarget(log: readonly { method: string; route: string; status: number }[], targets: number): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of log) {
+    const key = `${entry.method} ${entry.route}${entry.status === 304 ? ' (304)' : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).map(([key, n]) => [key, round(n / targets, 2)]));
 }
 
 const STEPS: Record<RealPath, unknown[]> = {
@@ -140,6 +151,7 @@ export async function runRealPath(path: RealPath, fleet: readonly FleetRepo[]): 
       cpuMsPerTarget: per(after.self - before.self + after.children - before.children),
       restRequestsPerTarget: per(fake.requestLog.length - gitRequests),
       gitRequestsPerTarget: per(gitRequests),
+      routes: routesPerTarget(fake.requestLog, fleet.length),
     };
   } finally {
     rmSync(workdir, { recursive: true, force: true });

@@ -103,9 +103,9 @@ export function createWorkspacePool(options: WorkspacePoolOptions): WorkspacePoo
     }
   }
 
-  /** Grants slots to waiters, in order, measuring the disk once per pass. */
+  /** Grants slots to waiters, in order, measuring the disk at most once per pass: only when a waiter needs a new folder (the only hand-out the bound holds back). */
   async function pumpOnce(): Promise<void> {
-    bytes = await folderBytes(options.root);
+    let measured = false;
     for (let i = 0; i < queue.length && held.size < options.max; ) {
       const waiter = queue[i];
       if (held.has(waiter.request.key)) {
@@ -113,6 +113,10 @@ export function createWorkspacePool(options: WorkspacePoolOptions): WorkspacePoo
         continue;
       }
       const reuse = await onDisk(waiter.request.key);
+      if (!reuse && !measured) {
+        bytes = await folderBytes(options.root);
+        measured = true;
+      }
       if (!reuse && bytes >= maxBytes) {
         i++;
         continue;

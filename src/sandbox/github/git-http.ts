@@ -178,6 +178,8 @@ export function createGitHttp(options: GitHttpOptions) {
   const home = mkdtempSync(join(tmpdir(), 'fleet-fake-git-home-'));
   const exported = new Map<string, Set<string>>();
   const hooks = new Map<string, string>();
+  /** What each repository's last sync wrote (default branch, refs, hook, signed list), by key. */
+  const synced = new Map<string, string>();
   /** How many signed commits a repository's list holds (the world's list only grows). */
   const signedListed = new Map<string, number>();
   const locks = new Map<string, Promise<void>>();
@@ -348,10 +350,14 @@ export function createGitHttp(options: GitHttpOptions) {
   /** Writes the objects the bare repository lacks, its refs, HEAD and its protection hook. */
   async function sync(repo: RepoRecord): Promise<{ dir: string; refs: Map<string, string> }> {
     const key = keyOf(repo);
+    const refs = new Map(repo.refs);
+    const hook = repo.protection ? protectionHook(repo.defaultBranch, repo.protection) : '';
+    // Nothing moved since the last sync (and no push since: a push forgets it): the bare repository is the world's already.
+    const state = JSON.stringify([repo.defaultBranch, [...refs].sort(), hook, repo.protection?.requiredSignatures ? world.signedCommits().length : 0]);
+    if (synced.get(key) === state) return { dir: dirOf(repo), refs };
     const dir = await ensureRepository(repo);
     const done = exported.get(key) ?? new Set<string>();
     exported.set(key, done);
-    const refs = new Map(repo.refs);
     const pending: string[] = [];
     const seen = new Set<string>();
     const stack = [...refs.values()];
@@ -405,13 +411,13 @@ export function createGitHttp(options: GitHttpOptions) {
         signedListed.set(key, list.length);
       }
     }
-    const hook = repo.protection ? protectionHook(repo.defaultBranch, repo.protection) : '';
     if (hooks.get(key) !== hook) {
       const path = join(dir, 'hooks', 'pre-receive');
       if (hook === '') await rm(path, { force: true });
       else await writeFile(path, hook, { mode: 0o755 });
       hooks.set(key, hook);
     }
+    synced.set(key, state);
     return { dir, refs };
   }
 
@@ -624,6 +630,8 @@ export function createGitHttp(options: GitHttpOptions) {
     }
     return serialized(key, async () => {
       const { dir, refs } = await sync(repo);
+      // The push moves the bare repository's refs: the next operation syncs in full.
+      synced.delete(key);
       return backend(request, response, { pathInfo, query: url.search.slice(1), login }, async () => {
         const after = await readRefs(dir);
         const updates: RefUpdate[] = [];
