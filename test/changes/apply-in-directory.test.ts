@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyChange, type Change } from '../../src/changes/apply-change.js';
-import { applyChangeInDirectory } from '../../src/changes/apply-in-directory.js';
+import { applyChangeInDirectory, splitDiff } from '../../src/changes/apply-in-directory.js';
 import { bwrapAvailable, bwrapMissingReason, explainBwrapMissing } from '../support/bwrap.js';
 import { failureOf } from '../support/failure-of.js';
 import { createWorkTree, gitIn } from '../support/work-tree.js';
@@ -140,5 +140,31 @@ describe.skipIf(!bwrapAvailable)(`a codemod in a directory${bwrapAvailable ? '' 
     expect(result.files.map(({ path, content }) => ({ path, content }))).toEqual(memory.files);
     expect(comparable(result.diff)).toBe(comparable(memory.diff));
     expect(result.reason).toBe('Codemod shout changed 1 file');
+  });
+});
+
+describe('the staged change read in one git diff', () => {
+  test('splitDiff gives the raw records, the numstat records and the patch that three separate diffs give: renames, binary, a mode change, odd names', () => {
+    const dir = tree({ 'a.txt': 'a\nb\n', 'moved.txt': 'same\ncontent\nhere\n', 'run.sh': 'echo\n', 'gone.md': 'x\n' });
+    writeFileSync(join(dir, 'a.txt'), 'a\nc\nd\n');
+    gitIn(dir, ['mv', 'moved.txt', 'renamed.txt']);
+    writeFileSync(join(dir, 'b.bin'), Buffer.from([0, 1, 2, 3, 0, 255]));
+    writeFileSync(join(dir, 'é x"q.txt'), 'q\n');
+    writeFileSync(join(dir, 'tab\tname'), 'tab\n');
+    rmSync(join(dir, 'gone.md'));
+    chmodSync(join(dir, 'run.sh'), 0o755);
+    gitIn(dir, ['add', '-A']);
+    const common = ['diff', '--cached', '-M', '--no-color', '--no-ext-diff', '--no-textconv'];
+    const combined = splitDiff(Buffer.from(gitIn(dir, [...common, '--raw', '--no-abbrev', '--numstat', '--binary', '-z']), 'utf8'));
+    const raw = gitIn(dir, [...common, '--raw', '--no-abbrev', '-z']).split('\0').filter((f) => f !== '');
+    expect(combined.raw.map((e) => e.path).sort()).toEqual(['a.txt', 'b.bin', 'gone.md', 'renamed.txt', 'run.sh', 'tab\tname', 'é x"q.txt']);
+    expect(combined.raw.find((e) => e.path === 'renamed.txt')).toMatchObject({ previousPath: 'moved.txt' });
+    expect(combined.raw.find((e) => e.path === 'run.sh')).toMatchObject({ oldMode: '100644', newMode: '100755' });
+    expect(combined.raw.length).toBe(raw.filter((f) => f.startsWith(':')).length);
+    expect(combined.numstat.get('b.bin')).toEqual({ additions: 0, deletions: 0, binary: true });
+    expect(combined.numstat.get('a.txt')).toEqual({ additions: 2, deletions: 1, binary: false });
+    expect(combined.numstat.size).toBe(7);
+    expect(combined.diff).toBe(gitIn(dir, [...common, '--binary']));
+    expect(splitDiff(Buffer.alloc(0))).toEqual({ raw: [], numstat: new Map(), diff: '' });
   });
 });

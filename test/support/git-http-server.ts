@@ -67,6 +67,8 @@ export async function startGitHttpServer(root: string, token: string): Promise<G
       const out: Buffer[] = [];
       child.stdout.on('data', (c: Buffer) => out.push(c));
       child.stderr.on('data', () => undefined);
+      // git may answer and exit before it has read the whole body (EPIPE): its answer says what happened.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(input);
       child.on('close', () => {
         const all = Buffer.concat(out);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { GitRemote } from '../../src/workspace/git.js';
-import { commitAndPush, createWorkspacePool, folderBytes, workspaceFolderName, type Workspace } from '../../src/workspace/workspaces.js';
+import { commitAndPush, configValue, createWorkspacePool, folderBytes, workspaceFolderName, type Workspace } from '../../src/workspace/workspaces.js';
 import { failureOf } from '../support/failure-of.js';
 import { commitFiles, startGitHttpServer, type GitHttpServer } from '../support/git-http-server.js';
 
@@ -63,6 +63,17 @@ describe('folder names', () => {
   });
 });
 
+describe('configValue', () => {
+  test('git reads back every URL as written, quoted where it must be', () => {
+    const file = join(root, 'config-values');
+    const urls = ['https://github.com/acme/api.git', 'https://h.example/a b.git', 'https://h.example/x#y;z.git', 'https://h.example/q"uote\\back.git'];
+    writeFileSync(file, urls.map((url, i) => `[remote "r${i}"]\n\turl = ${configValue(url)}\n`).join(''));
+    urls.forEach((url, i) => expect(git(['config', '--file', file, `remote.r${i}.url`], root)).toBe(url));
+    expect(configValue('https://github.com/acme/api.git')).toBe('https://github.com/acme/api.git');
+    expect(() => configValue('https://h/a\nb')).toThrow(/line break/);
+  });
+});
+
 describe('acquire over HTTP', () => {
   test('a shallow, partial checkout of the sha, detached, with no credential on disk', async () => {
     const pool = createWorkspacePool({ root: join(root, 'http'), max: 2, maxMb: 100 });
@@ -78,6 +89,10 @@ describe('acquire over HTTP', () => {
       expect(config).toContain('partialclonefilter = blob:none');
       expect(config).not.toContain(TOKEN);
       expect(config).not.toContain(BASIC.slice(6));
+      // The remote Fleet wrote into the config is the one git reads; no template was copied.
+      expect(git(['remote', 'get-url', 'origin'], join(ws.dir, '.git'))).toBe(server.repoUrl('acme/api'));
+      expect(git(['config', 'remote.origin.fetch'], join(ws.dir, '.git'))).toBe('+refs/heads/*:refs/remotes/origin/*');
+      expect(existsSync(join(ws.dir, '.git', 'hooks'))).toBe(false);
       expect(pool.usage()).toEqual({ active: 1, waiting: 0, bytes: expect.any(Number) as number });
     } finally {
       await ws.release();
@@ -121,13 +136,13 @@ describe('limits', () => {
   });
 
   test('the disk bound makes a new acquire wait until a folder is removed; a retry of a folder on disk does not wait', async () => {
-    // A bound below the size of one checkout (a .git alone is tens of KB).
-    const pool = createWorkspacePool({ root: join(root, 'disk'), max: 4, maxMb: 0.01 });
+    // A bound below the size of one checkout (its .git alone is a few KB: no templates).
+    const pool = createWorkspacePool({ root: join(root, 'disk'), max: 4, maxMb: 0.001 });
     const remote = fileRemote(bare);
     const first = await pool.acquire({ key: 'first', remote, sha: base, branch: 'b' });
     await first.release();
     const bytes = await folderBytes(join(root, 'disk'));
-    expect(bytes).toBeGreaterThan(0.01 * 1024 * 1024);
+    expect(bytes).toBeGreaterThan(0.001 * 1024 * 1024);
     const second = settled(pool.acquire({ key: 'second', remote, sha: base, branch: 'b' }));
     await tick();
     expect(second.done()).toBe(false);

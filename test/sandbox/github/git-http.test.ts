@@ -224,6 +224,31 @@ describe('clone and fetch', () => {
     const v2 = await fetch(`${fake.url}/acme/api.git/info/refs?service=git-upload-pack`, { headers: { ...auth, 'git-protocol': 'version=2' } });
     expect(await v2.text()).toContain('version 2');
   });
+
+  test("protocol v2's upload-pack advertisement, given by git for the first repository, is repeated byte for byte for another, which still lists its own refs", async () => {
+    const { fake, work } = await setup();
+    const web = fake.state.seedRepo({ owner: 'acme', name: 'web', files: { 'index.html': '<p>web</p>\n' } });
+    const advert = async (of: FakeGitHub, name: string, protocol = 'version=2') => {
+      const response = await fetch(`${of.url}/acme/${name}.git/info/refs?service=git-upload-pack`, { headers: { authorization: `Bearer ${TOKEN}`, 'git-protocol': protocol } });
+      return { status: response.status, type: response.headers.get('content-type'), cache: response.headers.get('cache-control'), body: Buffer.from(await response.arrayBuffer()).toString('latin1') };
+    };
+    const first = await advert(fake, 'api');
+    const repeated = await advert(fake, 'web');
+    // A fresh fake has given nothing yet: its answer for web is git's own.
+    const other = await startFakeGitHub({ now: () => Date.parse('2025-03-01T09:00:00Z'), log: () => undefined, tokens: { [TOKEN]: 'fleet-bot' } });
+    fakes.push(other);
+    other.state.seedRepo({ owner: 'acme', name: 'web', files: { 'index.html': '<p>web</p>\n' } });
+    const fromGit = await advert(other, 'web');
+    expect(first.body).toContain('version 2');
+    expect(repeated).toEqual(fromGit);
+    expect(repeated).toEqual(first);
+    // Protocol v0 lists refs in the advertisement: git answers it every time.
+    expect((await advert(fake, 'web', '')).body).toContain(web.headSha);
+    const listing = await ok(['ls-remote', fake.gitUrl('acme', 'web')], { cwd: work });
+    expect(listing.split('\n').sort()).toEqual([`${web.headSha}\tHEAD`, `${web.headSha}\trefs/heads/main`]);
+    const v2 = fake.requestLog.filter((entry) => entry.route === '/{owner}/{repo}.git/info/refs');
+    expect(v2.every((entry) => entry.status === 200)).toBe(true);
+  });
 });
 
 describe('auth', () => {
