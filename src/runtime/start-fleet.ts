@@ -23,7 +23,7 @@ import { join } from 'node:path';
 export interface StartOptions {
   logger: FleetLogger;
   now?: () => number;
-  /** The interface the HTTP server binds to (default all interfaces; tests and the sandbox use 127.0.0.1). */
+  /** The interface the HTTP server binds to, over FLEET_HOST (default all interfaces; tests and the sandbox use 127.0.0.1). */
   host?: string;
   /** Canary metrics for the sandbox (a simulated provider), beside Prometheus when PROMETHEUS_URL is set. */
   metrics?: JobConfig['metrics'];
@@ -184,7 +184,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     seenRequests: store.seenRequests,
     logger,
     now,
-    host: options.host,
+    host: options.host ?? config.host ?? undefined,
     routes: [
       {
         method: 'POST',
