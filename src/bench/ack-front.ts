@@ -36,7 +36,7 @@ function argsOf(contentType: string, body: string): { ts: string; text: string }
   if (contentType.includes('application/json')) {
     try {
       const parsed = JSON.parse(body) as { ts?: unknown; text?: unknown };
-      return { ts: String(parsed.ts ?? ''), text: String(parsed.text ?? '') };
+      return { ts: typeof parsed.ts === 'string' ? parsed.ts : '', text: typeof parsed.text === 'string' ? parsed.text : '' };
     } catch {
       return { ts: '', text: '' };
     }

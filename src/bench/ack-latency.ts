@@ -5,7 +5,7 @@ import { startFakeSlack } from '../sandbox/slack/server.js';
 import { openDatabase } from '../store/database.js';
 import { startSlackFront, type SlackFront } from './ack-front.js';
 import type { LoadPlan, LoadSample } from './ack-plan.js';
-import { runLoadProcess, startBareProcess, startFleetProcess, type AppProcess } from './ack-processes.js';
+import { startBareProcess, startFleetProcess, startLoadProcess, type AppProcess } from './ack-processes.js';
 import { seedAckDatabase, type AwaitingGate } from './ack-seed.js';
 import { BENCH_APPROVER, BENCH_CHANNEL, BENCH_OWNER, sleep, startBenchGitHub } from './sandbox.js';
 import { percentile, round, spread, type Spread } from './stats.js';
@@ -18,6 +18,8 @@ export interface AckLatencyOptions {
   rounds: number;
   /** Targets of each seeded campaign (one campaign per round, plus one for the warm-up). */
   targets: number;
+  /** Node flags for Fleet's process, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` to see where its time goes. */
+  fleetNodeArgs?: string[];
 }
 
 /** One app's answers in one round, in ms. */
@@ -30,8 +32,8 @@ export interface AckRound {
   p50: number;
   p99: number;
   max: number;
-  /** The Approve clicks' acks alone. */
-  approveP99: number;
+  /** Each kind's ack p99 alone: help, list, status, approve. */
+  p99ByKind: Record<string, number>;
   /** Fleet only: time until the reply reached the response_url, or for the click that approved, until its chat.update reached Slack. */
   reply?: { p50: number; p99: number; max: number; missing: number };
 }
@@ -119,8 +121,16 @@ async function awaitReplies(samples: LoadSample[], front: SlackFront, gate: Awai
   for (let i = 0; i < 750 && replyTimes(samples, front, gate).missing > 0; i++) await sleep(20);
 }
 
-function summarize(app: AckRound['app'], round_: number, samples: LoadSample[], reply?: { times: number[]; missing: number }): AckRound {
+/** help, list, status or approve: what a request of the plan was. */
+function kindOf(request: LoadPlan['requests'][number]): string {
+  return request.kind === 'approve' ? 'approve' : request.text.split(' ')[0];
+}
+
+function summarize(app: AckRound['app'], round_: number, plan: LoadPlan, samples: LoadSample[], reply?: { times: number[]; missing: number }): AckRound {
   const acks = samples.map((s) => s.ackMs);
+  const kinds = new Map(plan.requests.map((r) => [r.id, kindOf(r)]));
+  const byKind: Record<string, number[]> = {};
+  for (const s of samples) (byKind[kinds.get(s.id) ?? s.kind] ??= []).push(s.ackMs);
   const out: AckRound = {
     app,
     round: round_,
@@ -129,7 +139,7 @@ function summarize(app: AckRound['app'], round_: number, samples: LoadSample[], 
     p50: round(percentile(acks, 50)),
     p99: round(percentile(acks, 99)),
     max: round(Math.max(...acks)),
-    approveP99: round(percentile(samples.filter((s) => s.kind === 'approve').map((s) => s.ackMs), 99)),
+    p99ByKind: Object.fromEntries(Object.entries(byKind).map(([kind, ms]) => [kind, round(percentile(ms, 99))])),
   };
   if (reply) out.reply = { p50: round(percentile(reply.times, 50)), p99: round(percentile(reply.times, 99)), max: round(Math.max(0, ...reply.times)), missing: reply.missing };
   return out;
@@ -188,21 +198,23 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
       FLEET_WORKDIR: join(dir, 'workspaces'),
       PORT: '0',
       FLEET_HOST: '127.0.0.1',
-    });
+    }, options.fleetNodeArgs);
     apps.push(fleet);
     const bare = await startBareProcess({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: TOKEN });
     apps.push(bare);
+    const load = startLoadProcess();
+    apps.push({ eventsUrl: '', pid: 0, errors: [], stop: () => load.stop() });
 
     const perRound: AckRound[] = [];
     const runOne = async (app: 'fleet' | 'bare', r: number, count: number) => {
       const gate = gates[r];
       const plan = planRound({ appUrl: app === 'fleet' ? fleet.eventsUrl : bare.eventsUrl, concurrency: options.concurrency, count, tag: `${app}-${r}`, gate, campaigns, front });
-      const samples = await runLoadProcess(plan);
-      if (app === 'bare') return summarize(app, r, samples);
+      const samples = await load.run(plan);
+      if (app === 'bare') return summarize(app, r, plan, samples);
       await awaitReplies(samples, front, gate);
-      return summarize(app, r, samples, replyTimes(samples, front, gate));
+      return summarize(app, r, plan, samples, replyTimes(samples, front, gate));
     };
-    // The warm-up pays for JIT compilation and first connections, which a running app has long paid.
+    // The warm-up pays for JIT compilation and first connections (the apps' and the load generator's), which a running app has long paid.
     const warm = Math.min(options.requests, options.concurrency * 4);
     await runOne('fleet', 0, warm);
     await runOne('bare', 0, warm);

@@ -1,14 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { sendBlockAction, sendSlashCommand } from '../sandbox/slack/client.js';
 import { ACTION } from '../slack/blocks/action-ids.js';
 import { epochNow, LoadPlan, type LoadRequest, type LoadSample } from './ack-plan.js';
 
 /**
- * The ack benchmark's load generator, a process of its own (`node dist/src/bench/ack-load.js`,
- * its plan as JSON on standard input): sends the plan's signed requests, `concurrency` at a time,
- * as Slack sends them — `/fleet` slash commands form-encoded, an Approve click as a
- * `block_actions` payload carrying the message it sits on — and prints one JSON line, the
- * samples (`ack-plan.ts`): when each request was sent and how long its HTTP answer took.
+ * The ack benchmark's load generator, a process of its own (`node dist/src/bench/ack-load.js`)
+ * that lives for the whole run, so its own JIT warm-up is paid once: each line on standard input
+ * is a plan (`ack-plan.ts`). It sends the plan's signed requests, `concurrency` at a time, as
+ * Slack sends them — `/fleet` slash commands form-encoded, an Approve click as a `block_actions`
+ * payload carrying the message it sits on — and prints one JSON line of samples: when each
+ * request was sent and how long its HTTP answer took. It exits when standard input ends.
  */
 
 function send(plan: LoadPlan, r: LoadRequest) {
@@ -25,8 +26,7 @@ function send(plan: LoadPlan, r: LoadRequest) {
   });
 }
 
-async function main(): Promise<void> {
-  const plan = LoadPlan.parse(JSON.parse(readFileSync(0, 'utf8')));
+async function runPlan(plan: LoadPlan): Promise<LoadSample[]> {
   const samples: LoadSample[] = [];
   let next = 0;
   const lane = async () => {
@@ -42,7 +42,16 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: plan.concurrency }, lane));
-  process.stdout.write(`${JSON.stringify(samples)}\n`);
+  return samples;
+}
+
+async function main(): Promise<void> {
+  // One plan at a time: the next line is read only once this one's samples are out.
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === '') continue;
+    const samples = await runPlan(LoadPlan.parse(JSON.parse(line)));
+    process.stdout.write(`${JSON.stringify(samples)}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

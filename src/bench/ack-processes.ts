@@ -17,7 +17,7 @@ export interface AppProcess {
 /** The environment a child gets: the variables given and what git and node need to run, nothing of the bench's own. */
 function childEnv(vars: Record<string, string>): Record<string, string> {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
-  return { ...Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]]))), ...vars };
+  return { ...Object.fromEntries(keep.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]]]))), ...vars };
 }
 
 /** Resolves with the first line `pick` accepts, or rejects when the process exits or `timeoutMs` passes first. */
@@ -49,7 +49,7 @@ function stopper(child: ChildProcess): () => Promise<void> {
         resolve();
         return;
       }
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
       child.once('exit', () => {
         clearTimeout(force);
         resolve();
@@ -63,15 +63,16 @@ const RunningLine = z.object({ msg: z.literal('Fleet is running'), port: z.numbe
 /**
  * Starts Fleet as `npm start` does (`node dist/src/runtime/main.js`, configured by the
  * environment `env`) and resolves once its log says it is running, with the port it chose.
+ * `nodeArgs` go before the script, e.g. `--cpu-prof` to profile Fleet under the load.
  */
-export async function startFleetProcess(env: Record<string, string>): Promise<AppProcess> {
-  const child = spawn(process.execPath, [findBuiltEntry('runtime/main.js')], { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startFleetProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<AppProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, findBuiltEntry('runtime/main.js')], { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
   const errors: string[] = [];
   const stop = stopper(child);
   try {
     const port = await waitForLine(
       child,
-      child.stderr!,
+      child.stderr,
       (line) => {
         try {
           const parsed = RunningLine.safeParse(JSON.parse(line));
@@ -97,7 +98,7 @@ export async function startFleetProcess(env: Record<string, string>): Promise<Ap
 export async function startBareProcess(env: { SLACK_SIGNING_SECRET: string; SLACK_BOT_TOKEN: string }): Promise<AppProcess> {
   const child = spawn(process.execPath, [findBuiltEntry('bench/bare-bolt.js')], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const errors: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => errors.push(chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => errors.push(chunk.toString('utf8')));
   const stop = stopper(child);
   try {
     const pick = (line: string) => {
@@ -107,7 +108,7 @@ export async function startBareProcess(env: { SLACK_SIGNING_SECRET: string; SLAC
         return undefined;
       }
     };
-    const port = await waitForLine(child, child.stdout!, pick, () => undefined, 30_000, 'The bare Bolt app');
+    const port = await waitForLine(child, child.stdout, pick, () => undefined, 30_000, 'The bare Bolt app');
     return { eventsUrl: `http://127.0.0.1:${port}/slack/events`, pid: child.pid!, errors, stop };
   } catch (error) {
     await stop();
@@ -115,28 +116,47 @@ export async function startBareProcess(env: { SLACK_SIGNING_SECRET: string; SLAC
   }
 }
 
-/** Runs the load generator (`ack-load.ts`) in a process of its own over `plan` and returns its samples. */
-export function runLoadProcess(plan: LoadPlan): Promise<LoadSample[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [findBuiltEntry('bench/ack-load.js')], { env: childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        reject(new Error(`The load generator exited with code ${code}: ${Buffer.concat(err).toString('utf8').slice(-2000)}`));
-        return;
-      }
-      try {
-        resolve(z.array(LoadSample).parse(JSON.parse(Buffer.concat(out).toString('utf8'))));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    child.stdin.end(JSON.stringify(plan));
+/** The load generator (`ack-load.ts`), one process for the whole run. */
+export interface LoadProcess {
+  /** Sends one plan's requests and resolves with their samples. */
+  run(plan: LoadPlan): Promise<LoadSample[]>;
+  stop(): Promise<void>;
+}
+
+/** Starts the load generator in a process of its own. */
+export function startLoadProcess(): LoadProcess {
+  const child = spawn(process.execPath, [findBuiltEntry('bench/ack-load.js')], { env: childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] });
+  const err: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout });
+  let waiting: { resolve: (s: LoadSample[]) => void; reject: (e: Error) => void } | undefined;
+  lines.on('line', (line) => {
+    const w = waiting;
+    waiting = undefined;
+    try {
+      w?.resolve(z.array(LoadSample).parse(JSON.parse(line)));
+    } catch (error) {
+      w?.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   });
+  child.once('exit', (code) => waiting?.reject(new Error(`The load generator exited with code ${code}: ${err.join('').slice(-2000)}`)));
+  return {
+    run(plan) {
+      if (waiting) return Promise.reject(new Error('The load generator runs one plan at a time.'));
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        child.stdin.write(`${JSON.stringify(plan)}\n`);
+      });
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      });
+    },
+  };
 }
