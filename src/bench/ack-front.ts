@@ -19,6 +19,8 @@ export interface SlackFront {
   responses: Map<string, number>;
   /** Every chat.update that passed, in arrival order. */
   updates: { ts: string; text: string; at: number }[];
+  /** Web API calls passed on so far. */
+  apiCalls(): number;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ function argsOf(contentType: string, body: string): { ts: string; text: string }
 export async function startSlackFront(slackApiUrl: string): Promise<SlackFront> {
   const responses = new Map<string, number>();
   const updates: SlackFront['updates'] = [];
+  let apiCalls = 0;
   const server = createServer((request, response) => {
     const at = epochNow();
     const path = request.url ?? '/';
@@ -66,6 +69,7 @@ export async function startSlackFront(slackApiUrl: string): Promise<SlackFront> 
           return;
         }
         const method = path.slice('/api/'.length).split('?')[0];
+        apiCalls += 1;
         const contentType = String(request.headers['content-type'] ?? '');
         if (method === 'chat.update') updates.push({ ...argsOf(contentType, body.toString('utf8')), at });
         const answer = await fetch(`${slackApiUrl}${path.slice('/api/'.length)}`, {
@@ -90,6 +94,7 @@ export async function startSlackFront(slackApiUrl: string): Promise<SlackFront> 
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
     responses,
     updates,
+    apiCalls: () => apiCalls,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -5,7 +5,7 @@ import { startFakeSlack } from '../sandbox/slack/server.js';
 import { openDatabase } from '../store/database.js';
 import { startSlackFront, type SlackFront } from './ack-front.js';
 import type { LoadPlan, LoadSample } from './ack-plan.js';
-import { startBareProcess, startFleetProcess, startLoadProcess, type AppProcess } from './ack-processes.js';
+import { processCpuMs, startBareProcess, startFleetProcess, startLoadProcess, type AppProcess } from './ack-processes.js';
 import { seedAckDatabase, type AwaitingGate } from './ack-seed.js';
 import { BENCH_APPROVER, BENCH_CHANNEL, BENCH_OWNER, sleep, startBenchGitHub } from './sandbox.js';
 import { percentile, round, spread, type Spread } from './stats.js';
@@ -34,6 +34,8 @@ export interface AckRound {
   max: number;
   /** Each kind's ack p99 alone: help, list, status, approve. */
   p99ByKind: Record<string, number>;
+  /** CPU ms the app's process used during the round: its main thread (the listeners) and its other threads (Fleet's job workers, V8's helpers); null off Linux. */
+  cpuMs: { main: number; others: number } | null;
   /** Fleet only: time until the reply reached the response_url, or for the click that approved, until its chat.update reached Slack. */
   reply?: { p50: number; p99: number; max: number; missing: number };
 }
@@ -65,6 +67,8 @@ export interface AckLatencyResult {
   approvalUpdates: number;
   /** Error lines in Fleet's log. */
   fleetErrors: number;
+  /** What Fleet's background jobs did meanwhile: requests the fake GitHub answered and Web API calls through the front, warm-up included. */
+  background: { githubRequests: number; slackApiCalls: number; githubRoutes: Record<string, number> };
   /** The three processes besides the bench's own. */
   processes: { fleet: 'node dist/src/runtime/main.js'; bare: 'node dist/src/bench/bare-bolt.js'; load: 'node dist/src/bench/ack-load.js' };
 }
@@ -126,12 +130,12 @@ function kindOf(request: LoadPlan['requests'][number]): string {
   return request.kind === 'approve' ? 'approve' : request.text.split(' ')[0];
 }
 
-function summarize(app: AckRound['app'], round_: number, plan: LoadPlan, samples: LoadSample[], reply?: { times: number[]; missing: number }): AckRound {
+function summarize(app: AckRound['app'], round_: number, plan: LoadPlan, samples: LoadSample[], reply?: { times: number[]; missing: number }): Omit<AckRound, 'cpuMs'> {
   const acks = samples.map((s) => s.ackMs);
   const kinds = new Map(plan.requests.map((r) => [r.id, kindOf(r)]));
   const byKind: Record<string, number[]> = {};
   for (const s of samples) (byKind[kinds.get(s.id) ?? s.kind] ??= []).push(s.ackMs);
-  const out: AckRound = {
+  const out: Omit<AckRound, 'cpuMs'> = {
     app,
     round: round_,
     requests: samples.length,
@@ -147,6 +151,13 @@ function summarize(app: AckRound['app'], round_: number, plan: LoadPlan, samples
 
 function spreads(rows: { p50: number; p99: number; max: number }[]): AckSpreads {
   return { p50: spread(rows.map((r) => r.p50)), p99: spread(rows.map((r) => r.p99)), max: spread(rows.map((r) => r.max)) };
+}
+
+/** Requests by method and route, most frequent first. */
+function countRoutes(log: { method: string; route: string }[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of log) counts.set(`${e.method} ${e.route}`, (counts.get(`${e.method} ${e.route}`) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
 }
 
 /** Gates the approver decided in the store Fleet left behind. */
@@ -209,10 +220,13 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
     const runOne = async (app: 'fleet' | 'bare', r: number, count: number) => {
       const gate = gates[r];
       const plan = planRound({ appUrl: app === 'fleet' ? fleet.eventsUrl : bare.eventsUrl, concurrency: options.concurrency, count, tag: `${app}-${r}`, gate, campaigns, front });
+      const pid = app === 'fleet' ? fleet.pid : bare.pid;
+      const before = processCpuMs(pid);
       const samples = await load.run(plan);
-      if (app === 'bare') return summarize(app, r, plan, samples);
-      await awaitReplies(samples, front, gate);
-      return summarize(app, r, plan, samples, replyTimes(samples, front, gate));
+      if (app === 'fleet') await awaitReplies(samples, front, gate);
+      const after = processCpuMs(pid);
+      const cpuMs = before && after ? { main: after.main - before.main, others: after.others - before.others } : null;
+      return { ...summarize(app, r, plan, samples, app === 'fleet' ? replyTimes(samples, front, gate) : undefined), cpuMs };
     };
     // The warm-up pays for JIT compilation and first connections (the apps' and the load generator's), which a running app has long paid.
     const warm = Math.min(options.requests, options.concurrency * 4);
@@ -240,6 +254,7 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
       approvedGates: countApprovedGates(dbFile),
       approvalUpdates: front.updates.filter((u) => u.text === 'Gate approved' && gates.some((g) => g.messageTs === u.ts)).length,
       fleetErrors: fleet.errors.length,
+      background: { githubRequests: github.requestLog.length, slackApiCalls: front.apiCalls(), githubRoutes: countRoutes(github.requestLog) },
       processes: { fleet: 'node dist/src/runtime/main.js', bare: 'node dist/src/bench/bare-bolt.js', load: 'node dist/src/bench/ack-load.js' },
     };
   } finally {

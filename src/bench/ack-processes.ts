@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { LoadSample, type LoadPlan } from './ack-plan.js';
@@ -159,4 +160,20 @@ export function startLoadProcess(): LoadProcess {
       });
     },
   };
+}
+
+/** CPU time a process has used so far, in ms: its main thread's and its other threads' (Linux `/proc`; null elsewhere). */
+export function processCpuMs(pid: number): { main: number; others: number } | null {
+  try {
+    const ticks = (stat: string) => {
+      // Fields after the command name: utime and stime are the 12th and 13th (clock ticks of 10 ms).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    };
+    const total = ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    const main = ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+    return { main, others: total - main };
+  } catch {
+    return null;
+  }
 }
