@@ -145,6 +145,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
   const scheduler = createScheduler({
     dbFile: config.db,
     intervals: options.intervals,
+    // A notify run with nothing ready in the outbox would only start a worker and stop it (jobs read Date.now, so the check does too).
+    hasWork: { notify: () => store.outbox.hasReady(Date.now()) },
     workerData,
     onEvent: (event) => {
       if (event.kind === 'error') logger.error('background job failed', { job: event.job, error: event.error });
