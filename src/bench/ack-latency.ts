@@ -70,7 +70,7 @@ export interface AckLatencyResult {
   /** What Fleet's background jobs did meanwhile: requests the fake GitHub answered and Web API calls through the front, warm-up included. */
   background: { githubRequests: number; slackApiCalls: number; githubRoutes: Record<string, number> };
   /** The three processes besides the bench's own. */
-  processes: { fleet: 'node dist/src/runtime/main.js'; bare: 'node dist/src/bench/bare-bolt.js'; load: 'node dist/src/bench/ack-load.js' };
+  processes: { fleet: 'node dist/src/runtime/main.js'; bare: 'node dist/src/sandbox/slack/bare-bolt.js'; load: 'node dist/src/bench/ack-load.js' };
 }
 
 const SECRET = 'bench-ack-signing-secret';
@@ -255,7 +255,7 @@ export async function measureAckLatency(options: AckLatencyOptions): Promise<Ack
       approvalUpdates: front.updates.filter((u) => u.text === 'Gate approved' && gates.some((g) => g.messageTs === u.ts)).length,
       fleetErrors: fleet.errors.length,
       background: { githubRequests: github.requestLog.length, slackApiCalls: front.apiCalls(), githubRoutes: countRoutes(github.requestLog) },
-      processes: { fleet: 'node dist/src/runtime/main.js', bare: 'node dist/src/bench/bare-bolt.js', load: 'node dist/src/bench/ack-load.js' },
+      processes: { fleet: 'node dist/src/runtime/main.js', bare: 'node dist/src/sandbox/slack/bare-bolt.js', load: 'node dist/src/bench/ack-load.js' },
     };
   } finally {
     for (const app of apps) await app.stop();

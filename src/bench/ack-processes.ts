@@ -97,7 +97,7 @@ export async function startFleetProcess(env: Record<string, string>, nodeArgs: s
 
 /** Starts the bare Bolt app (`bare-bolt.ts`) and resolves once it listens. */
 export async function startBareProcess(env: { SLACK_SIGNING_SECRET: string; SLACK_BOT_TOKEN: string }): Promise<AppProcess> {
-  const child = spawn(process.execPath, [findBuiltEntry('bench/bare-bolt.js')], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [findBuiltEntry('sandbox/slack/bare-bolt.js')], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const errors: string[] = [];
   child.stderr.on('data', (chunk: Buffer) => errors.push(chunk.toString('utf8')));
   const stop = stopper(child);

@@ -1,9 +1,9 @@
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
-import { ACTION } from '../slack/blocks/action-ids.js';
+import { ACTION } from '../../slack/blocks/action-ids.js';
 
 /**
- * The ack benchmark's baseline, a process of its own (`node dist/src/bench/bare-bolt.js`): a
+ * The ack benchmark's baseline, a process of its own (`node dist/src/sandbox/slack/bare-bolt.js`): a
  * Bolt app with the receiver Fleet uses (`HTTPReceiver` on `/slack/events`, responses after the
  * ack) whose `/fleet` command and Approve button only ack. Listens on 127.0.0.1 at a free port,
  * prints `{"port":…}` once it listens, and stops on SIGTERM. Its signing secret and bot token come
