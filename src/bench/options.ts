@@ -23,7 +23,8 @@ export type BenchFlags = z.infer<typeof BenchFlags>;
 export interface BenchConfig {
   only: Measurement[];
   seed: number;
-  ack: { requests: number; concurrency: number; campaigns: number };
+  /** Per round and app: `requests` signed requests, `concurrency` at a time; campaigns of `targets` targets in the store. */
+  ack: { requests: number; concurrency: number; rounds: number; targets: number };
   tick: { sizes: number[]; maxTargets: number; concurrency: number; rounds: number };
   github: { targets: number; ciMinutes: number };
   slack: { targets: number };
@@ -40,7 +41,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     return {
       only,
       seed: flags.seed,
-      ack: { requests: 40, concurrency: 10, campaigns: 2 },
+      ack: { requests: 40, concurrency: 10, rounds: 1, targets: 50 },
       tick: { sizes: [20, 40], maxTargets: 10, concurrency: 4, rounds: 1 },
       github: { targets: 2, ciMinutes: 10 },
       slack: { targets: 20 },
@@ -52,7 +53,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
   return {
     only,
     seed: flags.seed,
-    ack: { requests: 1000, concurrency: 50, campaigns: 3 },
+    ack: { requests: 400, concurrency: 50, rounds: 5, targets: 200 },
     tick: { sizes: [1000, 5000, 10_000], maxTargets: 50, concurrency: 8, rounds: 2 },
     github: { targets: 10, ciMinutes: 10 },
     slack: { targets: 1000 },

@@ -15,8 +15,11 @@ export function formatReport(result: BenchResult): string {
   lines.push(row(['measurement', 'figure'], w), row(['-'.repeat(34), '-'.repeat(50)], w));
   const a = result.ackLatencyMs;
   if (a) {
-    lines.push(row(['slash-command ack (ms)', `p50 ${a.p50}, p99 ${a.p99}, max ${a.max} (${a.requests} requests, ${a.concurrency} at a time, ${a.failed} failed)`], w));
-    lines.push(row(['  reply at response_url (ms)', `p50 ${a.replyP50}, p99 ${a.replyP99}`], w));
+    const m = (s: { min: number; median: number; max: number }) => `${s.median} (${s.min}–${s.max})`;
+    lines.push(row(['Fleet ack (ms), median (min–max)', `p50 ${m(a.fleet.ack.p50)}, p99 ${m(a.fleet.ack.p99)}, max ${m(a.fleet.ack.max)}`], w));
+    lines.push(row(['bare Bolt ack (ms), same rounds', `p50 ${m(a.bare.ack.p50)}, p99 ${m(a.bare.ack.p99)}, max ${m(a.bare.ack.max)}`], w));
+    lines.push(row(['  ack p99 Fleet / bare', `${m(a.p99Ratio)} over ${a.rounds} rounds of ${a.requestsPerRound}, ${a.concurrency} at a time; ${a.failed} failed`], w));
+    lines.push(row(['Fleet reply at Slack (ms)', `p50 ${m(a.fleet.reply.p50)}, p99 ${m(a.fleet.reply.p99)}, max ${m(a.fleet.reply.max)}; ${a.missingReplies} missing`], w));
   }
   for (const t of result.tick ?? []) {
     lines.push(row([`tick, ${t.targets} in flight`, `${t.msPerTick} ms/tick (min ${t.msPerTickSpread.min}, max ${t.msPerTickSpread.max}), ${t.usPerTarget} µs/target, ×${t.ratioToSmallest} vs smallest`], w));

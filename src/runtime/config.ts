@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GITHUB_SOURCE, parseCampaignSource } from '../campaigns/campaign-source.js';
@@ -34,6 +35,7 @@ const HELP: Record<string, string> = {
   PROMETHEUS_URL: 'the Prometheus base URL for canary metrics, e.g. http://prometheus:9090 (needed by campaigns whose canary.provider is prometheus, the default)',
   FLEET_PUBLIC_URL: "the address Fleet's HTTP server is reached at from outside, e.g. https://fleet.acme.io (a webhook deploy's system calls back to its /deploy/callback; unset: webhook deploys must name a statusUrl to poll)",
   PORT: 'the HTTP port for Slack and GitHub webhooks, a whole number from 0 to 65535 (default 3000)',
+  FLEET_HOST: 'the address the HTTP server listens on, an IP address such as 127.0.0.1 or :: (default: every interface)',
   GITHUB_CONTENT_PER_MINUTE: 'the most content-creating GitHub requests per minute, a whole number (default 80)',
   GITHUB_CONTENT_PER_HOUR: 'the most content-creating GitHub requests per hour, a whole number (default 500)',
   FLEET_WORKDIR: 'the folder where Fleet checks out the repositories it changes, one folder per target, e.g. /var/lib/fleet/workspaces (default: a folder "workspaces" beside FLEET_DB)',
@@ -102,6 +104,7 @@ const Env = z
     PROMETHEUS_URL: httpUrl(),
     FLEET_PUBLIC_URL: httpUrl(),
     PORT: wholeNumber(0, 65_535, 3000),
+    FLEET_HOST: text().refine((v) => v === undefined || isIP(v) !== 0, { message: 'malformed' }),
     GITHUB_CONTENT_PER_MINUTE: wholeNumber(1, 100_000, 80),
     GITHUB_CONTENT_PER_HOUR: wholeNumber(1, 1_000_000, 500),
     FLEET_WORKDIR: text(),
@@ -206,6 +209,8 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     /** FLEET_PUBLIC_URL: where a webhook deploy's system calls Fleet back (`/deploy/callback`). */
     publicUrl: env.FLEET_PUBLIC_URL === undefined ? null : env.FLEET_PUBLIC_URL.replace(/\/+$/, ''),
     port: env.PORT,
+    /** FLEET_HOST: the address the HTTP server listens on; null: every interface. */
+    host: env.FLEET_HOST ?? null,
     /** Checkouts of the targets' repositories (see src/workspace/README.md). */
     workspaces: {
       root: resolve(env.FLEET_WORKDIR ?? join(dirname(need(env.FLEET_DB)), 'workspaces')),

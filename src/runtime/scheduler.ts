@@ -30,6 +30,13 @@ export interface SchedulerOptions {
   /** Which jobs to schedule (default all three). */
   jobs?: readonly JobName[];
   onEvent?: (event: SchedulerEvent) => void;
+  /**
+   * Asked at each interval of a job named here: when it says there is nothing to do, the run is
+   * not started — each run is a new worker thread that loads Fleet's modules before it can find
+   * that out (for `notify`: whether the outbox holds a message ready to send). A check that throws
+   * lets the run go ahead.
+   */
+  hasWork?: Partial<Record<JobName, () => boolean>>;
 }
 
 export interface Scheduler {
@@ -63,6 +70,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const intervals = { advance: 5_000, notify: 2_000, digest: 300_000, ...options.intervals };
   const emit = options.onEvent ?? (() => undefined);
   const running = new Set<string>();
+  const guards = new Map(Object.entries(options.hasWork ?? {}).filter(([name]) => (jobs as readonly string[]).includes(name)) as [JobName, () => boolean][]);
+  const timers: NodeJS.Timeout[] = [];
   let pendingWake = false;
   let stopped = true;
 
@@ -74,7 +83,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     root: options.jobsDir ?? findJobsDir(),
     defaultExtension: 'js',
     logger: { info: () => undefined, warn: quiet('warn'), error: quiet('error') },
-    jobs: jobs.map((name) => ({ name, interval: intervals[name] })),
+    // A job with a work check is run by the scheduler's own timer below, which asks first.
+    jobs: jobs.map((name) => (guards.has(name) ? { name, timeout: false } : { name, interval: intervals[name] })),
     worker: { workerData: { config: { ...options.workerData, dbFile: options.dbFile } } },
     errorHandler: (error, data) => emit({ kind: 'error', job: data.name, error: error instanceof Error ? error.message : String(error) }),
     workerMessageHandler: (data) => {
@@ -94,6 +104,23 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   });
 
+  /** One interval of a job with a work check: started only when the check finds work (or fails) and the job is not running. */
+  function runIfWork(name: JobName, hasWork: () => boolean): void {
+    if (stopped || running.has(name)) return;
+    let work = true;
+    try {
+      work = hasWork();
+    } catch (error) {
+      emit({ kind: 'error', job: name, error: `the work check failed, so the job runs: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    if (!work) return;
+    running.add(name);
+    bree.run(name).catch((error: unknown) => {
+      running.delete(name);
+      emit({ kind: 'error', job: name, error: error instanceof Error ? error.message : String(error) });
+    });
+  }
+
   function runAdvance(): void {
     running.add('advance');
     bree.run('advance').catch((error: unknown) => {
@@ -106,12 +133,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     async start() {
       stopped = false;
       await bree.start();
+      for (const [name, hasWork] of guards) timers.push(setInterval(() => runIfWork(name, hasWork), intervals[name]));
       // Bree waits one interval before a job's first run; work left by a restart should not wait.
       if (jobs.includes('advance') && !running.has('advance')) runAdvance();
     },
     async stop() {
       stopped = true;
       pendingWake = false;
+      for (const timer of timers.splice(0)) clearInterval(timer);
       await bree.stop();
     },
     wake() {

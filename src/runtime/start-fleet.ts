@@ -23,7 +23,7 @@ import { join } from 'node:path';
 export interface StartOptions {
   logger: FleetLogger;
   now?: () => number;
-  /** The interface the HTTP server binds to (default all interfaces; tests and the sandbox use 127.0.0.1). */
+  /** The interface the HTTP server binds to, over FLEET_HOST (default all interfaces; tests and the sandbox use 127.0.0.1). */
   host?: string;
   /** Canary metrics for the sandbox (a simulated provider), beside Prometheus when PROMETHEUS_URL is set. */
   metrics?: JobConfig['metrics'];
@@ -145,6 +145,8 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
   const scheduler = createScheduler({
     dbFile: config.db,
     intervals: options.intervals,
+    // A notify run with nothing ready in the outbox would only start a worker and stop it (jobs read Date.now, so the check does too).
+    hasWork: { notify: () => store.outbox.hasReady(Date.now()) },
     workerData,
     onEvent: (event) => {
       if (event.kind === 'error') logger.error('background job failed', { job: event.job, error: event.error });
@@ -184,7 +186,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     seenRequests: store.seenRequests,
     logger,
     now,
-    host: options.host,
+    host: options.host ?? config.host ?? undefined,
     routes: [
       {
         method: 'POST',

@@ -6,6 +6,7 @@ import { gateDetails } from './blocks/gate.js';
 import { actions, context, escapeText, mention, plural, type Block, type Button } from './blocks/text.js';
 import { toBreakdown } from '../engine/notifications.js';
 import type { ListenerDeps } from './deps.js';
+import { afterAck } from './after-ack.js';
 import { replyWithError } from './handle-errors.js';
 import { launchRefOf } from './start-modal.js';
 import { publishHome } from './views.js';
@@ -22,13 +23,14 @@ interface ClickContext<T> {
 }
 
 /**
- * Registers one button: ack first, validate the value it carries, run `handle`, and send any
+ * Registers one button: ack first (and let other acks out), validate the value it carries, run `handle`, and send any
  * error through the one error path. A value that does not validate gets a "this button is out
  * of date" reply and changes nothing.
  */
 function onButton<T>(app: App, deps: ListenerDeps, id: ActionId, schema: z.ZodType<T>, handle: (c: ClickContext<T>) => Promise<void>): void {
   app.action<BlockAction<ButtonAction>>(id, async (args) => {
     await args.ack();
+    await afterAck();
     const user = args.body.user.id;
     // A click in App Home has no message to answer in: replies go to the person's DM with the app, and Home is published again.
     const fromHome = args.body.view?.type === 'home';

@@ -5,6 +5,7 @@ import { helpMessage } from './blocks/help.js';
 import { previewMessage } from './blocks/preview.js';
 import { escapeText } from './blocks/text.js';
 import { digestFromService, toStatusInput, type ListenerDeps } from './deps.js';
+import { afterAck } from './after-ack.js';
 import { replyWithError } from './handle-errors.js';
 import { parseCommand, type FleetCommand } from './parse-command.js';
 import { launchValueOf, startModal } from './start-modal.js';
@@ -13,7 +14,7 @@ import { resumedText } from './blocks/resumed.js';
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
 /**
- * The `/fleet` listener: acknowledges at once, then parses and does the work, replying through
+ * The `/fleet` listener: acknowledges at once, lets other acks out (`afterAck`), then parses and does the work, replying through
  * respond(). Bad input and refusals are ephemeral; results other people need to see (a start, a
  * freeze) go to the channel.
  *
@@ -22,6 +23,7 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export function createFleetCommand(deps: ListenerDeps) {
   return async function fleetCommand({ command, ack, respond, client }: CommandArgs): Promise<void> {
     await ack();
+    await afterAck();
     const ephemeral = (message: RespondArguments) => respond({ response_type: 'ephemeral', ...message });
     const parsed = parseCommand(command.text);
     if (!parsed.ok) {

@@ -116,6 +116,10 @@ export function createOutboxRepository(db: Db) {
         prep(`SELECT * FROM outbox WHERE state IN ('pending','sending') AND not_before <= ? ORDER BY id LIMIT ?`).all(now, limit) as Row[]
       ).map(toOutbox);
     },
+    /** Whether any message is ready to send now (what `ready` would find), without reading one. */
+    hasReady(now: number): boolean {
+      return prep(`SELECT 1 FROM outbox WHERE state IN ('pending','sending') AND not_before <= ? LIMIT 1`).get(now) !== undefined;
+    },
     list(filter: { campaignId?: string; state?: OutboxState } = {}): OutboxRecord[] {
       return (prep('SELECT * FROM outbox ORDER BY id').all() as Row[])
         .map(toOutbox)

@@ -18,19 +18,39 @@ beforeAll(async () => {
   // The peak-memory child runs the compiled bench; build it when it is missing or older than its source.
   const child = resolve(root, 'dist/src/bench/rss-child.js');
   const source = resolve(root, 'src/bench/rss-child.ts');
-  if (!existsSync(child) || statSync(child).mtimeMs < statSync(source).mtimeMs) {
+  // So do the ack measurement's processes: Fleet itself, the load generator and the bare Bolt app.
+  const ackChildren = ['runtime/main', 'slack/after-ack', 'bench/ack-load', 'sandbox/slack/bare-bolt'];
+  const stale = (js: string, ts: string) => !existsSync(js) || statSync(js).mtimeMs < statSync(ts).mtimeMs;
+  if (stale(child, source) || ackChildren.some((c) => stale(resolve(root, `dist/src/${c}.js`), resolve(root, `src/${c}.ts`)))) {
     execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
   }
   result = await runBench(resolveConfig(BenchFlags.parse({ quick: true })), { log: () => undefined, machine: { cpus: 1, node: process.version, loadAverage: [0, 0, 0] } });
 }, 300_000);
 
 describe('npm run bench, tiny configuration', () => {
-  test('slash-command acks: every request answered 200', () => {
+  test('acks and replies: Fleet in its own process and the bare Bolt app each answered every request; one click per round approved its gate', () => {
     const a = result.ackLatencyMs!;
-    expect(a.requests).toBe(40);
+    expect(a.rounds).toBe(1);
+    expect(a.perRound.map((r) => [r.app, r.round, r.requests])).toEqual([
+      ['fleet', 1, 40],
+      ['bare', 1, 40],
+    ]);
     expect(a.failed).toBe(0);
-    expect(a.p50).toBeGreaterThan(0);
-    expect(a.p99).toBeGreaterThanOrEqual(a.p50);
+    // Every command's reply reached its response_url, and the winning click's chat.update reached the Web API.
+    expect(a.missingReplies).toBe(0);
+    // Ten clicks on each round's gate (and the warm-up's): each gate approved exactly once, its message marked once.
+    expect(a.approvedGates).toBe(a.rounds + 1);
+    expect(a.approvalUpdates).toBe(a.rounds + 1);
+    expect(a.fleetErrors).toBe(0);
+    for (const r of a.perRound) {
+      expect(r.p50).toBeGreaterThan(0);
+      expect(r.p99).toBeGreaterThanOrEqual(r.p50);
+      expect(r.max).toBeGreaterThanOrEqual(r.p99);
+    }
+    const fleet = a.perRound.find((r) => r.app === 'fleet')!;
+    expect(fleet.reply!.p99).toBeGreaterThanOrEqual(fleet.reply!.p50);
+    expect(a.perRound.find((r) => r.app === 'bare')!.reply).toBeUndefined();
+    expect(a.p99Ratio.median).toBeCloseTo(fleet.p99 / a.perRound.find((r) => r.app === 'bare')!.p99, 1);
     expect(a.concurrency).toBe(10);
   });
 

@@ -32,6 +32,13 @@ describe('loadConfig', () => {
     expect(set.gitAuthor).toEqual({ name: 'Fleet Bot', email: 'fleet@acme.io' });
   });
 
+  test('FLEET_HOST: unset listens on every interface; an IP address is kept; a name is refused', () => {
+    expect(loadConfig(VALID).host).toBeNull();
+    expect(loadConfig({ ...VALID, FLEET_HOST: ' 127.0.0.1 ' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...VALID, FLEET_HOST: '::1' }).host).toBe('::1');
+    expect(problemsOf({ ...VALID, FLEET_HOST: 'localhost:3000' }).lines).toEqual([expect.stringContaining('FLEET_HOST is malformed')]);
+  });
+
   test('malformed workspace variables and author are each named with what to set', () => {
     const { lines } = problemsOf({ ...VALID, FLEET_WORKSPACES: '0', FLEET_WORKDIR_MAX_MB: 'lots', FLEET_GIT_AUTHOR: 'fleet@acme.io' });
     expect(lines).toHaveLength(3);

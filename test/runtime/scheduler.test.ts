@@ -86,6 +86,54 @@ describe('createScheduler (Bree over the compiled jobs)', () => {
     expect(count('started')).toBe(1);
   });
 
+  test('a job with a work check starts no worker while the check finds nothing, and runs once it does', async () => {
+    let asked = 0;
+    let work = false;
+    const notify = (kind: SchedulerEvent['kind']) => events.filter((e) => e.kind === kind && e.job === 'notify').length;
+    const scheduler = createScheduler({
+      dbFile: t.file,
+      jobsDir,
+      jobs: ['notify'],
+      intervals: { notify: 20 },
+      workerData: { slack: { token: 'xoxb-test-token', apiUrl: 'http://127.0.0.1:9/api/' } },
+      hasWork: {
+        notify: () => {
+          asked += 1;
+          return work;
+        },
+      },
+      onEvent: (e) => events.push(e),
+    });
+    await scheduler.start();
+    await waitFor(() => asked >= 5);
+    expect(notify('started')).toBe(0);
+    work = true;
+    await waitFor(() => notify('finished') >= 1);
+    await scheduler.stop();
+    expect(events.filter((e) => e.kind === 'error')).toEqual([]);
+    expect(events.find((e) => e.kind === 'message' && e.job === 'notify')).toMatchObject({ message: { job: 'notify', ok: true } });
+  });
+
+  test('a work check that throws lets the run go ahead, and says so', async () => {
+    const scheduler = createScheduler({
+      dbFile: t.file,
+      jobsDir,
+      jobs: ['notify'],
+      intervals: { notify: 20 },
+      workerData: { slack: { token: 'xoxb-test-token', apiUrl: 'http://127.0.0.1:9/api/' } },
+      hasWork: {
+        notify: () => {
+          throw new Error('database is locked');
+        },
+      },
+      onEvent: (e) => events.push(e),
+    });
+    await scheduler.start();
+    await waitFor(() => events.some((e) => e.kind === 'finished' && e.job === 'notify'));
+    await scheduler.stop();
+    expect(events.find((e) => e.kind === 'error')).toMatchObject({ job: 'notify', error: expect.stringContaining('database is locked') });
+  });
+
   test('a job with a bad configuration reports a sentence, not a crash', async () => {
     const scheduler = createScheduler({ dbFile: t.file, jobsDir, jobs: ['advance'], intervals: { advance: 3_600_000 }, workerData: { github: {} }, onEvent: (e) => events.push(e) });
     await scheduler.start();

@@ -12,6 +12,17 @@ describe('outbox', () => {
     const ready = temp.store.outbox.ready(10, 10);
     expect(ready.map((m) => (m.record?.kind === 'state-notice' ? m.record.text : undefined))).toEqual(['a', 'v2']);
   });
+
+  it('hasReady agrees with ready: a waiting row is not ready before its time, a sent one never', () => {
+    const outbox = temp.store.outbox;
+    expect(outbox.hasReady(10)).toBe(false);
+    const id = outbox.enqueue({ channel: 'C1', record: { kind: 'state-notice', campaignId: 'c-1', text: 'a' }, now: 1 });
+    outbox.retryLater(id, 50, 'rate limited');
+    expect([outbox.hasReady(49), outbox.ready(49, 1).length]).toEqual([false, 0]);
+    expect([outbox.hasReady(50), outbox.ready(50, 1).length]).toEqual([true, 1]);
+    outbox.markSent(id, '1.1', 'post', 60);
+    expect(outbox.hasReady(100)).toBe(false);
+  });
 });
 
 describe('outbox records', () => {
