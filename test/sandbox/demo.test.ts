@@ -5,10 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The demo on its browser page (demo-page.ts) runs in this file, so that the two runs of the
-// whole sandbox, each several minutes of real time with its own processes, take turns in one
-// worker instead of competing for the same two cores while the other files run beside them.
-import './demo-page.js';
 
 /**
  * `npm run demo -- --headless` end to end: the built demo (npm test builds first) in a process of

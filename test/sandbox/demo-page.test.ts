@@ -15,11 +15,8 @@ import { watchOutput, type ChildOutput } from '../support/child-output.js';
  * plays out on the fake Slack page, and the page stays up afterwards for a person to explore. One
  * run of the demo serves every test here. Durations are read from the timestamps the fake Slack and
  * Fleet record, not from this test's clock. The screenshot in the README is taken here:
- * `UPDATE_SCREENSHOT=1 npx vitest run test/sandbox/demo.test.ts -t 'browser page'` writes
- * docs/sandbox-page.png; otherwise it goes to the temp folder and the tree stays as it was.
- *
- * demo.test.ts imports this file, so the page run and the headless run take turns in one worker
- * rather than run beside each other (see there).
+ * `UPDATE_SCREENSHOT=1 npx vitest run test/sandbox/demo-page.test.ts` writes docs/sandbox-page.png;
+ * otherwise it goes to the temp folder and the tree stays as it was.
  */
 const demo = fileURLToPath(new URL('../../dist/src/sandbox/demo.js', import.meta.url));
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? fileURLToPath(new URL('../../docs/sandbox-page.png', import.meta.url)) : join(tmpdir(), 'fleet-demo-page.png');
