@@ -29,7 +29,13 @@ export function formatReport(result: BenchResult): string {
     }
   }
   const c = result.contentRequestsPerPr;
-  if (c) lines.push(row(['content requests/PR', `${c.count}: ${c.requests.map((r) => r.split(' ')[0] + ' ' + (r.split('/').slice(4).join('/') || r)).join(', ')}`], w));
+  const shortRoute = (r: string) => r.split(' ')[0] + ' ' + (r.split('/').slice(4).join('/') || r);
+  if (c) {
+    lines.push(row(['content requests/PR', `${c.withPush} with the push; REST ${c.count}: ${c.requests.map(shortRoute).join(', ')}`], w));
+    for (const b of c.bySetting) {
+      lines.push(row([`  labels ${b.labels.length > 0 ? 'asked' : 'none'}, auto-delete ${b.deleteBranchOnMerge ? 'on' : 'off'}`, `${b.withPushPerPr} with the push; REST ${b.perPr}: ${b.requests.map(shortRoute).join(', ')}`], w));
+    }
+  }
   const gt = result.gitPerTarget;
   if (gt) {
     lines.push(row(['workspace → pushed branch (ms)', `min ${gt.workspaceToPushMs.min}, median ${gt.workspaceToPushMs.median}, max ${gt.workspaceToPushMs.max} (the change itself excluded)`], w));

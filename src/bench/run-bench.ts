@@ -17,7 +17,8 @@ export interface BenchResult {
   ackLatencyMs?: AckLatencyResult;
   tick?: TickCostRow[];
   githubRequestsPerTarget?: Pick<GitHubRequestsResult, 'webhooks' | 'polling' | 'naive' | 'path' | 'targets' | 'ciMinutes'>;
-  contentRequestsPerPr?: { count: number; requests: string[] };
+  /** REST content-creating requests per PR and their list; `withPush` counts the git push too; `bySetting` under other specs and repository settings. */
+  contentRequestsPerPr?: { count: number; requests: string[]; withPush: number; bySetting: GitHubRequestsResult['contentBySetting'] };
   prsPerHourCeiling?: GitHubRequestsResult['prsPerHourCeiling'];
   /** open-pr through a workspace and one `git push`, per target. */
   gitPerTarget?: GitFigures;
@@ -44,7 +45,7 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
   await step('tick', () => measureTickCost(config.tick), (v) => (result.tick = v));
   await step('github', () => measureGitHubRequests(config.github), (v) => {
     result.githubRequestsPerTarget = { path: v.path, targets: v.targets, ciMinutes: v.ciMinutes, webhooks: v.webhooks, polling: v.polling, naive: v.naive };
-    result.contentRequestsPerPr = { count: v.contentRequestsPerPr, requests: v.contentRequests };
+    result.contentRequestsPerPr = { count: v.contentRequestsPerPr, requests: v.contentRequests, withPush: v.contentWithPushPerPr, bySetting: v.contentBySetting };
     result.prsPerHourCeiling = v.prsPerHourCeiling;
     result.gitPerTarget = v.git;
   });

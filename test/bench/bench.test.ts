@@ -53,9 +53,25 @@ describe('npm run bench, tiny configuration', () => {
     }
     expect(g.naive.notModified).toBe(0);
     expect(g.polling.counted).toBeLessThan(g.naive.counted);
+    // Push, pull request, merge: no labels asked for, GitHub asks the code owners and deletes the merged branch itself.
     const c = result.contentRequestsPerPr!;
-    expect(c.count).toBeGreaterThanOrEqual(3);
-    expect(c.requests).toContain('POST /repos/{owner}/{repo}/pulls');
+    expect(c.requests).toEqual(['POST /repos/{owner}/{repo}/pulls', 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge']);
+    expect(c.count).toBe(2);
+    expect(c.withPush).toBe(3);
+    const labels = 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels';
+    const remove = 'DELETE /repos/{owner}/{repo}/git/refs/{ref}';
+    expect(c.bySetting.map((b) => [b.labels.length > 0, b.deleteBranchOnMerge, b.withPushPerPr])).toEqual([
+      [false, true, 3],
+      [true, true, 4],
+      [false, false, 4],
+      [true, false, 5],
+    ]);
+    for (const b of c.bySetting) {
+      expect(b.requests.includes(labels)).toBe(b.labels.length > 0);
+      expect(b.requests.includes(remove)).toBe(!b.deleteBranchOnMerge);
+      expect(b.requests.some((r) => r.includes('requested_reviewers'))).toBe(false);
+      expect(b.withPushPerPr).toBe(b.perPr + 1);
+    }
     // open-pr pushes with git: no git data API write per PR, and the push is not a REST request.
     expect(c.requests.filter((r) => r.includes('/git/') && !r.startsWith('DELETE'))).toEqual([]);
     const git = result.gitPerTarget!;
@@ -66,6 +82,8 @@ describe('npm run bench, tiny configuration', () => {
     expect(git.workspaceToPushMs.median).toBeGreaterThan(0);
     expect(git.workspaceToPushMs.max).toBeGreaterThanOrEqual(git.workspaceToPushMs.min);
     const p = result.prsPerHourCeiling!;
+    // GitHub's 500 content-creating requests an hour over 3 a PR.
+    expect(p.secondary).toBe(Math.floor(500 / c.withPush));
     expect(p.fleet).toBe(Math.min(p.primary, p.secondary));
     expect(p.naive).toBeLessThanOrEqual(p.fleet);
   });

@@ -132,6 +132,10 @@ export interface PullSummary {
   labels: string[];
   approvals: number;
   mergeableState: string;
+  draft: boolean;
+  /** Who is asked for a review (GitHub asks a ready PR's code owners itself), users and team slugs. */
+  requestedReviewers: string[];
+  requestedTeams: string[];
 }
 
 export interface FakeGitHub {
@@ -625,6 +629,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       labels: [...pull.labels],
       approvals: world.approvals(pull),
       mergeableState: world.mergeability(pull).state,
+      draft: pull.draft,
+      requestedReviewers: [...pull.requestedReviewers],
+      requestedTeams: [...pull.requestedTeams],
     }));
   }
 

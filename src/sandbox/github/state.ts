@@ -815,6 +815,44 @@ export function createWorld(given: WorldDeps) {
     for (const review of pull.reviews) if (review.state === 'APPROVED' && review.commitId !== pull.headSha) review.state = 'DISMISSED';
   }
 
+  /**
+   * GitHub asks the code owners of a PR's changed files for review itself, from the base branch's
+   * CODEOWNERS, when the PR is opened, or marked ready for review (a draft asks nobody): `@user`
+   * as a reviewer (never the author), `@org/team` of the repository's organisation as a team.
+   */
+  function requestCodeOwners(pull: PullRecord): void {
+    if (pull.draft) return;
+    const repo = getRepo(pull.owner, pull.repo);
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    const text = baseSha ? codeownersAt(baseSha) : undefined;
+    if (!baseSha || text === undefined) return;
+    const ownersOf = codeownersMatcher(text);
+    const owners = new Set(changedPaths(baseSha, pull.headSha).flatMap((path) => ownersOf(path)));
+    for (const owner of owners) {
+      // An e-mail address names a GitHub account GitHub looks up; the fake knows none.
+      if (!owner.startsWith('@')) continue;
+      const [first, slug] = owner.slice(1).split('/');
+      if (slug !== undefined) {
+        if (first.toLowerCase() === pull.owner.toLowerCase() && !pull.requestedTeams.some((t) => t.toLowerCase() === slug.toLowerCase())) pull.requestedTeams.push(slug);
+      } else if (first.toLowerCase() !== pull.login.toLowerCase() && !pull.requestedReviewers.some((u) => u.toLowerCase() === first.toLowerCase())) {
+        pull.requestedReviewers.push(first);
+      }
+    }
+    reviewsRequested(pull);
+  }
+
+  /**
+   * After a merge GitHub deletes the head branch itself when the repository has "Automatically
+   * delete head branches" on (`delete_branch_on_merge`); not the default branch, nor a branch
+   * another open PR of the repository targets.
+   */
+  function deleteMergedHead(pull: PullRecord, actor: string): void {
+    const repo = getRepo(pull.owner, pull.repo);
+    if (!repo.settings.deleteBranchOnMerge || pull.headRef === repo.defaultBranch || !repo.refs.has(`heads/${pull.headRef}`)) return;
+    if (pulls.some((other) => other.owner === repo.owner && other.repo === repo.name && other.state === 'open' && other.baseRef === pull.headRef)) return;
+    deleteRef(repo, `heads/${pull.headRef}`, actor);
+  }
+
   /** Adds (or replaces) an organisation's team. */
   function addTeam(org: string, slug: string, members: readonly string[]): void {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(slug)) throw new FleetError('bad_input', `"${slug}" is not a team slug: use letters, digits, "-", "_" and ".".`);
@@ -1015,6 +1053,7 @@ export function createWorld(given: WorldDeps) {
     pull.mergeCommitSha = commit;
     recordMerge(pull, pull.headSha, input.method, via);
     deps.emit({ kind: 'pull_request', action: 'closed', pull, actor });
+    deleteMergedHead(pull, actor);
     return commit;
   }
 
@@ -1060,6 +1099,7 @@ export function createWorld(given: WorldDeps) {
     };
     repo.nextNumber += 1;
     pulls.push(pull);
+    requestCodeOwners(pull);
     deps.emit({ kind: 'pull_request', action: 'opened', pull, actor });
     return pull;
   }
@@ -1172,6 +1212,7 @@ export function createWorld(given: WorldDeps) {
     mergePull,
     markSigned,
     recordMerge,
+    deleteMergedHead,
     emit: deps.emit,
   });
 
@@ -1229,6 +1270,7 @@ export function createWorld(given: WorldDeps) {
     inTeam,
     addReviewer,
     reviewsRequested,
+    requestCodeOwners,
     verification,
     markSigned,
     signedCommits: (): string[] => [...signedByGitHub.keys()],
