@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions'] as const;
+export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'scale'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 const Count = z.coerce.number().int().positive();
@@ -29,6 +29,8 @@ export interface BenchConfig {
   slack: { targets: number };
   rss: { targets: number; maxTargets: number };
   decisions: { healthy: number; bad: number; repos: number; badShare: number; timeLimitMs: number };
+  /** One campaign from launch to digest (scale-campaign.ts): its size, waves, the first waves run, targets a tick picks. */
+  scale: { targets: number; waves: (number | string)[]; firstWaves: number; maxTargets: number };
 }
 
 /** The published configuration, or the tiny one with `--quick`. */
@@ -44,6 +46,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
       slack: { targets: 20 },
       rss: { targets: 20, maxTargets: 10 },
       decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
+      scale: { targets: 200, waves: [3, '1%', '10%', '100%'], firstWaves: 2, maxTargets: 50 },
     };
   }
   return {
@@ -55,5 +58,6 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     slack: { targets: 1000 },
     rss: { targets: 10_000, maxTargets: 250 },
     decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
+    scale: { targets: 10_000, waves: [3, '1%', '10%', '100%'], firstWaves: 2, maxTargets: 200 },
   };
 }

@@ -53,6 +53,12 @@ export function formatReport(result: BenchResult): string {
     lines.push(row([`decisions, ${d.campaigns.healthy}+${d.campaigns.bad} campaigns × ${d.campaigns.repos}`, `human touch ${pct(d.humanTouchShare)} (strict ${pct(d.humanTouchShareStrict)}), exposure ${pct(d.exposureBeforeHalt)} (max ${pct(d.exposureBeforeHaltMax)})`], w));
     lines.push(row(['', `false halts ${d.falseHalts}/${d.campaigns.healthy}, missed bad ${d.missedBad}/${d.campaigns.bad}, finished ${d.campaigns.finished}`], w));
   }
+  const sc = result.scaleCampaign;
+  if (sc) {
+    const ph = sc.phases;
+    lines.push(row([`campaign of ${sc.targets}, launch → digest`, `peak RSS ${sc.peakRssMb} MB (VmHWM of the child); ${sc.prsOpened} PRs in ${sc.wavesRun} waves, ${sc.ticks} ticks`], w));
+    lines.push(row(['  ms (GitHub requests)', `launch ${ph.launch.ms} (${ph.launch.requests}), root ${ph.root.ms}, waves ${ph.waves.ms} (${ph.waves.requests}), messages ${ph.messages.ms}, digest ${ph.digest.ms}`], w));
+  }
   const s = result.seconds;
   lines.push('', `took: ${Object.entries(s).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   return lines.join('\n');

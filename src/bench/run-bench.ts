@@ -6,6 +6,7 @@ import { measureGitHubRequests, type GitFigures, type GitHubRequestsResult } fro
 import { measureSlackCalls, type SlackCallsResult } from './slack-calls.js';
 import { measurePeakRss, type PeakRssResult } from './peak-rss.js';
 import { measureDecisionQuality, type DecisionQualityResult } from './decision-quality.js';
+import { measureScaleCampaign, type ScaleCampaignResult } from './scale-campaign.js';
 import { round } from './stats.js';
 
 export interface BenchResult {
@@ -26,6 +27,8 @@ export interface BenchResult {
   peakRssMb?: number;
   peakRss?: PeakRssResult;
   decisionQuality?: DecisionQualityResult;
+  /** A campaign of `config.scale.targets` from launch to digest: time, requests and memory of each phase, Fleet in a child process. */
+  scaleCampaign?: ScaleCampaignResult;
 }
 
 /**
@@ -55,5 +58,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.peakRss = v;
   });
   await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
+  await step('scale', () => measureScaleCampaign(config.scale), (v) => (result.scaleCampaign = v));
   return result;
 }

@@ -328,6 +328,24 @@ export function createWorld(given: WorldDeps) {
   /** Every merge of a PR, by any path, in order. */
   const mergeLog: MergeLogEntry[] = [];
   const checkRuns: CheckRunRecord[] = [];
+  // Indexes over checkRuns, which only grows: a request looks at one commit's or one suite's runs,
+  // and evaluateChecks at the runs still going, not at every run of the fleet.
+  const runsByCommit = new Map<string, CheckRunRecord[]>();
+  const runsBySuite = new Map<number, CheckRunRecord[]>();
+  const runningRuns = new Set<CheckRunRecord>();
+  const commitKey = (owner: string, name: string, sha: string) => `${owner}\u0000${name}\u0000${sha}`;
+
+  function addRun(run: CheckRunRecord): void {
+    checkRuns.push(run);
+    const key = commitKey(run.owner, run.repo, run.headSha);
+    const onCommit = runsByCommit.get(key);
+    if (onCommit) onCommit.push(run);
+    else runsByCommit.set(key, [run]);
+    const inSuite = runsBySuite.get(run.suiteId);
+    if (inSuite) inSuite.push(run);
+    else runsBySuite.set(run.suiteId, [run]);
+    if (run.status !== 'completed' && run.planned !== null) runningRuns.add(run);
+  }
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
   const lockfileVerdicts = new Map<string, LockfileMismatch | null>();
@@ -453,7 +471,7 @@ export function createWorld(given: WorldDeps) {
 
   /** The latest runs of a check suite. */
   function suiteRuns(suiteId: number): CheckRunRecord[] {
-    return latestRuns(checkRuns.filter((run) => run.suiteId === suiteId));
+    return latestRuns(runsBySuite.get(suiteId) ?? []);
   }
 
   function startChecks(repo: RepoRecord, sha: string, branch: string, completeNow: boolean): void {
@@ -466,7 +484,7 @@ export function createWorld(given: WorldDeps) {
     for (const name of repo.ci.checks) {
       const { planned, output } = planConclusion(repo, sha, name);
       const done = completeNow && planned !== null;
-      checkRuns.push({
+      addRun({
         id: newId(),
         suiteId,
         owner: repo.owner,
@@ -488,6 +506,7 @@ export function createWorld(given: WorldDeps) {
 
   function finishRun(run: CheckRunRecord, conclusion: CheckConclusion): void {
     run.status = 'completed';
+    runningRuns.delete(run);
     run.conclusion = conclusion;
     run.completedAt = iso(now());
     deps.emit({ kind: 'check_run', run });
@@ -511,7 +530,7 @@ export function createWorld(given: WorldDeps) {
     for (const run of suite) {
       if (run.status !== 'completed') continue;
       const attempt = run.attempt + 1;
-      checkRuns.push({
+      addRun({
         ...run,
         id: newId(),
         attempt,
@@ -528,7 +547,8 @@ export function createWorld(given: WorldDeps) {
   /** Completes every check run whose time has come; called on each request and on `advance`. */
   function evaluateChecks(): void {
     const at = now();
-    for (const run of checkRuns) {
+    // In creation order (a Set iterates in insertion order, runs added meanwhile included, as the array was).
+    for (const run of runningRuns) {
       if (run.status === 'completed' || run.planned === null || run.dueAt > at) continue;
       finishRun(run, run.planned);
     }
@@ -678,7 +698,7 @@ export function createWorld(given: WorldDeps) {
   }
 
   function runsFor(repo: RepoRecord, sha: string): CheckRunRecord[] {
-    return checkRuns.filter((run) => run.owner === repo.owner && run.repo === repo.name && run.headSha === sha);
+    return [...(runsByCommit.get(commitKey(repo.owner, repo.name, sha)) ?? [])];
   }
 
   /** The newest run of each check on a commit: what GitHub's merge rules and statuses look at. */
