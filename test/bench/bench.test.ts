@@ -15,10 +15,12 @@ const root = resolve(import.meta.dirname, '../..');
 let result: BenchResult;
 
 beforeAll(async () => {
-  // The peak-memory child runs the compiled bench; build it when it is missing or older than its source.
-  const child = resolve(root, 'dist/src/bench/rss-child.js');
-  const source = resolve(root, 'src/bench/rss-child.ts');
-  if (!existsSync(child) || statSync(child).mtimeMs < statSync(source).mtimeMs) {
+  // The peak-memory children run the compiled bench; build it when it is missing or older than its source.
+  const stale = (name: string) => {
+    const child = resolve(root, `dist/src/bench/${name}.js`);
+    return !existsSync(child) || statSync(child).mtimeMs < statSync(resolve(root, `src/bench/${name}.ts`)).mtimeMs;
+  };
+  if (['rss-child', 'scale-child', 'vm-hwm', 'sandbox'].some(stale)) {
     execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
   }
   result = await runBench(resolveConfig(BenchFlags.parse({ quick: true })), { log: () => undefined, machine: { cpus: 1, node: process.version, loadAverage: [0, 0, 0] } });
@@ -112,6 +114,28 @@ describe('npm run bench, tiny configuration', () => {
     }
     expect(d.humanTouchShareStrict).toBeGreaterThanOrEqual(d.humanTouchShare - 1e-9);
     expect(d.falseHalts + d.missedBad).toBeLessThanOrEqual(4);
+  });
+
+  test('a campaign from launch to digest: every repository planned, the first waves opened their PRs, root and digest posted, memory in the child', () => {
+    const sc = result.scaleCampaign!;
+    expect(sc.targets).toBe(200);
+    expect(sc.waveSizes.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(sc.waveSizes[0]).toBe(3);
+    expect(sc.wavesRun).toBe(2);
+    // Every target of the first two waves opened its PR, and no other did.
+    expect(sc.prsOpened).toBe(sc.waveSizes[0] + sc.waveSizes[1]);
+    expect(sc.state).toBe('running');
+    expect(sc.rootPosted).toBe(true);
+    expect(sc.digestPosted).toBe(true);
+    expect(sc.slackCalls['chat.postMessage']).toBeGreaterThanOrEqual(2);
+    // Discovery, the manifest check and CI health read GitHub for each repository at launch; the root and digest do not.
+    expect(sc.phases.launch.requests).toBeGreaterThanOrEqual(3 * sc.targets);
+    expect(sc.phases.root.requests).toBe(0);
+    expect(sc.phases.digest.requests).toBe(0);
+    expect(sc.phases.waves.requests).toBeGreaterThanOrEqual(sc.prsOpened);
+    // The kernel's high-water mark is at least what the child saw at the end of any phase.
+    for (const phase of Object.values(sc.phases)) expect(sc.peakRssMb).toBeGreaterThanOrEqual(phase.rssMb - 0.5);
+    expect(sc.peakRssMb).toBeLessThan(300);
   });
 
   test('bad flags are refused with the flag named', () => {

@@ -647,8 +647,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       else response.destroy();
     });
   });
-  // Keep-alive sockets would hold close() open in tests.
-  server.keepAliveTimeout = 1000;
+  // Undici takes 1 s off the server's keep-alive hint (keepAliveTimeoutThreshold), so a 1 s hint
+  // made every request a new connection. close() closes the sockets still open itself.
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
