@@ -34,9 +34,14 @@ export interface GitHubRequestsResult {
   polling: RequestsPerTarget;
   /** The baseline: no conditional requests (every GET answered in full and counted), polling every minute. */
   naive: RequestsPerTarget;
+  /** REST content-creating requests per PR (POST, PATCH, PUT, DELETE), the spec asking for no labels, the repositories deleting head branches on merge. */
   contentRequestsPerPr: number;
   /** The content-creating requests of one PR, in order. */
   contentRequests: string[];
+  /** The same with the `git push` counted: what the aim of 3 (push, pull request, merge) is about. */
+  contentWithPushPerPr: number;
+  /** Content-creating requests per PR under each repository setting and spec, from runs of their own. */
+  contentBySetting: ContentBySetting[];
   /** open-pr through a workspace and `git push`, per target (from the webhook run). */
   git: GitFigures;
   prsPerHourCeiling: {
@@ -52,6 +57,24 @@ export interface GitHubRequestsResult {
   };
 }
 
+export interface ContentBySetting {
+  /** What differs: the spec's labels and the repositories' `delete_branch_on_merge`. */
+  labels: string[];
+  deleteBranchOnMerge: boolean;
+  /** REST content-creating requests per PR, and with the push. */
+  perPr: number;
+  withPushPerPr: number;
+  requests: string[];
+}
+
+/** How a run's spec and repositories are set: the published measurement asks for no labels, on repositories that delete merged branches. */
+interface RunSetting {
+  labels: string[];
+  deleteBranchOnMerge: boolean;
+}
+
+const DEFAULT_SETTING: RunSetting = { labels: [], deleteBranchOnMerge: true };
+
 export interface GitFigures {
   /** Milliseconds from asking for the workspace to the pushed branch, the change itself (the user's commands) left out. */
   workspaceToPushMs: { min: number; median: number; max: number };
@@ -65,6 +88,8 @@ export interface GitFigures {
 
 const WEBHOOK_SECRET = 'bench-webhook-secret';
 const GIT_ROUTE = /\.git\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+/** The request that carries a push's commits and ref updates (its info/refs GET only reads). */
+const PUSH_ROUTE = /\.git\/git-receive-pack$/;
 const PRIMARY_PER_HOUR = 5000;
 const CONTENT_PER_MINUTE = 80;
 const CONTENT_PER_HOUR = 500;
@@ -91,16 +116,16 @@ async function startWebhookReceiver(deps: Parameters<typeof handleWebhook>[0]): 
  * minutes as the fallback), polling every 2 minutes (the spec default) with conditional
  * requests, and a naive client polling every minute with no conditional requests.
  */
-async function runMode(mode: RequestMode, targets: number, ciMinutes: number): Promise<{ perTarget: RequestsPerTarget; writes: string[]; git: GitFigures }> {
+async function runMode(mode: RequestMode, targets: number, ciMinutes: number, setting: RunSetting = DEFAULT_SETTING): Promise<{ perTarget: RequestsPerTarget; writes: string[]; pushes: number; git: GitFigures }> {
   const fake = await startBenchGitHub();
   const bench = openBenchStore(`req-${mode}`);
   const workdir = mkdtempSync(join(tmpdir(), `fleet-bench-ws-${mode}-`));
   const now = () => fake.state.now();
   let receiver: { url: string; server: Server } | undefined;
   try {
-    const repos = seedSimpleRepos(fake, { org: 'acme', count: targets, ciMs: ciMinutes * 60_000, realistic: true });
+    const repos = seedSimpleRepos(fake, { org: 'acme', count: targets, ciMs: ciMinutes * 60_000, realistic: true, settings: { deleteBranchOnMerge: setting.deleteBranchOnMerge } });
     const pollEvery = mode === 'webhooks' ? '30m' : mode === 'polling' ? '2m' : '1m';
-    const spec = makeBenchSpec({ repos, steps: ['open-pr', { kind: 'await-checks', options: { pollEvery, timeout: '2h' } }, 'merge'], waves: ['100%'] });
+    const spec = makeBenchSpec({ repos, steps: ['open-pr', { kind: 'await-checks', options: { pollEvery, timeout: '2h' } }, 'merge'], waves: ['100%'], labels: setting.labels });
     insertCampaign(bench.store, { id: 'c-req', spec, waves: [repos], now: BENCH_EPOCH });
     if (mode === 'webhooks') {
       receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET, store: bench.store, wake: () => undefined, now });
@@ -144,6 +169,7 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
         pollEvery,
       },
       writes: restWrites.map((r) => `${r.method} ${r.route}`),
+      pushes: gitLog.filter((r) => r.method === 'POST' && PUSH_ROUTE.test(r.route)).length,
       git: {
         workspaceToPushMs: timings.length > 0 ? spread(timings) : { min: 0, median: 0, max: 0 },
         // The fake's bytesIn is what the client sent, bytesOut what it received.
@@ -160,15 +186,36 @@ async function runMode(mode: RequestMode, targets: number, ciMinutes: number): P
   }
 }
 
+/** The settings besides the published one: a spec asking for a label, repositories keeping merged branches, and both. */
+const OTHER_SETTINGS: RunSetting[] = [
+  { labels: ['dependencies'], deleteBranchOnMerge: true },
+  { labels: [], deleteBranchOnMerge: false },
+  { labels: ['dependencies'], deleteBranchOnMerge: false },
+];
+
+function contentOf(setting: RunSetting, run: { writes: string[]; pushes: number }, targets: number): ContentBySetting {
+  return {
+    labels: setting.labels,
+    deleteBranchOnMerge: setting.deleteBranchOnMerge,
+    perPr: round(run.writes.length / targets, 1),
+    withPushPerPr: round((run.writes.length + run.pushes) / targets, 1),
+    // One PR's writes: the log is in request order and every PR makes the same kinds of write.
+    requests: [...new Set(run.writes)],
+  };
+}
+
 export async function measureGitHubRequests(options: { targets: number; ciMinutes: number }): Promise<GitHubRequestsResult> {
   const webhooks = await runMode('webhooks', options.targets, options.ciMinutes);
   const polling = await runMode('polling', options.targets, options.ciMinutes);
   const naive = await runMode('naive', options.targets, options.ciMinutes);
+  const contentBySetting = [contentOf(DEFAULT_SETTING, webhooks, options.targets)];
+  for (const setting of OTHER_SETTINGS) contentBySetting.push(contentOf(setting, await runMode('webhooks', options.targets, options.ciMinutes, setting), options.targets));
   const contentPerPr = webhooks.writes.length / options.targets;
-  // One PR's writes: the log is in request order and every PR makes the same kinds of write.
+  const withPush = (webhooks.writes.length + webhooks.pushes) / options.targets;
   const kinds = [...new Set(webhooks.writes)];
   const primary = Math.floor(PRIMARY_PER_HOUR / webhooks.perTarget.counted);
-  const secondary = Math.floor(Math.min(CONTENT_PER_HOUR, CONTENT_PER_MINUTE * 60) / contentPerPr);
+  // The push counted as content-creating too: the cautious reading of GitHub's secondary limit.
+  const secondary = Math.floor(Math.min(CONTENT_PER_HOUR, CONTENT_PER_MINUTE * 60) / withPush);
   const naivePrimary = Math.floor(PRIMARY_PER_HOUR / naive.perTarget.counted);
   return {
     path: 'open-pr → await-checks → merge',
@@ -179,6 +226,8 @@ export async function measureGitHubRequests(options: { targets: number; ciMinute
     naive: naive.perTarget,
     contentRequestsPerPr: round(contentPerPr, 1),
     contentRequests: kinds,
+    contentWithPushPerPr: round(withPush, 1),
+    contentBySetting,
     git: webhooks.git,
     prsPerHourCeiling: {
       primary,
@@ -186,7 +235,7 @@ export async function measureGitHubRequests(options: { targets: number; ciMinute
       fleet: Math.min(primary, secondary),
       naivePrimary,
       naive: Math.min(naivePrimary, secondary),
-      model: `PRs/hour = min(5000 / counted requests per PR, min(500, 80×60) / content requests per PR); counted per PR from the webhook run for Fleet and from the naive run for the baseline; the naive client makes the same writes.`,
+      model: `PRs/hour = min(5000 / counted requests per PR, min(500, 80×60) / content requests per PR, the git push included); counted per PR from the webhook run for Fleet and from the naive run for the baseline; the naive client makes the same writes. The spec asks for no labels and the repositories delete merged head branches (contentBySetting has the other settings).`,
     },
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'worlds'] as const;
+export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'worlds', 'scale'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 const Count = z.coerce.number().int().positive();
@@ -32,6 +32,8 @@ export interface BenchConfig {
   decisions: { healthy: number; bad: number; repos: number; badShare: number; timeLimitMs: number };
   /** The worlds' rates as the fake's CI and the sandbox's CD produce them: fleets per world, repositories per fleet. */
   worlds: { fleets: number; repos: number };
+  /** One campaign from launch to digest (scale-campaign.ts): its size, waves, the first waves run, targets a tick picks. */
+  scale: { targets: number; waves: (number | string)[]; firstWaves: number; maxTargets: number };
 }
 
 /** The published configuration, or the tiny one with `--quick`. */
@@ -48,6 +50,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
       rss: { targets: 20, maxTargets: 10 },
       decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
       worlds: { fleets: 2, repos: 100 },
+      scale: { targets: 200, waves: [3, '1%', '10%', '100%'], firstWaves: 2, maxTargets: 50 },
     };
   }
   return {
@@ -60,5 +63,6 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     rss: { targets: 10_000, maxTargets: 250 },
     decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
     worlds: { fleets: 5, repos: 200 },
+    scale: { targets: 10_000, waves: [3, '1%', '10%', '100%'], firstWaves: 2, maxTargets: 200 },
   };
 }

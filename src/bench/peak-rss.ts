@@ -26,11 +26,11 @@ const ChildOutput = z.object({ vmHwmMb: z.number().nullable(), sampledPeakMb: z.
  * The compiled child entry. From the built bench it sits next to this file; from the TypeScript
  * sources (tests) it is the build's copy, since a child process cannot load `.ts` files here.
  */
-export function findChildEntry(): string {
+export function findChildEntry(file = 'rss-child.js'): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'rss-child.js');
+  const sibling = join(here, file);
   if (existsSync(sibling)) return sibling;
-  const built = resolve(here, '../../dist/src/bench/rss-child.js');
+  const built = resolve(here, `../../dist/src/bench/${file}`);
   if (existsSync(built)) return built;
   throw new Error('The compiled bench is missing: run `npm run build` first.');
 }

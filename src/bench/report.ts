@@ -32,7 +32,13 @@ export function formatReport(result: BenchResult): string {
     }
   }
   const c = result.contentRequestsPerPr;
-  if (c) lines.push(row(['content requests/PR', `${c.count}: ${c.requests.map((r) => r.split(' ')[0] + ' ' + (r.split('/').slice(4).join('/') || r)).join(', ')}`], w));
+  const shortRoute = (r: string) => r.split(' ')[0] + ' ' + (r.split('/').slice(4).join('/') || r);
+  if (c) {
+    lines.push(row(['content requests/PR', `${c.withPush} with the push; REST ${c.count}: ${c.requests.map(shortRoute).join(', ')}`], w));
+    for (const b of c.bySetting) {
+      lines.push(row([`  labels ${b.labels.length > 0 ? 'asked' : 'none'}, auto-delete ${b.deleteBranchOnMerge ? 'on' : 'off'}`, `${b.withPushPerPr} with the push; REST ${b.perPr}: ${b.requests.map(shortRoute).join(', ')}`], w));
+    }
+  }
   const gt = result.gitPerTarget;
   if (gt) {
     lines.push(row(['workspace → pushed branch (ms)', `min ${gt.workspaceToPushMs.min}, median ${gt.workspaceToPushMs.median}, max ${gt.workspaceToPushMs.max} (the change itself excluded)`], w));
@@ -58,6 +64,11 @@ export function formatReport(result: BenchResult): string {
       lines.push(row([`world ${name}, ${world.fleets} × ${world.repos} repos`, `red ${m(o.redDefault)} (rate ${pct(world.rates.redDefaultShare)}), flaky runs failing ${m(o.flakyRunFailure)} (${pct(world.rates.flakyFailRate)})`], w));
       lines.push(row(['', `PRs failing after a re-run ${m(o.prFailedAgain)} (own ${pct(world.rates.prOwnFailureShare)}), deploys failing ${m(o.deployFailed)} (${pct(world.rates.deployFailureShare)}), ${world.mismatches} mismatches`], w));
     }
+  const sc = result.scaleCampaign;
+  if (sc) {
+    const ph = sc.phases;
+    lines.push(row([`campaign of ${sc.targets}, launch → digest`, `peak RSS ${sc.peakRssMb} MB (VmHWM of the child); ${sc.prsOpened} PRs in ${sc.wavesRun} waves, ${sc.ticks} ticks`], w));
+    lines.push(row(['  ms (GitHub requests)', `launch ${ph.launch.ms} (${ph.launch.requests}), root ${ph.root.ms}, waves ${ph.waves.ms} (${ph.waves.requests}), messages ${ph.messages.ms}, digest ${ph.digest.ms}`], w));
   }
   const s = result.seconds;
   lines.push('', `took: ${Object.entries(s).map(([k, v]) => `${k} ${v} s`).join(', ')}`);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { runTick } from '../engine/tick.js';
 import { createOctokit } from '../github/create-octokit.js';
@@ -6,6 +5,7 @@ import { createGateway } from '../github/gateway.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
 import { createDefaultRegistry } from '../steps/registry.js';
 import { BENCH_EPOCH, insertCampaign, makeBenchSpec, openBenchStore } from './sandbox.js';
+import { readVmHwmMb } from './vm-hwm.js';
 
 /**
  * The child process of the peak-memory measurement: Fleet alone (store, client, engine) with a
@@ -22,15 +22,6 @@ const ChildArgs = z.strictObject({
   ticks: z.number().int().positive(),
 });
 
-/** VmHWM is the kernel's own high-water mark of resident memory; a sampler could miss a short peak. */
-function readVmHwmMb(): number | null {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 async function main(): Promise<void> {
   const args = ChildArgs.parse(JSON.parse(process.argv[2] ?? '{}'));

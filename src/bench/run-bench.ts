@@ -6,6 +6,7 @@ import { measureGitHubRequests, type GitFigures, type GitHubRequestsResult } fro
 import { measureSlackCalls, type SlackCallsResult } from './slack-calls.js';
 import { measurePeakRss, type PeakRssResult } from './peak-rss.js';
 import { measureDecisionQuality, type DecisionQualityResult } from './decision-quality.js';
+import { measureScaleCampaign, type ScaleCampaignResult } from './scale-campaign.js';
 import { round } from './stats.js';
 import { measureWorldShares, type WorldShares } from './world-shares.js';
 
@@ -18,7 +19,8 @@ export interface BenchResult {
   ackLatencyMs?: AckLatencyResult;
   tick?: TickCostRow[];
   githubRequestsPerTarget?: Pick<GitHubRequestsResult, 'webhooks' | 'polling' | 'naive' | 'path' | 'targets' | 'ciMinutes'>;
-  contentRequestsPerPr?: { count: number; requests: string[] };
+  /** REST content-creating requests per PR and their list; `withPush` counts the git push too; `bySetting` under other specs and repository settings. */
+  contentRequestsPerPr?: { count: number; requests: string[]; withPush: number; bySetting: GitHubRequestsResult['contentBySetting'] };
   prsPerHourCeiling?: GitHubRequestsResult['prsPerHourCeiling'];
   /** open-pr through a workspace and one `git push`, per target. */
   gitPerTarget?: GitFigures;
@@ -28,6 +30,8 @@ export interface BenchResult {
   decisionQuality?: DecisionQualityResult;
   /** Each world's rates beside the shares the fake's CI and the sandbox's CD produced. */
   worldShares?: { today: WorldShares; calibrated: WorldShares };
+  /** A campaign of `config.scale.targets` from launch to digest: time, requests and memory of each phase, Fleet in a child process. */
+  scaleCampaign?: ScaleCampaignResult;
 }
 
 /**
@@ -47,7 +51,7 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
   await step('tick', () => measureTickCost(config.tick), (v) => (result.tick = v));
   await step('github', () => measureGitHubRequests(config.github), (v) => {
     result.githubRequestsPerTarget = { path: v.path, targets: v.targets, ciMinutes: v.ciMinutes, webhooks: v.webhooks, polling: v.polling, naive: v.naive };
-    result.contentRequestsPerPr = { count: v.contentRequestsPerPr, requests: v.contentRequests };
+    result.contentRequestsPerPr = { count: v.contentRequestsPerPr, requests: v.contentRequests, withPush: v.contentWithPushPerPr, bySetting: v.contentBySetting };
     result.prsPerHourCeiling = v.prsPerHourCeiling;
     result.gitPerTarget = v.git;
   });
@@ -58,5 +62,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
   });
   await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
   await step('worlds', () => Promise.resolve(measureWorldShares({ ...config.worlds, seed: config.seed })), (v) => (result.worldShares = v));
+  await step('scale', () => measureScaleCampaign(config.scale), (v) => (result.scaleCampaign = v));
   return result;
 }

@@ -2,6 +2,7 @@ import { CampaignSpec } from '../domain/spec.js';
 import { createOctokit, type Octokit } from '../github/create-octokit.js';
 import { createGateway, type Gateway } from '../github/gateway.js';
 import { generateFleet } from '../sandbox/fleet/generate-fleet.js';
+import type { RepoSettings } from '../sandbox/github/rulesets.js';
 import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
 import type { Store } from '../store/store.js';
 import { openTempStore, type TempStore } from '../store/temp-store.js';
@@ -65,7 +66,7 @@ export const BENCH_APPROVER = 'U0APPROV1';
 export const BENCH_CHANNEL = 'C0FLEET001';
 
 /** The lodash bump the generated fleet's ground truth is keyed on, with the given path and waves. */
-export function makeBenchSpec(input: { name?: string; repos?: string[]; org?: string; steps: unknown[]; waves: (number | string)[]; policy?: Record<string, unknown> }): CampaignSpec {
+export function makeBenchSpec(input: { name?: string; repos?: string[]; org?: string; steps: unknown[]; waves: (number | string)[]; policy?: Record<string, unknown>; labels?: string[] }): CampaignSpec {
   return CampaignSpec.parse({
     name: input.name ?? 'bench-bump-lodash',
     owner: BENCH_OWNER,
@@ -73,7 +74,7 @@ export function makeBenchSpec(input: { name?: string; repos?: string[]; org?: st
     channel: BENCH_CHANNEL,
     targets: input.repos ? { repos: input.repos } : { org: input.org },
     change: { kind: 'npm-dependency', options: { package: 'lodash', version: '^4.17.21' } },
-    pr: { title: 'chore(deps): bump lodash to ^4.17.21', labels: ['dependencies'] },
+    pr: { title: 'chore(deps): bump lodash to ^4.17.21', labels: input.labels ?? ['dependencies'] },
     steps: input.steps,
     waves: input.waves,
     policy: { maxOpenPrs: 10_000, ...input.policy },
@@ -105,7 +106,7 @@ export function benchPackageJson(name: string): string {
 }
 
 /** Seeds `count` repositories named `<org>/svc-00000…` whose CI passes after `ciMs`: three files each, or with `realistic` the generated fleet's hundreds around them. */
-export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: number; ciMs: number; from?: number; realistic?: boolean }): string[] {
+export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: number; ciMs: number; from?: number; realistic?: boolean; settings?: Partial<RepoSettings> }): string[] {
   const names: string[] = [];
   const from = input.from ?? 0;
   // Realistic: the generated fleet's source, tests, docs, images and archives around the bench's own
@@ -119,6 +120,7 @@ export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: n
       files: { ...(bodies[i - from] ?? {}), 'package.json': benchPackageJson(name), 'README.md': `# ${name}\n`, '.github/CODEOWNERS': '* @acme/platform\n' },
       protection: { requiredChecks: ['build', 'test'], requiredApprovals: 0 },
       ci: { checks: ['build', 'test'], outcome: 'pass', durationMs: input.ciMs },
+      ...(input.settings ? { settings: input.settings } : {}),
     });
     names.push(`${input.org}/${name}`);
   }

@@ -32,8 +32,8 @@ export interface TickCostRow {
 
 /**
  * The engine tick's cost with 1,000 / 5,000 / 10,000 targets in flight: one campaign, every
- * target due in its open-pr step (the costliest step: about a dozen requests, seven of them
- * writes), against the fake GitHub over loopback. Each tick advances at most `maxTargets`; the
+ * target due in its open-pr step (the costliest step: about a dozen requests, five of them
+ * writes without a workspace: tree, commit, ref, pull request, labels), against the fake GitHub over loopback. Each tick advances at most `maxTargets`; the
  * rest stay in flight, so what grows with the fleet is the tick's bookkeeping (the due query, the
  * wave scan, root-message updates), which is exactly what a linear-cost claim is about.
  */

@@ -122,11 +122,13 @@ export function chooseSample(waves: readonly PlannedWave[], size = PREVIEW_SAMPL
  * create content (test/steps/open-pr-git.test.ts measures them).
  */
 const REQUESTS_PER_STEP: Record<string, { requests: number; content: number }> = {
+  // Content: the PR, labels, a review request (a draft's only; see openPrContent).
   'open-pr': { requests: 11, content: 3 },
   'await-checks': { requests: 5, content: 0 },
   compliance: { requests: 4, content: 0 },
   canary: { requests: 0, content: 0 },
   gate: { requests: 0, content: 0 },
+  // Content: the merge and the head branch's delete (none where the repository deletes it itself).
   merge: { requests: 3, content: 2 },
   bake: { requests: 0, content: 0 },
   close: { requests: 2, content: 2 },
@@ -224,6 +226,19 @@ export interface PreviewEstimateInput {
   ciMinutes?: readonly number[];
   /** The timed steps left at their default duration (defaultedDurations), named in the explanation. */
   defaulted?: readonly string[];
+  /**
+   * The spec's PR: labels cost open-pr a write; a draft's code owners are asked by Fleet (GitHub
+   * asks those of a ready PR itself). Absent: both counted, the most open-pr writes.
+   */
+  pr?: { labels: boolean; draft: boolean; reviewersFromCodeowners: boolean };
+  /** How many of the targets' repositories delete merged head branches themselves (`delete_branch_on_merge`): merge deletes none there. */
+  autoDeleting?: number;
+}
+
+/** open-pr's content-creating requests per PR: the PR, the labels when the spec asks, the review request of a draft. */
+function openPrContent(pr: PreviewEstimateInput['pr']): number {
+  if (!pr) return REQUESTS_PER_STEP['open-pr'].content;
+  return 1 + (pr.labels ? 1 : 0) + (pr.draft && pr.reviewersFromCodeowners ? 1 : 0);
 }
 
 /**
@@ -240,10 +255,15 @@ export interface PreviewEstimateInput {
  */
 export function estimatePreview(input: PreviewEstimateInput): Pick<CampaignPreview, 'github' | 'estimate'> {
   const { steps, targets, waveCount, remaining } = input;
-  const perTarget = steps.reduce((acc, s) => ({ requests: acc.requests + (REQUESTS_PER_STEP[s.kind]?.requests ?? 2), content: acc.content + (REQUESTS_PER_STEP[s.kind]?.content ?? 0) }), { requests: 0, content: 0 });
+  // open-pr's writes as the spec makes them: its reads, plus what openPrContent counts.
+  // merge deletes no branch when the step is told not to.
+  const fewer = (s: StepDefinition) => (s.kind === 'open-pr' ? REQUESTS_PER_STEP['open-pr'].content - openPrContent(input.pr) : s.kind === 'merge' && s.options.deleteBranch === false ? 1 : 0);
+  const perTarget = steps.reduce((acc, s) => ({ requests: acc.requests + (REQUESTS_PER_STEP[s.kind]?.requests ?? 2) - fewer(s), content: acc.content + (REQUESTS_PER_STEP[s.kind]?.content ?? 0) - fewer(s) }), { requests: 0, content: 0 });
+  // merge's branch delete, where GitHub deletes the head branch itself.
+  const deletes = steps.some((s) => s.kind === 'merge' && s.options.deleteBranch !== false) ? Math.min(targets, input.autoDeleting ?? 0) : 0;
   // The start reads each repository's CI health again for its plan: conditional, so mostly free 304s.
-  const requests = targets * (perTarget.requests + CI_HEALTH_REQUESTS) + targets + 1;
-  const contentRequests = targets * perTarget.content;
+  const requests = targets * (perTarget.requests + CI_HEALTH_REQUESTS) + targets + 1 - deletes;
+  const contentRequests = targets * perTarget.content - deletes;
   const perHour = input.contentPerHour ?? CONTENT_PER_HOUR;
   const timed = steps.filter((s) => typeof s.options.duration === 'number').map((s) => ({ kind: s.kind, minutes: (s.options.duration as number) / 60_000 }));
   const durations = timed.reduce((sum, t) => sum + t.minutes, 0);

@@ -332,7 +332,7 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       if (repos.length === 0 && selection.dropped.length > 0) throw allDropped(spec.name, selection.dropped);
       const { waves, ci } = await planner.planFor(spec, repos, planSeed(spec));
       const { sampled, noChange, failed, sampleRepo, sampleDiff, diffs, stoppedBy } = await planner.readSample(spec, repos, chooseSample(waves));
-      const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour, ciMinutes: [...ci.ciMinutes.values()], defaulted: defaultedDurations(spec) });
+      const { github, estimate } = estimatePreview({ steps: resolveSteps(spec), targets: repos.length, waveCount: waves.length, remaining: store.github.rate('core')?.remaining ?? null, contentPerHour: deps.contentPerHour, ciMinutes: [...ci.ciMinutes.values()], defaulted: defaultedDurations(spec), pr: { labels: spec.pr.labels.length > 0, draft: spec.pr.draft, reviewersFromCodeowners: spec.pr.reviewersFromCodeowners }, autoDeleting: repos.filter((r) => r.deleteBranchOnMerge).length });
       return {
         id: `p-${randomBytes(6).toString('hex')}`,
         at: now(),

@@ -13,7 +13,8 @@ import { commitAndPush, type Workspace } from '../workspace/workspaces.js';
 
 /**
  * open-pr: makes the campaign's change on the default branch, commits it to the campaign's
- * branch and opens (or finds) the PR, with labels and CODEOWNERS reviewers.
+ * branch and opens (or finds) the PR, with the spec's labels (none asked, no request) and
+ * CODEOWNERS reviewers (GitHub asks those of a ready PR itself; Fleet asks a draft's).
  *
  * With a workspace pool (`deps.workspaces`, which the runtime always gives) the change is made in
  * a real checkout of the default branch at its head (`applyChangeInDirectory`: every kind, `run`

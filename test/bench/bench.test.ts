@@ -15,13 +15,14 @@ const root = resolve(import.meta.dirname, '../..');
 let result: BenchResult;
 
 beforeAll(async () => {
-  // The peak-memory child runs the compiled bench; build it when it is missing or older than its source.
-  const child = resolve(root, 'dist/src/bench/rss-child.js');
-  const source = resolve(root, 'src/bench/rss-child.ts');
-  // So do the ack measurement's processes: Fleet itself, the load generator and the bare Bolt app.
-  const ackChildren = ['runtime/main', 'slack/after-ack', 'bench/ack-load', 'sandbox/slack/bare-bolt'];
-  const stale = (js: string, ts: string) => !existsSync(js) || statSync(js).mtimeMs < statSync(ts).mtimeMs;
-  if (stale(child, source) || ackChildren.some((c) => stale(resolve(root, `dist/src/${c}.js`), resolve(root, `src/${c}.ts`)))) {
+  // The peak-memory children and the ack measurement's processes (Fleet itself, the load generator
+  // and the bare Bolt app) run the compiled code; build it when a child is missing or older than its source.
+  const children = ['bench/rss-child', 'bench/scale-child', 'bench/vm-hwm', 'bench/sandbox', 'runtime/main', 'slack/after-ack', 'bench/ack-load', 'sandbox/slack/bare-bolt'];
+  const stale = (name: string) => {
+    const child = resolve(root, `dist/src/${name}.js`);
+    return !existsSync(child) || statSync(child).mtimeMs < statSync(resolve(root, `src/${name}.ts`)).mtimeMs;
+  };
+  if (children.some(stale)) {
     execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
   }
   result = await runBench(resolveConfig(BenchFlags.parse({ quick: true })), { log: () => undefined, machine: { cpus: 1, node: process.version, loadAverage: [0, 0, 0] } });
@@ -73,9 +74,25 @@ describe('npm run bench, tiny configuration', () => {
     }
     expect(g.naive.notModified).toBe(0);
     expect(g.polling.counted).toBeLessThan(g.naive.counted);
+    // Push, pull request, merge: no labels asked for, GitHub asks the code owners and deletes the merged branch itself.
     const c = result.contentRequestsPerPr!;
-    expect(c.count).toBeGreaterThanOrEqual(3);
-    expect(c.requests).toContain('POST /repos/{owner}/{repo}/pulls');
+    expect(c.requests).toEqual(['POST /repos/{owner}/{repo}/pulls', 'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge']);
+    expect(c.count).toBe(2);
+    expect(c.withPush).toBe(3);
+    const labels = 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels';
+    const remove = 'DELETE /repos/{owner}/{repo}/git/refs/{ref}';
+    expect(c.bySetting.map((b) => [b.labels.length > 0, b.deleteBranchOnMerge, b.withPushPerPr])).toEqual([
+      [false, true, 3],
+      [true, true, 4],
+      [false, false, 4],
+      [true, false, 5],
+    ]);
+    for (const b of c.bySetting) {
+      expect(b.requests.includes(labels)).toBe(b.labels.length > 0);
+      expect(b.requests.includes(remove)).toBe(!b.deleteBranchOnMerge);
+      expect(b.requests.some((r) => r.includes('requested_reviewers'))).toBe(false);
+      expect(b.withPushPerPr).toBe(b.perPr + 1);
+    }
     // open-pr pushes with git: no git data API write per PR, and the push is not a REST request.
     expect(c.requests.filter((r) => r.includes('/git/') && !r.startsWith('DELETE'))).toEqual([]);
     const git = result.gitPerTarget!;
@@ -86,6 +103,8 @@ describe('npm run bench, tiny configuration', () => {
     expect(git.workspaceToPushMs.median).toBeGreaterThan(0);
     expect(git.workspaceToPushMs.max).toBeGreaterThanOrEqual(git.workspaceToPushMs.min);
     const p = result.prsPerHourCeiling!;
+    // GitHub's 500 content-creating requests an hour over 3 a PR.
+    expect(p.secondary).toBe(Math.floor(500 / c.withPush));
     expect(p.fleet).toBe(Math.min(p.primary, p.secondary));
     expect(p.naive).toBeLessThanOrEqual(p.fleet);
   });
@@ -114,6 +133,28 @@ describe('npm run bench, tiny configuration', () => {
     }
     expect(d.humanTouchShareStrict).toBeGreaterThanOrEqual(d.humanTouchShare - 1e-9);
     expect(d.falseHalts + d.missedBad).toBeLessThanOrEqual(4);
+  });
+
+  test('a campaign from launch to digest: every repository planned, the first waves opened their PRs, root and digest posted, memory in the child', () => {
+    const sc = result.scaleCampaign!;
+    expect(sc.targets).toBe(200);
+    expect(sc.waveSizes.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(sc.waveSizes[0]).toBe(3);
+    expect(sc.wavesRun).toBe(2);
+    // Every target of the first two waves opened its PR, and no other did.
+    expect(sc.prsOpened).toBe(sc.waveSizes[0] + sc.waveSizes[1]);
+    expect(sc.state).toBe('running');
+    expect(sc.rootPosted).toBe(true);
+    expect(sc.digestPosted).toBe(true);
+    expect(sc.slackCalls['chat.postMessage']).toBeGreaterThanOrEqual(2);
+    // Discovery, the manifest check and CI health read GitHub for each repository at launch; the root and digest do not.
+    expect(sc.phases.launch.requests).toBeGreaterThanOrEqual(3 * sc.targets);
+    expect(sc.phases.root.requests).toBe(0);
+    expect(sc.phases.digest.requests).toBe(0);
+    expect(sc.phases.waves.requests).toBeGreaterThanOrEqual(sc.prsOpened);
+    // The kernel's high-water mark is at least what the child saw at the end of any phase.
+    for (const phase of Object.values(sc.phases)) expect(sc.peakRssMb).toBeGreaterThanOrEqual(phase.rssMb - 0.5);
+    expect(sc.peakRssMb).toBeLessThan(300);
   });
 
   test('bad flags are refused with the flag named', () => {

@@ -22,6 +22,19 @@ describe('estimatePreview', () => {
     );
   });
 
+  test("counts open-pr's labels and a draft's review request only when the spec asks, and no branch delete where GitHub deletes it", () => {
+    const path = [{ kind: 'open-pr', options: {} }, { kind: 'merge', options: { deleteBranch: true } }] as const;
+    const at = (pr: { labels: boolean; draft: boolean; reviewersFromCodeowners: boolean }, autoDeleting = 0) => estimatePreview({ steps: path, targets: 10, waveCount: 1, remaining: null, pr, autoDeleting }).github.contentRequests;
+    // The PR and the merge, each PR; nothing else.
+    expect(at({ labels: false, draft: false, reviewersFromCodeowners: true }, 10)).toBe(20);
+    expect(at({ labels: true, draft: false, reviewersFromCodeowners: true }, 10)).toBe(30);
+    expect(at({ labels: false, draft: true, reviewersFromCodeowners: true }, 10)).toBe(30);
+    expect(at({ labels: false, draft: true, reviewersFromCodeowners: false }, 10)).toBe(20);
+    // Four of the ten repositories delete head branches themselves: six deletes are Fleet's.
+    expect(at({ labels: false, draft: false, reviewersFromCodeowners: true }, 4)).toBe(26);
+    expect(estimatePreview({ steps: [path[0], { kind: 'merge', options: { deleteBranch: false } }], targets: 10, waveCount: 1, remaining: null, pr: { labels: false, draft: false, reviewersFromCodeowners: true }, autoDeleting: 0 }).github.contentRequests).toBe(20);
+  });
+
   test('paces by the configured budget, and assumes no CI time without a checks step', () => {
     const { github, estimate } = estimatePreview({ steps: [{ kind: 'merge', options: {} }], targets: 3, waveCount: 1, remaining: null, contentPerHour: 3000 });
     expect(github).toEqual({ requests: 22, contentRequests: 6, remaining: null });

@@ -47,11 +47,20 @@ describe('gateway over real HTTP', () => {
     // A second open attempt (a lost response) returns the same PR instead of failing.
     expect(await h.github.openPr({ repo: 'acme/api', branch: 'fleet/x', base: 'main', title: 'Change', body: 'Body', marker })).toMatchObject({ number: pr.number });
 
-    const reviewers = await h.github.requestReviewers({ repo: 'acme/api', pr, paths: ['package.json', 'src/index.ts'], ref: 'main' });
-    expect(reviewers).toMatchObject({ users: ['alice'], teams: ['platform'], requested: true });
-    const updated = (await h.github.getPr('acme/api', pr.number))!;
+    // GitHub asked the code owners itself when the PR was opened; Fleet sends no request of its own,
+    // also when the PR it holds does not show them yet (GitHub's answer to the create may not).
+    expect(pr).toMatchObject({ requestedUsers: ['alice'], requestedTeams: ['platform'] });
+    const reviewers = await h.github.requestReviewers({ repo: 'acme/api', pr: { ...pr, requestedUsers: [], requestedTeams: [] }, paths: ['package.json', 'src/index.ts'], ref: 'main' });
+    expect(reviewers).toMatchObject({ users: ['alice'], teams: ['platform'], requested: false, note: 'GitHub requests the code owners itself' });
+    // A draft asks nobody until it is ready: Fleet asks its owners, once.
+    await h.github.commitFiles({ repo: 'acme/api', baseBranch: 'main', branch: 'fleet/draft', message: 'Change', files: change });
+    const draft = await h.github.openPr({ repo: 'acme/api', branch: 'fleet/draft', base: 'main', title: 'Change', body: 'Body', marker: { ...marker, campaignId: 'c-2' }, draft: true });
+    expect(draft).toMatchObject({ draft: true, requestedUsers: [], requestedTeams: [] });
+    const asked = await h.github.requestReviewers({ repo: 'acme/api', pr: draft, paths: ['package.json', 'src/index.ts'], ref: 'main' });
+    expect(asked).toMatchObject({ users: ['alice'], teams: ['platform'], requested: true });
+    const updated = (await h.github.getPr('acme/api', draft.number))!;
     const repeat = await h.github.requestReviewers({ repo: 'acme/api', pr: updated, paths: ['package.json', 'src/index.ts'], ref: 'main' });
-    expect(repeat.requested).toBe(false);
+    expect(repeat).toMatchObject({ requested: false, note: 'the owners were already requested' });
     expect(writesIn(h.fake).filter((w) => w.includes('requested_reviewers'))).toHaveLength(1);
 
     const prFiles = await h.github.listPrFiles('acme/api', pr.number);

@@ -57,29 +57,29 @@ function crashingGateway(crashAt: number): { github: GitHubStepDeps['github']; c
   return { github, crashed: () => crashed };
 }
 
-async function runWith(step: Step<never, GitHubStepDeps>, kind: 'open-pr' | 'merge' | 'revert' | 'close', target: TargetRecord, github: GitHubStepDeps['github']): Promise<StepResult> {
-  return step.run(makeContext({ kind, spec, target, deps: { github }, now: h.now() }));
+async function runWith(step: Step<never, GitHubStepDeps>, kind: 'open-pr' | 'merge' | 'revert' | 'close', target: TargetRecord, github: GitHubStepDeps['github'], with_ = spec): Promise<StepResult> {
+  return step.run(makeContext({ kind, spec: with_, target, deps: { github }, now: h.now() }));
 }
 
 function writesSince(mark: number, route: string, status?: number): number {
   return h.fake.requestLog.slice(mark).filter((r) => `${r.method} ${r.route}` === route && (status === undefined || r.status === status)).length;
 }
 
-async function crashEverywhere(kind: 'open-pr' | 'merge' | 'revert' | 'close', step: Step<never, GitHubStepDeps>, prepare: (repo: string) => Promise<TargetRecord>, check: (repo: string, target: TargetRecord, mark: number, result: StepResult) => void): Promise<number> {
+async function crashEverywhere(kind: 'open-pr' | 'merge' | 'revert' | 'close', step: Step<never, GitHubStepDeps>, prepare: (repo: string) => Promise<TargetRecord>, check: (repo: string, target: TargetRecord, mark: number, result: StepResult) => void, with_ = spec): Promise<number> {
   let points = 0;
   for (let crashAt = 1; crashAt < 60; crashAt++) {
     const repo = seed();
     const target = await prepare(repo);
     const mark = h.fake.requestLog.length;
     const crashing = crashingGateway(crashAt);
-    const first = await runWith(step, kind, target, crashing.github).catch(() => undefined);
+    const first = await runWith(step, kind, target, crashing.github, with_).catch(() => undefined);
     if (!crashing.crashed()) {
       // The step needed fewer requests than crashAt: every await point has been crashed at.
       expect(first?.kind).toBe('done');
       return points;
     }
     points++;
-    const rerun = await runWith(step, kind, target, h.github);
+    const rerun = await runWith(step, kind, target, h.github, with_);
     expect(rerun.kind).toBe('done');
     check(repo, applyResult(target, rerun), mark, rerun);
   }
@@ -96,16 +96,34 @@ async function openedTarget(repo: string): Promise<TargetRecord> {
 }
 
 describe('crash at every await point, then run again', () => {
-  test('open-pr: one branch, one PR, one review request, labels once', async () => {
+  test('open-pr: one branch, one PR, labels once, the code owners asked by GitHub', async () => {
     const points = await crashEverywhere('open-pr', openPrStep, async (repo) => makeTarget(repo), (repo, target, mark) => {
       expect(pullsOf(repo)).toHaveLength(1);
       expect(pullsOf(repo)[0].labels).toEqual(['fleet', 'dependencies']);
+      expect(pullsOf(repo)[0]).toMatchObject({ requestedReviewers: ['alice'], requestedTeams: ['platform'] });
       expect(target.prNumber).toBe(pullsOf(repo)[0].number);
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls', 201)).toBe(1);
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/git/refs', 201)).toBe(1);
-      expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers')).toBe(1);
+      expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers')).toBe(0);
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels')).toBe(1);
     });
+    expect(points).toBeGreaterThan(8);
+  });
+
+  test('open-pr of a draft: one PR, one review request (GitHub asks a draft\'s owners only once it is ready)', async () => {
+    const draft = makeSpec({ pr: { title: 'Bump lodash in {{repo}}', body: 'Body', draft: true } });
+    const points = await crashEverywhere(
+      'open-pr',
+      openPrStep,
+      async (repo) => makeTarget(repo),
+      (repo, _target, mark) => {
+        expect(pullsOf(repo)).toHaveLength(1);
+        expect(pullsOf(repo)[0]).toMatchObject({ draft: true, requestedReviewers: ['alice'], requestedTeams: ['platform'] });
+        expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls', 201)).toBe(1);
+        expect(writesSince(mark, 'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers')).toBe(1);
+      },
+      draft,
+    );
     expect(points).toBeGreaterThan(8);
   });
 

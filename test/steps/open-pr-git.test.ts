@@ -79,14 +79,13 @@ describe('open-pr in a workspace', () => {
     expect(eventOf(result, 'pr.opened')).toMatchObject({ git: { via: 'push', pushed: true } });
     expect(readdirSync(root)).toEqual([]);
     expect(pool.usage().active).toBe(0);
-    // The preview's estimate (REQUESTS_PER_STEP in plan-campaign.ts): 11 REST requests, 3 of them content-creating; GET /user once a process.
+    // The preview's estimate (REQUESTS_PER_STEP and openPrContent in plan-campaign.ts): 10 REST requests, 2 of them
+    // content-creating with labels; GET /user once a process. GitHub asked the code owners itself: no review request.
     const rest = stepLog.filter((r) => !/\.git\//.test(r.route) && r.route !== '/user');
-    expect(rest).toHaveLength(11);
-    expect(rest.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.route}`)).toEqual([
-      'POST /repos/{owner}/{repo}/pulls',
-      'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-      'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
-    ]);
+    expect(rest).toHaveLength(10);
+    expect(rest.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.route}`)).toEqual(['POST /repos/{owner}/{repo}/pulls', 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels']);
+    expect(h.fake.state.listPulls().find((p) => p.repo === repo)).toMatchObject({ requestedTeams: ['platform'] });
+    expect(eventOf(result, 'pr.opened')).toMatchObject({ reviewers: { teams: ['platform'], note: 'the owners were already requested' } });
   });
 
   test('FLEET_GIT_AUTHOR is the author when set', async () => {

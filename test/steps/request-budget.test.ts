@@ -82,7 +82,7 @@ describe('GitHub requests per target', () => {
       'POST /repos/{owner}/{repo}/git/refs',
       'POST /repos/{owner}/{repo}/pulls',
       'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
-      'POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers',
+      // No review request: GitHub asks the code owners of a ready PR itself.
       'PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge',
       'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
     ]);

@@ -66,7 +66,7 @@ export interface ReviewerRequest {
   teams: string[];
   /** True when a request was sent in this call. */
   requested: boolean;
-  /** Why nothing was requested (no CODEOWNERS, nobody owns the paths, all already requested, GitHub refused). */
+  /** Why nothing was requested (no CODEOWNERS, nobody owns the paths, all already requested, GitHub requests them itself, GitHub refused). */
   note: string;
 }
 
@@ -203,6 +203,10 @@ export function createPulls(context: GatewayContext, git: Pick<GitData, 'readFil
     if (newUsers.length === 0 && newTeams.length === 0) {
       return { users, teams, requested: false, note: owners.length === 0 ? 'nobody owns the changed paths' : 'the owners were already requested' };
     }
+    // GitHub asks the code owners of an open, ready PR itself, from the base branch's CODEOWNERS
+    // (the file read here): a request of Fleet's would be a second, content-creating write. A
+    // draft asks nobody until it is marked ready, so its owners are asked now.
+    if (!input.pr.draft && input.pr.state === 'open') return { users, teams, requested: false, note: 'GitHub requests the code owners itself' };
     const r = splitRepo(input.repo);
     try {
       await octokit.rest.pulls.requestReviewers({ ...r, pull_number: input.pr.number, reviewers: newUsers, team_reviewers: newTeams });

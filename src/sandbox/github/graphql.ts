@@ -523,6 +523,7 @@ export function createGraphqlRoute(world: World, base: () => string): Omit<Route
             if (pull.draft) {
               pull.draft = false;
               pull.updatedAt = world.iso(world.now());
+              world.requestCodeOwners(pull);
               world.emitEvent({ kind: 'pull_request', action: 'ready_for_review', pull, actor: login });
             }
             return { __typename: 'MarkPullRequestReadyForReviewPayload', fields: { clientMutationId: () => input.clientMutationId ?? null, pullRequest: () => pullObject(pull) } };

@@ -68,6 +68,8 @@ export interface MergeQueueDeps {
   markSigned: (sha: string) => void;
   /** Records a merge in the world's merge log. */
   recordMerge: (pull: PullRecord, headSha: string, method: MergeMethod, via: 'api' | 'queue' | 'auto') => void;
+  /** Deletes a merged PR's head branch where the repository asks GitHub to (`delete_branch_on_merge`). */
+  deleteMergedHead: (pull: PullRecord, actor: string) => void;
   emit: (event: WorldEvent) => void;
 }
 
@@ -192,6 +194,7 @@ export function createMergeQueue(deps: MergeQueueDeps) {
     entries.splice(entries.indexOf(entry), 1);
     destroyGroup(entry, 'merged');
     deps.emit({ kind: 'pull_request', action: 'closed', pull, actor: QUEUE_ACTOR });
+    deps.deleteMergedHead(pull, QUEUE_ACTOR);
   }
 
   /** Moves every queue along: builds groups, merges the first whose checks passed, removes failures. */

@@ -132,6 +132,10 @@ export interface PullSummary {
   labels: string[];
   approvals: number;
   mergeableState: string;
+  draft: boolean;
+  /** Who is asked for a review (GitHub asks a ready PR's code owners itself), users and team slugs. */
+  requestedReviewers: string[];
+  requestedTeams: string[];
 }
 
 export interface FakeGitHub {
@@ -626,6 +630,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       labels: [...pull.labels],
       approvals: world.approvals(pull),
       mergeableState: world.mergeability(pull).state,
+      draft: pull.draft,
+      requestedReviewers: [...pull.requestedReviewers],
+      requestedTeams: [...pull.requestedTeams],
     }));
   }
 
@@ -641,8 +648,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       else response.destroy();
     });
   });
-  // Keep-alive sockets would hold close() open in tests.
-  server.keepAliveTimeout = 1000;
+  // Undici takes 1 s off the server's keep-alive hint (keepAliveTimeoutThreshold), so a 1 s hint
+  // made every request a new connection. close() closes the sockets still open itself.
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

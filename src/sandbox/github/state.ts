@@ -335,6 +335,24 @@ export function createWorld(given: WorldDeps) {
   /** Every merge of a PR, by any path, in order. */
   const mergeLog: MergeLogEntry[] = [];
   const checkRuns: CheckRunRecord[] = [];
+  // Indexes over checkRuns, which only grows: a request looks at one commit's or one suite's runs,
+  // and evaluateChecks at the runs still going, not at every run of the fleet.
+  const runsByCommit = new Map<string, CheckRunRecord[]>();
+  const runsBySuite = new Map<number, CheckRunRecord[]>();
+  const runningRuns = new Set<CheckRunRecord>();
+  const commitKey = (owner: string, name: string, sha: string) => `${owner}\u0000${name}\u0000${sha}`;
+
+  function addRun(run: CheckRunRecord): void {
+    checkRuns.push(run);
+    const key = commitKey(run.owner, run.repo, run.headSha);
+    const onCommit = runsByCommit.get(key);
+    if (onCommit) onCommit.push(run);
+    else runsByCommit.set(key, [run]);
+    const inSuite = runsBySuite.get(run.suiteId);
+    if (inSuite) inSuite.push(run);
+    else runsBySuite.set(run.suiteId, [run]);
+    if (run.status !== 'completed' && run.planned !== null) runningRuns.add(run);
+  }
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
   /** Each repository's tree as seeded (`owner/name` lower-cased → tree sha), for `CiProfile.failOnChange`. */
@@ -466,7 +484,7 @@ export function createWorld(given: WorldDeps) {
 
   /** The latest runs of a check suite. */
   function suiteRuns(suiteId: number): CheckRunRecord[] {
-    return latestRuns(checkRuns.filter((run) => run.suiteId === suiteId));
+    return latestRuns(runsBySuite.get(suiteId) ?? []);
   }
 
   function startChecks(repo: RepoRecord, sha: string, branch: string, completeNow: boolean): void {
@@ -479,7 +497,7 @@ export function createWorld(given: WorldDeps) {
     for (const name of repo.ci.checks) {
       const { planned, output } = planConclusion(repo, sha, name);
       const done = completeNow && planned !== null;
-      checkRuns.push({
+      addRun({
         id: newId(),
         suiteId,
         owner: repo.owner,
@@ -501,6 +519,7 @@ export function createWorld(given: WorldDeps) {
 
   function finishRun(run: CheckRunRecord, conclusion: CheckConclusion): void {
     run.status = 'completed';
+    runningRuns.delete(run);
     run.conclusion = conclusion;
     run.completedAt = iso(now());
     deps.emit({ kind: 'check_run', run });
@@ -524,7 +543,7 @@ export function createWorld(given: WorldDeps) {
     for (const run of suite) {
       if (run.status !== 'completed') continue;
       const attempt = run.attempt + 1;
-      checkRuns.push({
+      addRun({
         ...run,
         id: newId(),
         attempt,
@@ -541,7 +560,8 @@ export function createWorld(given: WorldDeps) {
   /** Completes every check run whose time has come; called on each request and on `advance`. */
   function evaluateChecks(): void {
     const at = now();
-    for (const run of checkRuns) {
+    // In creation order (a Set iterates in insertion order, runs added meanwhile included, as the array was).
+    for (const run of runningRuns) {
       if (run.status === 'completed' || run.planned === null || run.dueAt > at) continue;
       finishRun(run, run.planned);
     }
@@ -692,7 +712,7 @@ export function createWorld(given: WorldDeps) {
   }
 
   function runsFor(repo: RepoRecord, sha: string): CheckRunRecord[] {
-    return checkRuns.filter((run) => run.owner === repo.owner && run.repo === repo.name && run.headSha === sha);
+    return [...(runsByCommit.get(commitKey(repo.owner, repo.name, sha)) ?? [])];
   }
 
   /** The newest run of each check on a commit: what GitHub's merge rules and statuses look at. */
@@ -827,6 +847,44 @@ export function createWorld(given: WorldDeps) {
     const protection = pull.baseRef === repo.defaultBranch ? repo.protection : null;
     if (!reviewRequirement(protection, branchRules(repo, pull.baseRef))?.dismissStale) return;
     for (const review of pull.reviews) if (review.state === 'APPROVED' && review.commitId !== pull.headSha) review.state = 'DISMISSED';
+  }
+
+  /**
+   * GitHub asks the code owners of a PR's changed files for review itself, from the base branch's
+   * CODEOWNERS, when the PR is opened, or marked ready for review (a draft asks nobody): `@user`
+   * as a reviewer (never the author), `@org/team` of the repository's organisation as a team.
+   */
+  function requestCodeOwners(pull: PullRecord): void {
+    if (pull.draft) return;
+    const repo = getRepo(pull.owner, pull.repo);
+    const baseSha = resolveCommit(repo, pull.baseRef);
+    const text = baseSha ? codeownersAt(baseSha) : undefined;
+    if (!baseSha || text === undefined) return;
+    const ownersOf = codeownersMatcher(text);
+    const owners = new Set(changedPaths(baseSha, pull.headSha).flatMap((path) => ownersOf(path)));
+    for (const owner of owners) {
+      // An e-mail address names a GitHub account GitHub looks up; the fake knows none.
+      if (!owner.startsWith('@')) continue;
+      const [first, slug] = owner.slice(1).split('/');
+      if (slug !== undefined) {
+        if (first.toLowerCase() === pull.owner.toLowerCase() && !pull.requestedTeams.some((t) => t.toLowerCase() === slug.toLowerCase())) pull.requestedTeams.push(slug);
+      } else if (first.toLowerCase() !== pull.login.toLowerCase() && !pull.requestedReviewers.some((u) => u.toLowerCase() === first.toLowerCase())) {
+        pull.requestedReviewers.push(first);
+      }
+    }
+    reviewsRequested(pull);
+  }
+
+  /**
+   * After a merge GitHub deletes the head branch itself when the repository has "Automatically
+   * delete head branches" on (`delete_branch_on_merge`); not the default branch, nor a branch
+   * another open PR of the repository targets.
+   */
+  function deleteMergedHead(pull: PullRecord, actor: string): void {
+    const repo = getRepo(pull.owner, pull.repo);
+    if (!repo.settings.deleteBranchOnMerge || pull.headRef === repo.defaultBranch || !repo.refs.has(`heads/${pull.headRef}`)) return;
+    if (pulls.some((other) => other.owner === repo.owner && other.repo === repo.name && other.state === 'open' && other.baseRef === pull.headRef)) return;
+    deleteRef(repo, `heads/${pull.headRef}`, actor);
   }
 
   /** Adds (or replaces) an organisation's team. */
@@ -1029,6 +1087,7 @@ export function createWorld(given: WorldDeps) {
     pull.mergeCommitSha = commit;
     recordMerge(pull, pull.headSha, input.method, via);
     deps.emit({ kind: 'pull_request', action: 'closed', pull, actor });
+    deleteMergedHead(pull, actor);
     return commit;
   }
 
@@ -1074,6 +1133,7 @@ export function createWorld(given: WorldDeps) {
     };
     repo.nextNumber += 1;
     pulls.push(pull);
+    requestCodeOwners(pull);
     deps.emit({ kind: 'pull_request', action: 'opened', pull, actor });
     return pull;
   }
@@ -1186,6 +1246,7 @@ export function createWorld(given: WorldDeps) {
     mergePull,
     markSigned,
     recordMerge,
+    deleteMergedHead,
     emit: deps.emit,
   });
 
@@ -1243,6 +1304,7 @@ export function createWorld(given: WorldDeps) {
     inTeam,
     addReviewer,
     reviewsRequested,
+    requestCodeOwners,
     verification,
     markSigned,
     signedCommits: (): string[] => [...signedByGitHub.keys()],

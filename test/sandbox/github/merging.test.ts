@@ -105,6 +105,33 @@ describe('merge settings and methods', () => {
     expect(fake.state.merges()).toEqual([{ repo: 'acme/api', number, headSha: head, method: 'squash', checksComplete: true, incompleteChecks: [], via: 'api' }]);
   });
 
+  test('delete_branch_on_merge: GitHub deletes the head branch after the merge, with a push event; without it the branch stays', async () => {
+    const hook = await receiver();
+    const { fake, octokit } = await setup({ settings: { deleteBranchOnMerge: true } }, hook.url);
+    const { number, head } = await openPull(octokit);
+    await octokit.rest.pulls.merge({ ...repo, pull_number: number, sha: head, merge_method: 'squash' });
+    await fake.state.flushWebhooks();
+    expect(await refusal(octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/lodash' }))).toMatchObject({ status: 404 });
+    expect(hook.received.filter((r) => r.event === 'push').map((r) => ({ ref: r.body.ref, deleted: r.body.deleted }))).toContainEqual({ ref: 'refs/heads/fleet/lodash', deleted: true });
+
+    const kept = await setup();
+    const other = await openPull(kept.octokit);
+    await kept.octokit.rest.pulls.merge({ ...repo, pull_number: other.number, sha: other.head, merge_method: 'squash' });
+    expect((await kept.octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/lodash' })).data.object.sha).toBe(other.head);
+  });
+
+  test('a branch another open PR targets is not deleted on merge', async () => {
+    const { octokit } = await setup({ settings: { deleteBranchOnMerge: true } });
+    const first = await openPull(octokit);
+    // A second PR on top of the first one's branch.
+    const tree = await octokit.rest.git.createTree({ ...repo, base_tree: (await octokit.rest.git.getCommit({ ...repo, commit_sha: first.head })).data.tree.sha, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: '# api, again\n' }] });
+    const commit = await octokit.rest.git.createCommit({ ...repo, message: 'On top', tree: tree.data.sha, parents: [first.head] });
+    await octokit.rest.git.createRef({ ...repo, ref: 'refs/heads/stacked', sha: commit.data.sha });
+    await octokit.rest.pulls.create({ ...repo, head: 'stacked', base: 'fleet/lodash', title: 'Stacked' });
+    await octokit.rest.pulls.merge({ ...repo, pull_number: first.number, sha: first.head, merge_method: 'squash' });
+    expect((await octokit.rest.git.getRef({ ...repo, ref: 'heads/fleet/lodash' })).data.object.sha).toBe(first.head);
+  });
+
   test('the merge log records a merge whose checks had not completed', async () => {
     const { fake, octokit } = await setup();
     const { number, head } = await openPull(octokit);

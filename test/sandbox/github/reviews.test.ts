@@ -214,3 +214,28 @@ describe('teams and sandbox reviewers', () => {
     expect((await refusal(repo, number)).status).toBe(200);
   });
 });
+
+describe('code owners asked by GitHub', () => {
+  test('opening a ready PR asks the owners of its changed files from the base CODEOWNERS, never the author; a draft asks nobody until it is ready', async () => {
+    const repo = seed();
+    const sourceOnly = await openPull(repo, { 'src/index.ts': 'export const x = 1;\n' });
+    const first = (await bot.rest.pulls.get({ ...repo, pull_number: sourceOnly })).data;
+    expect(first.requested_reviewers?.map((u) => u.login)).toEqual(['alice']);
+    expect(first.requested_teams?.map((t) => t.slug)).toEqual([]);
+    await bot.rest.pulls.update({ ...repo, pull_number: sourceOnly, state: 'closed' });
+
+    // Alice's own PR touching package.json: the team is asked, Alice (the author) is not.
+    await commit(repo, 'alice/change', { 'package.json': '{ "name": "api", "private": true }\n', 'src/index.ts': 'export const y = 2;\n' });
+    const own = (await alice.rest.pulls.create({ ...repo, title: 'Mine', head: 'alice/change', base: 'main' })).data;
+    expect(own.requested_reviewers?.map((u) => u.login)).toEqual([]);
+    expect(own.requested_teams?.map((t) => t.slug)).toEqual(['payments']);
+
+    await commit(repo, 'draft/change', { 'src/index.ts': 'export const z = 3;\n' });
+    const draft = (await bot.rest.pulls.create({ ...repo, title: 'Draft', head: 'draft/change', base: 'main', draft: true })).data;
+    expect(draft.requested_reviewers?.map((u) => u.login)).toEqual([]);
+    await bot.graphql('mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }', { id: draft.node_id });
+    const ready = (await bot.rest.pulls.get({ ...repo, pull_number: draft.number })).data;
+    expect(ready.draft).toBe(false);
+    expect(ready.requested_reviewers?.map((u) => u.login)).toEqual(['alice']);
+  });
+});
