@@ -64,6 +64,7 @@ export function formatReport(result: BenchResult): string {
       lines.push(row([`world ${name}, ${world.fleets} × ${world.repos} repos`, `red ${m(o.redDefault)} (rate ${pct(world.rates.redDefaultShare)}), flaky runs failing ${m(o.flakyRunFailure)} (${pct(world.rates.flakyFailRate)})`], w));
       lines.push(row(['', `PRs failing after a re-run ${m(o.prFailedAgain)} (own ${pct(world.rates.prOwnFailureShare)}), deploys failing ${m(o.deployFailed)} (${pct(world.rates.deployFailureShare)}), ${world.mismatches} mismatches`], w));
     }
+  }
   const sc = result.scaleCampaign;
   if (sc) {
     const ph = sc.phases;
