@@ -31,11 +31,15 @@ export interface CampaignOutcome {
   org: string;
   bad: BadKind;
   state: string;
+  /** Why it stopped, when it did (the campaign's state reason). */
+  stateReason: string;
   targets: number;
   merged: number;
   succeeded: number;
   skipped: number;
   failed: number;
+  /** The failed targets' reasons (the first 160 characters of each). */
+  failures: string[];
   /** Targets a person skipped (needs attention, then Skip). */
   skippedByPerson: number;
   /** Ground truth (the bench's, never Fleet's): repositories using lodash where the change breaks CI or regresses. */
@@ -85,7 +89,7 @@ const MAX_ROUNDS = 10_080;
 
 /** The routes whose counts the result reports: one per brick that talks to GitHub. */
 export const BRICK_ROUTES = {
-  discovery: 'GET /search/repositories',
+  discovery: 'GET /orgs/{org}/repos',
   push: 'POST /{owner}/{repo}.git/git-receive-pack',
   pulls: 'POST /repos/{owner}/{repo}/pulls',
   checkRuns: 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
@@ -202,11 +206,13 @@ function outcomeOf(store: Store, fake: FakeGitHub, c: SimCampaign): CampaignOutc
     org: c.fleet.org,
     bad: c.bad,
     state: campaign?.state ?? 'not launched',
+    stateReason: campaign?.stateReason ?? '',
     targets: targets.length,
     merged,
     succeeded: targets.filter((t) => t.state === 'succeeded').length,
     skipped: targets.filter((t) => t.state === 'skipped').length,
     failed: targets.filter((t) => t.state === 'failed').length,
+    failures: targets.filter((t) => t.state === 'failed').map((t) => `${t.repo}: ${t.stateReason.slice(0, 160)}`),
     skippedByPerson,
     brokenRepos: broken.length,
     brokenMerged: broken.filter((repo) => mergedPulls.has(repo)).length,
