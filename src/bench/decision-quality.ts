@@ -23,6 +23,8 @@ export interface DecisionQualityOptions {
   batch?: number;
   /** Simulated minutes a person takes to answer an approval request or a target that needs attention. */
   personDelayMinutes?: number;
+  /** Progress lines (a batch launched, every hundred rounds, a batch ended). */
+  log?: (line: string) => void;
 }
 
 /** One campaign as it ended: the store's view, the ground truth beside it, and what the fake GitHub saw. */
@@ -146,6 +148,7 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
   const badShare = options.badShare ?? rates.badChangeShare;
   const delay = (options.personDelayMinutes ?? 30) * MINUTE;
   const batchSize = options.batch ?? 10;
+  const log = options.log ?? (() => undefined);
 
   // Healthy and bad alternate, so each batch holds both and history is built from both.
   const order: boolean[] = [];
@@ -171,6 +174,8 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
         c.launchedAt = world.now();
       }
       const ids = batch.map((c) => c.id!);
+      const seconds = () => Math.round((performance.now() - started) / 1000);
+      log(`decisions: batch ${b / batchSize + 1} launched, ${batch.length} campaigns, ${world.store.targets.unfinished().length} targets in flight (${seconds()} s)`);
       for (let r = 0; r < MAX_ROUNDS; r++) {
         if (performance.now() - started > options.timeLimitMs) break;
         await world.round(ROUND_MINUTES * MINUTE);
@@ -182,8 +187,10 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
           if (state === 'completed' || STOPPED.has(state)) c.endedAt ??= world.now();
           else open++;
         }
+        if (r % 100 === 99) log(`decisions: round ${r + 1}, ${open} campaigns running, ${world.store.targets.unfinished().length} targets in flight (${seconds()} s)`);
         if (open === 0) break;
       }
+      log(`decisions: batch ${b / batchSize + 1} ended: ${batch.map((c) => world.store.campaigns.get(c.id!)!.state).join(', ')} (${seconds()} s)`);
     }
     return summarise(world.store, world.fake, campaigns, { ...options, badShare, worldName, rates, rounds, wallSeconds: (performance.now() - started) / 1000 });
   } finally {

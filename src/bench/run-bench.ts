@@ -53,6 +53,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.peakRssMb = v.peakRssMb;
     result.peakRss = v;
   });
-  await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
+  await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed, log: deps.log }), (v) => (result.decisionQuality = v));
   return result;
 }

@@ -6,7 +6,7 @@ import { BenchFlags, resolveConfig } from '../../src/bench/options.js';
 import { runBench, type BenchResult } from '../../src/bench/run-bench.js';
 
 /**
- * Runs every measurement in its tiny configuration (`--quick`: 20-target fleets, 2+2 campaigns)
+ * Runs every measurement in its tiny configuration (`--quick`: 20-target fleets, 2+2 campaigns through every brick over HTTP)
  * and checks that the JSON has every field with values that make sense. No timing is asserted:
  * the machine is shared and timings are noise here; counts and invariants are not.
  */
@@ -85,15 +85,68 @@ describe('npm run bench, tiny configuration', () => {
     expect(result.peakRss!.advanced).toBe(20);
   });
 
-  test('decision quality: every campaign finished and the shares are shares', () => {
+  test('decision quality: every campaign launched, ran over HTTP and finished; the shares are shares', () => {
     const d = result.decisionQuality!;
+    expect(d.world).toBe('calibrated');
     expect(d.campaigns).toMatchObject({ healthy: 2, bad: 2, finished: 4 });
+    expect(d.perCampaign.map((c) => c.bad).sort()).toEqual(['canary', 'ci', 'none', 'none']);
     for (const share of [d.humanTouchShare, d.humanTouchShareStrict, d.exposureBeforeHalt, d.exposureBeforeHaltMax]) {
       expect(share).toBeGreaterThanOrEqual(0);
       expect(share).toBeLessThanOrEqual(1);
     }
     expect(d.humanTouchShareStrict).toBeGreaterThanOrEqual(d.humanTouchShare - 1e-9);
-    expect(d.falseHalts + d.missedBad).toBeLessThanOrEqual(4);
+    expect(d.wallSeconds).toBeGreaterThan(0);
+  });
+
+  test('decision quality: no PR of a repository a bad change breaks was merged', () => {
+    const bad = result.decisionQuality!.perCampaign.filter((c) => c.bad !== 'none');
+    expect(bad.length).toBe(2);
+    for (const c of bad) {
+      expect(c.brokenRepos, `${c.org} has repositories its change breaks`).toBeGreaterThan(0);
+      expect(c.brokenMerged, `${c.org}: PRs merged where the change breaks CI or regresses`).toBe(0);
+    }
+  });
+
+  test('decision quality: the store and the fake GitHub agree on every campaign', () => {
+    const d = result.decisionQuality!;
+    const stopped = ['halted', 'paused', 'rolling-back', 'aborted'];
+    for (const c of d.perCampaign) {
+      expect(c.targets, `${c.org} was launched with targets`).toBeGreaterThan(0);
+      // Exposure is merged / targets, recomputed from the store.
+      expect(c.exposure).toBeCloseTo(c.merged / c.targets, 4);
+      // Every merge the store records is a merge the fake GitHub made, and nothing else merged.
+      expect(c.github.merges, `${c.org}: merges on GitHub`).toBe(c.merged);
+      expect(c.merged).toBe(c.succeeded);
+      // A merged target opened its PR and was deployed to a canary first.
+      expect(c.github.pulls).toBeGreaterThanOrEqual(c.merged);
+      expect(c.github.canaryDeployments).toBeGreaterThanOrEqual(c.merged);
+      if (c.state === 'completed') {
+        // A completed campaign merged every target but those skipped or failed.
+        expect(c.merged, `${c.org} completed`).toBe(c.targets - c.skipped - c.failed);
+        expect(c.skippedByPerson).toBeLessThanOrEqual(c.skipped);
+      } else {
+        expect(stopped, `${c.org} ended ${c.state}`).toContain(c.state);
+      }
+    }
+    expect(d.falseHalts).toBe(d.perCampaign.filter((c) => c.bad === 'none' && stopped.includes(c.state)).length);
+    expect(d.missedBad).toBe(d.perCampaign.filter((c) => c.bad !== 'none' && c.state === 'completed').length);
+  });
+
+  test('decision quality: every brick ran over HTTP against the fake GitHub', () => {
+    const d = result.decisionQuality!;
+    const r = d.requests;
+    const sum = (pick: (c: (typeof d.perCampaign)[number]) => number) => d.perCampaign.reduce((n, c) => n + pick(c), 0);
+    // Discovery listed each campaign's organisation; open-pr pushed with git and opened a PR per push.
+    expect(r.discovery).toBeGreaterThanOrEqual(d.perCampaign.length);
+    expect(r.pulls).toBe(sum((c) => c.github.pulls));
+    expect(r.push).toBeGreaterThanOrEqual(r.pulls);
+    // await-checks read check runs; deploy created the canary deployments and read their statuses; merge merged.
+    expect(r.checkRuns).toBeGreaterThanOrEqual(r.pulls);
+    expect(r.deployments).toBe(sum((c) => c.github.canaryDeployments));
+    expect(r.deploymentStatuses).toBeGreaterThan(0);
+    expect(r.merges).toBeGreaterThanOrEqual(sum((c) => c.merged));
+    // The bake followed each merge into production: the CD deployed every merge commit there.
+    for (const c of d.perCampaign) expect(c.github.productionDeployments).toBeGreaterThanOrEqual(c.targets + c.merged);
   });
 
   test('bad flags are refused with the flag named', () => {
