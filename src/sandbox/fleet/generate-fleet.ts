@@ -50,6 +50,12 @@ export interface FleetRepo {
   /** Ground truth: the change breaks CI here. */
   breaksCi: boolean;
   /**
+   * Ground truth, fleets generated with `rates`: any change's PR fails CI here for a reason of the
+   * repository's own (`ci.failOnChange`: its test check fails on every tree but the seeded one,
+   * re-runs included), whatever the campaign; absent elsewhere.
+   */
+  ownFailure?: boolean;
+  /**
    * Ground truth for the sandbox's CD: a deploy of the change here fails with this description
    * (the version running when the sandbox began still deploys); absent where deploys succeed.
    */
@@ -93,7 +99,12 @@ export interface GenerateFleetOptions {
   deployBreaks?: string | false;
   /**
    * The world's rates (flaky checks, red default branches, PRs failing for a reason of their own,
-   * failing deploys). Absent: today's figures, exactly as the fleet was always generated.
+   * failing deploys). Absent: today's figures, exactly as the fleet was always generated. Given:
+   * the flaky and red shares and the flaky fail rate come from it (exact shares, no minimum of
+   * one), `regressionShare` and `ciBreakShare` default to its `badChangeShare`, and among the
+   * repositories the demo change touches (lodash users) `prOwnFailureShare` get `ownFailure` and
+   * `deployFailureShare` get `deployBreaks` (instead of the one chosen by position), drawn from a
+   * stream of their own among those with nothing else wrong.
    */
   rates?: WorldRates;
 }
@@ -153,8 +164,9 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
   const polyglot = options.mix === 'polyglot';
   // A polyglot fleet: ⌈n/2⌉ − 1 Node services, the monorepo, and the rest in other languages.
   const count = polyglot && total > 2 ? Math.ceil(total / 2) - 1 : total;
-  const regressionShare = options.regressionShare ?? 0.1;
-  const ciBreakShare = options.ciBreakShare ?? 0.08;
+  const rates = options.rates;
+  const regressionShare = options.regressionShare ?? rates?.badChangeShare ?? 0.1;
+  const ciBreakShare = options.ciBreakShare ?? rates?.badChangeShare ?? 0.08;
   const used = new Set<string>();
   const fleet: FleetRepo[] = [];
 
@@ -210,11 +222,12 @@ export function generateFleet(options: GenerateFleetOptions): FleetRepo[] {
     });
   }
 
-  assignCiHealth(random, fleet);
+  assignCiHealth(random, fleet, rates);
   assignGroundTruth(random, fleet, regressionShare, ciBreakShare);
   if (polyglot) addPolyglot(fleet, { seed: options.seed, org, teams, used, others: total - count, size: options.size, yarnRegistry: options.yarnRegistry });
   assignRules(fleet, count);
-  assignDeployBreak(fleet, count, options.deployBreaks);
+  if (rates) assignWorldFailures(fleet.slice(0, count), options.seed, rates, options.deployBreaks === undefined);
+  assignDeployBreak(fleet, count, rates && options.deployBreaks === undefined ? false : options.deployBreaks);
   if (count >= OTHER_ORG_FROM) fleet.push(otherOrgRepo(teams));
   return fleet;
 }
@@ -419,14 +432,19 @@ function isEssential(path: string): boolean {
   return /^(?:package\.json|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|pom\.xml|build\.gradle(?:\.kts)?|settings\.gradle(?:\.kts)?|libs\.versions\.toml|gradle\.lockfile|requirements[\w.-]*\.txt|pyproject\.toml|poetry\.lock|go\.mod|go\.sum|Dockerfile|README\.md|CODEOWNERS)$/.test(base) || path.startsWith('.github/workflows/');
 }
 
-/** Mostly healthy CI; at least one flaky repository and one whose default branch already fails. */
-function assignCiHealth(random: () => number, fleet: FleetRepo[]): void {
+/**
+ * Mostly healthy CI; without rates, at least one flaky repository and one whose default branch
+ * already fails; with rates, exactly their shares (rounded). The shuffle draws the same numbers
+ * either way, so nothing after it moves.
+ */
+function assignCiHealth(random: () => number, fleet: FleetRepo[], rates: WorldRates | undefined): void {
   const order = shuffle(random, fleet.map((_, index) => index));
-  const flaky = Math.max(1, Math.round(fleet.length * 0.08));
-  const broken = Math.max(1, Math.round(fleet.length * 0.04));
+  const flaky = rates ? Math.round(fleet.length * rates.flakyRepoShare) : Math.max(1, Math.round(fleet.length * 0.08));
+  const broken = rates ? Math.round(fleet.length * rates.redDefaultShare) : Math.max(1, Math.round(fleet.length * 0.04));
+  const flakyRate = rates?.flakyFailRate ?? 0.3;
   order.slice(0, flaky).forEach((index) => {
     const repo = fleet[index];
-    repo.ci = { ...repo.ci, outcome: 'flaky', flakyRate: 0.3 };
+    repo.ci = { ...repo.ci, outcome: 'flaky', flakyRate };
   });
   order.slice(flaky, flaky + broken).forEach((index) => {
     const repo = fleet[index];
@@ -447,4 +465,25 @@ function assignGroundTruth(random: () => number, fleet: FleetRepo[], regressionS
     repo.ci = { ...repo.ci, failWhenDependency: { name: 'lodash', atLeast: TARGET_LODASH } };
   }
   for (const repo of touched.slice(breaks, breaks + regresses)) repo.regresses = true;
+}
+
+/**
+ * The world's failures of a change that is not at fault, among the Node services the demo change
+ * touches (lodash users): `prOwnFailureShare` of them fail any PR's CI for a reason of their own
+ * (`ownFailure`, `ci.failOnChange`) and, when `deploys`, `deployFailureShare` fail the deploy of
+ * any new version (`deployBreaks`). Shares are of all touched repositories; both are drawn,
+ * disjoint, from a stream of their own among those with nothing else wrong (CI passing, neither
+ * `breaksCi` nor `regresses`), so the ground truth stays unambiguous and nothing else moves.
+ */
+function assignWorldFailures(node: FleetRepo[], seed: number, rates: WorldRates, deploys: boolean): void {
+  const touched = node.filter((repo) => repo.lodash !== null);
+  const random = createRandom((Math.imul(seed, 0x61c88647) ^ 0x5bd1e995) >>> 0);
+  const sound = shuffle(random, touched.filter((repo) => repo.ci.outcome === 'pass' && !repo.breaksCi && !repo.regresses));
+  const own = Math.min(sound.length, Math.round(touched.length * rates.prOwnFailureShare));
+  const failingDeploys = deploys ? Math.min(sound.length - own, Math.round(touched.length * rates.deployFailureShare)) : 0;
+  for (const repo of sound.slice(0, own)) {
+    repo.ownFailure = true;
+    repo.ci = { ...repo.ci, failOnChange: true };
+  }
+  for (const repo of sound.slice(own, own + failingDeploys)) repo.deployBreaks = DEPLOY_BREAKS;
 }

@@ -268,6 +268,7 @@ const SeedRepoBody = z.object({
       durationMs: z.number().min(0),
       flakyRate: z.number().min(0).max(1).optional(),
       failWhenDependency: z.object({ name: z.string(), atLeast: z.string() }).optional(),
+      failOnChange: z.boolean().optional(),
       rerequestable: z.boolean().optional(),
     })
     .optional(),

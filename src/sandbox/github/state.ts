@@ -31,6 +31,13 @@ export interface CiProfile {
   failWhen?: (files: Record<string, string>) => boolean;
   /** The same as `failWhen`, in a form that travels over HTTP: fails when the dependency is at or above the version. */
   failWhenDependency?: { name: string; atLeast: string };
+  /**
+   * Ground truth for "this repository fails any change for a reason of its own" (a test pinned to
+   * today's behaviour, a snapshot, a conflicting pin): its `test` check (every check when it has
+   * none) fails on every commit whose tree differs from the one the repository was seeded with,
+   * on each re-run too, while the seeded default branch stays green.
+   */
+  failOnChange?: boolean;
   /** False: GitHub refuses to re-run this CI's check suites (403), as for a suite that is not rerequestable. Default true. */
   rerequestable?: boolean;
 }
@@ -330,6 +337,8 @@ export function createWorld(given: WorldDeps) {
   const checkRuns: CheckRunRecord[] = [];
   const suites = new Map<string, number>();
   const manifestVerdicts = new Map<string, ManifestProblem | null>();
+  /** Each repository's tree as seeded (`owner/name` lower-cased → tree sha), for `CiProfile.failOnChange`. */
+  const seededTrees = new Map<string, string>();
   const lockfileVerdicts = new Map<string, LockfileMismatch | null>();
   /** Commits GitHub made and signed itself (API commits of a bot, merge and squash commits) → when. */
   const signedByGitHub = new Map<string, string>();
@@ -407,6 +416,10 @@ export function createWorld(given: WorldDeps) {
       const files = objects.readFiles(sha);
       if (ci.failWhen?.(files)) return verdict('failure');
       if (ci.failWhenDependency && hasDependencyAtLeast(files, ci.failWhenDependency.name, ci.failWhenDependency.atLeast)) return verdict('failure');
+    }
+    if (ci.failOnChange && (name === 'test' || !ci.checks.includes('test'))) {
+      const commit = objects.get(sha);
+      if (commit?.type === 'commit' && commit.tree !== seededTrees.get(`${repo.owner}/${repo.name}`.toLowerCase())) return verdict('failure');
     }
     if (ci.outcome === 'fail' || ci.outcome === 'fail-on-default') return verdict('failure');
     if (ci.outcome === 'flaky') return verdict(unitHash(attempt === 1 ? `${sha}:${name}` : `${sha}:${name}:${attempt}`) < (ci.flakyRate ?? 0.3) ? 'failure' : 'success');
@@ -634,6 +647,7 @@ export function createWorld(given: WorldDeps) {
       nextNumber: 1,
     };
     repos.set(key, repo);
+    seededTrees.set(key, tree);
     for (const ruleset of input.rulesets ?? []) addRuleset(repo, ruleset);
     if (input.reviewers?.length) reviewersOf.set(key, [...input.reviewers]);
     startChecks(repo, sha, defaultBranch, true);
