@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { worldCensus, type WorldCensus } from '../sandbox/fleet/world-fleet.js';
 import { WORLDS, type WorldName, type WorldRates } from '../sandbox/fleet/world-rates.js';
 import type { FakeGitHub } from '../sandbox/github/server.js';
 import type { Store } from '../store/store.js';
@@ -12,8 +13,6 @@ export interface DecisionQualityOptions {
   bad: number;
   /** Repositories per campaign. */
   repos: number;
-  /** Share of the touched repositories where a bad campaign's change breaks CI or regresses a canary; default the world's. */
-  badShare?: number;
   seed: number;
   /** The world whose rates the fleets are generated with (default calibrated). */
   world?: WorldName;
@@ -46,6 +45,8 @@ export interface CampaignOutcome {
   skippedByPerson: number;
   /** Ground truth (the bench's, never Fleet's): repositories using lodash where the change breaks CI or regresses. */
   brokenRepos: number;
+  /** The world's ground truth in this campaign's fleet (flaky, red default branches, own failures, failing deploys). */
+  census: WorldCensus;
   /** Of those, PRs the fake GitHub merged. */
   brokenMerged: number;
   /** merged / targets, from the store. */
@@ -132,7 +133,7 @@ function campaignSpec(index: number, org: string) {
 /**
  * Decision quality over the real bricks, in simulated time: `healthy` campaigns whose change is
  * fine everywhere and `bad` ones whose change breaks CI (half of them) or regresses a canary (the
- * other half) in `badShare` of the repositories using lodash, each over its own generated fleet of
+ * other half) in the world's `badChangeShare` of the repositories using lodash, each over its own generated fleet of
  * `repos` repositories in its own organisation of the fake GitHub. Each campaign is launched
  * through the campaign service (discovery, CI health read from GitHub, the product's planner);
  * every step runs over HTTP against the fake (open-pr through a workspace and `git push`, checks,
@@ -145,7 +146,7 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
   const started = performance.now();
   const worldName: WorldName = options.world ?? 'calibrated';
   const rates = WORLDS[worldName];
-  const badShare = options.badShare ?? rates.badChangeShare;
+  const badShare = rates.badChangeShare;
   const delay = (options.personDelayMinutes ?? 30) * MINUTE;
   const batchSize = options.batch ?? 10;
   const log = options.log ?? (() => undefined);
@@ -159,7 +160,7 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
   let bads = 0;
   const campaigns: SimCampaign[] = order.map((isBad, index) => {
     const bad: BadKind = isBad ? (bads++ % 2 === 0 ? 'ci' : 'canary') : 'none';
-    return { index, bad, fleet: generateCampaignFleet({ seed: options.seed + index, repos: options.repos, org: `sim${String(index).padStart(2, '0')}`, rates, bad, badShare }) };
+    return { index, bad, fleet: generateCampaignFleet({ seed: options.seed + index, repos: options.repos, org: `sim${String(index).padStart(2, '0')}`, world: worldName, bad }) };
   });
   const regressing = campaigns.flatMap((c) => c.fleet.repos.filter((r) => r.regresses).map((r) => `${r.org}/${r.name}`));
   const world = await startDecisionWorld({ seed: options.seed, regressing, limits: { maxTargets: 200, concurrency: 8, maxRounds: 20 }, workspaces: 8 });
@@ -222,6 +223,7 @@ function outcomeOf(store: Store, fake: FakeGitHub, c: SimCampaign): CampaignOutc
     failures: targets.filter((t) => t.state === 'failed').map((t) => `${t.repo}: ${t.stateReason.slice(0, 160)}`),
     skippedByPerson,
     brokenRepos: broken.length,
+    census: worldCensus(c.fleet.repos),
     brokenMerged: broken.filter((repo) => mergedPulls.has(repo)).length,
     exposure: round(merged / Math.max(1, targets.length), 4),
     github: {
@@ -251,7 +253,7 @@ function summarise(
   const hours: number[] = [];
   const perCampaign = campaigns.map((c) => outcomeOf(store, fake, c));
   for (const [i, c] of campaigns.entries()) {
-    const outcome = perCampaign[i]!;
+    const outcome = perCampaign[i];
     if (c.endedAt !== undefined) finished++;
     if (c.bad !== 'none') {
       if (outcome.state === 'completed') missedBad++;

@@ -10,9 +10,10 @@ import { runTick } from '../engine/tick.js';
 import { handleWebhook } from '../github/webhooks.js';
 import { createStepDeps, sweepWorkspaces } from '../runtime/advance-job.js';
 import { JobConfig } from '../runtime/job-config.js';
-import { generateFleet, withoutRequiredReviews, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
+import { withoutRequiredReviews, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
+import { generateWorldFleet, type BadKind } from '../sandbox/fleet/world-fleet.js';
 import { seedFleet } from '../sandbox/fleet/seed-fleet.js';
-import type { WorldRates } from '../sandbox/fleet/world-rates.js';
+import type { WorldName } from '../sandbox/fleet/world-rates.js';
 import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
 import { createDefaultRegistry, type StepDeps } from '../steps/registry.js';
 import type { Store } from '../store/store.js';
@@ -34,7 +35,7 @@ const REVIEW_AFTER_MS = 10 * 60_000;
 /** The sandbox CD's rollout: in progress after 15 s, done after 90 s (its defaults, as a real rollout takes). */
 const CD_DELAYS = { inProgressMs: 15_000, successMs: 90_000 };
 
-export type BadKind = 'none' | 'ci' | 'canary';
+export type { BadKind } from '../sandbox/fleet/world-fleet.js';
 
 export interface WorldCampaignFleet {
   org: string;
@@ -42,24 +43,16 @@ export interface WorldCampaignFleet {
 }
 
 /**
- * A campaign's fleet of `repos` small Node services in its own organisation, with the world's
- * rates: `bad` says whether the change breaks CI or regresses canaries in `badShare` of the
- * repositories using lodash. Small: the decisions read CI, deployments and metrics, never the
- * number of files (git still clones, commits and pushes each one). The second organisation's
- * repository and the reviews nobody in the bench would give are left out.
+ * A campaign's fleet of `repos` small Node services in its own organisation, generated in the
+ * world (`generateWorldFleet`): its flaky checks, red default branches, PRs failing for a reason
+ * of their own and failing deploys, and for a bad campaign the change breaking CI or regressing
+ * canaries in the world's share of the repositories using lodash. Small: the decisions read CI,
+ * deployments and metrics, never the number of files (git still clones, commits and pushes each
+ * one). The second organisation's repository and the reviews nobody in the bench would give are
+ * left out (the one repository whose ruleset requires a code owner keeps it: its code owner reviews).
  */
-export function generateCampaignFleet(input: { seed: number; repos: number; org: string; rates: WorldRates; bad: BadKind; badShare: number }): WorldCampaignFleet {
-  const generated = generateFleet({
-    seed: input.seed,
-    repos: input.repos,
-    org: input.org,
-    size: 'small',
-    rates: input.rates,
-    regressionShare: input.bad === 'canary' ? input.badShare : 0,
-    ciBreakShare: input.bad === 'ci' ? input.badShare : 0,
-    // Deploys that fail come from the world's rates, not the demo's one crash-looping service.
-    deployBreaks: false,
-  });
+export function generateCampaignFleet(input: { seed: number; repos: number; org: string; world: WorldName; bad: BadKind }): WorldCampaignFleet {
+  const generated = generateWorldFleet({ seed: input.seed, repos: input.repos, org: input.org, world: input.world, bad: input.bad, size: 'small' });
   const repos = generated.filter((repo) => repo.org === input.org).map((repo) => withoutRequiredReviews(repo, { keepCodeOwnerReview: true }));
   return { org: input.org, repos };
 }
