@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { worldCensus, type WorldCensus } from '../sandbox/fleet/world-fleet.js';
 import { WORLDS, type WorldName, type WorldRates } from '../sandbox/fleet/world-rates.js';
@@ -77,6 +78,12 @@ export interface DecisionQualityResult {
   simulatedMinutesPerRound: number;
   /** Wall-clock seconds of the whole run, seeding included. */
   wallSeconds: number;
+  /**
+   * CPU the run took: this process (Fleet and the stand-ins) and the processes it waited for (git,
+   * on both sides), in seconds, and both together per target in ms. On a shared machine wall time
+   * is load; CPU is the cost.
+   */
+  cpu: { processSeconds: number; childSeconds: number; msPerTarget: number };
   rounds: number;
   /** Requests the fake GitHub answered, by route, for the routes each brick uses (git's smart HTTP included). */
   requests: Record<string, number>;
@@ -87,6 +94,8 @@ export interface DecisionQualityResult {
 const STOPPED = new Set(['halted', 'paused', 'rolling-back', 'aborted']);
 const ROUND_MINUTES = 2;
 const MINUTE = 60_000;
+/** The kernel's clock ticks per second (USER_HZ), 100 on Linux everywhere Node runs. */
+const CLOCK_TICKS = 100;
 /** Rounds a batch may take: two weeks of simulated time at two minutes a round. */
 const MAX_ROUNDS = 10_080;
 
@@ -144,6 +153,7 @@ function campaignSpec(index: number, org: string) {
  */
 export async function measureDecisionQuality(options: DecisionQualityOptions): Promise<DecisionQualityResult> {
   const started = performance.now();
+  const cpuBefore = { own: process.cpuUsage(), children: childCpuSeconds() };
   const worldName: WorldName = options.world ?? 'calibrated';
   const rates = WORLDS[worldName];
   const badShare = rates.badChangeShare;
@@ -193,9 +203,22 @@ export async function measureDecisionQuality(options: DecisionQualityOptions): P
       }
       log(`decisions: batch ${b / batchSize + 1} ended: ${batch.map((c) => world.store.campaigns.get(c.id!)!.state).join(', ')} (${seconds()} s)`);
     }
-    return summarise(world.store, world.fake, campaigns, { ...options, badShare, worldName, rates, rounds, wallSeconds: (performance.now() - started) / 1000 });
+    const own = process.cpuUsage(cpuBefore.own);
+    const cpu = { processSeconds: (own.user + own.system) / 1e6, childSeconds: childCpuSeconds() - cpuBefore.children };
+    return summarise(world.store, world.fake, campaigns, { ...options, badShare, worldName, rates, rounds, cpu, wallSeconds: (performance.now() - started) / 1000 });
   } finally {
     await world.close();
+  }
+}
+
+/** CPU seconds of the children this process has waited for (Linux `/proc/self/stat` cutime + cstime); 0 elsewhere. */
+function childCpuSeconds(): number {
+  try {
+    // The fields after the command's closing parenthesis: cutime and cstime are the 14th and 15th (fields 16 and 17 of the line).
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  } catch {
+    return 0;
   }
 }
 
@@ -240,7 +263,7 @@ function summarise(
   store: Store,
   fake: FakeGitHub,
   campaigns: SimCampaign[],
-  run: DecisionQualityOptions & { badShare: number; worldName: WorldName; rates: WorldRates; rounds: number; wallSeconds: number },
+  run: DecisionQualityOptions & { badShare: number; worldName: WorldName; rates: WorldRates; rounds: number; wallSeconds: number; cpu: { processSeconds: number; childSeconds: number } },
 ): DecisionQualityResult {
   let healthyTargets = 0;
   let approvals = 0;
@@ -292,6 +315,11 @@ function summarise(
     healthyHoursMedian: round(hours[Math.floor(hours.length / 2)] ?? 0, 1),
     simulatedMinutesPerRound: ROUND_MINUTES,
     wallSeconds: round(run.wallSeconds, 1),
+    cpu: {
+      processSeconds: round(run.cpu.processSeconds, 1),
+      childSeconds: round(run.cpu.childSeconds, 1),
+      msPerTarget: Math.round((1000 * (run.cpu.processSeconds + run.cpu.childSeconds)) / Math.max(1, perCampaign.reduce((n, c) => n + c.targets, 0))),
+    },
     rounds: run.rounds,
     requests,
     perCampaign,
