@@ -53,7 +53,7 @@ export interface CampaignOutcome {
   /** merged / targets, from the store. */
   exposure: number;
   /** What the fake GitHub recorded for this campaign's organisation. */
-  github: { pulls: number; merges: number; canaryDeployments: number; productionDeployments: number };
+  github: { pulls: number; merges: number; mergedVia: { api: number; queue: number; auto: number }; canaryDeployments: number; productionDeployments: number };
   /** Simulated hours from launch to the end (completed or stopped), or null when it did not end. */
   hours: number | null;
 }
@@ -227,7 +227,8 @@ function outcomeOf(store: Store, fake: FakeGitHub, c: SimCampaign): CampaignOutc
   const campaign = store.campaigns.get(id);
   const targets = campaign ? store.targets.list(id) : [];
   const prefix = `${c.fleet.org}/`;
-  const mergedPulls = new Set(fake.state.merges().filter((m) => m.repo.startsWith(prefix)).map((m) => m.repo));
+  const merges = fake.state.merges().filter((m) => m.repo.startsWith(prefix));
+  const mergedPulls = new Set(merges.map((m) => m.repo));
   const broken = c.fleet.repos.filter((r) => r.lodash !== null && (r.breaksCi || r.regresses)).map((r) => `${r.org}/${r.name}`);
   const deployments = fake.state.deployments().filter((d) => d.owner === c.fleet.org);
   const merged = targets.filter((t) => t.mergedSha !== null).length;
@@ -251,7 +252,8 @@ function outcomeOf(store: Store, fake: FakeGitHub, c: SimCampaign): CampaignOutc
     exposure: round(merged / Math.max(1, targets.length), 4),
     github: {
       pulls: fake.state.listPulls().filter((p) => p.repo.startsWith(prefix)).length,
-      merges: fake.state.merges().filter((m) => m.repo.startsWith(prefix)).length,
+      merges: merges.length,
+      mergedVia: { api: merges.filter((m) => m.via === 'api').length, queue: merges.filter((m) => m.via === 'queue').length, auto: merges.filter((m) => m.via === 'auto').length },
       canaryDeployments: deployments.filter((d) => d.originalEnvironment === 'canary').length,
       productionDeployments: deployments.filter((d) => d.originalEnvironment === 'production').length,
     },
