@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { WorldName } from '../sandbox/fleet/world-rates.js';
 
-export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions'] as const;
+export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'worlds'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 const Count = z.coerce.number().int().positive();
@@ -32,6 +32,8 @@ export interface BenchConfig {
   slack: { targets: number };
   rss: { targets: number; maxTargets: number };
   decisions: { healthy: number; bad: number; repos: number; timeLimitMs: number; world: WorldName };
+  /** The worlds' rates as the fake's CI and the sandbox's CD produce them: fleets per world, repositories per fleet. */
+  worlds: { fleets: number; repos: number };
 }
 
 /** The published configuration, or the tiny one with `--quick`. */
@@ -47,6 +49,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
       slack: { targets: 20 },
       rss: { targets: 20, maxTargets: 10 },
       decisions: { healthy: 2, bad: 2, repos: 20, timeLimitMs: 240_000, world: flags.world },
+      worlds: { fleets: 2, repos: 100 },
     };
   }
   return {
@@ -58,5 +61,6 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     slack: { targets: 1000 },
     rss: { targets: 10_000, maxTargets: 250 },
     decisions: { healthy: 20, bad: 20, repos: 200, timeLimitMs: 3_600_000, world: flags.world },
+    worlds: { fleets: 5, repos: 200 },
   };
 }

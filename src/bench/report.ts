@@ -48,6 +48,15 @@ export function formatReport(result: BenchResult): string {
     lines.push(row(['', `false halts ${d.falseHalts}/${d.campaigns.healthy}, missed bad ${d.missedBad}/${d.campaigns.bad}, finished ${d.campaigns.finished}`], w));
     lines.push(row(['', `world ${d.world}, ${d.campaigns.targets} targets through every brick over HTTP in ${d.wallSeconds} s (${d.rounds} rounds of ${d.simulatedMinutesPerRound} simulated minutes)`], w));
   }
+  const ws = result.worldShares;
+  if (ws) {
+    for (const [name, world] of Object.entries(ws)) {
+      const o = world.observed;
+      const m = (x: { median: number }) => pct(x.median);
+      lines.push(row([`world ${name}, ${world.fleets} × ${world.repos} repos`, `red ${m(o.redDefault)} (rate ${pct(world.rates.redDefaultShare)}), flaky runs failing ${m(o.flakyRunFailure)} (${pct(world.rates.flakyFailRate)})`], w));
+      lines.push(row(['', `PRs failing after a re-run ${m(o.prFailedAgain)} (own ${pct(world.rates.prOwnFailureShare)}), deploys failing ${m(o.deployFailed)} (${pct(world.rates.deployFailureShare)}), ${world.mismatches} mismatches`], w));
+    }
+  }
   const s = result.seconds;
   lines.push('', `took: ${Object.entries(s).map(([k, v]) => `${k} ${v} s`).join(', ')}`);
   return lines.join('\n');

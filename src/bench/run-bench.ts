@@ -7,6 +7,7 @@ import { measureSlackCalls, type SlackCallsResult } from './slack-calls.js';
 import { measurePeakRss, type PeakRssResult } from './peak-rss.js';
 import { measureDecisionQuality, type DecisionQualityResult } from './decision-quality.js';
 import { round } from './stats.js';
+import { measureWorldShares, type WorldShares } from './world-shares.js';
 
 export interface BenchResult {
   startedAt: string;
@@ -25,6 +26,8 @@ export interface BenchResult {
   peakRssMb?: number;
   peakRss?: PeakRssResult;
   decisionQuality?: DecisionQualityResult;
+  /** Each world's rates beside the shares the fake's CI and the sandbox's CD produced. */
+  worldShares?: { today: WorldShares; calibrated: WorldShares };
 }
 
 /**
@@ -54,5 +57,6 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.peakRss = v;
   });
   await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed, log: deps.log }), (v) => (result.decisionQuality = v));
+  await step('worlds', () => Promise.resolve(measureWorldShares({ ...config.worlds, seed: config.seed })), (v) => (result.worldShares = v));
   return result;
 }
