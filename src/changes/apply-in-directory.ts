@@ -1,7 +1,7 @@
 import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FleetError } from '../errors.js';
-import { execGit, runGit, runGitBuffer } from '../workspace/git.js';
+import { runGit, runGitBuffer } from '../workspace/git.js';
 import { applyChange, parseChange, pathsToRead, type Change, type ChangeResult } from './apply-change.js';
 import { applyDependencyInDirectory, dependencyPathsToRead, fromNpmDependency } from './dependency/index.js';
 import type { DependencyOptions, NpmDependencyOptions, RunOptions } from './options.js';
@@ -78,6 +78,28 @@ function parseNumstat(output: Buffer): Map<string, { additions: number; deletion
     }
   }
   return byPath;
+}
+
+/**
+ * `git diff --raw --numstat --binary -z` in one: the raw records (each starts with ":"), then the
+ * numstat records, then an empty field and the patch. No field of the first two is empty (paths
+ * never are), so the first empty field ends them.
+ */
+export function splitDiff(output: Buffer): { raw: RawEntry[]; numstat: ReturnType<typeof parseNumstat>; diff: string } {
+  if (output.length === 0) return { raw: [], numstat: new Map(), diff: '' };
+  const end = output.indexOf('\0\0');
+  const records = end === -1 ? output : output.subarray(0, end + 1);
+  const patch = end === -1 ? '' : output.subarray(end + 2).toString('utf8');
+  // Raw records come first and each begins with ":"; the numstat ones begin with a digit or "-".
+  const fields = records.toString('utf8').split('\0');
+  let at = 0;
+  while (at < fields.length && fields[at].startsWith(':')) {
+    const status = fields[at].split(' ')[4] ?? '';
+    at += status.startsWith('R') || status.startsWith('C') ? 3 : 2;
+  }
+  const rawPart = fields.slice(0, at).join('\0');
+  const numstatPart = fields.slice(at).join('\0');
+  return { raw: parseRaw(Buffer.from(rawPart, 'utf8')), numstat: parseNumstat(Buffer.from(numstatPart, 'utf8')), diff: patch };
 }
 
 /** Reads blobs by sha with one `git cat-file --batch`. */
@@ -211,18 +233,15 @@ async function listTracked(dir: string): Promise<string[]> {
 /** Stages the work tree (git add -A) and reads the change back from git. */
 async function readStagedChange(dir: string, summary: (count: number) => string, noopReason: string): Promise<DirectoryChange> {
   await runGit(['add', '-A'], { cwd: dir });
-  const quiet = await execGit(['diff', '--cached', '--quiet'], { cwd: dir });
-  if (quiet.exitCode === 0) {
+  // One git process for the three views of the change: its raw entries, its line counts, its patch.
+  const { raw, numstat, diff } = splitDiff((await runGitBuffer(['diff', '--cached', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '--numstat', '--binary', '-z'], { cwd: dir })).stdout);
+  if (raw.length === 0) {
     return { noop: true, reason: noopReason, files: [], diff: '', stats: { filesChanged: 0, additions: 0, deletions: 0 }, entries: [] };
   }
-  const common = ['diff', '--cached', '-M', '--no-color', '--no-ext-diff', '--no-textconv'];
-  const raw = parseRaw((await runGitBuffer([...common, '--raw', '--no-abbrev', '-z'], { cwd: dir })).stdout);
   const gitlink = raw.find((e) => e.newMode === '160000');
   if (gitlink) {
     throw new FleetError('change_failed', `The change left a git repository inside the checkout at ${gitlink.path}, which git would commit as a submodule. Make the commands clean up what they clone (or add it to .gitignore).`, { path: gitlink.path });
   }
-  const numstat = parseNumstat((await runGitBuffer([...common, '--numstat', '-z'], { cwd: dir })).stdout);
-  const diff = (await runGitBuffer([...common, '--binary'], { cwd: dir })).stdout.toString('utf8');
   const entries: ChangedEntry[] = raw.map((e) => {
     const status = e.status.startsWith('A') ? 'added' : e.status.startsWith('D') ? 'deleted' : e.status.startsWith('R') ? 'renamed' : 'modified';
     return {

@@ -37,6 +37,16 @@ export const GIT_TIMEOUT_MS = 10 * 60_000;
 /** Output past this is dropped (git's output for a workspace is a diff or a list of files). */
 const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Settings every git command runs with (as GIT_CONFIG_*, after a remote's header): a checkout
+ * lives for one target, so the housekeeping git would otherwise start after a fetch or a commit
+ * (`git maintenance run --auto`, one more process each time) is work for nothing.
+ */
+const GIT_SETTINGS: readonly [string, string][] = [
+  ['maintenance.auto', 'false'],
+  ['gc.auto', '0'],
+];
+
 /** The variables every git command runs with, whatever the host has. */
 export function gitEnvironment(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return {
@@ -164,17 +174,19 @@ export async function execGit(args: readonly string[], options: RunGitOptions): 
   const timeoutMs = options.timeoutMs ?? GIT_TIMEOUT_MS;
   const env = gitEnvironment(options.env);
   let secrets: string[] = [];
+  const config: [string, string][] = [];
   if (options.remote) {
     const authorization = await options.remote.authorization();
     secrets = secretsOf(authorization);
-    env.GIT_CONFIG_COUNT = '1';
-    env.GIT_CONFIG_KEY_0 = `http.${options.remote.url}.extraHeader`;
-    env.GIT_CONFIG_VALUE_0 = `Authorization: ${authorization}`;
-  } else {
-    delete env.GIT_CONFIG_COUNT;
-    delete env.GIT_CONFIG_KEY_0;
-    delete env.GIT_CONFIG_VALUE_0;
+    config.push([`http.${options.remote.url}.extraHeader`, `Authorization: ${authorization}`]);
   }
+  config.push(...GIT_SETTINGS);
+  for (const name of Object.keys(env)) if (name.startsWith('GIT_CONFIG_KEY_') || name.startsWith('GIT_CONFIG_VALUE_')) delete env[name];
+  env.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
   const what = `git ${subcommandOf(args)}`.trim();
   return new Promise((resolvePromise, reject) => {
     const child = spawn('git', args, { cwd: options.cwd, env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true });

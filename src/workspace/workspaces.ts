@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetError } from '../errors.js';
 import { folderBytes } from './folder-bytes.js';
@@ -156,8 +156,10 @@ export function createWorkspacePool(options: WorkspacePoolOptions): WorkspacePoo
 
   async function checkout(request: WorkspaceRequest, dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await runGit(['init', '-q'], { cwd: dir });
-    await runGit(['remote', 'add', 'origin', request.remote.url], { cwd: dir });
+    // No templates: their sample hooks and info/exclude are files no checkout of Fleet's reads.
+    await runGit(['init', '-q', '--template='], { cwd: dir });
+    // What `git remote add origin <url>` writes, without one more git process.
+    await appendFile(join(dir, '.git', 'config'), `[remote "origin"]\n\turl = ${configValue(request.remote.url)}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`);
     // Partial where the server allows it: git ignores the filter (with a warning) where it is not advertised.
     await runGit(['fetch', '-q', '--no-tags', '--depth=1', '--filter=blob:none', 'origin', request.sha], { cwd: dir, remote: request.remote });
     // The blobs of a partial fetch come in with the checkout, so it needs the remote's header too.
@@ -252,6 +254,13 @@ export function createWorkspacePool(options: WorkspacePoolOptions): WorkspacePoo
   };
 }
 
+/** A value as git's config file holds it: quoted, with `\\` and `"` escaped, where it would otherwise be read differently. */
+export function configValue(value: string): string {
+  if (/[\n\r\0]/.test(value)) throw new FleetError('bad_input', 'A git remote URL cannot hold a line break or a NUL.', {});
+  if (/^[^\s"\\#;]*$/.test(value)) return value;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 function hasCredential(url: string): boolean {
   try {
     const parsed = new URL(url);
@@ -260,6 +269,13 @@ function hasCredential(url: string): boolean {
     // A local path (tests, a mirror on disk) carries none.
     return false;
   }
+}
+
+/** The commit HEAD is at: read from .git/HEAD where it is detached (the pool's checkouts are), else asked of git. */
+async function headSha(dir: string): Promise<string> {
+  const head = (await readFile(join(dir, '.git', 'HEAD'), 'utf8').catch(() => '')).trim();
+  if (SHA.test(head)) return head;
+  return (await runGit(['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
 }
 
 /** `refs/heads/<branch>` for a branch name git accepts. */
@@ -307,12 +323,16 @@ export async function commitAndPush(ws: Workspace, input: { remote: GitRemote; b
     GIT_COMMITTER_EMAIL: input.author.email,
   };
   await runGit(['add', '-A'], { cwd: ws.dir });
-  const staged = await execGit(['diff', '--cached', '--quiet'], { cwd: ws.dir });
-  if (staged.exitCode === 0) {
-    throw new FleetError('internal', `The workspace for ${ws.key} has nothing to commit: the change left the checkout as it was. Report this: a change with no effect should have been a no-op.`, { key: ws.key });
+  const committed = await execGit(['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', '-'], { cwd: ws.dir, env: identity, input: input.message.endsWith('\n') ? input.message : `${input.message}\n` });
+  if (committed.exitCode !== 0) {
+    // Only when the commit failed is it worth a look whether there was anything to commit.
+    const staged = await execGit(['diff', '--cached', '--quiet'], { cwd: ws.dir });
+    if (staged.exitCode === 0) {
+      throw new FleetError('internal', `The workspace for ${ws.key} has nothing to commit: the change left the checkout as it was. Report this: a change with no effect should have been a no-op.`, { key: ws.key });
+    }
+    throw gitFailure(committed, {});
   }
-  await runGit(['-c', 'commit.gpgsign=false', 'commit', '-q', '--no-verify', '--cleanup=verbatim', '-F', '-'], { cwd: ws.dir, env: identity, input: input.message.endsWith('\n') ? input.message : `${input.message}\n` });
-  const sha = (await runGit(['rev-parse', 'HEAD'], { cwd: ws.dir })).stdout.trim();
+  const sha = await headSha(ws.dir);
   const args = ['push', '--porcelain', '--no-verify', `--force-with-lease=${ref}:${input.lease ?? ''}`, 'origin', `HEAD:${ref}`];
   const result = await execGit(args, { cwd: ws.dir, remote: input.remote });
   const line = readPorcelain(result.stdout.toString('utf8')).find((l) => l.to === ref);

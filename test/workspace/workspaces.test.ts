@@ -121,13 +121,13 @@ describe('limits', () => {
   });
 
   test('the disk bound makes a new acquire wait until a folder is removed; a retry of a folder on disk does not wait', async () => {
-    // A bound below the size of one checkout (a .git alone is tens of KB).
-    const pool = createWorkspacePool({ root: join(root, 'disk'), max: 4, maxMb: 0.01 });
+    // A bound below the size of one checkout (its .git alone is a few KB: no templates).
+    const pool = createWorkspacePool({ root: join(root, 'disk'), max: 4, maxMb: 0.001 });
     const remote = fileRemote(bare);
     const first = await pool.acquire({ key: 'first', remote, sha: base, branch: 'b' });
     await first.release();
     const bytes = await folderBytes(join(root, 'disk'));
-    expect(bytes).toBeGreaterThan(0.01 * 1024 * 1024);
+    expect(bytes).toBeGreaterThan(0.001 * 1024 * 1024);
     const second = settled(pool.acquire({ key: 'second', remote, sha: base, branch: 'b' }));
     await tick();
     expect(second.done()).toBe(false);

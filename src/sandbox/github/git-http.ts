@@ -76,6 +76,13 @@ export interface GitExchange {
   bytesOut: number;
 }
 
+/** A CGI answer kept to be given again: its status, headers and body. */
+interface Advertisement {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 const ZERO = '0'.repeat(40);
 /** The commits GitHub signed (one sha a line), kept in the folder of a repository that requires signatures for its hook. */
 const SIGNED_LIST = 'fake-signed-commits';
@@ -174,6 +181,8 @@ export function createGitHttp(options: GitHttpOptions) {
   /** How many signed commits a repository's list holds (the world's list only grows). */
   const signedListed = new Map<string, number>();
   const locks = new Map<string, Promise<void>>();
+  /** The protocol v2 `info/refs` answer for upload-pack, by Git-Protocol header: git's capabilities, which no repository changes. */
+  const advertisements = new Map<string, Advertisement>();
   const children = new Set<ChildProcess>();
   let closed = false;
 
@@ -216,8 +225,17 @@ export function createGitHttp(options: GitHttpOptions) {
 
   /** Runs git in a bare repository, feeding `input`; resolves with stdout, rejects with stderr. */
   function git(dir: string, args: string[], input?: string | Buffer): Promise<Buffer> {
+    return run(dir, 'git', args, input);
+  }
+
+  /** Runs a fixed pipeline of git commands (`sh -c`, no value of a request in it) in a bare repository: one process started from here instead of one per command. */
+  function sh(dir: string, script: string, input?: string | Buffer): Promise<Buffer> {
+    return run(dir, 'sh', ['-c', `set -e; ${script}`], input);
+  }
+
+  function run(dir: string, command: string, args: string[], input?: string | Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: dir, env: { ...env, GIT_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(command, args, { cwd: dir, env: { ...env, GIT_DIR: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
       children.add(child);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -228,7 +246,7 @@ export function createGitHttp(options: GitHttpOptions) {
       child.on('close', (code) => {
         children.delete(child);
         if (code === 0) resolve(Buffer.concat(out));
-        else reject(new Error(`git ${args.join(' ')} failed (${String(code)}): ${Buffer.concat(err).toString('utf8').trim()}`));
+        else reject(new Error(`${command} ${args.join(' ')} failed (${String(code)}): ${Buffer.concat(err).toString('utf8').trim()}`));
       });
       child.stdin.end(input ?? '');
     });
@@ -400,15 +418,11 @@ export function createGitHttp(options: GitHttpOptions) {
   /** Reads the objects a push added and stores them byte-exact in the world's object store. */
   async function importPushed(repo: RepoRecord, dir: string, tips: string[], known: string[]): Promise<number> {
     if (tips.length === 0) return 0;
-    const listing = await git(dir, ['rev-list', '--objects', '--stdin'], [...tips, ...known.map((sha) => `^${sha}`)].join('\n') + '\n');
     const done = exported.get(keyOf(repo)) ?? new Set<string>();
-    const wanted = listing
-      .toString('utf8')
-      .split('\n')
-      .map((line) => line.slice(0, 40))
-      .filter((sha) => /^[0-9a-f]{40}$/.test(sha) && !done.has(sha));
-    if (wanted.length === 0) return 0;
-    const batch = await git(dir, ['cat-file', '--batch'], `${wanted.join('\n')}\n`);
+    // rev-list's listing into cat-file, in one process of ours (a failing rev-list fails it:
+    // `set -e` and the assignment): each object the push brought, "<sha> <type> <size> <path>"
+    // and its bytes (%(rest) takes the path rev-list printed, so cat-file reads only the sha).
+    const batch = await sh(dir, `list=$(git rev-list --objects --stdin); [ -z "$list" ] || printf '%s\\n' "$list" | git cat-file --batch='%(objectname) %(objecttype) %(objectsize) %(rest)'`, [...tips, ...known.map((sha) => `^${sha}`)].join('\n') + '\n');
     let at = 0;
     let count = 0;
     while (at < batch.length) {
@@ -417,6 +431,10 @@ export function createGitHttp(options: GitHttpOptions) {
       const [sha, type, size] = [header[0] ?? '', header[1] ?? '', Number(header[2])];
       if (type === 'missing' || !Number.isFinite(size)) {
         at = newline + 1;
+        continue;
+      }
+      if (done.has(sha)) {
+        at = newline + 1 + size + 1;
         continue;
       }
       const body = batch.subarray(newline + 1, newline + 1 + size);
@@ -430,7 +448,7 @@ export function createGitHttp(options: GitHttpOptions) {
   }
 
   /** Runs `git http-backend` for one request, streaming the body in and the CGI answer out. */
-  function backend(request: IncomingMessage, response: ServerResponse, input: { pathInfo: string; query: string; login: string }, finish?: () => Promise<void>): Promise<GitExchange> {
+  function backend(request: IncomingMessage, response: ServerResponse, input: { pathInfo: string; query: string; login: string }, finish?: () => Promise<void>, record?: (answer: Advertisement) => void): Promise<GitExchange> {
     return new Promise((resolve) => {
       const cgiEnv: Record<string, string> = {
         ...env,
@@ -456,6 +474,8 @@ export function createGitHttp(options: GitHttpOptions) {
       let bytesOut = 0;
       let status = 200;
       let head: Buffer | null = Buffer.alloc(0);
+      let answered: Record<string, string> = {};
+      const body: Buffer[] = [];
       const errors: Buffer[] = [];
       request.on('data', (chunk: Buffer) => {
         bytesIn += chunk.length;
@@ -470,6 +490,7 @@ export function createGitHttp(options: GitHttpOptions) {
       child.stdout.on('data', (chunk: Buffer) => {
         if (head === null) {
           bytesOut += chunk.length;
+          if (record) body.push(chunk);
           response.write(chunk);
           return;
         }
@@ -489,9 +510,11 @@ export function createGitHttp(options: GitHttpOptions) {
         }
         const rest = head.subarray(end);
         head = null;
+        answered = headers;
         response.writeHead(status, headers);
         if (rest.length > 0) {
           bytesOut += rest.length;
+          if (record) body.push(rest);
           response.write(rest);
         }
       });
@@ -512,6 +535,7 @@ export function createGitHttp(options: GitHttpOptions) {
             resolve({ status, bytesIn, bytesOut });
             return;
           }
+          if (record && code === 0 && status === 200) record({ status, headers: answered, body: Buffer.concat(body) });
           try {
             await finish?.();
           } catch (error) {
@@ -580,6 +604,20 @@ export function createGitHttp(options: GitHttpOptions) {
     }
     const pathInfo = `/${repo.owner.toLowerCase()}/${repo.name.toLowerCase()}.git/${match.service}`;
     const key = keyOf(repo);
+    const protocol = request.headers['git-protocol'];
+    if (match.service === 'info/refs' && service === 'git-upload-pack' && typeof protocol === 'string' && /(^|:)version=2(:|$)/.test(protocol)) {
+      // Protocol v2's advertisement is the server's capabilities, not the repository's refs (those
+      // come with ls-refs in the POST): the same bytes for every repository, so git runs for the first only.
+      const known = advertisements.get(protocol);
+      if (known) {
+        request.resume();
+        response.writeHead(known.status, known.headers);
+        response.end(known.body);
+        return { status: known.status, bytesIn: 0, bytesOut: known.body.length };
+      }
+      await serialized(key, () => sync(repo));
+      return backend(request, response, { pathInfo, query: url.search.slice(1), login }, undefined, (answer) => advertisements.set(protocol, answer));
+    }
     if (match.service !== 'git-receive-pack') {
       await serialized(key, () => sync(repo));
       return backend(request, response, { pathInfo, query: url.search.slice(1), login });
