@@ -83,7 +83,7 @@ export interface DecisionQualityResult {
    * on both sides), in seconds, and both together per target in ms. On a shared machine wall time
    * is load; CPU is the cost.
    */
-  cpu: { processSeconds: number; childSeconds: number; msPerTarget: number };
+  cpu: { processSeconds: number; childSeconds: number; msPerTarget: number; msPerPullRequest: number };
   rounds: number;
   /** Requests the fake GitHub answered, by route, for the routes each brick uses (git's smart HTTP included). */
   requests: Record<string, number>;
@@ -321,6 +321,8 @@ function summarise(
       processSeconds: round(run.cpu.processSeconds, 1),
       childSeconds: round(run.cpu.childSeconds, 1),
       msPerTarget: Math.round((1000 * (run.cpu.processSeconds + run.cpu.childSeconds)) / Math.max(1, perCampaign.reduce((n, c) => n + c.targets, 0))),
+      // Targets a campaign halted before do little: per PR opened is the path's cost.
+      msPerPullRequest: Math.round((1000 * (run.cpu.processSeconds + run.cpu.childSeconds)) / Math.max(1, perCampaign.reduce((n, c) => n + c.github.pulls, 0))),
     },
     rounds: run.rounds,
     requests,
