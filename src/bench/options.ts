@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WorldName } from '../sandbox/fleet/world-rates.js';
 
 export const MEASUREMENTS = ['ack', 'tick', 'github', 'slack', 'rss', 'decisions', 'worlds', 'scale'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
@@ -16,6 +17,8 @@ export const BenchFlags = z.strictObject({
   /** A tiny configuration of every measurement (seconds, not minutes): for tests and a quick look. */
   quick: z.boolean().default(false),
   seed: Count.default(2024),
+  /** The world the decision-quality fleets are generated in: today's rates or the calibrated ones. */
+  world: z.enum(['today', 'calibrated']).default('calibrated'),
   help: z.boolean().default(false),
 });
 export type BenchFlags = z.infer<typeof BenchFlags>;
@@ -29,7 +32,7 @@ export interface BenchConfig {
   github: { targets: number; ciMinutes: number };
   slack: { targets: number };
   rss: { targets: number; maxTargets: number };
-  decisions: { healthy: number; bad: number; repos: number; badShare: number; timeLimitMs: number };
+  decisions: { healthy: number; bad: number; repos: number; timeLimitMs: number; world: WorldName };
   /** The worlds' rates as the fake's CI and the sandbox's CD produce them: fleets per world, repositories per fleet. */
   worlds: { fleets: number; repos: number };
   /** One campaign from launch to digest (scale-campaign.ts): its size, waves, the first waves run, targets a tick picks. */
@@ -48,7 +51,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
       github: { targets: 2, ciMinutes: 10 },
       slack: { targets: 20 },
       rss: { targets: 20, maxTargets: 10 },
-      decisions: { healthy: 2, bad: 2, repos: 20, badShare: 0.2, timeLimitMs: 120_000 },
+      decisions: { healthy: 2, bad: 2, repos: 20, timeLimitMs: 240_000, world: flags.world },
       worlds: { fleets: 2, repos: 100 },
       scale: { targets: 200, waves: [3, '1%', '10%', '100%'], firstWaves: 2, maxTargets: 50 },
     };
@@ -61,7 +64,7 @@ export function resolveConfig(flags: BenchFlags): BenchConfig {
     github: { targets: 10, ciMinutes: 10 },
     slack: { targets: 1000 },
     rss: { targets: 10_000, maxTargets: 250 },
-    decisions: { healthy: 20, bad: 20, repos: 200, badShare: 0.1, timeLimitMs: 240_000 },
+    decisions: { healthy: 20, bad: 20, repos: 200, timeLimitMs: 3_600_000, world: flags.world },
     worlds: { fleets: 5, repos: 200 },
     scale: { targets: 10_000, waves: [3, '1%', '10%', '100%'], firstWaves: 2, maxTargets: 200 },
   };

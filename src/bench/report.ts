@@ -55,6 +55,7 @@ export function formatReport(result: BenchResult): string {
   if (d) {
     lines.push(row([`decisions, ${d.campaigns.healthy}+${d.campaigns.bad} campaigns × ${d.campaigns.repos}`, `human touch ${pct(d.humanTouchShare)} (strict ${pct(d.humanTouchShareStrict)}), exposure ${pct(d.exposureBeforeHalt)} (max ${pct(d.exposureBeforeHaltMax)})`], w));
     lines.push(row(['', `false halts ${d.falseHalts}/${d.campaigns.healthy}, missed bad ${d.missedBad}/${d.campaigns.bad}, finished ${d.campaigns.finished}`], w));
+    lines.push(row(['', `world ${d.world}, ${d.campaigns.targets} targets through every brick over HTTP in ${d.wallSeconds} s (${d.rounds} rounds of ${d.simulatedMinutesPerRound} simulated minutes), ${d.cpu.msPerTarget} ms CPU/target`], w));
   }
   const ws = result.worldShares;
   if (ws) {

@@ -60,7 +60,7 @@ export async function runBench(config: BenchConfig, deps: { log: (line: string) 
     result.peakRssMb = v.peakRssMb;
     result.peakRss = v;
   });
-  await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed }), (v) => (result.decisionQuality = v));
+  await step('decisions', () => measureDecisionQuality({ ...config.decisions, seed: config.seed, log: deps.log }), (v) => (result.decisionQuality = v));
   await step('worlds', () => Promise.resolve(measureWorldShares({ ...config.worlds, seed: config.seed })), (v) => (result.worldShares = v));
   await step('scale', () => measureScaleCampaign(config.scale), (v) => (result.scaleCampaign = v));
   return result;

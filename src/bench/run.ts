@@ -9,7 +9,7 @@ import { runBench } from './run-bench.js';
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { out: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' }, seed: { type: 'string' }, help: { type: 'boolean' } },
+    options: { out: { type: 'string' }, only: { type: 'string' }, quick: { type: 'boolean' }, seed: { type: 'string' }, world: { type: 'string' }, help: { type: 'boolean' } },
   });
   const parsed = BenchFlags.safeParse(values);
   if (!parsed.success) {
@@ -19,11 +19,12 @@ async function main(): Promise<number> {
   if (parsed.data.help) {
     process.stdout.write(
       [
-        'npm run bench -- [--out FILE] [--only LIST] [--quick] [--seed N]',
+        'npm run bench -- [--out FILE] [--only LIST] [--quick] [--seed N] [--world today|calibrated]',
         '  --out    also write the figures as JSON to FILE',
         `  --only   a comma-separated subset of: ${MEASUREMENTS.join(', ')}`,
         '  --quick  a tiny configuration of every measurement (seconds)',
         '  --seed   the seed of the generated fleets (default 2024)',
+        "  --world  the rates the decision-quality fleets are generated with: today's or the calibrated ones (default calibrated)",
         '',
       ].join('\n'),
     );
