@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCampaignService, type CampaignServiceDeps } from '../campaigns/service.js';
 import { planWaves } from '../campaigns/plan-waves.js';
 import type { CampaignService } from '../campaigns/service-types.js';
 import { runTick } from '../engine/tick.js';
-import { handleWebhook } from '../github/webhooks.js';
 import { createStepDeps, sweepWorkspaces } from '../runtime/advance-job.js';
 import { JobConfig } from '../runtime/job-config.js';
 import { withoutRequiredReviews, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
@@ -17,7 +14,7 @@ import type { WorldName } from '../sandbox/fleet/world-rates.js';
 import { startFakeGitHub, type FakeGitHub } from '../sandbox/github/server.js';
 import { createDefaultRegistry, type StepDeps } from '../steps/registry.js';
 import type { Store } from '../store/store.js';
-import { BENCH_EPOCH, BENCH_OWNER, createBenchClient, openBenchStore, type BenchStore } from './sandbox.js';
+import { BENCH_EPOCH, BENCH_OWNER, createBenchClient, openBenchStore, type BenchStore, startWebhookReceiver } from './sandbox.js';
 
 /**
  * The world the decision-quality bench runs in, composed as production composes Fleet: the fake
@@ -79,27 +76,6 @@ export interface DecisionWorldOptions {
   workspaces: number;
 }
 
-async function startReceiver(deps: Parameters<typeof handleWebhook>[0]): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      void handleWebhook(deps, { headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8') }).then(
-        (result) => {
-          response.writeHead(result.status, { 'content-type': 'application/json' });
-          response.end(JSON.stringify(result.body));
-        },
-        (error: unknown) => {
-          response.writeHead(500, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ error: String(error) }));
-        },
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, server };
-}
-
 /**
  * Starts the world: the fake GitHub with its CD, the webhook receiver, a SQLite store, the step
  * deps and the campaign service.
@@ -121,7 +97,7 @@ export async function startDecisionWorld(options: DecisionWorldOptions): Promise
   const workdir = mkdtempSync(join(tmpdir(), 'fleet-bench-decisions-'));
   const store = bench.store;
   const now = () => fake.state.now();
-  const receiver = await startReceiver({ secret: WEBHOOK_SECRET, store, wake: () => undefined, now });
+  const receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET, store, wake: () => undefined, now });
   fake.setWebhook({ url: receiver.url, secret: WEBHOOK_SECRET });
 
   // The advance job's configuration, as the runtime hands it to its worker.

@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { runTick } from '../engine/tick.js';
-import { handleWebhook } from '../github/webhooks.js';
 import { createSimulatedProvider } from '../metrics/simulated.js';
 import { createDefaultRegistry } from '../steps/registry.js';
-import { BENCH_EPOCH, createBenchClient, insertCampaign, makeBenchSpec, openBenchStore, seedSimpleRepos, startBenchGitHub } from './sandbox.js';
+import { BENCH_EPOCH, createBenchClient, insertCampaign, makeBenchSpec, openBenchStore, seedSimpleRepos, startBenchGitHub, startWebhookReceiver } from './sandbox.js';
 import { round, spread } from './stats.js';
 import { createWorkspacePool } from '../workspace/workspaces.js';
 
@@ -93,21 +91,6 @@ const PUSH_ROUTE = /\.git\/git-receive-pack$/;
 const PRIMARY_PER_HOUR = 5000;
 const CONTENT_PER_MINUTE = 80;
 const CONTENT_PER_HOUR = 500;
-
-async function startWebhookReceiver(deps: Parameters<typeof handleWebhook>[0]): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      void handleWebhook(deps, { headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8') }).then((result) => {
-        response.writeHead(result.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(result.body));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, server };
-}
 
 /**
  * Runs `targets` repositories along open-pr → await-checks → merge through the real engine tick,

@@ -1,16 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTick } from '../engine/tick.js';
-import { handleWebhook } from '../github/webhooks.js';
 import { createStepDeps } from '../runtime/advance-job.js';
 import { JobConfig } from '../runtime/job-config.js';
 import { generateFleet, withoutRequiredReviews, type FleetRepo } from '../sandbox/fleet/generate-fleet.js';
 import { seedFleet } from '../sandbox/fleet/seed-fleet.js';
 import { createDefaultRegistry } from '../steps/registry.js';
-import { BENCH_EPOCH, insertCampaign, makeBenchSpec, openBenchStore, startBenchGitHub } from './sandbox.js';
+import { BENCH_EPOCH, insertCampaign, makeBenchSpec, openBenchStore, startBenchGitHub, startWebhookReceiver } from './sandbox.js';
 import { round, spread, type Spread } from './stats.js';
 
 /**
@@ -75,21 +73,6 @@ export function profileFleet(targets: number, seed: number): FleetRepo[] {
   return picked;
 }
 
-async function startReceiver(deps: Parameters<typeof handleWebhook>[0]): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      void handleWebhook(deps, { headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8') }).then((result) => {
-        response.writeHead(result.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(result.body));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, server };
-}
-
 function routesPerTarget(log: readonly { method: string; route: string; status: number }[], targets: number): Record<string, number> {
   const counts = new Map<string, number>();
   for (const entry of log) {
@@ -116,7 +99,7 @@ export async function runRealPath(path: RealPath, fleet: readonly FleetRepo[]): 
     const repos = fleet.map((repo) => `${repo.org}/${repo.name}`);
     const spec = makeBenchSpec({ repos, steps: STEPS[path], waves: ['100%'] });
     insertCampaign(bench.store, { id: 'c-real', spec, waves: [repos], now: BENCH_EPOCH });
-    receiver = await startReceiver({ secret: WEBHOOK_SECRET, store: bench.store, wake: () => undefined, now });
+    receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET, store: bench.store, wake: () => undefined, now });
     fake.setWebhook({ url: receiver.url, secret: WEBHOOK_SECRET });
     const config = JobConfig.parse({
       dbFile: bench.file,

@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleWebhook } from '../github/webhooks.js';
 import { CampaignSpec } from '../domain/spec.js';
 import { createOctokit, type Octokit } from '../github/create-octokit.js';
 import { createGateway, type Gateway } from '../github/gateway.js';
@@ -129,4 +132,29 @@ export function seedSimpleRepos(fake: FakeGitHub, input: { org: string; count: n
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * An HTTP server on 127.0.0.1 that hands every request to Fleet's own `handleWebhook`, as the app
+ * mounts it at `/github/webhooks`: the fake GitHub's signed deliveries go there.
+ */
+export async function startWebhookReceiver(deps: Parameters<typeof handleWebhook>[0]): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      void handleWebhook(deps, { headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8') }).then(
+        (result) => {
+          response.writeHead(result.status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(result.body));
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ error: String(error) }));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/github/webhooks`, server };
 }
