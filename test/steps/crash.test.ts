@@ -108,7 +108,9 @@ describe('crash at every await point, then run again', () => {
       expect(writesSince(mark, 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels')).toBe(1);
     });
     expect(points).toBeGreaterThan(8);
-  });
+    // Each crash point is a full open-pr run against the fake: about twenty of them, so more than
+    // the default 30 s on a busy 2-core machine with another worker beside it.
+  }, 120_000);
 
   test('open-pr of a draft: one PR, one review request (GitHub asks a draft\'s owners only once it is ready)', async () => {
     const draft = makeSpec({ pr: { title: 'Bump lodash in {{repo}}', body: 'Body', draft: true } });
@@ -125,7 +127,7 @@ describe('crash at every await point, then run again', () => {
       draft,
     );
     expect(points).toBeGreaterThan(8);
-  });
+  }, 120_000);
 
   test('merge: merged once, branch gone', async () => {
     const points = await crashEverywhere('merge', mergeStep, openedTarget, (repo, target, mark) => {
