@@ -92,7 +92,7 @@ export const bakeStep: Step<BakeOptions, BakeDeps> = {
         repo: ctx.target.repo,
         target: production.sha,
         canary: { sha: production.sha, environment: production.environment, deployment: String(production.deploymentId), window },
-        baseline: baselineTrack(production, previous, window),
+        baseline: baselineTrack(production, previous, window, first !== undefined),
       });
     } catch (error) {
       return failFromMetricsError(error, 'Could not read the metrics of the merged change', { ...ctx.state, ...base });
@@ -130,9 +130,16 @@ export const bakeStep: Step<BakeOptions, BakeDeps> = {
  * The replaced version's track: the same length as the canary's window, ending when the new version
  * succeeded (the replaced one stopped serving then), and not before the replaced one itself began.
  */
-function baselineTrack(production: KeptProduction, previous: KeptVersion, window: CanaryWindow): TrackSubject {
+/**
+ * The version production ran before, over the window of the same length that ended when the merge
+ * commit took over. A confirming judgement reads the window before that one, when the previous
+ * version ran that long: compared with the same baseline series twice, a baseline that happened
+ * to be quiet would fail both windows, and the confirmation would confirm nothing.
+ */
+function baselineTrack(production: KeptProduction, previous: KeptVersion, window: CanaryWindow, confirming: boolean): TrackSubject {
   const length = window.end - window.start;
-  const end = production.readyAt;
+  const earlier = confirming && production.readyAt - 2 * length >= previous.readyAt;
+  const end = earlier ? production.readyAt - length : production.readyAt;
   return { sha: previous.sha, environment: production.environment, deployment: String(previous.deploymentId), window: { start: Math.max(previous.readyAt, end - length), end, stepMs: window.stepMs } };
 }
 

@@ -388,7 +388,7 @@ describe('bakeStep judges', () => {
   it('lets a chance failure go when the second window passes, and says so', async () => {
     let slowUntil = 0;
     // The new version is 50% slower in its first hour only.
-    const { provider } = recording((q) => (q.track === 'canary' && q.start < slowUntil ? 1.5 : 1));
+    const { provider, queries } = recording((q) => (q.track === 'canary' && q.start < slowUntil ? 1.5 : 1));
     const { repo, merged, readyAt, state } = await bakingNow('api', provider);
     slowUntil = readyAt + 60 * MINUTE;
     h.fake.state.advance(60 * MINUTE);
@@ -398,6 +398,11 @@ describe('bakeStep judges', () => {
     const second = await bakeStep.run(context({ repo, mergedSha: merged, metrics: provider, state: dataOf(first) }));
     expect(second).toMatchObject({ kind: 'done', data: { verdict: 'pass', judged: true, firstFailure: { score: 0 } } });
     expect(dataOf(second).note).toMatch(/^A first bake window failed \(score 0: .*\); the second passed, so it was judged a chance failure\.$/);
+    // The confirmation compares with the hour of the old version before the first one's baseline,
+    // not with the same baseline series again (the old version ran two hours before the merge).
+    const baselines = queries.filter((q) => q.track === 'baseline').map((q) => [q.start, q.end]);
+    expect(baselines).toContainEqual([readyAt - 60 * MINUTE, readyAt]);
+    expect(baselines).toContainEqual([readyAt - 120 * MINUTE, readyAt - 60 * MINUTE]);
   });
 
   it('fails at once with confirm: false', async () => {
