@@ -3,9 +3,11 @@ import { defineConfig } from 'vitest/config';
 /**
  * The files that run the whole sandbox for minutes of real time, with processes of their own and
  * bounds in wall-clock time: the demo (headless and on its page), the chaos campaign, the browser
- * situations. They run one at a time, after the rest, as they did when the suite had one worker.
+ * situations, and the canaries judged through a real Prometheus scraping in real time (beside
+ * another worker its one-minute runs judged a chance error once). They run one at a time, after
+ * the rest, as they did when the suite had one worker.
  */
-const END_TO_END = ['test/sandbox/demo.test.ts', 'test/sandbox/demo-page.test.ts', 'test/chaos/campaign.test.ts', 'test/sandbox/situations/**/*.test.ts'];
+const END_TO_END = ['test/sandbox/demo.test.ts', 'test/sandbox/demo-page.test.ts', 'test/chaos/campaign.test.ts', 'test/sandbox/situations/**/*.test.ts', 'test/metrics/prometheus-canary.test.ts'];
 
 export default defineConfig({
   test: {
