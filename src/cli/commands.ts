@@ -1,5 +1,6 @@
 import { applyCommand } from './apply.js';
 import { auditCommand } from './audit.js';
+import { backupCommand } from './backup.js';
 import type { CliCommand } from './io.js';
 import { runJudgeCommand } from './judge.js';
 import { migrateCommand } from './migrate.js';
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   validate: validateCommand,
   apply: applyCommand,
   migrate: migrateCommand,
+  backup: backupCommand,
   audit: auditCommand,
   sandbox: {
     summary: 'Run the fake GitHub seeded with a generated fleet, or the local package registries, until Ctrl-C',
