@@ -42,6 +42,7 @@ const HELP: Record<string, string> = {
   FLEET_WORKSPACES: 'how many checkouts may exist at once, a whole number from 1 to 256 (default 4)',
   FLEET_WORKDIR_MAX_MB: 'the most disk the checkouts may take together, in megabytes, a whole number from 1 to 10000000 (default 10240); new checkouts wait for room',
   FLEET_GIT_AUTHOR: 'who Fleet\'s commits are authored by, as "Name <email>", e.g. "Fleet <fleet@acme.io>" (default: the GitHub App\'s bot, or the token\'s user)',
+  FLEET_RETENTION_DAYS: 'how many days Fleet keeps its HTTP cache, handled webhook deliveries and expired request signatures, a whole number from 1 to 3650 (default 30); events, gates, campaigns and targets are kept for good',
   FLEET_UNSANDBOXED: '1 to run codemods without a sandbox where bubblewrap is missing (not recommended: install bubblewrap instead), or leave it unset',
   ...DEPENDENCY_VARIABLES,
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default info)`,
@@ -111,6 +112,7 @@ const Env = z
     FLEET_WORKSPACES: wholeNumber(1, 256, 4),
     FLEET_WORKDIR_MAX_MB: wholeNumber(1, 10_000_000, 10_240),
     FLEET_GIT_AUTHOR: matching(GIT_AUTHOR),
+    FLEET_RETENTION_DAYS: wholeNumber(1, 3_650, 30),
     FLEET_UNSANDBOXED: matching(/^[01]$/),
     FLEET_NPM_REGISTRY: httpUrl(),
     FLEET_GOPROXY: text().refine((v) => v === undefined || v.split(/[,|]/).every((entry) => entry === 'direct' || entry === 'off' || isHttpUrl(entry)), { message: 'malformed' }),
@@ -221,6 +223,8 @@ export const FleetConfig = z.preprocess(pickKnown, Env).transform((env) => {
     gitAuthor: parseGitAuthor(env.FLEET_GIT_AUTHOR),
     /** FLEET_UNSANDBOXED=1: code from the catalog may run without bubblewrap (in a plain child process). */
     unsandboxed: env.FLEET_UNSANDBOXED === '1',
+    /** FLEET_RETENTION_DAYS: how long the HTTP cache, webhook deliveries and expired signatures are kept. */
+    retentionDays: env.FLEET_RETENTION_DAYS,
     logLevel: LOG_LEVELS.find((l) => l === env.LOG_LEVEL) ?? 'info',
   };
 });

@@ -44,6 +44,8 @@ export const JobConfig = z.object({
   gitAuthor: z.object({ name: z.string().min(1), email: z.string().min(3) }).optional(),
   /** FLEET_UNSANDBOXED=1: codemods may run without bubblewrap. */
   unsandboxed: z.boolean().optional(),
+  /** FLEET_RETENTION_DAYS: the digest job prunes what is older (see store/retention.ts). Default 30. */
+  retentionDays: z.number().int().positive().optional(),
   /** The dependency change's registries and allowed credentials (FLEET_NPM_REGISTRY, FLEET_GOPROXY, …). */
   dependencies: z
     .object({

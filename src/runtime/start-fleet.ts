@@ -136,6 +136,7 @@ export async function startFleet(config: FleetConfig, options: StartOptions): Pr
     metrics: { ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}), ...options.metrics },
     catalogDir: catalog.catalogDir ?? undefined,
     unsandboxed: config.unsandboxed,
+    retentionDays: config.retentionDays,
     dependencies: config.dependencies,
     workspaces: targetWorkspaces,
     ...(config.gitAuthor ? { gitAuthor: config.gitAuthor } : {}),
