@@ -42,7 +42,7 @@ const HELP: Record<string, string> = {
   FLEET_WORKSPACES: 'how many checkouts may exist at once, a whole number from 1 to 256 (default 4)',
   FLEET_WORKDIR_MAX_MB: 'the most disk the checkouts may take together, in megabytes, a whole number from 1 to 10000000 (default 10240); new checkouts wait for room',
   FLEET_GIT_AUTHOR: 'who Fleet\'s commits are authored by, as "Name <email>", e.g. "Fleet <fleet@acme.io>" (default: the GitHub App\'s bot, or the token\'s user)',
-  FLEET_RETENTION_DAYS: 'how many days Fleet keeps its HTTP cache, handled webhook deliveries and expired request signatures, a whole number from 1 to 3650 (default 30); events, gates, campaigns and targets are kept for good',
+  FLEET_RETENTION_DAYS: 'how many days Fleet keeps its HTTP cache and handled webhook deliveries, a whole number from 1 to 3650 (default 30); events, gates, campaigns and targets are kept for good',
   FLEET_UNSANDBOXED: '1 to run codemods without a sandbox where bubblewrap is missing (not recommended: install bubblewrap instead), or leave it unset',
   ...DEPENDENCY_VARIABLES,
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')} (default info)`,
